@@ -1,0 +1,20 @@
+namespace Doppel.Vision;
+
+/// <summary>One face of an analysed image: where it is, its vector under each embedder that ran,
+/// and a quality score when a quality model (or the embedding norm) provides one.</summary>
+public sealed record FaceAnalysis(
+    DetectedFace Detection,
+    IReadOnlyDictionary<string, float[]> Embeddings,
+    float? Quality);
+
+/// <summary>The outcome of running the pipeline on one image file. <see cref="Status"/> is always
+/// set; <see cref="Faces"/> is empty unless the status is <see cref="ImageStatus.Ok"/> (or
+/// <see cref="ImageStatus.SeveralFaces"/> when the caller keeps all faces).</summary>
+public sealed record ImageAnalysis(
+    string Path,
+    ImageStatus Status,
+    string? Detail,
+    string? Format,
+    int Width,
+    int Height,
+    IReadOnlyList<FaceAnalysis> Faces);
