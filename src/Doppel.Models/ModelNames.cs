@@ -1,0 +1,30 @@
+namespace Doppel.Models;
+
+/// <summary>
+/// Catalogue names, which are also the folder names under <see cref="ModelStore.CacheRoot"/>. An
+/// ONNX model's runnable file is always <see cref="OnnxFile"/> in its folder.
+/// </summary>
+public static class ModelNames
+{
+    public const string OnnxFile = "model.onnx";
+
+    // Detectors
+    public const string BlazeFaceBack = "blazeface-back";      // default
+    public const string BlazeFaceFront = "blazeface-front";
+    public const string UltraFace = "ultraface-rfb320";
+    public const string YuNet = "yunet";
+    public const string Res10Ssd = "res10-ssd";                // model.pb + model.pbtxt (OpenCV 8-bit TF graph)
+    public const string Res10SsdCaffe = "res10-ssd-caffe";     // model.caffemodel + deploy.prototxt
+
+    // Landmarks
+    public const string FacepluginLandmark68 = "faceplugin-landmark68";
+
+    // Embedders
+    public const string DlibResNet29 = "dlib-resnet29";        // default
+    public const string MobileFaceNet192 = "mobilefacenet-192";
+    public const string FacepluginFeature512 = "faceplugin-feature-512";
+    public const string SFace = "sface";
+
+    // Quality
+    public const string EDifFiqaTiny = "ediffiqa-tiny";
+}
