@@ -44,6 +44,11 @@ public sealed partial class SqliteCatalog : ICatalog
             catalog.Migrate();
             return catalog;
         }
+        catch (SqliteException e)
+        {
+            catalog.Dispose();
+            throw new CatalogException($"Cannot open the catalog {fullPath}: {e.Message} Is it a Doppel catalog (SQLite file)?", e);
+        }
         catch
         {
             catalog.Dispose();
