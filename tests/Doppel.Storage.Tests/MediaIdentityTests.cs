@@ -108,4 +108,38 @@ public class MediaIdentityTests
         catalog.GetMedia(id)!.State.ShouldBe(MediaState.Pending);
         catalog.CountFaces().ShouldBe(0);
     }
+
+    [Fact]
+    public void BatchRegistrationAppliesTheSameRulesInInputOrder()
+    {
+        using var temp = new TempCatalog();
+        using var catalog = temp.Open();
+        catalog.RegisterMedia("/p/kept.jpg", TempCatalog.Hash("kept"), 1);
+        catalog.RegisterMedia("/p/gone.jpg", TempCatalog.Hash("moved"), 2);
+        catalog.RegisterMedia("/p/edited.jpg", TempCatalog.Hash("v1"), 3);
+
+        var results = catalog.RegisterMediaBatch(
+        [
+            new MediaFileInfo("/p/new.jpg", TempCatalog.Hash("new"), 4),
+            new MediaFileInfo("/p/kept.jpg", TempCatalog.Hash("kept"), 1),
+            new MediaFileInfo("/q/moved.jpg", TempCatalog.Hash("moved"), 2),
+            new MediaFileInfo("/p/edited.jpg", TempCatalog.Hash("v2"), 5),
+            new MediaFileInfo("/p/new copy.jpg", TempCatalog.Hash("new"), 4),
+        ], pathExists: p => p != "/p/gone.jpg");
+
+        results.Select(r => r.Change).ShouldBe([MediaChange.New, MediaChange.Unchanged, MediaChange.Moved, MediaChange.Changed, MediaChange.New]);
+        results.Select(r => r.Media.Path).ShouldBe(["/p/new.jpg", "/p/kept.jpg", "/q/moved.jpg", "/p/edited.jpg", "/p/new copy.jpg"]);
+        results[2].PreviousPath.ShouldBe("/p/gone.jpg");
+        catalog.CountMedia().ShouldBe(5);
+    }
+
+    [Fact]
+    public void BatchWithABadHashRegistersNothing()
+    {
+        using var temp = new TempCatalog();
+        using var catalog = temp.Open();
+        Should.Throw<ArgumentException>(() => catalog.RegisterMediaBatch(
+            [new MediaFileInfo("/p/a.jpg", TempCatalog.Hash("a"), 1), new MediaFileInfo("/p/b.jpg", "ABC", 1)])).Message.ShouldContain("/p/b.jpg");
+        catalog.CountMedia().ShouldBe(0);
+    }
 }

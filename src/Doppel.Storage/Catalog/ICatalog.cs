@@ -28,6 +28,10 @@ public interface ICatalog : IDisposable
     /// default <see cref="File.Exists"/>.</summary>
     MediaRegistration RegisterMedia(string path, string contentHash, long sizeBytes, Func<string, bool>? pathExists = null);
 
+    /// <summary><see cref="RegisterMedia"/> for many files in one transaction (the fast path for scans),
+    /// results in input order.</summary>
+    IReadOnlyList<MediaRegistration> RegisterMediaBatch(IReadOnlyList<MediaFileInfo> files, Func<string, bool>? pathExists = null);
+
     MediaFile? GetMedia(long id);
 
     MediaFile? FindMediaByPath(string path);

@@ -40,6 +40,9 @@ public enum MediaChange
     Changed,
 }
 
+/// <summary>A file as a scan sees it before processing.</summary>
+public sealed record MediaFileInfo(string Path, string ContentHash, long SizeBytes);
+
 public sealed record MediaRegistration(MediaFile Media, MediaChange Change, string? PreviousPath = null);
 
 /// <summary>A face box in image pixels.</summary>

@@ -21,49 +21,88 @@ public sealed partial class SqliteCatalog
 
     private static string StateCode(MediaState state) => state == MediaState.Done ? "done" : "pending";
 
-    public MediaRegistration RegisterMedia(string path, string contentHash, long sizeBytes, Func<string, bool>? pathExists = null)
+    public MediaRegistration RegisterMedia(string path, string contentHash, long sizeBytes, Func<string, bool>? pathExists = null) =>
+        RegisterMediaBatch([new MediaFileInfo(path, contentHash, sizeBytes)], pathExists)[0];
+
+    public IReadOnlyList<MediaRegistration> RegisterMediaBatch(IReadOnlyList<MediaFileInfo> files, Func<string, bool>? pathExists = null)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        if (!ContentHash.IsValid(contentHash))
-            throw new ArgumentException($"'{contentHash}' is not a lowercase SHA-256 hex digest.", nameof(contentHash));
-        ArgumentOutOfRangeException.ThrowIfNegative(sizeBytes);
+        ArgumentNullException.ThrowIfNull(files);
+        foreach (var file in files)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(file.Path);
+            if (!ContentHash.IsValid(file.ContentHash))
+                throw new ArgumentException($"'{file.ContentHash}' (for {file.Path}) is not a lowercase SHA-256 hex digest.", nameof(files));
+            ArgumentOutOfRangeException.ThrowIfNegative(file.SizeBytes);
+        }
         pathExists ??= File.Exists;
+        if (files.Count == 0)
+            return [];
 
         return Write(() =>
         {
             var now = Now();
-            if (FindMediaByPath(path) is { } known)
-            {
-                if (known.ContentHash == contentHash)
-                    return new MediaRegistration(known, MediaChange.Unchanged);
-                // New content under the old name: what was found in the old bytes no longer applies.
-                DeleteDerivedData(known.Id);
-                Execute("""
-                    UPDATE media_files SET content_hash = @h, size_bytes = @s, format = NULL, width = NULL, height = NULL,
-                        state = 'pending', reason_code = NULL, reason_detail = NULL, processed_at = NULL, processed_run_id = NULL,
-                        updated_at = @t
-                    WHERE id = @id
-                    """, ("@h", contentHash), ("@s", sizeBytes), ("@t", now), ("@id", known.Id));
-                return new MediaRegistration(GetMedia(known.Id)!, MediaChange.Changed);
-            }
-
-            // Same bytes under a path that is gone: the file was moved or renamed, so keep its faces.
-            // If every older path still exists this is a copy, which dedup must see as its own file.
-            foreach (var sameContent in FindMediaByHash(contentHash))
-            {
-                if (pathExists(sameContent.Path))
-                    continue;
-                Execute("UPDATE media_files SET path = @p, size_bytes = @s, updated_at = @t WHERE id = @id",
-                    ("@p", path), ("@s", sizeBytes), ("@t", now), ("@id", sameContent.Id));
-                return new MediaRegistration(GetMedia(sameContent.Id)!, MediaChange.Moved, sameContent.Path);
-            }
-
-            var id = (long)Scalar("""
+            // Prepared once per batch: a scan registers every file it walks, so this is a bulk path.
+            using var byPath = Command($"SELECT {MediaColumns} FROM media_files WHERE path = @p", ("@p", ""));
+            using var byHash = Command($"SELECT {MediaColumns} FROM media_files WHERE content_hash = @h ORDER BY id", ("@h", ""));
+            using var insert = Command($"""
                 INSERT INTO media_files (path, content_hash, size_bytes, state, created_at, updated_at)
-                VALUES (@p, @h, @s, 'pending', @t, @t) RETURNING id
-                """, ("@p", path), ("@h", contentHash), ("@s", sizeBytes), ("@t", now))!;
-            return new MediaRegistration(GetMedia(id)!, MediaChange.New);
+                VALUES (@p, @h, @s, 'pending', @t, @t) RETURNING {MediaColumns}
+                """, ("@p", ""), ("@h", ""), ("@s", 0L), ("@t", now));
+            byPath.Prepare();
+            byHash.Prepare();
+            insert.Prepare();
+
+            var registrations = new List<MediaRegistration>(files.Count);
+            foreach (var (path, contentHash, sizeBytes) in files)
+            {
+                byPath.Parameters["@p"].Value = path;
+                if (ReadAll(byPath).FirstOrDefault() is { } known)
+                {
+                    if (known.ContentHash == contentHash)
+                    {
+                        registrations.Add(new MediaRegistration(known, MediaChange.Unchanged));
+                        continue;
+                    }
+                    // New content under the old name: what was found in the old bytes no longer applies.
+                    DeleteDerivedData(known.Id);
+                    Execute("""
+                        UPDATE media_files SET content_hash = @h, size_bytes = @s, format = NULL, width = NULL, height = NULL,
+                            state = 'pending', reason_code = NULL, reason_detail = NULL, processed_at = NULL, processed_run_id = NULL,
+                            updated_at = @t
+                        WHERE id = @id
+                        """, ("@h", contentHash), ("@s", sizeBytes), ("@t", now), ("@id", known.Id));
+                    registrations.Add(new MediaRegistration(GetMedia(known.Id)!, MediaChange.Changed));
+                    continue;
+                }
+
+                // Same bytes under a path that is gone: the file was moved or renamed, so keep its faces.
+                // If every older path still exists this is a copy, which dedup must see as its own file.
+                byHash.Parameters["@h"].Value = contentHash;
+                var moved = ReadAll(byHash).FirstOrDefault(m => !pathExists(m.Path));
+                if (moved is not null)
+                {
+                    Execute("UPDATE media_files SET path = @p, size_bytes = @s, updated_at = @t WHERE id = @id",
+                        ("@p", path), ("@s", sizeBytes), ("@t", now), ("@id", moved.Id));
+                    registrations.Add(new MediaRegistration(GetMedia(moved.Id)!, MediaChange.Moved, moved.Path));
+                    continue;
+                }
+
+                insert.Parameters["@p"].Value = path;
+                insert.Parameters["@h"].Value = contentHash;
+                insert.Parameters["@s"].Value = sizeBytes;
+                registrations.Add(new MediaRegistration(ReadAll(insert).Single(), MediaChange.New));
+            }
+            return registrations;
         });
+    }
+
+    private static List<MediaFile> ReadAll(SqliteCommand command)
+    {
+        using var reader = command.ExecuteReader();
+        var rows = new List<MediaFile>();
+        while (reader.Read())
+            rows.Add(ReadMedia(reader));
+        return rows;
     }
 
     /// <summary>Faces (and through them embeddings, exclusions) and findings that describe a media's content.</summary>
