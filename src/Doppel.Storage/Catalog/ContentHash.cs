@@ -1,0 +1,18 @@
+using System.Security.Cryptography;
+
+namespace Doppel.Storage;
+
+/// <summary>The identity of a file's bytes: lowercase SHA-256 hex. Media, moves and ignored pairs key on it.</summary>
+public static class ContentHash
+{
+    public static string OfFile(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.SequentialScan);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    public static string OfBytes(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+    public static bool IsValid(string hash) =>
+        hash.Length == 64 && hash.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
+}

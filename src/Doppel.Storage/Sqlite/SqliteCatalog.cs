@@ -1,0 +1,268 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace Doppel.Storage.Sqlite;
+
+/// <summary>
+/// The embedded catalog: one SQLite file in WAL mode, so readers never block the writer and a killed
+/// process never corrupts it. Several processes may open the same file; writes wait up to
+/// <see cref="BusyTimeout"/> for each other, and commands that must not overlap take a lock
+/// (<see cref="AcquireLock"/>). Opening applies any pending schema migrations.
+/// </summary>
+public sealed partial class SqliteCatalog : ICatalog
+{
+    /// <summary>How long a write waits for another process's write transaction before failing.</summary>
+    public static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly SqliteConnection _connection;
+    private SqliteTransaction? _transaction;
+    private int _savepointCounter;
+
+    public string Location { get; }
+
+    public int SchemaVersion { get; private set; }
+
+    private SqliteCatalog(string path, SqliteConnection connection)
+    {
+        Location = path;
+        _connection = connection;
+    }
+
+    /// <summary>Opens (creating when absent) the catalog at <paramref name="path"/> and brings its
+    /// schema up to date; throws <see cref="CatalogVersionException"/> when the file is newer than this code.</summary>
+    public static SqliteCatalog Open(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var fullPath = Path.GetFullPath(path);
+        var directory = Path.GetDirectoryName(fullPath);
+        if (directory is not null)
+            Directory.CreateDirectory(directory);
+        var connection = OpenConnection(fullPath);
+        var catalog = new SqliteCatalog(fullPath, connection);
+        try
+        {
+            catalog.Migrate();
+            return catalog;
+        }
+        catch (SqliteException e)
+        {
+            catalog.Dispose();
+            throw new CatalogException($"Cannot open the catalog {fullPath}: {e.Message} Is it a Doppel catalog (SQLite file)?", e);
+        }
+        catch
+        {
+            catalog.Dispose();
+            throw;
+        }
+    }
+
+    internal static SqliteConnection OpenConnection(string fullPath)
+    {
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = fullPath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            ForeignKeys = true,
+            // Pooled connections keep the file open after Dispose; a catalog owns its connection outright.
+            Pooling = false,
+            DefaultTimeout = (int)BusyTimeout.TotalSeconds,
+        };
+        var connection = new SqliteConnection(builder.ToString());
+        try
+        {
+            connection.Open();
+            using var pragma = connection.CreateCommand();
+            // WAL: readers and one writer proceed together, and a crash mid-transaction rolls back
+            // cleanly on next open. synchronous=NORMAL is durable across process kills (only an OS
+            // crash can lose the last commits, never corrupt), and much faster for bulk writes.
+            pragma.CommandText = $"""
+                PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds};
+                PRAGMA journal_mode = WAL;
+                PRAGMA synchronous = NORMAL;
+                """;
+            pragma.ExecuteNonQuery();
+            return connection;
+        }
+        catch (SqliteException e)
+        {
+            connection.Dispose();
+            throw new CatalogException($"Cannot open the catalog {fullPath}: {e.Message}", e);
+        }
+    }
+
+    private void Migrate()
+    {
+        // IMMEDIATE takes the write lock up front, so two processes opening a fresh file at once
+        // apply each script exactly once: the second waits, then sees the version already there.
+        using var tx = _connection.BeginTransaction(deferred: false);
+        _transaction = tx;
+        try
+        {
+            Execute("""
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version    INTEGER PRIMARY KEY,
+                    name       TEXT NOT NULL,
+                    applied_at TEXT NOT NULL
+                )
+                """);
+            var current = Convert.ToInt32(Scalar("SELECT COALESCE(MAX(version), 0) FROM schema_migrations") ?? 0L, CultureInfo.InvariantCulture);
+            if (current > SqliteMigrations.Latest)
+                throw new CatalogVersionException(Location, current, SqliteMigrations.Latest);
+            foreach (var migration in SqliteMigrations.All.Where(m => m.Version > current))
+            {
+                Execute(migration.Sql);
+                Execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (@v, @n, @t)",
+                    ("@v", migration.Version), ("@n", migration.Name), ("@t", Now()));
+                current = migration.Version;
+            }
+            tx.Commit();
+            SchemaVersion = current;
+        }
+        finally
+        {
+            _transaction = null;
+        }
+    }
+
+    public ICatalogTransaction BeginTransaction()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_transaction is not null)
+            throw new InvalidOperationException("A catalog transaction is already open on this catalog; transactions do not nest.");
+        _transaction = _connection.BeginTransaction(deferred: false);
+        return new Transaction(this, _transaction);
+    }
+
+    private sealed class Transaction(SqliteCatalog owner, SqliteTransaction transaction) : ICatalogTransaction
+    {
+        private bool _done;
+
+        public void Commit()
+        {
+            if (_done)
+                throw new InvalidOperationException("This catalog transaction has already ended.");
+            transaction.Commit();
+            End();
+        }
+
+        public void Dispose()
+        {
+            if (_done)
+                return;
+            transaction.Rollback();
+            End();
+        }
+
+        private void End()
+        {
+            _done = true;
+            transaction.Dispose();
+            owner._transaction = null;
+        }
+    }
+
+    /// <summary>Runs <paramref name="body"/> atomically: in its own transaction, or inside a savepoint
+    /// of the caller's open transaction, so a failure undoes exactly this call's writes.</summary>
+    private T Write<T>(Func<T> body)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_transaction is { } outer)
+        {
+            var savepoint = "sp" + (++_savepointCounter).ToString(CultureInfo.InvariantCulture);
+            outer.Save(savepoint);
+            try
+            {
+                var result = body();
+                outer.Release(savepoint);
+                return result;
+            }
+            catch
+            {
+                outer.Rollback(savepoint);
+                outer.Release(savepoint);
+                throw;
+            }
+        }
+        using var tx = _connection.BeginTransaction(deferred: false);
+        _transaction = tx;
+        try
+        {
+            var result = body();
+            tx.Commit();
+            return result;
+        }
+        finally
+        {
+            _transaction = null;
+        }
+    }
+
+    private void Write(Action body) => Write(() => { body(); return 0; });
+
+    internal SqliteCommand Command(string sql, params (string Name, object? Value)[] parameters)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = _transaction;
+        foreach (var (name, value) in parameters)
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        return command;
+    }
+
+    private int Execute(string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var command = Command(sql, parameters);
+        return command.ExecuteNonQuery();
+    }
+
+    private object? Scalar(string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var command = Command(sql, parameters);
+        var value = command.ExecuteScalar();
+        return value is DBNull ? null : value;
+    }
+
+    private List<T> Query<T>(string sql, Func<SqliteDataReader, T> map, params (string Name, object? Value)[] parameters)
+    {
+        using var command = Command(sql, parameters);
+        using var reader = command.ExecuteReader();
+        var rows = new List<T>();
+        while (reader.Read())
+            rows.Add(map(reader));
+        return rows;
+    }
+
+    // Timestamps are ISO-8601 UTC with 100 ns precision: they sort as text and round-trip exactly.
+    private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
+
+    internal static string Now() => FormatTime(DateTimeOffset.UtcNow);
+
+    internal static string FormatTime(DateTimeOffset time) => time.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture);
+
+    internal static DateTimeOffset ParseTime(string text) =>
+        new(DateTime.ParseExact(text, TimeFormat, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal), TimeSpan.Zero);
+
+    private static DateTimeOffset? ParseTimeOrNull(SqliteDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : ParseTime(reader.GetString(ordinal));
+
+    private static string? StringOrNull(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    private static long? LongOrNull(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt64(ordinal);
+
+    private static int? IntOrNull(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt32(ordinal);
+
+    private static float? FloatOrNull(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetFloat(ordinal);
+
+    private bool _disposed;
+
+    public void Dispose()
+    {
+        if (_disposed)
+            return;
+        _disposed = true;
+        _transaction?.Dispose();
+        _transaction = null;
+        _connection.Dispose();
+    }
+}

@@ -1,0 +1,141 @@
+namespace Doppel.Storage.Sqlite;
+
+/// <summary>
+/// The schema, as ordered versioned scripts. Each is applied once, in its own transaction together
+/// with its row in <c>schema_migrations</c>, so a crash mid-upgrade leaves the previous version intact.
+/// Never edit a released script: add a new one. Types and constraints are kept to what PostgreSQL
+/// also accepts (timestamps are ISO-8601 UTC text here, <c>timestamptz</c> there; BLOB is <c>bytea</c>).
+/// </summary>
+internal static class SqliteMigrations
+{
+    public sealed record Migration(int Version, string Name, string Sql);
+
+    public static IReadOnlyList<Migration> All { get; } =
+    [
+        new(1, "initial catalog", """
+            CREATE TABLE media_files (
+                id                 INTEGER PRIMARY KEY,
+                path               TEXT    NOT NULL UNIQUE,
+                content_hash       TEXT    NOT NULL,
+                size_bytes         BIGINT  NOT NULL,
+                format             TEXT    NULL,
+                width              INTEGER NULL,
+                height             INTEGER NULL,
+                state              TEXT    NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done')),
+                reason_code        TEXT    NULL,
+                reason_detail      TEXT    NULL,
+                processed_at       TEXT    NULL,
+                processed_run_id   INTEGER NULL REFERENCES runs(id) ON DELETE SET NULL,
+                created_at         TEXT    NOT NULL,
+                updated_at         TEXT    NOT NULL
+            );
+            CREATE INDEX ix_media_files_hash  ON media_files(content_hash);
+            CREATE INDEX ix_media_files_state ON media_files(state);
+
+            CREATE TABLE persons (
+                id                     INTEGER PRIMARY KEY,
+                name                   TEXT    NULL,
+                representative_face_id INTEGER NULL REFERENCES faces(id) ON DELETE SET NULL,
+                created_at             TEXT    NOT NULL,
+                modified_at            TEXT    NOT NULL
+            );
+
+            CREATE TABLE faces (
+                id               INTEGER PRIMARY KEY,
+                media_id         INTEGER NOT NULL REFERENCES media_files(id) ON DELETE CASCADE,
+                face_index       INTEGER NOT NULL,
+                box_x            REAL    NOT NULL,
+                box_y            REAL    NOT NULL,
+                box_w            REAL    NOT NULL,
+                box_h            REAL    NOT NULL,
+                landmarks_json   TEXT    NULL,
+                detector         TEXT    NOT NULL,
+                detector_score   REAL    NOT NULL,
+                quality          REAL    NULL,
+                person_id        INTEGER NULL REFERENCES persons(id) ON DELETE SET NULL,
+                pinned_person_id INTEGER NULL REFERENCES persons(id) ON DELETE SET NULL,
+                thumbnail_path   TEXT    NULL,
+                created_at       TEXT    NOT NULL,
+                UNIQUE (media_id, face_index)
+            );
+            CREATE INDEX ix_faces_person ON faces(person_id);
+
+            CREATE TABLE face_person_exclusions (
+                face_id   INTEGER NOT NULL REFERENCES faces(id) ON DELETE CASCADE,
+                person_id INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+                PRIMARY KEY (face_id, person_id)
+            );
+
+            CREATE TABLE face_embeddings (
+                face_id       INTEGER NOT NULL REFERENCES faces(id) ON DELETE CASCADE,
+                model         TEXT    NOT NULL,
+                model_version TEXT    NOT NULL,
+                dimension     INTEGER NOT NULL,
+                vector        BLOB    NOT NULL,
+                PRIMARY KEY (face_id, model)
+            );
+            CREATE INDEX ix_face_embeddings_model ON face_embeddings(model, face_id);
+
+            CREATE TABLE runs (
+                id           INTEGER PRIMARY KEY,
+                kind         TEXT    NOT NULL,
+                args_json    TEXT    NOT NULL,
+                state        TEXT    NOT NULL CHECK (state IN ('running', 'completed', 'failed', 'cancelled')),
+                started_at   TEXT    NOT NULL,
+                finished_at  TEXT    NULL,
+                total        BIGINT  NOT NULL DEFAULT 0,
+                processed    BIGINT  NOT NULL DEFAULT 0,
+                rejected     BIGINT  NOT NULL DEFAULT 0,
+                owner_pid    INTEGER NOT NULL,
+                owner_host   TEXT    NOT NULL,
+                heartbeat_at TEXT    NOT NULL,
+                error        TEXT    NULL
+            );
+            CREATE INDEX ix_runs_kind_state ON runs(kind, state);
+
+            CREATE TABLE dedup_sets (
+                id         INTEGER PRIMARY KEY,
+                run_id     INTEGER NULL REFERENCES runs(id) ON DELETE SET NULL,
+                created_at TEXT    NOT NULL
+            );
+
+            CREATE TABLE findings (
+                id            INTEGER PRIMARY KEY,
+                set_id        INTEGER NOT NULL REFERENCES dedup_sets(id) ON DELETE CASCADE,
+                media_a       INTEGER NOT NULL REFERENCES media_files(id) ON DELETE CASCADE,
+                media_b       INTEGER NOT NULL REFERENCES media_files(id) ON DELETE CASCADE,
+                face_a        INTEGER NULL REFERENCES faces(id) ON DELETE CASCADE,
+                face_b        INTEGER NULL REFERENCES faces(id) ON DELETE CASCADE,
+                score         REAL    NOT NULL,
+                status        TEXT    NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'confirmed', 'not_duplicate')),
+                settings_json TEXT    NOT NULL,
+                CHECK (media_a <= media_b)
+            );
+            CREATE INDEX ix_findings_set ON findings(set_id);
+            CREATE INDEX ix_findings_media_a ON findings(media_a);
+            CREATE INDEX ix_findings_media_b ON findings(media_b);
+
+            CREATE TABLE ignored_pairs (
+                hash_a     TEXT NOT NULL,
+                hash_b     TEXT NOT NULL,
+                reason     TEXT NULL,
+                created_by TEXT NULL,
+                created_at TEXT NOT NULL,
+                PRIMARY KEY (hash_a, hash_b),
+                CHECK (hash_a <= hash_b)
+            );
+
+            CREATE TABLE locks (
+                name         TEXT    PRIMARY KEY,
+                purpose      TEXT    NOT NULL,
+                owner_pid    INTEGER NOT NULL,
+                owner_host   TEXT    NOT NULL,
+                owner_token  TEXT    NOT NULL,
+                acquired_at  TEXT    NOT NULL,
+                heartbeat_at TEXT    NOT NULL
+            );
+            """),
+    ];
+
+    public static int Latest => All[^1].Version;
+}
