@@ -28,7 +28,7 @@ public class ImageScannerTests
         var dir = RepoPaths.NewTempDir();
         File.WriteAllText(Path.Combine(dir, "1.jpg"), "abc");
         File.WriteAllText(Path.Combine(dir, "2.jpg"), "abc");
-        ContentHash.Of(Path.Combine(dir, "1.jpg")).ShouldBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-        ContentHash.Of(Path.Combine(dir, "2.jpg")).ShouldBe(ContentHash.Of(Path.Combine(dir, "1.jpg")));
+        Doppel.Storage.ContentHash.OfFile(Path.Combine(dir, "1.jpg")).ShouldBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        Doppel.Storage.ContentHash.OfFile(Path.Combine(dir, "2.jpg")).ShouldBe(Doppel.Storage.ContentHash.OfFile(Path.Combine(dir, "1.jpg")));
     }
 }

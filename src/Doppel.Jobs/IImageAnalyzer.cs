@@ -1,0 +1,24 @@
+using Doppel.Vision;
+
+namespace Doppel.Jobs;
+
+/// <summary>
+/// The face pipeline as the jobs see it: files in, <see cref="ImageAnalysis"/> out, streamed as
+/// they complete (in any order). Lets the jobs be tested and reused without knowing which
+/// detector or embedder runs.
+/// </summary>
+public interface IImageAnalyzer : IDisposable
+{
+    string DetectorName { get; }
+
+    /// <summary>The name embeddings are stored under (catalogue name of the embedder or ensemble).</summary>
+    string EmbeddingModel { get; }
+
+    /// <summary>Changes when the model's file or preprocessing changes, so stale vectors are noticed.</summary>
+    string EmbeddingModelVersion { get; }
+
+    /// <summary>The model's calibrated cosine threshold for "same person".</summary>
+    float DefaultThreshold { get; }
+
+    IEnumerable<ImageAnalysis> Analyze(IReadOnlyList<string> paths, CancellationToken cancellationToken = default);
+}
