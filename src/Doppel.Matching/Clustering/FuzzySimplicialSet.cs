@@ -61,7 +61,7 @@ public sealed class FuzzySimplicialSet
     }
 
     /// <summary>umap-learn's smooth_knn_dist with local_connectivity 1 and bandwidth 1.</summary>
-    internal static (double[] Sigmas, double[] Rhos) SmoothKnnDistances(int n, int k, float[] distances)
+    public static (double[] Sigmas, double[] Rhos) SmoothKnnDistances(int n, int k, float[] distances)
     {
         const double tolerance = 1e-5, minScale = 1e-3;
         double target = Math.Log2(k);

@@ -45,8 +45,7 @@ public static class PersonClustering
     /// <summary>
     /// Full recluster with DBSCAN (eps = MaxDistance, min_samples = MinFaces) that keeps every person
     /// id and name: each cluster takes the existing person with the most of its faces (pinned faces
-    /// outweigh all others), one cluster per person, largest overlaps first; clusters with no person
-    /// get new ones. Pinned faces stay where the user put them; no face is given a person it was
+    /// outweigh all others); clusters with no person get new ones. Pinned faces stay where the user put them; no face is given a person it was
     /// excluded from (it falls back to its nearest allowed neighbour's person, or waits); noise faces
     /// join the person of their nearest assigned neighbour within MaxDistance, or wait.
     /// </summary>
@@ -68,16 +67,11 @@ public static class PersonClustering
                 var key = (labels[i], pid);
                 overlap[key] = overlap.GetValueOrDefault(key) + (faces[i].Pinned ? pinnedWeight : 1);
             }
+        // Each cluster goes to its best-overlapping person (ties: lower id). A person may take several
+        // clusters: persons a user merged stay merged, and one person's faces may span several modes.
         var personOfCluster = new Dictionary<int, long>();
-        var usedPersons = new HashSet<long>();
-        foreach (var ((cluster, person), _) in overlap
-                     .OrderByDescending(o => o.Value).ThenBy(o => o.Key.Cluster).ThenBy(o => o.Key.Person))
-        {
-            if (personOfCluster.ContainsKey(cluster) || usedPersons.Contains(person))
-                continue;
-            personOfCluster[cluster] = person;
-            usedPersons.Add(person);
-        }
+        foreach (var group in overlap.GroupBy(o => o.Key.Cluster))
+            personOfCluster[group.Key] = group.OrderByDescending(o => o.Value).ThenBy(o => o.Key.Person).First().Key.Person;
 
         var personOf = new long?[n];
         for (int i = 0; i < n; i++)
