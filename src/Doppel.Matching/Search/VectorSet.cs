@@ -27,6 +27,9 @@ public sealed class VectorSet
 
     public ReadOnlySpan<float> Row(int index) => _data.AsSpan(index * Dimension, Dimension);
 
+    /// <summary>The backing array (rows beyond <see cref="Count"/> are spare capacity); the join kernels pin it.</summary>
+    internal float[] Buffer => _data;
+
     public long Id(int index) => _ids[index];
 
     /// <summary>Adds a vector (copied and L2-normalised); returns its row index.</summary>

@@ -1,0 +1,20 @@
+using System.Diagnostics;
+using Doppel.Matching;
+
+int n = int.Parse(args[0]), d = int.Parse(args[1]);
+float t = 0.5f;
+var sw = Stopwatch.StartNew();
+var (set, labels) = SyntheticEmbeddings.Generate(n, d, 7);
+Console.WriteLine($"gen {sw.Elapsed.TotalSeconds:F1}s");
+sw.Restart();
+var exact = ExactJoin.SelfJoin(set, t);
+Console.WriteLine($"exact {sw.Elapsed.TotalSeconds:F2}s pairs={exact.Count}");
+sw.Restart();
+var idx = new HnswIndex(d, new HnswOptions { M = 16, EfConstruction = 100, EfSearch = 64 });
+idx.AddRange(set, true);
+Console.WriteLine($"build {sw.Elapsed.TotalSeconds:F2}s bytes/vec={idx.EstimatedBytesPerVector:F0}");
+sw.Restart();
+var approx = idx.SelfJoinNodes(t);
+Console.WriteLine($"hnsw join {sw.Elapsed.TotalSeconds:F2}s pairs={approx.Count}");
+var set2 = exact.Select(p => (p.A, p.B)).ToHashSet();
+Console.WriteLine($"recall {approx.Count(p => set2.Contains((p.A, p.B))) / (double)exact.Count:F4}");
