@@ -1,0 +1,61 @@
+using Doppel.Matching.Clustering;
+using Doppel.Matching.Metrics;
+
+namespace Doppel.Matching.Tests.Clustering;
+
+public class UmapTests
+{
+    [Theory]
+    // Reference values from umap-learn 0.5.3's find_ab_params (scipy curve_fit) on this machine.
+    [InlineData(0.1, 1.0, 1.5769, 0.8951)]
+    [InlineData(0.0, 1.0, 1.9328, 0.7905)]
+    [InlineData(0.5, 1.0, 0.5830, 1.3340)]
+    public void Curve_parameters_match_umap_learn(double minDist, double spread, double a, double b)
+    {
+        var (fitA, fitB) = UmapCurve.Fit(minDist, spread);
+        fitA.ShouldBe(a, 0.01);
+        fitB.ShouldBe(b, 0.01);
+    }
+
+    [Fact]
+    public void Layout_of_separated_clusters_is_trustworthy_and_keeps_clusters_apart()
+    {
+        var data = ClusteredVectors.Create(seed: 5, clusterSizes: [40, 35, 30, 25, 20], dimension: 32, spread: 0.7);
+        var layout = Umap.FitTransform(data.Vectors, new UmapOptions(Neighbors: 10, Components: 2, MinDist: 0.1, Epochs: 200, Seed: 1));
+        layout.Length.ShouldBe(data.Vectors.Count * 2);
+        layout.ShouldAllBe(v => float.IsFinite(v));
+        Trustworthiness.Compute(data.Vectors, layout, 2, k: 5).ShouldBeGreaterThan(0.9);
+        var labels = Dbscan.Cluster(NeighborGraph.Euclidean(layout, 2, eps: 0.5f), minSamples: 3);
+        ClusteringMetrics.Evaluate(data.Truth, labels).Pairwise.F.ShouldBeGreaterThan(0.95);
+    }
+
+    [Fact]
+    public void Same_seed_gives_the_same_layout_and_another_seed_a_different_one()
+    {
+        var data = ClusteredVectors.Create(seed: 2, clusterSizes: [20, 20, 20], dimension: 16, spread: 0.7);
+        var options = new UmapOptions(Neighbors: 8, Epochs: 50, Seed: 7);
+        var first = Umap.FitTransform(data.Vectors, options);
+        Umap.FitTransform(data.Vectors, options).ShouldBe(first);
+        Umap.FitTransform(data.Vectors, options with { Seed = 8 }).ShouldNotBe(first);
+    }
+
+    [Fact]
+    public void Smooth_knn_sigma_makes_memberships_sum_to_log2_k()
+    {
+        // One point with neighbour distances 0 (itself), 0.1, 0.2, 0.4, 0.8: ρ = 0.1 and
+        // Σ_{j≥1} exp(−(d_j − ρ)/σ) = log2 5.
+        float[] distances = [0f, 0.1f, 0.2f, 0.4f, 0.8f];
+        var (sigmas, rhos) = FuzzySimplicialSet.SmoothKnnDistances(1, 5, distances);
+        rhos[0].ShouldBe(0.1, 1e-7);
+        double sum = distances.Skip(1).Sum(d => Math.Exp(-Math.Max(0, d - rhos[0]) / sigmas[0]));
+        sum.ShouldBe(Math.Log2(5), 1e-4);
+    }
+
+    [Fact]
+    public void Rejects_a_single_point()
+    {
+        var set = new VectorSet(3);
+        set.Add(0, [1f, 0f, 0f]);
+        Should.Throw<ArgumentException>(() => Umap.FitTransform(set));
+    }
+}

@@ -1,0 +1,131 @@
+using Doppel.Matching.Persons;
+using Doppel.Matching.Tests.Clustering;
+
+namespace Doppel.Matching.Tests.Persons;
+
+public class PersonClusteringTests
+{
+    private static readonly PersonOptions Options = new(MaxDistance: 0.3f, MinFaces: 3);
+
+    /// <summary>Four tight groups of 4 faces (ids 10.., 20.., 30.., 40..) and one lone face (99), in 16-d.</summary>
+    private static List<FaceState> Groups()
+    {
+        var rng = new Random(4);
+        var faces = new List<FaceState>();
+        foreach (int group in new[] { 10, 20, 30, 40 })
+        {
+            var centre = ClusteredVectors.RandomUnit(rng, 16);
+            for (int m = 0; m < 4; m++)
+                faces.Add(new FaceState(group + m, centre.Select(c => c + (float)(0.05 * ClusteredVectors.Gaussian(rng))).ToArray()));
+        }
+        faces.Add(new FaceState(99, ClusteredVectors.RandomUnit(rng, 16)));
+        return faces;
+    }
+
+    private static long? PersonOf(PersonAssignment r, long face) => r.PersonOfFace[face];
+
+    [Fact]
+    public void New_faces_found_one_person_per_group_and_a_lone_face_waits()
+    {
+        var result = PersonClustering.AssignIncremental(Groups(), [], Options);
+        result.CreatedPersonIds.Count.ShouldBe(4);
+        foreach (int group in new[] { 10, 20, 30, 40 })
+        {
+            var person = PersonOf(result, group);
+            person.ShouldNotBeNull();
+            Enumerable.Range(group, 4).Select(f => PersonOf(result, f)).ShouldAllBe(p => p == person);
+        }
+        PersonOf(result, 99).ShouldBeNull();
+        result.Persons.Sum(p => p.FaceCount).ShouldBe(16);
+    }
+
+    [Fact]
+    public void A_new_face_joins_the_named_person_of_its_nearest_labelled_neighbours()
+    {
+        var faces = Groups();
+        var alice = new Person(7, "Alice");
+        // Group 10 is already Alice; face 13 arrives new.
+        faces = faces.Select(f => f.FaceId is >= 10 and < 13 ? f with { PersonId = 7 } : f).ToList();
+        var result = PersonClustering.AssignIncremental(faces, [alice], Options);
+        PersonOf(result, 13).ShouldBe(7);
+        result.Persons.Single(p => p.PersonId == 7).ShouldBe(new PersonSummary(7, "Alice", 4, result.Persons.Single(p => p.PersonId == 7).RepresentativeFaceId));
+        result.CreatedPersonIds.ShouldNotContain(7);
+        result.CreatedPersonIds.ShouldAllBe(id => id > 7);
+    }
+
+    [Fact]
+    public void A_face_excluded_from_a_person_does_not_join_it_even_as_its_nearest()
+    {
+        var faces = Groups().Select(f => f.FaceId switch
+        {
+            >= 10 and < 13 => f with { PersonId = 7 },
+            13 => f with { ExcludedPersonIds = new HashSet<long> { 7 } },
+            _ => f,
+        }).ToList();
+        var incremental = PersonClustering.AssignIncremental(faces, [new Person(7, "Alice")], Options);
+        PersonOf(incremental, 13).ShouldNotBe(7);
+        var recluster = PersonClustering.Recluster(faces, [new Person(7, "Alice")], Options);
+        PersonOf(recluster, 13).ShouldNotBe(7);
+        PersonOf(recluster, 10).ShouldBe(7);
+    }
+
+    [Fact]
+    public void Recluster_keeps_ids_and_names_moves_unpinned_faces_and_leaves_pinned_ones()
+    {
+        // Person 5 "Bob" holds group 20, wrongly face 30 (unpinned), and face 10, which the user pinned.
+        // Person 6 "Cy" holds faces 31 and 32. Person 8 "Dee" holds only face 99, pinned, far from all.
+        var faces = Groups().Select(f => f.FaceId switch
+        {
+            >= 20 and < 24 or 30 => f with { PersonId = 5 },
+            10 => f with { PersonId = 5, Pinned = true },
+            31 or 32 => f with { PersonId = 6 },
+            99 => f with { PersonId = 8, Pinned = true },
+            _ => f,
+        }).ToList();
+        var persons = new List<Person> { new(5, "Bob"), new(6, "Cy"), new(8, "Dee"), new(9, "Empty") };
+        var result = PersonClustering.Recluster(faces, persons, Options);
+
+        Enumerable.Range(20, 4).Select(f => PersonOf(result, f)).ShouldAllBe(p => p == 5);
+        // The cluster holding Bob's pinned face is Bob's.
+        Enumerable.Range(10, 4).Select(f => PersonOf(result, f)).ShouldAllBe(p => p == 5);
+        // Group 30 is mostly Cy's, so face 30 moves there.
+        Enumerable.Range(30, 4).Select(f => PersonOf(result, f)).ShouldAllBe(p => p == 6);
+        PersonOf(result, 99).ShouldBe(8);
+        // Group 40 had nobody: a new person, numbered above every existing id.
+        var created = result.CreatedPersonIds.ShouldHaveSingleItem();
+        created.ShouldBe(10);
+        Enumerable.Range(40, 4).Select(f => PersonOf(result, f)).ShouldAllBe(p => p == created);
+        result.Persons.Select(p => (p.PersonId, p.Name, p.FaceCount)).ShouldBe(
+            [(5L, "Bob", 8), (6L, "Cy", 4), (8L, "Dee", 1), (9L, "Empty", 0), (created, null, 4)]);
+    }
+
+    [Fact]
+    public void Representative_is_the_best_quality_face_when_given_else_the_medoid()
+    {
+        // Four faces on an arc: 0°, 10°, 20°, 40°; the medoid (most similar to the rest) is the 20° or 10° face.
+        float[] At(double degrees) => [(float)Math.Cos(degrees * Math.PI / 180), (float)Math.Sin(degrees * Math.PI / 180)];
+        var faces = new List<FaceState>
+        {
+            new(1, At(0), 1), new(2, At(10), 1), new(3, At(20), 1), new(4, At(40), 1),
+        };
+        // Sum of cosines to the others: face 2 (10°): cos10 + cos10 + cos30 = 2.836; face 3 (20°): cos20 + cos10 + cos20 = 2.864.
+        var medoid = PersonClustering.AssignIncremental(faces, [new Person(1)], Options);
+        medoid.Persons.Single().RepresentativeFaceId.ShouldBe(3);
+        faces[3] = faces[3] with { Quality = 0.9f };
+        faces[0] = faces[0] with { Quality = 0.5f };
+        var byQuality = PersonClustering.AssignIncremental(faces, [new Person(1)], Options);
+        byQuality.Persons.Single().RepresentativeFaceId.ShouldBe(4);
+    }
+
+    [Fact]
+    public void Inconsistent_input_is_rejected_with_the_face_named()
+    {
+        float[] v = [1f, 0f];
+        Should.Throw<ArgumentException>(() => PersonClustering.Recluster([new FaceState(1, v, 3)], [])).Message.ShouldContain("person 3");
+        Should.Throw<ArgumentException>(() => PersonClustering.Recluster([new FaceState(1, v, Pinned: true)], [])).Message.ShouldContain("pinned");
+        Should.Throw<ArgumentException>(() => PersonClustering.Recluster(
+            [new FaceState(1, v, 3, ExcludedPersonIds: new HashSet<long> { 3 })], [new Person(3)])).Message.ShouldContain("excluded");
+        Should.Throw<ArgumentException>(() => PersonClustering.Recluster([new FaceState(1, v), new FaceState(1, v)], [])).Message.ShouldContain("twice");
+        Should.Throw<ArgumentException>(() => PersonClustering.Recluster([new FaceState(1, v), new FaceState(2, [1f, 0f, 0f])], [])).Message.ShouldContain("dimension");
+    }
+}
