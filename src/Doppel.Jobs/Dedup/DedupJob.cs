@@ -1,0 +1,212 @@
+using System.Text.Json;
+using Doppel.Jobs.Ingest;
+using Doppel.Matching;
+using Doppel.Storage;
+using Doppel.Vision;
+
+namespace Doppel.Jobs.Dedup;
+
+/// <summary>Settings of one <c>doppel dedup</c> run.</summary>
+public sealed record DedupJobOptions
+{
+    public required IReadOnlyList<string> Roots { get; init; }
+
+    /// <summary>Cosine threshold for a face match; null = the embedder's calibrated default.</summary>
+    public float? Threshold { get; init; }
+
+    public GroupingMode Grouping { get; init; } = GroupingMode.Connected;
+
+    /// <summary>Images whose results are stored in one catalog transaction: the most a kill can lose.</summary>
+    public int BatchSize { get; init; } = 64;
+}
+
+/// <summary>One scanned image as the outcome reports it.</summary>
+public sealed record DedupImage(MediaFile Media, ScannedFile File);
+
+/// <summary>What a dedup run found, for the CLI summary and the report.</summary>
+public sealed record DedupOutcome(
+    long RunId,
+    long DedupSetId,
+    float Threshold,
+    string Model,
+    IReadOnlyList<DedupImage> Images,
+    IReadOnlyList<FaceRecord> Faces,
+    IReadOnlyList<ImagePair> Pairs,
+    IReadOnlyList<IReadOnlyList<long>> Groups,
+    int ProcessedThisRun,
+    bool Resumed,
+    TimeSpan Elapsed);
+
+/// <summary>
+/// The main job: ingest every image under the roots into the catalog (only files not processed
+/// before: content hashes make re-runs idempotent), then find every pair of images whose best face
+/// pair matches, group them, and store the findings. Results are saved in small atomic batches,
+/// so a run killed at any point resumes with the files it had not stored, and because matching
+/// runs over the catalog after ingest, a resumed run ends with exactly the findings of an
+/// uninterrupted one.
+/// </summary>
+public sealed class DedupJob(ICatalog catalog, IImageAnalyzer analyzer)
+{
+    public const string RunKind = "dedup";
+
+    /// <summary>Reports (done, total) as images are stored.</summary>
+    public Action<long, long>? OnProgress { get; init; }
+
+    public Action<string>? OnMessage { get; init; }
+
+    public DedupOutcome Run(DedupJobOptions options, CancellationToken cancellationToken = default)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var ingestLock = catalog.AcquireLock("ingest", $"dedup {string.Join(' ', options.Roots)}");
+
+        var files = ImageScanner.Scan(options.Roots);
+        OnMessage?.Invoke($"Found {files.Count} image files under {string.Join(", ", options.Roots)}.");
+        var registrations = Register(files, cancellationToken);
+
+        var pending = registrations.Where(r => r.Media.State == MediaState.Pending).Select(r => r.Media)
+            .DistinctBy(m => m.Id).ToList();
+        var unfinished = catalog.FindUnfinishedRun(RunKind);
+        bool resumed = unfinished is not null;
+        long runId = unfinished?.Id ?? catalog.StartRun(RunKind, JsonSerializer.Serialize(new { roots = options.Roots, threshold = options.Threshold, model = analyzer.EmbeddingModel }), pending.Count);
+        if (resumed)
+        {
+            catalog.UpdateRun(runId, total: unfinished!.Processed + pending.Count);
+            OnMessage?.Invoke($"Resuming run {runId}: {unfinished.Processed} images already stored, {pending.Count} to go.");
+        }
+        try
+        {
+            Ingest(pending, runId, options.BatchSize, cancellationToken);
+            var outcome = Match(options, runId, registrations, files, pending.Count, resumed, clock);
+            catalog.FinishRun(runId, RunState.Completed);
+            return outcome with { Elapsed = clock.Elapsed };
+        }
+        catch (OperationCanceledException)
+        {
+            catalog.FinishRun(runId, RunState.Cancelled);
+            throw;
+        }
+    }
+
+    private IReadOnlyList<MediaRegistration> Register(IReadOnlyList<ScannedFile> files, CancellationToken ct)
+    {
+        var infos = new MediaFileInfo[files.Count];
+        Parallel.For(0, files.Count, new ParallelOptions { CancellationToken = ct }, i =>
+            infos[i] = new MediaFileInfo(files[i].FullPath, ContentHash.OfFile(files[i].FullPath), files[i].Size));
+        return catalog.RegisterMediaBatch(infos);
+    }
+
+    private void Ingest(IReadOnlyList<MediaFile> pending, long runId, int batchSize, CancellationToken ct)
+    {
+        if (pending.Count == 0)
+            return;
+        var idOfPath = pending.ToDictionary(m => m.Path, m => m.Id);
+        var batch = new List<MediaResult>(batchSize);
+        long done = 0;
+        foreach (var analysis in analyzer.Analyze(pending.Select(m => m.Path).ToList(), ct))
+        {
+            batch.Add(ToResult(idOfPath[analysis.Path], analysis));
+            if (batch.Count >= batchSize)
+                Flush();
+        }
+        Flush();
+
+        void Flush()
+        {
+            if (batch.Count == 0)
+                return;
+            catalog.SaveResults(batch, runId);
+            done += batch.Count;
+            batch.Clear();
+            OnProgress?.Invoke(done, pending.Count);
+        }
+    }
+
+    private MediaResult ToResult(long mediaId, ImageAnalysis analysis) => new(
+        mediaId,
+        analysis.Status.ToCode(),
+        analysis.Detail,
+        analysis.Format,
+        analysis.Width > 0 ? analysis.Width : null,
+        analysis.Height > 0 ? analysis.Height : null,
+        analysis.Faces.Select(f => new NewFace(
+            new FaceBox(f.Detection.Box.X, f.Detection.Box.Y, f.Detection.Box.Width, f.Detection.Box.Height),
+            LandmarkCodec.Flatten(f.Detection.Landmarks),
+            analyzer.DetectorName,
+            f.Detection.Score,
+            f.Quality,
+            f.Embeddings.Select(e => new NewEmbedding(e.Key, analyzer.EmbeddingModelVersion, e.Value)).ToList())).ToList());
+
+    private DedupOutcome Match(DedupJobOptions options, long runId, IReadOnlyList<MediaRegistration> registrations,
+        IReadOnlyList<ScannedFile> files, int processed, bool resumed, System.Diagnostics.Stopwatch clock)
+    {
+        float threshold = options.Threshold ?? analyzer.DefaultThreshold;
+        var images = registrations.Select((r, i) => new DedupImage(catalog.GetMedia(r.Media.Id)!, files[i])).ToList();
+        var inScope = images.Select(i => i.Media.Id).ToHashSet();
+        var faces = catalog.ListFaces().Where(f => inScope.Contains(f.MediaId)).ToList();
+        var faceById = faces.ToDictionary(f => f.Id);
+
+        var vectors = new VectorSet(dimension: 1, capacity: 1);
+        var refs = new List<FaceRef>();
+        foreach (var e in catalog.ReadEmbeddings(analyzer.EmbeddingModel))
+        {
+            if (!faceById.TryGetValue(e.FaceId, out var face))
+                continue;
+            if (refs.Count == 0)
+                vectors = new VectorSet(e.Dimension, faces.Count);
+            vectors.Add(e.FaceId, e.Vector);
+            refs.Add(new FaceRef(e.FaceId, face.MediaId));
+        }
+        var facePairs = refs.Count > 1 ? ExactJoin.SelfJoin(vectors, threshold) : [];
+
+        var hashOf = images.GroupBy(i => i.Media.Id).ToDictionary(g => g.Key, g => g.First().Media.ContentHash);
+        var ignored = catalog.ListIgnoredPairs().Select(p => (p.HashA, p.HashB)).ToHashSet();
+        bool IsIgnored(long a, long b)
+        {
+            string ha = hashOf[a], hb = hashOf[b];
+            return ignored.Contains(string.CompareOrdinal(ha, hb) <= 0 ? (ha, hb) : (hb, ha));
+        }
+        var pairs = ImagePairs.FromFacePairs(facePairs, refs, IsIgnored);
+
+        // Group images: rows are the media that take part in a pair.
+        var mediaRows = pairs.SelectMany(p => new[] { p.MediaA, p.MediaB }).Distinct().Order().ToList();
+        var rowOf = mediaRows.Select((id, row) => (id, row)).ToDictionary(x => x.id, x => x.row);
+        var groups = DuplicateGrouper.Group(mediaRows.Count,
+                pairs.Select(p => new ScoredPair(rowOf[p.MediaA], rowOf[p.MediaB], p.Score)),
+                new DedupOptions { Mode = options.Grouping })
+            .Select(g => (IReadOnlyList<long>)g.Members.Select(m => mediaRows[m]).ToList())
+            .Where(g => g.Count > 1)
+            .ToList();
+
+        var settings = JsonSerializer.Serialize(new { model = analyzer.EmbeddingModel, version = analyzer.EmbeddingModelVersion, threshold, rule = "best-face-pair", grouping = options.Grouping.ToString().ToLowerInvariant() });
+        long setId = catalog.CreateDedupSet(runId);
+        catalog.AddFindings(setId, pairs.Select(p => new NewFinding(p.MediaA, p.MediaB, p.FaceA, p.FaceB, p.Score, settings)).ToList());
+        OnMessage?.Invoke($"{faces.Count} faces, {pairs.Count} duplicate image pairs in {groups.Count} groups at threshold {threshold:0.###}.");
+        return new DedupOutcome(runId, setId, threshold, analyzer.EmbeddingModel, images, faces, pairs, groups, processed, resumed, clock.Elapsed);
+    }
+}
+
+/// <summary>Landmarks as the catalog stores them: x,y pairs in the contract's order (left eye,
+/// right eye, nose, mouth centre, then the mouth corners when the detector gives them).</summary>
+public static class LandmarkCodec
+{
+    public static float[]? Flatten(FaceLandmarks? l)
+    {
+        if (l is null)
+            return null;
+        var points = new List<PointF> { l.LeftEye, l.RightEye, l.Nose, l.MouthCenter };
+        if (l.MouthLeft is { } ml && l.MouthRight is { } mr)
+        {
+            points.Add(ml);
+            points.Add(mr);
+        }
+        return points.SelectMany(p => new[] { p.X, p.Y }).ToArray();
+    }
+
+    public static FaceLandmarks? Unflatten(float[]? v) => v switch
+    {
+        null => null,
+        { Length: 8 } => new FaceLandmarks(new(v[0], v[1]), new(v[2], v[3]), new(v[4], v[5]), new(v[6], v[7])),
+        { Length: 12 } => new FaceLandmarks(new(v[0], v[1]), new(v[2], v[3]), new(v[4], v[5]), new(v[6], v[7]), new(v[8], v[9]), new(v[10], v[11])),
+        _ => throw new FormatException($"Stored landmarks have {v.Length} values; expected 8 or 12."),
+    };
+}
