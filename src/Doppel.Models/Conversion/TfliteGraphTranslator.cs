@@ -151,7 +151,7 @@ internal sealed class TfliteGraphTranslator
         var (outC, kh, kw, inC) = Dims4(weightTensor);
         if (inC != input.Shape[3])
             throw new NotSupportedException($"CONV_2D '{OutputTensor(op).Name}' has {inC} weight input channels for a {input.Shape[3]}-channel input (grouped convolution).");
-        var weights = AddInitializer(weightTensor.Name, Permute4(w, weightTensor.Shape, NhwcToNchw), outC, inC, kh, kw);
+        var weights = AddInitializer(weightTensor.Name, TfliteLayout.Permute4(w, weightTensor.Shape, NhwcToNchw), outC, inC, kh, kw);
         ConvNode(op, x, input, weights, outC, kh, kw, o.StrideH, o.StrideW, o.DilationH, o.DilationW, o.Padding, group: 1, o.Activation);
     }
 
@@ -166,7 +166,7 @@ internal sealed class TfliteGraphTranslator
             throw new InvalidDataException($"DEPTHWISE_CONV_2D '{OutputTensor(op).Name}' has weights [{string.Join(",", weightTensor.Shape)}] for {inC} input channels.");
         // ONNX grouped conv with one group per input channel: weight [C·m, 1, H, W]; output channel
         // c·m + k comes from input channel c in both layouts, so only the axes move.
-        var weights = AddInitializer(weightTensor.Name, Permute4(w, weightTensor.Shape, [3, 0, 1, 2]), outC, 1, kh, kw);
+        var weights = AddInitializer(weightTensor.Name, TfliteLayout.Permute4(w, weightTensor.Shape, [3, 0, 1, 2]), outC, 1, kh, kw);
         ConvNode(op, x, input, weights, outC, kh, kw, o.StrideH, o.StrideW, o.DilationH, o.DilationW, o.Padding, group: inC, o.Activation);
     }
 
@@ -183,28 +183,14 @@ internal sealed class TfliteGraphTranslator
                 throw new InvalidDataException($"Bias '{biasTensor.Name}' has {bias.Length} values for {outC} output channels.");
             inputs.Add(AddInitializer(biasTensor.Name, bias, outC));
         }
-        var (top, bottom) = PadsFor(padding, input.Shape[1], kh, strideH, dilationH);
-        var (left, right) = PadsFor(padding, input.Shape[2], kw, strideW, dilationW);
+        var (top, bottom) = TfliteLayout.Pads(padding, input.Shape[1], kh, strideH, dilationH);
+        var (left, right) = TfliteLayout.Pads(padding, input.Shape[2], kw, strideW, dilationW);
         Emit(op, "Conv", inputs, activation, nchw: true,
             OnnxAttribute.Ints("kernel_shape", kh, kw),
             OnnxAttribute.Ints("strides", strideH, strideW),
             OnnxAttribute.Ints("dilations", dilationH, dilationW),
             OnnxAttribute.Ints("pads", top, left, bottom, right),
             OnnxAttribute.Int("group", group));
-    }
-
-    /// <summary>TF padding: VALID adds none; SAME makes output = ceil(input / stride) and puts the
-    /// odd extra pixel at the end (bottom/right), which ONNX's symmetric auto_pad cannot express.</summary>
-    internal static (long Begin, long End) PadsFor(TflitePadding padding, int inputSize, int kernel, int stride, int dilation)
-    {
-        if (padding == TflitePadding.Valid)
-            return (0, 0);
-        if (padding != TflitePadding.Same)
-            throw new InvalidDataException($"Unknown TFLite padding {padding}.");
-        var output = (inputSize + stride - 1) / stride;
-        var effectiveKernel = (kernel - 1) * dilation + 1;
-        var total = Math.Max(0, (output - 1) * stride + effectiveKernel - inputSize);
-        return (total / 2, total - total / 2);
     }
 
     // ---- Element-wise -------------------------------------------------------------------------
@@ -238,7 +224,7 @@ internal sealed class TfliteGraphTranslator
         if (shape.Length > 4)
             throw new NotSupportedException($"Constant '{tensor.Name}' of rank {shape.Length} cannot broadcast against a 4-D image tensor.");
         var nhwc = Enumerable.Repeat(1, 4 - shape.Length).Concat(shape).ToArray();
-        var permuted = Permute4(values, nhwc, NhwcToNchw);
+        var permuted = TfliteLayout.Permute4(values, nhwc, NhwcToNchw);
         return AddInitializer(tensor.Name, permuted, nhwc[0], nhwc[3], nhwc[1], nhwc[2]);
     }
 
@@ -382,21 +368,4 @@ internal sealed class TfliteGraphTranslator
         tensor.Shape.Count == 4
             ? (tensor.Shape[0], tensor.Shape[1], tensor.Shape[2], tensor.Shape[3])
             : throw new InvalidDataException($"Weight '{tensor.Name}' should be 4-D but is [{string.Join(",", tensor.Shape)}].");
-
-    /// <summary>Reorders a row-major 4-D array: output axis j is input axis <paramref name="perm"/>[j].</summary>
-    internal static float[] Permute4(float[] source, IReadOnlyList<int> dims, int[] perm)
-    {
-        if (dims.Count != 4 || source.Length != dims[0] * dims[1] * dims[2] * dims[3])
-            throw new ArgumentException($"Expected a 4-D array matching [{string.Join(",", dims)}], got {source.Length} values.");
-        int[] strides = [dims[1] * dims[2] * dims[3], dims[2] * dims[3], dims[3], 1];
-        int[] outDims = [dims[perm[0]], dims[perm[1]], dims[perm[2]], dims[perm[3]]];
-        var result = new float[source.Length];
-        var k = 0;
-        for (var a = 0; a < outDims[0]; a++)
-            for (var b = 0; b < outDims[1]; b++)
-                for (var c = 0; c < outDims[2]; c++)
-                    for (var d = 0; d < outDims[3]; d++)
-                        result[k++] = source[a * strides[perm[0]] + b * strides[perm[1]] + c * strides[perm[2]] + d * strides[perm[3]]];
-        return result;
-    }
 }
