@@ -1,0 +1,68 @@
+using System.Globalization;
+using System.Text;
+
+namespace Doppel.Reports.Dedup;
+
+/// <summary>One row of findings.csv: a duplicate pair of images, paths relative to the scanned folder.</summary>
+public sealed record FindingRow(string ImageA, string ImageB, double Score);
+
+/// <summary>
+/// <c>findings.csv</c>: header <c>image_a,image_b,score</c>, one row per duplicate pair of images.
+/// Paths are relative to the scanned folder with '/' separators; in each row the ordinally smaller
+/// path comes first; rows go by score descending, then paths, so the file is stable across runs.
+/// Scores have six decimals. Fields are quoted per RFC 4180 when they need it.
+/// </summary>
+public static class DedupFindings
+{
+    public const string Header = "image_a,image_b,score";
+
+    public static IReadOnlyList<FindingRow> Rows(DedupReport report)
+    {
+        var rows = new Dictionary<(string, string), FindingRow>();
+        for (int g = 0; g < report.Groups.Count; g++)
+        {
+            var group = report.Groups[g];
+            foreach (var pair in group.Pairs)
+            {
+                if (pair.A < 0 || pair.A >= group.Members.Count || pair.B < 0 || pair.B >= group.Members.Count || pair.A == pair.B)
+                    throw new ArgumentException($"Group {g + 1} has a pair ({pair.A}, {pair.B}) that does not name two of its {group.Members.Count} members.");
+                if (!double.IsFinite(pair.Score) || pair.Score < 0 || pair.Score > 1)
+                    throw new ArgumentException($"Group {g + 1} has a pair score {pair.Score} outside [0, 1]; map similarities to [0, 1] before reporting.");
+                var a = ReportPaths.Relative(report.ScannedRoot, group.Members[pair.A].Path);
+                var b = ReportPaths.Relative(report.ScannedRoot, group.Members[pair.B].Path);
+                if (string.CompareOrdinal(a, b) > 0)
+                    (a, b) = (b, a);
+                // The same two images reached twice (two faces each) count once, at their best score.
+                if (!rows.TryGetValue((a, b), out var known) || known.Score < pair.Score)
+                    rows[(a, b)] = new FindingRow(a, b, pair.Score);
+            }
+        }
+        return rows.Values
+            .OrderByDescending(r => r.Score)
+            .ThenBy(r => r.ImageA, StringComparer.Ordinal)
+            .ThenBy(r => r.ImageB, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    public static string ToCsv(IReadOnlyList<FindingRow> rows)
+    {
+        var csv = new StringBuilder(Header).Append('\n');
+        foreach (var row in rows)
+            csv.Append(Field(row.ImageA)).Append(',').Append(Field(row.ImageB)).Append(',')
+               .Append(row.Score.ToString("F6", CultureInfo.InvariantCulture)).Append('\n');
+        return csv.ToString();
+    }
+
+    private static string Field(string value) =>
+        value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+}
+
+internal static class ReportPaths
+{
+    /// <summary>A path as the report shows it: relative to the scanned folder, '/' separated.</summary>
+    public static string Relative(string root, string path)
+    {
+        var relative = Path.IsPathRooted(path) ? Path.GetRelativePath(Path.GetFullPath(root), Path.GetFullPath(path)) : path;
+        return relative.Replace('\\', '/');
+    }
+}

@@ -1,0 +1,92 @@
+using System.Security.Cryptography;
+using System.Text;
+using Doppel.Reports.Dedup;
+using SkiaSharp;
+
+namespace Doppel.Reports.Html;
+
+/// <summary>
+/// The thumbnails of one HTML page. Each distinct picture is shrunk to at most <see cref="MaxSide"/>
+/// pixels, re-encoded as JPEG and embedded once as a CSS class with a data-URI background, so the page
+/// is self-contained and an image shown in several places (group grid, pair rows) costs its bytes once.
+/// </summary>
+internal sealed class ThumbnailSet
+{
+    public const int MaxSide = 200;
+
+    private readonly Dictionary<string, string> _classByContent = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string?> _classBySource = new(StringComparer.Ordinal);
+    private readonly StringBuilder _css = new();
+
+    public int Count => _classByContent.Count;
+
+    /// <summary>The markup of a thumbnail box: the picture, or a labelled placeholder when there is none or it cannot be decoded.</summary>
+    public string Box(ReportThumbnail? thumbnail, string label, string extraClass = "")
+    {
+        var cssClass = thumbnail is null ? null : ClassFor(thumbnail);
+        var classes = extraClass.Length > 0 ? " " + extraClass : "";
+        return cssClass is null
+            ? $"<div class=\"thumb missing{classes}\" role=\"img\" aria-label=\"{Html.E(label)}\">{(thumbnail is null ? "no preview" : "preview unreadable")}</div>"
+            : $"<div class=\"thumb {cssClass}{classes}\" role=\"img\" aria-label=\"{Html.E(label)}\" title=\"{Html.E(label)}\"></div>";
+    }
+
+    public string StyleRules() => _css.ToString();
+
+    private string? ClassFor(ReportThumbnail thumbnail)
+    {
+        var sourceKey = thumbnail.FilePath is { } path ? "file:" + path : null;
+        if (sourceKey is not null && _classBySource.TryGetValue(sourceKey, out var known))
+            return known;
+        var cssClass = Embed(thumbnail);
+        if (sourceKey is not null)
+            _classBySource[sourceKey] = cssClass;
+        return cssClass;
+    }
+
+    private string? Embed(ReportThumbnail thumbnail)
+    {
+        byte[] original;
+        try
+        {
+            original = thumbnail.Bytes ?? File.ReadAllBytes(thumbnail.FilePath!);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+        var contentKey = Convert.ToHexString(SHA256.HashData(original));
+        if (_classByContent.TryGetValue(contentKey, out var existing))
+            return existing;
+        var jpeg = Shrink(original);
+        if (jpeg is null)
+            return null;
+        var cssClass = "t" + _classByContent.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        _classByContent[contentKey] = cssClass;
+        _css.Append('.').Append(cssClass).Append("{background-image:url(data:image/jpeg;base64,")
+            .Append(Convert.ToBase64String(jpeg)).Append(")}\n");
+        return cssClass;
+    }
+
+    /// <summary>JPEG no larger than <see cref="MaxSide"/> on its longer side, or null when the bytes are not an image.</summary>
+    internal static byte[]? Shrink(byte[] encoded)
+    {
+        using var decoded = SKBitmap.Decode(encoded);
+        if (decoded is null)
+            return null;
+        var scale = Math.Min(1.0, (double)MaxSide / Math.Max(decoded.Width, decoded.Height));
+        var width = Math.Max(1, (int)Math.Round(decoded.Width * scale));
+        var height = Math.Max(1, (int)Math.Round(decoded.Height * scale));
+        using var surface = SKSurface.Create(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul));
+        // White under transparent PNGs, since JPEG has no alpha.
+        surface.Canvas.Clear(SKColors.White);
+        using (var image = SKImage.FromBitmap(decoded))
+            surface.Canvas.DrawImage(image, new SKRect(0, 0, width, height), new SKSamplingOptions(SKCubicResampler.Mitchell));
+        using var snapshot = surface.Snapshot();
+        using var data = snapshot.Encode(SKEncodedImageFormat.Jpeg, 82);
+        return data.ToArray();
+    }
+}
