@@ -5,6 +5,8 @@ namespace Doppel.Vision.Detection;
 /// <summary>Checks and conversions shared by the detectors of this folder.</summary>
 internal static class DetectorInput
 {
+    public const int MaxNmsCandidates = 750;
+
     /// <summary>Every detector takes the decoder's 8-bit, 3-channel BGR image; anything else is a caller bug.</summary>
     public static void RequireBgr(Mat bgr, string detector)
     {
@@ -24,6 +26,10 @@ internal static class DetectorInput
     {
         if (candidates.Count == 0)
             return candidates;
+        // NMS is quadratic: at evaluation thresholds thousands of anchors pass, so keep the best
+        // MaxNmsCandidates first, as upstream detectors do (faceplugin keeps 750).
+        if (candidates.Count > MaxNmsCandidates)
+            candidates = candidates.OrderByDescending(c => c.Score).Take(MaxNmsCandidates).ToList();
         OpenCvSharp.Dnn.CvDnn.NMSBoxes(candidates.Select(c => ToRect(c.Box)), candidates.Select(c => c.Score),
             scoreThreshold, nmsThreshold, out int[] kept);
         return kept.Select(k => candidates[k]).OrderByDescending(f => f.Score).ToList();

@@ -27,6 +27,7 @@ public sealed class UltraFaceDetector : IFaceDetector
     private const string ScoresName = "scores";
     private const string BoxesName = "boxes";
 
+    private static readonly RunOptions RunOptions = new();
     private readonly InferenceSession _session;
     private readonly UltraFaceOptions _options;
 
@@ -53,7 +54,7 @@ public sealed class UltraFaceDetector : IFaceDetector
         }
 
         using var inputValue = OrtValue.CreateTensorValueFromMemory(input, [1, 3, InputHeight, InputWidth]);
-        using var outputs = _session.Run(new RunOptions(), [InputName], [inputValue], [ScoresName, BoxesName]);
+        using var outputs = _session.Run(RunOptions, [InputName], [inputValue], [ScoresName, BoxesName]);
         var scores = outputs[0].GetTensorDataAsSpan<float>();
         var boxes = outputs[1].GetTensorDataAsSpan<float>();
         int anchors = scores.Length / 2;

@@ -17,6 +17,7 @@ public sealed class FacepluginLandmark68 : ILandmarkRefiner
     private const string InputName = "input";
     private const string OutputName = "output";
 
+    private static readonly RunOptions RunOptions = new();
     private readonly InferenceSession _session;
 
     public FacepluginLandmark68(string modelPath, int intraOpThreads = 1)
@@ -50,7 +51,7 @@ public sealed class FacepluginLandmark68 : ILandmarkRefiner
         }
 
         using var inputValue = OrtValue.CreateTensorValueFromMemory(input, [1, 1, InputSide, InputSide]);
-        using var outputs = _session.Run(new RunOptions(), [InputName], [inputValue], [OutputName]);
+        using var outputs = _session.Run(RunOptions, [InputName], [inputValue], [OutputName]);
         var coords = outputs[0].GetTensorDataAsSpan<float>();
         if (coords.Length != 2 * PointCount)
             throw new InvalidDataException($"{Name}: expected {2 * PointCount} outputs, got {coords.Length}.");
