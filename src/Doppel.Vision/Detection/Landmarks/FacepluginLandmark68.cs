@@ -92,7 +92,7 @@ public sealed class FacepluginLandmark68 : ILandmarkRefiner
 
     /// <summary>The box in whole pixels, shifted (not shrunk) to lie inside the image where it
     /// fits, clipped where it is larger than the image.</summary>
-    internal static Rect CropInside(BoxF box, int imageWidth, int imageHeight)
+    public static Rect CropInside(BoxF box, int imageWidth, int imageHeight)
     {
         int width = Math.Clamp((int)MathF.Round(box.Width), 1, imageWidth);
         int height = Math.Clamp((int)MathF.Round(box.Height), 1, imageHeight);
