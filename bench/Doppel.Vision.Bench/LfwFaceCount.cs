@@ -1,0 +1,36 @@
+using Doppel.Vision.Detection;
+
+namespace Doppel.Vision.Bench;
+
+/// <summary>Is a face found in every LFW image? Per detector at its default settings: images with
+/// no face, exactly one, several, and whether the best face covers the image centre (LFW is centred).</summary>
+internal static class LfwFaceCount
+{
+    public static int Run(string directory, string[] detectors)
+    {
+        if (detectors.Length == 0)
+            detectors = ["yunet", "ultraface-rfb320", "res10-ssd"];
+        var paths = BenchImages.List(directory, 0);
+        foreach (var name in detectors)
+        {
+            using var detector = DetectorRegistry.Create(name);
+            int none = 0, one = 0, several = 0, centred = 0;
+            var missed = new List<string>();
+            foreach (var path in paths)
+            {
+                using var image = BenchImages.Read(path);
+                var faces = detector.Detect(image);
+                if (faces.Count == 0) { none++; missed.Add(Path.GetFileName(path)); }
+                else if (faces.Count == 1) one++;
+                else several++;
+                var best = faces.FirstOrDefault();
+                if (best is not null && best.Box.X < image.Width / 2f && best.Box.Right > image.Width / 2f &&
+                    best.Box.Y < image.Height / 2f && best.Box.Bottom > image.Height / 2f)
+                    centred++;
+            }
+            Console.WriteLine($"{name}: images={paths.Count} no_face={none} one={one} several={several} best_covers_centre={centred}" +
+                              (missed.Count > 0 ? $" missed: {string.Join(' ', missed.Take(10))}" : ""));
+        }
+        return 0;
+    }
+}

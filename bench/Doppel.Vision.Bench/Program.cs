@@ -1,0 +1,21 @@
+using Doppel.Vision.Bench;
+
+// dotnet run -c Release --project bench/Doppel.Vision.Bench -- <command> [args]
+return args switch
+{
+    ["res10-speed", var images, ..] => Res10Speed.Run(images, args.Length > 2 ? int.Parse(args[2]) : 0),
+    ["lfw-count", var images, ..] => LfwFaceCount.Run(images, args.Skip(2).ToArray()),
+    ["landmark-agreement", var images, ..] => LandmarkAgreement.Run(images, args.Length > 2 ? int.Parse(args[2]) : 0),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("""
+        usage:
+          res10-speed IMAGES_DIR [LIMIT]        res10 SSD detection stage alone at the seed's settings, images/s
+          lfw-count IMAGES_DIR [DETECTOR...]    images with 0 / 1 / several faces and with the centre face, per detector
+          landmark-agreement IMAGES_DIR [LIMIT] UltraFace + faceplugin-landmark68 five points vs YuNet's, relative to interocular
+        """);
+    return 2;
+}

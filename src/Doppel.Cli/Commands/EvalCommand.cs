@@ -1,0 +1,15 @@
+using System.CommandLine;
+
+namespace Doppel.Cli.Commands;
+
+/// <summary><c>doppel eval</c>: measure models and algorithms on labelled data (verification,
+/// detection, clustering).</summary>
+public static class EvalCommand
+{
+    public static Command Create()
+    {
+        var eval = new Command("eval", "Measure Doppel's models and algorithms on labelled data.");
+        eval.Subcommands.Add(EvalDetectCommand.Create());
+        return eval;
+    }
+}

@@ -1,0 +1,58 @@
+using Doppel.Models;
+using Doppel.Vision.Detection.Landmarks;
+
+namespace Doppel.Vision.Detection;
+
+/// <summary>
+/// Detectors by catalogue name, for the CLI and the pipeline. Each entry makes a detector from
+/// the installed model; <c>scoreThreshold</c>, when given, replaces the detector's own (evaluation
+/// wants low thresholds to trace the whole precision–recall curve). A name "DETECTOR+LANDMARKS"
+/// adds a landmark model to a box-only detector, e.g. "ultraface-rfb320+faceplugin-landmark68".
+/// </summary>
+public static class DetectorRegistry
+{
+    private static readonly Dictionary<string, Func<float?, IFaceDetector>> Detectors = new(StringComparer.Ordinal)
+    {
+        [ModelNames.Res10Ssd] = t => Res10SsdDetector.FromModelStore(Res10SsdFormat.TensorFlow8Bit,
+            t is { } v ? new Res10SsdOptions { ScoreThreshold = v } : null),
+        [ModelNames.Res10SsdCaffe] = t => Res10SsdDetector.FromModelStore(Res10SsdFormat.Caffe,
+            t is { } v ? new Res10SsdOptions { ScoreThreshold = v } : null),
+        [ModelNames.UltraFace] = t => UltraFaceDetector.FromModelStore(t is { } v ? new UltraFaceOptions { ScoreThreshold = v } : null),
+        [ModelNames.YuNet] = t => YuNetDetector.FromModelStore(t is { } v ? new YuNetOptions { ScoreThreshold = v } : null),
+    };
+
+    private static readonly Dictionary<string, Func<ILandmarkRefiner>> Refiners = new(StringComparer.Ordinal)
+    {
+        [ModelNames.FacepluginLandmark68] = () => FacepluginLandmark68.FromModelStore(),
+    };
+
+    public static IReadOnlyCollection<string> DetectorNames => Detectors.Keys;
+
+    public static IReadOnlyCollection<string> LandmarkNames => Refiners.Keys;
+
+    /// <summary>Makes the named detector (optionally "+landmark-model"); throws a clear error for an
+    /// unknown name and <see cref="ModelNotInstalledException"/> when its model is not installed.</summary>
+    public static IFaceDetector Create(string name, float? scoreThreshold = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var parts = name.Split('+', 2, StringSplitOptions.TrimEntries);
+        if (!Detectors.TryGetValue(parts[0], out var makeDetector))
+            throw new ArgumentException($"Unknown detector '{parts[0]}'. Known: {string.Join(", ", Detectors.Keys)}.", nameof(name));
+        Func<ILandmarkRefiner>? makeRefiner = null;
+        if (parts.Length == 2 && !Refiners.TryGetValue(parts[1], out makeRefiner))
+            throw new ArgumentException($"Unknown landmark model '{parts[1]}'. Known: {string.Join(", ", Refiners.Keys)}.", nameof(name));
+
+        var detector = makeDetector(scoreThreshold);
+        if (makeRefiner is null)
+            return detector;
+        try
+        {
+            return new LandmarkRefinedDetector(detector, makeRefiner());
+        }
+        catch
+        {
+            detector.Dispose();
+            throw;
+        }
+    }
+}
