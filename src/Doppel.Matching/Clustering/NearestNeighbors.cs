@@ -1,11 +1,8 @@
-using System.Numerics.Tensors;
-
 namespace Doppel.Matching.Clustering;
 
 /// <summary>
 /// Exact k nearest neighbours under cosine distance, each point's own row first (distance 0) as
-/// UMAP expects. Brute force over all pairs, rows in parallel; an HNSW graph can replace it later
-/// for very large sets behind the same shape of result.
+/// UMAP expects, from the exact top-k join. An HNSW graph can stand in for very large sets.
 /// </summary>
 public static class NearestNeighbors
 {
@@ -18,50 +15,20 @@ public static class NearestNeighbors
             throw new ArgumentOutOfRangeException(nameof(k), $"k = {k} must lie in 1..{n} (the number of points).");
         var indices = new int[n * k];
         var distances = new float[n * k];
-        Parallel.For(0, n, () => new float[n], (i, _, row) =>
+        var nearest = k > 1 ? ExactJoin.SelfTopK(vectors, k - 1) : new ScoredPair[n][];
+        for (int i = 0; i < n; i++)
         {
-            var query = vectors.Row(i);
-            for (int j = 0; j < n; j++)
-                row[j] = j == i ? 0f : Math.Max(0f, 1f - TensorPrimitives.Dot(query, vectors.Row(j)));
-            SmallestK(row, i, k, indices.AsSpan(i * k, k), distances.AsSpan(i * k, k));
-            return row;
-        }, _ => { });
+            indices[i * k] = i;
+            distances[i * k] = 0f;
+            var row = nearest[i] ?? [];
+            if (row.Length != k - 1)
+                throw new InvalidOperationException($"Top-k join returned {row.Length} neighbours for row {i}, expected {k - 1}.");
+            for (int c = 0; c < row.Length; c++)
+            {
+                indices[i * k + 1 + c] = row[c].B;
+                distances[i * k + 1 + c] = Math.Max(0f, 1f - row[c].Score);
+            }
+        }
         return (indices, distances);
-    }
-
-    /// <summary>The k smallest entries of <paramref name="row"/>, ascending, with <paramref name="self"/> forced first.</summary>
-    internal static void SmallestK(float[] row, int self, int k, Span<int> indices, Span<float> distances)
-    {
-        indices[0] = self;
-        distances[0] = 0f;
-        int filled = 1;
-        for (int j = 0; j < row.Length; j++)
-        {
-            if (j == self)
-                continue;
-            float d = row[j];
-            if (filled < k)
-            {
-                InsertSorted(indices, distances, filled++, j, d);
-            }
-            else if (d < distances[k - 1])
-            {
-                InsertSorted(indices, distances, k - 1, j, d);
-            }
-        }
-
-        static void InsertSorted(Span<int> indices, Span<float> distances, int length, int index, float distance)
-        {
-            int p = length;
-            // Position 0 stays the point itself.
-            while (p > 1 && distances[p - 1] > distance)
-            {
-                indices[p] = indices[p - 1];
-                distances[p] = distances[p - 1];
-                p--;
-            }
-            indices[p] = index;
-            distances[p] = distance;
-        }
     }
 }

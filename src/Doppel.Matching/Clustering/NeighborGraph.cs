@@ -55,11 +55,13 @@ public sealed class NeighborGraph
     {
         ArgumentOutOfRangeException.ThrowIfNegative(eps);
         // Join slightly below the threshold, then decide each pair with sklearn's own comparison.
-        var candidates = ExactJoin.SelfJoin(vectors, 1f - eps - 1e-5f);
-        var pairs = new List<ScoredPair>(candidates.Count);
-        foreach (var p in candidates)
-            if (1f - p.Score <= eps)
-                pairs.Add(p);
+        var pairs = new List<ScoredPair>();
+        ExactJoin.SelfJoin(vectors, 1f - eps - 1e-5f, batch =>
+        {
+            foreach (var p in batch)
+                if (1f - p.Score <= eps)
+                    pairs.Add(p);
+        });
         return FromPairs(vectors.Count, pairs);
     }
 
