@@ -31,7 +31,7 @@ public class ModelsCommandTests
         run.ExitCode.ShouldBe(0, run.Error);
         using var json = JsonDocument.Parse(run.Output);
         var models = json.RootElement.EnumerateArray().ToList();
-        models.Select(m => m.GetProperty("name").GetString()).ShouldBe(Doppel.Models.Catalog.ModelCatalog.Names);
+        models.Select(m => m.GetProperty("name").GetString()).ShouldBe(global::Doppel.Models.Catalog.ModelCatalog.Names);
         models.Where(m => m.GetProperty("isDefault").GetBoolean()).Select(m => m.GetProperty("name").GetString())
             .Order().ShouldBe(["blazeface-back", "dlib-resnet29"]);
         models.ShouldAllBe(m => !m.GetProperty("installed").GetBoolean()); // fresh cache
