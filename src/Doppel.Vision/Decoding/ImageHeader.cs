@@ -1,0 +1,234 @@
+using System.Buffers.Binary;
+
+namespace Doppel.Vision.Decoding;
+
+/// <summary>
+/// What the first bytes of a file say about it: the container format (from magic bytes, never the
+/// file name), the stored pixel size and the EXIF orientation. Read without decoding any pixels, so
+/// that an image claiming 30000x30000 can be refused before a decoder allocates for it.
+/// </summary>
+public sealed record ImageHeader(string Format, int Width, int Height, int Orientation)
+{
+    public const string Jpeg = "jpeg";
+    public const string Png = "png";
+    public const string Gif = "gif";
+    public const string Bmp = "bmp";
+    public const string WebP = "webp";
+    public const string Tiff = "tiff";
+    public const string Pnm = "pnm";
+
+    public long PixelCount => (long)Width * Height;
+
+    /// <summary>The format name from magic bytes, or null when the bytes are no image format we decode.</summary>
+    public static string? SniffFormat(ReadOnlySpan<byte> data)
+    {
+        if (data.Length >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF) return Jpeg;
+        if (data.StartsWith((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])) return Png;
+        if (data.StartsWith("GIF87a"u8) || data.StartsWith("GIF89a"u8)) return Gif;
+        if (data.StartsWith("BM"u8) && data.Length >= 26) return Bmp;
+        if (data.Length >= 12 && data.StartsWith("RIFF"u8) && data.Slice(8, 4).SequenceEqual("WEBP"u8)) return WebP;
+        if (data.StartsWith("II*\0"u8) || data.StartsWith("MM\0*"u8)) return Tiff;
+        if (data.Length >= 3 && data[0] == (byte)'P' && data[1] is >= (byte)'1' and <= (byte)'6' && IsPnmSpace(data[2])) return Pnm;
+        return null;
+    }
+
+    /// <summary>
+    /// Parses the header of a file already known to be <paramref name="format"/>. Returns null with a
+    /// reason when the header is cut short or inconsistent.
+    /// </summary>
+    public static ImageHeader? TryRead(ReadOnlySpan<byte> data, string format, out string? problem)
+    {
+        problem = null;
+        try
+        {
+            var header = format switch
+            {
+                Jpeg => ReadJpeg(data),
+                Png => data.Length >= 24 && data.Slice(12, 4).SequenceEqual("IHDR"u8)
+                    ? new ImageHeader(Png, checked((int)BinaryPrimitives.ReadUInt32BigEndian(data[16..])), checked((int)BinaryPrimitives.ReadUInt32BigEndian(data[20..])), 1)
+                    : null,
+                Gif => data.Length >= 10
+                    ? new ImageHeader(Gif, BinaryPrimitives.ReadUInt16LittleEndian(data[6..]), BinaryPrimitives.ReadUInt16LittleEndian(data[8..]), 1)
+                    : null,
+                Bmp => ReadBmp(data),
+                WebP => ReadWebP(data),
+                Tiff => ReadTiff(data),
+                Pnm => ReadPnm(data),
+                _ => null,
+            };
+            if (header is null)
+                problem = $"{format} header is truncated or malformed";
+            else if (header.Width <= 0 || header.Height <= 0)
+            {
+                problem = $"{format} header gives an impossible size {header.Width}x{header.Height}";
+                header = null;
+            }
+            return header;
+        }
+        catch (Exception e) when (e is ArgumentOutOfRangeException or OverflowException or IndexOutOfRangeException)
+        {
+            problem = $"{format} header is truncated or malformed";
+            return null;
+        }
+    }
+
+    private static ImageHeader? ReadJpeg(ReadOnlySpan<byte> data)
+    {
+        int orientation = 1;
+        int pos = 2;
+        while (pos + 4 <= data.Length)
+        {
+            if (data[pos] != 0xFF) return null;
+            byte marker = data[pos + 1];
+            if (marker == 0xFF) { pos++; continue; } // fill bytes
+            if (marker is 0xD8 or 0x01 or (>= 0xD0 and <= 0xD7)) { pos += 2; continue; }
+            int length = BinaryPrimitives.ReadUInt16BigEndian(data[(pos + 2)..]);
+            if (length < 2) return null;
+            var segment = data.Slice(pos + 4, Math.Min(length - 2, data.Length - pos - 4));
+            if (marker == 0xE1 && segment.StartsWith("Exif\0\0"u8))
+                orientation = TiffOrientation(segment[6..]) ?? orientation;
+            // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC) carry the frame size.
+            if (marker is >= 0xC0 and <= 0xCF and not 0xC4 and not 0xC8 and not 0xCC)
+            {
+                if (segment.Length < 5) return null;
+                int height = BinaryPrimitives.ReadUInt16BigEndian(segment[1..]);
+                int width = BinaryPrimitives.ReadUInt16BigEndian(segment[3..]);
+                return new ImageHeader(Jpeg, width, height, orientation);
+            }
+            if (marker == 0xDA) return null; // scan data before any frame header
+            pos += 2 + length;
+        }
+        return null;
+    }
+
+    /// <summary>True when a JPEG's entropy-coded data runs to an end-of-image marker. libjpeg fills a
+    /// cut-off scan with grey and only warns, so without this check a truncated file "decodes".</summary>
+    public static bool JpegHasEndMarker(ReadOnlySpan<byte> data)
+    {
+        // Inside scan data every 0xFF byte is stuffed with 0x00, so FF D9 after the first SOS is the
+        // real end marker and not a byte pair of an embedded EXIF thumbnail.
+        int pos = 2;
+        while (pos + 4 <= data.Length)
+        {
+            if (data[pos] != 0xFF) return false;
+            byte marker = data[pos + 1];
+            if (marker == 0xFF) { pos++; continue; }
+            if (marker is 0xD8 or 0x01 or (>= 0xD0 and <= 0xD7)) { pos += 2; continue; }
+            int length = BinaryPrimitives.ReadUInt16BigEndian(data[(pos + 2)..]);
+            if (marker == 0xDA)
+                return data[(pos + 2)..].IndexOf((ReadOnlySpan<byte>)[0xFF, 0xD9]) >= 0;
+            pos += 2 + length;
+        }
+        return false;
+    }
+
+    private static ImageHeader? ReadBmp(ReadOnlySpan<byte> data)
+    {
+        int dibSize = BinaryPrimitives.ReadInt32LittleEndian(data[14..]);
+        if (dibSize == 12) // OS/2 BITMAPCOREHEADER
+            return new ImageHeader(Bmp, BinaryPrimitives.ReadUInt16LittleEndian(data[18..]), BinaryPrimitives.ReadUInt16LittleEndian(data[20..]), 1);
+        int width = BinaryPrimitives.ReadInt32LittleEndian(data[18..]);
+        int height = BinaryPrimitives.ReadInt32LittleEndian(data[22..]);
+        // A negative height means rows are stored top-down.
+        return new ImageHeader(Bmp, width, height == int.MinValue ? -1 : Math.Abs(height), 1);
+    }
+
+    private static ImageHeader? ReadWebP(ReadOnlySpan<byte> data)
+    {
+        if (data.Length < 30) return null;
+        var chunk = data.Slice(12, 4);
+        if (chunk.SequenceEqual("VP8 "u8))
+            return new ImageHeader(WebP, BinaryPrimitives.ReadUInt16LittleEndian(data[26..]) & 0x3FFF, BinaryPrimitives.ReadUInt16LittleEndian(data[28..]) & 0x3FFF, 1);
+        if (chunk.SequenceEqual("VP8L"u8))
+        {
+            uint bits = BinaryPrimitives.ReadUInt32LittleEndian(data[21..]);
+            return new ImageHeader(WebP, (int)(bits & 0x3FFF) + 1, (int)((bits >> 14) & 0x3FFF) + 1, 1);
+        }
+        if (chunk.SequenceEqual("VP8X"u8))
+        {
+            int width = 1 + (data[24] | data[25] << 8 | data[26] << 16);
+            int height = 1 + (data[27] | data[28] << 8 | data[29] << 16);
+            return new ImageHeader(WebP, width, height, 1);
+        }
+        return null;
+    }
+
+    private static ImageHeader? ReadTiff(ReadOnlySpan<byte> data)
+    {
+        bool little = data[0] == (byte)'I';
+        uint ifd = little ? BinaryPrimitives.ReadUInt32LittleEndian(data[4..]) : BinaryPrimitives.ReadUInt32BigEndian(data[4..]);
+        int width = 0, height = 0, orientation = 1;
+        foreach (var (tag, value) in TiffEntries(data, (int)ifd, little))
+        {
+            if (tag == 256) width = (int)value;
+            else if (tag == 257) height = (int)value;
+            else if (tag == 274) orientation = (int)value;
+        }
+        return width > 0 && height > 0 ? new ImageHeader(Tiff, width, height, orientation is >= 1 and <= 8 ? orientation : 1) : null;
+    }
+
+    /// <summary>Orientation tag (274) of a TIFF structure such as the body of a JPEG EXIF segment.</summary>
+    private static int? TiffOrientation(ReadOnlySpan<byte> tiff)
+    {
+        if (tiff.Length < 8 || !(tiff.StartsWith("II*\0"u8) || tiff.StartsWith("MM\0*"u8))) return null;
+        bool little = tiff[0] == (byte)'I';
+        uint ifd = little ? BinaryPrimitives.ReadUInt32LittleEndian(tiff[4..]) : BinaryPrimitives.ReadUInt32BigEndian(tiff[4..]);
+        foreach (var (tag, value) in TiffEntries(tiff, (int)ifd, little))
+            if (tag == 274)
+                return value is >= 1 and <= 8 ? (int)value : null;
+        return null;
+    }
+
+    /// <summary>Tag and inline SHORT/LONG value of each entry of the IFD at <paramref name="offset"/>.</summary>
+    private static List<(int Tag, uint Value)> TiffEntries(ReadOnlySpan<byte> tiff, int offset, bool little)
+    {
+        var entries = new List<(int, uint)>();
+        if (offset < 8 || offset + 2 > tiff.Length) return entries;
+        int count = little ? BinaryPrimitives.ReadUInt16LittleEndian(tiff[offset..]) : BinaryPrimitives.ReadUInt16BigEndian(tiff[offset..]);
+        for (int i = 0; i < count; i++)
+        {
+            int at = offset + 2 + 12 * i;
+            if (at + 12 > tiff.Length) break;
+            var entry = tiff.Slice(at, 12);
+            int tag = little ? BinaryPrimitives.ReadUInt16LittleEndian(entry) : BinaryPrimitives.ReadUInt16BigEndian(entry);
+            int type = little ? BinaryPrimitives.ReadUInt16LittleEndian(entry[2..]) : BinaryPrimitives.ReadUInt16BigEndian(entry[2..]);
+            uint value = type switch
+            {
+                3 => little ? BinaryPrimitives.ReadUInt16LittleEndian(entry[8..]) : BinaryPrimitives.ReadUInt16BigEndian(entry[8..]),
+                4 => little ? BinaryPrimitives.ReadUInt32LittleEndian(entry[8..]) : BinaryPrimitives.ReadUInt32BigEndian(entry[8..]),
+                _ => 0,
+            };
+            entries.Add((tag, value));
+        }
+        return entries;
+    }
+
+    private static ImageHeader? ReadPnm(ReadOnlySpan<byte> data)
+    {
+        // "P5 <ws> width <ws> height ..." with '#' comments allowed between tokens.
+        int pos = 2;
+        Span<int> numbers = stackalloc int[2];
+        for (int n = 0; n < 2; n++)
+        {
+            while (pos < data.Length && (IsPnmSpace(data[pos]) || data[pos] == (byte)'#'))
+            {
+                if (data[pos] == (byte)'#')
+                    while (pos < data.Length && data[pos] != (byte)'\n') pos++;
+                else pos++;
+            }
+            long value = 0;
+            int start = pos;
+            while (pos < data.Length && data[pos] is >= (byte)'0' and <= (byte)'9')
+            {
+                value = value * 10 + (data[pos] - '0');
+                if (value > int.MaxValue) return null;
+                pos++;
+            }
+            if (pos == start) return null;
+            numbers[n] = (int)value;
+        }
+        return new ImageHeader(Pnm, numbers[0], numbers[1], 1);
+    }
+
+    private static bool IsPnmSpace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r';
+}
