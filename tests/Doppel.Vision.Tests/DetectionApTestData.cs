@@ -39,11 +39,11 @@ internal static class DetectionApTestData
     public static (double Easy, double Medium, double Hard) WiderAp(IFaceDetector detector)
     {
         var root = WiderRoot;
-        var set = Detection.Evaluation.WiderAnnotations.Load(Path.Combine(root, "annotations.json"));
-        var evaluator = Detection.Evaluation.DetectionBenchmarkRun.Evaluate(detector, set, root);
-        return (evaluator.Evaluate(Detection.Evaluation.WiderDifficulty.Easy).AveragePrecision,
-            evaluator.Evaluate(Detection.Evaluation.WiderDifficulty.Medium).AveragePrecision,
-            evaluator.Evaluate(Detection.Evaluation.WiderDifficulty.Hard).AveragePrecision);
+        var set = Doppel.Vision.Detection.Evaluation.WiderAnnotations.Load(Path.Combine(root, "annotations.json"));
+        var evaluator = Doppel.Vision.Detection.Evaluation.DetectionBenchmarkRun.Evaluate(detector, set, root);
+        return (evaluator.Evaluate(Doppel.Vision.Detection.Evaluation.WiderDifficulty.Easy).AveragePrecision,
+            evaluator.Evaluate(Doppel.Vision.Detection.Evaluation.WiderDifficulty.Medium).AveragePrecision,
+            evaluator.Evaluate(Doppel.Vision.Detection.Evaluation.WiderDifficulty.Hard).AveragePrecision);
     }
 
     /// <summary>LFW crops are centred on the face: the best face must cover the image centre.</summary>
