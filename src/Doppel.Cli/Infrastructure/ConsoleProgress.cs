@@ -14,9 +14,16 @@ public sealed class ConsoleProgress(string label, long total) : IDisposable
     private TimeSpan _lastPrint = TimeSpan.MinValue;
     private readonly Lock _gate = new();
 
-    public void Advance(long by = 1)
+    public long Done => Interlocked.Read(ref _done);
+
+    /// <summary>Sets the absolute count (for callers that report totals rather than steps).</summary>
+    public void Report(long done) => Advance(done - Interlocked.Exchange(ref _done, done), alreadyAdded: true);
+
+    public void Advance(long by = 1) => Advance(by, alreadyAdded: false);
+
+    private void Advance(long by, bool alreadyAdded)
     {
-        var done = Interlocked.Add(ref _done, by);
+        var done = alreadyAdded ? Interlocked.Read(ref _done) : Interlocked.Add(ref _done, by);
         var now = _clock.Elapsed;
         var interval = _interactive ? TimeSpan.FromMilliseconds(200) : TimeSpan.FromSeconds(5);
         lock (_gate)
