@@ -74,7 +74,12 @@ internal sealed class ThumbnailSet
     /// <summary>JPEG no larger than <see cref="MaxSide"/> on its longer side, or null when the bytes are not an image.</summary>
     internal static byte[]? Shrink(byte[] encoded)
     {
-        using var decoded = SKBitmap.Decode(encoded);
+        // SKCodec answers null for bytes it cannot read, where SKBitmap.Decode would throw.
+        using var data = SKData.CreateCopy(encoded);
+        using var codec = SKCodec.Create(data);
+        if (codec is null)
+            return null;
+        using var decoded = SKBitmap.Decode(codec);
         if (decoded is null)
             return null;
         var scale = Math.Min(1.0, (double)MaxSide / Math.Max(decoded.Width, decoded.Height));
@@ -86,7 +91,7 @@ internal sealed class ThumbnailSet
         using (var image = SKImage.FromBitmap(decoded))
             surface.Canvas.DrawImage(image, new SKRect(0, 0, width, height), new SKSamplingOptions(SKCubicResampler.Mitchell));
         using var snapshot = surface.Snapshot();
-        using var data = snapshot.Encode(SKEncodedImageFormat.Jpeg, 82);
-        return data.ToArray();
+        using var jpeg = snapshot.Encode(SKEncodedImageFormat.Jpeg, 82);
+        return jpeg.ToArray();
     }
 }
