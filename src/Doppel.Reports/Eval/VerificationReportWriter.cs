@@ -44,14 +44,14 @@ public static class VerificationReportWriter
         var roc = ChartRenderer.Render(new LineChart(
             $"ROC — {report.Dataset}",
             new Axis("false accept rate", 0, 1),
-            new Axis("true accept rate", 0, 1),
+            new Axis("true accept rate", 0, 1.02),
             report.Results.Select((r, i) => new LineSeries(legendNames[i], r.Roc)).ToList(),
             LegendPlacement.BottomRight, DiagonalReference: true, Markers: markers));
         var smallestFar = report.Results.SelectMany(r => r.Roc).Where(p => p.X > 0).Select(p => p.X).DefaultIfEmpty(1e-3).Min();
         var rocLog = ChartRenderer.Render(new LineChart(
             $"ROC, log scale — {report.Dataset}",
             new Axis("false accept rate (log)", Math.Pow(10, Math.Floor(Math.Log10(smallestFar))), 1, AxisScale.Log10),
-            new Axis("true accept rate", 0, 1),
+            new Axis("true accept rate", 0, 1.02),
             report.Results.Select((r, i) => new LineSeries(legendNames[i], r.Roc.Where(p => p.X > 0).ToList())).ToList(),
             LegendPlacement.TopLeft));
 
