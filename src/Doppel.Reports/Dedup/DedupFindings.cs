@@ -59,10 +59,15 @@ public static class DedupFindings
 
 internal static class ReportPaths
 {
-    /// <summary>A path as the report shows it: relative to the scanned folder, '/' separated.</summary>
+    /// <summary>A path as the report shows it: relative to the scanned folder, '/' separated. A file
+    /// outside that folder keeps its full path, which reads better than a chain of "../".</summary>
     public static string Relative(string root, string path)
     {
-        var relative = Path.IsPathRooted(path) ? Path.GetRelativePath(Path.GetFullPath(root), Path.GetFullPath(path)) : path;
-        return relative.Replace('\\', '/');
+        if (!Path.IsPathRooted(path))
+            return path.Replace('\\', '/');
+        var full = Path.GetFullPath(path);
+        var relative = Path.GetRelativePath(Path.GetFullPath(root), full);
+        var outside = relative == ".." || relative.StartsWith("../", StringComparison.Ordinal) || relative.StartsWith("..\\", StringComparison.Ordinal) || Path.IsPathRooted(relative);
+        return (outside ? full : relative).Replace('\\', '/');
     }
 }

@@ -115,16 +115,16 @@ public static class DedupReportWriter
             html.Append("</div>\n");
             if (group.Pairs.Count > 0)
             {
-                html.Append("<table class=\"pairs\">\n");
+                html.Append("<div class=\"pairs\">\n");
                 foreach (var pair in group.Pairs.OrderByDescending(p => p.Score))
                 {
-                    html.Append("<tr class=\"pair\"><td>");
+                    html.Append("<div class=\"pair\">");
                     Figure(html, thumbnails, group.Members[pair.A].Thumbnail, paths[pair.A]);
-                    html.Append("</td><td class=\"score\">").Append(F(pair.Score, 3)).Append("<small>match score</small></td><td>");
+                    html.Append("<div class=\"score\">").Append(F(pair.Score, 3)).Append("<small>match score</small></div>");
                     Figure(html, thumbnails, group.Members[pair.B].Thumbnail, paths[pair.B]);
-                    html.Append("</td></tr>\n");
+                    html.Append("</div>\n");
                 }
-                html.Append("</table>\n");
+                html.Append("</div>\n");
             }
             html.Append("</article>\n");
         }

@@ -44,9 +44,9 @@ internal static class Html
         th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid var(--line); vertical-align: middle; }
         th { background: #eef0f4; font-weight: 600; }
         td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-        table.pairs { margin-top: 14px; width: auto; }
-        table.pairs td { border-bottom: none; }
-        .score { font-size: 18px; font-weight: 600; text-align: center; min-width: 110px; }
+        .pairs { display: flex; flex-wrap: wrap; gap: 12px; margin-top: 16px; }
+        .pair { display: flex; align-items: center; gap: 10px; border: 1px solid var(--line); border-radius: 8px; padding: 10px; background: #fbfbfc; }
+        .score { font-size: 18px; font-weight: 600; text-align: center; min-width: 90px; }
         .score small { display: block; font-size: 12px; font-weight: 400; color: var(--muted); }
         .persons { display: grid; grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); gap: 12px; }
         .faces { display: flex; gap: 6px; flex-wrap: wrap; }

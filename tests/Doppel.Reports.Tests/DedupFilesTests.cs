@@ -1,0 +1,102 @@
+using Doppel.Reports.Dedup;
+using Doppel.Testing;
+
+namespace Doppel.Reports.Tests;
+
+/// <summary>findings.csv and summary.json: exact content, since scripts and the eval harness parse them.</summary>
+public class DedupFilesTests
+{
+    private static DedupReport Synthetic() => new(
+        "/data/photos",
+        [
+            new DuplicateGroup(
+                [new ReportImage("/data/photos/a/1.jpg"), new ReportImage("/data/photos/b/2.jpg"), new ReportImage("/data/photos/a/3, copy.jpg")],
+                [new DuplicatePair(0, 1, 0.97), new DuplicatePair(1, 2, 0.9512346), new DuplicatePair(2, 0, 0.93)]),
+            new DuplicateGroup([new ReportImage("z.jpg"), new ReportImage("/data/photos/y.jpg")], [new DuplicatePair(0, 1, 0.99)]),
+        ],
+        [new PersonEntry("Person 1", 3, [new ReportImage("/data/photos/a/1.jpg")])],
+        [new RejectedImage("/data/photos/wall.png", "no_face"), new RejectedImage("/data/photos/broken.jpg", "unreadable", "truncated JPEG")],
+        new DedupRunStatistics(10, 9, 12.3456, new Dictionary<string, int> { ["unreadable"] = 1, ["ok"] = 8, ["no_face"] = 1 },
+            "blazeface-back", "dlib-resnet29", 0.93));
+
+    [Fact]
+    public void FindingsCsvHasOneRowPerImagePairWithRelativePathsSortedByScore()
+    {
+        var rows = DedupFindings.Rows(Synthetic());
+        DedupFindings.ToCsv(rows).ShouldBe(
+            "image_a,image_b,score\n" +
+            "y.jpg,z.jpg,0.990000\n" +
+            "a/1.jpg,b/2.jpg,0.970000\n" +
+            "\"a/3, copy.jpg\",b/2.jpg,0.951235\n" +
+            "a/1.jpg,\"a/3, copy.jpg\",0.930000\n");
+    }
+
+    [Fact]
+    public void FileOutsideTheScannedFolderKeepsItsFullPath()
+    {
+        var report = Synthetic() with
+        {
+            Groups = [new DuplicateGroup([new ReportImage("/data/photos/sub/p.jpg"), new ReportImage("/elsewhere/q.jpg")], [new DuplicatePair(0, 1, 0.5)])],
+        };
+        DedupFindings.ToCsv(DedupFindings.Rows(report)).ShouldBe("image_a,image_b,score\n/elsewhere/q.jpg,sub/p.jpg,0.500000\n");
+    }
+
+    [Fact]
+    public void SamePairReachedTwiceIsOneRowAtItsBestScore()
+    {
+        var report = Synthetic() with
+        {
+            Groups = [new DuplicateGroup([new ReportImage("p.jpg"), new ReportImage("q.jpg"), new ReportImage("p.jpg")],
+                [new DuplicatePair(0, 1, 0.91), new DuplicatePair(2, 1, 0.95)])],
+        };
+        DedupFindings.ToCsv(DedupFindings.Rows(report)).ShouldBe("image_a,image_b,score\np.jpg,q.jpg,0.950000\n");
+    }
+
+    [Fact]
+    public void SummaryJsonHasExactCounts()
+    {
+        var report = Synthetic();
+        DedupSummary.ToJson(report, DedupFindings.Rows(report).Count).ShouldBe("""
+            {
+              "images": 10,
+              "faces": 9,
+              "reasons": {
+                "no_face": 1,
+                "ok": 8,
+                "unreadable": 1
+              },
+              "pairs": 4,
+              "groups": 2,
+              "grouped_images": 5,
+              "persons": 1,
+              "rejected_images": 2,
+              "seconds": 12.346,
+              "detector": "blazeface-back",
+              "model": "dlib-resnet29",
+              "threshold": 0.93
+            }
+
+            """.Replace("\r\n", "\n"));
+    }
+
+    [Fact]
+    public void WriterProducesAllThreeFiles()
+    {
+        var dir = RepoPaths.NewTempDir("doppel-report");
+        var files = DedupReportWriter.Write(Synthetic(), dir);
+        File.ReadAllText(files.FindingsCsv).ShouldStartWith("image_a,image_b,score\ny.jpg,z.jpg,0.990000\n");
+        File.ReadAllText(files.SummaryJson).ShouldContain("\"groups\": 2");
+        File.ReadAllText(files.IndexHtml).ShouldContain("data-group-count=\"2\"");
+        files.ScoreHistogramPng.ShouldBeNull();
+        File.ReadAllBytes(files.FindingsCsv)[0].ShouldBe((byte)'i'); // no byte-order mark
+    }
+
+    [Fact]
+    public void BadPairsAreClearErrors()
+    {
+        var outOfRange = Synthetic() with { Groups = [new DuplicateGroup([new ReportImage("a.jpg"), new ReportImage("b.jpg")], [new DuplicatePair(0, 1, 1.2)])] };
+        Should.Throw<ArgumentException>(() => DedupFindings.Rows(outOfRange)).Message.ShouldContain("outside [0, 1]");
+        var badIndex = Synthetic() with { Groups = [new DuplicateGroup([new ReportImage("a.jpg"), new ReportImage("b.jpg")], [new DuplicatePair(0, 2, 0.9)])] };
+        Should.Throw<ArgumentException>(() => DedupFindings.Rows(badIndex)).Message.ShouldContain("Group 1");
+    }
+}
