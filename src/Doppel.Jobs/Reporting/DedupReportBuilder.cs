@@ -1,0 +1,145 @@
+using Doppel.Jobs.Dedup;
+using Doppel.Reports.Charts;
+using Doppel.Reports.Dedup;
+using Doppel.Storage;
+using Doppel.Vision;
+using Doppel.Vision.Alignment;
+using Doppel.Vision.Decoding;
+
+namespace Doppel.Jobs.Reporting;
+
+/// <summary>
+/// Turns a dedup run's outcome into the report model: duplicate groups with aligned face
+/// thumbnails side by side, persons, images with no usable face and why, statistics, and the
+/// match-score histogram with the threshold marked. Thumbnails are cut from the original images
+/// at report time (only for faces the report shows), so ingest stores no pixels.
+/// </summary>
+public static class DedupReportBuilder
+{
+    public static DedupReportFiles Write(DedupOutcome outcome, ICatalog catalog, string outputDirectory, string? detectorName = null)
+    {
+        Directory.CreateDirectory(outputDirectory);
+        var thumbs = Path.Combine(outputDirectory, "thumbnails");
+        var mediaById = outcome.Images.GroupBy(i => i.Media.Id).ToDictionary(g => g.Key, g => g.First());
+        var faceById = outcome.Faces.ToDictionary(f => f.Id);
+        var decoder = new ImageDecoder();
+
+        ReportImage Image(long mediaId, long? faceId)
+        {
+            var image = mediaById[mediaId];
+            ReportThumbnail? thumbnail = null;
+            if (faceId is long fid && faceById.TryGetValue(fid, out var face))
+            {
+                var path = Path.Combine(thumbs, $"face-{fid}.jpg");
+                if (File.Exists(path) || TryWriteThumbnail(decoder, image.Media.Path, face, path))
+                    thumbnail = ReportThumbnail.FromFile(path);
+            }
+            return new ReportImage(image.File.FullPath, thumbnail);
+        }
+
+        var pairsByMedia = outcome.Pairs.ToLookup(p => p.MediaA);
+        var groups = new List<DuplicateGroup>();
+        foreach (var members in outcome.Groups)
+        {
+            var index = members.Select((id, i) => (id, i)).ToDictionary(x => x.id, x => x.i);
+            var pairs = members.SelectMany(a => pairsByMedia[a]).Where(p => index.ContainsKey(p.MediaB)).ToList();
+            // Show each image with the face that took part in its best pair.
+            var faceOf = new Dictionary<long, long>();
+            foreach (var p in pairs.OrderByDescending(p => p.Score))
+            {
+                faceOf.TryAdd(p.MediaA, p.FaceA);
+                faceOf.TryAdd(p.MediaB, p.FaceB);
+            }
+            groups.Add(new DuplicateGroup(
+                members.Select(m => Image(m, faceOf.TryGetValue(m, out var f) ? f : null)).ToList(),
+                pairs.Select(p => new DuplicatePair(index[p.MediaA], index[p.MediaB], Math.Clamp(p.Score, 0, 1))).ToList()));
+        }
+
+        var persons = new List<PersonEntry>();
+        var facesByPerson = outcome.Faces.Where(f => f.PersonId is not null).GroupBy(f => f.PersonId!.Value);
+        var personById = catalog.ListPersons().ToDictionary(p => p.Id);
+        foreach (var group in facesByPerson.OrderByDescending(g => g.Count()).Take(200))
+        {
+            var label = personById.TryGetValue(group.Key, out var person) && !string.IsNullOrEmpty(person.Name) ? person.Name! : $"Person {group.Key}";
+            persons.Add(new PersonEntry(label, group.Count(), group.Take(12).Select(f => Image(f.MediaId, f.Id)).ToList()));
+        }
+
+        var rejected = outcome.Images
+            .Where(i => i.Media.ReasonCode is not null and not "ok")
+            .Select(i => new RejectedImage(i.File.FullPath, i.Media.ReasonCode!, i.Media.ReasonDetail))
+            .ToList();
+        var reasonCounts = outcome.Images.GroupBy(i => i.Media.ReasonCode ?? "pending").ToDictionary(g => g.Key, g => g.Count());
+        var stats = new DedupRunStatistics(outcome.Images.Count, outcome.Faces.Count, outcome.Elapsed.TotalSeconds, reasonCounts,
+            detectorName, outcome.Model, outcome.Threshold);
+
+        var report = new DedupReport(
+            ScannedRoot: outcome.Images.Count > 0 ? outcome.Images[0].File.Root : outputDirectory,
+            Groups: groups,
+            Persons: persons,
+            Rejected: rejected,
+            Statistics: stats,
+            ScoreHistogramPng: ScoreHistogram(outcome, catalog));
+        return DedupReportWriter.Write(report, outputDirectory);
+    }
+
+    private static bool TryWriteThumbnail(ImageDecoder decoder, string imagePath, FaceRecord face, string path)
+    {
+        var landmarks = LandmarkCodec.Unflatten(face.Landmarks);
+        if (landmarks is null)
+            return false;
+        using var decoded = decoder.Decode(imagePath);
+        if (!decoded.IsOk)
+            return false;
+        FaceAligner.WriteThumbnail(decoded.Image!, landmarks, path);
+        return true;
+    }
+
+    /// <summary>Every image's best match score to any other image (not only those above the
+    /// threshold), so the histogram shows where the threshold cuts the distribution.</summary>
+    private static byte[]? ScoreHistogram(DedupOutcome outcome, ICatalog catalog)
+    {
+        var best = BestMatchScores(outcome, catalog);
+        if (best.Count == 0)
+            return null;
+        var chart = new Histogram(
+            Title: "Best match score of each image to any other image",
+            XLabel: "cosine similarity",
+            Series: [new HistogramSeries("images", best)],
+            Bins: 60,
+            Min: Math.Min(0, best.Min()),
+            Max: 1.0,
+            Threshold: outcome.Threshold,
+            ThresholdLabel: $"threshold {outcome.Threshold:0.###}");
+        return ChartRenderer.Render(chart);
+    }
+
+    private static IReadOnlyList<double> BestMatchScores(DedupOutcome outcome, ICatalog catalog)
+    {
+        var faces = outcome.Faces.ToDictionary(f => f.Id, f => f.MediaId);
+        var set = new Doppel.Matching.VectorSet(1, 1);
+        var media = new List<long>();
+        foreach (var e in catalog.ReadEmbeddings(outcome.Model))
+        {
+            if (!faces.TryGetValue(e.FaceId, out var m))
+                continue;
+            if (media.Count == 0)
+                set = new Doppel.Matching.VectorSet(e.Dimension, faces.Count);
+            set.Add(e.FaceId, e.Vector);
+            media.Add(m);
+        }
+        if (media.Count < 2)
+            return [];
+        var top = Doppel.Matching.ExactJoin.SelfTopK(set, k: 4);
+        var best = new Dictionary<long, double>();
+        for (int i = 0; i < media.Count; i++)
+            foreach (var n in top[i])
+            {
+                int other = n.A == i ? n.B : n.A;
+                if (media[other] == media[i])
+                    continue;
+                if (!best.TryGetValue(media[i], out var s) || n.Score > s)
+                    best[media[i]] = n.Score;
+            }
+        return best.Values.ToList();
+    }
+}
