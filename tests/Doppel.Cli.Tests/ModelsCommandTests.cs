@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Doppel.Models.Catalog;
 using Doppel.Testing;
 
 namespace Doppel.Cli.Tests;
@@ -46,7 +47,7 @@ public sealed class ModelsCommandTests : IDisposable
         run.ExitCode.ShouldBe(0, run.Error);
         using var json = JsonDocument.Parse(run.Output);
         var models = json.RootElement.EnumerateArray().ToList();
-        models.Select(m => m.GetProperty("name").GetString()).ShouldBe(Doppel.Models.Catalog.ModelCatalog.Names);
+        models.Select(m => m.GetProperty("name").GetString()).ShouldBe(ModelCatalog.Names);
         models.Where(m => m.GetProperty("isDefault").GetBoolean()).Select(m => m.GetProperty("name").GetString())
             .Order().ShouldBe(["blazeface-back", "dlib-resnet29"]);
         models.ShouldAllBe(m => !m.GetProperty("installed").GetBoolean()); // fresh cache
