@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Doppel.Models.Catalog;
 using Doppel.Testing;
 
 namespace Doppel.Cli.Tests;
@@ -47,7 +46,7 @@ public sealed class ModelsCommandTests : IDisposable
         run.ExitCode.ShouldBe(0, run.Error);
         using var json = JsonDocument.Parse(run.Output);
         var models = json.RootElement.EnumerateArray().ToList();
-        models.Select(m => m.GetProperty("name").GetString()).ShouldBe(ModelCatalog.Names);
+        models.Select(m => m.GetProperty("name").GetString()).ShouldBe(global::Doppel.Models.Catalog.ModelCatalog.Names);
         models.Where(m => m.GetProperty("isDefault").GetBoolean()).Select(m => m.GetProperty("name").GetString())
             .Order().ShouldBe(["blazeface-back", "dlib-resnet29"]);
         models.ShouldAllBe(m => !m.GetProperty("installed").GetBoolean()); // fresh cache
