@@ -21,7 +21,7 @@ public static class TfliteMobileFaceNet
     public const int EmbeddingSize = 192;
 
     /// <summary>SHA-256 of the ONNX file <see cref="Convert"/> writes; a change means the converter's output changed.</summary>
-    public const string OnnxSha256 = "";
+    public const string OnnxSha256 = "e0d187282a92204a8431117cc89af804783c130320ddbd3cdf8f5eacc6aea787";
 
     public static readonly TfliteToOnnxOptions Options = new()
     {
