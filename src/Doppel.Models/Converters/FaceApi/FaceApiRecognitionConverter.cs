@@ -1,0 +1,22 @@
+using Doppel.Models.Catalog;
+using Doppel.Models.Install;
+using Google.Protobuf;
+
+namespace Doppel.Models.Converters.FaceApi;
+
+/// <summary>Installs dlib-resnet29: face-api's TF.js recogniser weights rebuilt as ONNX.</summary>
+public sealed class FaceApiRecognitionConverter : IModelConverter
+{
+    public string Id => ConverterIds.FaceApiRecognition;
+
+    public void Convert(ConversionContext context)
+    {
+        var manifest = context.Source(CatalogEntries.FaceApiManifestEntry);
+        // The manifest names its shard by file name; the shard was extracted beside it.
+        _ = context.Source(CatalogEntries.FaceApiWeightsEntry);
+        var weights = TfjsWeights.Read(manifest);
+        context.Log($"  read {weights.Count} face-api tensors");
+        var model = FaceRecognitionGraph.Build(weights);
+        File.WriteAllBytes(context.Output(ModelNames.OnnxFile), model.ToByteArray());
+    }
+}

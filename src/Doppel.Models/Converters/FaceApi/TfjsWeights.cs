@@ -1,0 +1,91 @@
+using System.Buffers.Binary;
+using System.Text.Json;
+
+namespace Doppel.Models.Converters.FaceApi;
+
+/// <summary>One tensor of a TF.js weights file, dequantised to float32, in TF.js's own layout.</summary>
+public sealed record TfjsTensor(string Name, int[] Shape, float[] Values)
+{
+    public int Count => Values.Length;
+}
+
+/// <summary>
+/// Reads a TF.js <c>*-weights_manifest.json</c> and its binary shards: the shards are one byte
+/// stream, tensors stored back to back in manifest order. Quantised tensors are stored as
+/// uint8/uint16 q with value = q · scale + min (float16 quantisation stores halves).
+/// </summary>
+public static class TfjsWeights
+{
+    public static IReadOnlyDictionary<string, TfjsTensor> Read(string manifestPath)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(manifestPath))!;
+        using var document = JsonDocument.Parse(File.ReadAllText(manifestPath));
+        if (document.RootElement.ValueKind != JsonValueKind.Array)
+            throw new InvalidDataException($"{manifestPath}: a TF.js weights manifest is a JSON array of weight groups.");
+
+        var tensors = new Dictionary<string, TfjsTensor>(StringComparer.Ordinal);
+        foreach (var group in document.RootElement.EnumerateArray())
+        {
+            var bytes = group.GetProperty("paths").EnumerateArray()
+                .SelectMany(p => File.ReadAllBytes(Path.Combine(directory, p.GetString()!)))
+                .ToArray();
+            var offset = 0;
+            foreach (var weight in group.GetProperty("weights").EnumerateArray())
+            {
+                var tensor = ReadTensor(weight, bytes, ref offset, manifestPath);
+                if (!tensors.TryAdd(tensor.Name, tensor))
+                    throw new InvalidDataException($"{manifestPath}: tensor '{tensor.Name}' appears twice.");
+            }
+            if (offset != bytes.Length)
+                throw new InvalidDataException($"{manifestPath}: the manifest describes {offset} bytes but the shards hold {bytes.Length}.");
+        }
+        return tensors;
+    }
+
+    private static TfjsTensor ReadTensor(JsonElement weight, byte[] bytes, ref int offset, string manifestPath)
+    {
+        var name = weight.GetProperty("name").GetString()!;
+        var shape = weight.GetProperty("shape").EnumerateArray().Select(d => d.GetInt32()).ToArray();
+        var count = shape.Aggregate(1, (a, d) => checked(a * d));
+        var dtype = weight.GetProperty("dtype").GetString();
+        if (dtype != "float32")
+            throw new InvalidDataException($"{manifestPath}: tensor '{name}' has dtype {dtype}; only float32 weights are supported.");
+
+        var values = new float[count];
+        if (weight.TryGetProperty("quantization", out var quantization))
+        {
+            var storage = quantization.GetProperty("dtype").GetString();
+            var scale = quantization.TryGetProperty("scale", out var s) ? s.GetDouble() : 1.0;
+            var min = quantization.TryGetProperty("min", out var m) ? m.GetDouble() : 0.0;
+            var width = storage switch { "uint8" => 1, "uint16" or "float16" => 2, _ => 0 };
+            if (width == 0)
+                throw new InvalidDataException($"{manifestPath}: tensor '{name}' uses unsupported quantisation {storage}.");
+            Need(bytes, offset, count * width, name, manifestPath);
+            for (var i = 0; i < count; i++)
+            {
+                var at = offset + i * width;
+                values[i] = storage switch
+                {
+                    "uint8" => (float)(bytes[at] * scale + min),
+                    "uint16" => (float)(BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(at)) * scale + min),
+                    _ => (float)BinaryPrimitives.ReadHalfLittleEndian(bytes.AsSpan(at)),
+                };
+            }
+            offset += count * width;
+        }
+        else
+        {
+            Need(bytes, offset, count * 4, name, manifestPath);
+            for (var i = 0; i < count; i++)
+                values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(offset + i * 4));
+            offset += count * 4;
+        }
+        return new TfjsTensor(name, shape, values);
+    }
+
+    private static void Need(byte[] bytes, int offset, int length, string name, string manifestPath)
+    {
+        if (offset + length > bytes.Length)
+            throw new InvalidDataException($"{manifestPath}: tensor '{name}' runs past the end of the weight shards ({bytes.Length} bytes).");
+    }
+}

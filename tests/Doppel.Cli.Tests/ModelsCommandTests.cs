@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Doppel.Testing;
+
+namespace Doppel.Cli.Tests;
+
+/// <summary>
+/// <c>doppel models</c> run as a separate process (the built doppel.dll beside the tests), so the
+/// registration in Program.cs, exit codes and environment handling are what a user gets.
+/// </summary>
+public class ModelsCommandTests
+{
+    [Fact]
+    public void InstallingABogusNameFailsListingTheValidNames()
+    {
+        var run = Doppel(["models", "install", "no-such-model"], RepoPaths.NewTempDir("doppel-models"));
+
+        run.ExitCode.ShouldBe(2);
+        run.Error.ShouldContain("no-such-model");
+        run.Error.ShouldContain("Valid names:");
+        foreach (var name in new[] { "blazeface-back", "dlib-resnet29", "yunet", "sface" })
+            run.Error.ShouldContain(name);
+        Directory.EnumerateFileSystemEntries(run.CacheRoot).ShouldBeEmpty(); // nothing was fetched
+    }
+
+    [Fact]
+    public void ListJsonDescribesEveryModelAndTheDefaultSet()
+    {
+        var run = Doppel(["models", "list", "--json"], RepoPaths.NewTempDir("doppel-models"));
+
+        run.ExitCode.ShouldBe(0, run.Error);
+        using var json = JsonDocument.Parse(run.Output);
+        var models = json.RootElement.EnumerateArray().ToList();
+        models.Select(m => m.GetProperty("name").GetString()).ShouldBe(Doppel.Models.Catalog.ModelCatalog.Names);
+        models.Where(m => m.GetProperty("isDefault").GetBoolean()).Select(m => m.GetProperty("name").GetString())
+            .Order().ShouldBe(["blazeface-back", "dlib-resnet29"]);
+        models.ShouldAllBe(m => !m.GetProperty("installed").GetBoolean()); // fresh cache
+        var dlib = models.Single(m => m.GetProperty("name").GetString() == "dlib-resnet29");
+        dlib.GetProperty("metric").GetString().ShouldBe("euclidean");
+        dlib.GetProperty("outputDimension").GetInt32().ShouldBe(128);
+    }
+
+    [Fact]
+    public void InstallIsIdempotentAndReportsProgress()
+    {
+        var cache = RepoPaths.NewTempDir("doppel-models");
+
+        var first = Doppel(["models", "install", "blazeface-back"], cache);
+        first.ExitCode.ShouldBe(0, first.Error);
+        first.Output.ShouldContain("[1/1] blazeface-back");
+        first.Output.ShouldContain("installed in");
+        File.Exists(Path.Combine(cache, "blazeface-back", "model.onnx")).ShouldBeTrue();
+
+        var second = Doppel(["models", "install", "blazeface-back"], cache);
+        second.ExitCode.ShouldBe(0, second.Error);
+        second.Output.ShouldContain("already installed and verified");
+
+        var list = Doppel(["models", "list"], cache);
+        list.Output.Split('\n').Single(l => l.StartsWith("blazeface-back ", StringComparison.Ordinal)).ShouldContain(" yes ");
+    }
+
+    [Fact]
+    public void OfflineUrlModelFailsWithNonZeroExitNamingTheMirrorVariable()
+    {
+        var emptyMirror = RepoPaths.NewTempDir("doppel-mirror");
+        // res10-ssd's files come from the mirror only here; an empty mirror and no network must fail clearly.
+        var run = Doppel(["models", "install", "res10-ssd-caffe"], RepoPaths.NewTempDir("doppel-models"), emptyMirror, offline: true);
+
+        run.ExitCode.ShouldBe(1);
+        run.Error.ShouldContain("DOPPEL_MODEL_MIRROR");
+        run.Error.ShouldContain("deploy.prototxt");
+    }
+
+    private sealed record Result(int ExitCode, string Output, string Error, string CacheRoot);
+
+    private static Result Doppel(string[] args, string cacheRoot, string? mirror = null, bool offline = false)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "doppel.dll"));
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
+        start.Environment["DOPPEL_MODELS"] = cacheRoot;
+        start.Environment["DOPPEL_MODEL_MIRROR"] = mirror ?? (SharedData.RootOrNull is { } shared ? Path.Combine(shared, "models") : "");
+        if (offline)
+            start.Environment["DOPPEL_OFFLINE"] = "1";
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        process.WaitForExit(TimeSpan.FromMinutes(5)).ShouldBeTrue("doppel did not exit");
+        return new Result(process.ExitCode, output.Result, error.Result, cacheRoot);
+    }
+}
