@@ -45,16 +45,25 @@ internal static class TfliteLfwCentreCrop
         using var cropped = new Mat(image, crop);
         using var resized = new Mat();
         Cv2.Resize(cropped, resized, new Size(size, size), interpolation: InterpolationFlags.Area);
+        using var rgb = new Mat();
+        Cv2.CvtColor(resized, rgb, ColorConversionCodes.BGR2RGB);
+        using var normalised = new Mat();
+        rgb.ConvertTo(normalised, MatType.CV_32FC3, 1 / 128.0, -127.5 / 128.0);
         var chw = new float[3 * size * size];
-        var plane = size * size;
-        for (var y = 0; y < size; y++)
-            for (var x = 0; x < size; x++)
+        var planes = Cv2.Split(normalised);
+        try
+        {
+            for (var c = 0; c < 3; c++)
             {
-                var bgr = resized.At<Vec3b>(y, x);
-                chw[0 * plane + y * size + x] = (bgr.Item2 - 127.5f) / 128f;
-                chw[1 * plane + y * size + x] = (bgr.Item1 - 127.5f) / 128f;
-                chw[2 * plane + y * size + x] = (bgr.Item0 - 127.5f) / 128f;
+                planes[c].GetArray(out float[] plane);
+                plane.CopyTo(chw, c * size * size);
             }
+        }
+        finally
+        {
+            foreach (var plane in planes)
+                plane.Dispose();
+        }
         return chw;
     }
 

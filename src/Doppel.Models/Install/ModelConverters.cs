@@ -19,6 +19,7 @@ public static class ModelConverters
         Register(new YuNetDynamicInputConverter());
         Register(new DynamicBatchReshapeConverter());
         Register(new FaceApiRecognitionConverter());
+        Register(new Conversion.TfliteMobileFaceNetConverter());
     }
 
     public static void Register(IModelConverter converter)
