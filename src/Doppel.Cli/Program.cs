@@ -11,6 +11,8 @@ public static class Program
         // Each command group lives in its own file under Commands/ and registers itself here.
         root.Subcommands.Add(ModelsCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(DetectCommand.Create());
+        root.Subcommands.Add(EmbedCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

@@ -1,0 +1,126 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Doppel.Models;
+using Doppel.Vision;
+using Doppel.Vision.Alignment;
+using Doppel.Vision.Decoding;
+using Doppel.Vision.Detection;
+using Doppel.Vision.Pipeline;
+using OpenCvSharp;
+
+namespace Doppel.Cli.Commands;
+
+/// <summary><c>doppel detect IMAGE...</c>: faces, boxes, landmarks, scores and a status per image.</summary>
+public static class DetectCommand
+{
+    public static Command Create()
+    {
+        var images = new Argument<string[]>("images") { Description = "Image files to examine.", Arity = ArgumentArity.OneOrMore };
+        var detector = new Option<string>("--detector") { Description = $"Detector model ({string.Join(", ", FaceDetectors.Names)}).", DefaultValueFactory = _ => FaceDetectors.Default };
+        var outDir = new Option<DirectoryInfo?>("--out") { Description = "Write an annotated copy of each image and 112x112 aligned face thumbnails here." };
+        var json = new Option<bool>("--json") { Description = "One JSON object per image on stdout." };
+        var minSize = new Option<float>("--min-size") { Description = "Smallest face box width in pixels to accept.", DefaultValueFactory = _ => new FacePipelineOptions().MinFaceSize };
+        var score = new Option<float?>("--score") { Description = "Detector score threshold (default: the detector's own)." };
+        var command = new Command("detect", "Find faces in images.") { images, detector, outDir, json, minSize, score };
+        command.SetAction(parse => Run(
+            parse.GetValue(images)!, parse.GetValue(detector)!, parse.GetValue(outDir), parse.GetValue(json), parse.GetValue(minSize), parse.GetValue(score)));
+        return command;
+    }
+
+    private static int Run(string[] images, string detectorName, DirectoryInfo? outDir, bool json, float minSize, float? score)
+    {
+        IFaceDetector detector;
+        try
+        {
+            detector = FaceDetectors.Create(detectorName, score);
+        }
+        catch (Exception e) when (e is ModelNotInstalledException or ArgumentException)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 2;
+        }
+        using var _ = detector;
+        var decoder = new ImageDecoder();
+        if (outDir is not null) Directory.CreateDirectory(outDir.FullName);
+        foreach (var path in images)
+        {
+            using var decoded = decoder.Decode(path);
+            IReadOnlyList<DetectedFace> faces = decoded.IsOk ? detector.Detect(decoded.Image!) : [];
+            var kept = faces.Where(f => f.Box.Width >= minSize).ToList();
+            var status = !decoded.IsOk ? decoded.Status
+                : faces.Count == 0 ? ImageStatus.NoFace
+                : kept.Count == 0 ? ImageStatus.FaceTooSmall
+                : kept.Count > 1 ? ImageStatus.SeveralFaces
+                : ImageStatus.Ok;
+            var detail = decoded.IsOk ? (status == ImageStatus.FaceTooSmall ? $"largest face {faces.Max(f => f.Box.Width):0} px < {minSize:0}" : null) : decoded.Detail;
+            if (json)
+                Console.WriteLine(JsonSerializer.Serialize(CliJson.Image(path, status, detail, decoded.Format, decoded.Width, decoded.Height, kept), CliJson.Options));
+            else
+            {
+                Console.WriteLine($"{path}: {status.ToCode()}{(detail is null ? "" : $" ({detail})")}, {kept.Count} face(s)");
+                foreach (var (f, i) in kept.Select((f, i) => (f, i)))
+                    Console.WriteLine($"  face {i}: box {f.Box.X:0},{f.Box.Y:0} {f.Box.Width:0}x{f.Box.Height:0} score {f.Score:0.000}" +
+                                      (f.Landmarks is { } l ? $" eyes ({l.LeftEye.X:0},{l.LeftEye.Y:0}) ({l.RightEye.X:0},{l.RightEye.Y:0}) nose ({l.Nose.X:0},{l.Nose.Y:0}) mouth ({l.MouthCenter.X:0},{l.MouthCenter.Y:0})" : ""));
+            }
+            if (outDir is not null && decoded.IsOk)
+                WriteOutputs(outDir.FullName, path, decoded.Image!, kept);
+        }
+        return 0;
+    }
+
+    private static void WriteOutputs(string dir, string path, Mat image, IReadOnlyList<DetectedFace> faces)
+    {
+        var stem = Path.GetFileNameWithoutExtension(path);
+        using var annotated = image.Clone();
+        int thickness = Math.Max(1, Math.Max(image.Width, image.Height) / 400);
+        for (int i = 0; i < faces.Count; i++)
+        {
+            var f = faces[i];
+            Cv2.Rectangle(annotated, new Rect((int)f.Box.X, (int)f.Box.Y, (int)f.Box.Width, (int)f.Box.Height), Scalar.LimeGreen, thickness);
+            Cv2.PutText(annotated, $"{i}:{f.Score:0.00}", new Point((int)f.Box.X, Math.Max(12, (int)f.Box.Y - 4)), HersheyFonts.HersheySimplex, 0.4 * thickness, Scalar.LimeGreen, thickness);
+            if (f.Landmarks is { } l)
+            {
+                foreach (var p in new[] { l.LeftEye, l.RightEye, l.Nose, l.MouthCenter })
+                    Cv2.Circle(annotated, new Point((int)p.X, (int)p.Y), 2 * thickness, Scalar.Red, -1);
+                FaceAligner.WriteThumbnail(image, l, Path.Combine(dir, $"{stem}_face{i}.jpg"));
+            }
+        }
+        Cv2.ImWrite(Path.Combine(dir, $"{stem}_faces.jpg"), annotated);
+    }
+}
+
+/// <summary>JSON shapes shared by detect and embed (snake_case, stable field names).</summary>
+internal static class CliJson
+{
+    public static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public static object Image(string path, ImageStatus status, string? detail, string? format, int width, int height, IReadOnlyList<DetectedFace> faces, IReadOnlyList<float[]>? vectors = null) => new
+    {
+        Path = path,
+        Status = status.ToCode(),
+        Detail = detail,
+        Format = format,
+        Width = width,
+        Height = height,
+        Faces = faces.Select((f, i) => Face(f, vectors?[i])).ToArray(),
+    };
+
+    public static object Face(DetectedFace f, float[]? vector = null) => new
+    {
+        Box = new[] { f.Box.X, f.Box.Y, f.Box.Width, f.Box.Height },
+        f.Score,
+        Landmarks = f.Landmarks is { } l ? new
+        {
+            LeftEye = new[] { l.LeftEye.X, l.LeftEye.Y },
+            RightEye = new[] { l.RightEye.X, l.RightEye.Y },
+            Nose = new[] { l.Nose.X, l.Nose.Y },
+            MouthCenter = new[] { l.MouthCenter.X, l.MouthCenter.Y },
+        } : null,
+        Embedding = vector,
+    };
+}

@@ -1,0 +1,74 @@
+using System.CommandLine;
+using System.Text.Json;
+using Doppel.Models;
+using Doppel.Vision;
+using Doppel.Vision.Detection;
+using Doppel.Vision.Embedding;
+using Doppel.Vision.Pipeline;
+
+namespace Doppel.Cli.Commands;
+
+/// <summary><c>doppel embed IMAGE...</c>: the face vector(s) of each image under one recogniser.</summary>
+public static class EmbedCommand
+{
+    public static Command Create()
+    {
+        var images = new Argument<string[]>("images") { Description = "Image files to embed.", Arity = ArgumentArity.OneOrMore };
+        var model = new Option<string>("--model") { Description = "Recogniser model name.", DefaultValueFactory = _ => ModelNames.DlibResNet29 };
+        var flip = new Option<bool>("--flip") { Description = "Add the mirrored face's embedding (test-time augmentation)." };
+        var jitters = new Option<int>("--jitters") { Description = "Average this many randomly perturbed alignments (dlib's num_jitters).", DefaultValueFactory = _ => 0 };
+        var json = new Option<bool>("--json") { Description = "One JSON object per image on stdout, vectors included." };
+        var command = new Command("embed", "Compute face embeddings (one largest face per image).") { images, model, flip, jitters, json };
+        command.SetAction(parse => Run(parse.GetValue(images)!, parse.GetValue(model)!, parse.GetValue(flip), parse.GetValue(jitters), parse.GetValue(json)));
+        return command;
+    }
+
+    private static int Run(string[] images, string modelName, bool flip, int jitters, bool json)
+    {
+        if (jitters < 0)
+        {
+            Console.Error.WriteLine("--jitters cannot be negative.");
+            return 2;
+        }
+        FacePipeline pipeline;
+        try
+        {
+            var spec = EmbedderSpec.FromCatalog(modelName);
+            var detector = FaceDetectors.Create(FaceDetectors.Default);
+            try
+            {
+                pipeline = new FacePipeline(detector, [new OnnxFaceEmbedder(spec, new EmbedderOptions { FlipTta = flip, Jitters = jitters })]);
+            }
+            catch
+            {
+                detector.Dispose();
+                throw;
+            }
+        }
+        catch (Exception e) when (e is ModelNotInstalledException or ArgumentException or Doppel.Models.Catalog.UnknownModelException)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 2;
+        }
+        using var _ = pipeline;
+        var embedderName = pipeline.Embedders[0].Name;
+        foreach (var result in pipeline.AnalyzeMany(images))
+        {
+            if (json)
+            {
+                Console.WriteLine(JsonSerializer.Serialize(
+                    CliJson.Image(result.Path, result.Status, result.Detail, result.Format, result.Width, result.Height,
+                        result.Faces.Select(f => f.Detection).ToList(), result.Faces.Select(f => f.Embeddings[embedderName]).ToList()),
+                    CliJson.Options));
+                continue;
+            }
+            Console.WriteLine($"{result.Path}: {result.Status.ToCode()}{(result.Detail is null ? "" : $" ({result.Detail})")}");
+            foreach (var face in result.Faces)
+            {
+                var v = face.Embeddings[embedderName];
+                Console.WriteLine($"  {embedderName} [{v.Length}]: {string.Join(" ", v.Take(8).Select(x => x.ToString("0.0000")))} ...");
+            }
+        }
+        return 0;
+    }
+}

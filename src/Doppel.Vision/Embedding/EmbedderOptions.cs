@@ -1,0 +1,24 @@
+using Doppel.Vision.Inference;
+
+namespace Doppel.Vision.Embedding;
+
+public sealed record EmbedderOptions
+{
+    /// <summary>Also embed the mirrored crop and sum the two (test-time augmentation).</summary>
+    public bool FlipTta { get; init; }
+
+    /// <summary>When above 1, embed this many randomly perturbed alignments (±3° rotation, 97–100 %
+    /// scale, ±2 % shift, mirrored half the time) and average them, like dlib's num_jitters.
+    /// Seeded, so the same face always gives the same vector.</summary>
+    public int Jitters { get; init; }
+
+    /// <summary>Crops per ONNX Runtime run.</summary>
+    public int BatchSize { get; init; } = 16;
+
+    public OnnxSessionOptions Session { get; init; } = new() { IntraOpThreads = 2 };
+}
+
+/// <summary>Vectors of one <see cref="OnnxFaceEmbedder.EmbedWithNorms"/> call: L2-normalised (after
+/// centring), and the norm of each raw network output before any of that, a quality signal for some
+/// networks.</summary>
+public sealed record EmbeddingBatch(float[][] Vectors, float[] RawNorms);

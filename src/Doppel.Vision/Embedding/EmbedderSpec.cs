@@ -1,0 +1,92 @@
+using Doppel.Models;
+using Doppel.Models.Catalog;
+using Doppel.Vision.Alignment;
+
+namespace Doppel.Vision.Embedding;
+
+/// <summary>
+/// Everything <see cref="OnnxFaceEmbedder"/> needs to know about one recognition network: crop
+/// (template and size), pixel normalisation ((v − Mean[c]) / Std[c] in <see cref="Channels"/> order),
+/// tensor layout, output length, and how its vectors are compared: an optional
+/// <see cref="CentringMean"/> subtracted from the raw output before L2 normalisation, and the cosine
+/// threshold for "same person" measured on those normalised vectors.
+/// </summary>
+public sealed record EmbedderSpec
+{
+    public required string Name { get; init; }
+    public required AlignmentTemplate Template { get; init; }
+    public required ChannelOrder Channels { get; init; }
+    public required TensorLayout Layout { get; init; }
+    public required IReadOnlyList<float> Mean { get; init; }
+    public required IReadOnlyList<float> Std { get; init; }
+    public required int Dimension { get; init; }
+    public required float DefaultThreshold { get; init; }
+
+    /// <summary>Subtracted from raw outputs before normalising, for networks whose vectors all point
+    /// roughly the same way (dlib); null when outputs are already centred.</summary>
+    public IReadOnlyList<float>? CentringMean { get; init; }
+
+    /// <summary>True when the raw output norm predicts recognisability (MobileFaceNet-192); dlib's does not.</summary>
+    public bool NormIsQuality { get; init; }
+
+    /// <summary>Model file; null means the installed catalogue model <see cref="Name"/>.</summary>
+    public string? ModelPath { get; init; }
+
+    public int InputWidth => Template.Width;
+    public int InputHeight => Template.Height;
+
+    public string ResolveModelPath() => ModelPath ?? ModelStore.RequireFile(Name, ModelNames.OnnxFile);
+
+    /// <summary>
+    /// dlib ResNet-29 (default recogniser): dlib 150x150 chip, RGB − [122.782, 117.001, 104.298], / 255,
+    /// NCHW, 128-d. Centred with the mean raw vector of LFW dev-train faces; threshold calibrated on
+    /// pairsDevTrain (see <see cref="DlibResNet29Calibration"/>).
+    /// </summary>
+    public static EmbedderSpec DlibResNet29 { get; } = new()
+    {
+        Name = ModelNames.DlibResNet29,
+        Template = AlignmentTemplate.DlibChip150,
+        Channels = ChannelOrder.Rgb,
+        Layout = TensorLayout.Nchw,
+        Mean = [122.782f, 117.001f, 104.298f],
+        Std = [255f, 255f, 255f],
+        Dimension = 128,
+        DefaultThreshold = DlibResNet29Calibration.CosineThreshold,
+        CentringMean = DlibResNet29Calibration.MeanVector,
+    };
+
+    /// <summary>A spec for a catalogue embedder on the ArcFace 112 template (MobileFaceNets, SFace,
+    /// faceplugin), taking normalisation and size from the catalogue entry.</summary>
+    public static EmbedderSpec FromCatalog(string name, AlignmentTemplate? template = null, float? cosineThreshold = null)
+    {
+        var spec = ModelCatalog.Get(name);
+        if (spec.Task != ModelTask.Embedder || spec.Input is null || spec.OutputDimension is null)
+            throw new ArgumentException($"Model '{name}' is not an embedder.", nameof(name));
+        if (name == ModelNames.DlibResNet29)
+            return DlibResNet29;
+        var input = spec.Input;
+        var t = template ?? AlignmentTemplate.ArcFace112;
+        if (t.Width != input.Width || t.Height != input.Height)
+            t = Scale(t, input.Width, input.Height);
+        return new EmbedderSpec
+        {
+            Name = name,
+            Template = t,
+            Channels = input.Channels,
+            Layout = input.Layout,
+            Mean = input.Mean,
+            Std = input.Std,
+            Dimension = spec.OutputDimension.Value,
+            NormIsQuality = name == ModelNames.MobileFaceNet192,
+            DefaultThreshold = cosineThreshold ?? (spec.Metric == ModelMetric.Cosine && spec.DefaultThreshold is { } th ? th : 0.3f),
+        };
+    }
+
+    private static AlignmentTemplate Scale(AlignmentTemplate t, int width, int height)
+    {
+        float sx = (float)width / t.Width, sy = (float)height / t.Height;
+        PointF S(PointF p) => new(p.X * sx, p.Y * sy);
+        return new AlignmentTemplate($"{t.Name}@{width}x{height}", width, height, S(t.LeftEye), S(t.RightEye), S(t.Nose), S(t.MouthCenter),
+            t.MouthLeft is { } ml ? S(ml) : null, t.MouthRight is { } mr ? S(mr) : null);
+    }
+}

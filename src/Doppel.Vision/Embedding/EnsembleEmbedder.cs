@@ -1,0 +1,55 @@
+namespace Doppel.Vision.Embedding;
+
+/// <summary>
+/// Several embedders as one: each member's normalised vector is scaled by √weight, the pieces are
+/// concatenated and renormalised, so the ensemble's cosine is the weight-averaged member cosine.
+/// </summary>
+public sealed class EnsembleEmbedder : IFaceEmbedder
+{
+    private readonly (IFaceEmbedder Embedder, float Weight)[] _members;
+
+    public string Name { get; }
+    public int Dimension { get; }
+    public float DefaultThreshold { get; }
+
+    /// <param name="members">Embedders and their weights (positive); the ensemble owns them.</param>
+    /// <param name="defaultThreshold">Cosine threshold for the fused vector; default: the weighted mean of the members'.</param>
+    public EnsembleEmbedder(IReadOnlyList<(IFaceEmbedder Embedder, float Weight)> members, float? defaultThreshold = null)
+    {
+        if (members.Count == 0) throw new ArgumentException("An ensemble needs at least one member.", nameof(members));
+        if (members.Any(m => !(m.Weight > 0))) throw new ArgumentException("Member weights must be positive.", nameof(members));
+        float totalWeight = members.Sum(m => m.Weight);
+        _members = members.Select(m => (m.Embedder, m.Weight / totalWeight)).ToArray();
+        Name = string.Join("+", members.Select(m => m.Embedder.Name));
+        Dimension = members.Sum(m => m.Embedder.Dimension);
+        DefaultThreshold = defaultThreshold ?? _members.Sum(m => m.Embedder.DefaultThreshold * m.Weight);
+    }
+
+    public float[][] Embed(IReadOnlyList<FaceCrop> faces)
+    {
+        var parts = _members.Select(m => m.Embedder.Embed(faces)).ToArray();
+        var fused = new float[faces.Count][];
+        for (int i = 0; i < faces.Count; i++)
+        {
+            var v = new float[Dimension];
+            int at = 0;
+            for (int m = 0; m < _members.Length; m++)
+            {
+                float s = MathF.Sqrt(_members[m].Weight);
+                var part = parts[m][i];
+                for (int d = 0; d < part.Length; d++) v[at + d] = part[d] * s;
+                at += part.Length;
+            }
+            float norm = MathF.Sqrt(v.Sum(x => x * x));
+            if (norm > 0)
+                for (int d = 0; d < v.Length; d++) v[d] /= norm;
+            fused[i] = v;
+        }
+        return fused;
+    }
+
+    public void Dispose()
+    {
+        foreach (var (embedder, _) in _members) embedder.Dispose();
+    }
+}

@@ -1,0 +1,237 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Doppel.Vision.Alignment;
+using Doppel.Vision.Decoding;
+using Doppel.Vision.Detection;
+using Doppel.Vision.Embedding;
+using OpenCvSharp;
+
+namespace Doppel.Vision.Pipeline;
+
+/// <summary>
+/// Image file → decode → detect → select → align and embed → <see cref="ImageAnalysis"/>. One image
+/// at a time with <see cref="Analyze(string)"/>, or many with <see cref="AnalyzeManyAsync"/>, which
+/// decodes and detects on worker threads and embeds faces of many images in one batch.
+/// </summary>
+public sealed class FacePipeline : IDisposable
+{
+    private readonly IFaceDetector _detector;
+    private readonly IReadOnlyList<IFaceEmbedder> _embedders;
+    private readonly bool _ownsModels;
+    private readonly ImageDecoder _decoder;
+
+    public FacePipelineOptions Options { get; }
+    public IFaceDetector Detector => _detector;
+    public IReadOnlyList<IFaceEmbedder> Embedders => _embedders;
+
+    /// <param name="ownsModels">Dispose detector and embedders with the pipeline.</param>
+    public FacePipeline(IFaceDetector detector, IReadOnlyList<IFaceEmbedder> embedders, FacePipelineOptions? options = null, bool ownsModels = true)
+    {
+        _detector = detector;
+        _embedders = embedders;
+        _ownsModels = ownsModels;
+        Options = options ?? new FacePipelineOptions();
+        _decoder = new ImageDecoder(Options.Decoder);
+    }
+
+    /// <summary>BlazeFace back-256 and dlib ResNet-29, the defaults; throws
+    /// <see cref="Doppel.Models.ModelNotInstalledException"/> when a model is missing.</summary>
+    public static FacePipeline CreateDefault(FacePipelineOptions? options = null, EmbedderOptions? embedderOptions = null)
+    {
+        var detector = new BlazeFaceDetector();
+        try
+        {
+            return new FacePipeline(detector, [new OnnxFaceEmbedder(EmbedderSpec.DlibResNet29, embedderOptions)], options);
+        }
+        catch
+        {
+            detector.Dispose();
+            throw;
+        }
+    }
+
+    public ImageAnalysis Analyze(string path)
+    {
+        var found = DetectOne(path, () => _decoder.Decode(path));
+        return Embed([found])[0];
+    }
+
+    public ImageAnalysis Analyze(byte[] bytes, string name)
+    {
+        var found = DetectOne(name, () => _decoder.Decode(bytes));
+        return Embed([found])[0];
+    }
+
+    /// <summary>Analyses many files; results stream out in completion order (match them by
+    /// <see cref="ImageAnalysis.Path"/>). Progress is reported after every image.</summary>
+    public async IAsyncEnumerable<ImageAnalysis> AnalyzeManyAsync(
+        IEnumerable<string> paths,
+        IProgress<PipelineProgress>? progress = null,
+        [EnumeratorCancellation] CancellationToken cancellation = default)
+    {
+        var list = paths as IReadOnlyCollection<string> ?? paths.ToList();
+        var clock = Stopwatch.StartNew();
+        // Cancelled when the caller stops enumerating early, so that no worker waits forever on a full channel.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        var detected = Channel.CreateBounded<DetectedImage>(new BoundedChannelOptions(Math.Max(8, Options.EmbedBatchSize * 2))
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        var queue = new System.Collections.Concurrent.ConcurrentQueue<string>(list);
+        var workers = Enumerable.Range(0, Math.Max(1, Options.Workers)).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested && queue.TryDequeue(out var path))
+                await detected.Writer.WriteAsync(DetectOne(path, () => _decoder.Decode(path)), stop.Token).ConfigureAwait(false);
+        }, stop.Token)).ToArray();
+        var closer = Task.WhenAll(workers).ContinueWith(t => detected.Writer.TryComplete(t.Exception), TaskScheduler.Default);
+
+        int done = 0, faces = 0, failed = 0;
+        var pending = new List<DetectedImage>();
+        int pendingFaces = 0;
+        try
+        {
+            await foreach (var image in detected.Reader.ReadAllAsync(cancellation).ConfigureAwait(false))
+            {
+                pending.Add(image);
+                pendingFaces += image.Faces.Count;
+                // Embed when a batch is full or nothing else is ready, so results never wait long.
+                if (pendingFaces < Options.EmbedBatchSize && detected.Reader.Count > 0)
+                    continue;
+                var results = Embed(pending);
+                pending.Clear();
+                pendingFaces = 0;
+                foreach (var result in results)
+                {
+                    done++;
+                    faces += result.Faces.Count;
+                    if (result.Status is not (ImageStatus.Ok or ImageStatus.SeveralFaces)) failed++;
+                    progress?.Report(new PipelineProgress(done, list.Count, faces, failed, clock.Elapsed));
+                    yield return result;
+                }
+            }
+            await closer.ConfigureAwait(false);
+        }
+        finally
+        {
+            stop.Cancel();
+            foreach (var image in pending)
+                foreach (var (_, crop) in image.Faces) crop.Bgr.Dispose();
+        }
+        cancellation.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>Blocking form of <see cref="AnalyzeManyAsync"/>, results in input order.</summary>
+    public IReadOnlyList<ImageAnalysis> AnalyzeMany(IReadOnlyList<string> paths, IProgress<PipelineProgress>? progress = null)
+    {
+        var results = new ImageAnalysis[paths.Count];
+        var index = new Dictionary<string, Queue<int>>();
+        for (int i = 0; i < paths.Count; i++)
+        {
+            if (!index.TryGetValue(paths[i], out var q)) index[paths[i]] = q = new Queue<int>();
+            q.Enqueue(i);
+        }
+        var task = Task.Run(async () =>
+        {
+            await foreach (var r in AnalyzeManyAsync(paths, progress).ConfigureAwait(false))
+                results[index[r.Path].Dequeue()] = r;
+        });
+        task.GetAwaiter().GetResult();
+        return results;
+    }
+
+    /// <summary>A decoded-and-detected image waiting for embedding. Kept faces carry a small copy of
+    /// the region around them, so the full decoded image can be freed at once.</summary>
+    private sealed record DetectedImage(string Path, ImageStatus Status, string? Detail, string? Format, int Width, int Height, IReadOnlyList<(DetectedFace Face, FaceCrop Crop)> Faces);
+
+    private DetectedImage DetectOne(string path, Func<DecodedImage> decode)
+    {
+        using var decoded = decode();
+        if (!decoded.IsOk)
+            return new DetectedImage(path, decoded.Status, decoded.Detail, decoded.Format, decoded.Width, decoded.Height, []);
+        var image = decoded.Image!;
+        IReadOnlyList<DetectedFace> detections;
+        try
+        {
+            detections = _detector.Detect(image);
+        }
+        catch (Exception e) when (e is OpenCVException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+        {
+            return new DetectedImage(path, ImageStatus.Unreadable, $"detector failed: {e.Message}", decoded.Format, decoded.Width, decoded.Height, []);
+        }
+        var (status, detail, kept) = FaceSelector.Select(detections, Options);
+        var faces = kept.Select(face =>
+        {
+            var withLandmarks = face.Landmarks is null ? face with { Landmarks = FaceSelector.LandmarksFromBox(face.Box) } : face;
+            return (withLandmarks, CropAround(image, withLandmarks));
+        }).ToList();
+        return new DetectedImage(path, status, detail, decoded.Format, decoded.Width, decoded.Height, faces);
+    }
+
+    /// <summary>The face's box grown by its size on every side (room for any template's margins and
+    /// for jitter), copied out, with landmarks moved into the copy's coordinates.</summary>
+    private static FaceCrop CropAround(Mat image, DetectedFace face)
+    {
+        var b = face.Box;
+        float margin = MathF.Max(b.Width, b.Height);
+        int x0 = Math.Max(0, (int)MathF.Floor(b.X - margin)), y0 = Math.Max(0, (int)MathF.Floor(b.Y - margin));
+        int x1 = Math.Min(image.Width, (int)MathF.Ceiling(b.Right + margin)), y1 = Math.Min(image.Height, (int)MathF.Ceiling(b.Bottom + margin));
+        using var view = new Mat(image, new Rect(x0, y0, Math.Max(1, x1 - x0), Math.Max(1, y1 - y0)));
+        var l = face.Landmarks!;
+        PointF S(PointF p) => new(p.X - x0, p.Y - y0);
+        PointF? So(PointF? p) => p is { } q ? S(q) : null;
+        return new FaceCrop(view.Clone(), new FaceLandmarks(S(l.LeftEye), S(l.RightEye), S(l.Nose), S(l.MouthCenter), So(l.MouthLeft), So(l.MouthRight)));
+    }
+
+    private List<ImageAnalysis> Embed(IReadOnlyList<DetectedImage> images)
+    {
+        var crops = images.SelectMany(i => i.Faces.Select(f => f.Crop)).ToList();
+        try
+        {
+            var vectors = new List<(string Name, float[][] Vectors, float[]? Norms)>();
+            foreach (var embedder in _embedders)
+            {
+                if (embedder is OnnxFaceEmbedder onnx)
+                {
+                    var batch = onnx.EmbedWithNorms(crops);
+                    vectors.Add((embedder.Name, batch.Vectors, onnx.Spec.NormIsQuality ? batch.RawNorms : null));
+                }
+                else
+                {
+                    vectors.Add((embedder.Name, embedder.Embed(crops), null));
+                }
+            }
+            var results = new List<ImageAnalysis>(images.Count);
+            int at = 0;
+            foreach (var image in images)
+            {
+                var faces = new List<FaceAnalysis>(image.Faces.Count);
+                for (int f = 0; f < image.Faces.Count; f++, at++)
+                {
+                    var embeddings = vectors.ToDictionary(v => v.Name, v => v.Vectors[at]);
+                    float? quality = vectors.Select(v => v.Norms?[at]).FirstOrDefault(n => n is not null);
+                    faces.Add(new FaceAnalysis(image.Faces[f].Face, embeddings, quality));
+                    if (Options.ThumbnailDirectory is { } dir)
+                    {
+                        var crop = image.Faces[f].Crop;
+                        FaceAligner.WriteThumbnail(crop.Bgr, crop.Landmarks, System.IO.Path.Combine(dir, $"{System.IO.Path.GetFileNameWithoutExtension(image.Path)}_{f}.jpg"));
+                    }
+                }
+                results.Add(new ImageAnalysis(image.Path, image.Status, image.Detail, image.Format, image.Width, image.Height, faces));
+            }
+            return results;
+        }
+        finally
+        {
+            foreach (var crop in crops) crop.Bgr.Dispose();
+        }
+    }
+
+    public void Dispose()
+    {
+        if (!_ownsModels) return;
+        _detector.Dispose();
+        foreach (var e in _embedders) e.Dispose();
+    }
+}
