@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Doppel.Cli.Commands;
 
 namespace Doppel.Cli;
 
@@ -8,6 +9,7 @@ public static class Program
     {
         var root = new RootCommand("Doppel: face deduplication and identity clustering.");
         // Each command group lives in its own file under Commands/ and registers itself here.
+        root.Subcommands.Add(EvalClusterCommand.Create());
         return root.Parse(args).Invoke();
     }
 }
