@@ -13,6 +13,7 @@ using Doppel.Matching.Metrics;
 //   umap NPY LAYOUT_OUT.npy COMPONENTS NEIGHBORS MIN_DIST EPOCHS SEED
 //   trust NPY LAYOUT.npy K [SAMPLE]  → trustworthiness of a layout (ours or umap-learn's)
 //   cluster NPY LABELS.csv ALGORITHM EPS MIN_SAMPLES → scores (as doppel eval cluster)
+//   umap-sweep NPY LABELS.csv COMPONENTS MIN_SAMPLES EPS,EPS,… → one UMAP layout, DBSCAN scores per layout ε
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 if (args.Length == 0)
@@ -27,6 +28,7 @@ return args[0] switch
     "umap" => UmapBench(args[1], args[2], int.Parse(args[3]), int.Parse(args[4]), double.Parse(args[5]), int.Parse(args[6]), int.Parse(args[7])),
     "trust" => TrustBench(args[1], args[2], int.Parse(args[3]), args.Length > 4 ? int.Parse(args[4]) : int.MaxValue),
     "cluster" => ClusterBench(args[1], args[2], args[3], float.Parse(args[4]), int.Parse(args[5])),
+    "umap-sweep" => UmapSweep(args[1], args[2], int.Parse(args[3]), int.Parse(args[4]), args[5].Split(',').Select(float.Parse).ToArray()),
     _ => throw new ArgumentException($"Unknown command '{args[0]}'."),
 };
 
@@ -120,6 +122,28 @@ static int ClusterBench(string npy, string labelsCsv, string algorithm, float ep
         bcubed_p = s.BCubed.Precision, bcubed_r = s.BCubed.Recall, bcubed_f = s.BCubed.F,
         persons = s.PredictedClusters, unassigned = s.NoiseItems, true_persons = s.TrueClusters,
     });
+    return 0;
+}
+
+static int UmapSweep(string npy, string labelsCsv, int components, int minSamples, float[] epsValues)
+{
+    var set = EmbeddingFiles.Read(npy);
+    var truth = ClusteringMetrics.Encode(ClusterEvaluation.IdentitiesOf(set.Ids, LabelsCsv.Read(labelsCsv)));
+    var options = ClusterSettings.DefaultUmap with { Components = components };
+    var watch = Stopwatch.StartNew();
+    var layout = Umap.FitTransform(set.ToVectorSet(), options);
+    double umapSeconds = watch.Elapsed.TotalSeconds;
+    foreach (var eps in epsValues)
+    {
+        var labels = Dbscan.Cluster(NeighborGraph.Euclidean(layout, components, eps), minSamples);
+        var s = ClusteringMetrics.Evaluate(truth, labels);
+        Emit(new
+        {
+            command = "umap-sweep", n = set.Count, components, min_dist = options.MinDist, neighbors = options.Neighbors, umap_seconds = umapSeconds,
+            eps, min_samples = minSamples, pairwise_f = s.Pairwise.F, bcubed_f = s.BCubed.F, persons = s.PredictedClusters,
+            unassigned = s.NoiseItems, true_persons = s.TrueClusters,
+        });
+    }
     return 0;
 }
 

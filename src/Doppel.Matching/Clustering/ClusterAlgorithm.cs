@@ -32,8 +32,8 @@ public sealed record ClusterSettings(
     /// <summary>UMAP settings for clustering: min_dist 0 packs each identity tightly; 8 dimensions keep room between them.</summary>
     public static UmapOptions DefaultUmap { get; } = new(Neighbors: 15, Components: 8, MinDist: 0.0);
 
-    /// <summary>Layout ε for UMAP + DBSCAN: layouts span about [0, 10] per axis and min_dist 0 packs identities far tighter than that.</summary>
-    public const float DefaultLayoutEps = 0.5f;
+    /// <summary>Layout ε for UMAP + DBSCAN: with min_dist 0 an identity packs into a blob far below the layout's ~10-unit span; 0.1 scored best on synthetic faces (docs/benchmarks-clustering.md).</summary>
+    public const float DefaultLayoutEps = 0.1f;
 
     public float DefaultEps => Algorithm switch
     {
