@@ -10,6 +10,7 @@ public static class EvalCommand
     {
         var eval = new Command("eval", "Measure Doppel's models and algorithms on labelled data.");
         eval.Subcommands.Add(EvalDetectCommand.Create());
+        eval.Subcommands.Add(EvalClusterCommand.CreateCluster());
         return eval;
     }
 }

@@ -1,0 +1,57 @@
+using Doppel.Matching.Clustering;
+using Doppel.Matching.IO;
+
+namespace Doppel.Matching.Metrics;
+
+/// <summary>A clustering of labelled embeddings and how it scores against the labels.</summary>
+/// <param name="Identities">The true identity of each embedding row.</param>
+/// <param name="Labels">The predicted cluster of each row (−1 = unassigned).</param>
+public sealed record ClusterEvaluationResult(ClusteringScores Scores, IReadOnlyList<string> Identities, int[] Labels);
+
+/// <summary>
+/// The evaluation seam: embeddings with ids plus ground-truth identities keyed by image path,
+/// clustered with one setting and scored. Callers that compute embeddings from images hand the
+/// result here the same way the CLI does with files.
+/// </summary>
+public static class ClusterEvaluation
+{
+    public static ClusterEvaluationResult Run(EmbeddingSet embeddings, IReadOnlyDictionary<string, string> identityOfPath, ClusterSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(embeddings);
+        ArgumentNullException.ThrowIfNull(identityOfPath);
+        ArgumentNullException.ThrowIfNull(settings);
+        var identities = IdentitiesOf(embeddings.Ids, identityOfPath);
+        var labels = settings.Run(embeddings.ToVectorSet());
+        var scores = ClusteringMetrics.Evaluate(ClusteringMetrics.Encode(identities), labels);
+        return new ClusterEvaluationResult(scores, identities, labels);
+    }
+
+    /// <summary>
+    /// The identity of each embedding id: the id itself is looked up, and an id of the form
+    /// <c>path#n</c> (the n-th face of an image) falls back to <c>path</c>. Every id must resolve.
+    /// </summary>
+    public static string[] IdentitiesOf(IReadOnlyList<string> ids, IReadOnlyDictionary<string, string> identityOfPath)
+    {
+        var result = new string[ids.Count];
+        var missing = new List<string>();
+        for (int i = 0; i < ids.Count; i++)
+        {
+            var id = ids[i];
+            if (identityOfPath.TryGetValue(id, out var identity))
+            {
+                result[i] = identity;
+                continue;
+            }
+            int hash = id.LastIndexOf('#');
+            if (hash > 0 && identityOfPath.TryGetValue(id[..hash], out identity))
+                result[i] = identity;
+            else
+                missing.Add(id);
+        }
+        if (missing.Count > 0)
+            throw new InvalidDataException(
+                $"{missing.Count} of {ids.Count} embeddings have no label (e.g. '{string.Join("', '", missing.Take(3))}'); " +
+                "the labels CSV must list every embedding id (or its path before '#').");
+        return result;
+    }
+}
