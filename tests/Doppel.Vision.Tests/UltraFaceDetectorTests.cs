@@ -23,7 +23,8 @@ public class UltraFaceDetectorTests
             faces.ShouldAllBe(f => f.Landmarks == null && f.Score >= 0.7f);
             return faces.Count > 0 && DetectionApTestData.CoversCentre(faces[0], image);
         });
-        found.ShouldBeGreaterThanOrEqualTo(images.Count - 1); // measured: 150/150
+        // Over all 4,992 LFW dev images: a face in every one, the best covering the centre in 4,907 (98.3 %).
+        found.ShouldBeGreaterThanOrEqualTo(images.Count - 3);
     }
 
     [Fact]
@@ -49,9 +50,10 @@ public class UltraFaceDetectorTests
         }
         errors.Count.ShouldBeGreaterThanOrEqualTo(98);
         plausible.ShouldBeGreaterThanOrEqualTo(errors.Count - 2);
-        // Measured: median 0.056, mean 0.067 of the interocular distance (different annotation conventions).
-        errors.Order().ElementAt(errors.Count / 2).ShouldBeLessThan(0.10f);
-        errors.Average().ShouldBeLessThan(0.12f);
+        // Measured on these 100 images: 100/100 upright, median 0.088, mean 0.101, 95th percentile
+        // 0.177 of the interocular distance (the two nets also place "eye centre" by different conventions).
+        errors.Order().ElementAt(errors.Count / 2).ShouldBeLessThan(0.11f);
+        errors.Average().ShouldBeLessThan(0.13f);
     }
 
     [Fact]

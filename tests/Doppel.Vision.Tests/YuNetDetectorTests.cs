@@ -28,7 +28,8 @@ public class YuNetDetectorTests
             if (DetectionApTestData.IsPlausible(best.Landmarks))
                 plausible++;
         }
-        // Measured: 150/150 found, 150/150 plausible (the prototype found a face in every LFW image).
+        // Measured: 150/150 found here; over all 4,992 LFW dev images YuNet found a face in every one
+        // and its best face covered the centre in 4,912.
         found.ShouldBe(images.Count);
         plausible.ShouldBeGreaterThanOrEqualTo(images.Count - 2);
     }
