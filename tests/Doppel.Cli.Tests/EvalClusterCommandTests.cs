@@ -24,7 +24,7 @@ public class EvalClusterCommandTests
 
     private static (int Code, string Output, string Error) Run(params string[] args)
     {
-        var root = new System.CommandLine.RootCommand { EvalClusterCommand.Create() };
+        var root = new System.CommandLine.RootCommand { EvalCommand.Create() };
         var output = new StringWriter();
         var error = new StringWriter();
         int code = root.Parse(args).Invoke(new System.CommandLine.InvocationConfiguration { Output = output, Error = error });
