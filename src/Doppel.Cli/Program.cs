@@ -13,6 +13,7 @@ public static class Program
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(DetectCommand.Create());
         root.Subcommands.Add(EmbedCommand.Create());
+        root.Subcommands.Add(DedupCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

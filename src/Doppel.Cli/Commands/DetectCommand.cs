@@ -17,7 +17,7 @@ public static class DetectCommand
     public static Command Create()
     {
         var images = new Argument<string[]>("images") { Description = "Image files to examine.", Arity = ArgumentArity.OneOrMore };
-        var detector = new Option<string>("--detector") { Description = $"Detector model ({string.Join(", ", FaceDetectors.Names)}).", DefaultValueFactory = _ => FaceDetectors.Default };
+        var detector = new Option<string>("--detector") { Description = $"Detector model ({string.Join(", ", DetectorRegistry.DetectorNames)}).", DefaultValueFactory = _ => DetectorRegistry.Default };
         var outDir = new Option<DirectoryInfo?>("--out") { Description = "Write an annotated copy of each image and 112x112 aligned face thumbnails here." };
         var json = new Option<bool>("--json") { Description = "One JSON object per image on stdout." };
         var minSize = new Option<float>("--min-size") { Description = "Smallest face box width in pixels to accept.", DefaultValueFactory = _ => new FacePipelineOptions().MinFaceSize };
@@ -33,7 +33,7 @@ public static class DetectCommand
         IFaceDetector detector;
         try
         {
-            detector = FaceDetectors.Create(detectorName, score);
+            detector = DetectorRegistry.Create(detectorName, score);
         }
         catch (Exception e) when (e is ModelNotInstalledException or ArgumentException)
         {

@@ -34,7 +34,7 @@ public static class EmbedCommand
         try
         {
             var spec = EmbedderSpec.FromCatalog(modelName);
-            var detector = FaceDetectors.Create(FaceDetectors.Default);
+            var detector = DetectorRegistry.Create(DetectorRegistry.Default);
             try
             {
                 pipeline = new FacePipeline(detector, [new OnnxFaceEmbedder(spec, new EmbedderOptions { FlipTta = flip, Jitters = jitters })]);

@@ -16,7 +16,7 @@ public static class EvalDetectCommand
     {
         var images = new Option<DirectoryInfo>("--images") { Description = "Folder the annotated image paths are relative to (the set's root or its images/ folder).", Required = true };
         var annotations = new Option<FileInfo>("--annotations") { Description = "WIDER-style annotations.json (boxes with easy/medium/hard flags).", Required = true };
-        var detector = new Option<string>("--detector") { Description = $"Detector: {string.Join(", ", DetectorRegistry.DetectorNames)}.", DefaultValueFactory = _ => "yunet" };
+        var detector = new Option<string>("--detector") { Description = $"Detector: {string.Join(", ", DetectorRegistry.DetectorNames)}.", DefaultValueFactory = _ => DetectorRegistry.Default };
         var minScore = new Option<float?>("--min-score") { Description = "Override the detector's score threshold (lower traces more of the PR curve)." };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON (ap_easy, ap_medium, ap_hard, ...)." };
         var report = new Option<DirectoryInfo?>("--report") { Description = "Folder to write the precision-recall plot (pr-curve.png) into." };

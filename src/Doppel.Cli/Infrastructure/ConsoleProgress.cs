@@ -11,7 +11,7 @@ public sealed class ConsoleProgress(string label, long total) : IDisposable
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly bool _interactive = !Console.IsErrorRedirected;
     private long _done;
-    private TimeSpan _lastPrint = TimeSpan.MinValue;
+    private TimeSpan _lastPrint = TimeSpan.FromDays(-1);
     private readonly Lock _gate = new();
 
     public long Done => Interlocked.Read(ref _done);

@@ -11,8 +11,12 @@ namespace Doppel.Vision.Detection;
 /// </summary>
 public static class DetectorRegistry
 {
+    /// <summary>The default detector (BlazeFace back-256: licence-clean, ~4 ms, a face in every LFW image).</summary>
+    public const string Default = ModelNames.BlazeFaceBack;
+
     private static readonly Dictionary<string, Func<float?, IFaceDetector>> Detectors = new(StringComparer.Ordinal)
     {
+        [ModelNames.BlazeFaceBack] = t => new BlazeFaceDetector(t is { } v ? new BlazeFaceOptions { ScoreThreshold = v } : null),
         [ModelNames.Res10Ssd] = t => Res10SsdDetector.FromModelStore(Res10SsdFormat.TensorFlow8Bit,
             t is { } v ? new Res10SsdOptions { ScoreThreshold = v } : null),
         [ModelNames.Res10SsdCaffe] = t => Res10SsdDetector.FromModelStore(Res10SsdFormat.Caffe,

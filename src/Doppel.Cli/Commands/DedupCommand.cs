@@ -1,0 +1,87 @@
+using System.CommandLine;
+using Doppel.Cli.Infrastructure;
+using Doppel.Jobs;
+using Doppel.Jobs.Dedup;
+using Doppel.Jobs.Reporting;
+using Doppel.Matching;
+using Doppel.Storage;
+using Doppel.Storage.Sqlite;
+using Serilog;
+
+namespace Doppel.Cli.Commands;
+
+/// <summary>
+/// <c>doppel dedup DIR...</c>: the main job. Ingests every image under the folders into the catalog
+/// (each file once: unchanged files are never processed again), finds every pair of images whose
+/// best face pair matches, groups them, stores the findings and writes a report.
+/// </summary>
+public static class DedupCommand
+{
+    public static Command Create()
+    {
+        var dirs = new Argument<string[]>("DIR") { Description = "Folders (or files) of images to deduplicate.", Arity = ArgumentArity.OneOrMore };
+        var db = new Option<string>("--db") { Description = "Catalog database file (SQLite).", DefaultValueFactory = _ => "doppel.db" };
+        var threshold = new Option<float?>("--threshold") { Description = "Cosine similarity at or above which two faces match (default: the model's calibrated value)." };
+        var report = new Option<string?>("--report") { Description = "Folder to write the HTML report, findings.csv and summary.json into." };
+        var grouping = new Option<string>("--grouping") { Description = "connected (chains join) or core (every member matches the group's core).", DefaultValueFactory = _ => "connected" };
+        grouping.AcceptOnlyFromAmong("connected", "core");
+        var pipeline = PipelineOptions.Create();
+
+        var command = new Command("dedup", "Find duplicate enrolments: every pair of images showing the same person, grouped.")
+        {
+            dirs, db, threshold, report, grouping,
+        };
+        pipeline.AddTo(command);
+        command.SetAction(parse =>
+        {
+            Logging.Configure("dedup");
+            try
+            {
+                using var catalog = SqliteCatalog.Open(parse.GetValue(db)!);
+                using var analyzer = new FacePipelineAnalyzer(pipeline.Build(parse));
+                ConsoleProgress? progress = null;
+                var job = new DedupJob(catalog, analyzer)
+                {
+                    OnMessage = m => { Console.Error.WriteLine(m); Log.Information("{Message}", m); },
+                    OnProgress = (done, total) => (progress ??= new ConsoleProgress("images", total)).Report(done),
+                };
+                var outcome = job.Run(new DedupJobOptions
+                {
+                    Roots = parse.GetValue(dirs)!,
+                    Threshold = parse.GetValue(threshold),
+                    Grouping = parse.GetValue(grouping) == "core" ? GroupingMode.Core : GroupingMode.Connected,
+                });
+                progress?.Dispose();
+                PrintSummary(outcome);
+                if (parse.GetValue(report) is { } dir)
+                {
+                    var files = DedupReportBuilder.Write(outcome, catalog, dir, analyzer.DetectorName);
+                    Console.WriteLine($"Report: {files.IndexHtml}");
+                }
+                Log.Information("dedup finished: {Images} images, {Pairs} pairs, {Groups} groups in {Seconds:0.0}s",
+                    outcome.Images.Count, outcome.Pairs.Count, outcome.Groups.Count, outcome.Elapsed.TotalSeconds);
+                return 0;
+            }
+            catch (Exception e) when (CliErrors.IsUserFacing(e))
+            {
+                Log.Error(e, "dedup failed");
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+            finally
+            {
+                Log.CloseAndFlush();
+            }
+        });
+        return command;
+    }
+
+    private static void PrintSummary(DedupOutcome outcome)
+    {
+        var reasons = outcome.Images.GroupBy(i => i.Media.ReasonCode ?? "pending").OrderBy(g => g.Key)
+            .Select(g => $"{g.Key} {g.Count()}");
+        Console.WriteLine($"Images: {outcome.Images.Count} ({string.Join(", ", reasons)}); processed this run: {outcome.ProcessedThisRun}{(outcome.Resumed ? " (resumed)" : "")}");
+        Console.WriteLine($"Faces: {outcome.Faces.Count}; model {outcome.Model}, threshold {outcome.Threshold:0.###}");
+        Console.WriteLine($"Duplicate pairs: {outcome.Pairs.Count}; groups: {outcome.Groups.Count}; {outcome.Elapsed.TotalSeconds:0.0} s");
+    }
+}

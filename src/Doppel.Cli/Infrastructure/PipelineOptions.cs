@@ -1,0 +1,58 @@
+using System.CommandLine;
+using Doppel.Vision;
+using Doppel.Vision.Detection;
+using Doppel.Vision.Embedding;
+using Doppel.Vision.Pipeline;
+
+namespace Doppel.Cli.Infrastructure;
+
+/// <summary>The face-pipeline options shared by every command that analyses images (dedup,
+/// eval verify, eval cluster, recognise): which detector and recogniser, TTA, face selection.</summary>
+public sealed class PipelineOptions
+{
+    public Option<string> Detector { get; } = new("--detector") { Description = $"Face detector: {string.Join(", ", DetectorRegistry.DetectorNames)}.", DefaultValueFactory = _ => DetectorRegistry.Default };
+    public Option<string> Model { get; } = new("--model") { Description = "Recogniser, or an ensemble 'a+b' (weights 'a*2+b').", DefaultValueFactory = _ => EmbedderRegistry.Default };
+    public Option<bool> Flip { get; } = new("--flip") { Description = "Add the mirrored face's embedding (test-time augmentation)." };
+    public Option<int> Jitters { get; } = new("--jitters") { Description = "Average this many perturbed alignments (dlib's num_jitters).", DefaultValueFactory = _ => 0 };
+    public Option<float> MinFace { get; } = new("--min-face") { Description = "Smallest face box width in pixels.", DefaultValueFactory = _ => new FacePipelineOptions().MinFaceSize };
+    public Option<string> SeveralFaces { get; } = new("--several-faces") { Description = "Images with several faces: largest (keep the largest), all (keep every face), report (keep none).", DefaultValueFactory = _ => "largest" };
+
+    public static PipelineOptions Create()
+    {
+        var options = new PipelineOptions();
+        options.SeveralFaces.AcceptOnlyFromAmong("largest", "all", "report");
+        return options;
+    }
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { Detector, Model, Flip, Jitters, MinFace, SeveralFaces })
+            command.Options.Add(option);
+    }
+
+    public FacePipeline Build(ParseResult parse)
+    {
+        var pipelineOptions = new FacePipelineOptions
+        {
+            MinFaceSize = parse.GetValue(MinFace),
+            SeveralFaces = parse.GetValue(SeveralFaces) switch
+            {
+                "all" => SeveralFacesPolicy.KeepAll,
+                "report" => SeveralFacesPolicy.Report,
+                _ => SeveralFacesPolicy.KeepLargest,
+            },
+        };
+        var embedderOptions = new EmbedderOptions { FlipTta = parse.GetValue(Flip), Jitters = parse.GetValue(Jitters) };
+        var detector = DetectorRegistry.Create(parse.GetValue(Detector)!);
+        try
+        {
+            var embedder = EmbedderRegistry.Create(parse.GetValue(Model)!, embedderOptions);
+            return new FacePipeline(detector, [embedder], pipelineOptions);
+        }
+        catch
+        {
+            detector.Dispose();
+            throw;
+        }
+    }
+}

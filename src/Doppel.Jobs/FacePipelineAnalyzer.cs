@@ -1,0 +1,33 @@
+using Doppel.Models.Catalog;
+using Doppel.Vision;
+using Doppel.Vision.Pipeline;
+
+namespace Doppel.Jobs;
+
+/// <summary>The face pipeline behind the jobs' <see cref="IImageAnalyzer"/> seam. Embeddings are
+/// stored under the first embedder's name; the version is the model file's pinned checksum prefix,
+/// so vectors from a different conversion are never mixed with these.</summary>
+public sealed class FacePipelineAnalyzer(FacePipeline pipeline) : IImageAnalyzer
+{
+    private readonly IFaceEmbedder _embedder = pipeline.Embedders.Count > 0
+        ? pipeline.Embedders[0]
+        : throw new ArgumentException("The pipeline has no embedder.", nameof(pipeline));
+
+    public FacePipeline Pipeline => pipeline;
+
+    public string DetectorName => pipeline.Detector.Name;
+
+    public string EmbeddingModel => _embedder.Name;
+
+    public string EmbeddingModelVersion { get; } =
+        ModelCatalog.TryGet(pipeline.Embedders[0].Name, out var spec) && spec.OnnxFile is { } file
+            ? $"{file.Checksum.Algorithm}:{file.Checksum.Hex[..12]}"
+            : "unversioned";
+
+    public float DefaultThreshold => _embedder.DefaultThreshold;
+
+    public IEnumerable<ImageAnalysis> Analyze(IReadOnlyList<string> paths, CancellationToken cancellationToken = default) =>
+        pipeline.AnalyzeManyAsync(paths, cancellation: cancellationToken).ToBlockingEnumerable(cancellationToken);
+
+    public void Dispose() => pipeline.Dispose();
+}
