@@ -119,9 +119,14 @@ public interface ICatalog : IDisposable
     /// <summary>Adds findings to a set in one transaction; media ids are stored smaller first.</summary>
     void AddFindings(long setId, IReadOnlyList<NewFinding> findings);
 
-    IReadOnlyList<Finding> GetFindings(long setId);
+    /// <summary>A set's findings by id; with <paramref name="skipIgnored"/>, without pairs whose
+    /// content hashes a human marked as not duplicates (wherever the files now live).</summary>
+    IReadOnlyList<Finding> GetFindings(long setId, bool skipIgnored = false);
 
-    void SetFindingStatus(long findingId, FindingStatus status);
+    /// <summary>Records a human's verdict. <see cref="FindingStatus.NotDuplicate"/> also ignores the
+    /// pair by content hash (reason "marked not duplicate", by <paramref name="decidedBy"/>), so later
+    /// runs do not report it again even after the files move.</summary>
+    void SetFindingStatus(long findingId, FindingStatus status, string? decidedBy = null);
 
     // ---- Ignored pairs ----
 
