@@ -221,4 +221,28 @@ public class RoundTripTests
         Should.Throw<CatalogException>(() => catalog.FinishRun(5, RunState.Failed, "boom")).Message.ShouldContain("Run 5");
         Should.Throw<ArgumentException>(() => catalog.FinishRun(5, RunState.Running));
     }
+
+    [Fact]
+    public void FaceVectorsCarryMediaPersonAndQualityAndSkipRejectedFiles()
+    {
+        using var temp = new TempCatalog();
+        using var catalog = temp.Open();
+        var ok = catalog.RegisterMedia("/p/ok.jpg", TempCatalog.Hash("ok"), 1).Media.Id;
+        var several = catalog.RegisterMedia("/p/group.jpg", TempCatalog.Hash("group"), 1).Media.Id;
+        catalog.SaveResults(
+        [
+            TempCatalog.Ok(ok, TempCatalog.Face(1, "dlib-resnet29")),
+            new MediaResult(several, "several_faces", "3 faces", "jpeg", 640, 480, [TempCatalog.Face(2, "dlib-resnet29"), TempCatalog.Face(3, "dlib-resnet29")]),
+        ]);
+        var person = catalog.CreatePerson("p");
+        var okFace = catalog.GetFacesOfMedia(ok)[0].Id;
+        catalog.AssignPersons([(okFace, person)]);
+
+        var vectors = catalog.ReadFaceVectors("dlib-resnet29").ToList();
+        var only = vectors.Single();
+        (only.FaceId, only.MediaId, only.PersonId, only.Quality).ShouldBe((okFace, ok, (long?)person, (float?)0.5f));
+        only.Vector.ShouldBe(TempCatalog.Face(1, "dlib-resnet29").Embeddings[0].Vector);
+        catalog.ReadFaceVectors("dlib-resnet29", okMediaOnly: false).Select(v => v.MediaId).ShouldBe([ok, several, several]);
+        catalog.ReadFaceVectors("sface").ShouldBeEmpty();
+    }
 }

@@ -66,6 +66,11 @@ public interface ICatalog : IDisposable
     /// <summary>Every stored vector of <paramref name="model"/>, in face id order, streamed.</summary>
     IEnumerable<FaceEmbedding> ReadEmbeddings(string model);
 
+    /// <summary>What matching and clustering read: every face of a processed file with a
+    /// <paramref name="model"/> vector, with its media, current person and quality, in face id order.
+    /// With <paramref name="okMediaOnly"/> only files whose reason code is <c>ok</c> take part.</summary>
+    IEnumerable<FaceVector> ReadFaceVectors(string model, bool okMediaOnly = true);
+
     /// <summary>Adds or replaces one face's vector for a model (e.g. a second embedder run later).</summary>
     void PutEmbedding(FaceEmbedding embedding);
 
