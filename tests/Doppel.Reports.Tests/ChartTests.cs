@@ -89,6 +89,14 @@ public class ChartTests
     }
 
     [Fact]
+    public void AutomaticHistogramBoundsAreRoundNumbers()
+    {
+        ScaleMap.NiceBounds(0.00003, 0.99991).ShouldBe((0.0, 1.0));
+        ScaleMap.NiceBounds(0.412, 0.987).ShouldBe((0.4, 1.0));
+        ScaleMap.NiceBounds(-0.23, 0.91).ShouldBe((-0.4, 1.0));
+    }
+
+    [Fact]
     public void BinsCountEveryValueIncludingOutOfRangeOnes()
     {
         ChartRenderer.BinHeights([0.0, 0.05, 0.5, 0.99, 1.0, -3, 7], min: 0, binWidth: 0.25, bins: 4, HistogramScale.Count).ShouldBe([3.0, 0, 1, 3]);
