@@ -220,6 +220,12 @@ public class RoundTripTests
         Should.Throw<CatalogException>(() => catalog.UpdatePerson(9, "x", null)).Message.ShouldContain("Person id 9");
         Should.Throw<CatalogException>(() => catalog.FinishRun(5, RunState.Failed, "boom")).Message.ShouldContain("Run 5");
         Should.Throw<ArgumentException>(() => catalog.FinishRun(5, RunState.Running));
+
+        var id = catalog.RegisterMedia("/p/x.jpg", TempCatalog.Hash("x"), 1).Media.Id;
+        NewFace WithVector(float[] vector) => TempCatalog.Face(1) with { Embeddings = [new NewEmbedding("dlib-resnet29", "1", vector)] };
+        Should.Throw<ArgumentException>(() => catalog.SaveResults([TempCatalog.Ok(id, WithVector([]))])).Message.ShouldContain("is empty");
+        Should.Throw<ArgumentException>(() => catalog.SaveResults([TempCatalog.Ok(id, WithVector([0.5f, float.NaN]))])).Message.ShouldContain("non-finite");
+        catalog.GetMedia(id)!.State.ShouldBe(MediaState.Pending);
     }
 
     [Fact]

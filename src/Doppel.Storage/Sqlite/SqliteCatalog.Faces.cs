@@ -78,7 +78,7 @@ public sealed partial class SqliteCatalog
     public void PutEmbedding(FaceEmbedding embedding)
     {
         ArgumentNullException.ThrowIfNull(embedding);
-        ArgumentException.ThrowIfNullOrWhiteSpace(embedding.Model);
+        CheckVector(embedding.Model, embedding.Vector, GetFace(embedding.FaceId)?.MediaId ?? 0);
         Write(() => Execute("""
             INSERT INTO face_embeddings (face_id, model, model_version, dimension, vector) VALUES (@f, @m, @v, @d, @b)
             ON CONFLICT (face_id, model) DO UPDATE SET model_version = excluded.model_version, dimension = excluded.dimension, vector = excluded.vector
