@@ -17,7 +17,7 @@ public class KilledProcessTests
         var worker = Path.Combine(AppContext.BaseDirectory, "Doppel.Storage.Worker.dll");
         File.Exists(worker).ShouldBeTrue(worker);
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { worker, catalogPath, Files.ToString(System.Globalization.CultureInfo.InvariantCulture), batch.ToString(System.Globalization.CultureInfo.InvariantCulture), delayMs.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        foreach (var arg in new[] { worker, "scan", catalogPath, Files.ToString(System.Globalization.CultureInfo.InvariantCulture), batch.ToString(System.Globalization.CultureInfo.InvariantCulture), delayMs.ToString(System.Globalization.CultureInfo.InvariantCulture) })
             start.ArgumentList.Add(arg);
         return Process.Start(start)!;
     }
