@@ -121,4 +121,14 @@ public class ChartTests
         byte Mix(byte c) => (byte)Math.Round(255 + (c - 255) * (alpha / 255.0));
         return new SKColor(Mix(color.Red), Mix(color.Green), Mix(color.Blue));
     }
+
+    [Fact]
+    public void DedupScoreHistogramMarksTheThreshold()
+    {
+        var random = new Random(9);
+        var scores = Enumerable.Range(0, 2000).Select(_ => 0.3 + 0.4 * random.NextDouble()).ToList();
+        using var png = PngImage.Decode(Doppel.Reports.Dedup.DedupCharts.ScoreHistogram(scores, 0.93));
+        png.PixelsNear(ThresholdRed, 30).Count.ShouldBeGreaterThan(200);
+        png.PixelsNear(Blend(Blue, 105), 10).Count.ShouldBeGreaterThan(2000);
+    }
 }
