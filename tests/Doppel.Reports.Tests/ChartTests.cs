@@ -89,6 +89,14 @@ public class ChartTests
     }
 
     [Fact]
+    public void AutomaticHistogramBoundsAreRoundNumbers()
+    {
+        ScaleMap.NiceBounds(0.00003, 0.99991).ShouldBe((0.0, 1.0));
+        ScaleMap.NiceBounds(0.412, 0.987).ShouldBe((0.4, 1.0));
+        ScaleMap.NiceBounds(-0.23, 0.91).ShouldBe((-0.4, 1.0));
+    }
+
+    [Fact]
     public void BinsCountEveryValueIncludingOutOfRangeOnes()
     {
         ChartRenderer.BinHeights([0.0, 0.05, 0.5, 0.99, 1.0, -3, 7], min: 0, binWidth: 0.25, bins: 4, HistogramScale.Count).ShouldBe([3.0, 0, 1, 3]);
@@ -112,5 +120,15 @@ public class ChartTests
     {
         byte Mix(byte c) => (byte)Math.Round(255 + (c - 255) * (alpha / 255.0));
         return new SKColor(Mix(color.Red), Mix(color.Green), Mix(color.Blue));
+    }
+
+    [Fact]
+    public void DedupScoreHistogramMarksTheThreshold()
+    {
+        var random = new Random(9);
+        var scores = Enumerable.Range(0, 2000).Select(_ => 0.3 + 0.4 * random.NextDouble()).ToList();
+        using var png = PngImage.Decode(Doppel.Reports.Dedup.DedupCharts.ScoreHistogram(scores, 0.93));
+        png.PixelsNear(ThresholdRed, 30).Count.ShouldBeGreaterThan(200);
+        png.PixelsNear(Blend(Blue, 105), 10).Count.ShouldBeGreaterThan(2000);
     }
 }

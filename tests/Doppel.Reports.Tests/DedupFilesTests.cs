@@ -99,4 +99,13 @@ public class DedupFilesTests
         var badIndex = Synthetic() with { Groups = [new DuplicateGroup([new ReportImage("a.jpg"), new ReportImage("b.jpg")], [new DuplicatePair(0, 2, 0.9)])] };
         Should.Throw<ArgumentException>(() => DedupFindings.Rows(badIndex)).Message.ShouldContain("Group 1");
     }
+
+    [Fact]
+    public void PersonsShowAtMostAFixedNumberOfFaces()
+    {
+        var faces = Enumerable.Range(0, 40).Select(i => new ReportImage($"f{i}.jpg")).ToList();
+        var html = DedupReportWriter.RenderHtml(Synthetic() with { Persons = [new PersonEntry("Crowd", 40, faces)] }, 0);
+        System.Text.RegularExpressions.Regex.Matches(html, "aria-label=\"f\\d+\\.jpg\"").Count.ShouldBe(DedupReportWriter.MaxFacesPerPerson);
+        html.ShouldContain("Crowd · 40 faces");
+    }
 }

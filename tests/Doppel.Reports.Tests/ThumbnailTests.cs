@@ -40,11 +40,12 @@ public class ThumbnailTests
 
         using var thumb = PngImage.Decode(ThumbnailSet.Shrink(jpeg)!);
 
-        (thumb.Width, thumb.Height).ShouldBe((100, 200));
-        thumb[50, 40].Red.ShouldBeGreaterThan((byte)200);
-        thumb[50, 40].Blue.ShouldBeLessThan((byte)60);
-        thumb[50, 160].Blue.ShouldBeGreaterThan((byte)200);
-        thumb[50, 160].Red.ShouldBeLessThan((byte)60);
+        (thumb.Width, thumb.Height).ShouldBe((ThumbnailSet.MaxSide / 2, ThumbnailSet.MaxSide));
+        int x = thumb.Width / 2, top = thumb.Height / 5, bottom = thumb.Height * 4 / 5;
+        thumb[x, top].Red.ShouldBeGreaterThan((byte)200);
+        thumb[x, top].Blue.ShouldBeLessThan((byte)60);
+        thumb[x, bottom].Blue.ShouldBeGreaterThan((byte)200);
+        thumb[x, bottom].Red.ShouldBeLessThan((byte)60);
     }
 
     /// <summary>Inserts a minimal EXIF APP1 segment (big-endian TIFF, one IFD entry: Orientation) after SOI.</summary>

@@ -17,7 +17,7 @@ public class KilledProcessTests
         var worker = Path.Combine(AppContext.BaseDirectory, "Doppel.Storage.Worker.dll");
         File.Exists(worker).ShouldBeTrue(worker);
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { worker, catalogPath, Files.ToString(System.Globalization.CultureInfo.InvariantCulture), batch.ToString(System.Globalization.CultureInfo.InvariantCulture), delayMs.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        foreach (var arg in new[] { worker, "scan", catalogPath, Files.ToString(System.Globalization.CultureInfo.InvariantCulture), batch.ToString(System.Globalization.CultureInfo.InvariantCulture), delayMs.ToString(System.Globalization.CultureInfo.InvariantCulture) })
             start.ArgumentList.Add(arg);
         return Process.Start(start)!;
     }
@@ -37,7 +37,7 @@ public class KilledProcessTests
     public async Task KilledScanLeavesConsistentStateAndTheNextProcessResumesIt()
     {
         using var temp = new TempCatalog();
-        using (var first = StartWorker(temp.Path, batch: 10, delayMs: 40))
+        using (var first = StartWorker(temp.Path, batch: 10, delayMs: 150))
         {
             await WaitForLine(first, "saved 60");
             first.Kill();
@@ -84,7 +84,7 @@ public class KilledProcessTests
     public async Task SecondProcessGetsAClearErrorWhileTheFirstRuns()
     {
         using var temp = new TempCatalog();
-        using var first = StartWorker(temp.Path, batch: 5, delayMs: 200);
+        using var first = StartWorker(temp.Path, batch: 5, delayMs: 500);
         try
         {
             await WaitForLine(first, "saved 5");

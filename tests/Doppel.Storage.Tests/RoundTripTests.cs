@@ -180,12 +180,15 @@ public class RoundTripTests
 
             catalog.IsIgnored(TempCatalog.Hash("a"), TempCatalog.Hash("c")).ShouldBeTrue();
             catalog.IsIgnored(TempCatalog.Hash("c"), TempCatalog.Hash("a")).ShouldBeTrue();
-            catalog.IsIgnored(TempCatalog.Hash("a"), TempCatalog.Hash("b")).ShouldBeFalse();
-            var pair = catalog.ListIgnoredPairs().Single();
-            string.CompareOrdinal(pair.HashA, pair.HashB).ShouldBeLessThan(0);
-            (pair.Reason, pair.CreatedBy).ShouldBe(("twins", "alice"));
+            catalog.IsIgnored(TempCatalog.Hash("b"), TempCatalog.Hash("c")).ShouldBeFalse();
+            catalog.IsIgnored(TempCatalog.Hash("a"), TempCatalog.Hash("b")).ShouldBeTrue(); // the not-duplicate verdict above
+            var pairs = catalog.ListIgnoredPairs();
+            pairs.Count.ShouldBe(2);
+            pairs.ShouldAllBe(p => string.CompareOrdinal(p.HashA, p.HashB) < 0);
+            var twins = pairs.Single(p => p.Reason == "twins");
+            twins.CreatedBy.ShouldBe("alice");
             catalog.UnignorePair(TempCatalog.Hash("a"), TempCatalog.Hash("c"));
-            catalog.ListIgnoredPairs().ShouldBeEmpty();
+            catalog.ListIgnoredPairs().Single().Reason.ShouldBe("marked not duplicate");
         }
     }
 
@@ -217,5 +220,35 @@ public class RoundTripTests
         Should.Throw<CatalogException>(() => catalog.UpdatePerson(9, "x", null)).Message.ShouldContain("Person id 9");
         Should.Throw<CatalogException>(() => catalog.FinishRun(5, RunState.Failed, "boom")).Message.ShouldContain("Run 5");
         Should.Throw<ArgumentException>(() => catalog.FinishRun(5, RunState.Running));
+
+        var id = catalog.RegisterMedia("/p/x.jpg", TempCatalog.Hash("x"), 1).Media.Id;
+        NewFace WithVector(float[] vector) => TempCatalog.Face(1) with { Embeddings = [new NewEmbedding("dlib-resnet29", "1", vector)] };
+        Should.Throw<ArgumentException>(() => catalog.SaveResults([TempCatalog.Ok(id, WithVector([]))])).Message.ShouldContain("is empty");
+        Should.Throw<ArgumentException>(() => catalog.SaveResults([TempCatalog.Ok(id, WithVector([0.5f, float.NaN]))])).Message.ShouldContain("non-finite");
+        catalog.GetMedia(id)!.State.ShouldBe(MediaState.Pending);
+    }
+
+    [Fact]
+    public void FaceVectorsCarryMediaPersonAndQualityAndSkipRejectedFiles()
+    {
+        using var temp = new TempCatalog();
+        using var catalog = temp.Open();
+        var ok = catalog.RegisterMedia("/p/ok.jpg", TempCatalog.Hash("ok"), 1).Media.Id;
+        var several = catalog.RegisterMedia("/p/group.jpg", TempCatalog.Hash("group"), 1).Media.Id;
+        catalog.SaveResults(
+        [
+            TempCatalog.Ok(ok, TempCatalog.Face(1, "dlib-resnet29")),
+            new MediaResult(several, "several_faces", "3 faces", "jpeg", 640, 480, [TempCatalog.Face(2, "dlib-resnet29"), TempCatalog.Face(3, "dlib-resnet29")]),
+        ]);
+        var person = catalog.CreatePerson("p");
+        var okFace = catalog.GetFacesOfMedia(ok)[0].Id;
+        catalog.AssignPersons([(okFace, person)]);
+
+        var vectors = catalog.ReadFaceVectors("dlib-resnet29").ToList();
+        var only = vectors.Single();
+        (only.FaceId, only.MediaId, only.PersonId, only.Quality).ShouldBe((okFace, ok, (long?)person, (float?)0.5f));
+        only.Vector.ShouldBe(TempCatalog.Face(1, "dlib-resnet29").Embeddings[0].Vector);
+        catalog.ReadFaceVectors("dlib-resnet29", okMediaOnly: false).Select(v => v.MediaId).ShouldBe([ok, several, several]);
+        catalog.ReadFaceVectors("sface").ShouldBeEmpty();
     }
 }

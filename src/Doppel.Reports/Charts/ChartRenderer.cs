@@ -90,8 +90,11 @@ public static class ChartRenderer
         if (all.FirstOrDefault(v => !double.IsFinite(v)) is var bad && !double.IsFinite(bad))
             throw new ArgumentException($"The histogram '{histogram.Title}' has a non-finite value ({bad}).", nameof(histogram));
 
-        var min = histogram.Min ?? Math.Min(all.Min(), histogram.Threshold ?? double.MaxValue);
-        var max = histogram.Max ?? Math.Max(all.Max(), histogram.Threshold ?? double.MinValue);
+        // Unset bounds widen to round tick values, so the axis starts and ends on a labelled tick.
+        var (niceMin, niceMax) = ScaleMap.NiceBounds(Math.Min(all.Min(), histogram.Threshold ?? double.MaxValue),
+            Math.Max(all.Max(), histogram.Threshold ?? double.MinValue));
+        var min = histogram.Min ?? niceMin;
+        var max = histogram.Max ?? niceMax;
         if (max <= min)
             max = min + 1;
         var binWidth = (max - min) / histogram.Bins;

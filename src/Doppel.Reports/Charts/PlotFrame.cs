@@ -186,6 +186,15 @@ internal sealed class ScaleMap
             yield return (v, (Math.Abs(v) < step * 1e-9 ? 0 : v).ToString(format, CultureInfo.InvariantCulture));
     }
 
+    /// <summary>[lo, hi] widened outwards to multiples of a round step (about six ticks).</summary>
+    public static (double Min, double Max) NiceBounds(double lo, double hi)
+    {
+        if (hi <= lo)
+            return (lo, lo + 1);
+        var step = NiceStep((hi - lo) / 6);
+        return (Math.Floor(lo / step + 1e-9) * step, Math.Ceiling(hi / step - 1e-9) * step);
+    }
+
     private static double NiceStep(double raw)
     {
         var magnitude = Math.Pow(10, Math.Floor(Math.Log10(raw)));

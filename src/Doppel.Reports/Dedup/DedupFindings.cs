@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Doppel.Reports.Html;
 
 namespace Doppel.Reports.Dedup;
 
@@ -48,13 +49,11 @@ public static class DedupFindings
     {
         var csv = new StringBuilder(Header).Append('\n');
         foreach (var row in rows)
-            csv.Append(Field(row.ImageA)).Append(',').Append(Field(row.ImageB)).Append(',')
+            csv.Append(CsvText.Field(row.ImageA)).Append(',').Append(CsvText.Field(row.ImageB)).Append(',')
                .Append(row.Score.ToString("F6", CultureInfo.InvariantCulture)).Append('\n');
         return csv.ToString();
     }
 
-    private static string Field(string value) =>
-        value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
 }
 
 internal static class ReportPaths

@@ -16,6 +16,9 @@ public sealed record DedupReportFiles(string IndexHtml, string FindingsCsv, stri
 /// </summary>
 public static class DedupReportWriter
 {
+    /// <summary>Faces shown per person: enough to judge the cluster, few enough that thousands of persons stay one page.</summary>
+    public const int MaxFacesPerPerson = 12;
+
     public static DedupReportFiles Write(DedupReport report, string outputDirectory)
     {
         ArgumentNullException.ThrowIfNull(report);
@@ -148,7 +151,7 @@ public static class DedupReportWriter
         {
             html.Append("<div class=\"panel person\"><h3>").Append(E(person.Label)).Append(" · ").Append(N(person.FaceCount))
                 .Append(person.FaceCount == 1 ? " face" : " faces").Append("</h3><div class=\"faces\">");
-            foreach (var face in person.Faces)
+            foreach (var face in person.Faces.Take(MaxFacesPerPerson))
                 html.Append(thumbnails.Box(face.Thumbnail, ReportPaths.Relative(report.ScannedRoot, face.Path)));
             html.Append("</div></div>\n");
         }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Doppel.Reports.Html;
 using static Doppel.Reports.Html.Html;
 
 namespace Doppel.Reports.Eval;
@@ -36,14 +37,12 @@ internal static class EvalPage
     public static string Csv(IReadOnlyList<string> columns, IReadOnlyList<IReadOnlyList<string>> rows)
     {
         var csv = new StringBuilder();
-        csv.Append(string.Join(',', columns.Select(Field))).Append('\n');
+        csv.Append(string.Join(',', columns.Select(CsvText.Field))).Append('\n');
         foreach (var row in rows)
-            csv.Append(string.Join(',', row.Select(Field))).Append('\n');
+            csv.Append(string.Join(',', row.Select(CsvText.Field))).Append('\n');
         return csv.ToString();
     }
 
-    private static string Field(string value) =>
-        value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
 
     public static string Fixed(double? value, int decimals) =>
         value is double v ? v.ToString("F" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) : "";

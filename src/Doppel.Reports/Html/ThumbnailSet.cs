@@ -12,7 +12,7 @@ namespace Doppel.Reports.Html;
 /// </summary>
 internal sealed class ThumbnailSet
 {
-    public const int MaxSide = 200;
+    public const int MaxSide = 160;
 
     private readonly Dictionary<string, string> _classByContent = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string?> _classBySource = new(StringComparer.Ordinal);

@@ -66,6 +66,11 @@ public interface ICatalog : IDisposable
     /// <summary>Every stored vector of <paramref name="model"/>, in face id order, streamed.</summary>
     IEnumerable<FaceEmbedding> ReadEmbeddings(string model);
 
+    /// <summary>What matching and clustering read: every face of a processed file with a
+    /// <paramref name="model"/> vector, with its media, current person and quality, in face id order.
+    /// With <paramref name="okMediaOnly"/> only files whose reason code is <c>ok</c> take part.</summary>
+    IEnumerable<FaceVector> ReadFaceVectors(string model, bool okMediaOnly = true);
+
     /// <summary>Adds or replaces one face's vector for a model (e.g. a second embedder run later).</summary>
     void PutEmbedding(FaceEmbedding embedding);
 
@@ -119,9 +124,14 @@ public interface ICatalog : IDisposable
     /// <summary>Adds findings to a set in one transaction; media ids are stored smaller first.</summary>
     void AddFindings(long setId, IReadOnlyList<NewFinding> findings);
 
-    IReadOnlyList<Finding> GetFindings(long setId);
+    /// <summary>A set's findings by id; with <paramref name="skipIgnored"/>, without pairs whose
+    /// content hashes a human marked as not duplicates (wherever the files now live).</summary>
+    IReadOnlyList<Finding> GetFindings(long setId, bool skipIgnored = false);
 
-    void SetFindingStatus(long findingId, FindingStatus status);
+    /// <summary>Records a human's verdict. <see cref="FindingStatus.NotDuplicate"/> also ignores the
+    /// pair by content hash (reason "marked not duplicate", by <paramref name="decidedBy"/>), so later
+    /// runs do not report it again even after the files move.</summary>
+    void SetFindingStatus(long findingId, FindingStatus status, string? decidedBy = null);
 
     // ---- Ignored pairs ----
 

@@ -73,6 +73,9 @@ public sealed record FaceEmbedding(long FaceId, string Model, string ModelVersio
     public int Dimension => Vector.Length;
 }
 
+/// <summary>A face vector with what matching needs around it (see <see cref="ICatalog.ReadFaceVectors"/>).</summary>
+public sealed record FaceVector(long FaceId, long MediaId, long? PersonId, long? PinnedPersonId, float? Quality, float[] Vector);
+
 /// <summary>A face found in a file, with its vectors, as a pipeline hands it to the catalog.</summary>
 public sealed record NewFace(
     FaceBox Box,

@@ -58,10 +58,27 @@ public sealed partial class SqliteCatalog
             yield return ReadEmbedding(reader);
     }
 
+    public IEnumerable<FaceVector> ReadFaceVectors(string model, bool okMediaOnly = true)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(model);
+        using var command = Command($"""
+            SELECT f.id, f.media_id, f.person_id, f.pinned_person_id, f.quality, e.dimension, e.vector
+            FROM face_embeddings e
+            JOIN faces f ON f.id = e.face_id
+            JOIN media_files m ON m.id = f.media_id
+            WHERE e.model = @model AND m.state = 'done' {(okMediaOnly ? "AND m.reason_code = 'ok'" : "")}
+            ORDER BY f.id
+            """, ("@model", model));
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+            yield return new FaceVector(reader.GetInt64(0), reader.GetInt64(1), LongOrNull(reader, 2), LongOrNull(reader, 3), FloatOrNull(reader, 4),
+                EmbeddingCodec.Parse(reader.GetValue(6), reader.GetInt32(5)));
+    }
+
     public void PutEmbedding(FaceEmbedding embedding)
     {
         ArgumentNullException.ThrowIfNull(embedding);
-        ArgumentException.ThrowIfNullOrWhiteSpace(embedding.Model);
+        CheckVector(embedding.Model, embedding.Vector, GetFace(embedding.FaceId)?.MediaId ?? 0);
         Write(() => Execute("""
             INSERT INTO face_embeddings (face_id, model, model_version, dimension, vector) VALUES (@f, @m, @v, @d, @b)
             ON CONFLICT (face_id, model) DO UPDATE SET model_version = excluded.model_version, dimension = excluded.dimension, vector = excluded.vector

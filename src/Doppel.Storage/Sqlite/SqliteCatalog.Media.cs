@@ -207,6 +207,7 @@ public sealed partial class SqliteCatalog
                     var faceId = (long)insertFace.ExecuteScalar()!;
                     foreach (var embedding in face.Embeddings)
                     {
+                        CheckVector(embedding.Model, embedding.Vector, result.MediaId);
                         insertEmbedding.Parameters["@f"].Value = faceId;
                         insertEmbedding.Parameters["@model"].Value = embedding.Model;
                         insertEmbedding.Parameters["@version"].Value = embedding.ModelVersion;
@@ -226,5 +227,17 @@ public sealed partial class SqliteCatalog
                     throw new CatalogException($"Run {run} is not in the catalog {Location}.");
             }
         });
+    }
+
+    /// <summary>A vector that cannot be compared (empty, NaN, infinite) would poison every search it joins.</summary>
+    private static void CheckVector(string model, float[] vector, long mediaId)
+    {
+        if (string.IsNullOrWhiteSpace(model))
+            throw new ArgumentException($"An embedding of media {mediaId} has no model name.");
+        if (vector is null || vector.Length == 0)
+            throw new ArgumentException($"The {model} embedding of media {mediaId} is empty.");
+        foreach (var component in vector)
+            if (!float.IsFinite(component))
+                throw new ArgumentException($"The {model} embedding of media {mediaId} has a non-finite component ({component}).");
     }
 }

@@ -113,16 +113,37 @@ public sealed partial class SqliteCatalog
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
     };
 
-    public IReadOnlyList<Finding> GetFindings(long setId) => Query(
-        "SELECT id, set_id, media_a, media_b, face_a, face_b, score, status, settings_json FROM findings WHERE set_id = @s ORDER BY id",
-        r => new Finding(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), LongOrNull(r, 4), LongOrNull(r, 5), r.GetFloat(6),
-            ParseFindingStatus(r.GetString(7)), r.GetString(8)),
-        ("@s", setId));
+    private const string FindingColumns = "f.id, f.set_id, f.media_a, f.media_b, f.face_a, f.face_b, f.score, f.status, f.settings_json";
 
-    public void SetFindingStatus(long findingId, FindingStatus status) => Write(() =>
+    private static Finding ReadFinding(SqliteDataReader r) => new(
+        r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), LongOrNull(r, 4), LongOrNull(r, 5), r.GetFloat(6),
+        ParseFindingStatus(r.GetString(7)), r.GetString(8));
+
+    public IReadOnlyList<Finding> GetFindings(long setId, bool skipIgnored = false) => skipIgnored
+        ? Query($"""
+            SELECT {FindingColumns} FROM findings f
+            JOIN media_files a ON a.id = f.media_a
+            JOIN media_files b ON b.id = f.media_b
+            WHERE f.set_id = @s AND NOT EXISTS (
+                SELECT 1 FROM ignored_pairs i
+                WHERE (i.hash_a = a.content_hash AND i.hash_b = b.content_hash) OR (i.hash_a = b.content_hash AND i.hash_b = a.content_hash))
+            ORDER BY f.id
+            """, ReadFinding, ("@s", setId))
+        : Query($"SELECT {FindingColumns} FROM findings f WHERE f.set_id = @s ORDER BY f.id", ReadFinding, ("@s", setId));
+
+    public void SetFindingStatus(long findingId, FindingStatus status, string? decidedBy = null) => Write(() =>
     {
         if (Execute("UPDATE findings SET status = @s WHERE id = @id", ("@s", FindingStatusCode(status)), ("@id", findingId)) != 1)
             throw new CatalogException($"Finding {findingId} is not in the catalog {Location}.");
+        if (status != FindingStatus.NotDuplicate)
+            return;
+        var hashes = Query("""
+            SELECT a.content_hash, b.content_hash FROM findings f
+            JOIN media_files a ON a.id = f.media_a JOIN media_files b ON b.id = f.media_b WHERE f.id = @id
+            """, r => (r.GetString(0), r.GetString(1)), ("@id", findingId)).Single();
+        // Two copies of the same bytes are always duplicates; there is no pair to remember.
+        if (hashes.Item1 != hashes.Item2)
+            IgnorePair(hashes.Item1, hashes.Item2, "marked not duplicate", decidedBy);
     });
 
     // ---- Ignored pairs (by content hash, smaller first) ----

@@ -28,6 +28,13 @@ public sealed partial class SqliteCatalog : ICatalog
         _connection = connection;
     }
 
+    /// <summary>Where the catalog lives unless told otherwise: <c>$DOPPEL_CATALOG</c>, default
+    /// <c>~/.local/share/doppel/catalog.db</c>.</summary>
+    public static string DefaultPath =>
+        Environment.GetEnvironmentVariable("DOPPEL_CATALOG") is { Length: > 0 } configured
+            ? configured
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share", "doppel", "catalog.db");
+
     /// <summary>Opens (creating when absent) the catalog at <paramref name="path"/> and brings its
     /// schema up to date; throws <see cref="CatalogVersionException"/> when the file is newer than this code.</summary>
     public static SqliteCatalog Open(string path)
