@@ -1,5 +1,4 @@
 using Doppel.Jobs.Dedup;
-using Doppel.Reports.Charts;
 using Doppel.Reports.Dedup;
 using Doppel.Storage;
 using Doppel.Vision;
@@ -101,16 +100,7 @@ public static class DedupReportBuilder
         var best = BestMatchScores(outcome, catalog);
         if (best.Count == 0)
             return null;
-        var chart = new Histogram(
-            Title: "Best match score of each image to any other image",
-            XLabel: "cosine similarity",
-            Series: [new HistogramSeries("images", best)],
-            Bins: 60,
-            Min: Math.Min(0, best.Min()),
-            Max: 1.0,
-            Threshold: outcome.Threshold,
-            ThresholdLabel: $"threshold {outcome.Threshold:0.###}");
-        return ChartRenderer.Render(chart);
+        return DedupCharts.ScoreHistogram(best, outcome.Threshold);
     }
 
     private static IReadOnlyList<double> BestMatchScores(DedupOutcome outcome, ICatalog catalog)
