@@ -1,0 +1,100 @@
+using Doppel.Jobs.Dedup;
+using Doppel.Models;
+using Doppel.Storage;
+using Doppel.Storage.Sqlite;
+using Doppel.Testing;
+using Doppel.Vision.Pipeline;
+
+namespace Doppel.Jobs.Tests;
+
+/// <summary>The main job end to end on real LFW photos with the default models and a real SQLite catalog.</summary>
+public class DedupJobTests
+{
+    /// <summary>Five people with several photos each, plus a byte-identical copy and a file that is not an image.</summary>
+    private static (string Dir, Dictionary<string, string> IdentityOf) MakeCorpus()
+    {
+        var lfw = SharedData.Require("data/lfw-dev/images");
+        InstalledModels.Require(ModelNames.BlazeFaceBack, ModelNames.DlibResNet29);
+        var dir = RepoPaths.NewTempDir("doppel-dedup");
+        var identity = new Dictionary<string, string>();
+        foreach (var person in new[] { "Colin_Powell", "Tony_Blair", "Aaron_Peirsol", "Abdullah_Gul", "Serena_Williams" })
+            foreach (var file in Directory.GetFiles(Path.Combine(lfw, person)).Order(StringComparer.Ordinal).Take(4))
+            {
+                var name = Path.GetFileName(file);
+                File.Copy(file, Path.Combine(dir, name));
+                identity[name] = person;
+            }
+        var blair = Directory.GetFiles(dir, "Tony_Blair_*.jpg").Order(StringComparer.Ordinal).First();
+        File.Copy(blair, Path.Combine(dir, "copy_of_blair.jpg"));
+        identity["copy_of_blair.jpg"] = "Tony_Blair";
+        File.WriteAllText(Path.Combine(dir, "notes.jpg"), "this is not a photo");
+        return (dir, identity);
+    }
+
+    private static DedupOutcome Run(string dir, string db, Action<DedupJob>? configure = null)
+    {
+        using var catalog = SqliteCatalog.Open(db);
+        using var analyzer = new FacePipelineAnalyzer(FacePipeline.CreateDefault());
+        return new DedupJob(catalog, analyzer).Run(new DedupJobOptions { Roots = [dir] });
+    }
+
+    private static HashSet<(string, string)> PairNames(DedupOutcome outcome)
+    {
+        var name = outcome.Images.ToDictionary(i => i.Media.Id, i => i.File.RelativePath);
+        return outcome.Pairs.Select(p => string.CompareOrdinal(name[p.MediaA], name[p.MediaB]) < 0 ? (name[p.MediaA], name[p.MediaB]) : (name[p.MediaB], name[p.MediaA])).ToHashSet();
+    }
+
+    [Fact]
+    public void FindsSamePersonPairsAndIsIdempotent()
+    {
+        var (dir, identity) = MakeCorpus();
+        var db = Path.Combine(dir, "..", Path.GetFileName(dir) + ".db");
+        var first = Run(dir, db);
+
+        first.Images.Count.ShouldBe(identity.Count + 1);
+        first.ProcessedThisRun.ShouldBe(identity.Count + 1);
+        first.Images.Single(i => i.File.RelativePath == "notes.jpg").Media.ReasonCode.ShouldBe("unsupported");
+        var found = PairNames(first);
+        var blair = identity.Keys.Where(k => k.StartsWith("Tony_Blair_")).Order(StringComparer.Ordinal).First();
+        found.ShouldContain((blair, "copy_of_blair.jpg"));
+        first.Pairs.Max(p => p.Score).ShouldBeGreaterThan(0.999f);
+
+        var truth = identity.Keys.SelectMany(a => identity.Keys.Where(b => string.CompareOrdinal(a, b) < 0 && identity[a] == identity[b]).Select(b => (a, b))).ToHashSet();
+        double precision = found.Count(truth.Contains) / (double)Math.Max(1, found.Count);
+        double recall = truth.Count(found.Contains) / (double)truth.Count;
+        TestContext.Current.TestOutputHelper?.WriteLine($"pairs {found.Count}, truth {truth.Count}, precision {precision:0.000}, recall {recall:0.000}");
+        precision.ShouldBeGreaterThanOrEqualTo(0.95);
+        recall.ShouldBeGreaterThanOrEqualTo(0.85);
+
+        // A second run over the same files does no inference and ends with the same findings.
+        var second = Run(dir, db);
+        second.ProcessedThisRun.ShouldBe(0);
+        PairNames(second).ShouldBe(found, ignoreOrder: true);
+    }
+
+    [Fact]
+    public void AMovedFileKeepsItsFacesAndAnIgnoredPairStaysIgnored()
+    {
+        var (dir, _) = MakeCorpus();
+        var db = Path.Combine(dir, "..", Path.GetFileName(dir) + ".db");
+        var first = Run(dir, db);
+        var copyPair = first.Pairs.Single(p => p.Score > 0.999f);
+
+        using (var catalog = SqliteCatalog.Open(db))
+        {
+            var a = catalog.GetMedia(copyPair.MediaA)!;
+            var b = catalog.GetMedia(copyPair.MediaB)!;
+            a.ContentHash.ShouldBe(b.ContentHash);
+            // A reviewer says these two are not the same enrolment (e.g. a deliberate re-upload).
+            catalog.IgnorePair(a.ContentHash, b.ContentHash, "reviewed", "test");
+        }
+        var powell = Directory.GetFiles(dir, "Colin_Powell_*.jpg").Order(StringComparer.Ordinal).First();
+        File.Move(powell, Path.Combine(dir, "renamed_powell.jpg"));
+
+        var second = Run(dir, db);
+        second.ProcessedThisRun.ShouldBe(0); // the moved file kept its faces
+        second.Pairs.ShouldNotContain(p => p.Score > 0.999f);
+        PairNames(second).ShouldContain(p => p.Item1.StartsWith("Colin_Powell_") && p.Item2 == "renamed_powell.jpg");
+        second.Images.ShouldNotContain(i => i.File.FullPath == powell);
+    }
+}
