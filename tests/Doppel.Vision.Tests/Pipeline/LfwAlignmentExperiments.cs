@@ -27,18 +27,25 @@ public sealed class LfwAlignmentExperiments(ITestOutputHelper output)
         output.WriteLine($"faces: {landmarks.Count}");
 
         var t = AlignmentTemplate.DlibChip150;
-        AlignmentTemplate Mouth(float y) => t with { MouthCenter = new PointF(t.MouthCenter.X, (y + 0.25f) * 100) };
+        // Where BlazeFace's nose and mouth land, on average, when its eyes are put on dlib's eye points.
+        double nx = 0, ny = 0, mx = 0, my = 0;
+        foreach (var l in landmarks.Values)
+        {
+            var eyesOnly = SimilarityTransform.Estimate([l.LeftEye, l.RightEye], [t.LeftEye, t.RightEye]);
+            var n = eyesOnly.Apply(l.Nose);
+            var m = eyesOnly.Apply(l.MouthCenter);
+            nx += n.X; ny += n.Y; mx += m.X; my += m.Y;
+        }
+        int c = landmarks.Count;
+        var empirical = t with { Nose = new PointF((float)(nx / c), (float)(ny / c)), MouthCenter = new PointF((float)(mx / c), (float)(my / c)) };
+        output.WriteLine($"template nose {t.Nose}, mouth {t.MouthCenter}; BlazeFace mean nose {empirical.Nose}, mouth {empirical.MouthCenter}");
+        var only = Environment.GetEnvironmentVariable("DOPPEL_EXPERIMENT");
         var variants = new (string Name, AlignmentTemplate Template, bool Flip, float Shift)[]
         {
+            ("empirical", empirical, false, 0),
+            ("empirical+flip", empirical, true, 0),
             ("current", t, false, 0),
-            ("current+flip", t, true, 0),
-            ("half-pixel", t, false, -0.5f),
-            ("mouth corners y .780", Mouth(0.780233f), false, 0),
-            ("mouth gap y .808", Mouth(0.808573f), false, 0),
-            ("mouth outer y .808", Mouth(0.8076588f), false, 0),
-            ("padding 0.2", AlignmentTemplate.DlibChip(150, 0.2f), false, 0),
-            ("padding 0.3", AlignmentTemplate.DlibChip(150, 0.3f), false, 0),
-        };
+        }.Where(v => only is null || v.Name == only).ToArray();
         foreach (var v in variants)
         {
             var spec = EmbedderSpec.DlibResNet29 with { Template = v.Template, CentringMean = null };
