@@ -116,6 +116,18 @@ public sealed class FacePipeline : IDisposable
         finally
         {
             stop.Cancel();
+            // Workers may be inside the detector: wait for them, or disposing the pipeline next would
+            // free a session still in use.
+            try
+            {
+                await closer.ConfigureAwait(false);
+                await Task.WhenAll(workers).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            while (detected.Reader.TryRead(out var left))
+                pending.Add(left);
             foreach (var image in pending)
                 foreach (var (_, crop) in image.Faces) crop.Bgr.Dispose();
         }

@@ -1,0 +1,125 @@
+using Doppel.Testing;
+using Doppel.Vision.Pipeline;
+using Doppel.Vision.Tests.Support;
+using OpenCvSharp;
+
+namespace Doppel.Vision.Tests.Pipeline;
+
+public sealed class FacePipelineTests
+{
+    private static FacePipeline Create(FacePipelineOptions? options = null) => FacePipeline.CreateDefault(options);
+
+    [Fact]
+    public void AnLfwPortraitGivesOneEmbeddedFace()
+    {
+        using var pipeline = Create();
+        var result = pipeline.Analyze(Lfw.ImagePath("Aaron_Peirsol", 1));
+        result.Status.ShouldBe(ImageStatus.Ok);
+        (result.Format, result.Width, result.Height).ShouldBe(("jpeg", 250, 250));
+        var face = result.Faces.ShouldHaveSingleItem();
+        face.Embeddings["dlib-resnet29"].Length.ShouldBe(128);
+        face.Detection.Landmarks.ShouldNotBeNull();
+    }
+
+    [Fact]
+    public void BadBytesGiveTheDecoderStatusAndNoFaces()
+    {
+        using var pipeline = Create();
+        var result = pipeline.Analyze("this is not an image"u8.ToArray(), "notes.jpg");
+        result.Status.ShouldBe(ImageStatus.Unsupported);
+        result.Faces.ShouldBeEmpty();
+        result.Detail.ShouldNotBeNull();
+    }
+
+    [Fact]
+    public void AnImageWithoutAFaceIsNoFace()
+    {
+        using var pipeline = Create();
+        using var sky = new Mat(300, 400, MatType.CV_8UC3, new Scalar(230, 180, 120));
+        Cv2.ImEncode(".png", sky, out var png);
+        var result = pipeline.Analyze(png, "sky.png");
+        result.Status.ShouldBe(ImageStatus.NoFace);
+        result.Faces.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void SmallAndUncertainFacesGetTheirOwnStatus()
+    {
+        using (var strictSize = Create(new FacePipelineOptions { MinFaceSize = 200 }))
+        {
+            var small = strictSize.Analyze(Lfw.ImagePath("Aaron_Peirsol", 1));
+            small.Status.ShouldBe(ImageStatus.FaceTooSmall);
+            small.Detail!.ShouldContain("px");
+        }
+        using var strictScore = Create(new FacePipelineOptions { MinConfidence = 0.999f });
+        strictScore.Analyze(Lfw.ImagePath("Aaron_Peirsol", 1)).Status.ShouldBe(ImageStatus.LowConfidence);
+    }
+
+    [Fact]
+    public void SeveralFacesFollowThePolicy()
+    {
+        var package = NpmPackage.Require("@vladmandic/face-api@1.7.15", "0d77fffeef362ef9c0939cf6c567f3a2e8e177f114fa257a3270cbd2e509b031");
+        var group = Path.Combine(package, "demo", "sample1.jpg");
+        using var keepAll = Create(new FacePipelineOptions { SeveralFaces = SeveralFacesPolicy.KeepAll });
+        var all = keepAll.Analyze(group);
+        all.Status.ShouldBe(ImageStatus.SeveralFaces);
+        all.Faces.Count.ShouldBe(3);
+        using var report = Create(new FacePipelineOptions { SeveralFaces = SeveralFacesPolicy.Report });
+        var reported = report.Analyze(group);
+        reported.Status.ShouldBe(ImageStatus.SeveralFaces);
+        reported.Faces.ShouldBeEmpty();
+        using var largest = Create();
+        var one = largest.Analyze(group);
+        one.Status.ShouldBe(ImageStatus.Ok);
+        one.Faces.ShouldHaveSingleItem().Detection.Box.Area.ShouldBe(all.Faces.Max(f => f.Detection.Box.Area));
+    }
+
+    [Fact]
+    public void BatchResultsMatchSingleImageResultsAndReportProgress()
+    {
+        var paths = Lfw.AllImages().Take(40).Append("/nonexistent/missing.jpg").ToList();
+        var thumbs = RepoPaths.NewTempDir("doppel-thumbs");
+        try
+        {
+            using var pipeline = Create(new FacePipelineOptions { ThumbnailDirectory = thumbs, EmbedBatchSize = 8 });
+            var reports = new List<PipelineProgress>();
+            var progress = new SynchronousProgress(reports);
+            var results = pipeline.AnalyzeMany(paths, progress);
+            results.Select(r => r.Path).ShouldBe(paths);
+            results[^1].Status.ShouldBe(ImageStatus.Unreadable);
+            results.Take(40).ShouldAllBe(r => r.Status == ImageStatus.Ok && r.Faces.Count == 1);
+            reports.Count.ShouldBe(41);
+            reports.Max(r => r.Done).ShouldBe(41);
+            reports.Max(r => r.Faces).ShouldBe(40);
+            Directory.GetFiles(thumbs, "*.jpg").Length.ShouldBe(40);
+            foreach (var i in new[] { 0, 17, 39 })
+            {
+                var single = pipeline.Analyze(paths[i]).Faces[0].Embeddings["dlib-resnet29"];
+                Verification.Cosine(single, results[i].Faces[0].Embeddings["dlib-resnet29"]).ShouldBeGreaterThan(0.9999f);
+            }
+        }
+        finally
+        {
+            Directory.Delete(thumbs, true);
+        }
+    }
+
+    [Fact]
+    public async Task StoppingEarlyDoesNotHang()
+    {
+        using var pipeline = Create(new FacePipelineOptions { EmbedBatchSize = 2 });
+        int seen = 0;
+        await foreach (var _ in pipeline.AnalyzeManyAsync(Lfw.AllImages().Take(200), cancellation: TestContext.Current.CancellationToken))
+            if (++seen == 3) break;
+        seen.ShouldBe(3);
+    }
+
+    /// <summary>Progress&lt;T&gt; posts to the thread pool; a test wants every report, in order.</summary>
+    private sealed class SynchronousProgress(List<PipelineProgress> into) : IProgress<PipelineProgress>
+    {
+        public void Report(PipelineProgress value)
+        {
+            lock (into) into.Add(value);
+        }
+    }
+}
