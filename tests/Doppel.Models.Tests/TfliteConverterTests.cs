@@ -57,6 +57,41 @@ public class TfliteConverterTests
         }
     }
 
+    /// <summary>input [1,9,8,2] → 3x3 VALID conv with dilation 2 and stride (1,2) → the unary ops and
+    /// DIV by a per-channel constant → RESHAPE to [1, -1] through a constant shape tensor.</summary>
+    [Fact]
+    public void ValidDilatedConvAndElementwiseOpsMatchTheReference()
+    {
+        var m = new TfliteSyntheticModel();
+        var input = m.Input(1, 9, 8, 2);
+        var conv = m.Op(TfliteBuiltinOperator.CONV_2D,
+            new TfliteConv2DOptions(TflitePadding.Valid, 2, 1, TfliteActivation.Tanh, 2, 2),
+            [input, m.Float32("w", TfliteSyntheticModel.Values(3 * 3 * 3 * 2, 7), 3, 3, 3, 2), -1], "conv", 1, 5, 2, 3);
+        var logistic = m.Op(TfliteBuiltinOperator.LOGISTIC, null, [conv], "logistic", 1, 5, 2, 3);
+        var scaled = m.Op(TfliteBuiltinOperator.MUL, new TfliteActivationOptions(TfliteActivation.ReluN1To1),
+            [logistic, m.Float32("gain", [3f, -4f, 5f], 3)], "scaled", 1, 5, 2, 3);
+        var relu6 = m.Op(TfliteBuiltinOperator.RELU6, null, [scaled], "relu6", 1, 5, 2, 3);
+        var clipped = m.Op(TfliteBuiltinOperator.RELU_N1_TO_1, null, [conv], "clipped", 1, 5, 2, 3);
+        var tanh = m.Op(TfliteBuiltinOperator.TANH, null, [clipped], "tanh", 1, 5, 2, 3);
+        var sum = m.Op(TfliteBuiltinOperator.ADD, new TfliteActivationOptions(TfliteActivation.None), [relu6, tanh], "sum", 1, 5, 2, 3);
+        var divided = m.Op(TfliteBuiltinOperator.DIV, new TfliteActivationOptions(TfliteActivation.None),
+            [sum, m.Float32("divisor", [0.5f, 2f, -4f], 1, 1, 3)], "divided", 1, 5, 2, 3);
+        var flat = m.Op(TfliteBuiltinOperator.RESHAPE, null, [divided, m.Int32("shape", [1, -1], 2)], "flat", 1, 30);
+        var model = m.Build(flat);
+
+        var onnx = TfliteToOnnxConverter.Convert(model).ToByteArray();
+        var nchw = OrtRun.Deterministic(2 * 9 * 8 * 2, seed: 31);
+        var actual = OrtRun.Run(onnx, "input", nchw, 2, 2, 9, 8).Single();
+        actual.Shape.ShouldBe([2L, 30L]);
+        var reference = new TfliteReferenceInterpreter(model);
+        for (var b = 0; b < 2; b++)
+        {
+            var expected = reference.Run(TfliteMobileFaceNetTests.NchwToNhwc(nchw[(b * 144)..((b + 1) * 144)], 1, 2, 9, 8));
+            expected.Max(Math.Abs).ShouldBeGreaterThan(0.1f);
+            expected.Zip(actual.Data[(b * 30)..((b + 1) * 30)]).Max(p => Math.Abs(p.First - p.Second)).ShouldBeLessThan(1e-5f);
+        }
+    }
+
     [Fact]
     public void UnsupportedOperatorIsNamedInTheError()
     {

@@ -51,9 +51,6 @@ internal readonly ref struct TfliteFlatTable
     public sbyte GetSByte(int id, sbyte fallback = 0) =>
         FieldPosition(id) is var p and not 0 ? (sbyte)ReadByte(_bytes, p) : fallback;
 
-    public byte GetByte(int id, byte fallback = 0) =>
-        FieldPosition(id) is var p and not 0 ? ReadByte(_bytes, p) : fallback;
-
     public bool GetBool(int id, bool fallback = false) =>
         FieldPosition(id) is var p and not 0 ? ReadByte(_bytes, p) != 0 : fallback;
 

@@ -40,6 +40,8 @@ internal sealed class TfliteGraphTranslator
         if (_graph.Inputs.Count != 1 || _graph.Outputs.Count != 1)
             throw new NotSupportedException(
                 $"Only single-input, single-output TFLite models are converted; this one has {_graph.Inputs.Count} inputs and {_graph.Outputs.Count} outputs.");
+        // The output name is reserved first so no TFLite tensor of the same name can take it.
+        _names.Add(_options.OutputName);
         DeclareInput(_graph.Inputs[0]);
         for (var i = 0; i < _graph.Operators.Count; i++)
             Translate(i, _graph.Operators[i]);
@@ -54,6 +56,8 @@ internal sealed class TfliteGraphTranslator
             throw new NotSupportedException($"Input '{tensor.Name}' is {tensor.Type}; only float32 models are converted (no quantised activations).");
         var shape = tensor.Shape;
         var batch = _options.BatchDimension;
+        if (!_names.Add(_options.InputName))
+            throw new ArgumentException($"The ONNX input and output names are both '{_options.InputName}'.");
         switch (shape.Count)
         {
             case 4:
@@ -67,7 +71,6 @@ internal sealed class TfliteGraphTranslator
             default:
                 throw new NotSupportedException($"Input '{tensor.Name}' has rank {shape.Count}; only NHWC images and [batch, features] inputs are converted.");
         }
-        _names.Add(_options.InputName);
     }
 
     private void DeclareOutput(int index)
