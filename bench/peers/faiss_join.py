@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """faiss peer for the Doppel search benchmarks (Debian's python3-faiss, CPU).
 
-  faiss_join.py exact IN.npy THRESHOLD [THREADS]
+  faiss_join.py exact IN.npy THRESHOLD [THREADS] [FIRST_ROWS]
       all pairs i<j with inner product >= THRESHOLD via IndexFlatIP.range_search.
   faiss_join.py hnsw IN.npy THRESHOLD M EFC EFS K [RECALL_SAMPLE] [THREADS]
       IndexHNSWFlat (inner product) built with M/efConstruction, then every vector searched with
@@ -28,8 +28,10 @@ def rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def exact(path, t, threads):
+def exact(path, t, threads, first_rows=None):
     x = load(path)
+    if first_rows:
+        x = np.ascontiguousarray(x[:first_rows])
     n, d = x.shape
     faiss.omp_set_num_threads(threads)
     index = faiss.IndexFlatIP(d)
@@ -91,7 +93,7 @@ def hnsw(path, t, m, efc, efs, k, sample, threads):
 
 def main(argv):
     if len(argv) >= 3 and argv[0] == "exact":
-        exact(argv[1], float(argv[2]), int(argv[3]) if len(argv) > 3 else 2)
+        exact(argv[1], float(argv[2]), int(argv[3]) if len(argv) > 3 else 2, int(argv[4]) if len(argv) > 4 else None)
     elif len(argv) >= 7 and argv[0] == "hnsw":
         hnsw(argv[1], float(argv[2]), int(argv[3]), int(argv[4]), int(argv[5]), int(argv[6]),
              int(argv[7]) if len(argv) > 7 else 2000, int(argv[8]) if len(argv) > 8 else 2)
