@@ -29,7 +29,7 @@ public sealed partial class HnswIndex
 
     /// <summary>Range search for a vector already in the graph: no descent from the top is needed, the
     /// beam starts at the node itself (its links are its nearest neighbours), then floods through every
-    /// node at or above the threshold.</summary>
+    /// node at or above the threshold; nodes that find nothing that way fall back to a full search.</summary>
     internal List<(int Node, float Sim)> RangeNodesFrom(int node, float threshold, SearchScratch scratch)
     {
         var q = Vector(node);
@@ -38,8 +38,18 @@ public sealed partial class HnswIndex
         var beam = scratch.Beam;
         beam.Clear();
         beam.Add((node, 1f));
-        SearchLayer(q, beam, Math.Max(1, Options.JoinEf), 0, scratch, threshold, hits);
-        Flood(q, threshold, scratch);
+        float floor = threshold - Options.FloodSlack;
+        SearchLayer(q, beam, Math.Max(1, Options.JoinEf), 0, scratch, floor, hits);
+        Flood(q, floor, scratch);
+        if (hits.Count <= 1)
+        {
+            // Nothing near through the node's own links. Usually it is a true singleton, but a node whose
+            // insert-time search missed its look-alikes has no link to them, so ask the whole graph too.
+            hits.Clear();
+            SearchBase(q, Options.EfSearch, scratch, floor, hits);
+            Flood(q, floor, scratch);
+        }
+        KeepAtLeast(hits, threshold);
         return hits;
     }
 
