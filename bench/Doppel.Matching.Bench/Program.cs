@@ -1,20 +1,25 @@
-using System.Diagnostics;
-using Doppel.Matching;
+using Doppel.Matching.Bench;
 
-int n = int.Parse(args[0]), d = int.Parse(args[1]);
-float t = 0.5f;
-var sw = Stopwatch.StartNew();
-var (set, labels) = SyntheticEmbeddings.Generate(n, d, 7);
-Console.WriteLine($"gen {sw.Elapsed.TotalSeconds:F1}s");
-sw.Restart();
-var exact = ExactJoin.SelfJoin(set, t);
-Console.WriteLine($"exact {sw.Elapsed.TotalSeconds:F2}s pairs={exact.Count}");
-sw.Restart();
-var idx = new HnswIndex(d, new HnswOptions { M = 16, EfConstruction = 100, EfSearch = 64 });
-idx.AddRange(set, true);
-Console.WriteLine($"build {sw.Elapsed.TotalSeconds:F2}s bytes/vec={idx.EstimatedBytesPerVector:F0}");
-sw.Restart();
-var approx = idx.SelfJoinNodes(t);
-Console.WriteLine($"hnsw join {sw.Elapsed.TotalSeconds:F2}s pairs={approx.Count}");
-var set2 = exact.Select(p => (p.A, p.B)).ToHashSet();
-Console.WriteLine($"recall {approx.Count(p => set2.Contains((p.A, p.B))) / (double)exact.Count:F4}");
+// Search benchmarks. Run in Release:  dotnet run -c Release --project bench/Doppel.Matching.Bench -- <command> ...
+// See docs/benchmarks-matching-search.md for the commands behind every published number.
+return args.Length == 0 ? Usage() : args[0] switch
+{
+    "gen" => Commands.Generate(args[1..]),
+    "exact" => Commands.Exact(args[1..]),
+    "hnsw" => Commands.Hnsw(args[1..]),
+    "compact" => Commands.Compact(args[1..]),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("""
+        usage:
+          gen N D SEED OUT.npy                 face-like vectors (+ OUT.labels.npy)
+          exact IN.npy THRESHOLD [THREADS]     exact self-join: time, pairs, GFLOP/s, share of FMA peak
+          hnsw IN.npy THRESHOLD M EFC EFS [RECALL_SAMPLE]
+                                               HNSW build + self-join, memory, pair recall vs exact
+          compact IN.npy THRESHOLD             pair recall of float16 / int8 storage vs float32
+        """);
+    return 2;
+}

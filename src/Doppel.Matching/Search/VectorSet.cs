@@ -33,7 +33,12 @@ public sealed class VectorSet
     public long Id(int index) => _ids[index];
 
     /// <summary>Adds a vector (copied and L2-normalised); returns its row index.</summary>
-    public int Add(long id, ReadOnlySpan<float> vector)
+    public int Add(long id, ReadOnlySpan<float> vector) => Add(id, vector, normalise: true);
+
+    /// <summary>Adds a row that is already unit length, bit for bit (loading a saved float32 store).</summary>
+    internal int AddVerbatim(long id, ReadOnlySpan<float> vector) => Add(id, vector, normalise: false);
+
+    private int Add(long id, ReadOnlySpan<float> vector, bool normalise)
     {
         if (vector.Length != Dimension)
             throw new ArgumentException($"Vector has dimension {vector.Length}, the set holds {Dimension}.", nameof(vector));
@@ -44,7 +49,7 @@ public sealed class VectorSet
         }
         var row = _data.AsSpan(Count * Dimension, Dimension);
         vector.CopyTo(row);
-        float norm = TensorPrimitives.Norm(row);
+        float norm = normalise ? TensorPrimitives.Norm(row) : 0;
         if (norm > 0)
             TensorPrimitives.Divide(row, norm, row);
         _ids[Count] = id;

@@ -27,6 +27,22 @@ public sealed partial class HnswIndex
         return nodePairs.Count;
     }
 
+    /// <summary>Range search for a vector already in the graph: no descent from the top is needed, the
+    /// beam starts at the node itself (its links are its nearest neighbours), then floods through every
+    /// node at or above the threshold.</summary>
+    internal List<(int Node, float Sim)> RangeNodesFrom(int node, float threshold, SearchScratch scratch)
+    {
+        var q = Vector(node);
+        var hits = scratch.Hits;
+        hits.Clear();
+        var beam = scratch.Beam;
+        beam.Clear();
+        beam.Add((node, 1f));
+        SearchLayer(q, beam, Math.Max(1, Options.JoinEf), 0, scratch, threshold, hits);
+        Flood(q, threshold, scratch);
+        return hits;
+    }
+
     /// <summary>Self-join pairs by node number (A &lt; B), sorted and unique. With an index filled by
     /// <c>AddRange(set, useRowIndexAsId: true)</c> into an empty index, node numbers are the set's rows.</summary>
     internal List<ScoredPair> SelfJoinNodes(float threshold)
@@ -41,7 +57,7 @@ public sealed partial class HnswIndex
             {
                 if (_deleted[node])
                     return local;
-                foreach (var (other, sim) in RangeNodes(Vector(node), threshold, local.Scratch))
+                foreach (var (other, sim) in RangeNodesFrom(node, threshold, local.Scratch))
                     if (other != node && !_deleted[other])
                         local.Pairs.Add(node < other ? new ScoredPair(node, other, sim) : new ScoredPair(other, node, sim));
                 return local;

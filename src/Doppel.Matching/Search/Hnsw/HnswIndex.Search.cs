@@ -67,7 +67,15 @@ public sealed partial class HnswIndex
         if (_entry < 0)
             return hits;
         SearchBase(q, Options.EfSearch, scratch, threshold, hits);
-        // Flood: expand every hit; the visited set from the beam search carries over.
+        Flood(q, threshold, scratch);
+        return hits;
+    }
+
+    /// <summary>Expands every hit in scratch.Hits through layer-0 links, adding each unvisited node at or
+    /// above the threshold; the visited set of the preceding beam search carries over.</summary>
+    private void Flood(ReadOnlySpan<float> q, float threshold, SearchScratch scratch)
+    {
+        var hits = scratch.Hits;
         var frontier = scratch.Frontier;
         frontier.Clear();
         foreach (var (node, _) in hits)
@@ -86,7 +94,6 @@ public sealed partial class HnswIndex
                 }
             }
         }
-        return hits;
     }
 
     internal SearchScratch RentScratch() => _scratchPool.TryTake(out var s) ? s : new SearchScratch();

@@ -96,11 +96,14 @@ public sealed partial class HnswIndex : IVectorIndex
             if (!(TensorPrimitives.Norm(vectors.Row(r)) > 0))
                 throw new ArgumentException($"Row {r} (id {id}) is a zero vector; it has no direction to compare.", nameof(vectors));
         }
+        Reserve(_nodes + vectors.Count);
+        _nodeOfId.EnsureCapacity(_nodeOfId.Count + vectors.Count);
         int row = 0;
         while (row < vectors.Count)
         {
-            // Small batches while the graph is small, so early nodes still see each other through the graph.
-            int batch = Math.Clamp(_nodes / 16, 1, 1024);
+            // Small batches while the graph is small, so early nodes still see each other through the graph;
+            // capped because every node of a batch is compared with every other one.
+            int batch = Math.Clamp(_nodes / 16, 1, 256);
             batch = Math.Min(batch, vectors.Count - row);
             int first = Allocate(batch);
             for (int i = 0; i < batch; i++, row++)
@@ -137,8 +140,17 @@ public sealed partial class HnswIndex : IVectorIndex
     {
         int needed = _nodes + count;
         if (needed > _ids.Length)
+            Reserve(Math.Max(needed, Math.Max(16, _ids.Length * 2)));
+        int first = _nodes;
+        _nodes = needed;
+        return first;
+    }
+
+    /// <summary>Grows every per-node array to hold <paramref name="capacity"/> nodes (never shrinks).</summary>
+    private void Reserve(int capacity)
+    {
+        if (capacity > _ids.Length)
         {
-            int capacity = Math.Max(needed, Math.Max(16, _ids.Length * 2));
             if ((long)capacity * Dimension > Array.MaxLength || (long)capacity * (_m0 + 1) > Array.MaxLength)
                 throw new InvalidOperationException($"The index cannot grow to {capacity} vectors of dimension {Dimension}.");
             Array.Resize(ref _vectors, capacity * Dimension);
@@ -148,9 +160,6 @@ public sealed partial class HnswIndex : IVectorIndex
             Array.Resize(ref _links0, capacity * (_m0 + 1));
             Array.Resize(ref _upper, capacity);
         }
-        int first = _nodes;
-        _nodes = needed;
-        return first;
     }
 
     private void Store(int node, long id, ReadOnlySpan<float> vector)

@@ -14,6 +14,10 @@ public sealed record HnswOptions
     /// <summary>Beam width while searching (raised to k when k is larger).</summary>
     public int EfSearch { get; init; } = 64;
 
+    /// <summary>Beam width of the per-node search in a self-join, which starts at the node itself and then
+    /// floods through everything above the threshold; a small beam suffices.</summary>
+    public int JoinEf { get; init; } = 16;
+
     /// <summary>Seeds the layer draw; the same seed and the same inserts give the same graph, whatever the thread count.</summary>
     public int Seed { get; init; } = 42;
 
@@ -26,6 +30,7 @@ public sealed record HnswOptions
         ArgumentOutOfRangeException.ThrowIfGreaterThan(M, 256, nameof(M));
         ArgumentOutOfRangeException.ThrowIfLessThan(EfConstruction, 1, nameof(EfConstruction));
         ArgumentOutOfRangeException.ThrowIfLessThan(EfSearch, 1, nameof(EfSearch));
+        ArgumentOutOfRangeException.ThrowIfLessThan(JoinEf, 1, nameof(JoinEf));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxThreads, 1, nameof(MaxThreads));
     }
 }
