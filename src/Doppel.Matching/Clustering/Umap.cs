@@ -87,7 +87,9 @@ public static class Umap
         float[] embedding;
         if (o.Init == UmapInit.Spectral && n > dim + 1)
         {
-            embedding = SpectralInit.Layout(n, dim, graph.Heads, graph.Tails, graph.Weights, rng.NextDouble);
+            // Like umap-learn, the spectral start sees the pruned graph the SGD will optimise.
+            embedding = SpectralInit.Layout(n, dim, heads.ToArray(), tails.ToArray(),
+                epochsPerSample.Select(v => maxWeight / v).ToArray(), rng.NextDouble);
         }
         else
         {
