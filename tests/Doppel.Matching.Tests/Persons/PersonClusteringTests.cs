@@ -138,6 +138,15 @@ public class PersonClusteringTests
     }
 
     [Fact]
+    public void No_faces_keep_every_person_with_nothing_in_it()
+    {
+        var result = PersonClustering.Recluster([], [new Person(3, "Ann")]);
+        result.PersonOfFace.ShouldBeEmpty();
+        result.Persons.ShouldBe([new PersonSummary(3, "Ann", 0, null)]);
+        PersonClustering.AssignIncremental([], []).Persons.ShouldBeEmpty();
+    }
+
+    [Fact]
     public void Inconsistent_input_is_rejected_with_the_face_named()
     {
         float[] v = [1f, 0f];
