@@ -10,7 +10,7 @@ using Doppel.Matching.Metrics;
 // Clustering benchmarks. Every command prints one JSON line (plus notes on stderr).
 //   generate N DIM SEED DIR          → DIR/synth-N.npy (+ .ids.txt, .labels.csv, .truth.npy)
 //   dbscan NPY EPS MIN_SAMPLES [SKLEARN_LABELS.npy] [REPEATS]
-//   umap NPY LAYOUT_OUT.npy COMPONENTS NEIGHBORS MIN_DIST EPOCHS SEED
+//   umap NPY LAYOUT_OUT.npy COMPONENTS NEIGHBORS MIN_DIST EPOCHS SEED [spectral|random]
 //   trust NPY LAYOUT.npy K [SAMPLE]  → trustworthiness of a layout (ours or umap-learn's)
 //   cluster NPY LABELS.csv ALGORITHM EPS MIN_SAMPLES → scores (as doppel eval cluster)
 //   umap-sweep NPY LABELS.csv COMPONENTS MIN_SAMPLES EPS,EPS,… → one UMAP layout, DBSCAN scores per layout ε
@@ -25,7 +25,8 @@ return args[0] switch
 {
     "generate" => Generate(int.Parse(args[1]), int.Parse(args[2]), int.Parse(args[3]), args[4]),
     "dbscan" => DbscanBench(args[1], float.Parse(args[2]), int.Parse(args[3]), args.Length > 4 ? args[4] : null, args.Length > 5 ? int.Parse(args[5]) : 1),
-    "umap" => UmapBench(args[1], args[2], int.Parse(args[3]), int.Parse(args[4]), double.Parse(args[5]), int.Parse(args[6]), int.Parse(args[7])),
+    "umap" => UmapBench(args[1], args[2], int.Parse(args[3]), int.Parse(args[4]), double.Parse(args[5]), int.Parse(args[6]), int.Parse(args[7]),
+        args.Length > 8 && args[8] == "random" ? UmapInit.Random : UmapInit.Spectral),
     "trust" => TrustBench(args[1], args[2], int.Parse(args[3]), args.Length > 4 ? int.Parse(args[4]) : int.MaxValue),
     "cluster" => ClusterBench(args[1], args[2], args[3], float.Parse(args[4]), int.Parse(args[5])),
     "umap-sweep" => UmapSweep(args[1], args[2], int.Parse(args[3]), int.Parse(args[4]), args[5].Split(',').Select(float.Parse).ToArray()),
@@ -75,14 +76,14 @@ static int DbscanBench(string npy, float eps, int minSamples, string? sklearnLab
     return mismatches is > 0 ? 1 : 0;
 }
 
-static int UmapBench(string npy, string layoutOut, int components, int neighbors, double minDist, int epochs, int seed)
+static int UmapBench(string npy, string layoutOut, int components, int neighbors, double minDist, int epochs, int seed, UmapInit init)
 {
     var vectors = EmbeddingFiles.Read(npy).ToVectorSet();
     var watch = Stopwatch.StartNew();
-    var layout = Umap.FitTransform(vectors, new UmapOptions(neighbors, components, minDist, Epochs: epochs, Seed: seed));
+    var layout = Umap.FitTransform(vectors, new UmapOptions(neighbors, components, minDist, Epochs: epochs, Seed: seed, Init: init));
     double seconds = watch.Elapsed.TotalSeconds;
     new NpyMatrix(layout, vectors.Count, components).Write(layoutOut);
-    Emit(new { command = "umap", n = vectors.Count, components, neighbors, min_dist = minDist, epochs, seconds });
+    Emit(new { command = "umap", n = vectors.Count, components, neighbors, min_dist = minDist, epochs, init = init.ToString().ToLowerInvariant(), seconds });
     return 0;
 }
 

@@ -23,7 +23,8 @@ public static class Hdbscan
     }
 
     /// <summary>
-    /// Clusters <paramref name="count"/> points under a symmetric <paramref name="distance"/>.
+    /// Clusters <paramref name="count"/> points under a symmetric <paramref name="distance"/>, which
+    /// must be safe to call from several threads.
     /// <paramref name="minSamples"/> counts the point itself, as scikit-learn's does: a point's core
     /// distance is the distance to its (min_samples − 1)-th nearest other point; it defaults to
     /// <paramref name="minClusterSize"/>.
@@ -52,9 +53,8 @@ public static class Hdbscan
         int k = Math.Min(minSamples - 1, n - 1);
         if (k == 0)
             return core;
-        // The k smallest distances to other points, kept sorted (k is small).
-        var smallest = new double[k];
-        for (int i = 0; i < n; i++)
+        // The k smallest distances to other points, kept sorted (k is small); rows are independent.
+        Parallel.For(0, n, () => new double[k], (i, _, smallest) =>
         {
             int filled = 0;
             for (int j = 0; j < n; j++)
@@ -68,7 +68,8 @@ public static class Hdbscan
                     Insert(smallest, k - 1, d);
             }
             core[i] = smallest[k - 1];
-        }
+            return smallest;
+        }, _ => { });
         return core;
 
         static void Insert(double[] sorted, int length, double value)

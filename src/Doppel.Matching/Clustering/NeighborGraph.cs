@@ -53,7 +53,11 @@ public sealed class NeighborGraph
     /// </summary>
     public static NeighborGraph Cosine(VectorSet vectors, float eps)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(eps);
+        ArgumentNullException.ThrowIfNull(vectors);
+        if (!(eps >= 0))
+            throw new ArgumentOutOfRangeException(nameof(eps), eps, "eps must be a non-negative cosine distance.");
+        if (vectors.Count == 0)
+            return FromPairs(0, []);
         // Join slightly below the threshold, then decide each pair with sklearn's own comparison.
         var pairs = new List<ScoredPair>();
         ExactJoin.SelfJoin(vectors, 1f - eps - 1e-5f, batch =>
@@ -71,7 +75,8 @@ public sealed class NeighborGraph
     /// </summary>
     public static NeighborGraph Euclidean(ReadOnlySpan<float> points, int dimension, float eps)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(eps);
+        if (!(eps >= 0))
+            throw new ArgumentOutOfRangeException(nameof(eps), eps, "eps must be a non-negative distance.");
         ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
         if (points.Length % dimension != 0)
             throw new ArgumentException($"{points.Length} values do not form rows of {dimension}.");

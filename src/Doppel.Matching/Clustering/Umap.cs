@@ -1,6 +1,16 @@
 namespace Doppel.Matching.Clustering;
 
-/// <summary>UMAP settings; the defaults are umap-learn's except <see cref="Components"/>.</summary>
+/// <summary>How UMAP places points before the SGD.</summary>
+public enum UmapInit
+{
+    /// <summary>Laplacian eigenmaps of the fuzzy graph (umap-learn's default).</summary>
+    Spectral,
+
+    /// <summary>Uniform in a box, from the seed.</summary>
+    Random,
+}
+
+/// <summary>UMAP settings; the defaults are umap-learn's.</summary>
 /// <param name="Neighbors">k of the k-NN graph, the point itself included (umap-learn's n_neighbors).</param>
 /// <param name="Components">Output dimension.</param>
 /// <param name="MinDist">How tightly points may pack in the layout; 0 suits clustering afterwards.</param>
@@ -15,12 +25,13 @@ public sealed record UmapOptions(
     int NegativeSampleRate = 5,
     double RepulsionStrength = 1.0,
     double LearningRate = 1.0,
-    int Seed = 42);
+    int Seed = 42,
+    UmapInit Init = UmapInit.Spectral);
 
 /// <summary>
 /// Uniform Manifold Approximation and Projection (McInnes, Healy, Melville 2018), following
 /// umap-learn 0.5: exact cosine k-NN, smooth-kNN σ/ρ per point, the fuzzy union of the directed
-/// memberships, a seeded random initial layout scaled to [0, 10], and single-threaded SGD with
+/// memberships, a spectral (or seeded random) initial layout scaled to [0, 10], and single-threaded SGD with
 /// edge sampling proportional to weight and negative sampling.
 /// </summary>
 public static class Umap
@@ -73,9 +84,19 @@ public static class Umap
         }
 
         var rng = new Xorshift(o.Seed);
-        var embedding = new float[n * dim];
-        for (int i = 0; i < embedding.Length; i++)
-            embedding[i] = (float)(rng.NextDouble() * 20 - 10);
+        float[] embedding;
+        if (o.Init == UmapInit.Spectral && n > dim + 1)
+        {
+            // Like umap-learn, the spectral start sees the pruned graph the SGD will optimise.
+            embedding = SpectralInit.Layout(n, dim, heads.ToArray(), tails.ToArray(),
+                epochsPerSample.Select(v => maxWeight / v).ToArray(), rng.NextDouble);
+        }
+        else
+        {
+            embedding = new float[n * dim];
+            for (int i = 0; i < embedding.Length; i++)
+                embedding[i] = (float)(rng.NextDouble() * 20 - 10);
+        }
         ScaleToBox(embedding, n, dim);
 
         int m = heads.Count;

@@ -64,6 +64,15 @@ public class DbscanTests
     }
 
     [Fact]
+    public void An_empty_set_has_no_labels_and_a_nan_eps_is_rejected()
+    {
+        Dbscan.Cluster(new VectorSet(4), 0.5f, 2).ShouldBeEmpty();
+        var set = new VectorSet(2);
+        set.Add(0, [1f, 0f]);
+        Should.Throw<ArgumentOutOfRangeException>(() => Dbscan.Cluster(set, float.NaN, 2));
+    }
+
+    [Fact]
     public void Rejects_min_samples_below_one()
     {
         var set = new VectorSet(2);

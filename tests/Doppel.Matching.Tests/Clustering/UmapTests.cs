@@ -17,11 +17,13 @@ public class UmapTests
         fitB.ShouldBe(b, 0.01);
     }
 
-    [Fact]
-    public void Layout_of_separated_clusters_is_trustworthy_and_keeps_clusters_apart()
+    [Theory]
+    [InlineData(UmapInit.Spectral)]
+    [InlineData(UmapInit.Random)]
+    public void Layout_of_separated_clusters_is_trustworthy_and_keeps_clusters_apart(UmapInit init)
     {
         var data = ClusteredVectors.Create(seed: 5, clusterSizes: [40, 35, 30, 25, 20], dimension: 32, spread: 0.7);
-        var layout = Umap.FitTransform(data.Vectors, new UmapOptions(Neighbors: 10, Components: 2, MinDist: 0.1, Epochs: 200, Seed: 1));
+        var layout = Umap.FitTransform(data.Vectors, new UmapOptions(Neighbors: 10, Components: 2, MinDist: 0.1, Epochs: 200, Seed: 1, Init: init));
         layout.Length.ShouldBe(data.Vectors.Count * 2);
         layout.ShouldAllBe(v => float.IsFinite(v));
         Trustworthiness.Compute(data.Vectors, layout, 2, k: 5).ShouldBeGreaterThan(0.9);
@@ -29,11 +31,13 @@ public class UmapTests
         ClusteringMetrics.Evaluate(data.Truth, labels).Pairwise.F.ShouldBeGreaterThan(0.95);
     }
 
-    [Fact]
-    public void Same_seed_gives_the_same_layout_and_another_seed_a_different_one()
+    [Theory]
+    [InlineData(UmapInit.Spectral)]
+    [InlineData(UmapInit.Random)]
+    public void Same_seed_gives_the_same_layout_and_another_seed_a_different_one(UmapInit init)
     {
         var data = ClusteredVectors.Create(seed: 2, clusterSizes: [20, 20, 20], dimension: 16, spread: 0.7);
-        var options = new UmapOptions(Neighbors: 8, Epochs: 50, Seed: 7);
+        var options = new UmapOptions(Neighbors: 8, Epochs: 50, Seed: 7, Init: init);
         var first = Umap.FitTransform(data.Vectors, options);
         Umap.FitTransform(data.Vectors, options).ShouldBe(first);
         Umap.FitTransform(data.Vectors, options with { Seed = 8 }).ShouldNotBe(first);

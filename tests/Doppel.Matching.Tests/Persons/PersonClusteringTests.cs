@@ -40,6 +40,26 @@ public class PersonClusteringTests
     }
 
     [Fact]
+    public void A_waiting_face_founds_a_person_once_later_faces_make_it_core()
+    {
+        var faces = Groups();
+        var first = PersonClustering.AssignIncremental(faces, [], Options);
+        PersonOf(first, 99).ShouldBeNull();
+
+        // Two more photos like face 99 arrive; the earlier assignments are persisted as they were.
+        var lone = faces.Single(f => f.FaceId == 99).Vector;
+        var persons = first.Persons.Select(p => new Person(p.PersonId, p.Name)).ToList();
+        var next = faces.Select(f => f with { PersonId = first.PersonOfFace[f.FaceId] }).ToList();
+        next.Add(new FaceState(100, lone.Select((x, i) => x + (i % 2 == 0 ? 0.01f : -0.01f)).ToArray()));
+        next.Add(new FaceState(101, lone.Select((x, i) => x + (i % 3 == 0 ? 0.02f : 0f)).ToArray()));
+        var second = PersonClustering.AssignIncremental(next, persons, Options);
+
+        var created = second.CreatedPersonIds.ShouldHaveSingleItem();
+        new long[] { 99, 100, 101 }.Select(f => PersonOf(second, f)).ShouldAllBe(p => p == created);
+        faces.Where(f => f.FaceId != 99).ShouldAllBe(f => PersonOf(second, f.FaceId) == PersonOf(first, f.FaceId));
+    }
+
+    [Fact]
     public void A_new_face_joins_the_named_person_of_its_nearest_labelled_neighbours()
     {
         var faces = Groups();
@@ -115,6 +135,15 @@ public class PersonClusteringTests
         faces[0] = faces[0] with { Quality = 0.5f };
         var byQuality = PersonClustering.AssignIncremental(faces, [new Person(1)], Options);
         byQuality.Persons.Single().RepresentativeFaceId.ShouldBe(4);
+    }
+
+    [Fact]
+    public void No_faces_keep_every_person_with_nothing_in_it()
+    {
+        var result = PersonClustering.Recluster([], [new Person(3, "Ann")]);
+        result.PersonOfFace.ShouldBeEmpty();
+        result.Persons.ShouldBe([new PersonSummary(3, "Ann", 0, null)]);
+        PersonClustering.AssignIncremental([], []).Persons.ShouldBeEmpty();
     }
 
     [Fact]
