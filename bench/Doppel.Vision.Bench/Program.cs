@@ -5,6 +5,7 @@ return args switch
 {
     ["res10-speed", var images, ..] => Res10Speed.Run(images, args.Length > 2 ? int.Parse(args[2]) : 0),
     ["lfw-count", var images, ..] => LfwFaceCount.Run(images, args.Skip(2).ToArray()),
+    ["yunet-side", var root, ..] => YuNetInputSide.Run(root, args.Skip(2).Select(int.Parse).ToArray()),
     ["landmark-agreement", var images, ..] => LandmarkAgreement.Run(images, args.Length > 2 ? int.Parse(args[2]) : 0),
     _ => Usage(),
 };
@@ -15,6 +16,7 @@ static int Usage()
         usage:
           res10-speed IMAGES_DIR [LIMIT]        res10 SSD detection stage alone at the seed's settings, images/s
           lfw-count IMAGES_DIR [DETECTOR...]    images with 0 / 1 / several faces and with the centre face, per detector
+          yunet-side WIDER_DIR [SIDE...]        YuNet WIDER AP (score 0.05) at several working resolutions
           landmark-agreement IMAGES_DIR [LIMIT] UltraFace + faceplugin-landmark68 five points vs YuNet's, relative to interocular
         """);
     return 2;

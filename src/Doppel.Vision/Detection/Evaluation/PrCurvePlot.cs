@@ -31,8 +31,8 @@ public static class PrCurvePlot
         }
         Cv2.Rectangle(canvas, ToPixel(0, 1), ToPixel(1, 0), Scalar.Black);
         Cv2.PutText(canvas, "recall", new Point(Left + plotW / 2 - 25, Height - 15), HersheyFonts.HersheySimplex, 0.55, Scalar.Black);
-        Cv2.PutText(canvas, "precision", new Point(5, Top - 12), HersheyFonts.HersheySimplex, 0.55, Scalar.Black);
-        Cv2.PutText(canvas, title, new Point(Left, 28), HersheyFonts.HersheySimplex, 0.65, Scalar.Black, 1, LineTypes.AntiAlias);
+        Cv2.PutText(canvas, "precision", new Point(5, Top - 8), HersheyFonts.HersheySimplex, 0.55, Scalar.Black);
+        Cv2.PutText(canvas, title, new Point(Left + 70, 24), HersheyFonts.HersheySimplex, 0.65, Scalar.Black, 1, LineTypes.AntiAlias);
 
         for (int r = 0; r < results.Count; r++)
         {
