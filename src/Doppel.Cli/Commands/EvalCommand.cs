@@ -9,6 +9,7 @@ public static class EvalCommand
     public static Command Create()
     {
         var eval = new Command("eval", "Measure Doppel's models and algorithms on labelled data.");
+        eval.Subcommands.Add(EvalVerifyCommand.Create());
         eval.Subcommands.Add(EvalDetectCommand.Create());
         eval.Subcommands.Add(EvalClusterCommand.CreateCluster());
         return eval;

@@ -1,0 +1,104 @@
+using System.CommandLine;
+using System.Text.Json;
+using Doppel.Cli.Infrastructure;
+using Doppel.Jobs.Evaluation;
+using Doppel.Reports.Charts;
+using Doppel.Reports.Eval;
+
+namespace Doppel.Cli.Commands;
+
+/// <summary>
+/// <c>doppel eval verify</c>: face verification accuracy on LFW-style pairs. A View 2 pairs file runs
+/// 10-fold (threshold chosen on nine folds, tested on the tenth); a train/test pair (LFW dev split)
+/// picks the threshold on train and reports test.
+/// </summary>
+public static class EvalVerifyCommand
+{
+    public static Command Create()
+    {
+        var images = new Option<DirectoryInfo>("--images") { Description = "Folder holding NAME/NAME_000i.jpg images.", Required = true };
+        var pairs = new Option<FileInfo?>("--pairs") { Description = "View 2 pairs file (header 'folds n'): 10-fold protocol." };
+        var train = new Option<FileInfo?>("--train") { Description = "Pairs to choose the threshold on (e.g. pairsDevTrain.txt)." };
+        var test = new Option<FileInfo?>("--test") { Description = "Pairs to report accuracy on (e.g. pairsDevTest.txt)." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object (accuracy, accuracy_std, auc, tar_at_far_1e-3, threshold, images, failed_images, ...)." };
+        var report = new Option<DirectoryInfo?>("--report") { Description = "Write an HTML report with the ROC curve (PNG) here." };
+        var pipeline = PipelineOptions.Create();
+        var command = new Command("verify", "Verification accuracy on LFW-protocol pairs (accuracy ± std, AUC, TAR@FAR, threshold).")
+        {
+            images, pairs, train, test, json, report,
+        };
+        pipeline.AddTo(command);
+        command.Validators.Add(result =>
+        {
+            bool view2 = result.GetValue(pairs) is not null, split = result.GetValue(train) is not null || result.GetValue(test) is not null;
+            if (view2 == split || (split && (result.GetValue(train) is null || result.GetValue(test) is null)))
+                result.AddError("Give either --pairs FILE, or both --train FILE and --test FILE.");
+        });
+        command.SetAction(parse =>
+        {
+            Logging.Configure("eval-verify");
+            try
+            {
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                using var faces = pipeline.Build(parse);
+                var dir = parse.GetValue(images)!.FullName;
+                ConsoleProgress? progress = null;
+                var summary = VerificationProtocol.Run(dir,
+                    parse.GetValue(pairs) is { } p ? LfwPairs.Read(p.FullName) : null,
+                    parse.GetValue(train) is { } tr ? LfwPairs.Read(tr.FullName) : null,
+                    parse.GetValue(test) is { } te ? LfwPairs.Read(te.FullName) : null,
+                    files => PipelineEmbeddings.Embed(faces, files, (done, total) => (progress ??= new ConsoleProgress("images", total)).Report(done)));
+                progress?.Dispose();
+                var model = faces.Embedders[0].Name;
+                if (parse.GetValue(json))
+                    Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+                    {
+                        ["model"] = model,
+                        ["detector"] = faces.Detector.Name,
+                        ["protocol"] = summary.Protocol,
+                        ["accuracy"] = summary.Accuracy,
+                        ["accuracy_std"] = summary.AccuracyStd,
+                        ["auc"] = summary.Auc,
+                        ["tar_at_far_1e-2"] = summary.TarAtFar1e2,
+                        ["tar_at_far_1e-3"] = summary.TarAtFar1e3,
+                        ["eer"] = summary.EqualErrorRate,
+                        ["threshold"] = summary.Threshold,
+                        ["pairs"] = summary.Pairs,
+                        ["images"] = summary.Images,
+                        ["failed_images"] = summary.FailedImages,
+                        ["seconds"] = clock.Elapsed.TotalSeconds,
+                    }));
+                else
+                {
+                    Console.WriteLine($"{model} ({faces.Detector.Name}), {summary.Protocol}, {summary.Pairs} pairs, {summary.Images} images ({summary.FailedImages} without a face)");
+                    Console.WriteLine($"accuracy {summary.Accuracy:P2} ± {summary.AccuracyStd:P2}  AUC {summary.Auc:0.0000}  TAR@FAR=1e-2 {summary.TarAtFar1e2:P2}  TAR@FAR=1e-3 {summary.TarAtFar1e3:P2}  EER {summary.EqualErrorRate:P2}  threshold {summary.Threshold:0.0000}");
+                    foreach (var f in summary.FailedImagePaths.Take(10))
+                        Console.WriteLine($"  no face: {f}");
+                }
+                if (parse.GetValue(report) is { } reportDir)
+                {
+                    var s = summary.Evaluated;
+                    var result = new VerificationResult(model,
+                        summary.Roc.Select(r => new ChartPoint(r.FalseAcceptRate, r.TrueAcceptRate)).ToList(),
+                        summary.Pairs, summary.Accuracy, summary.Threshold, summary.Auc, summary.EqualErrorRate,
+                        new Dictionary<double, double> { [1e-2] = summary.TarAtFar1e2, [1e-3] = summary.TarAtFar1e3 },
+                        SameScores: Enumerable.Range(0, s.Scores.Count).Where(i => s.Same[i]).Select(i => s.Scores[i]).ToList(),
+                        DifferentScores: Enumerable.Range(0, s.Scores.Count).Where(i => !s.Same[i]).Select(i => s.Scores[i]).ToList());
+                    var files = VerificationReportWriter.Write(new VerificationReport("Doppel face verification", dir, [result], clock.Elapsed.TotalSeconds), reportDir.FullName);
+                    Console.Error.WriteLine($"Report: {files.IndexHtml}");
+                }
+                return 0;
+            }
+            catch (Exception e) when (CliErrors.IsUserFacing(e))
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+            finally
+            {
+                Serilog.Log.CloseAndFlush();
+            }
+        });
+        return command;
+    }
+}
