@@ -1,0 +1,123 @@
+using System.Text.Json;
+using Doppel.Models;
+using Doppel.Storage;
+using Doppel.Storage.Sqlite;
+using Doppel.Testing;
+
+namespace Doppel.Cli.Tests;
+
+/// <summary><c>doppel dedup</c> as a user runs it: a real process, real photos, a real database.</summary>
+public class DedupCommandTests
+{
+    /// <summary>The first images of LFW dev in name order (many people with several photos among them).</summary>
+    private static string MakeCorpus(int count)
+    {
+        var lfw = SharedData.Require("data/lfw-dev/images");
+        InstalledModels.Require(ModelNames.BlazeFaceBack, ModelNames.DlibResNet29);
+        var dir = RepoPaths.NewTempDir("doppel-cli-dedup");
+        var photos = Path.Combine(dir, "photos");
+        foreach (var file in Directory.EnumerateFiles(lfw, "*.jpg", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Take(count))
+        {
+            var target = Path.Combine(photos, Path.GetRelativePath(lfw, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        File.WriteAllBytes(Path.Combine(photos, "truncated.jpg"), File.ReadAllBytes(Directory.GetFiles(photos, "*.jpg", SearchOption.AllDirectories)[0])[..600]);
+        return dir;
+    }
+
+    [Fact]
+    public void WritesReportFilesAndASecondRunDoesNoInference()
+    {
+        var dir = MakeCorpus(60);
+        var first = DoppelProcess.Run(dir, "dedup", "photos", "--db", "cat.db", "--report", "report");
+        first.ExitCode.ShouldBe(0, first.Error);
+        first.Output.ShouldContain("processed this run: 61");
+
+        var csv = File.ReadAllLines(Path.Combine(dir, "report", "findings.csv"));
+        csv[0].ShouldBe("image_a,image_b,score");
+        csv.Length.ShouldBeGreaterThan(1);
+        foreach (var row in csv.Skip(1))
+        {
+            var cells = row.Split(',');
+            File.Exists(Path.Combine(dir, "photos", cells[0])).ShouldBeTrue(cells[0]);
+            double.Parse(cells[2], System.Globalization.CultureInfo.InvariantCulture).ShouldBeInRange(0, 1);
+        }
+        using (var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "report", "summary.json"))))
+            summary.RootElement.GetRawText().ShouldContain("unreadable");
+        File.ReadAllText(Path.Combine(dir, "report", "index.html")).ShouldContain("truncated.jpg");
+
+        var second = DoppelProcess.Run(dir, "dedup", "photos", "--db", "cat.db", "--report", "report2");
+        second.ExitCode.ShouldBe(0, second.Error);
+        second.Output.ShouldContain("processed this run: 0");
+        File.ReadAllText(Path.Combine(dir, "report2", "findings.csv")).ShouldBe(string.Join('\n', csv) + "\n");
+    }
+
+    /// <summary>kill -9 at two points of ingest; the resumed run ends with exactly the findings of an uninterrupted one.</summary>
+    [Fact]
+    public void AKilledRunResumesToTheSameFindings()
+    {
+        var dir = MakeCorpus(400);
+        var clean = DoppelProcess.Run(dir, "dedup", "photos", "--db", "clean.db", "--report", "clean");
+        clean.ExitCode.ShouldBe(0, clean.Error);
+
+        var db = Path.Combine(dir, "killed.db");
+        long previous = 0;
+        foreach (var killAfter in new[] { 64, 200 })
+        {
+            using var process = DoppelProcess.Start(dir, "dedup", "photos", "--db", db, "--report", "killed");
+            var deadline = DateTime.UtcNow.AddMinutes(5);
+            long done = 0;
+            while (!process.HasExited && DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(50);
+                done = CountDone(db);
+                if (done >= killAfter)
+                    break;
+            }
+            process.HasExited.ShouldBeFalse("the run ended before it could be killed; make the corpus larger");
+            process.Kill(entireProcessTree: true); // SIGKILL: no cleanup code runs
+            process.WaitForExit();
+            done = CountDone(db);
+            done.ShouldBeGreaterThan(previous);
+            done.ShouldBeLessThan(401);
+            previous = done;
+        }
+
+        var resumed = DoppelProcess.Run(dir, "dedup", "photos", "--db", db, "--report", "killed");
+        resumed.ExitCode.ShouldBe(0, resumed.Error);
+        resumed.Output.ShouldContain($"processed this run: {401 - previous}");
+        File.ReadAllText(Path.Combine(dir, "killed", "findings.csv")).ShouldBe(File.ReadAllText(Path.Combine(dir, "clean", "findings.csv")));
+    }
+
+    [Fact]
+    public void ASecondDedupOnTheSameDatabaseFailsClearlyWhileTheFirstRuns()
+    {
+        var dir = MakeCorpus(300);
+        using var first = DoppelProcess.Start(dir, "dedup", "photos", "--db", "cat.db");
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (CountDone(Path.Combine(dir, "cat.db")) == 0 && DateTime.UtcNow < deadline && !first.HasExited)
+            Thread.Sleep(50);
+        var second = DoppelProcess.Run(dir, "dedup", "photos", "--db", "cat.db");
+        first.WaitForExit(TimeSpan.FromMinutes(5));
+        first.ExitCode.ShouldBe(0);
+        second.ExitCode.ShouldBe(1);
+        second.Error.ShouldContain("error:");
+        second.Error.ShouldContain(first.Id.ToString());
+    }
+
+    private static long CountDone(string db)
+    {
+        if (!File.Exists(db))
+            return 0;
+        try
+        {
+            using var catalog = SqliteCatalog.Open(db);
+            return catalog.CountMedia(MediaState.Done);
+        }
+        catch (CatalogException)
+        {
+            return 0; // still being created
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using System.Diagnostics;
+
+namespace Doppel.Cli.Tests;
+
+/// <summary>Runs the built <c>doppel</c> CLI as a real child process (so it can be killed with
+/// SIGKILL, exactly as an operator or the OOM killer would).</summary>
+public static class DoppelProcess
+{
+    public sealed record Result(int ExitCode, string Output, string Error);
+
+    public static Process Start(string workingDirectory, params string[] args)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "doppel.dll"));
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
+        return Process.Start(start)!;
+    }
+
+    public static Result Run(string workingDirectory, params string[] args)
+    {
+        using var process = Start(workingDirectory, args);
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(10)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"doppel {string.Join(' ', args)} did not exit in 10 minutes.");
+        }
+        return new Result(process.ExitCode, output.Result, error.Result);
+    }
+}
