@@ -17,7 +17,7 @@ static int Usage()
         usage:
           gen N D SEED OUT.npy                 face-like vectors (+ OUT.labels.npy)
           exact IN.npy THRESHOLD [THREADS] [FIRST_ROWS]  exact self-join: time, pairs, GFLOP/s, share of FMA peak
-          hnsw IN.npy THRESHOLD M EFC EFS [RECALL_SAMPLE] [JOIN_EF] [FLOOD_SLACK]
+          hnsw IN.npy THRESHOLD M EFC EFS [RECALL_SAMPLE] [JOIN_EF] [FLOOD_SLACK] [top|both]
                                                HNSW build + self-join, memory, pair recall vs exact
           compact IN.npy THRESHOLD             pair recall of float16 / int8 storage vs float32
         """);

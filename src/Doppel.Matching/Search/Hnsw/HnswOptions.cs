@@ -18,6 +18,10 @@ public sealed record HnswOptions
     /// floods through everything above the threshold; a small beam suffices.</summary>
     public int JoinEf { get; init; } = 16;
 
+    /// <summary>In a self-join, also search every node from the top layer (not only nodes whose own
+    /// links find nothing): slower, catches nodes the graph never linked to their look-alikes.</summary>
+    public bool JoinSearchFromTop { get; init; }
+
     /// <summary>Range searches and joins flood through nodes down to threshold − FloodSlack (reporting only
     /// those at or above the threshold): more recall for more visits.</summary>
     public float FloodSlack { get; init; } = 0.1f;
