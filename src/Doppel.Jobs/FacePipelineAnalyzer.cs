@@ -1,3 +1,4 @@
+using Doppel.Jobs.Dedup;
 using Doppel.Models.Catalog;
 using Doppel.Vision;
 using Doppel.Vision.Pipeline;
