@@ -24,6 +24,8 @@ internal static class Commands
         var set = NpyFile.ReadMatrix(a[0]);
         float t = float.Parse(a[1], Inv);
         int threads = a.Length > 2 ? int.Parse(a[2], Inv) : Environment.ProcessorCount;
+        if (a.Length > 3)
+            set = Prefix(set, int.Parse(a[3], Inv));
         var options = new JoinOptions { MaxThreads = threads };
         ExactJoin.SelfJoin(Prefix(set, 4096), t, _ => { }, options); // JIT warm-up
         var sw = Stopwatch.StartNew();
@@ -45,6 +47,10 @@ internal static class Commands
         int sample = a.Length > 5 ? int.Parse(a[5], Inv) : 2000;
         if (a.Length > 6)
             options = options with { JoinEf = int.Parse(a[6], Inv) };
+        if (a.Length > 7)
+            options = options with { FloodSlack = float.Parse(a[7], Inv) };
+        if (a.Length > 8)
+            options = options with { JoinSearchFromTop = a[8] == "top" };
         long before = GC.GetTotalMemory(true);
         var sw = Stopwatch.StartNew();
         var index = new HnswIndex(set.Dimension, options);
@@ -54,11 +60,18 @@ internal static class Commands
         sw.Restart();
         var pairs = index.SelfJoinNodes(t);
         double join = sw.Elapsed.TotalSeconds;
-        Console.WriteLine($"hnsw N={set.Count} d={set.Dimension} t={t} M={options.M} efC={options.EfConstruction} efS={options.EfSearch} joinEf={options.JoinEf} threads={options.MaxThreads}: " +
+        Console.WriteLine($"hnsw N={set.Count} d={set.Dimension} t={t} M={options.M} efC={options.EfConstruction} efS={options.EfSearch} joinEf={options.JoinEf} slack={options.FloodSlack} fromTop={options.JoinSearchFromTop} threads={options.MaxThreads}: " +
             $"build {build:F1}s, join {join:F1}s, total {build + join:F1}s, pairs={pairs.Count}, " +
             $"index {index.EstimatedBytesPerVector:F0} B/vector (payload), managed heap growth {(after - before) / (double)set.Count:F0} B/vector, peak RSS {Process.GetCurrentProcess().PeakWorkingSet64 / 1e6:F0} MB");
         var (recall, truth) = SampledRecall(set, pairs, t, sample);
         Console.WriteLine($"pair recall vs exact on {Math.Min(sample, set.Count)} sampled rows: {recall:F4} ({truth} true pairs touching them)");
+        if (a.Length > 8 && a[8] == "both")
+        {
+            sw.Restart();
+            var fromTop = index.SelfJoinNodes(t, searchFromTop: true);
+            Console.WriteLine($"same index, join searching every node from the top: {sw.Elapsed.TotalSeconds:F1}s, pairs={fromTop.Count}, " +
+                $"sampled recall {SampledRecall(set, fromTop, t, sample).Recall:F4}");
+        }
         return 0;
     }
 

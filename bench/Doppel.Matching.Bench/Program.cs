@@ -16,8 +16,8 @@ static int Usage()
     Console.Error.WriteLine("""
         usage:
           gen N D SEED OUT.npy                 face-like vectors (+ OUT.labels.npy)
-          exact IN.npy THRESHOLD [THREADS]     exact self-join: time, pairs, GFLOP/s, share of FMA peak
-          hnsw IN.npy THRESHOLD M EFC EFS [RECALL_SAMPLE]
+          exact IN.npy THRESHOLD [THREADS] [FIRST_ROWS]  exact self-join: time, pairs, GFLOP/s, share of FMA peak
+          hnsw IN.npy THRESHOLD M EFC EFS [RECALL_SAMPLE] [JOIN_EF] [FLOOD_SLACK] [top|both]
                                                HNSW build + self-join, memory, pair recall vs exact
           compact IN.npy THRESHOLD             pair recall of float16 / int8 storage vs float32
         """);

@@ -24,6 +24,12 @@ public class HnswIndexTests
         double recall = exact.Count(p => found.Contains((p.A, p.B))) / (double)exact.Count;
         recall.ShouldBeGreaterThanOrEqualTo(0.99);
         approx.ShouldAllBe(p => p.Score >= 0.5f && p.A < p.B);
+
+        // The variant that searches every node from the top layer keeps the same floor.
+        var fromTop = VectorJoin.SelfJoin(set, 0.5f, new SearchConfig { Method = SearchMethod.Hnsw, Hnsw = Small with { JoinSearchFromTop = true } });
+        var truth = exact.Select(p => (p.A, p.B)).ToHashSet();
+        (fromTop.Count(p => truth.Contains((p.A, p.B))) / (double)exact.Count).ShouldBeGreaterThanOrEqualTo(0.99);
+        fromTop.ShouldAllBe(p => p.Score >= 0.5f && p.A < p.B);
     }
 
     [Fact]

@@ -29,8 +29,8 @@ public sealed partial class HnswIndex
 
     /// <summary>Range search for a vector already in the graph: no descent from the top is needed, the
     /// beam starts at the node itself (its links are its nearest neighbours), then floods through every
-    /// node at or above the threshold.</summary>
-    internal List<(int Node, float Sim)> RangeNodesFrom(int node, float threshold, SearchScratch scratch)
+    /// node at or above the threshold; nodes that find nothing that way fall back to a full search.</summary>
+    internal List<(int Node, float Sim)> RangeNodesFrom(int node, float threshold, SearchScratch scratch, bool searchFromTop)
     {
         var q = Vector(node);
         var hits = scratch.Hits;
@@ -38,14 +38,25 @@ public sealed partial class HnswIndex
         var beam = scratch.Beam;
         beam.Clear();
         beam.Add((node, 1f));
-        SearchLayer(q, beam, Math.Max(1, Options.JoinEf), 0, scratch, threshold, hits);
-        Flood(q, threshold, scratch);
+        float floor = threshold - Options.FloodSlack;
+        SearchLayer(q, beam, Math.Max(1, Options.JoinEf), 0, scratch, floor, hits);
+        Flood(q, floor, scratch);
+        if (hits.Count <= 1 || searchFromTop)
+        {
+            // Nothing near through the node's own links. Usually it is a true singleton, but a node whose
+            // insert-time search missed its look-alikes has no link to them, so ask the whole graph too.
+            // The visited set is reset by the search, so earlier hits are found again rather than doubled.
+            hits.Clear();
+            SearchBase(q, Options.EfSearch, scratch, floor, hits);
+            Flood(q, floor, scratch);
+        }
+        KeepAtLeast(hits, threshold);
         return hits;
     }
 
     /// <summary>Self-join pairs by node number (A &lt; B), sorted and unique. With an index filled by
     /// <c>AddRange(set, useRowIndexAsId: true)</c> into an empty index, node numbers are the set's rows.</summary>
-    internal List<ScoredPair> SelfJoinNodes(float threshold)
+    internal List<ScoredPair> SelfJoinNodes(float threshold, bool? searchFromTop = null)
     {
         if (float.IsNaN(threshold))
             throw new ArgumentException("Threshold is NaN.", nameof(threshold));
@@ -57,7 +68,7 @@ public sealed partial class HnswIndex
             {
                 if (_deleted[node])
                     return local;
-                foreach (var (other, sim) in RangeNodesFrom(node, threshold, local.Scratch))
+                foreach (var (other, sim) in RangeNodesFrom(node, threshold, local.Scratch, searchFromTop ?? Options.JoinSearchFromTop))
                     if (other != node && !_deleted[other])
                         local.Pairs.Add(node < other ? new ScoredPair(node, other, sim) : new ScoredPair(other, node, sim));
                 return local;

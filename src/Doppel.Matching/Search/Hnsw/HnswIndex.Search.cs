@@ -66,14 +66,18 @@ public sealed partial class HnswIndex
         hits.Clear();
         if (_entry < 0)
             return hits;
-        SearchBase(q, Options.EfSearch, scratch, threshold, hits);
-        Flood(q, threshold, scratch);
+        float floor = threshold - Options.FloodSlack;
+        SearchBase(q, Options.EfSearch, scratch, floor, hits);
+        Flood(q, floor, scratch);
+        KeepAtLeast(hits, threshold);
         return hits;
     }
 
-    /// <summary>Expands every hit in scratch.Hits through layer-0 links, adding each unvisited node at or
-    /// above the threshold; the visited set of the preceding beam search carries over.</summary>
-    private void Flood(ReadOnlySpan<float> q, float threshold, SearchScratch scratch)
+    /// <summary>Expands every node in scratch.Hits through layer-0 links, adding each unvisited node at or
+    /// above <paramref name="floor"/>; the visited set of the preceding beam search carries over. The
+    /// floor sits <see cref="HnswOptions.FloodSlack"/> below the threshold so the flood can step through a
+    /// slightly weaker look-alike to reach a strong one behind it.</summary>
+    private void Flood(ReadOnlySpan<float> q, float floor, SearchScratch scratch)
     {
         var hits = scratch.Hits;
         var frontier = scratch.Frontier;
@@ -87,13 +91,22 @@ public sealed partial class HnswIndex
                 if (!scratch.Visited.TryVisit(nb))
                     continue;
                 float sim = TensorPrimitives.Dot(q, Vector(nb));
-                if (sim >= threshold)
+                if (sim >= floor)
                 {
                     hits.Add((nb, sim));
                     frontier.Push(nb);
                 }
             }
         }
+    }
+
+    private static void KeepAtLeast(List<(int Node, float Sim)> hits, float threshold)
+    {
+        int w = 0;
+        for (int r = 0; r < hits.Count; r++)
+            if (hits[r].Sim >= threshold)
+                hits[w++] = hits[r];
+        hits.RemoveRange(w, hits.Count - w);
     }
 
     internal SearchScratch RentScratch() => _scratchPool.TryTake(out var s) ? s : new SearchScratch();
@@ -165,7 +178,9 @@ public sealed partial class HnswIndex
             results.TryPeek(out _, out float worst);
             if (-negSim < worst && results.Count >= ef)
                 break;
-            foreach (int nb in Neighbours(current, level))
+            var neighbours = Neighbours(current, level);
+            PrefetchVectors(neighbours);
+            foreach (int nb in neighbours)
             {
                 if (!visited.TryVisit(nb))
                     continue;
@@ -185,6 +200,24 @@ public sealed partial class HnswIndex
         beam.Clear();
         while (results.TryDequeue(out int node, out float sim))
             beam.Add((node, sim));
+    }
+
+    /// <summary>Asks the CPU to start loading the first cache lines of each neighbour's vector: with a
+    /// large index every vector is a cache miss, and issuing them together overlaps their latency.</summary>
+    private unsafe void PrefetchVectors(ReadOnlySpan<int> nodes)
+    {
+        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported)
+            return;
+        fixed (float* vectors = _vectors)
+        {
+            int lines = Math.Min(4, (Dimension * sizeof(float) + 63) / 64);
+            foreach (int node in nodes)
+            {
+                byte* start = (byte*)(vectors + (long)node * Dimension);
+                for (int line = 0; line < lines; line++)
+                    System.Runtime.Intrinsics.X86.Sse.Prefetch0(start + line * 64);
+            }
+        }
     }
 
     private float[] Normalised(ReadOnlySpan<float> query)

@@ -11,6 +11,7 @@ namespace Doppel.Matching;
 /// was before the batch (in parallel, read-only) plus the other nodes of its batch exactly, then links
 /// are written grouped by target node. The result depends only on the seed and the insert order, not on
 /// the thread count.</para>
+/// <para>Searches and joins may run concurrently with each other, but not with Add/AddRange/Remove.</para>
 /// </summary>
 public sealed partial class HnswIndex : IVectorIndex
 {

@@ -18,6 +18,14 @@ public sealed record HnswOptions
     /// floods through everything above the threshold; a small beam suffices.</summary>
     public int JoinEf { get; init; } = 16;
 
+    /// <summary>In a self-join, also search every node from the top layer (not only nodes whose own
+    /// links find nothing): slower, catches nodes the graph never linked to their look-alikes.</summary>
+    public bool JoinSearchFromTop { get; init; }
+
+    /// <summary>Range searches and joins flood through nodes down to threshold − FloodSlack (reporting only
+    /// those at or above the threshold): more recall for more visits.</summary>
+    public float FloodSlack { get; init; } = 0.1f;
+
     /// <summary>Seeds the layer draw; the same seed and the same inserts give the same graph, whatever the thread count.</summary>
     public int Seed { get; init; } = 42;
 
@@ -31,6 +39,8 @@ public sealed record HnswOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(EfConstruction, 1, nameof(EfConstruction));
         ArgumentOutOfRangeException.ThrowIfLessThan(EfSearch, 1, nameof(EfSearch));
         ArgumentOutOfRangeException.ThrowIfLessThan(JoinEf, 1, nameof(JoinEf));
+        if (!(FloodSlack >= 0 && FloodSlack <= 2))
+            throw new ArgumentOutOfRangeException(nameof(FloodSlack), FloodSlack, "FloodSlack must be within [0, 2].");
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxThreads, 1, nameof(MaxThreads));
     }
 }
