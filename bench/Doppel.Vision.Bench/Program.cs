@@ -3,6 +3,7 @@ using Doppel.Vision.Bench;
 // dotnet run -c Release --project bench/Doppel.Vision.Bench -- <command> [args]
 return args switch
 {
+    ["pipeline", var images, ..] => PipelineSpeed.Run(images, args.Length > 2 ? int.Parse(args[2]) : 0),
     ["res10-speed", var images, ..] => Res10Speed.Run(images, args.Length > 2 ? int.Parse(args[2]) : 0),
     ["lfw-count", var images, ..] => LfwFaceCount.Run(images, args.Skip(2).ToArray()),
     ["yunet-side", var root, ..] => YuNetInputSide.Run(root, args.Skip(2).Select(int.Parse).ToArray()),
@@ -14,6 +15,7 @@ static int Usage()
 {
     Console.Error.WriteLine("""
         usage:
+          pipeline IMAGES_DIR [LIMIT]           whole pipeline (decode+detect+align+embed, default models), images/s
           res10-speed IMAGES_DIR [LIMIT]        res10 SSD detection stage alone at the seed's settings, images/s
           lfw-count IMAGES_DIR [DETECTOR...]    images with 0 / 1 / several faces and with the centre face, per detector
           yunet-side WIDER_DIR [SIDE...]        YuNet WIDER AP (score 0.05) at several working resolutions

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Face pipeline speed vs the HDE seed's stack, in one run on the same images:
+#  1. Debian python3-opencv running the res10 SSD at the seed's settings (detection stage alone),
+#  2. Doppel's res10 through OpenCvSharp (same stage),
+#  3. Doppel's whole default pipeline (decode + BlazeFace + align + dlib ResNet-29).
+# usage: bash bench/run_pipeline_bench.sh [IMAGES_DIR] [LIMIT]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+images=${1:-../shared/data/lfw-dev/images}
+limit=${2:-0}
+dotnet build -c Release bench/Doppel.Vision.Bench -nologo -v quiet >/dev/null
+bench="dotnet bench/Doppel.Vision.Bench/bin/Release/net10.0/Doppel.Vision.Bench.dll"
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+/usr/bin/python3 bench/peers/res10_detect.py "$images" "$limit"
+$bench res10-speed "$images" "$limit"
+$bench pipeline "$images" "$limit"
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
