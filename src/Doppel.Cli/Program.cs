@@ -14,6 +14,8 @@ public static class Program
         root.Subcommands.Add(DetectCommand.Create());
         root.Subcommands.Add(EmbedCommand.Create());
         root.Subcommands.Add(DedupCommand.Create());
+        root.Subcommands.Add(FindingsCommand.Create());
+        root.Subcommands.Add(ExportCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

@@ -53,6 +53,36 @@ public class DedupCommandTests
         File.ReadAllText(Path.Combine(dir, "report2", "findings.csv")).ShouldBe(string.Join('\n', csv) + "\n");
     }
 
+    [Fact]
+    public void AReviewersNotDuplicateSurvivesTheNextRunAndEmbeddingsExport()
+    {
+        var dir = MakeCorpus(40);
+        DoppelProcess.Run(dir, "dedup", "photos", "--db", "cat.db").ExitCode.ShouldBe(0);
+        var list = DoppelProcess.Run(dir, "findings", "list", "--db", "cat.db", "--format", "csv");
+        list.ExitCode.ShouldBe(0, list.Error);
+        var rows = list.Output.Trim().Split('\n');
+        rows[0].ShouldBe("id,image_a,image_b,score,status");
+        rows.Length.ShouldBeGreaterThan(1);
+        var first = rows[1].Split(',');
+
+        DoppelProcess.Run(dir, "findings", "not-duplicate", first[0], "--db", "cat.db", "--reason", "twins").ExitCode.ShouldBe(0);
+        DoppelProcess.Run(dir, "dedup", "photos", "--db", "cat.db").ExitCode.ShouldBe(0);
+        var after = DoppelProcess.Run(dir, "findings", "list", "--db", "cat.db", "--format", "csv").Output.Trim().Split('\n');
+        after.Length.ShouldBe(rows.Length - 1);
+        after.ShouldNotContain(r => r.Contains(first[1] + "," + first[2]));
+
+        var export = DoppelProcess.Run(dir, "export", "embeddings", "--db", "cat.db", "--format", "jsonl", "--out", "e.jsonl");
+        export.ExitCode.ShouldBe(0, export.Error);
+        var lines = File.ReadAllLines(Path.Combine(dir, "e.jsonl"));
+        lines.Length.ShouldBe(40); // every LFW image here yields one face
+        using var doc = JsonDocument.Parse(lines[0]);
+        doc.RootElement.GetProperty("vector").GetArrayLength().ShouldBe(128);
+
+        var missing = DoppelProcess.Run(dir, "findings", "list", "--db", "no-such.db");
+        missing.ExitCode.ShouldBe(1);
+        missing.Error.ShouldContain("run doppel dedup first");
+    }
+
     /// <summary>kill -9 at two points of ingest; the resumed run ends with exactly the findings of an uninterrupted one.</summary>
     [Fact]
     public void AKilledRunResumesToTheSameFindings()
