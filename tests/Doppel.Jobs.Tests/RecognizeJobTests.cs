@@ -1,0 +1,62 @@
+using Doppel.Jobs.Persons;
+using Doppel.Matching.Persons;
+using Doppel.Storage;
+using Doppel.Storage.Sqlite;
+using Doppel.Testing;
+
+namespace Doppel.Jobs.Tests;
+
+/// <summary>Persons through a real SQLite catalog: names and manual decisions survive recognise and recluster.</summary>
+public class RecognizeJobTests
+{
+    private const string Model = "test-model";
+
+    /// <summary>Two tight identities (A: 4 faces near e1, B: 3 faces near e2) stored as processed media.</summary>
+    private static (SqliteCatalog Catalog, long[] A, long[] B) Seed()
+    {
+        var catalog = SqliteCatalog.Open(Path.Combine(RepoPaths.NewTempDir("doppel-persons"), "c.db"));
+        var vectors = new List<float[]>();
+        for (int i = 0; i < 4; i++) vectors.Add([1f, 0.05f * i, 0f, 0f]);
+        for (int i = 0; i < 3; i++) vectors.Add([0f, 0f, 1f, 0.05f * i]);
+        var media = catalog.RegisterMediaBatch(vectors.Select((_, i) => new MediaFileInfo($"/photos/{i}.jpg", new string((char)('0' + i), 64), 10)).ToList(), _ => true);
+        catalog.SaveResults(media.Select((m, i) => new MediaResult(m.Media.Id, "ok", null, "jpeg", 100, 100,
+            [new NewFace(new FaceBox(0, 0, 50, 50), null, "test", 0.9f, null, [new NewEmbedding(Model, "1", vectors[i])])])).ToList());
+        var faces = catalog.ListFaces().OrderBy(f => f.MediaId).Select(f => f.Id).ToArray();
+        return (catalog, faces[..4], faces[4..]);
+    }
+
+    [Fact]
+    public void RecognizeFindsTheTwoPersonsAndReclusterKeepsNamesPinsAndExclusions()
+    {
+        var (catalog, a, b) = Seed();
+        using var _ = catalog;
+        var options = new PersonOptions(MaxDistance: 0.3f, MinFaces: 2);
+        var job = new RecognizeJob(catalog);
+
+        var first = job.Run(Model, options, recluster: false);
+        first.Persons.ShouldBe(2);
+        first.Waiting.ShouldBe(0);
+        long personA = catalog.GetFace(a[0])!.PersonId!.Value;
+        long personB = catalog.GetFace(b[0])!.PersonId!.Value;
+        a.ShouldAllBe(f => catalog.GetFace(f)!.PersonId == personA);
+        b.ShouldAllBe(f => catalog.GetFace(f)!.PersonId == personB);
+
+        // A reviewer names A, says face a[3] is really B, and that face b[2] is not B.
+        catalog.UpdatePerson(personA, "Alice", null);
+        catalog.PinFace(a[3], personB);
+        catalog.ExcludeFaceFromPerson(b[2], personB);
+
+        var again = job.Run(Model, options, recluster: true);
+        again.CreatedPersons.ShouldBeLessThanOrEqualTo(1);
+        catalog.GetPerson(personA)!.Name.ShouldBe("Alice");
+        catalog.ListPersons().Select(p => p.Id).ShouldContain(personA);
+        catalog.GetFace(a[3])!.PersonId.ShouldBe(personB);   // the pin holds against its neighbours
+        catalog.GetFace(b[2])!.PersonId.ShouldNotBe(personB); // never back to a person it was removed from
+
+        // Running incremental assignment again changes nothing a human decided.
+        job.Run(Model, options, recluster: false);
+        catalog.GetFace(a[3])!.PersonId.ShouldBe(personB);
+        catalog.GetFace(b[2])!.PersonId.ShouldNotBe(personB);
+        catalog.GetPerson(personA)!.Name.ShouldBe("Alice");
+    }
+}
