@@ -16,6 +16,8 @@ public static class Program
         root.Subcommands.Add(DedupCommand.Create());
         root.Subcommands.Add(FindingsCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
+        foreach (var command in AutomateCommand.Create())
+            root.Subcommands.Add(command);
         foreach (var command in PersonsCommand.Create())
             root.Subcommands.Add(command);
         return root.Parse(args).Invoke();

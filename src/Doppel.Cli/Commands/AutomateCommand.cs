@@ -1,0 +1,122 @@
+using System.CommandLine;
+using Doppel.Cli.Infrastructure;
+using Doppel.Jobs;
+using Doppel.Jobs.Dedup;
+using Doppel.Jobs.Persons;
+using Doppel.Jobs.Reporting;
+using Doppel.Matching.Persons;
+using Doppel.Storage.Sqlite;
+using Serilog;
+
+namespace Doppel.Cli.Commands;
+
+/// <summary>
+/// The DeepFrame seed's unattended modes. <c>doppel automate DIR --every 3m</c> runs the whole
+/// pipeline (ingest + dedup + recognise) on a schedule; <c>doppel watch DIR</c> runs it whenever files
+/// under DIR appear or change (debounced). Cycles never overlap: one finishes before the next starts,
+/// and only new or changed files are processed, since content hashes make every cycle idempotent.
+/// </summary>
+public static class AutomateCommand
+{
+    public static IEnumerable<Command> Create()
+    {
+        yield return Build("automate", "Run dedup and recognise on a schedule (no overlap between runs).", watch: false);
+        yield return Build("watch", "Process new and changed files under DIR as they appear.", watch: true);
+    }
+
+    private static Command Build(string name, string description, bool watch)
+    {
+        var dirs = new Argument<string[]>("DIR") { Arity = ArgumentArity.OneOrMore, Description = "Folders to process." };
+        var db = new Option<string>("--db") { Description = "Catalog database file.", DefaultValueFactory = _ => "doppel.db" };
+        var every = new Option<TimeSpan>("--every")
+        {
+            Description = watch ? "Also rescan at least this often (e.g. 30s, 3m, 1h)." : "Interval between runs (e.g. 30s, 3m, 1h).",
+            DefaultValueFactory = _ => TimeSpan.FromMinutes(3),
+            CustomParser = r => ParseInterval(r.Tokens.Single().Value),
+        };
+        var times = new Option<int>("--times") { Description = "Stop after this many runs (0 = until interrupted).", DefaultValueFactory = _ => 0 };
+        var report = new Option<string?>("--report") { Description = "Refresh the HTML report here after every run." };
+        var pipeline = PipelineOptions.Create();
+        var command = new Command(name, description) { dirs, db, every, times, report };
+        pipeline.AddTo(command);
+        command.SetAction((parse, cancellation) => Task.Run(() =>
+        {
+            Logging.Configure(name);
+            FileSystemWatcher[] watchers = [];
+            try
+            {
+                using var analyzer = new FacePipelineAnalyzer(pipeline.Build(parse));
+                using var trigger = new SemaphoreSlim(0);
+                watchers = watch ? Watch(parse.GetValue(dirs)!, trigger) : [];
+                int runs = 0, limit = parse.GetValue(times);
+                while (!cancellation.IsCancellationRequested)
+                {
+                    RunOnce(parse.GetValue(dirs)!, parse.GetValue(db)!, analyzer, parse.GetValue(report), ++runs);
+                    if (limit > 0 && runs >= limit)
+                        break;
+                    // Wait for the interval, or (watch) for a file event followed by a quiet second.
+                    if (trigger.Wait(parse.GetValue(every), cancellation))
+                    {
+                        while (trigger.Wait(TimeSpan.FromSeconds(1), cancellation)) { }
+                    }
+                }
+                return 0;
+            }
+            catch (OperationCanceledException)
+            {
+                return 0;
+            }
+            catch (Exception e) when (CliErrors.IsUserFacing(e))
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+            finally
+            {
+                foreach (var w in watchers) w.Dispose();
+                Log.CloseAndFlush();
+            }
+        }, CancellationToken.None));
+        return command;
+    }
+
+    private static void RunOnce(string[] dirs, string db, FacePipelineAnalyzer analyzer, string? report, int run)
+    {
+        using var catalog = SqliteCatalog.Open(db);
+        var outcome = new DedupJob(catalog, analyzer) { OnMessage = m => Log.Information("{Message}", m) }
+            .Run(new DedupJobOptions { Roots = dirs });
+        var persons = new RecognizeJob(catalog).Run(analyzer.EmbeddingModel, new PersonOptions(MaxDistance: 1 - analyzer.DefaultThreshold, MinFaces: 2), recluster: false);
+        if (report is not null)
+            DedupReportBuilder.Write(outcome, catalog, report, analyzer.DetectorName);
+        var line = $"[{DateTime.Now:HH:mm:ss}] run {run}: {outcome.ProcessedThisRun} new or changed images, {outcome.Images.Count} in all, " +
+                   $"{outcome.Pairs.Count} duplicate pairs in {outcome.Groups.Count} groups, {persons.Persons} persons";
+        Console.WriteLine(line);
+        Log.Information("{Line}", line);
+    }
+
+    private static FileSystemWatcher[] Watch(string[] dirs, SemaphoreSlim trigger) => dirs.Where(Directory.Exists).Select(dir =>
+    {
+        var watcher = new FileSystemWatcher(dir) { IncludeSubdirectories = true, EnableRaisingEvents = true };
+        FileSystemEventHandler changed = (_, _) => trigger.Release();
+        watcher.Created += changed;
+        watcher.Changed += changed;
+        watcher.Renamed += (_, _) => trigger.Release();
+        return watcher;
+    }).ToArray();
+
+    /// <summary>"90s", "3m", "1h", or a TimeSpan ("00:03:00").</summary>
+    public static TimeSpan ParseInterval(string text)
+    {
+        var t = text.Trim();
+        if (t.Length > 1 && double.TryParse(t[..^1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0)
+            switch (char.ToLowerInvariant(t[^1]))
+            {
+                case 's': return TimeSpan.FromSeconds(n);
+                case 'm': return TimeSpan.FromMinutes(n);
+                case 'h': return TimeSpan.FromHours(n);
+            }
+        return TimeSpan.TryParse(t, System.Globalization.CultureInfo.InvariantCulture, out var span) && span > TimeSpan.Zero
+            ? span
+            : throw new FormatException($"'{text}' is not an interval: use e.g. 30s, 3m, 1h.");
+    }
+}
