@@ -21,11 +21,9 @@ public static class ExportCommand
         var embeddings = new Command("embeddings", "Write every stored face vector of a model to a file.") { db, model, format, output };
         embeddings.SetAction(parse =>
         {
-            try
+            return CatalogCommands.Guard(() =>
             {
-                if (!File.Exists(parse.GetValue(db)))
-                    throw new FileNotFoundException($"No catalog at {parse.GetValue(db)}: run doppel dedup first.");
-                using var catalog = SqliteCatalog.Open(parse.GetValue(db)!);
+                using var catalog = CatalogCommands.OpenExisting(parse.GetValue(db)!);
                 var path = catalog.ListMedia().ToDictionary(m => m.Id, m => m.Path);
                 var faces = catalog.ListFaces().ToDictionary(f => f.Id);
                 var ids = new List<string>();
@@ -47,13 +45,7 @@ public static class ExportCommand
                 else
                     EmbeddingFiles.WriteNpy(set, file);
                 Console.WriteLine($"Wrote {ids.Count} vectors of dimension {dimension} to {file}.");
-                return 0;
-            }
-            catch (Exception e) when (CliErrors.IsUserFacing(e))
-            {
-                Console.Error.WriteLine($"error: {e.Message}");
-                return 1;
-            }
+            });
         });
         return new Command("export", "Export data from the catalog.") { embeddings };
     }

@@ -20,9 +20,9 @@ public static class FindingsCommand
         var format = new Option<string>("--format") { Description = "text, csv or json.", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "csv", "json");
         var list = new Command("list", "List the findings of the latest dedup run.") { db, minScore, status, format };
-        list.SetAction(parse => Guard(() =>
+        list.SetAction(parse => CatalogCommands.Guard(() =>
         {
-            using var catalog = Open(parse.GetValue(db)!);
+            using var catalog = CatalogCommands.OpenExisting(parse.GetValue(db)!);
             var rows = Latest(catalog)
                 .Where(f => f.Score >= parse.GetValue(minScore))
                 .Where(f => parse.GetValue(status) is not { } s || string.Equals(f.Status.ToString(), s, StringComparison.OrdinalIgnoreCase))
@@ -49,9 +49,9 @@ public static class FindingsCommand
         var id = new Argument<long>("ID") { Description = "Finding id (from doppel findings list)." };
         var reason = new Option<string?>("--reason") { Description = "Why the reviewer says these differ." };
         var notDuplicate = new Command("not-duplicate", "Mark a finding as two different people: it joins the ignore list.") { db, id, reason };
-        notDuplicate.SetAction(parse => Guard(() =>
+        notDuplicate.SetAction(parse => CatalogCommands.Guard(() =>
         {
-            using var catalog = Open(parse.GetValue(db)!);
+            using var catalog = CatalogCommands.OpenExisting(parse.GetValue(db)!);
             var finding = Latest(catalog).FirstOrDefault(f => f.Id == parse.GetValue(id))
                 ?? throw new ArgumentException($"No finding {parse.GetValue(id)} in the latest dedup run.");
             var a = catalog.GetMedia(finding.MediaA)!;
@@ -63,25 +63,8 @@ public static class FindingsCommand
         return new Command("findings", "Review the duplicate pairs found by doppel dedup.") { list, notDuplicate };
     }
 
-    private static SqliteCatalog Open(string db) =>
-        File.Exists(db) ? SqliteCatalog.Open(db) : throw new FileNotFoundException($"No catalog at {db}: run doppel dedup first.");
-
     private static IReadOnlyList<Finding> Latest(ICatalog catalog) =>
         catalog.ListDedupSets().OrderByDescending(s => s.Id).FirstOrDefault() is { } set ? catalog.GetFindings(set.Id) : [];
 
     private static string Csv(string value) => value.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
-
-    private static int Guard(Action action)
-    {
-        try
-        {
-            action();
-            return 0;
-        }
-        catch (Exception e) when (CliErrors.IsUserFacing(e))
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 1;
-        }
-    }
 }

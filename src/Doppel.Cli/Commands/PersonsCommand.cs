@@ -29,9 +29,9 @@ public static class PersonsCommand
         var similarity = new Option<float?>("--similarity") { Description = "Cosine similarity at which two faces are neighbours (default: the model's dedup threshold)." };
         var minFaces = new Option<int>("--min-faces") { Description = "Neighbourhood size (the face included) that lets a face found a person.", DefaultValueFactory = _ => 2 };
         var command = new Command(name, description) { db, model, similarity, minFaces };
-        command.SetAction(parse => Guard(() =>
+        command.SetAction(parse => CatalogCommands.Guard(() =>
         {
-            using var catalog = Open(parse.GetValue(db)!);
+            using var catalog = CatalogCommands.OpenExisting(parse.GetValue(db)!);
             var m = parse.GetValue(model)!;
             float t = parse.GetValue(similarity) ?? DedupThresholds.For(m) ?? throw new ArgumentException($"No calibrated threshold for {m}: pass --similarity.");
             var outcome = new RecognizeJob(catalog).Run(m, new PersonOptions(MaxDistance: 1 - t, MinFaces: parse.GetValue(minFaces)), recluster);
@@ -44,9 +44,9 @@ public static class PersonsCommand
     {
         var db = Db();
         var list = new Command("list", "Persons with their face counts and names.") { db };
-        list.SetAction(parse => Guard(() =>
+        list.SetAction(parse => CatalogCommands.Guard(() =>
         {
-            using var catalog = Open(parse.GetValue(db)!);
+            using var catalog = CatalogCommands.OpenExisting(parse.GetValue(db)!);
             var counts = catalog.ListFaces().Where(f => f.PersonId is not null).GroupBy(f => f.PersonId!.Value).ToDictionary(g => g.Key, g => g.Count());
             foreach (var p in catalog.ListPersons().OrderByDescending(p => counts.GetValueOrDefault(p.Id)))
                 Console.WriteLine($"{p.Id,6}  {counts.GetValueOrDefault(p.Id),5} faces  {p.Name ?? "(unnamed)"}");
@@ -55,9 +55,9 @@ public static class PersonsCommand
         var personId = new Argument<long>("PERSON") { Description = "Person id." };
         var newName = new Argument<string>("NAME") { Description = "New name." };
         var rename = new Command("rename", "Name a person; the name survives every recluster.") { db, personId, newName };
-        rename.SetAction(parse => Guard(() =>
+        rename.SetAction(parse => CatalogCommands.Guard(() =>
         {
-            using var catalog = Open(parse.GetValue(db)!);
+            using var catalog = CatalogCommands.OpenExisting(parse.GetValue(db)!);
             var p = catalog.GetPerson(parse.GetValue(personId)) ?? throw new ArgumentException($"No person {parse.GetValue(personId)}.");
             catalog.UpdatePerson(p.Id, parse.GetValue(newName), p.RepresentativeFaceId);
             Console.WriteLine($"Person {p.Id} is now '{parse.GetValue(newName)}'.");
@@ -66,9 +66,9 @@ public static class PersonsCommand
         var faceId = new Argument<long>("FACE") { Description = "Face id." };
         var target = new Argument<long>("PERSON") { Description = "Person id." };
         var pin = new Command("pin", "Put a face in a person for good (a manual decision clustering never undoes).") { db, faceId, target };
-        pin.SetAction(parse => Guard(() =>
+        pin.SetAction(parse => CatalogCommands.Guard(() =>
         {
-            using var catalog = Open(parse.GetValue(db)!);
+            using var catalog = CatalogCommands.OpenExisting(parse.GetValue(db)!);
             _ = catalog.GetPerson(parse.GetValue(target)) ?? throw new ArgumentException($"No person {parse.GetValue(target)}.");
             catalog.PinFace(parse.GetValue(faceId), parse.GetValue(target));
             catalog.AssignPersons([(parse.GetValue(faceId), parse.GetValue(target))]);
@@ -77,31 +77,14 @@ public static class PersonsCommand
         var removeFace = new Argument<long>("FACE") { Description = "Face id." };
         var fromPerson = new Argument<long>("PERSON") { Description = "Person id." };
         var remove = new Command("remove", "Take a face out of a person; it never goes back to that person.") { db, removeFace, fromPerson };
-        remove.SetAction(parse => Guard(() =>
+        remove.SetAction(parse => CatalogCommands.Guard(() =>
         {
-            using var catalog = Open(parse.GetValue(db)!);
+            using var catalog = CatalogCommands.OpenExisting(parse.GetValue(db)!);
             catalog.ExcludeFaceFromPerson(parse.GetValue(removeFace), parse.GetValue(fromPerson));
             if (catalog.GetFace(parse.GetValue(removeFace))?.PersonId == parse.GetValue(fromPerson))
                 catalog.AssignPersons([(parse.GetValue(removeFace), null)]);
             Console.WriteLine($"Face {parse.GetValue(removeFace)} removed from person {parse.GetValue(fromPerson)}.");
         }));
         return new Command("persons", "List persons and record manual decisions.") { list, rename, pin, remove };
-    }
-
-    private static SqliteCatalog Open(string db) =>
-        File.Exists(db) ? SqliteCatalog.Open(db) : throw new FileNotFoundException($"No catalog at {db}: run doppel dedup first.");
-
-    private static int Guard(Action action)
-    {
-        try
-        {
-            action();
-            return 0;
-        }
-        catch (Exception e) when (CliErrors.IsUserFacing(e))
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 1;
-        }
     }
 }
