@@ -43,7 +43,7 @@ public sealed partial class NpyMatrix
     {
         var header = ReadHeader(stream, sourceName);
         if (header.Shape.Length != 2)
-            throw new InvalidDataException($"{sourceName}: expected a 2-D array, found shape ({string.Join(", ", header.Shape)}).");
+            throw new InvalidDataException($"{sourceName}: expected a 2-D float32 or float64 array, found shape ({string.Join(", ", header.Shape)}).");
         long rows = header.Shape[0], columns = header.Shape[1];
         long count = rows * columns;
         if (rows > int.MaxValue || columns > int.MaxValue || count > Array.MaxLength)
@@ -81,7 +81,17 @@ public sealed partial class NpyMatrix
 
     public void Write(Stream stream)
     {
-        var dict = $"{{'descr': '<f4', 'fortran_order': False, 'shape': ({Rows}, {Columns}), }}";
+        WriteHeader(stream, "<f4", $"({Rows}, {Columns})");
+        var buffer = new byte[Data.Length * 4];
+        for (int i = 0; i < Data.Length; i++)
+            BinaryPrimitives.WriteSingleLittleEndian(buffer.AsSpan(i * 4, 4), Data[i]);
+        stream.Write(buffer);
+    }
+
+    /// <summary>A version 1.0 header, C order, for any dtype and shape (shared with <see cref="NpyFile"/>'s int32 vectors).</summary>
+    internal static void WriteHeader(Stream stream, string descr, string shape)
+    {
+        var dict = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}";
         // Pad so the data starts on a 64-byte boundary, as numpy does; the header ends with '\n'.
         int unpadded = Magic.Length + 2 + 2 + dict.Length + 1;
         int padding = (64 - unpadded % 64) % 64;
@@ -93,10 +103,6 @@ public sealed partial class NpyMatrix
         BinaryPrimitives.WriteUInt16LittleEndian(len, checked((ushort)headerText.Length));
         stream.Write(len);
         stream.Write(Encoding.ASCII.GetBytes(headerText));
-        var buffer = new byte[Data.Length * 4];
-        for (int i = 0; i < Data.Length; i++)
-            BinaryPrimitives.WriteSingleLittleEndian(buffer.AsSpan(i * 4, 4), Data[i]);
-        stream.Write(buffer);
     }
 
     private static float[] Transpose(float[] source, int sourceRows, int sourceColumns)
@@ -108,9 +114,9 @@ public sealed partial class NpyMatrix
         return result;
     }
 
-    private sealed record Header(string Descr, bool FortranOrder, long[] Shape);
+    internal sealed record Header(string Descr, bool FortranOrder, long[] Shape);
 
-    private static Header ReadHeader(Stream stream, string sourceName)
+    internal static Header ReadHeader(Stream stream, string sourceName)
     {
         Span<byte> prefix = stackalloc byte[8];
         try
