@@ -98,6 +98,22 @@ public interface ICatalog : IDisposable
     /// <summary>Deletes a person; its faces become unassigned and pins/exclusions on it go.</summary>
     void DeletePerson(long personId);
 
+    /// <summary>A reviewer's verdict that two persons are one: every face of either (assigned or pinned
+    /// to it) is pinned to <paramref name="intoPersonId"/>, which keeps its id and name (or takes the
+    /// other's name when it has none); exclusions from the merged person become exclusions from the kept
+    /// one; the merged person is removed and the decision recorded. Because the faces are pinned, no
+    /// recluster splits them again. Atomic.</summary>
+    void MergePersons(long intoPersonId, long mergedPersonId, string? decidedBy = null);
+
+    /// <summary>A reviewer's verdict that some faces of a person are someone else: they move to a new
+    /// person (named <paramref name="name"/>) and are pinned there, so they never go back on recluster.
+    /// Every face must belong to <paramref name="personId"/> (assigned or pinned). Returns the new
+    /// person's id. Atomic.</summary>
+    long SplitPerson(long personId, IReadOnlyList<long> faceIds, string? name, string? decidedBy = null);
+
+    /// <summary>Every merge and split, oldest first.</summary>
+    IReadOnlyList<PersonDecision> ListPersonDecisions();
+
     // ---- Runs ----
 
     long StartRun(string kind, string argsJson, long total = 0);

@@ -156,3 +156,23 @@ public sealed record IgnoredPair(string HashA, string HashB, string? Reason, str
 
 /// <summary>Who holds a named lock on the catalog.</summary>
 public sealed record LockOwner(string Name, string Purpose, int Pid, string Host, string Token, DateTimeOffset AcquiredAt, DateTimeOffset HeartbeatAt);
+
+public enum PersonDecisionKind
+{
+    /// <summary><see cref="PersonDecision.OtherPersonId"/>'s faces went to <see cref="PersonDecision.PersonId"/>, which kept its id and name; the other person was removed.</summary>
+    Merge,
+    /// <summary>The faces were taken from <see cref="PersonDecision.OtherPersonId"/> into the new person <see cref="PersonDecision.PersonId"/>.</summary>
+    Split,
+}
+
+/// <summary>A reviewer's merge or split of persons, as recorded in the catalog's history.
+/// <see cref="OtherName"/> is the other person's name at the time (a merged person no longer exists).</summary>
+public sealed record PersonDecision(
+    long Id,
+    PersonDecisionKind Kind,
+    long PersonId,
+    long OtherPersonId,
+    string? OtherName,
+    IReadOnlyList<long> FaceIds,
+    string? DecidedBy,
+    DateTimeOffset DecidedAt);

@@ -103,6 +103,9 @@ public sealed partial class SqliteCatalog
     {
         if (Execute("UPDATE faces SET pinned_person_id = @p WHERE id = @f", ("@p", personId), ("@f", faceId)) != 1)
             throw new CatalogException($"Face id {faceId} is not in the catalog {Location}.");
+        // The mirror of ExcludeFaceFromPerson: pinned to and excluded from one person cannot both hold; the newer correction wins.
+        if (personId is not null)
+            Execute("DELETE FROM face_person_exclusions WHERE face_id = @f AND person_id = @p", ("@f", faceId), ("@p", personId));
     });
 
     public void ExcludeFaceFromPerson(long faceId, long personId) => Write(() =>

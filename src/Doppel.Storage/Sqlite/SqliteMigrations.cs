@@ -135,6 +135,22 @@ internal static class SqliteMigrations
                 heartbeat_at TEXT    NOT NULL
             );
             """),
+        // Merges and splits of persons, kept as a history of a reviewer's decisions. The face rows
+        // carry their effect (pins); these rows say who decided what, and name persons that a merge
+        // removed, so no foreign keys: they outlive the persons they mention.
+        new(2, "person decisions", """
+            CREATE TABLE person_decisions (
+                id               INTEGER PRIMARY KEY,
+                kind             TEXT    NOT NULL CHECK (kind IN ('merge', 'split')),
+                person_id        INTEGER NOT NULL,
+                other_person_id  INTEGER NOT NULL,
+                other_name       TEXT    NULL,
+                face_ids_json    TEXT    NOT NULL,
+                decided_by       TEXT    NULL,
+                decided_at       TEXT    NOT NULL
+            );
+            CREATE INDEX ix_person_decisions_person ON person_decisions(person_id);
+            """),
     ];
 
     public static int Latest => All[^1].Version;
