@@ -1,35 +1,91 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Doppel.Cli.Infrastructure;
+using Doppel.Jobs;
 using Doppel.Models;
+using Doppel.Storage.Sqlite;
 using Doppel.Vision;
 using Doppel.Vision.Alignment;
 using Doppel.Vision.Decoding;
 using Doppel.Vision.Detection;
+using Doppel.Vision.Embedding;
 using Doppel.Vision.Pipeline;
 using OpenCvSharp;
+using Serilog;
 
 namespace Doppel.Cli.Commands;
 
-/// <summary><c>doppel detect IMAGE...</c>: faces, boxes, landmarks, scores and a status per image.</summary>
+/// <summary><c>doppel detect IMAGE...</c>: faces, boxes, landmarks, scores and a status per image.
+/// <c>doppel detect --db FILE [DIR...]</c> (the DeepFrame seed's detect mode): process every media file
+/// of the catalog not processed yet, registering the images under DIR first.</summary>
 public static class DetectCommand
 {
     public static Command Create()
     {
-        var images = new Argument<string[]>("images") { Description = "Image files to examine.", Arity = ArgumentArity.OneOrMore };
+        var images = new Argument<string[]>("images") { Description = "Image files to examine; with --db, folders (or files) to register first.", Arity = ArgumentArity.ZeroOrMore };
         var detector = new Option<string>("--detector") { Description = $"Detector model ({string.Join(", ", DetectorRegistry.DetectorNames)}).", DefaultValueFactory = _ => DetectorRegistry.Default };
         var outDir = new Option<DirectoryInfo?>("--out") { Description = "Write an annotated copy of each image and 112x112 aligned face thumbnails here." };
         var json = new Option<bool>("--json") { Description = "One JSON object per image on stdout." };
         var minSize = new Option<float>("--min-size") { Description = "Smallest face box width in pixels to accept.", DefaultValueFactory = _ => new FacePipelineOptions().MinFaceSize };
         var score = new Option<float?>("--score") { Description = "Detector score threshold (default: the detector's own)." };
-        var command = new Command("detect", "Find faces in images.") { images, detector, outDir, json, minSize, score };
-        command.SetAction(parse => Run(
-            parse.GetValue(images)!, parse.GetValue(detector)!, parse.GetValue(outDir), parse.GetValue(json), parse.GetValue(minSize), parse.GetValue(score)));
+        var db = new Option<string?>("--db") { Description = "Catalog database file: process every image in it not processed yet (faces, landmarks and embeddings stored)." };
+        var model = new Option<string>("--model") { Description = "With --db: the recogniser whose embeddings are stored with the faces.", DefaultValueFactory = _ => EmbedderRegistry.Default };
+        var command = new Command("detect", "Find faces in images, or in every unprocessed image of a catalog (--db).") { images, detector, outDir, json, minSize, score, db, model };
+        command.SetAction(parse => parse.GetValue(db) is { } catalogPath
+            ? RunOnCatalog(catalogPath, parse.GetValue(images) ?? [], parse.GetValue(detector)!, parse.GetValue(model)!, parse.GetValue(minSize), parse.GetValue(score),
+                parse.GetValue(outDir) is not null || parse.GetValue(json))
+            : Run(parse.GetValue(images) ?? [], parse.GetValue(detector)!, parse.GetValue(outDir), parse.GetValue(json), parse.GetValue(minSize), parse.GetValue(score)));
         return command;
+    }
+
+    private static int RunOnCatalog(string db, string[] dirs, string detectorName, string model, float minSize, float? score, bool imageModeOptions)
+    {
+        if (imageModeOptions)
+        {
+            Console.Error.WriteLine("error: --out and --json describe single images; with --db the results go to the catalog.");
+            return 1;
+        }
+        Logging.Configure("detect");
+        try
+        {
+            // Without folders there is nothing to register, so a missing catalog is a mistake, not a new one.
+            using var catalog = dirs.Length == 0 ? CatalogCommands.OpenExisting(db) : SqliteCatalog.Open(db);
+            var detector = DetectorRegistry.Create(detectorName, score);
+            FacePipeline pipeline;
+            try
+            {
+                pipeline = new FacePipeline(detector, [EmbedderRegistry.Create(model)], new FacePipelineOptions { MinFaceSize = minSize });
+            }
+            catch
+            {
+                detector.Dispose();
+                throw;
+            }
+            using var analyzer = new FacePipelineAnalyzer(pipeline);
+            CatalogDetect.PrintSummary(CatalogDetect.Run(catalog, analyzer, dirs));
+            return 0;
+        }
+        catch (Exception e) when (CliErrors.IsUserFacing(e))
+        {
+            // To the log file only: the console gets the one-line message below, not a stack trace.
+            Log.Information("detect stopped: {Error}", e.Message);
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+        finally
+        {
+            Log.CloseAndFlush();
+        }
     }
 
     private static int Run(string[] images, string detectorName, DirectoryInfo? outDir, bool json, float minSize, float? score)
     {
+        if (images.Length == 0)
+        {
+            Console.Error.WriteLine("error: name at least one image, or pass --db FILE to process a catalog.");
+            return 1;
+        }
         IFaceDetector detector;
         try
         {

@@ -10,7 +10,8 @@ using Doppel.Vision.Embedding;
 namespace Doppel.Cli.Commands;
 
 /// <summary><c>doppel recognize</c> / <c>doppel recluster</c> (group catalog faces into persons) and
-/// <c>doppel persons</c> (list, rename, pin a face, remove a face from a person).</summary>
+/// <c>doppel persons</c> (list, rename, pin a face, remove a face from a person, merge two persons,
+/// split faces off into a new person).</summary>
 public static class PersonsCommand
 {
     public static IEnumerable<Command> Create()
@@ -85,6 +86,70 @@ public static class PersonsCommand
                 catalog.AssignPersons([(parse.GetValue(removeFace), null)]);
             Console.WriteLine($"Face {parse.GetValue(removeFace)} removed from person {parse.GetValue(fromPerson)}.");
         }));
-        return new Command("persons", "List persons and record manual decisions.") { list, rename, pin, remove };
+        return new Command("persons", "List persons and record manual decisions.") { list, Show(), rename, pin, remove, Merge(), Split() };
+    }
+
+    private static Command Show()
+    {
+        var db = Db();
+        var person = new Argument<long>("PERSON") { Description = "Person id." };
+        var show = new Command("show", "A person's faces: face id, image, and whether a reviewer pinned it (the ids split and pin take).") { db, person };
+        show.SetAction(parse => CatalogCommands.Guard(() =>
+        {
+            using var catalog = CatalogCommands.OpenExisting(parse.GetValue(db)!);
+            long id = parse.GetValue(person);
+            var p = catalog.GetPerson(id) ?? throw new ArgumentException($"No person {id}.");
+            var faces = catalog.ListFaces().Where(f => (f.PinnedPersonId ?? f.PersonId) == id).ToList();
+            Console.WriteLine($"Person {p.Id} {p.Name ?? "(unnamed)"}: {faces.Count} faces");
+            foreach (var f in faces)
+                Console.WriteLine($"{f.Id,8}  {catalog.GetMedia(f.MediaId)?.Path}{(f.PinnedPersonId == id ? "  (pinned)" : "")}");
+        }));
+        return show;
+    }
+
+    private static Command Merge()
+    {
+        var db = Db();
+        var kept = new Argument<long>("A") { Description = "Person that stays (keeps its id and name)." };
+        var merged = new Argument<long>("B") { Description = "Person whose faces move to A; it is removed." };
+        var merge = new Command("merge", "Merge person B into A: B's faces move to A, for good (recluster never splits them again).") { db, kept, merged };
+        merge.SetAction(parse => CatalogCommands.Guard(() =>
+        {
+            using var catalog = CatalogCommands.OpenExisting(parse.GetValue(db)!);
+            long a = parse.GetValue(kept), b = parse.GetValue(merged);
+            catalog.MergePersons(a, b, Environment.UserName);
+            var person = catalog.GetPerson(a)!;
+            int faces = catalog.ListFaces().Count(f => f.PersonId == a);
+            Console.WriteLine($"Person {b} merged into {a}{(person.Name is { } n ? $" '{n}'" : "")}: {faces} faces.");
+        }));
+        return merge;
+    }
+
+    private static Command Split()
+    {
+        var db = Db();
+        var source = new Argument<long>("PERSON") { Description = "Person to take the faces from." };
+        var faces = new Option<string>("--faces") { Description = "Face ids to split off, comma separated (see doppel export embeddings or the report).", Required = true };
+        var name = new Option<string?>("--name") { Description = "Name of the new person." };
+        var split = new Command("split", "Split faces off a person into a new one; they are pinned there and never go back on recluster.") { db, source, faces, name };
+        split.SetAction(parse => CatalogCommands.Guard(() =>
+        {
+            var ids = ParseFaceIds(parse.GetValue(faces)!);
+            using var catalog = CatalogCommands.OpenExisting(parse.GetValue(db)!);
+            long created = catalog.SplitPerson(parse.GetValue(source), ids, parse.GetValue(name), Environment.UserName);
+            Console.WriteLine($"{ids.Count} faces split off person {parse.GetValue(source)} into new person {created}{(parse.GetValue(name) is { } n ? $" '{n}'" : "")}.");
+        }));
+        return split;
+    }
+
+    /// <summary>"12,15, 18" → [12, 15, 18]; anything else is the user's typo, said plainly.</summary>
+    public static IReadOnlyList<long> ParseFaceIds(string text)
+    {
+        var ids = new List<long>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            ids.Add(long.TryParse(part, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
+                ? id
+                : throw new FormatException($"'{part}' in --faces is not a face id: give ids separated by commas, e.g. --faces 12,15."));
+        return ids.Count > 0 ? ids : throw new FormatException("--faces is empty: give ids separated by commas, e.g. --faces 12,15.");
     }
 }

@@ -7,7 +7,7 @@ namespace Doppel.Cli.Infrastructure;
 public static class CatalogCommands
 {
     public static SqliteCatalog OpenExisting(string db) =>
-        File.Exists(db) ? SqliteCatalog.Open(db) : throw new FileNotFoundException($"No catalog at {db}: run doppel dedup first.");
+        File.Exists(db) ? SqliteCatalog.Open(db) : throw new FileNotFoundException($"No catalog at {db}: run doppel dedup first (or doppel detect --db {db} DIR).");
 
     public static int Guard(Action action)
     {

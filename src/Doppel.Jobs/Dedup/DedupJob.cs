@@ -61,7 +61,8 @@ public sealed class DedupJob(ICatalog catalog, IImageAnalyzer analyzer)
 
         var files = ImageScanner.Scan(options.Roots);
         OnMessage?.Invoke($"Found {files.Count} image files under {string.Join(", ", options.Roots)}.");
-        var registrations = Register(files, cancellationToken);
+        var ingest = new MediaIngest(catalog, analyzer) { OnProgress = OnProgress };
+        var registrations = ingest.Register(files, cancellationToken);
 
         var pending = registrations.Where(r => r.Media.State == MediaState.Pending).Select(r => r.Media)
             .DistinctBy(m => m.Id).ToList();
@@ -75,7 +76,7 @@ public sealed class DedupJob(ICatalog catalog, IImageAnalyzer analyzer)
         }
         try
         {
-            Ingest(pending, runId, options.BatchSize, cancellationToken);
+            ingest.Process(pending, runId, options.BatchSize, cancellationToken);
             var outcome = Match(options, runId, registrations, files, pending.Count, resumed, clock);
             catalog.FinishRun(runId, RunState.Completed);
             return outcome with { Elapsed = clock.Elapsed };
@@ -86,55 +87,6 @@ public sealed class DedupJob(ICatalog catalog, IImageAnalyzer analyzer)
             throw;
         }
     }
-
-    private IReadOnlyList<MediaRegistration> Register(IReadOnlyList<ScannedFile> files, CancellationToken ct)
-    {
-        var infos = new MediaFileInfo[files.Count];
-        Parallel.For(0, files.Count, new ParallelOptions { CancellationToken = ct }, i =>
-            infos[i] = new MediaFileInfo(files[i].FullPath, ContentHash.OfFile(files[i].FullPath), files[i].Size));
-        return catalog.RegisterMediaBatch(infos);
-    }
-
-    private void Ingest(IReadOnlyList<MediaFile> pending, long runId, int batchSize, CancellationToken ct)
-    {
-        if (pending.Count == 0)
-            return;
-        var idOfPath = pending.ToDictionary(m => m.Path, m => m.Id);
-        var batch = new List<MediaResult>(batchSize);
-        long done = 0;
-        foreach (var analysis in analyzer.Analyze(pending.Select(m => m.Path).ToList(), ct))
-        {
-            batch.Add(ToResult(idOfPath[analysis.Path], analysis));
-            if (batch.Count >= batchSize)
-                Flush();
-        }
-        Flush();
-
-        void Flush()
-        {
-            if (batch.Count == 0)
-                return;
-            catalog.SaveResults(batch, runId);
-            done += batch.Count;
-            batch.Clear();
-            OnProgress?.Invoke(done, pending.Count);
-        }
-    }
-
-    private MediaResult ToResult(long mediaId, ImageAnalysis analysis) => new(
-        mediaId,
-        analysis.Status.ToCode(),
-        analysis.Detail,
-        analysis.Format,
-        analysis.Width > 0 ? analysis.Width : null,
-        analysis.Height > 0 ? analysis.Height : null,
-        analysis.Faces.Select(f => new NewFace(
-            new FaceBox(f.Detection.Box.X, f.Detection.Box.Y, f.Detection.Box.Width, f.Detection.Box.Height),
-            LandmarkCodec.Flatten(f.Detection.Landmarks),
-            analyzer.DetectorName,
-            f.Detection.Score,
-            f.Quality,
-            f.Embeddings.Select(e => new NewEmbedding(e.Key, analyzer.EmbeddingModelVersion, e.Value)).ToList())).ToList());
 
     private DedupOutcome Match(DedupJobOptions options, long runId, IReadOnlyList<MediaRegistration> registrations,
         IReadOnlyList<ScannedFile> files, int processed, bool resumed, System.Diagnostics.Stopwatch clock)

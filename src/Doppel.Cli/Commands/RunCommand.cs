@@ -1,0 +1,63 @@
+using System.CommandLine;
+using Doppel.Cli.Infrastructure;
+using Doppel.Jobs;
+using Doppel.Jobs.Persons;
+using Doppel.Matching.Persons;
+using Doppel.Storage.Sqlite;
+using Serilog;
+
+namespace Doppel.Cli.Commands;
+
+/// <summary><c>doppel run --all [--db FILE] [DIR...]</c> (the DeepFrame seed's run mode): detect (every
+/// unprocessed image of the catalog, after registering DIR) then recognise (group unassigned faces into
+/// persons), once, with one summary.</summary>
+public static class RunCommand
+{
+    public static Command Create()
+    {
+        var dirs = new Argument<string[]>("DIR") { Description = "Folders (or files) to register before processing.", Arity = ArgumentArity.ZeroOrMore };
+        var all = new Option<bool>("--all") { Description = "Run every step: detect, then recognize." };
+        var db = new Option<string>("--db") { Description = "Catalog database file (SQLite).", DefaultValueFactory = _ => "doppel.db" };
+        var similarity = new Option<float?>("--similarity") { Description = "Cosine similarity at which two faces are neighbours (default: the model's dedup threshold)." };
+        var minFaces = new Option<int>("--min-faces") { Description = "Neighbourhood size (the face included) that lets a face found a person.", DefaultValueFactory = _ => 2 };
+        var pipeline = PipelineOptions.Create();
+        var command = new Command("run", "Run the pipeline once over a catalog: detect + recognize (--all).") { dirs, all, db, similarity, minFaces };
+        pipeline.AddTo(command);
+        command.SetAction((parse, cancellation) => Task.Run(() =>
+        {
+            if (!parse.GetValue(all))
+            {
+                Console.Error.WriteLine("error: say which steps to run: --all (detect, then recognize). For one step use doppel detect --db or doppel recognize.");
+                return 1;
+            }
+            var roots = parse.GetValue(dirs) ?? [];
+            Logging.Configure("run");
+            try
+            {
+                var dbPath = parse.GetValue(db)!;
+                using var catalog = roots.Length == 0 ? CatalogCommands.OpenExisting(dbPath) : SqliteCatalog.Open(dbPath);
+                using var analyzer = new FacePipelineAnalyzer(pipeline.Build(parse));
+                var detected = CatalogDetect.Run(catalog, analyzer, roots, cancellation);
+                float threshold = parse.GetValue(similarity) ?? analyzer.DefaultThreshold;
+                var persons = new RecognizeJob(catalog).Run(analyzer.EmbeddingModel, new PersonOptions(MaxDistance: 1 - threshold, MinFaces: parse.GetValue(minFaces)), recluster: false);
+                CatalogDetect.PrintSummary(detected);
+                Console.WriteLine($"Persons: {persons.Persons} ({persons.CreatedPersons} new); {persons.Assigned} of {persons.Faces} faces assigned, {persons.Waiting} waiting; " +
+                                  $"model {analyzer.EmbeddingModel}, similarity {threshold:0.###}");
+                Log.Information("run finished: {Processed} images processed, {Persons} persons ({Created} new)", detected.ProcessedThisRun, persons.Persons, persons.CreatedPersons);
+                return 0;
+            }
+            catch (Exception e) when (CliErrors.IsUserFacing(e))
+            {
+                // To the log file only: the console gets the one-line message below, not a stack trace.
+            Log.Information("run stopped: {Error}", e.Message);
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+            finally
+            {
+                Log.CloseAndFlush();
+            }
+        }, CancellationToken.None));
+        return command;
+    }
+}

@@ -1,0 +1,149 @@
+using Doppel.Storage;
+using Doppel.Storage.Sqlite;
+
+namespace Doppel.Cli.Tests;
+
+/// <summary>The DeepFrame seed's catalog modes as a user runs them: <c>detect --db</c>, <c>recognize</c>
+/// and <c>run --all</c>, as real processes on real photos and a real database.</summary>
+public class CatalogModesCommandTests
+{
+    private static readonly string[] FivePeople = ["Jennifer_Lopez", "Paul_Wolfowitz", "Ricardo_Lagos", "Tang_Jiaxuan", "Zhu_Rongji"];
+
+    [Fact]
+    public void DetectStoresFacesRecognizeGroupsThemAndASecondDetectDoesNoInference()
+    {
+        var dir = LfwCorpus.Identities("doppel-detect-db", FivePeople, 6);
+        var detect = DoppelProcess.Run(dir, "detect", "--db", "c.db", "photos");
+        detect.ExitCode.ShouldBe(0, detect.Error);
+        detect.Output.ShouldContain("Scanned 30 files: new 30.");
+        detect.Output.ShouldContain("Images processed this run: 30 (ok 30)");
+        using (var catalog = SqliteCatalog.Open(Path.Combine(dir, "c.db")))
+        {
+            catalog.CountMedia(MediaState.Done).ShouldBe(30);
+            var faces = catalog.ListFaces();
+            faces.Count.ShouldBe(30); // one face kept per LFW portrait
+            faces.ShouldAllBe(f => f.Landmarks != null && f.Landmarks.Length >= 8 && f.Box.Width >= 24);
+            catalog.ReadEmbeddings("dlib-resnet29").Count().ShouldBe(30);
+            catalog.ListPersons().ShouldBeEmpty(); // grouping is recognize's job
+        }
+
+        var recognize = DoppelProcess.Run(dir, "recognize", "--db", "c.db");
+        recognize.ExitCode.ShouldBe(0, recognize.Error);
+        using (var catalog = SqliteCatalog.Open(Path.Combine(dir, "c.db")))
+            AssertPersonsArePure(catalog, minPersons: 4, minAssigned: 20);
+
+        // Nothing new: no image is decoded or run through a model again, with or without the folder.
+        foreach (var args in new[] { new[] { "detect", "--db", "c.db" }, ["detect", "--db", "c.db", "photos"] })
+        {
+            var again = DoppelProcess.Run(dir, args);
+            again.ExitCode.ShouldBe(0, again.Error);
+            again.Output.ShouldContain("Images processed this run: 0;");
+        }
+        using (var catalog = SqliteCatalog.Open(Path.Combine(dir, "c.db")))
+            catalog.ListRuns().Where(r => r.Kind == "detect").Select(r => r.Processed).ShouldBe([30L, 0L, 0L]);
+    }
+
+    [Fact]
+    public void RunAllDetectsAndRecognizesOnceAndPicksUpNewFilesLater()
+    {
+        var dir = LfwCorpus.Identities("doppel-run-all", FivePeople.Take(3).ToArray(), 6);
+        var run = DoppelProcess.Run(dir, "run", "--all", "--db", "c.db", "photos");
+        run.ExitCode.ShouldBe(0, run.Error);
+        run.Output.ShouldContain("Images processed this run: 18 (ok 18)");
+        run.Output.ShouldContain("Persons: ");
+        using (var catalog = SqliteCatalog.Open(Path.Combine(dir, "c.db")))
+            AssertPersonsArePure(catalog, minPersons: 3, minAssigned: 14);
+
+        // Two more photos of one of them: only those are processed, and they join that person.
+        var extra = LfwCorpus.Identities("doppel-run-all-extra", ["Jennifer_Lopez"], 8);
+        var late = Directory.GetFiles(Path.Combine(extra, "photos", "Jennifer_Lopez")).Order(StringComparer.Ordinal).Skip(6).ToList();
+        foreach (var file in late)
+            File.Copy(file, Path.Combine(dir, "photos", "Jennifer_Lopez", Path.GetFileName(file)));
+        var second = DoppelProcess.Run(dir, "run", "--all", "--db", "c.db", "photos");
+        second.ExitCode.ShouldBe(0, second.Error);
+        second.Output.ShouldContain("Images processed this run: 2 (ok 2)");
+        using (var catalog = SqliteCatalog.Open(Path.Combine(dir, "c.db")))
+        {
+            AssertPersonsArePure(catalog, minPersons: 3, minAssigned: 16);
+            var lopez = catalog.ListFaces().Where(f => LfwCorpus.IdentityOf(catalog.GetMedia(f.MediaId)!.Path) == "Jennifer_Lopez").ToList();
+            var person = lopez.GroupBy(f => f.PersonId).Where(g => g.Key != null).MaxBy(g => g.Count())!.Key;
+            lopez.Count(f => f.PersonId == person).ShouldBeGreaterThanOrEqualTo(6);
+        }
+
+        var missing = DoppelProcess.Run(dir, "run", "--db", "c.db");
+        missing.ExitCode.ShouldBe(1);
+        missing.Error.ShouldContain("--all");
+    }
+
+    /// <summary>kill -9 in the middle of detect --db; a detect without folders finishes the job, and the
+    /// catalog ends with exactly the faces of an uninterrupted run.</summary>
+    [Fact]
+    public void AKilledDetectResumesWithoutRedoingStoredImages()
+    {
+        const int Total = 300;
+        var dir = LfwCorpus.First("doppel-detect-kill", Total);
+        var clean = DoppelProcess.Run(dir, "detect", "--db", "clean.db", "photos");
+        clean.ExitCode.ShouldBe(0, clean.Error);
+
+        var db = Path.Combine(dir, "killed.db");
+        using (var process = DoppelProcess.Start(dir, "detect", "--db", db, "photos"))
+        {
+            var deadline = DateTime.UtcNow.AddMinutes(5);
+            while (!process.HasExited && DateTime.UtcNow < deadline && CountDone(db) < 64)
+                Thread.Sleep(50);
+            process.HasExited.ShouldBeFalse("the run ended before it could be killed; make the corpus larger");
+            process.Kill(entireProcessTree: true); // SIGKILL: no cleanup code runs
+            process.WaitForExit();
+        }
+        long stored = CountDone(db);
+        stored.ShouldBeInRange(64, Total - 1);
+
+        var resumed = DoppelProcess.Run(dir, "detect", "--db", db);
+        resumed.ExitCode.ShouldBe(0, resumed.Error);
+        resumed.Output.ShouldContain($"Images processed this run: {Total - stored} ");
+        resumed.Output.ShouldContain("(resumed)");
+
+        using var killed = SqliteCatalog.Open(db);
+        using var reference = SqliteCatalog.Open(Path.Combine(dir, "clean.db"));
+        killed.CountMedia(MediaState.Done).ShouldBe(Total);
+        Summary(killed).ShouldBe(Summary(reference));
+        var run = killed.ListRuns().ShouldHaveSingleItem();
+        (run.State, run.Processed).ShouldBe((RunState.Completed, (long)Total));
+    }
+
+    /// <summary>Each image's reason code and face boxes (rounded), by path relative to the corpus.</summary>
+    private static List<string> Summary(SqliteCatalog catalog)
+    {
+        var pathOf = catalog.ListMedia().ToDictionary(m => m.Id, m => m.Path[(m.Path.IndexOf("/photos/", StringComparison.Ordinal) + 1)..]);
+        var faces = catalog.ListFaces().ToLookup(f => f.MediaId);
+        return catalog.ListMedia().Select(m => $"{pathOf[m.Id]} {m.ReasonCode} " +
+                string.Join(";", faces[m.Id].Select(f => $"{f.Box.X:0},{f.Box.Y:0},{f.Box.Width:0}")))
+            .Order(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Enough persons, enough faces in them, and no person mixing two LFW identities.</summary>
+    private static void AssertPersonsArePure(SqliteCatalog catalog, int minPersons, int minAssigned)
+    {
+        var assigned = catalog.ListFaces().Where(f => f.PersonId != null).ToList();
+        assigned.Count.ShouldBeGreaterThanOrEqualTo(minAssigned);
+        var persons = assigned.GroupBy(f => f.PersonId!.Value).ToList();
+        persons.Count.ShouldBeGreaterThanOrEqualTo(minPersons);
+        foreach (var person in persons)
+            person.Select(f => LfwCorpus.IdentityOf(catalog.GetMedia(f.MediaId)!.Path)).Distinct().Count().ShouldBe(1, $"person {person.Key}");
+    }
+
+    private static long CountDone(string db)
+    {
+        if (!File.Exists(db))
+            return 0;
+        try
+        {
+            using var catalog = SqliteCatalog.Open(db);
+            return catalog.CountMedia(MediaState.Done);
+        }
+        catch (CatalogException)
+        {
+            return 0; // still being created
+        }
+    }
+}
