@@ -20,8 +20,12 @@ public sealed class FacePipelineAnalyzer(FacePipeline pipeline) : IImageAnalyzer
 
     public string EmbeddingModel => _embedder.Name;
 
-    public string EmbeddingModelVersion { get; } =
-        ModelCatalog.TryGet(pipeline.Embedders[0].Name, out var spec) && spec.OnnxFile is { } file
+    public string EmbeddingModelVersion { get; } = ModelVersionOf(pipeline.Embedders[0].Name);
+
+    /// <summary>The version stored with a model's vectors: its pinned model file checksum prefix
+    /// ("unversioned" for a model the catalogue does not pin, such as an ensemble).</summary>
+    public static string ModelVersionOf(string embedderName) =>
+        ModelCatalog.TryGet(embedderName, out var spec) && spec.OnnxFile is { } file
             ? $"{file.Checksum.Algorithm}:{file.Checksum.Hex[..12]}"
             : "unversioned";
 

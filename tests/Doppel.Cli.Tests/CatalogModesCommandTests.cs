@@ -1,5 +1,10 @@
+using Doppel.Models;
 using Doppel.Storage;
 using Doppel.Storage.Sqlite;
+using Doppel.Testing;
+using Doppel.Vision.Detection;
+using Doppel.Vision.Embedding;
+using Doppel.Vision.Pipeline;
 
 namespace Doppel.Cli.Tests;
 
@@ -73,6 +78,50 @@ public class CatalogModesCommandTests
         var missing = DoppelProcess.Run(dir, "run", "--db", "c.db");
         missing.ExitCode.ShouldBe(1);
         missing.Error.ShouldContain("--all");
+    }
+
+    /// <summary>Faces detected under one recogniser get vectors of another when recognize asks for it:
+    /// re-aligned from the stored landmarks, they match what the full pipeline gives for the same photo.</summary>
+    [Fact]
+    public void RecognizeEmbedsFacesThatHaveNoVectorOfItsModel()
+    {
+        InstalledModels.Require(ModelNames.MobileFaceNet192);
+        var dir = LfwCorpus.Identities("doppel-recognize-embed", FivePeople.Take(2).ToArray(), 5);
+        Run(dir, "detect", "--db", "c.db", "photos");
+        // One photo is replaced after detection: its stored landmarks no longer describe it.
+        var photos = Directory.GetFiles(Path.Combine(dir, "photos"), "*.jpg", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
+        File.Copy(photos[1], photos[0], overwrite: true);
+
+        var first = Run(dir, "recognize", "--db", "c.db", "--model", ModelNames.MobileFaceNet192, "--similarity", "0.5");
+        first.Output.ShouldContain($"Embedded 9 faces with {ModelNames.MobileFaceNet192}; 1 skipped");
+        first.Error.ShouldContain("changed since its faces were found");
+        // Until detect re-processes the changed photo, its face stays without a vector; then it gets one.
+        Run(dir, "recognize", "--db", "c.db", "--model", ModelNames.MobileFaceNet192, "--similarity", "0.5").Output.ShouldContain("Embedded 0 faces");
+        Run(dir, "detect", "--db", "c.db", "photos").Output.ShouldContain("Scanned 10 files: unchanged 9, changed 1.");
+        Run(dir, "recognize", "--db", "c.db", "--model", ModelNames.MobileFaceNet192, "--similarity", "0.5").Output.ShouldContain("Embedded 1 faces");
+        Run(dir, "recognize", "--db", "c.db", "--model", ModelNames.MobileFaceNet192, "--similarity", "0.5").Output.ShouldNotContain("Embedded");
+
+        using var catalog = SqliteCatalog.Open(Path.Combine(dir, "c.db"));
+        var stored = catalog.ReadEmbeddings(ModelNames.MobileFaceNet192).ToList();
+        stored.Count.ShouldBe(10);
+        stored.ShouldAllBe(e => e.ModelVersion.StartsWith("sha256:"));
+        using var pipeline = new FacePipeline(DetectorRegistry.Create(ModelNames.BlazeFaceBack), [EmbedderRegistry.Create(ModelNames.MobileFaceNet192)]);
+        foreach (var embedding in stored)
+        {
+            var path = catalog.GetMedia(catalog.GetFace(embedding.FaceId)!.MediaId)!.Path;
+            var direct = pipeline.Analyze(path).Faces.ShouldHaveSingleItem().Embeddings[ModelNames.MobileFaceNet192];
+            float cosine = 0;
+            for (int i = 0; i < direct.Length; i++)
+                cosine += direct[i] * embedding.Vector[i];
+            cosine.ShouldBeGreaterThan(0.99f, path);
+        }
+    }
+
+    private static DoppelProcess.Result Run(string dir, params string[] args)
+    {
+        var result = DoppelProcess.Run(dir, args);
+        result.ExitCode.ShouldBe(0, $"doppel {string.Join(' ', args)}: {result.Error}");
+        return result;
     }
 
     /// <summary>kill -9 in the middle of detect --db; a detect without folders finishes the job, and the

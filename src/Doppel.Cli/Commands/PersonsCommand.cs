@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Doppel.Cli.Infrastructure;
+using Doppel.Jobs;
 using Doppel.Jobs.Dedup;
 using Doppel.Jobs.Persons;
 using Doppel.Matching.Persons;
@@ -35,6 +36,7 @@ public static class PersonsCommand
             using var catalog = CatalogCommands.OpenExisting(parse.GetValue(db)!);
             var m = parse.GetValue(model)!;
             float t = parse.GetValue(similarity) ?? DedupThresholds.For(m) ?? throw new ArgumentException($"No calibrated threshold for {m}: pass --similarity.");
+            CatalogEmbed.EmbedMissing(catalog, m);
             var outcome = new RecognizeJob(catalog).Run(m, new PersonOptions(MaxDistance: 1 - t, MinFaces: parse.GetValue(minFaces)), recluster);
             Console.WriteLine($"{outcome.Faces} faces: {outcome.Assigned} in {outcome.Persons} persons ({outcome.CreatedPersons} new), {outcome.Waiting} waiting.");
         }));

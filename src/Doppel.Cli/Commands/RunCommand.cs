@@ -38,9 +38,10 @@ public static class RunCommand
                 using var catalog = roots.Length == 0 ? CatalogCommands.OpenExisting(dbPath) : SqliteCatalog.Open(dbPath);
                 using var analyzer = new FacePipelineAnalyzer(pipeline.Build(parse));
                 var detected = CatalogDetect.Run(catalog, analyzer, roots, cancellation);
-                float threshold = parse.GetValue(similarity) ?? analyzer.DefaultThreshold;
-                var persons = new RecognizeJob(catalog).Run(analyzer.EmbeddingModel, new PersonOptions(MaxDistance: 1 - threshold, MinFaces: parse.GetValue(minFaces)), recluster: false);
                 CatalogDetect.PrintSummary(detected);
+                float threshold = parse.GetValue(similarity) ?? analyzer.DefaultThreshold;
+                CatalogEmbed.EmbedMissing(catalog, analyzer.EmbeddingModel, analyzer.Pipeline.Embedders[0], cancellation);
+                var persons = new RecognizeJob(catalog).Run(analyzer.EmbeddingModel, new PersonOptions(MaxDistance: 1 - threshold, MinFaces: parse.GetValue(minFaces)), recluster: false);
                 Console.WriteLine($"Persons: {persons.Persons} ({persons.CreatedPersons} new); {persons.Assigned} of {persons.Faces} faces assigned, {persons.Waiting} waiting; " +
                                   $"model {analyzer.EmbeddingModel}, similarity {threshold:0.###}");
                 Log.Information("run finished: {Processed} images processed, {Persons} persons ({Created} new)", detected.ProcessedThisRun, persons.Persons, persons.CreatedPersons);

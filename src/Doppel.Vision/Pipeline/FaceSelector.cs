@@ -1,7 +1,7 @@
 namespace Doppel.Vision.Pipeline;
 
 /// <summary>Decides an image's status from its detections and picks the faces to embed.</summary>
-internal static class FaceSelector
+public static class FaceSelector
 {
     public static (ImageStatus Status, string? Detail, IReadOnlyList<DetectedFace> Kept) Select(IReadOnlyList<DetectedFace> faces, FacePipelineOptions options)
     {
