@@ -32,6 +32,17 @@ public class CatalogModesCommandTests
             catalog.ListPersons().ShouldBeEmpty(); // grouping is recognize's job
         }
 
+        // While another process holds the run lock (here: this test), detect and run refuse clearly.
+        using (var catalog = SqliteCatalog.Open(Path.Combine(dir, "c.db")))
+        using (catalog.AcquireLock("ingest", "dedup by a colleague"))
+            foreach (var args in new[] { new[] { "detect", "--db", "c.db", "photos" }, ["run", "--all", "--db", "c.db"] })
+            {
+                var refused = DoppelProcess.Run(dir, args);
+                refused.ExitCode.ShouldBe(1);
+                refused.Error.ShouldContain("is in use");
+                refused.Error.ShouldContain($"pid {Environment.ProcessId}");
+            }
+
         var recognize = DoppelProcess.Run(dir, "recognize", "--db", "c.db");
         recognize.ExitCode.ShouldBe(0, recognize.Error);
         using (var catalog = SqliteCatalog.Open(Path.Combine(dir, "c.db")))
@@ -45,7 +56,7 @@ public class CatalogModesCommandTests
             again.Output.ShouldContain("Images processed this run: 0;");
         }
         using (var catalog = SqliteCatalog.Open(Path.Combine(dir, "c.db")))
-            catalog.ListRuns().Where(r => r.Kind == "detect").Select(r => r.Processed).ShouldBe([30L, 0L, 0L]);
+            catalog.ListRuns().Where(r => r.Kind == "detect").Select(r => (r.Processed, r.State)).ShouldBe([(30L, RunState.Completed), (0L, RunState.Completed), (0L, RunState.Completed)]);
     }
 
     [Fact]
