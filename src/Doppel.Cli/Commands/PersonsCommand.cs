@@ -119,7 +119,9 @@ public static class PersonsCommand
         {
             using var catalog = CatalogCommands.OpenExisting(parse.GetValue(db)!);
             long a = parse.GetValue(kept), b = parse.GetValue(merged);
-            catalog.MergePersons(a, b, Environment.UserName);
+            // A recognize running meanwhile would write back assignments to the person this removes.
+            using (catalog.AcquireLock("persons", $"persons merge {a} {b}"))
+                catalog.MergePersons(a, b, Environment.UserName);
             var person = catalog.GetPerson(a)!;
             int faces = catalog.ListFaces().Count(f => f.PersonId == a);
             Console.WriteLine($"Person {b} merged into {a}{(person.Name is { } n ? $" '{n}'" : "")}: {faces} faces.");
@@ -131,14 +133,16 @@ public static class PersonsCommand
     {
         var db = Db();
         var source = new Argument<long>("PERSON") { Description = "Person to take the faces from." };
-        var faces = new Option<string>("--faces") { Description = "Face ids to split off, comma separated (see doppel export embeddings or the report).", Required = true };
+        var faces = new Option<string>("--faces") { Description = "Face ids to split off, comma separated (doppel persons show PERSON lists them).", Required = true };
         var name = new Option<string?>("--name") { Description = "Name of the new person." };
         var split = new Command("split", "Split faces off a person into a new one; they are pinned there and never go back on recluster.") { db, source, faces, name };
         split.SetAction(parse => CatalogCommands.Guard(() =>
         {
             var ids = ParseFaceIds(parse.GetValue(faces)!);
             using var catalog = CatalogCommands.OpenExisting(parse.GetValue(db)!);
-            long created = catalog.SplitPerson(parse.GetValue(source), ids, parse.GetValue(name), Environment.UserName);
+            long created;
+            using (catalog.AcquireLock("persons", $"persons split {parse.GetValue(source)}"))
+                created = catalog.SplitPerson(parse.GetValue(source), ids, parse.GetValue(name), Environment.UserName);
             Console.WriteLine($"{ids.Count} faces split off person {parse.GetValue(source)} into new person {created}{(parse.GetValue(name) is { } n ? $" '{n}'" : "")}.");
         }));
         return split;
