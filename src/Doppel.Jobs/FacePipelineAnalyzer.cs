@@ -20,6 +20,8 @@ public sealed class FacePipelineAnalyzer(FacePipeline pipeline) : IImageAnalyzer
 
     public string EmbeddingModel => _embedder.Name;
 
+    public IFaceEmbedder Embedder => _embedder;
+
     public string EmbeddingModelVersion { get; } = ModelVersionOf(pipeline.Embedders[0].Name);
 
     /// <summary>The version stored with a model's vectors: its pinned model file checksum prefix

@@ -17,6 +17,9 @@ public interface IImageAnalyzer : IDisposable
     /// <summary>Changes when the model's file or preprocessing changes, so stale vectors are noticed.</summary>
     string EmbeddingModelVersion { get; }
 
+    /// <summary>The recogniser behind <see cref="EmbeddingModel"/>, for faces stored earlier without one of its vectors.</summary>
+    IFaceEmbedder Embedder { get; }
+
     /// <summary>The model's calibrated cosine threshold for "same person".</summary>
     float DefaultThreshold { get; }
 

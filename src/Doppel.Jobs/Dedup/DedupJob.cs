@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Doppel.Jobs.Ingest;
+using Doppel.Jobs.Persons;
 using Doppel.Matching;
 using Doppel.Storage;
 using Doppel.Vision;
@@ -77,6 +78,10 @@ public sealed class DedupJob(ICatalog catalog, IImageAnalyzer analyzer)
         try
         {
             ingest.Process(pending, runId, options.BatchSize, cancellationToken);
+            // Files processed earlier with another recogniser (detect --db --model X) have faces but no
+            // vector of this model; without one they would silently drop out of matching.
+            new EmbedMissingFacesJob(catalog) { OnMessage = OnMessage }.RunUnderIngestLock(
+                analyzer.Embedder, analyzer.EmbeddingModelVersion, registrations.Select(r => r.Media.Id).ToHashSet(), cancellationToken);
             var outcome = Match(options, runId, registrations, files, pending.Count, resumed, clock);
             catalog.FinishRun(runId, RunState.Completed);
             return outcome with { Elapsed = clock.Elapsed };

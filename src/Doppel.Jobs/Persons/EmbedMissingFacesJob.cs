@@ -29,19 +29,29 @@ public sealed class EmbedMissingFacesJob(ICatalog catalog)
 
     public Action<string>? OnMessage { get; init; }
 
-    /// <summary>Faces of processed files with no vector under <paramref name="model"/>, in id order.</summary>
-    public IReadOnlyList<FaceRecord> FindMissing(string model)
+    /// <summary>Faces with no vector under <paramref name="model"/>, in id order; only those of
+    /// <paramref name="mediaIds"/> when given.</summary>
+    public IReadOnlyList<FaceRecord> FindMissing(string model, IReadOnlySet<long>? mediaIds = null)
     {
         var have = catalog.ReadEmbeddings(model).Select(e => e.FaceId).ToHashSet();
-        return catalog.ListFaces().Where(f => !have.Contains(f.Id)).ToList();
+        return catalog.ListFaces().Where(f => !have.Contains(f.Id) && (mediaIds is null || mediaIds.Contains(f.MediaId))).ToList();
     }
 
+    /// <summary>Embeds every face of the catalog that lacks a vector of <paramref name="embedder"/>'s model, under the "ingest" lock.</summary>
     public EmbedMissingOutcome Run(IFaceEmbedder embedder, string modelVersion, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(embedder);
-        ArgumentOutOfRangeException.ThrowIfLessThan(ImagesPerBatch, 1);
         using var ingestLock = catalog.AcquireLock("ingest", $"embed faces with {embedder.Name}");
-        var missing = FindMissing(embedder.Name);
+        return RunUnderIngestLock(embedder, modelVersion, null, cancellationToken);
+    }
+
+    /// <summary><see cref="Run"/> for a caller that already holds the "ingest" lock (dedup), limited to
+    /// the faces of <paramref name="mediaIds"/> when given.</summary>
+    public EmbedMissingOutcome RunUnderIngestLock(IFaceEmbedder embedder, string modelVersion, IReadOnlySet<long>? mediaIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(embedder);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ImagesPerBatch, 1);
+        var missing = FindMissing(embedder.Name, mediaIds);
         if (missing.Count == 0)
             return new EmbedMissingOutcome(0, 0, 0);
         OnMessage?.Invoke($"{missing.Count} faces have no {embedder.Name} vector yet.");
