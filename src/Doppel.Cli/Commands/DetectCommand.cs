@@ -31,15 +31,18 @@ public static class DetectCommand
         var score = new Option<float?>("--score") { Description = "Detector score threshold (default: the detector's own)." };
         var db = new Option<string?>("--db") { Description = "Catalog database file: process every image in it not processed yet (faces, landmarks and embeddings stored)." };
         var model = new Option<string>("--model") { Description = "With --db: the recogniser whose embeddings are stored with the faces.", DefaultValueFactory = _ => EmbedderRegistry.Default };
-        var command = new Command("detect", "Find faces in images, or in every unprocessed image of a catalog (--db).") { images, detector, outDir, json, minSize, score, db, model };
+        var severalFaces = new Option<string>("--several-faces") { Description = "With --db, images with several faces: largest (keep the largest), all (keep every face), report (keep none).", DefaultValueFactory = _ => "largest" };
+        severalFaces.AcceptOnlyFromAmong("largest", "all", "report");
+        var command = new Command("detect", "Find faces in images, or in every unprocessed image of a catalog (--db).") { images, detector, outDir, json, minSize, score, db, model, severalFaces };
         command.SetAction(parse => parse.GetValue(db) is { } catalogPath
-            ? RunOnCatalog(catalogPath, parse.GetValue(images) ?? [], parse.GetValue(detector)!, parse.GetValue(model)!, parse.GetValue(minSize), parse.GetValue(score),
-                parse.GetValue(outDir) is not null || parse.GetValue(json))
+            ? RunOnCatalog(catalogPath, parse.GetValue(images) ?? [], parse.GetValue(detector)!, parse.GetValue(model)!,
+                new FacePipelineOptions { MinFaceSize = parse.GetValue(minSize), SeveralFaces = PipelineOptions.ParseSeveralFaces(parse.GetValue(severalFaces)!) },
+                parse.GetValue(score), parse.GetValue(outDir) is not null || parse.GetValue(json))
             : Run(parse.GetValue(images) ?? [], parse.GetValue(detector)!, parse.GetValue(outDir), parse.GetValue(json), parse.GetValue(minSize), parse.GetValue(score)));
         return command;
     }
 
-    private static int RunOnCatalog(string db, string[] dirs, string detectorName, string model, float minSize, float? score, bool imageModeOptions)
+    private static int RunOnCatalog(string db, string[] dirs, string detectorName, string model, FacePipelineOptions pipelineOptions, float? score, bool imageModeOptions)
     {
         if (imageModeOptions)
         {
@@ -55,7 +58,7 @@ public static class DetectCommand
             FacePipeline pipeline;
             try
             {
-                pipeline = new FacePipeline(detector, [EmbedderRegistry.Create(model)], new FacePipelineOptions { MinFaceSize = minSize });
+                pipeline = new FacePipeline(detector, [EmbedderRegistry.Create(model)], pipelineOptions);
             }
             catch
             {

@@ -30,17 +30,20 @@ public sealed class PipelineOptions
             command.Options.Add(option);
     }
 
+    /// <summary>The <c>--several-faces</c> word as a policy (the option accepts only these words).</summary>
+    public static SeveralFacesPolicy ParseSeveralFaces(string word) => word switch
+    {
+        "all" => SeveralFacesPolicy.KeepAll,
+        "report" => SeveralFacesPolicy.Report,
+        _ => SeveralFacesPolicy.KeepLargest,
+    };
+
     public FacePipeline Build(ParseResult parse)
     {
         var pipelineOptions = new FacePipelineOptions
         {
             MinFaceSize = parse.GetValue(MinFace),
-            SeveralFaces = parse.GetValue(SeveralFaces) switch
-            {
-                "all" => SeveralFacesPolicy.KeepAll,
-                "report" => SeveralFacesPolicy.Report,
-                _ => SeveralFacesPolicy.KeepLargest,
-            },
+            SeveralFaces = ParseSeveralFaces(parse.GetValue(SeveralFaces)!),
         };
         var embedderOptions = new EmbedderOptions { FlipTta = parse.GetValue(Flip), Jitters = parse.GetValue(Jitters) };
         var detector = DetectorRegistry.Create(parse.GetValue(Detector)!);
