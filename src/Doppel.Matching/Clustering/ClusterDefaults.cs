@@ -22,7 +22,7 @@ public sealed record ModelClusterDefaults(
 /// <summary>
 /// The one table of clustering defaults per embedding model, read by <c>doppel eval cluster</c>,
 /// <c>doppel recognize</c> and <c>doppel recluster</c>. The tuned rows are the best pairwise F of a
-/// sweep over the 4,992 images of LFW dev (most of its 2,995 identities are singletons), embeddings
+/// sweep over the 4,992 images of LFW dev (3,095 identities, 1,930 of them singletons), embeddings
 /// from the default pipeline (BlazeFace alignment); the sweep and its results are in
 /// docs/benchmarks-clustering.md (<c>Doppel.Clustering.Bench sweep</c>). A model with no row (an
 /// ensemble, a newly added net) gets <see cref="Untuned"/>, the pre-LFW synthetic-data values.
@@ -48,12 +48,12 @@ public static class ClusterDefaults
         [DlibResNet29] = new(
             DbscanEps: 0.215f, DbscanMinSamples: 2,
             HdbscanMinClusterSize: 2, HdbscanMinSamples: 2,
-            UmapNeighbors: 15, UmapComponents: 8, UmapLayoutEps: ClusterSettings.DefaultLayoutEps, UmapMinSamples: 2,
+            UmapNeighbors: 5, UmapComponents: 16, UmapLayoutEps: 0.05f, UmapMinSamples: 2,
             IncrementalMaxDistance: 0.25f, IncrementalMinFaces: 2),
         [MobileFaceNet192] = new(
             DbscanEps: 0.38f, DbscanMinSamples: 2,
             HdbscanMinClusterSize: 2, HdbscanMinSamples: 2,
-            UmapNeighbors: 15, UmapComponents: 8, UmapLayoutEps: ClusterSettings.DefaultLayoutEps, UmapMinSamples: 2,
+            UmapNeighbors: 50, UmapComponents: 8, UmapLayoutEps: 0.1f, UmapMinSamples: 2,
             IncrementalMaxDistance: 0.39f, IncrementalMinFaces: 2),
     };
 
