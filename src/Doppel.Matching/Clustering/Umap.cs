@@ -17,8 +17,8 @@ public enum UmapInit
 /// <param name="Epochs">SGD epochs; null = 500 up to 10,000 points, 200 beyond (umap-learn's rule).</param>
 /// <param name="Seed">Fixes the initial layout and all sampling, so a run is reproducible.</param>
 /// <param name="PerComponent">Lay out each connected component of the fuzzy graph on its own (initial
-/// layout, SGD and negative samples within the component), then place the components side by side
-/// without overlap (<see cref="UmapArrangement"/>); false lays out the whole graph at once.</param>
+/// layout and SGD per component), then place the components side by side without overlap
+/// (<see cref="UmapArrangement"/>); false lays out the whole graph at once.</param>
 public sealed record UmapOptions(
     int Neighbors = 15,
     int Components = 2,
@@ -39,8 +39,8 @@ public sealed record UmapOptions(
 /// sampling proportional to weight and negative sampling. Like umap-learn, each connected component
 /// of the graph gets its own initial layout (spectral where it has at least 2·dim points, random
 /// below); unlike umap-learn, whose SGD then runs over all points at once, each component is also
-/// optimised on its own (negative samples from the same component; components run in parallel with
-/// their own seeded generators) and the finished components are packed side by side.
+/// optimised on its own (negative samples that land outside it are skipped; components run in
+/// parallel with their own seeded generators) and the finished components are packed side by side.
 /// </summary>
 public static class Umap
 {
