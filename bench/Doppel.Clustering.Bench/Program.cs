@@ -10,10 +10,13 @@ using Doppel.Matching.Metrics;
 // Clustering benchmarks. Every command prints one JSON line (plus notes on stderr).
 //   generate N DIM SEED DIR          → DIR/synth-N.npy (+ .ids.txt, .labels.csv, .truth.npy)
 //   dbscan NPY EPS MIN_SAMPLES [SKLEARN_LABELS.npy] [REPEATS]
-//   umap NPY LAYOUT_OUT.npy COMPONENTS NEIGHBORS MIN_DIST EPOCHS SEED [spectral|random]
+//   umap NPY LAYOUT_OUT.npy COMPONENTS NEIGHBORS MIN_DIST EPOCHS SEED [spectral|random] [components|whole]
+//   layout-cluster LAYOUT.npy TRUTH.npy MIN_SAMPLES EPS,EPS,… → DBSCAN (Euclidean) on any layout (ours or umap-learn's), scored
 //   trust NPY LAYOUT.npy K [SAMPLE]  → trustworthiness of a layout (ours or umap-learn's)
 //   cluster NPY LABELS.csv ALGORITHM EPS MIN_SAMPLES → scores (as doppel eval cluster)
 //   umap-sweep NPY LABELS.csv COMPONENTS MIN_SAMPLES EPS,EPS,… → one UMAP layout, DBSCAN scores per layout ε
+//   sweep NPY LABELS.csv ALGORITHM [GRID]  → scores over a parameter grid (Sweep.cs); labelled ids
+//                                           missing from NPY (no face) count as unassigned singletons
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 if (args.Length == 0)
@@ -26,9 +29,11 @@ return args[0] switch
     "generate" => Generate(int.Parse(args[1]), int.Parse(args[2]), int.Parse(args[3]), args[4]),
     "dbscan" => DbscanBench(args[1], float.Parse(args[2]), int.Parse(args[3]), args.Length > 4 ? args[4] : null, args.Length > 5 ? int.Parse(args[5]) : 1),
     "umap" => UmapBench(args[1], args[2], int.Parse(args[3]), int.Parse(args[4]), double.Parse(args[5]), int.Parse(args[6]), int.Parse(args[7]),
-        args.Length > 8 && args[8] == "random" ? UmapInit.Random : UmapInit.Spectral),
+        args.Length > 8 && args[8] == "random" ? UmapInit.Random : UmapInit.Spectral, !(args.Length > 9 && args[9] == "whole")),
+    "layout-cluster" => LayoutCluster(args[1], args[2], int.Parse(args[3]), args[4].Split(',').Select(float.Parse).ToArray()),
     "trust" => TrustBench(args[1], args[2], int.Parse(args[3]), args.Length > 4 ? int.Parse(args[4]) : int.MaxValue),
     "cluster" => ClusterBench(args[1], args[2], args[3], float.Parse(args[4]), int.Parse(args[5])),
+    "sweep" => Sweep.Run(args[1], args[2], args[3], args.Length > 4 ? args[4] : null),
     "umap-sweep" => UmapSweep(args[1], args[2], int.Parse(args[3]), int.Parse(args[4]), args[5].Split(',').Select(float.Parse).ToArray()),
     _ => throw new ArgumentException($"Unknown command '{args[0]}'."),
 };
@@ -76,14 +81,39 @@ static int DbscanBench(string npy, float eps, int minSamples, string? sklearnLab
     return mismatches is > 0 ? 1 : 0;
 }
 
-static int UmapBench(string npy, string layoutOut, int components, int neighbors, double minDist, int epochs, int seed, UmapInit init)
+static int UmapBench(string npy, string layoutOut, int components, int neighbors, double minDist, int epochs, int seed, UmapInit init, bool perComponent)
 {
     var vectors = EmbeddingFiles.Read(npy).ToVectorSet();
     var watch = Stopwatch.StartNew();
-    var layout = Umap.FitTransform(vectors, new UmapOptions(neighbors, components, minDist, Epochs: epochs, Seed: seed, Init: init));
+    var layout = Umap.FitTransform(vectors, new UmapOptions(neighbors, components, minDist, Epochs: epochs, Seed: seed, Init: init, PerComponent: perComponent));
     double seconds = watch.Elapsed.TotalSeconds;
     new NpyMatrix(layout, vectors.Count, components).Write(layoutOut);
-    Emit(new { command = "umap", n = vectors.Count, components, neighbors, min_dist = minDist, epochs, init = init.ToString().ToLowerInvariant(), seconds });
+    var sizes = Umap.ComponentSizes(vectors, new UmapOptions(neighbors, components, minDist, Epochs: epochs));
+    Emit(new
+    {
+        graph_components = sizes.Count, largest_components = sizes.Take(5), components_under_6 = sizes.Count(s => s < 6),
+        command = "umap", n = vectors.Count, components, neighbors, min_dist = minDist, epochs, init = init.ToString().ToLowerInvariant(),
+        layout = perComponent ? "per-component" : "whole", seconds,
+    });
+    return 0;
+}
+
+static int LayoutCluster(string layoutPath, string truthPath, int minSamples, float[] epsValues)
+{
+    var layout = NpyMatrix.Read(layoutPath);
+    var truth = NpyFile.ReadInt32(truthPath);
+    if (truth.Length != layout.Rows)
+        throw new InvalidDataException($"{truthPath} has {truth.Length} labels for {layout.Rows} layout rows.");
+    foreach (var eps in epsValues)
+    {
+        var labels = Dbscan.Cluster(NeighborGraph.Euclidean(layout.Data, layout.Columns, eps), minSamples);
+        var s = ClusteringMetrics.Evaluate(truth, labels);
+        Emit(new
+        {
+            command = "layout-cluster", layout = layoutPath, n = layout.Rows, eps, min_samples = minSamples,
+            pairwise_f = s.Pairwise.F, bcubed_f = s.BCubed.F, persons = s.PredictedClusters, unassigned = s.NoiseItems, true_persons = s.TrueClusters,
+        });
+    }
     return 0;
 }
 

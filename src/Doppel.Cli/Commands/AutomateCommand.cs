@@ -4,6 +4,7 @@ using Doppel.Jobs;
 using Doppel.Jobs.Dedup;
 using Doppel.Jobs.Persons;
 using Doppel.Jobs.Reporting;
+using Doppel.Matching.Clustering;
 using Doppel.Matching.Persons;
 using Doppel.Storage.Sqlite;
 using Serilog;
@@ -85,7 +86,7 @@ public static class AutomateCommand
         using var catalog = SqliteCatalog.Open(db);
         var outcome = new DedupJob(catalog, analyzer) { OnMessage = m => Log.Information("{Message}", m) }
             .Run(new DedupJobOptions { Roots = dirs });
-        var persons = new RecognizeJob(catalog).Run(analyzer.EmbeddingModel, new PersonOptions(MaxDistance: 1 - analyzer.DefaultThreshold, MinFaces: 2), recluster: false);
+        var persons = new RecognizeJob(catalog).Run(analyzer.EmbeddingModel, ClusterDefaults.Recognize(analyzer.EmbeddingModel), recluster: false);
         if (report is not null)
             DedupReportBuilder.Write(outcome, catalog, report, analyzer.DetectorName);
         var line = $"[{DateTime.Now:HH:mm:ss}] run {run}: {outcome.ProcessedThisRun} new or changed images, {outcome.Images.Count} in all, " +

@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Doppel.Cli.Infrastructure;
+using Doppel.Jobs.Evaluation;
 using Doppel.Matching.Clustering;
 using Doppel.Matching.IO;
 using Doppel.Matching.Metrics;
@@ -9,9 +11,10 @@ using Doppel.Matching.Metrics;
 namespace Doppel.Cli.Commands;
 
 /// <summary>
-/// <c>doppel eval cluster</c>: clusters labelled embeddings and prints pairwise and BCubed
-/// precision/recall/F and persons found vs true. The scoring itself is
-/// <see cref="ClusterEvaluation.Run"/>, which an images-based variant calls the same way.
+/// <c>doppel eval cluster</c>: clusters labelled faces — embeddings from a file, or images run
+/// through the face pipeline (largest face per image) — and prints pairwise and BCubed
+/// precision/recall/F and persons found vs true. Parameters default to the model's row of
+/// <see cref="ClusterDefaults"/>; the scoring itself is <see cref="ClusterEvaluation.Run(EmbeddingSet, IReadOnlyDictionary{string, string}, ClusterSettings, IReadOnlyList{string})"/>.
 /// </summary>
 public static class EvalClusterCommand
 {
@@ -19,14 +22,17 @@ public static class EvalClusterCommand
 
     public static Command CreateCluster()
     {
-        var embeddings = new Option<FileInfo>("--embeddings")
+        var embeddings = new Option<FileInfo?>("--embeddings")
         {
             Description = "Embeddings: .npy (float32/float64, ids in NAME.ids.txt) or .jsonl ({\"id\", \"vector\"} per line).",
-            Required = true,
+        };
+        var images = new Option<DirectoryInfo?>("--images")
+        {
+            Description = "Folder the labels CSV's paths are relative to: every labelled image goes through the face pipeline (largest face).",
         };
         var labels = new Option<FileInfo>("--labels")
         {
-            Description = "CSV 'path,identity' naming the true identity of every embedding id (an id 'path#n' uses 'path').",
+            Description = "CSV 'path,identity' naming the true identity of every embedding id or image (an id 'path#n' uses 'path').",
             Required = true,
         };
         var algorithm = new Option<string>("--algorithm")
@@ -37,50 +43,61 @@ public static class EvalClusterCommand
         algorithm.AcceptOnlyFromAmong("dbscan", "hdbscan", "umap-dbscan", "incremental");
         var eps = new Option<float?>("--eps")
         {
-            Description = $"Neighbourhood radius: cosine distance for dbscan/incremental (default {Dbscan.DefaultEps}), " +
-                          $"Euclidean in the UMAP layout for umap-dbscan (default {ClusterSettings.DefaultLayoutEps}).",
+            Description = "Neighbourhood radius: cosine distance for dbscan/incremental, Euclidean in the UMAP layout for umap-dbscan " +
+                          "(default: the model's tuned value, docs/benchmarks-clustering.md).",
         };
-        var minSamples = new Option<int>("--min-samples")
+        var minSamples = new Option<int?>("--min-samples")
         {
-            Description = "Neighbourhood size, the point itself included, that makes a core point (incremental: min faces to found a person).",
-            DefaultValueFactory = _ => Dbscan.DefaultMinSamples,
+            Description = "Neighbourhood size, the point itself included, that makes a core point (incremental: min faces to found a person). Default: the model's tuned value.",
         };
-        var minClusterSize = new Option<int>("--min-cluster-size")
+        var minClusterSize = new Option<int?>("--min-cluster-size")
         {
-            Description = "hdbscan only: the smallest group that counts as a cluster.",
-            DefaultValueFactory = _ => Hdbscan.DefaultMinClusterSize,
+            Description = "hdbscan only: the smallest group that counts as a cluster. Default: the model's tuned value.",
         };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
+        var pipeline = PipelineOptions.Create();
 
-        var command = new Command("cluster", "Cluster labelled face embeddings and score the persons found.")
+        var command = new Command("cluster", "Cluster labelled faces (embeddings or images) and score the persons found.")
         {
-            embeddings, labels, algorithm, eps, minSamples, minClusterSize, json,
+            embeddings, images, labels, algorithm, eps, minSamples, minClusterSize, json,
         };
+        pipeline.AddTo(command);
+        pipeline.Model.Description = "Recogniser for --images; with --embeddings, the model that made them (picks the tuned defaults).";
+        command.Validators.Add(result =>
+        {
+            if ((result.GetValue(embeddings) is null) == (result.GetValue(images) is null))
+                result.AddError("Give either --embeddings FILE or --images DIR.");
+        });
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
             var error = parse.InvocationConfiguration.Error;
             try
             {
-                var settings = new ClusterSettings(
-                    ParseAlgorithm(parse.GetValue(algorithm)!),
-                    parse.GetValue(eps),
-                    parse.GetValue(minSamples),
-                    parse.GetValue(minClusterSize));
+                var model = parse.GetValue(pipeline.Model)!;
+                var defaults = ClusterDefaults.Settings(model, ParseAlgorithm(parse.GetValue(algorithm)!));
+                var settings = defaults with
+                {
+                    Eps = parse.GetValue(eps) ?? defaults.Eps,
+                    MinSamples = parse.GetValue(minSamples) ?? defaults.MinSamples,
+                    MinClusterSize = parse.GetValue(minClusterSize) ?? defaults.MinClusterSize,
+                };
                 if (settings.MinSamples < 1)
                     throw new ArgumentException("--min-samples must be at least 1.");
                 if (settings.Algorithm == ClusterAlgorithm.Hdbscan && settings.MinClusterSize < 2)
                     throw new ArgumentException("--min-cluster-size must be at least 2.");
                 if (settings.Eps is < 0)
                     throw new ArgumentException("--eps must not be negative.");
-                var set = EmbeddingFiles.Read(parse.GetValue(embeddings)!.FullName);
                 var truth = LabelsCsv.Read(parse.GetValue(labels)!.FullName);
+                var (set, unembedded, detector) = parse.GetValue(images) is { } dir
+                    ? EmbedImages(pipeline, parse, dir.FullName, truth)
+                    : (EmbeddingFiles.Read(parse.GetValue(embeddings)!.FullName), (IReadOnlyList<string>)[], null);
                 var watch = Stopwatch.StartNew();
-                var result = ClusterEvaluation.Run(set, truth, settings);
-                Print(output, result.Scores, settings, watch.Elapsed.TotalSeconds, parse.GetValue(json));
+                var result = ClusterEvaluation.Run(set, truth, settings, unembedded);
+                Print(output, result, new RunInfo(settings, model, ClusterDefaults.IsTuned(model), detector), watch.Elapsed.TotalSeconds, parse.GetValue(json));
                 return 0;
             }
-            catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
+            catch (Exception e) when (e is IOException or InvalidDataException || CliErrors.IsUserFacing(e))
             {
                 error.WriteLine($"doppel eval cluster: {e.Message}");
                 return 1;
@@ -88,6 +105,44 @@ public static class EvalClusterCommand
         });
         return command;
     }
+
+    /// <summary>Runs every labelled image of <paramref name="dir"/> through the pipeline; ids are the labels' relative paths.</summary>
+    private static (EmbeddingSet Set, IReadOnlyList<string> Unembedded, string Detector) EmbedImages(
+        PipelineOptions pipeline, ParseResult parse, string dir, IReadOnlyDictionary<string, string> truth)
+    {
+        if (!Directory.Exists(dir))
+            throw new DirectoryNotFoundException($"Image folder '{dir}' does not exist.");
+        var relative = truth.Keys.Order(StringComparer.Ordinal).ToList();
+        var fullPath = relative.ToDictionary(r => r, r => Path.GetFullPath(Path.Combine(dir, r)), StringComparer.Ordinal);
+        var absent = relative.Where(r => !File.Exists(fullPath[r])).ToList();
+        if (absent.Count > 0)
+            throw new FileNotFoundException(
+                $"{absent.Count} of {relative.Count} labelled images are not under '{dir}' (e.g. '{string.Join("', '", absent.Take(3))}').");
+        using var faces = pipeline.Build(parse);
+        ConsoleProgress? progress = null;
+        var vectors = PipelineEmbeddings.Embed(faces, [.. fullPath.Values], (done, total) => (progress ??= new ConsoleProgress("images", total)).Report(done));
+        progress?.Dispose();
+        var ids = new List<string>();
+        var data = new List<float>();
+        var unembedded = new List<string>();
+        int dimension = 0;
+        foreach (var r in relative)
+        {
+            if (vectors.GetValueOrDefault(fullPath[r]) is not { } v)
+            {
+                unembedded.Add(r);
+                continue;
+            }
+            ids.Add(r);
+            data.AddRange(v);
+            dimension = v.Length;
+        }
+        if (ids.Count == 0)
+            throw new ArgumentException($"The pipeline found no face in any of the {relative.Count} labelled images under '{dir}'.");
+        return (new EmbeddingSet(ids, [.. data], dimension), unembedded, faces.Detector.Name);
+    }
+
+    private sealed record RunInfo(ClusterSettings Settings, string Model, bool Tuned, string? Detector);
 
     private static ClusterAlgorithm ParseAlgorithm(string name) => name switch
     {
@@ -104,14 +159,18 @@ public static class EvalClusterCommand
         _ => algorithm.ToString().ToLowerInvariant(),
     };
 
-    private static void Print(TextWriter output, ClusteringScores s, ClusterSettings settings, double seconds, bool json)
+    private static void Print(TextWriter output, ClusterEvaluationResult result, RunInfo run, double seconds, bool json)
     {
+        var s = result.Scores;
+        var settings = run.Settings;
         float eps = settings.Eps ?? settings.DefaultEps;
         if (json)
         {
-            var record = new Dictionary<string, object>
+            var record = new Dictionary<string, object?>
             {
                 ["algorithm"] = Name(settings.Algorithm),
+                ["model"] = run.Model,
+                ["defaults_tuned_for_model"] = run.Tuned,
                 ["min_samples"] = settings.MinSamples,
                 ["items"] = s.Items,
                 ["pairwise_precision"] = s.Pairwise.Precision,
@@ -122,24 +181,38 @@ public static class EvalClusterCommand
                 ["bcubed_f"] = s.BCubed.F,
                 ["persons"] = s.PredictedClusters,
                 ["unassigned"] = s.NoiseItems,
+                ["without_face"] = result.Unembedded,
                 ["true_persons"] = s.TrueClusters,
                 ["true_persons_with_2_or_more"] = s.TrueClustersWithTwoOrMore,
                 ["seconds"] = Math.Round(seconds, 3),
             };
+            if (run.Detector is not null)
+                record["detector"] = run.Detector;
             if (settings.Algorithm == ClusterAlgorithm.Hdbscan)
                 record["min_cluster_size"] = settings.MinClusterSize;
             else
                 record["eps"] = Math.Round((double)eps, 6);
+            if (settings.Algorithm == ClusterAlgorithm.UmapDbscan && settings.Umap is { } umap)
+            {
+                record["umap_neighbors"] = umap.Neighbors;
+                record["umap_components"] = umap.Components;
+            }
             output.WriteLine(JsonSerializer.Serialize(record));
             return;
         }
         var c = CultureInfo.InvariantCulture;
-        var parameters = settings.Algorithm == ClusterAlgorithm.Hdbscan
-            ? $"min_cluster_size={settings.MinClusterSize} min_samples={settings.MinSamples}"
-            : $"eps={eps} min_samples={settings.MinSamples}";
-        output.WriteLine(string.Create(c, $"{Name(settings.Algorithm)} {parameters} on {s.Items} faces ({seconds:F2} s)"));
+        var parameters = settings.Algorithm switch
+        {
+            ClusterAlgorithm.Hdbscan => $"min_cluster_size={settings.MinClusterSize} min_samples={settings.MinSamples}",
+            ClusterAlgorithm.UmapDbscan when settings.Umap is { } u => string.Create(c, $"umap n_neighbors={u.Neighbors} n_components={u.Components}, eps={eps} min_samples={settings.MinSamples}"),
+            _ => string.Create(c, $"eps={eps} min_samples={settings.MinSamples}"),
+        };
+        var source = run.Detector is null ? run.Model : $"{run.Model} ({run.Detector})";
+        output.WriteLine(string.Create(c, $"{Name(settings.Algorithm)} {parameters} on {s.Items} faces, {source}{(run.Tuned ? "" : " [defaults not tuned for this model]")} ({seconds:F2} s)"));
         output.WriteLine(string.Create(c, $"pairwise  P={s.Pairwise.Precision:F4} R={s.Pairwise.Recall:F4} F={s.Pairwise.F:F4}"));
         output.WriteLine(string.Create(c, $"BCubed    P={s.BCubed.Precision:F4} R={s.BCubed.Recall:F4} F={s.BCubed.F:F4}"));
         output.WriteLine(string.Create(c, $"persons   found {s.PredictedClusters} (+{s.NoiseItems} faces unassigned), true {s.TrueClusters} ({s.TrueClustersWithTwoOrMore} with 2+ faces)"));
+        if (result.Unembedded > 0)
+            output.WriteLine(string.Create(c, $"no face   {result.Unembedded} images without a face are scored as unassigned singletons (included above)"));
     }
 }

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using Doppel.Cli.Infrastructure;
 using Doppel.Jobs;
-using Doppel.Jobs.Dedup;
 using Doppel.Jobs.Persons;
+using Doppel.Matching.Clustering;
 using Doppel.Matching.Persons;
 using Doppel.Storage;
 using Doppel.Storage.Sqlite;
@@ -28,16 +28,18 @@ public static class PersonsCommand
     {
         var db = Db();
         var model = new Option<string>("--model") { Description = "Embedding model to cluster.", DefaultValueFactory = _ => EmbedderRegistry.Default };
-        var similarity = new Option<float?>("--similarity") { Description = "Cosine similarity at which two faces are neighbours (default: the model's dedup threshold)." };
-        var minFaces = new Option<int>("--min-faces") { Description = "Neighbourhood size (the face included) that lets a face found a person.", DefaultValueFactory = _ => 2 };
+        var similarity = new Option<float?>("--similarity") { Description = "Cosine similarity at which two faces are neighbours (default: the model's tuned clustering distance, docs/benchmarks-clustering.md)." };
+        var minFaces = new Option<int?>("--min-faces") { Description = "Neighbourhood size (the face included) that lets a face found a person (default: the model's tuned value)." };
         var command = new Command(name, description) { db, model, similarity, minFaces };
         command.SetAction(parse => CatalogCommands.Guard(() =>
         {
             using var catalog = CatalogCommands.OpenExisting(parse.GetValue(db)!);
             var m = parse.GetValue(model)!;
-            float t = parse.GetValue(similarity) ?? DedupThresholds.For(m) ?? throw new ArgumentException($"No calibrated threshold for {m}: pass --similarity.");
             CatalogEmbed.EmbedMissing(catalog, m);
-            var outcome = new RecognizeJob(catalog).Run(m, new PersonOptions(MaxDistance: 1 - t, MinFaces: parse.GetValue(minFaces)), recluster);
+            // The same per-model values as doppel eval cluster: incremental for recognise, DBSCAN for recluster.
+            var defaults = recluster ? ClusterDefaults.Recluster(m) : ClusterDefaults.Recognize(m);
+            var options = new PersonOptions(parse.GetValue(similarity) is float t ? 1 - t : defaults.MaxDistance, parse.GetValue(minFaces) ?? defaults.MinFaces);
+            var outcome = new RecognizeJob(catalog).Run(m, options, recluster);
             Console.WriteLine($"{outcome.Faces} faces: {outcome.Assigned} in {outcome.Persons} persons ({outcome.CreatedPersons} new), {outcome.Waiting} waiting.");
         }));
         return command;

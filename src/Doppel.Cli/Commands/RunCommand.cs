@@ -2,6 +2,7 @@ using System.CommandLine;
 using Doppel.Cli.Infrastructure;
 using Doppel.Jobs;
 using Doppel.Jobs.Persons;
+using Doppel.Matching.Clustering;
 using Doppel.Matching.Persons;
 using Doppel.Storage.Sqlite;
 using Serilog;
@@ -18,8 +19,8 @@ public static class RunCommand
         var dirs = new Argument<string[]>("DIR") { Description = "Folders (or files) to register before processing.", Arity = ArgumentArity.ZeroOrMore };
         var all = new Option<bool>("--all") { Description = "Run every step: detect, then recognize." };
         var db = new Option<string>("--db") { Description = "Catalog database file (SQLite).", DefaultValueFactory = _ => "doppel.db" };
-        var similarity = new Option<float?>("--similarity") { Description = "Cosine similarity at which two faces are neighbours (default: the model's dedup threshold)." };
-        var minFaces = new Option<int>("--min-faces") { Description = "Neighbourhood size (the face included) that lets a face found a person.", DefaultValueFactory = _ => 2 };
+        var similarity = new Option<float?>("--similarity") { Description = "Cosine similarity at which two faces are neighbours (default: the model's tuned clustering value)." };
+        var minFaces = new Option<int?>("--min-faces") { Description = "Neighbourhood size (the face included) that lets a face found a person (default: the model's tuned value)." };
         var pipeline = PipelineOptions.Create();
         var command = new Command("run", "Run the pipeline once over a catalog: detect + recognize (--all).") { dirs, all, db, similarity, minFaces };
         pipeline.AddTo(command);
@@ -39,9 +40,12 @@ public static class RunCommand
                 using var analyzer = new FacePipelineAnalyzer(pipeline.Build(parse));
                 var detected = CatalogDetect.Run(catalog, analyzer, roots, cancellation);
                 CatalogDetect.PrintSummary(detected);
-                float threshold = parse.GetValue(similarity) ?? analyzer.DefaultThreshold;
                 CatalogEmbed.EmbedMissing(catalog, analyzer.EmbeddingModel, analyzer.Pipeline.Embedders[0], cancellation);
-                var persons = new RecognizeJob(catalog).Run(analyzer.EmbeddingModel, new PersonOptions(MaxDistance: 1 - threshold, MinFaces: parse.GetValue(minFaces)), recluster: false);
+                // The same per-model values as doppel recognize and eval cluster.
+                var defaults = ClusterDefaults.Recognize(analyzer.EmbeddingModel);
+                var options = new PersonOptions(parse.GetValue(similarity) is float t ? 1 - t : defaults.MaxDistance, parse.GetValue(minFaces) ?? defaults.MinFaces);
+                float threshold = 1 - options.MaxDistance;
+                var persons = new RecognizeJob(catalog).Run(analyzer.EmbeddingModel, options, recluster: false);
                 Console.WriteLine($"Persons: {persons.Persons} ({persons.CreatedPersons} new); {persons.Assigned} of {persons.Faces} faces assigned, {persons.Waiting} waiting; " +
                                   $"model {analyzer.EmbeddingModel}, similarity {threshold:0.###}");
                 Log.Information("run finished: {Processed} images processed, {Persons} persons ({Created} new)", detected.ProcessedThisRun, persons.Persons, persons.CreatedPersons);

@@ -6,7 +6,8 @@ namespace Doppel.Matching.Metrics;
 /// <summary>A clustering of labelled embeddings and how it scores against the labels.</summary>
 /// <param name="Identities">The true identity of each embedding row.</param>
 /// <param name="Labels">The predicted cluster of each row (−1 = unassigned).</param>
-public sealed record ClusterEvaluationResult(ClusteringScores Scores, IReadOnlyList<string> Identities, int[] Labels);
+/// <param name="Unembedded">Labelled items with no vector (an image where no face was found), scored as unassigned singletons after the embedded rows.</param>
+public sealed record ClusterEvaluationResult(ClusteringScores Scores, IReadOnlyList<string> Identities, int[] Labels, int Unembedded = 0);
 
 /// <summary>
 /// The evaluation seam: embeddings with ids plus ground-truth identities keyed by image path,
@@ -15,15 +16,26 @@ public sealed record ClusterEvaluationResult(ClusteringScores Scores, IReadOnlyL
 /// </summary>
 public static class ClusterEvaluation
 {
-    public static ClusterEvaluationResult Run(EmbeddingSet embeddings, IReadOnlyDictionary<string, string> identityOfPath, ClusterSettings settings)
+    public static ClusterEvaluationResult Run(EmbeddingSet embeddings, IReadOnlyDictionary<string, string> identityOfPath, ClusterSettings settings) =>
+        Run(embeddings, identityOfPath, settings, []);
+
+    /// <summary>
+    /// As above, plus labelled ids that have no vector (images where the pipeline found no face):
+    /// they cannot be clustered, so they count as unassigned singletons, which costs recall for
+    /// every other photo of their identity — as in a photo library, where such a face joins nobody.
+    /// </summary>
+    public static ClusterEvaluationResult Run(
+        EmbeddingSet embeddings, IReadOnlyDictionary<string, string> identityOfPath, ClusterSettings settings, IReadOnlyList<string> unembeddedIds)
     {
         ArgumentNullException.ThrowIfNull(embeddings);
         ArgumentNullException.ThrowIfNull(identityOfPath);
         ArgumentNullException.ThrowIfNull(settings);
-        var identities = IdentitiesOf(embeddings.Ids, identityOfPath);
-        var labels = settings.Run(embeddings.ToVectorSet());
+        ArgumentNullException.ThrowIfNull(unembeddedIds);
+        var identities = IdentitiesOf([.. embeddings.Ids, .. unembeddedIds], identityOfPath);
+        var clustered = embeddings.Count == 0 ? [] : settings.Run(embeddings.ToVectorSet());
+        int[] labels = [.. clustered, .. Enumerable.Repeat(Dbscan.Noise, unembeddedIds.Count)];
         var scores = ClusteringMetrics.Evaluate(ClusteringMetrics.Encode(identities), labels);
-        return new ClusterEvaluationResult(scores, identities, labels);
+        return new ClusterEvaluationResult(scores, identities, labels, unembeddedIds.Count);
     }
 
     /// <summary>

@@ -44,8 +44,10 @@ public static class PersonClustering
 
     /// <summary>
     /// Full recluster with DBSCAN (eps = MaxDistance, min_samples = MinFaces) that keeps every person
-    /// id and name: each cluster takes the existing person with the most of its faces (pinned faces
-    /// outweigh all others); clusters with no person get new ones. Pinned faces stay where the user put them; no face is given a person it was
+    /// id and name: each cluster takes the existing person that most of its labelled faces belong to
+    /// (every labelled face counts once, pinned or not); clusters with no labelled face get new
+    /// persons. A pin holds only the pinned face: it stays where the user put it, but one pinned
+    /// look-alike cannot hand its whole cluster to its person. No face is given a person it was
     /// excluded from (it falls back to its nearest allowed neighbour's person, or waits); noise faces
     /// join the person of their nearest assigned neighbour within MaxDistance, or wait.
     /// </summary>
@@ -58,14 +60,15 @@ public static class PersonClustering
         int n = faces.Count;
         var labels = Dbscan.Cluster(hood.ToGraph(), options.MinFaces);
 
-        // Overlap of each cluster with each current person; a pinned face counts more than all unpinned ones together.
-        long pinnedWeight = n + 1L;
-        var overlap = new Dictionary<(int Cluster, long Person), long>();
+        // Overlap of each cluster with each current person: one vote per labelled face. Pins get no
+        // extra weight, or a single pinned face would take its person's whole cluster from the
+        // person that holds most of it.
+        var overlap = new Dictionary<(int Cluster, long Person), int>();
         for (int i = 0; i < n; i++)
             if (labels[i] >= 0 && faces[i].PersonId is long pid)
             {
                 var key = (labels[i], pid);
-                overlap[key] = overlap.GetValueOrDefault(key) + (faces[i].Pinned ? pinnedWeight : 1);
+                overlap[key] = overlap.GetValueOrDefault(key) + 1;
             }
         // Each cluster goes to its best-overlapping person (ties: lower id). A person may take several
         // clusters: persons a user merged stay merged, and one person's faces may span several modes.

@@ -120,6 +120,29 @@ public class PersonClusteringTests
     }
 
     [Fact]
+    public void One_pinned_face_holds_only_itself_and_the_cluster_stays_with_the_person_most_of_it_belongs_to()
+    {
+        // Ann holds faces 11–13 of group 10. The user pinned face 10 (a look-alike in the same DBSCAN
+        // cluster) to Bob, who also holds group 20. Ann keeps her three faces; Bob keeps his pin.
+        var faces = Groups().Select(f => f.FaceId switch
+        {
+            10 => f with { PersonId = 5, Pinned = true },
+            >= 11 and < 14 => f with { PersonId = 7 },
+            >= 20 and < 24 => f with { PersonId = 5 },
+            _ => f,
+        }).ToList();
+        var persons = new List<Person> { new(5, "Bob"), new(7, "Ann") };
+        var result = PersonClustering.Recluster(faces, persons, Options);
+
+        PersonOf(result, 10).ShouldBe(5);
+        new long[] { 11, 12, 13 }.Select(f => PersonOf(result, f)).ShouldAllBe(p => p == 7);
+        Enumerable.Range(20, 4).Select(f => PersonOf(result, f)).ShouldAllBe(p => p == 5);
+        result.Persons.Single(p => p.PersonId == 7).FaceCount.ShouldBe(3);
+        result.Persons.Single(p => p.PersonId == 5).FaceCount.ShouldBe(5);
+        PersonStates.KeepsManualDecisions(faces, persons, result).ShouldBeTrue();
+    }
+
+    [Fact]
     public void Representative_is_the_best_quality_face_when_given_else_the_medoid()
     {
         // Four faces on an arc: 0°, 10°, 20°, 40°; the medoid (most similar to the rest) is the 20° or 10° face.

@@ -1,0 +1,90 @@
+using Doppel.Matching.Persons;
+
+namespace Doppel.Matching.Clustering;
+
+/// <summary>
+/// Clustering parameters for one embedding model, one set per algorithm. Distances are cosine
+/// distances (1 − cos) on the model's L2-normalised vectors, except <see cref="UmapLayoutEps"/>,
+/// which is Euclidean in the UMAP layout.
+/// </summary>
+public sealed record ModelClusterDefaults(
+    float DbscanEps,
+    int DbscanMinSamples,
+    int HdbscanMinClusterSize,
+    int HdbscanMinSamples,
+    int UmapNeighbors,
+    int UmapComponents,
+    float UmapLayoutEps,
+    int UmapMinSamples,
+    float IncrementalMaxDistance,
+    int IncrementalMinFaces);
+
+/// <summary>
+/// The one table of clustering defaults per embedding model, read by <c>doppel eval cluster</c>,
+/// <c>doppel recognize</c> and <c>doppel recluster</c>. The tuned rows are the best pairwise F of a
+/// sweep over the 4,992 images of LFW dev (3,095 identities, 1,930 of them singletons), embeddings
+/// from the default pipeline (BlazeFace alignment); the sweep and its results are in
+/// docs/benchmarks-clustering.md (<c>Doppel.Clustering.Bench sweep</c>). A model with no row (an
+/// ensemble, a newly added net) gets <see cref="Untuned"/>, the pre-LFW synthetic-data values.
+/// </summary>
+public static class ClusterDefaults
+{
+    /// <summary>Catalogue names (Doppel.Models.ModelNames; Matching does not depend on Models).</summary>
+    public const string DlibResNet29 = "dlib-resnet29";
+
+    public const string MobileFaceNet192 = "mobilefacenet-192";
+
+    /// <summary>Values chosen on synthetic face-like vectors before any real embeddings existed.</summary>
+    public static ModelClusterDefaults Untuned { get; } = new(
+        DbscanEps: Dbscan.DefaultEps, DbscanMinSamples: Dbscan.DefaultMinSamples,
+        HdbscanMinClusterSize: Hdbscan.DefaultMinClusterSize, HdbscanMinSamples: Dbscan.DefaultMinSamples,
+        UmapNeighbors: 15, UmapComponents: 8, UmapLayoutEps: ClusterSettings.DefaultLayoutEps, UmapMinSamples: Dbscan.DefaultMinSamples,
+        IncrementalMaxDistance: Dbscan.DefaultEps, IncrementalMinFaces: Dbscan.DefaultMinSamples);
+
+    private static readonly Dictionary<string, ModelClusterDefaults> Tuned = new(StringComparer.Ordinal)
+    {
+        // dlib's same-person similarities spread widely: DBSCAN chains look-alikes into one giant
+        // cluster beyond ε ≈ 0.23, so HDBSCAN (pairwise F 0.73) beats DBSCAN (0.43) on this model.
+        [DlibResNet29] = new(
+            DbscanEps: 0.215f, DbscanMinSamples: 2,
+            HdbscanMinClusterSize: 2, HdbscanMinSamples: 2,
+            UmapNeighbors: 5, UmapComponents: 16, UmapLayoutEps: 0.05f, UmapMinSamples: 2,
+            IncrementalMaxDistance: 0.25f, IncrementalMinFaces: 2),
+        [MobileFaceNet192] = new(
+            DbscanEps: 0.38f, DbscanMinSamples: 2,
+            HdbscanMinClusterSize: 2, HdbscanMinSamples: 2,
+            UmapNeighbors: 50, UmapComponents: 8, UmapLayoutEps: 0.1f, UmapMinSamples: 2,
+            IncrementalMaxDistance: 0.39f, IncrementalMinFaces: 2),
+    };
+
+    /// <summary>Models with a tuned row.</summary>
+    public static IReadOnlyCollection<string> TunedModels => Tuned.Keys;
+
+    public static bool IsTuned(string? model) => model is not null && Tuned.ContainsKey(model);
+
+    public static ModelClusterDefaults For(string? model) =>
+        model is not null && Tuned.TryGetValue(model, out var d) ? d : Untuned;
+
+    /// <summary>The full settings of <paramref name="algorithm"/> for <paramref name="model"/>'s vectors.</summary>
+    public static ClusterSettings Settings(string? model, ClusterAlgorithm algorithm)
+    {
+        var d = For(model);
+        return algorithm switch
+        {
+            ClusterAlgorithm.Dbscan => new ClusterSettings(algorithm, d.DbscanEps, d.DbscanMinSamples),
+            ClusterAlgorithm.Hdbscan => new ClusterSettings(algorithm, null, d.HdbscanMinSamples, d.HdbscanMinClusterSize),
+            ClusterAlgorithm.UmapDbscan => new ClusterSettings(algorithm, d.UmapLayoutEps, d.UmapMinSamples,
+                Umap: ClusterSettings.DefaultUmap with { Neighbors = d.UmapNeighbors, Components = d.UmapComponents }),
+            ClusterAlgorithm.Incremental => new ClusterSettings(algorithm, d.IncrementalMaxDistance, d.IncrementalMinFaces),
+            _ => throw new ArgumentOutOfRangeException(nameof(algorithm), algorithm, "Unknown clustering algorithm."),
+        };
+    }
+
+    /// <summary><c>doppel recognize</c>: incremental assignment with the model's incremental values.</summary>
+    public static PersonOptions Recognize(string? model) =>
+        new(For(model).IncrementalMaxDistance, For(model).IncrementalMinFaces);
+
+    /// <summary><c>doppel recluster</c>: DBSCAN with the model's DBSCAN values.</summary>
+    public static PersonOptions Recluster(string? model) =>
+        new(For(model).DbscanEps, For(model).DbscanMinSamples);
+}
