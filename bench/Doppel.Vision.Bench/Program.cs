@@ -7,6 +7,8 @@ return args switch
     ["res10-speed", var images, ..] => Res10Speed.Run(images, args.Length > 2 ? int.Parse(args[2]) : 0),
     ["lfw-count", var images, ..] => LfwFaceCount.Run(images, args.Skip(2).ToArray()),
     ["yunet-side", var root, ..] => YuNetInputSide.Run(root, args.Skip(2).Select(int.Parse).ToArray()),
+    ["lfw-dump", var root, var outDir] => LfwDump.Run(root, outDir),
+    ["lfw-template", var root, var outDir] => LfwTemplate.Run(root, outDir),
     ["landmark-agreement", var images, ..] => LandmarkAgreement.Run(images, args.Length > 2 ? int.Parse(args[2]) : 0),
     _ => Usage(),
 };
@@ -19,6 +21,8 @@ static int Usage()
           res10-speed IMAGES_DIR [LIMIT]        res10 SSD detection stage alone at the seed's settings, images/s
           lfw-count IMAGES_DIR [DETECTOR...]    images with 0 / 1 / several faces and with the centre face, per detector
           yunet-side WIDER_DIR [SIDE...]        YuNet WIDER AP (score 0.05) at several working resolutions
+          lfw-dump LFW_DIR OUT                  raw recogniser outputs of every dev-pairs image under several alignments (then bench/peers/lfw_variants.py)
+          lfw-template LFW_DIR OUT              where BlazeFace's keypoints land in dlib's 51-point chip (OUT from lfw-dump)
           landmark-agreement IMAGES_DIR [LIMIT] UltraFace + faceplugin-landmark68 five points vs YuNet's, relative to interocular
         """);
     return 2;

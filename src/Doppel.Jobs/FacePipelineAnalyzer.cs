@@ -35,7 +35,7 @@ public sealed class FacePipelineAnalyzer(FacePipeline pipeline) : IImageAnalyzer
     /// tuned for LFW's balanced 50/50 pairs lets through far too many look-alikes when every image is
     /// compared with every other (N² pairs, almost all different people), so dedup uses the value with
     /// the best pair F1 over all pairs of LFW dev (see <see cref="DedupThresholds"/>).</summary>
-    public float DefaultThreshold => DedupThresholds.For(_embedder.Name) ?? _embedder.DefaultThreshold;
+    public float DefaultThreshold => DedupThresholds.For(_embedder);
 
     public IEnumerable<ImageAnalysis> Analyze(IReadOnlyList<string> paths, CancellationToken cancellationToken = default) =>
         pipeline.AnalyzeManyAsync(paths, cancellation: cancellationToken).ToBlockingEnumerable(cancellationToken);

@@ -15,12 +15,15 @@ public sealed class PipelineOptions
     public Option<bool> Flip { get; } = new("--flip") { Description = "Add the mirrored face's embedding (test-time augmentation)." };
     public Option<int> Jitters { get; } = new("--jitters") { Description = "Average this many perturbed alignments (dlib's num_jitters).", DefaultValueFactory = _ => 0 };
     public Option<float> MinFace { get; } = new("--min-face") { Description = "Smallest face box width in pixels.", DefaultValueFactory = _ => new FacePipelineOptions().MinFaceSize };
-    public Option<string> SeveralFaces { get; } = new("--several-faces") { Description = "Images with several faces: largest (keep the largest), all (keep every face), report (keep none).", DefaultValueFactory = _ => "largest" };
+    public Option<string> SeveralFaces { get; } = new("--several-faces") { Description = "Images with several faces: largest (keep the largest), central (keep the one nearest the centre), all (keep every face), report (keep none)." };
 
-    public static PipelineOptions Create()
+    /// <param name="severalFaces">The command's default face choice: "largest" for collections,
+    /// "central" for evaluation sets whose labelled face is centred (LFW).</param>
+    public static PipelineOptions Create(string severalFaces = "largest")
     {
         var options = new PipelineOptions();
-        options.SeveralFaces.AcceptOnlyFromAmong("largest", "all", "report");
+        options.SeveralFaces.DefaultValueFactory = _ => severalFaces;
+        options.SeveralFaces.AcceptOnlyFromAmong("largest", "central", "all", "report");
         return options;
     }
 
@@ -33,6 +36,7 @@ public sealed class PipelineOptions
     /// <summary>The <c>--several-faces</c> word as a policy (the option accepts only these words).</summary>
     public static SeveralFacesPolicy ParseSeveralFaces(string word) => word switch
     {
+        "central" => SeveralFacesPolicy.KeepCentral,
         "all" => SeveralFacesPolicy.KeepAll,
         "report" => SeveralFacesPolicy.Report,
         _ => SeveralFacesPolicy.KeepLargest,

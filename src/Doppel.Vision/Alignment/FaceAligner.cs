@@ -6,11 +6,17 @@ namespace Doppel.Vision.Alignment;
 /// transform from its landmarks.</summary>
 public static class FaceAligner
 {
-    /// <summary>Image → template transform for these landmarks.</summary>
+    /// <summary>Image → template transform for these landmarks: a 51-point fit when both carry a dlib
+    /// shape (dlib's own chip definition), else eyes, nose and mouth corners when both have corners,
+    /// else eyes, nose and mouth centre.</summary>
     public static SimilarityTransform Transform(FaceLandmarks landmarks, AlignmentTemplate template)
     {
-        bool corners = landmarks.MouthLeft is not null && landmarks.MouthRight is not null
-                       && template.MouthLeft is not null && template.MouthRight is not null;
+        if (landmarks.Shape68 is { Count: 68 } shape && template.Shape51 is { Count: 51 } mean)
+            return SimilarityTransform.Estimate(shape.Skip(17).ToArray(), mean.ToArray());
+        bool corners = landmarks.MouthLeft is not null && landmarks.MouthRight is not null;
+        if (corners && template.FivePoint is { } fivePoint)
+            template = fivePoint;
+        corners &= template.MouthLeft is not null && template.MouthRight is not null;
         Span<PointF> from = stackalloc PointF[corners ? 5 : 4];
         Span<PointF> to = stackalloc PointF[corners ? 5 : 4];
         from[0] = landmarks.LeftEye; to[0] = template.LeftEye;

@@ -24,6 +24,8 @@ public readonly record struct BoxF(float X, float Y, float Width, float Height)
 /// Facial landmarks as seen in the image. "Left" means image-left (the subject's right), the
 /// convention of the ArcFace template. Detectors that give mouth corners (YuNet, res10 + landmark
 /// net) fill <see cref="MouthLeft"/>/<see cref="MouthRight"/>; BlazeFace gives only the mouth centre.
+/// A 68-point landmark model also keeps its whole iBUG 300-W shape in <see cref="Shape68"/>, which
+/// lets the dlib chip be fitted exactly as dlib fits it (51 points).
 /// </summary>
 public sealed record FaceLandmarks(
     PointF LeftEye,
@@ -31,8 +33,16 @@ public sealed record FaceLandmarks(
     PointF Nose,
     PointF MouthCenter,
     PointF? MouthLeft = null,
-    PointF? MouthRight = null)
+    PointF? MouthRight = null,
+    IReadOnlyList<PointF>? Shape68 = null)
 {
+    /// <summary>The same landmarks with every point mapped through <paramref name="map"/> (moving them
+    /// into a crop's coordinates, mirroring).</summary>
+    public FaceLandmarks Map(Func<PointF, PointF> map) => new(
+        map(LeftEye), map(RightEye), map(Nose), map(MouthCenter),
+        MouthLeft is { } ml ? map(ml) : null, MouthRight is { } mr ? map(mr) : null,
+        Shape68?.Select(map).ToArray());
+
     public float InterocularDistance =>
         MathF.Sqrt((RightEye.X - LeftEye.X) * (RightEye.X - LeftEye.X) + (RightEye.Y - LeftEye.Y) * (RightEye.Y - LeftEye.Y));
 }

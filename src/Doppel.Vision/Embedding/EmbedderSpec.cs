@@ -7,9 +7,8 @@ namespace Doppel.Vision.Embedding;
 /// <summary>
 /// Everything <see cref="OnnxFaceEmbedder"/> needs to know about one recognition network: crop
 /// (template and size), pixel normalisation ((v − Mean[c]) / Std[c] in <see cref="Channels"/> order),
-/// tensor layout, output length, and how its vectors are compared: an optional
-/// <see cref="CentringMean"/> subtracted from the raw output before L2 normalisation, and the cosine
-/// threshold for "same person" measured on those normalised vectors.
+/// tensor layout, output length, and the cosine threshold for "same person" on its L2-normalised
+/// vectors.
 /// </summary>
 public sealed record EmbedderSpec
 {
@@ -21,10 +20,6 @@ public sealed record EmbedderSpec
     public required IReadOnlyList<float> Std { get; init; }
     public required int Dimension { get; init; }
     public required float DefaultThreshold { get; init; }
-
-    /// <summary>Subtracted from raw outputs before normalising, for networks whose vectors all point
-    /// roughly the same way (dlib); null when outputs are already centred.</summary>
-    public IReadOnlyList<float>? CentringMean { get; init; }
 
     /// <summary>True when the raw output norm predicts recognisability (MobileFaceNet-192); dlib's does not.</summary>
     public bool NormIsQuality { get; init; }
@@ -39,8 +34,8 @@ public sealed record EmbedderSpec
 
     /// <summary>
     /// dlib ResNet-29 (default recogniser): dlib 150x150 chip, RGB − [122.782, 117.001, 104.298], / 255,
-    /// NCHW, 128-d. Centred with the mean raw vector of LFW dev-train faces; threshold calibrated on
-    /// pairsDevTrain (see <see cref="DlibResNet29Calibration"/>).
+    /// NCHW, 128-d; cosine on the normalised raw output, threshold calibrated on pairsDevTrain (see
+    /// <see cref="DlibResNet29Calibration"/>).
     /// </summary>
     public static EmbedderSpec DlibResNet29 { get; } = new()
     {
@@ -52,7 +47,6 @@ public sealed record EmbedderSpec
         Std = [255f, 255f, 255f],
         Dimension = 128,
         DefaultThreshold = DlibResNet29Calibration.CosineThreshold,
-        CentringMean = DlibResNet29Calibration.MeanVector,
     };
 
     /// <summary>A spec for a catalogue embedder on the ArcFace 112 template (MobileFaceNets, SFace,
@@ -87,6 +81,10 @@ public sealed record EmbedderSpec
         float sx = (float)width / t.Width, sy = (float)height / t.Height;
         PointF S(PointF p) => new(p.X * sx, p.Y * sy);
         return new AlignmentTemplate($"{t.Name}@{width}x{height}", width, height, S(t.LeftEye), S(t.RightEye), S(t.Nose), S(t.MouthCenter),
-            t.MouthLeft is { } ml ? S(ml) : null, t.MouthRight is { } mr ? S(mr) : null);
+            t.MouthLeft is { } ml ? S(ml) : null, t.MouthRight is { } mr ? S(mr) : null)
+        {
+            FivePoint = t.FivePoint is { } five ? Scale(five, width, height) : null,
+            Shape51 = t.Shape51?.Select(S).ToArray(),
+        };
     }
 }

@@ -10,6 +10,10 @@ public sealed class EnsembleEmbedder : IFaceEmbedder
 
     public string Name { get; }
     public int Dimension { get; }
+
+    /// <summary>Members and their normalised weights (summing to 1): the fused cosine is
+    /// Σ weight · member cosine.</summary>
+    public IReadOnlyList<(IFaceEmbedder Embedder, float Weight)> Members => _members;
     public float DefaultThreshold { get; }
 
     /// <param name="members">Embedders and their weights (positive); the ensemble owns them.</param>

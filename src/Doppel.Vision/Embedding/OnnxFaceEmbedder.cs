@@ -9,7 +9,7 @@ namespace Doppel.Vision.Embedding;
 /// <summary>
 /// Any ONNX face recogniser described by an <see cref="EmbedderSpec"/>: aligns each face to the
 /// spec's template, normalises pixels, runs batches, optionally averages flipped/jittered views,
-/// centres and L2-normalises. Thread-safe.
+/// and L2-normalises. Thread-safe.
 /// </summary>
 public sealed class OnnxFaceEmbedder : IFaceEmbedder
 {
@@ -31,8 +31,6 @@ public sealed class OnnxFaceEmbedder : IFaceEmbedder
         Options = options ?? new EmbedderOptions();
         if (Options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), "BatchSize must be at least 1.");
         if (Options.Jitters < 0) throw new ArgumentOutOfRangeException(nameof(options), "Jitters cannot be negative.");
-        if (spec.CentringMean is { } mean && mean.Count != spec.Dimension)
-            throw new ArgumentException($"Centring mean has {mean.Count} values, the model gives {spec.Dimension}.", nameof(spec));
         _session = OnnxSessionFactory.Create(spec.ResolveModelPath(), Options.Session);
         var input = _session.InputMetadata.Single();
         _inputName = input.Key;
@@ -87,10 +85,7 @@ public sealed class OnnxFaceEmbedder : IFaceEmbedder
         {
             var v = sums[i];
             for (int d = 0; d < dim; d++) v[d] /= views;
-            norms[i] = Norm(v);
-            if (Spec.CentringMean is { } mean)
-                for (int d = 0; d < dim; d++) v[d] -= mean[d];
-            float n = Norm(v);
+            float n = norms[i] = Norm(v);
             if (n > 0)
                 for (int d = 0; d < dim; d++) v[d] /= n;
         }

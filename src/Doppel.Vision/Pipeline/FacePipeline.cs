@@ -172,7 +172,7 @@ public sealed class FacePipeline : IDisposable
         {
             return new DetectedImage(path, ImageStatus.Unreadable, $"detector failed: {e.Message}", decoded.Format, decoded.Width, decoded.Height, []);
         }
-        var (status, detail, kept) = FaceSelector.Select(detections, Options);
+        var (status, detail, kept) = FaceSelector.Select(detections, Options, image.Width, image.Height);
         var faces = kept.Select(face =>
         {
             var withLandmarks = face.Landmarks is null ? face with { Landmarks = FaceSelector.LandmarksFromBox(face.Box) } : face;
@@ -190,10 +190,7 @@ public sealed class FacePipeline : IDisposable
         int x0 = Math.Max(0, (int)MathF.Floor(b.X - margin)), y0 = Math.Max(0, (int)MathF.Floor(b.Y - margin));
         int x1 = Math.Min(image.Width, (int)MathF.Ceiling(b.Right + margin)), y1 = Math.Min(image.Height, (int)MathF.Ceiling(b.Bottom + margin));
         using var view = new Mat(image, new Rect(x0, y0, Math.Max(1, x1 - x0), Math.Max(1, y1 - y0)));
-        var l = face.Landmarks!;
-        PointF S(PointF p) => new(p.X - x0, p.Y - y0);
-        PointF? So(PointF? p) => p is { } q ? S(q) : null;
-        return new FaceCrop(view.Clone(), new FaceLandmarks(S(l.LeftEye), S(l.RightEye), S(l.Nose), S(l.MouthCenter), So(l.MouthLeft), So(l.MouthRight)));
+        return new FaceCrop(view.Clone(), face.Landmarks!.Map(p => new PointF(p.X - x0, p.Y - y0)));
     }
 
     private List<ImageAnalysis> Embed(IReadOnlyList<DetectedImage> images)

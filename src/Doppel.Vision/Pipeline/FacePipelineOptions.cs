@@ -8,6 +8,11 @@ public enum SeveralFacesPolicy
     /// <summary>Keep the largest face; the image is <see cref="ImageStatus.Ok"/>. Right for portrait
     /// collections (LFW), where other faces are bystanders.</summary>
     KeepLargest,
+    /// <summary>Keep the face whose box centre is nearest the image centre; the image is
+    /// <see cref="ImageStatus.Ok"/>. Right for face-centred crops such as LFW, whose labelled person is
+    /// the centred one (with BlazeFace the largest face is someone else in 27 of the 4,992 LFW dev
+    /// images, which cost 0.7 points of LFW dev test accuracy).</summary>
+    KeepCentral,
     /// <summary>Keep and embed every face; status <see cref="ImageStatus.SeveralFaces"/>.</summary>
     KeepAll,
     /// <summary>Keep none; status <see cref="ImageStatus.SeveralFaces"/>, so a person can look.</summary>

@@ -3,7 +3,7 @@ namespace Doppel.Vision.Pipeline;
 /// <summary>Decides an image's status from its detections and picks the faces to embed.</summary>
 public static class FaceSelector
 {
-    public static (ImageStatus Status, string? Detail, IReadOnlyList<DetectedFace> Kept) Select(IReadOnlyList<DetectedFace> faces, FacePipelineOptions options)
+    public static (ImageStatus Status, string? Detail, IReadOnlyList<DetectedFace> Kept) Select(IReadOnlyList<DetectedFace> faces, FacePipelineOptions options, int imageWidth, int imageHeight)
     {
         if (faces.Count == 0)
             return (ImageStatus.NoFace, "no face detected", []);
@@ -18,9 +18,16 @@ public static class FaceSelector
         return options.SeveralFaces switch
         {
             SeveralFacesPolicy.KeepLargest => (ImageStatus.Ok, null, [confident.MaxBy(f => f.Box.Area)!]),
+            SeveralFacesPolicy.KeepCentral => (ImageStatus.Ok, null, [confident.MinBy(f => CentreDistanceSquared(f.Box, imageWidth, imageHeight))!]),
             SeveralFacesPolicy.KeepAll => (ImageStatus.SeveralFaces, $"{confident.Count} faces", confident.OrderByDescending(f => f.Box.Area).ToList()),
             _ => (ImageStatus.SeveralFaces, $"{confident.Count} faces", []),
         };
+    }
+
+    private static float CentreDistanceSquared(BoxF b, int width, int height)
+    {
+        float dx = b.X + b.Width / 2 - width / 2f, dy = b.Y + b.Height / 2 - height / 2f;
+        return dx * dx + dy * dy;
     }
 
     /// <summary>Landmarks for detectors that give only a box, placed where BlazeFace puts them on

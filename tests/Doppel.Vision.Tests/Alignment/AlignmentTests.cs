@@ -59,14 +59,47 @@ public sealed class AlignmentTests
     }
 
     [Fact]
-    public void DlibChipTemplateIsSymmetricAndInsideTheChip()
+    public void DlibMeanShapeChipIsSymmetricAndInsideTheChip()
     {
-        var t = AlignmentTemplate.DlibChip150;
+        var t = AlignmentTemplate.DlibChip(150, 0.25f);
         (t.LeftEye.X + t.RightEye.X).ShouldBe(2 * t.Nose.X, 0.01);
-        t.LeftEye.Y.ShouldBe(t.RightEye.Y);
+        t.LeftEye.Y.ShouldBe(t.RightEye.Y, 1e-4f);
+        t.Shape51!.Count.ShouldBe(51);
         // dlib's chip at padding 0.25: eyes ~53 px apart, nose at about half height.
         (t.RightEye.X - t.LeftEye.X).ShouldBe(52.9f, 0.1f);
         t.Nose.Y.ShouldBe(76.56f, 0.01f);
+    }
+
+    [Fact]
+    public void A68PointShapeIsFittedOnDlibsFiftyOnePoints()
+    {
+        // A face whose 51 inner points are the mean face moved by a known similarity: the fit must undo
+        // exactly that move, whatever the jaw (ignored, as dlib ignores it) and the five-point summary say.
+        var chip = AlignmentTemplate.DlibChip150;
+        var move = SimilarityTransform.FromScaleRotation(1.7, 0.3, 40, -12);
+        var shape = Enumerable.Range(0, 17).Select(i => new PointF(i * 50, 999)).Concat(chip.Shape51!.Select(move.Apply)).ToArray();
+        var misleading = new FaceLandmarks(new(0, 0), new(10, 0), new(5, 5), new(5, 9), Shape68: shape);
+        var fitted = FaceAligner.Transform(misleading, chip);
+        var expected = move.Inverse();
+        fitted.A.ShouldBe(expected.A, 1e-4);
+        fitted.B.ShouldBe(expected.B, 1e-4);
+        fitted.Tx.ShouldBe(expected.Tx, 1e-2);
+        fitted.Ty.ShouldBe(expected.Ty, 1e-2);
+        // ArcFace has no 51-point definition: the five points decide there.
+        FaceAligner.Transform(misleading, AlignmentTemplate.ArcFace112).ShouldBe(FaceAligner.Transform(misleading with { Shape68 = null }, AlignmentTemplate.ArcFace112));
+    }
+
+    [Fact]
+    public void BlazeFaceDlibChipStaysCloseToTheMeanShape()
+    {
+        // The learned positions differ from the mean-shape centroids by a few pixels, never more: a
+        // typo in a constant would move a point by tens of pixels.
+        var learned = AlignmentTemplate.DlibChip150;
+        var mean = AlignmentTemplate.DlibChip(150, 0.25f);
+        foreach (var (a, b) in new[] { (learned.LeftEye, mean.LeftEye), (learned.RightEye, mean.RightEye), (learned.Nose, mean.Nose), (learned.MouthCenter, mean.MouthCenter) })
+            MathF.Sqrt((a.X - b.X) * (a.X - b.X) + (a.Y - b.Y) * (a.Y - b.Y)).ShouldBeLessThan(3f);
+        learned.MouthLeft.ShouldBe(mean.MouthLeft);
+        (learned.Width, learned.Height).ShouldBe((150, 150));
     }
 
     [Fact]

@@ -4,11 +4,12 @@ using Doppel.Vision.Tests.Support;
 namespace Doppel.Vision.Tests.Pipeline;
 
 /// <summary>
-/// The LFW dev protocol end to end with the default models (BlazeFace + dlib ResNet-29, centred
-/// cosine): threshold from pairsDevTrain, accuracy on pairsDevTest. Needs a Release build to run in
-/// reasonable time. Measured (2026-11-23): 97.1–97.2 % centred, 97.7 % on raw-vector cosine, 97.4 %
-/// on raw Euclidean distance, +0.3 points with flip TTA. The target of 98.8 % is NOT reached;
-/// the floors below guard what this alignment achieves so a regression is caught.
+/// The LFW dev protocol end to end with the default models (BlazeFace + dlib ResNet-29, cosine on the
+/// normalised raw output, the centred face of each image): threshold from pairsDevTrain, accuracy on
+/// pairsDevTest. Needs a Release build to run in reasonable time. Measured (2026-11-23, bench
+/// lfw-dump/lfw-template): 98.4 % plain, 98.7 % with flip TTA; 10-fold over all 3,200 dev pairs 99.0 %.
+/// The 98.8 % on pairsDevTest is NOT reached by BlazeFace + dlib (it is with the 68-point
+/// landmark model, see docs/benchmarks.md); the floors guard what this pipeline achieves.
 /// </summary>
 public sealed class LfwVerificationTests(ITestOutputHelper output)
 {
@@ -23,14 +24,14 @@ public sealed class LfwVerificationTests(ITestOutputHelper output)
         var (threshold, trainAccuracy) = Verification.BestThreshold(LfwRun.Score(run, "dlib-resnet29", "pairsDevTrain.txt"));
         var testAccuracy = Verification.Accuracy(LfwRun.Score(run, "dlib-resnet29", "pairsDevTest.txt"), threshold);
         output.WriteLine($"dlib-resnet29: train threshold {threshold:0.0000} (train accuracy {trainAccuracy:P2}), test accuracy {testAccuracy:P2}");
-        testAccuracy.ShouldBeGreaterThanOrEqualTo(0.968);
+        testAccuracy.ShouldBeGreaterThanOrEqualTo(0.982);
         // The calibrated default must be close to what this run finds best.
         Verification.Accuracy(LfwRun.Score(run, "dlib-resnet29", "pairsDevTest.txt"), EmbedderSpec.DlibResNet29.DefaultThreshold)
-            .ShouldBeGreaterThanOrEqualTo(0.965);
+            .ShouldBeGreaterThanOrEqualTo(0.980);
     }
 
     [Fact]
-    public void FlipTtaDoesNotLoseAccuracy()
+    public void FlipTtaGainsAccuracy()
     {
         var plain = LfwRun.Get(EmbedderSpec.DlibResNet29, new EmbedderOptions());
         var flipped = LfwRun.Get(EmbedderSpec.DlibResNet29, new EmbedderOptions { FlipTta = true });
@@ -41,6 +42,7 @@ public sealed class LfwVerificationTests(ITestOutputHelper output)
         }
         double a = Test(plain), b = Test(flipped);
         output.WriteLine($"dlib-resnet29 test accuracy: plain {a:P2}, flip TTA {b:P2}");
-        b.ShouldBeGreaterThanOrEqualTo(a - 0.003);
+        // Measured +0.3 points; a flip that only matched would be a broken mirror.
+        b.ShouldBeGreaterThanOrEqualTo(a + 0.001);
     }
 }

@@ -11,14 +11,16 @@ internal static class LfwRun
 
     public static IReadOnlyDictionary<string, ImageAnalysis> Get(EmbedderSpec spec, EmbedderOptions options)
     {
-        var key = $"{spec.Name}|{spec.CentringMean?.Sum()}|{spec.NormIsQuality}|{options.FlipTta}|{options.Jitters}";
+        var key = $"{spec.Name}|{spec.Template.Name}|{spec.NormIsQuality}|{options.FlipTta}|{options.Jitters}";
         Lazy<IReadOnlyDictionary<string, ImageAnalysis>> run;
         lock (Runs)
         {
             if (!Runs.TryGetValue(key, out run!))
                 Runs[key] = run = new Lazy<IReadOnlyDictionary<string, ImageAnalysis>>(() =>
                 {
-                    using var pipeline = new FacePipeline(new Doppel.Vision.Detection.BlazeFaceDetector(), [new OnnxFaceEmbedder(spec, options)]);
+                    // LFW protocol: the labelled person is the centred face.
+                    using var pipeline = new FacePipeline(new Doppel.Vision.Detection.BlazeFaceDetector(), [new OnnxFaceEmbedder(spec, options)],
+                        new FacePipelineOptions { SeveralFaces = SeveralFacesPolicy.KeepCentral });
                     return pipeline.AnalyzeMany(Lfw.AllImages()).ToDictionary(a => a.Path);
                 });
         }

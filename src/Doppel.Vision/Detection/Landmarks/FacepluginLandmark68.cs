@@ -63,7 +63,8 @@ public sealed class FacepluginLandmark68 : ILandmarkRefiner
 
     /// <summary>
     /// iBUG 68 → the five alignment points: eye centres are the means of points 36-41 (image-left
-    /// eye) and 42-47; nose tip is point 30; mouth corners are points 48 and 54.
+    /// eye) and 42-47; nose tip is point 30; mouth corners are points 48 and 54. The whole shape is
+    /// kept too (<see cref="FaceLandmarks.Shape68"/>).
     /// </summary>
     public static FaceLandmarks ToFivePoints(IReadOnlyList<PointF> points)
     {
@@ -87,7 +88,8 @@ public sealed class FacepluginLandmark68 : ILandmarkRefiner
             Nose: points[30],
             MouthCenter: new PointF((mouthLeft.X + mouthRight.X) / 2, (mouthLeft.Y + mouthRight.Y) / 2),
             MouthLeft: mouthLeft,
-            MouthRight: mouthRight);
+            MouthRight: mouthRight,
+            Shape68: points.ToArray());
     }
 
     /// <summary>The box in whole pixels, shifted (not shrunk) to lie inside the image where it
