@@ -1,6 +1,7 @@
 using Doppel.Jobs.Dedup;
 using Doppel.Models.Catalog;
 using Doppel.Vision;
+using Doppel.Vision.Embedding;
 using Doppel.Vision.Pipeline;
 
 namespace Doppel.Jobs;
@@ -22,12 +23,26 @@ public sealed class FacePipelineAnalyzer(FacePipeline pipeline) : IImageAnalyzer
 
     public IFaceEmbedder Embedder => _embedder;
 
-    public string EmbeddingModelVersion { get; } = ModelVersionOf(pipeline.Embedders[0].Name);
+    public string EmbeddingModelVersion { get; } = ModelVersionOf(pipeline.Embedders[0]);
 
-    /// <summary>The version stored with a model's vectors: its pinned model file checksum prefix
-    /// ("unversioned" for a model the catalogue does not pin, such as an ensemble).</summary>
-    public static string ModelVersionOf(string embedderName) =>
-        ModelCatalog.TryGet(embedderName, out var spec) && spec.OnnxFile is { } file
+    /// <summary>
+    /// The version stored with an embedder's vectors: everything that makes two vectors comparable —
+    /// the pinned model file checksum prefix, the crop template, flip and jitter settings, and for an
+    /// ensemble its members' versions and weights. A stored vector of another version is stale: jobs
+    /// re-embed it from the stored landmarks (<see cref="Persons.EmbedMissingFacesJob"/>) rather than
+    /// compare it with new ones.
+    /// </summary>
+    public static string ModelVersionOf(IFaceEmbedder embedder) => embedder switch
+    {
+        EnsembleEmbedder ensemble => string.Join(" + ", ensemble.Members.Select(m =>
+            $"{ModelVersionOf(m.Embedder)} *{m.Weight.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture)}")),
+        OnnxFaceEmbedder onnx => $"{FileVersion(onnx.Name)} {onnx.Spec.Template.Name}" +
+                                 (onnx.Options.FlipTta ? " flip" : "") + (onnx.Options.Jitters > 1 ? $" jitter{onnx.Options.Jitters}" : ""),
+        _ => FileVersion(embedder.Name),
+    };
+
+    private static string FileVersion(string name) =>
+        ModelCatalog.TryGet(name, out var spec) && spec.OnnxFile is { } file
             ? $"{file.Checksum.Algorithm}:{file.Checksum.Hex[..12]}"
             : "unversioned";
 

@@ -9,7 +9,7 @@ namespace Doppel.Cli.Infrastructure;
 
 /// <summary>Recognise's first step for <c>recognize</c>, <c>recluster</c> and <c>run --all</c>: faces
 /// stored without a vector of the model (found while another recogniser was chosen) get one, with
-/// progress. The model is loaded only when some face needs it.</summary>
+/// progress. Vectors made by an older recipe of the model (another version) are replaced too.</summary>
 public static class CatalogEmbed
 {
     /// <param name="loaded">The model, when the caller already has it open.</param>
@@ -21,13 +21,17 @@ public static class CatalogEmbed
             OnMessage = message => { Console.Error.WriteLine(message); Log.Information("{Message}", message); },
             OnProgress = (done, total) => (progress ??= new ConsoleProgress("faces", total)).Report(done),
         };
-        if (job.FindMissing(model).Count == 0)
-            return new EmbedMissingOutcome(0, 0, 0);
+        // The version depends on the embedder's settings, so the model is loaded (about a second) even
+        // when every face turns out to have a current vector.
         using var owned = loaded is null ? EmbedderRegistry.Create(model) : null;
+        var embedder = loaded ?? owned!;
+        var version = FacePipelineAnalyzer.ModelVersionOf(embedder);
+        if (job.FindMissing(model, version).Count == 0)
+            return new EmbedMissingOutcome(0, 0, 0);
         EmbedMissingOutcome outcome;
         try
         {
-            outcome = job.Run(loaded ?? owned!, FacePipelineAnalyzer.ModelVersionOf(model), cancellationToken);
+            outcome = job.Run(embedder, version, cancellationToken);
         }
         finally
         {

@@ -29,11 +29,12 @@ public sealed class EmbedMissingFacesJob(ICatalog catalog)
 
     public Action<string>? OnMessage { get; init; }
 
-    /// <summary>Faces with no vector under <paramref name="model"/>, in id order; only those of
+    /// <summary>Faces with no vector under <paramref name="model"/>, or one of another version than
+    /// <paramref name="modelVersion"/> (made by an older recipe: stale), in id order; only those of
     /// <paramref name="mediaIds"/> when given.</summary>
-    public IReadOnlyList<FaceRecord> FindMissing(string model, IReadOnlySet<long>? mediaIds = null)
+    public IReadOnlyList<FaceRecord> FindMissing(string model, string modelVersion, IReadOnlySet<long>? mediaIds = null)
     {
-        var have = catalog.ReadEmbeddings(model).Select(e => e.FaceId).ToHashSet();
+        var have = catalog.ReadEmbeddings(model).Where(e => e.ModelVersion == modelVersion).Select(e => e.FaceId).ToHashSet();
         return catalog.ListFaces().Where(f => !have.Contains(f.Id) && (mediaIds is null || mediaIds.Contains(f.MediaId))).ToList();
     }
 
@@ -51,10 +52,10 @@ public sealed class EmbedMissingFacesJob(ICatalog catalog)
     {
         ArgumentNullException.ThrowIfNull(embedder);
         ArgumentOutOfRangeException.ThrowIfLessThan(ImagesPerBatch, 1);
-        var missing = FindMissing(embedder.Name, mediaIds);
+        var missing = FindMissing(embedder.Name, modelVersion, mediaIds);
         if (missing.Count == 0)
             return new EmbedMissingOutcome(0, 0, 0);
-        OnMessage?.Invoke($"{missing.Count} faces have no {embedder.Name} vector yet.");
+        OnMessage?.Invoke($"{missing.Count} faces have no current {embedder.Name} vector ({modelVersion}).");
         var decoder = new ImageDecoder();
         int embedded = 0, skipped = 0;
         OnProgress?.Invoke(0, missing.Count);
