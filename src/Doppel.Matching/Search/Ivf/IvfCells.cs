@@ -7,8 +7,6 @@ namespace Doppel.Matching;
 /// </summary>
 internal sealed class IvfCells
 {
-    private const int AssignChunkRows = 32_768;
-
     private readonly int[] _probeStart;
     private readonly ushort[] _probeCells;
 
@@ -66,56 +64,98 @@ internal sealed class IvfCells
                           + 2.0 * _probeCells.Length) / count;
 
     /// <summary>Each row's probe list: its nearest centroid, then up to maxProbes − 1 more whose
-    /// similarity is within <paramref name="margin"/> of the nearest.</summary>
+    /// similarity is within <paramref name="margin"/> of the nearest, best first.</summary>
     public static IvfCells Assign(VectorSet vectors, VectorSet centroids, int maxProbes, float margin, JoinOptions join)
     {
         int n = vectors.Count, k = Math.Min(maxProbes, centroids.Count);
+        var kind = JoinKernel.Resolve(join.Kernel);
+        var panels = PackedPanels.Pack(centroids.Buffer, centroids.Count, centroids.Dimension, join.MaxThreads);
+        int blocks = (n + AssignBlockRows - 1) / AssignBlockRows;
+        var blockCells = new ushort[blocks][];
         var probeStart = new int[n + 1];
-        var chunks = new List<ushort[]>();
-        for (int first = 0; first < n; first += AssignChunkRows)
-        {
-            int rows = Math.Min(AssignChunkRows, n - first);
-            var chunk = new VectorSet(vectors.Dimension, rows);
-            for (int r = 0; r < rows; r++)
-                chunk.AddVerbatim(first + r, vectors.Row(first + r));
-            var nearest = Nearest(chunk, centroids, k, margin, join);
-            var cells = new List<ushort>(rows * Math.Min(k, 16));
-            for (int r = 0; r < rows; r++)
+        Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = join.MaxThreads },
+            () => new ProbeCandidates(AssignBlockRows),
+            (block, _, candidates) =>
             {
-                var list = nearest[r];
-                float floor = list[0].Score - margin;
-                int taken = 0;
-                foreach (var p in list)
-                {
-                    if (taken > 0 && !(p.Score >= floor))
-                        break;
-                    cells.Add((ushort)p.B);
-                    taken++;
-                }
-                probeStart[first + r + 1] = checked(probeStart[first + r] + taken);
-            }
-            chunks.Add([.. cells]);
-        }
+                int first = block * AssignBlockRows, end = Math.Min(n, first + AssignBlockRows);
+                candidates.Reset(first, end - first, margin);
+                var handler = new ProbeHandler(candidates);
+                JoinKernel.RunRows(ref handler, kind, vectors.Buffer, first, end, panels, firstPanel: 0, upperTriangle: false, skipDiagonal: false);
+                blockCells[block] = candidates.Select(k, probeStart);
+                return candidates;
+            },
+            _ => { });
+        for (int r = 0; r < n; r++)
+            probeStart[r + 1] = checked(probeStart[r + 1] + probeStart[r]);
         var probeCells = new ushort[probeStart[n]];
-        int at = 0;
-        foreach (var chunk in chunks)
+        for (int block = 0, at = 0; block < blocks; block++)
         {
-            chunk.CopyTo(probeCells, at);
-            at += chunk.Length;
+            blockCells[block].CopyTo(probeCells, at);
+            at += blockCells[block].Length;
         }
         return new IvfCells(centroids.Count, probeStart, probeCells);
     }
 
-    /// <summary>Each row's k best centroids, best first. With a finite margin, a first pass finds each
-    /// row's best score so the second only heaps the few centroids within the margin of it.</summary>
-    private static ScoredPair[][] Nearest(VectorSet rows, VectorSet centroids, int k, float margin, JoinOptions join)
+    private const int AssignBlockRows = 256;
+
+    /// <summary>
+    /// One block of rows' candidate cells in a single pass over the centroids: each row's best score
+    /// so far sets its kernel threshold (best − margin), so only cells that may end within the margin
+    /// are kept; the final cut uses the final best.
+    /// </summary>
+    private sealed class ProbeCandidates(int capacity)
     {
-        if (k == 1 || float.IsPositiveInfinity(margin))
-            return ExactJoin.TopK(rows, centroids, k, options: join);
-        var best = ExactJoin.TopK(rows, centroids, 1, options: join);
-        var floors = new float[rows.Count];
-        for (int r = 0; r < floors.Length; r++)
-            floors[r] = best[r][0].Score - margin;
-        return ExactJoin.TopK(rows, centroids, k, floors, join);
+        private readonly float[] _best = new float[capacity];
+        private readonly List<(int Cell, float Score)>[] _lists = [.. Enumerable.Range(0, capacity).Select(_ => new List<(int, float)>())];
+        private int _first;
+        private float _margin;
+
+        public void Reset(int firstRow, int rows, float margin)
+        {
+            _first = firstRow;
+            _margin = margin;
+            for (int i = 0; i < rows; i++)
+            {
+                _best[i] = float.NegativeInfinity;
+                _lists[i].Clear();
+            }
+            Rows = rows;
+        }
+
+        public int Rows { get; private set; }
+
+        public float Threshold(int row) => _best[row - _first] - _margin;
+
+        public void Hit(int row, int cell, float score)
+        {
+            int i = row - _first;
+            if (score > _best[i])
+                _best[i] = score;
+            _lists[i].Add((cell, score));
+        }
+
+        /// <summary>Each row's kept cells (best first, ties by cell number), concatenated; counts go to probeCount[row + 1].</summary>
+        public ushort[] Select(int k, int[] probeCount)
+        {
+            var cells = new List<ushort>(Rows * 8);
+            for (int i = 0; i < Rows; i++)
+            {
+                var list = _lists[i];
+                float floor = _best[i] - _margin;
+                list.RemoveAll(c => !(c.Score >= floor));
+                list.Sort(static (x, y) => x.Score != y.Score ? y.Score.CompareTo(x.Score) : x.Cell.CompareTo(y.Cell));
+                int taken = Math.Min(k, list.Count);
+                for (int j = 0; j < taken; j++)
+                    cells.Add((ushort)list[j].Cell);
+                probeCount[_first + i + 1] = taken;
+            }
+            return [.. cells];
+        }
+    }
+
+    private readonly struct ProbeHandler(ProbeCandidates candidates) : ITileHandler
+    {
+        public float Threshold(int row) => candidates.Threshold(row);
+        public void Hit(int row, int col, float score) => candidates.Hit(row, col, score);
     }
 }
