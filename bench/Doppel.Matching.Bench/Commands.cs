@@ -89,11 +89,15 @@ internal static class Commands
         int sample = a.Length > 5 ? int.Parse(a[5], Inv) : 2000;
         if (a.Length > 6)
             options = options with { MaxThreads = int.Parse(a[6], Inv) };
+        if (a.Length > 7)
+            options = options with { Iterations = int.Parse(a[7], Inv) };
+        if (a.Length > 8)
+            options = options with { TrainingPointsPerCell = int.Parse(a[8], Inv) };
         IvfJoin.SelfJoin(Prefix(set, 4096), t, _ => { }, options); // JIT warm-up
         long before = GC.GetTotalMemory(true);
         var pairs = new List<ScoredPair>();
         var report = IvfJoin.SelfJoin(set, t, batch => pairs.AddRange(batch), options);
-        Console.WriteLine($"ivf N={report.Vectors} d={set.Dimension} t={t} cells={report.Cells} maxProbes={options.MaxProbes} margin={options.ProbeMargin} " +
+        Console.WriteLine($"ivf N={report.Vectors} d={set.Dimension} t={t} cells={report.Cells} maxProbes={options.MaxProbes} margin={options.ProbeMargin} iterations={options.Iterations} pointsPerCell={options.TrainingPointsPerCell} " +
             $"threads={options.MaxThreads}: train {report.Training.TotalSeconds:F1}s, assign {report.Assignment.TotalSeconds:F1}s, join {report.Join.TotalSeconds:F1}s, " +
             $"total {report.Total.TotalSeconds:F1}s, pairs={report.Pairs}, avg probes {report.AverageProbes:F1}, " +
             $"comparisons {report.CandidateComparisons:E2} = {100 * report.ShareOfExactWork:F2}% of the exact self-join's, " +
