@@ -1,9 +1,10 @@
 namespace Doppel.Matching;
 
 /// <summary>
-/// Which cells each vector probes (its home cell first), and the two inverted views the join walks:
-/// the members of each cell and the vectors probing each cell. All lists are flat arrays with offsets
-/// (probe lists hold 16-bit cell numbers), so the whole structure is a few bytes per probe.
+/// Which cells each vector probes (its home cell first), and the inverted views the join walks: the
+/// members of each cell, and (built for a range of cells at a time, to bound memory) the vectors
+/// probing each cell. All lists are flat arrays with offsets; probe lists hold 16-bit cell numbers,
+/// so the resident cost is 2 bytes per probe plus 8 bytes per vector.
 /// </summary>
 internal sealed class IvfCells
 {
@@ -20,35 +21,27 @@ internal sealed class IvfCells
         MemberStart = new int[cellCount + 1];
         for (int r = 0; r < n; r++)
             MemberStart[Home(r) + 1]++;
-        ProberStart = new int[cellCount + 1];
+        ProberCount = new int[cellCount];
         foreach (ushort c in probeCells)
-            ProberStart[c + 1]++;
+            ProberCount[c]++;
         for (int c = 0; c < cellCount; c++)
-        {
             MemberStart[c + 1] += MemberStart[c];
-            ProberStart[c + 1] += ProberStart[c];
-        }
         Members = new int[n];
-        Probers = new int[probeCells.Length];
         var memberFill = MemberStart[..^1];
-        var proberFill = ProberStart[..^1];
         for (int r = 0; r < n; r++)
-        {
             Members[memberFill[Home(r)]++] = r;
-            for (int i = probeStart[r]; i < probeStart[r + 1]; i++)
-                Probers[proberFill[probeCells[i]]++] = r;
-        }
     }
 
     public int CellCount { get; }
+
+    public int Count => _probeStart.Length - 1;
 
     /// <summary>Rows homed in cell c: Members[MemberStart[c] .. MemberStart[c + 1]).</summary>
     public int[] Members { get; }
     public int[] MemberStart { get; }
 
-    /// <summary>Rows probing cell c (its members included): Probers[ProberStart[c] .. ProberStart[c + 1]).</summary>
-    public int[] Probers { get; }
-    public int[] ProberStart { get; }
+    /// <summary>How many rows probe each cell (its members included).</summary>
+    public int[] ProberCount { get; }
 
     public long TotalProbes => _probeCells.LongLength;
 
@@ -58,10 +51,28 @@ internal sealed class IvfCells
     public bool Probes(int row, int cell) =>
         _probeCells.AsSpan(_probeStart[row], _probeStart[row + 1] - _probeStart[row]).Contains((ushort)cell);
 
-    /// <summary>Bytes this structure holds per vector (offsets, probe lists, both inverted views).</summary>
-    public double BytesPerVector(int count) =>
-        count == 0 ? 0 : (4.0 * (_probeStart.Length + Members.Length + Probers.Length + MemberStart.Length + ProberStart.Length)
-                          + 2.0 * _probeCells.Length) / count;
+    /// <summary>Rows probing each cell of [firstCell, endCell): rows of cell c are
+    /// Rows[Start[c − firstCell] .. Start[c − firstCell + 1]), in row order.</summary>
+    public (int[] Start, int[] Rows) Probers(int firstCell, int endCell)
+    {
+        var start = new int[endCell - firstCell + 1];
+        for (int c = firstCell; c < endCell; c++)
+            start[c - firstCell + 1] = start[c - firstCell] + ProberCount[c];
+        var rows = new int[start[^1]];
+        var fill = start[..^1];
+        for (int r = 0; r < Count; r++)
+            for (int i = _probeStart[r]; i < _probeStart[r + 1]; i++)
+            {
+                int c = _probeCells[i];
+                if (c >= firstCell && c < endCell)
+                    rows[fill[c - firstCell]++] = r;
+            }
+        return (start, rows);
+    }
+
+    /// <summary>Resident bytes per vector: probe lists and their offsets, members and their offsets.</summary>
+    public double BytesPerVector =>
+        Count == 0 ? 0 : (4.0 * (_probeStart.Length + Members.Length + MemberStart.Length + ProberCount.Length) + 2.0 * _probeCells.Length) / Count;
 
     /// <summary>Each row's probe list: its nearest centroid, then up to maxProbes − 1 more whose
     /// similarity is within <paramref name="margin"/> of the nearest, best first.</summary>

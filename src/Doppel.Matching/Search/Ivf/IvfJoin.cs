@@ -62,40 +62,62 @@ public static class IvfJoin
         var cells = IvfCells.Assign(vectors, centroids, options.MaxProbes, options.ProbeMargin, join);
         var assignment = clock.Elapsed;
         clock.Restart();
-        var (pairs, comparisons) = JoinCells(vectors, cells, threshold, onBatch, kind, options.MaxThreads);
+        var (pairs, comparisons, passBytes) = JoinCells(vectors, cells, threshold, onBatch, kind, options.MaxThreads);
         var joinTime = clock.Elapsed;
 
-        double bytes = 4.0 * vectors.Dimension + cells.BytesPerVector(n) + 4.0 * centroids.Count * centroids.Dimension / n;
+        // Vectors and their 8-byte ids, the resident cell lists, the largest pass of prober lists, centroids.
+        double bytes = 4.0 * vectors.Dimension + 8 + cells.BytesPerVector + passBytes + 4.0 * centroids.Count * centroids.Dimension / n;
         return new IvfJoinReport(n, cells.CellCount, cells.TotalProbes / (double)n, comparisons, pairs, training, assignment, joinTime, bytes);
     }
 
-    private static (long Pairs, long Comparisons) JoinCells(VectorSet vectors, IvfCells cells, float threshold, PairBatchHandler onBatch, JoinKernelKind kind, int maxThreads)
+    /// <summary>Rows probing the cells of one pass are listed at about this many ints per vector; cells are
+    /// joined in passes over consecutive cell ranges so the inverted lists never exist all at once.</summary>
+    private const int ProberIntsPerVectorPerPass = 16;
+
+    private static (long Pairs, long Comparisons, double PassBytesPerVector) JoinCells(VectorSet vectors, IvfCells cells, float threshold,
+        PairBatchHandler onBatch, JoinKernelKind kind, int maxThreads)
     {
-        // Biggest cells first, one at a time per worker, so no worker is left with a giant cell at the end.
-        var order = Enumerable.Range(0, cells.CellCount)
-            .Where(c => cells.MemberStart[c + 1] > cells.MemberStart[c])
-            .OrderByDescending(c => Work(cells, c))
-            .ToArray();
-        long comparisons = order.Sum(c => Work(cells, c));
         var sink = new SerialisedSink(onBatch);
-        Parallel.ForEach(Partitioner.Create(order, EnumerablePartitionerOptions.NoBuffering),
-            new ParallelOptions { MaxDegreeOfParallelism = maxThreads },
-            () => new Worker(new PairBuffer(sink)),
-            (cell, _, worker) =>
-            {
-                var members = cells.Members.AsSpan(cells.MemberStart[cell], cells.MemberStart[cell + 1] - cells.MemberStart[cell]);
-                var probers = cells.Probers.AsSpan(cells.ProberStart[cell], cells.ProberStart[cell + 1] - cells.ProberStart[cell]);
-                var panels = PackedPanels.PackGathered(vectors.Buffer, members, vectors.Dimension, ref worker.Panels);
-                var handler = new CellHandler(cells, cell, cells.ProberStart[cell], cells.MemberStart[cell], threshold, worker.Output);
-                JoinKernel.RunGathered(ref handler, kind, vectors.Buffer, probers, panels);
-                return worker;
-            },
-            worker => worker.Output.Flush());
-        return (sink.Total, comparisons);
+        var workers = new ConcurrentBag<Worker>();
+        long comparisons = 0, budget = Math.Max((long)ProberIntsPerVectorPerPass * cells.Count, cells.ProberCount.Max()), largestPass = 0;
+        for (int first = 0; first < cells.CellCount;)
+        {
+            int end = first;
+            long listed = 0;
+            while (end < cells.CellCount && (end == first || listed + cells.ProberCount[end] <= budget))
+                listed += cells.ProberCount[end++];
+            largestPass = Math.Max(largestPass, listed);
+            var (start, probers) = cells.Probers(first, end);
+            // Biggest cells first, one at a time per worker, so no worker is left with a giant cell at the end.
+            int from = first;
+            var order = Enumerable.Range(first, end - first)
+                .Where(c => cells.MemberStart[c + 1] > cells.MemberStart[c])
+                .OrderByDescending(c => Work(cells, c))
+                .ToArray();
+            comparisons += order.Sum(c => Work(cells, c));
+            Parallel.ForEach(Partitioner.Create(order, EnumerablePartitionerOptions.NoBuffering),
+                new ParallelOptions { MaxDegreeOfParallelism = maxThreads },
+                () => workers.TryTake(out var idle) ? idle : new Worker(new PairBuffer(sink)),
+                (cell, _, worker) =>
+                {
+                    var members = cells.Members.AsSpan(cells.MemberStart[cell], cells.MemberStart[cell + 1] - cells.MemberStart[cell]);
+                    int offset = start[cell - from];
+                    var rows = probers.AsSpan(offset, start[cell - from + 1] - offset);
+                    var panels = PackedPanels.PackGathered(vectors.Buffer, members, vectors.Dimension, ref worker.Panels);
+                    var handler = new CellHandler(cells, cell, probers, offset, cells.MemberStart[cell], threshold, worker.Output);
+                    JoinKernel.RunGathered(ref handler, kind, vectors.Buffer, rows, panels);
+                    return worker;
+                },
+                workers.Add);
+            first = end;
+        }
+        foreach (var worker in workers)
+            worker.Output.Flush();
+        return (sink.Total, comparisons, 4.0 * largestPass / cells.Count);
     }
 
     private static long Work(IvfCells cells, int c) =>
-        (long)(cells.MemberStart[c + 1] - cells.MemberStart[c]) * (cells.ProberStart[c + 1] - cells.ProberStart[c]);
+        (long)(cells.MemberStart[c + 1] - cells.MemberStart[c]) * cells.ProberCount[c];
 
     private sealed class Worker(PairBuffer output)
     {
@@ -108,13 +130,13 @@ public static class IvfJoin
     /// cell is seen from both members, and a pair across cells is seen from each side that probes the
     /// other's cell; in both cases only the side whose row is smaller reports it.
     /// </summary>
-    private readonly struct CellHandler(IvfCells cells, int cell, int proberOffset, int memberOffset, float threshold, PairBuffer output) : ITileHandler
+    private readonly struct CellHandler(IvfCells cells, int cell, int[] probers, int proberOffset, int memberOffset, float threshold, PairBuffer output) : ITileHandler
     {
         public float Threshold(int row) => threshold;
 
         public void Hit(int row, int col, float score)
         {
-            int query = cells.Probers[proberOffset + row];
+            int query = probers[proberOffset + row];
             int member = cells.Members[memberOffset + col];
             if (query == member)
                 return;
