@@ -96,10 +96,12 @@ internal static class Commands
         IvfJoin.SelfJoin(Prefix(set, 4096), t, _ => { }, options); // JIT warm-up
         long before = GC.GetTotalMemory(true);
         var pairs = new List<ScoredPair>();
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var report = IvfJoin.SelfJoin(set, t, batch => pairs.AddRange(batch), options);
+        double cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
         Console.WriteLine($"ivf N={report.Vectors} d={set.Dimension} t={t} cells={report.Cells} maxProbes={options.MaxProbes} margin={options.ProbeMargin} iterations={options.Iterations} pointsPerCell={options.TrainingPointsPerCell} " +
             $"threads={options.MaxThreads}: train {report.Training.TotalSeconds:F1}s, assign {report.Assignment.TotalSeconds:F1}s, join {report.Join.TotalSeconds:F1}s, " +
-            $"total {report.Total.TotalSeconds:F1}s, pairs={report.Pairs}, avg probes {report.AverageProbes:F1}, " +
+            $"total {report.Total.TotalSeconds:F1}s (process CPU time {cpu:F1}s = {cpu / options.MaxThreads:F1}s per thread), pairs={report.Pairs}, avg probes {report.AverageProbes:F1}, " +
             $"comparisons {report.CandidateComparisons:E2} = {100 * report.ShareOfExactWork:F2}% of the exact self-join's, " +
             $"index {report.IndexBytesPerVector:F0} B/vector (vectors {4 * set.Dimension} + cells/lists), " +
             $"peak RSS {Process.GetCurrentProcess().PeakWorkingSet64 / 1e6:F0} MB = {Process.GetCurrentProcess().PeakWorkingSet64 / (double)set.Count:F0} B/vector (whole process, result list included)");

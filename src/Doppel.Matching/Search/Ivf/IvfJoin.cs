@@ -52,7 +52,7 @@ public static class IvfJoin
         var kind = JoinKernel.Resolve(options.Kernel);
         int n = vectors.Count;
         if (n < 2)
-            return new IvfJoinReport(n, Math.Min(n, 1), Math.Min(n, 1), 0, 0, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero, 4.0 * vectors.Dimension);
+            return new IvfJoinReport(n, Math.Min(n, 1), Math.Min(n, 1), 0, 0, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero, 4.0 * vectors.Dimension + 8);
 
         var join = new JoinOptions { MaxThreads = options.MaxThreads, Kernel = kind };
         var clock = Stopwatch.StartNew();
