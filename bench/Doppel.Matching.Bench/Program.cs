@@ -7,6 +7,7 @@ return args.Length == 0 ? Usage() : args[0] switch
     "gen" => Commands.Generate(args[1..]),
     "exact" => Commands.Exact(args[1..]),
     "hnsw" => Commands.Hnsw(args[1..]),
+    "ivf" => Commands.Ivf(args[1..]),
     "compact" => Commands.Compact(args[1..]),
     _ => Usage(),
 };
@@ -19,6 +20,8 @@ static int Usage()
           exact IN.npy THRESHOLD [THREADS] [FIRST_ROWS]  exact self-join: time, pairs, GFLOP/s, share of FMA peak
           hnsw IN.npy THRESHOLD M EFC EFS [RECALL_SAMPLE] [JOIN_EF] [FLOOD_SLACK] [top|both]
                                                HNSW build + self-join, memory, pair recall vs exact
+          ivf IN.npy THRESHOLD [CELLS|auto] [MAX_PROBES] [MARGIN|inf] [RECALL_SAMPLE] [THREADS] [ITERATIONS] [POINTS_PER_CELL]
+                                               IVF self-join: time, memory, pair recall vs exact
           compact IN.npy THRESHOLD             pair recall of float16 / int8 storage vs float32
         """);
     return 2;

@@ -51,6 +51,16 @@ public class DedupCommandTests
         second.ExitCode.ShouldBe(0, second.Error);
         second.Output.ShouldContain("processed this run: 0");
         File.ReadAllText(Path.Combine(dir, "report2", "findings.csv")).ShouldBe(string.Join('\n', csv) + "\n");
+
+        // Approximate search by flag: IVF compares fewer face pairs and never invents one, so its image
+        // pairs are a subset of the exact run's.
+        var ivf = DoppelProcess.Run(dir, "dedup", "photos", "--db", "cat.db", "--report", "report-ivf", "--search", "ivf");
+        ivf.ExitCode.ShouldBe(0, ivf.Error);
+        static string ImagePair(string row) => string.Join(',', row.Split(',')[..2]);
+        File.ReadAllLines(Path.Combine(dir, "report-ivf", "findings.csv")).Select(ImagePair).ShouldBeSubsetOf(csv.Select(ImagePair));
+        var unknown = DoppelProcess.Run(dir, "dedup", "photos", "--db", "cat.db", "--search", "fast");
+        unknown.ExitCode.ShouldNotBe(0);
+        unknown.Error.ShouldContain("fast");
     }
 
     [Fact]

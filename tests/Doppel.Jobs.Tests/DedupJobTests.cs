@@ -1,4 +1,5 @@
 using Doppel.Jobs.Dedup;
+using Doppel.Matching;
 using Doppel.Models;
 using Doppel.Storage;
 using Doppel.Storage.Sqlite;
@@ -31,11 +32,11 @@ public class DedupJobTests
         return (dir, identity);
     }
 
-    private static DedupOutcome Run(string dir, string db, Action<DedupJob>? configure = null)
+    private static DedupOutcome Run(string dir, string db, SearchConfig? search = null)
     {
         using var catalog = SqliteCatalog.Open(db);
         using var analyzer = new FacePipelineAnalyzer(FacePipeline.CreateDefault());
-        return new DedupJob(catalog, analyzer).Run(new DedupJobOptions { Roots = [dir] });
+        return new DedupJob(catalog, analyzer).Run(new DedupJobOptions { Roots = [dir], Search = search ?? SearchConfig.Default });
     }
 
     private static HashSet<(string, string)> PairNames(DedupOutcome outcome)
@@ -71,6 +72,16 @@ public class DedupJobTests
         var second = Run(dir, db);
         second.ProcessedThisRun.ShouldBe(0);
         PairNames(second).ShouldBe(found, ignoreOrder: true);
+
+        // The approximate searches are a configuration switch: HNSW, and IVF probing every cell (on 21
+        // faces anything less is a lottery), find the same pairs with the same scores.
+        var hnsw = Run(dir, db, new SearchConfig { Method = SearchMethod.Hnsw });
+        var ivf = Run(dir, db, new SearchConfig { Method = SearchMethod.Ivf, Ivf = new IvfOptions { Cells = 4, MaxProbes = 4, ProbeMargin = float.PositiveInfinity } });
+        foreach (var other in new[] { hnsw, ivf })
+        {
+            PairNames(other).ShouldBe(found, ignoreOrder: true);
+            other.Pairs.Select(p => p.Score).Order().ShouldBe(first.Pairs.Select(p => p.Score).Order(), tolerance: 1e-5);
+        }
     }
 
     [Fact]

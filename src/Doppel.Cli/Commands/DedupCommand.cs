@@ -25,11 +25,17 @@ public static class DedupCommand
         var report = new Option<string?>("--report") { Description = "Folder to write the HTML report, findings.csv and summary.json into." };
         var grouping = new Option<string>("--grouping") { Description = "connected (chains join) or core (every member matches the group's core).", DefaultValueFactory = _ => "connected" };
         grouping.AcceptOnlyFromAmong("connected", "core");
+        var search = new Option<string>("--search")
+        {
+            Description = "How face pairs are found: exact (every pair compared), hnsw or ivf (approximate, for millions of faces; see docs/benchmarks-matching-search.md).",
+            DefaultValueFactory = _ => "exact",
+        };
+        search.AcceptOnlyFromAmong("exact", "hnsw", "ivf");
         var pipeline = PipelineOptions.Create();
 
         var command = new Command("dedup", "Find duplicate enrolments: every pair of images showing the same person, grouped.")
         {
-            dirs, db, threshold, report, grouping,
+            dirs, db, threshold, report, grouping, search,
         };
         pipeline.AddTo(command);
         command.SetAction(parse =>
@@ -50,6 +56,7 @@ public static class DedupCommand
                     Roots = parse.GetValue(dirs)!,
                     Threshold = parse.GetValue(threshold),
                     Grouping = parse.GetValue(grouping) == "core" ? GroupingMode.Core : GroupingMode.Connected,
+                    Search = new SearchConfig { Method = Enum.Parse<SearchMethod>(parse.GetValue(search)!, ignoreCase: true) },
                 });
                 progress?.Dispose();
                 PrintSummary(outcome);

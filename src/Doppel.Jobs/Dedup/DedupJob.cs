@@ -17,6 +17,9 @@ public sealed record DedupJobOptions
 
     public GroupingMode Grouping { get; init; } = GroupingMode.Connected;
 
+    /// <summary>How face pairs are found: exact (default), HNSW or IVF (approximate, for very large catalogs).</summary>
+    public SearchConfig Search { get; init; } = SearchConfig.Default;
+
     /// <summary>Images whose results are stored in one catalog transaction: the most a kill can lose.</summary>
     public int BatchSize { get; init; } = 64;
 }
@@ -113,7 +116,7 @@ public sealed class DedupJob(ICatalog catalog, IImageAnalyzer analyzer)
             vectors.Add(e.FaceId, e.Vector);
             refs.Add(new FaceRef(e.FaceId, face.MediaId));
         }
-        var facePairs = refs.Count > 1 ? ExactJoin.SelfJoin(vectors, threshold) : [];
+        var facePairs = refs.Count > 1 ? VectorJoin.SelfJoin(vectors, threshold, options.Search) : [];
 
         var hashOf = images.GroupBy(i => i.Media.Id).ToDictionary(g => g.Key, g => g.First().Media.ContentHash);
         var ignored = catalog.ListIgnoredPairs().Select(p => (p.HashA, p.HashB)).ToHashSet();

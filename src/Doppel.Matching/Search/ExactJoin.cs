@@ -87,6 +87,16 @@ public static class ExactJoin
         return RunTopK(vectors, vectors, k, minScore, options ?? JoinOptions.Default, self: true);
     }
 
+    /// <summary>Top-k where each query row has its own floor (<paramref name="rowMinScores"/>[row]); a high
+    /// floor makes the heap see only the few scores above it.</summary>
+    internal static ScoredPair[][] TopK(VectorSet queries, VectorSet corpus, int k, float[] rowMinScores, JoinOptions options)
+    {
+        RequireSameDimension(queries, corpus);
+        if (rowMinScores.Length != queries.Count)
+            throw new ArgumentException("One minimum score per query row is needed.", nameof(rowMinScores));
+        return RunTopK(queries, corpus, k, float.NegativeInfinity, options, self: false, rowMinScores);
+    }
+
     internal static int ComparePairs(ScoredPair x, ScoredPair y) => x.A != y.A ? x.A.CompareTo(y.A) : x.B.CompareTo(y.B);
 
     private static void RequireSameDimension(VectorSet queries, VectorSet corpus)
@@ -122,7 +132,7 @@ public static class ExactJoin
         return sink.Total;
     }
 
-    private static ScoredPair[][] RunTopK(VectorSet queries, VectorSet corpus, int k, float minScore, JoinOptions options, bool self)
+    private static ScoredPair[][] RunTopK(VectorSet queries, VectorSet corpus, int k, float minScore, JoinOptions options, bool self, float[]? rowMinScores = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         if (float.IsNaN(minScore))
@@ -143,50 +153,12 @@ public static class ExactJoin
         {
             int start = block * options.BlockRows;
             int end = Math.Min(queries.Count, start + options.BlockRows);
-            var handler = new TopKHandler(start, end - start, k, minScore);
+            var handler = new TopKHandler(start, end - start, k, minScore, rowMinScores);
             JoinKernel.RunRows(ref handler, kind, queries.Buffer, start, end, panels, firstPanel: 0, upperTriangle: false, skipDiagonal: self);
             for (int row = start; row < end; row++)
                 results[row] = handler.Heaps[row - start].ToSortedPairs(row);
         });
         return results;
-    }
-
-    /// <summary>Forwards batches from all workers to the caller one at a time.</summary>
-    private sealed class SerialisedSink(PairBatchHandler onBatch)
-    {
-        private readonly Lock _gate = new();
-        public long Total { get; private set; }
-
-        public void Deliver(ReadOnlySpan<ScoredPair> batch)
-        {
-            lock (_gate)
-            {
-                Total += batch.Length;
-                onBatch(batch);
-            }
-        }
-    }
-
-    /// <summary>One worker's pending pairs; delivered in batches so the lock is rare.</summary>
-    private sealed class PairBuffer(SerialisedSink sink)
-    {
-        private readonly ScoredPair[] _pairs = new ScoredPair[4096];
-        private int _count;
-
-        public void Add(ScoredPair pair)
-        {
-            _pairs[_count++] = pair;
-            if (_count == _pairs.Length)
-                Flush();
-        }
-
-        public void Flush()
-        {
-            if (_count == 0)
-                return;
-            sink.Deliver(_pairs.AsSpan(0, _count));
-            _count = 0;
-        }
     }
 
     private readonly struct ThresholdHandler(PairBuffer buffer, float threshold) : ITileHandler
@@ -199,9 +171,11 @@ public static class ExactJoin
     {
         private readonly int _firstRow;
         private readonly float _minScore;
+        private readonly float[]? _rowMinScores;
 
-        public TopKHandler(int firstRow, int rows, int k, float minScore)
+        public TopKHandler(int firstRow, int rows, int k, float minScore, float[]? rowMinScores)
         {
+            _rowMinScores = rowMinScores;
             _firstRow = firstRow;
             _minScore = minScore;
             Heaps = new TopKHeap[rows];
@@ -214,7 +188,8 @@ public static class ExactJoin
         public float Threshold(int row)
         {
             var heap = Heaps[row - _firstRow];
-            return heap.IsFull ? Math.Max(_minScore, heap.MinScore) : _minScore;
+            float floor = _rowMinScores is null ? _minScore : _rowMinScores[row];
+            return heap.IsFull ? Math.Max(floor, heap.MinScore) : floor;
         }
 
         public void Hit(int row, int col, float score) => Heaps[row - _firstRow].Offer(col, score);

@@ -36,6 +36,7 @@ internal interface ITileHandler
 internal static unsafe class JoinKernel
 {
     public const int RowsPerStep = 8;
+    private const int GatheredBlockRows = 256;
 
     public static JoinKernelKind Resolve(JoinKernelKind requested)
     {
@@ -59,13 +60,40 @@ internal static unsafe class JoinKernel
         PackedPanels panels, int firstPanel, bool upperTriangle, bool skipDiagonal)
         where THandler : struct, ITileHandler
     {
+        fixed (float* q = queries)
+            Run(ref handler, kind, q, null, rowStart, rowEnd, panels, firstPanel, upperTriangle, skipDiagonal);
+    }
+
+    /// <summary>
+    /// Runs a gathered list of query rows against every panel: handler row i is source row
+    /// <paramref name="rowIndices"/>[i]. Rows are read in place (no copy), which is what the IVF join
+    /// needs: each cell is probed by a scattered subset of the corpus.
+    /// </summary>
+    public static void RunGathered<THandler>(ref THandler handler, JoinKernelKind kind, float[] source, ReadOnlySpan<int> rowIndices, PackedPanels panels)
+        where THandler : struct, ITileHandler
+    {
+        fixed (float* q = source)
+        fixed (int* map = rowIndices)
+        {
+            // Blocks of query rows small enough to stay in L2 while every panel passes over them;
+            // without this the scattered rows would stream from memory once per panel.
+            for (int start = 0; start < rowIndices.Length; start += GatheredBlockRows)
+                Run(ref handler, kind, q, map, start, Math.Min(rowIndices.Length, start + GatheredBlockRows), panels,
+                    firstPanel: 0, upperTriangle: false, skipDiagonal: false);
+        }
+    }
+
+    private static void Run<THandler>(ref THandler handler, JoinKernelKind kind, float* q, int* rowMap, int rowStart, int rowEnd,
+        PackedPanels panels, int firstPanel, bool upperTriangle, bool skipDiagonal)
+        where THandler : struct, ITileHandler
+    {
         int d = panels.Dimension;
         var zeroRow = new float[d];
         float* scores = stackalloc float[RowsPerStep * PackedPanels.Width];
         uint* masks = stackalloc uint[RowsPerStep];
         float* thresholds = stackalloc float[RowsPerStep];
         float** rows = stackalloc float*[RowsPerStep];
-        fixed (float* q = queries, packed = panels.Data, zero = zeroRow)
+        fixed (float* packed = panels.Data, zero = zeroRow)
         {
             for (int p = firstPanel; p < panels.PanelCount; p++)
             {
@@ -82,7 +110,7 @@ internal static unsafe class JoinKernel
                     {
                         int row = r0 + i;
                         bool real = row < rowEnd;
-                        rows[i] = real ? q + (long)row * d : zero;
+                        rows[i] = real ? q + (long)(rowMap == null ? row : rowMap[row]) * d : zero;
                         thresholds[i] = real ? handler.Threshold(row) : float.PositiveInfinity;
                     }
                     switch (kind)

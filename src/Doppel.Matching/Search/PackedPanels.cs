@@ -23,6 +23,33 @@ internal sealed class PackedPanels
     public int PanelCount => (Count + Width - 1) / Width;
     public int PanelStride => Dimension * Width;
 
+    /// <summary>Packs source rows <paramref name="rows"/> (in that order) into panels, reusing
+    /// <paramref name="buffer"/> when it is large enough (one per worker, so cells pack without garbage).</summary>
+    public static PackedPanels PackGathered(float[] source, ReadOnlySpan<int> rows, int dimension, ref float[]? buffer)
+    {
+        int panels = (rows.Length + Width - 1) / Width;
+        int size = checked(panels * dimension * Width);
+        if (buffer is null || buffer.Length < size)
+            buffer = new float[Math.Max(size, (buffer?.Length ?? 0) * 2)];
+        var data = buffer;
+        for (int c = 0; c < rows.Length; c++)
+        {
+            int src = rows[c] * dimension;
+            int dst = (c / Width) * dimension * Width + c % Width;
+            for (int k = 0; k < dimension; k++)
+                data[dst + k * Width] = source[src + k];
+        }
+        // Columns past the last row keep stale floats from an earlier cell; zero them so padded
+        // scores are plain zeros (the kernel masks them out either way).
+        for (int c = rows.Length; c < panels * Width; c++)
+        {
+            int dst = (c / Width) * dimension * Width + c % Width;
+            for (int k = 0; k < dimension; k++)
+                data[dst + k * Width] = 0f;
+        }
+        return new PackedPanels(data, rows.Length, dimension);
+    }
+
     public static PackedPanels Pack(float[] source, int count, int dimension, int maxThreads)
     {
         int panels = (count + Width - 1) / Width;

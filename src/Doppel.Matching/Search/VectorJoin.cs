@@ -1,10 +1,12 @@
 namespace Doppel.Matching;
 
-/// <summary>How joins and searches are answered: exactly, or through an HNSW graph.</summary>
+/// <summary>How joins and searches are answered: exactly, through an HNSW graph, or (self-joins
+/// only) through an inverted file of k-means cells.</summary>
 public enum SearchMethod
 {
     Exact,
     Hnsw,
+    Ivf,
 }
 
 /// <summary>Search configuration: pick a method; each method's own options apply.</summary>
@@ -15,12 +17,15 @@ public sealed record SearchConfig
     public SearchMethod Method { get; init; } = SearchMethod.Exact;
     public JoinOptions Exact { get; init; } = JoinOptions.Default;
     public HnswOptions Hnsw { get; init; } = HnswOptions.Default;
+    public IvfOptions Ivf { get; init; } = IvfOptions.Default;
 
     /// <summary>An empty index of the configured kind.</summary>
     public IVectorIndex CreateIndex(int dimension) => Method switch
     {
         SearchMethod.Exact => new ExactIndex(dimension, Exact),
         SearchMethod.Hnsw => new HnswIndex(dimension, Hnsw),
+        SearchMethod.Ivf => throw new NotSupportedException(
+            "The IVF method is a batch self-join (VectorJoin.SelfJoin) with no incremental index; use Exact or Hnsw for an index."),
         _ => throw new ArgumentOutOfRangeException(nameof(Method), Method, "Unknown search method."),
     };
 }
@@ -45,6 +50,8 @@ public static class VectorJoin
                 var index = new HnswIndex(vectors.Dimension, config.Hnsw);
                 index.AddRange(vectors, useRowIndexAsId: true);
                 return index.SelfJoinNodes(threshold);
+            case SearchMethod.Ivf:
+                return IvfJoin.SelfJoin(vectors, threshold, config.Ivf);
             default:
                 throw new ArgumentOutOfRangeException(nameof(config), config.Method, "Unknown search method.");
         }

@@ -1,0 +1,73 @@
+namespace Doppel.Matching;
+
+/// <summary>
+/// k-means on the unit sphere (centroids are re-normalised means, assignment by largest dot product),
+/// trained on a random sample. Assignment runs on the exact join's top-1 kernel, so an iteration costs
+/// one blocked sample × centroids product.
+/// </summary>
+internal static class SphericalKMeans
+{
+    public static VectorSet Train(VectorSet vectors, int cells, int pointsPerCell, int iterations, int seed, JoinOptions join)
+    {
+        int d = vectors.Dimension;
+        var rng = new Random(seed);
+        var sample = Sample(vectors, (int)Math.Min(vectors.Count, (long)cells * pointsPerCell), rng);
+
+        // Start from distinct random sample rows (k-means++ would cost cells passes over the sample).
+        var start = Sample(sample, cells, rng);
+        var centroids = new VectorSet(d, cells);
+        for (int c = 0; c < cells; c++)
+            centroids.Add(c, start.Row(c));
+
+        var sums = new double[(long)cells * d];
+        var counts = new int[cells];
+        var next = new float[d];
+        for (int iteration = 0; iteration < iterations; iteration++)
+        {
+            var nearest = ExactJoin.TopK(sample, centroids, 1, options: join);
+            Array.Clear(sums);
+            Array.Clear(counts);
+            for (int r = 0; r < sample.Count; r++)
+            {
+                int c = nearest[r][0].B;
+                counts[c]++;
+                var row = sample.Row(r);
+                var sum = sums.AsSpan(c * d, d);
+                for (int k = 0; k < d; k++)
+                    sum[k] += row[k];
+            }
+            var updated = new VectorSet(d, cells);
+            for (int c = 0; c < cells; c++)
+            {
+                if (counts[c] == 0)
+                {
+                    // An empty cell restarts at a random sample row rather than staying unused.
+                    updated.Add(c, sample.Row(rng.Next(sample.Count)));
+                    continue;
+                }
+                var sum = sums.AsSpan(c * d, d);
+                for (int k = 0; k < d; k++)
+                    next[k] = (float)sum[k];
+                updated.Add(c, next);
+            }
+            centroids = updated;
+        }
+        return centroids;
+    }
+
+    /// <summary><paramref name="size"/> distinct rows drawn uniformly (partial Fisher–Yates), kept in row order.</summary>
+    private static VectorSet Sample(VectorSet vectors, int size, Random rng)
+    {
+        var order = Enumerable.Range(0, vectors.Count).ToArray();
+        for (int i = 0; i < size; i++)
+        {
+            int j = rng.Next(i, order.Length);
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+        Array.Sort(order, 0, size);
+        var sample = new VectorSet(vectors.Dimension, Math.Max(size, 1));
+        for (int i = 0; i < size; i++)
+            sample.Add(i, vectors.Row(order[i]));
+        return sample;
+    }
+}
