@@ -36,7 +36,10 @@ public sealed class OnnxFaceEmbedder : IFaceEmbedder
         if (Options.Jitters < 0) throw new ArgumentOutOfRangeException(nameof(options), "Jitters cannot be negative.");
         if (spec.CentringMean is { } mean && mean.Count != spec.Dimension)
             throw new ArgumentException($"Centring mean has {mean.Count} values, the model gives {spec.Dimension}.", nameof(spec));
-        _session = OnnxSessionFactory.Create(spec.ResolveModelPath(), Options.Session);
+        var modelPath = spec.ResolveModelPath();
+        _session = SubnormalWeights.Flush(modelPath, out _) is { } flushed
+            ? OnnxSessionFactory.Create(flushed, Options.Session)
+            : OnnxSessionFactory.Create(modelPath, Options.Session);
         var input = _session.InputMetadata.Single();
         _inputName = input.Key;
         _outputName = _session.OutputMetadata.Keys.First();
