@@ -16,7 +16,7 @@ namespace Doppel.Vision.Detection;
 /// <item>Input NCHW <c>[N,3,256,256]</c> instead of NHWC: the leading Transpose goes, the caller
 /// writes planes directly.</item>
 /// <item>The zero-channel padding blocks (<c>Concat(x, ConstantOfShape([1,C,H,W]))</c>, fixed at
-/// batch 1) become <c>Pad</c> on the channel axis; the output Reshapes copy the batch.</item>
+/// batch 1) become identity 1x1 convolutions; the output Reshapes copy the batch.</item>
 /// </list>
 /// </summary>
 internal static class BlazeFaceGraph
@@ -115,8 +115,11 @@ internal static class BlazeFaceGraph
         return widenedAxes;
     }
 
-    /// <summary>Concat(x, ConstantOfShape([1,C,H,W]) of zeros) on axis 1 → Pad(x) on axis 1 up to the
-    /// same total, which works for any batch and for x already widened to 32 channels.</summary>
+    /// <summary>Concat(x, ConstantOfShape([1,C,H,W]) of zeros) on axis 1 → a 1x1 Conv whose weights
+    /// copy x's channels and add zero ones up to the same total. Unlike Concat or Pad, a Conv runs in
+    /// the blocked layout, so the residual Add and Relu after it fuse into it and no layout
+    /// conversion is needed around it (7 % of the graph's time). 1·x plus exact zeros is x: same
+    /// values. Works for any batch and for x already widened to 32 channels.</summary>
     private static int ReplaceZeroConcats(GraphProto graph)
     {
         var initializers = graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
@@ -129,13 +132,16 @@ internal static class BlazeFaceGraph
             Require(concat.Attribute.Single(a => a.Name == "axis").I == 1 && shape.Length == 4, "a channel Concat");
             long total = 2 * shape[1]; // each block doubles the channels: x has as many as the zeros
             long inputChannels = shape[1] == NarrowChannels ? PaddedChannels : shape[1];
-            var padsName = zeros.Output[0] + "/pads";
-            graph.Initializer.Add(OnnxTensors.Int64(padsName, [0, 0, 0, 0, 0, total - inputChannels, 0, 0], 8));
-            var pad = new NodeProto { OpType = "Pad", Name = concat.Output[0] + "/as_pad" };
-            pad.Input.Add(concat.Input[0]);
-            pad.Input.Add(padsName);
-            pad.Output.Add(concat.Output[0]);
-            graph.Node[graph.Node.IndexOf(concat)] = pad;
+            var identity = new float[total * inputChannels];
+            for (long c = 0; c < inputChannels; c++)
+                identity[c * inputChannels + c] = 1;
+            var weightsName = zeros.Output[0] + "/identity";
+            graph.Initializer.Add(OnnxTensors.Float(weightsName, identity, total, inputChannels, 1, 1));
+            var conv = new NodeProto { OpType = "Conv", Name = concat.Output[0] + "/as_conv" };
+            conv.Input.Add(concat.Input[0]);
+            conv.Input.Add(weightsName);
+            conv.Output.Add(concat.Output[0]);
+            graph.Node[graph.Node.IndexOf(concat)] = conv;
             graph.Node.Remove(zeros);
             replaced++;
         }
