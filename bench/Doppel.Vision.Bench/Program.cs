@@ -4,6 +4,9 @@ using Doppel.Vision.Bench;
 return args switch
 {
     ["pipeline", var images, ..] => PipelineSpeed.Run(images, args.Length > 2 ? int.Parse(args[2]) : 0),
+    ["stages", var images, ..] => StageCosts.Run(images, args.Length > 2 ? int.Parse(args[2]) : 0),
+    ["models", var images, ..] => ModelSpeed.Run(images, args.Length > 2 ? int.Parse(args[2]) : 0),
+    ["group-photos", ..] => GroupPhotos.Run(args.Length > 1 ? int.Parse(args[1]) : 0),
     ["res10-speed", var images, ..] => Res10Speed.Run(images, args.Length > 2 ? int.Parse(args[2]) : 0),
     ["lfw-count", var images, ..] => LfwFaceCount.Run(images, args.Skip(2).ToArray()),
     ["yunet-side", var root, ..] => YuNetInputSide.Run(root, args.Skip(2).Select(int.Parse).ToArray()),
@@ -18,6 +21,9 @@ static int Usage()
     Console.Error.WriteLine("""
         usage:
           pipeline IMAGES_DIR [LIMIT]           whole pipeline (decode+detect+align+embed, default models), images/s
+          stages IMAGES_DIR [LIMIT]             CPU ms per image of decode, BlazeFace (shipped vs prepared graph), align+embed; one thread
+          models IMAGES_DIR [LIMIT]             every installed embedder (ms/face, batch 1 and 16) and detector (ms/image), one thread
+          group-photos [PASSES]                 whole pipeline on the face-api demo group photos: ms/image, ms/face, faces (22 expected)
           res10-speed IMAGES_DIR [LIMIT]        res10 SSD detection stage alone at the seed's settings, images/s
           lfw-count IMAGES_DIR [DETECTOR...]    images with 0 / 1 / several faces and with the centre face, per detector
           yunet-side WIDER_DIR [SIDE...]        YuNet WIDER AP (score 0.05) at several working resolutions

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Doppel.Models;
 using Doppel.Vision.Inference;
 using Microsoft.ML.OnnxRuntime;
@@ -29,20 +28,37 @@ public sealed record BlazeFaceOptions
     public string? ModelPath { get; init; }
 
     public OnnxSessionOptions Session { get; init; } = OnnxSessionOptions.Default;
+
+    /// <summary>Regions (images, tiles, padded retries) per ONNX Runtime run in
+    /// <see cref="BlazeFaceDetector.DetectMany"/>. On CPU one at a time is as fast per region as any
+    /// batch measured (see docs/benchmarks.md); larger batches are for accelerators.</summary>
+    public int BatchSize { get; init; } = 1;
+
+    /// <summary>Run the model file as shipped (NHWC input, batch 1) instead of the graph
+    /// <see cref="BlazeFaceGraph"/> prepares from it; for checking that the preparation changes nothing.</summary>
+    public bool UseShippedGraph { get; init; }
 }
 
 /// <summary>
 /// MediaPipe BlazeFace, back-camera (256x256) model: box, score and eyes/nose/mouth-centre per face.
-/// Thread-safe: concurrent calls share one ONNX Runtime session.
+/// Runs the graph as prepared by <see cref="BlazeFaceGraph"/> (same outputs, faster, any batch);
+/// <see cref="DetectMany"/> puts the regions of several images (whole images, tiles, padded retries)
+/// into batched runs. Thread-safe: concurrent calls share one ONNX Runtime session.
 /// </summary>
 public sealed class BlazeFaceDetector : IFaceDetector
 {
     private const int Size = BlazeFaceDecoder.InputSize;
+    private const int PixelsPerRegion = Size * Size * 3;
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
     private readonly string _inputName;
     private readonly string[] _outputNames;
-    private readonly ThreadLocal<float[]> _inputBuffer = new(() => new float[Size * Size * 3]);
+    private readonly bool _planar;
+    private readonly int _maxBatch;
+    private readonly ThreadLocal<float[]> _inputBuffer = new(() => []);
+
+    /// <summary>Model input value of each 8-bit sample: v / 127.5 − 1, as OpenCV's convertTo computes it.</summary>
+    private static readonly float[] SampleToInput = Enumerable.Range(0, 256).Select(v => MathF.FusedMultiplyAdd(v, (float)(1 / 127.5), -1f)).ToArray();
 
     public BlazeFaceOptions Options { get; }
     public string Name => ModelNames.BlazeFaceBack;
@@ -50,10 +66,17 @@ public sealed class BlazeFaceDetector : IFaceDetector
     public BlazeFaceDetector(BlazeFaceOptions? options = null)
     {
         Options = options ?? new BlazeFaceOptions();
+        if (Options.BatchSize < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), Options.BatchSize, "BatchSize must be at least 1.");
         var path = Options.ModelPath ?? ModelStore.RequireFile(ModelNames.BlazeFaceBack, ModelNames.OnnxFile);
-        _session = OnnxSessionFactory.Create(path, Options.Session);
+        _planar = !Options.UseShippedGraph;
+        _session = _planar
+            ? OnnxSessionFactory.Create(BlazeFaceGraph.Prepare(path), Options.Session)
+            : OnnxSessionFactory.Create(path, Options.Session);
         _inputName = _session.InputMetadata.Keys.Single();
-        // Outputs by shape: [1,512,1] and [1,384,1] logits, [1,512,16] and [1,384,16] regressors.
+        // The shipped graph has a fixed batch of 1.
+        _maxBatch = _planar ? Options.BatchSize : 1;
+        // Outputs by shape: [N,512,1] and [N,384,1] logits, [N,512,16] and [N,384,16] regressors.
         var outputs = _session.OutputMetadata;
         string Find(int anchors, int values) => outputs.First(o => o.Value.Dimensions.Length == 3 && o.Value.Dimensions[1] == anchors && o.Value.Dimensions[2] == values).Key;
         try
@@ -66,101 +89,185 @@ public sealed class BlazeFaceDetector : IFaceDetector
         }
     }
 
-    public IReadOnlyList<DetectedFace> Detect(Mat bgr)
-    {
-        if (bgr is null || bgr.Empty())
-            throw new ArgumentException("Image is empty.", nameof(bgr));
-        if (bgr.Type() != MatType.CV_8UC3)
-            throw new ArgumentException($"Expected an 8-bit BGR image (CV_8UC3), got {bgr.Type()}.", nameof(bgr));
+    public IReadOnlyList<DetectedFace> Detect(Mat bgr) => DetectMany([bgr])[0];
 
-        var faces = DetectInRegion(bgr, new Rect(0, 0, bgr.Width, bgr.Height));
-        int longSide = Math.Max(bgr.Width, bgr.Height);
-        if (longSide > Options.TileAboveSide)
+    /// <summary>Faces of each image, in order; the same as <see cref="Detect"/> on each image alone.</summary>
+    public IReadOnlyList<IReadOnlyList<DetectedFace>> DetectMany(IReadOnlyList<Mat> images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        foreach (var bgr in images)
+            DetectorInput.RequireBgr(bgr, Name);
+
+        var faces = RunRegions(images.Select(i => (i, new Rect(0, 0, i.Width, i.Height))).ToList());
+
+        // Second pass over tiles of the big images, all tiles of all images in the same runs.
+        var tiles = new List<(int Image, Rect Tile)>();
+        for (int i = 0; i < images.Count; i++)
         {
-            faces.AddRange(DetectInTiles(bgr, longSide / 2));
-            faces = SuppressOverlaps(faces);
+            int longSide = Math.Max(images[i].Width, images[i].Height);
+            if (longSide > Options.TileAboveSide)
+                tiles.AddRange(Tiles(images[i], longSide / 2).Select(t => (i, t)));
         }
-        if (faces.Count == 0 && Options.RetryPadded)
-            faces = DetectPadded(bgr);
+        if (tiles.Count > 0)
+        {
+            var tileFaces = RunRegions(tiles.Select(t => (images[t.Image], t.Tile)).ToList());
+            for (int t = 0; t < tiles.Count; t++)
+                faces[tiles[t].Image].AddRange(tileFaces[t].Where(f => !CutByInnerEdge(f.Box, tiles[t].Tile, images[tiles[t].Image])));
+            foreach (var i in tiles.Select(t => t.Image).Distinct())
+                faces[i] = SuppressOverlaps(faces[i]);
+        }
+
+        if (Options.RetryPadded)
+        {
+            var empty = Enumerable.Range(0, images.Count).Where(i => faces[i].Count == 0).ToList();
+            if (empty.Count > 0)
+            {
+                var retried = DetectPadded(empty.Select(i => images[i]).ToList());
+                for (int k = 0; k < empty.Count; k++)
+                    faces[empty[k]] = retried[k];
+            }
+        }
         return faces
-            .Where(f => f.Box.Width >= Options.MinFaceSize)
-            .OrderByDescending(f => f.Score)
+            .Select(f => (IReadOnlyList<DetectedFace>)f
+                .Where(face => face.Box.Width >= Options.MinFaceSize)
+                .OrderByDescending(face => face.Score)
+                .ToList())
             .ToList();
     }
 
-    /// <summary>Runs the model on <paramref name="region"/> of the image, letterboxed to 256x256,
-    /// and returns faces in full-image pixels.</summary>
-    private List<DetectedFace> DetectInRegion(Mat bgr, Rect region)
+    /// <summary>Runs the model on each region, letterboxed to 256x256, up to <see cref="BlazeFaceOptions.BatchSize"/>
+    /// regions per run; returns each region's faces in its image's pixels.</summary>
+    private List<List<DetectedFace>> RunRegions(IReadOnlyList<(Mat Image, Rect Region)> regions)
     {
-        using var view = new Mat(bgr, region);
+        var found = new List<List<DetectedFace>>(regions.Count);
+        var letterboxes = new Letterbox[Math.Min(_maxBatch, regions.Count)];
+        for (int start = 0; start < regions.Count; start += _maxBatch)
+        {
+            int count = Math.Min(_maxBatch, regions.Count - start);
+            var input = _inputBuffer.Value!;
+            if (input.Length < count * PixelsPerRegion)
+                _inputBuffer.Value = input = new float[count * PixelsPerRegion];
+            for (int j = 0; j < count; j++)
+            {
+                var (image, region) = regions[start + j];
+                letterboxes[j] = WriteLetterboxed(image, region, input.AsSpan(j * PixelsPerRegion, PixelsPerRegion), _planar);
+            }
+            long[] shape = _planar ? [count, 3, Size, Size] : [count, Size, Size, 3];
+            using var inputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input.AsMemory(0, count * PixelsPerRegion), shape);
+            using var outputs = _session.Run(_runOptions, [_inputName], [inputValue], _outputNames);
+            for (int j = 0; j < count; j++)
+            {
+                var candidates = BlazeFaceDecoder.Decode(
+                    Item(outputs[0], j, count), Item(outputs[1], j, count),
+                    Item(outputs[2], j, count), Item(outputs[3], j, count),
+                    Options.ScoreThreshold);
+                var merged = BlazeFaceDecoder.WeightedNms(candidates, Options.NmsIoU);
+                var (image, _) = regions[start + j];
+                found.Add(ToImageFaces(merged, letterboxes[j], image.Width, image.Height));
+            }
+        }
+        return found;
+    }
+
+    /// <summary>Item <paramref name="index"/> of a batched output.</summary>
+    private static ReadOnlySpan<float> Item(OrtValue output, int index, int count)
+    {
+        var all = output.GetTensorDataAsSpan<float>();
+        int per = all.Length / count;
+        return all.Slice(index * per, per);
+    }
+
+    /// <summary>Where a region landed in the 256x256 input: its offset in the image, the scale per
+    /// axis and the black border.</summary>
+    private readonly record struct Letterbox(Rect Region, float ScaleX, float ScaleY, int PadX, int PadY)
+    {
+        public PointF ToImage(float x, float y) => new((x - PadX) / ScaleX + Region.X, (y - PadY) / ScaleY + Region.Y);
+    }
+
+    /// <summary>Resizes the region to fit 256x256 (aspect kept) and writes it centred, black border
+    /// around it, as RGB scaled to [-1, 1]: planar (prepared graph) or interleaved (shipped graph).</summary>
+    private static unsafe Letterbox WriteLetterboxed(Mat bgr, Rect region, Span<float> into, bool planar)
+    {
         float scale = (float)Size / Math.Max(region.Width, region.Height);
         int w = Math.Clamp((int)MathF.Round(region.Width * scale), 1, Size);
         int h = Math.Clamp((int)MathF.Round(region.Height * scale), 1, Size);
         int padX = (Size - w) / 2, padY = (Size - h) / 2;
-        var input = _inputBuffer.Value!;
-        using (var resized = new Mat())
-        using (var letterboxed = new Mat())
-        using (var rgb = new Mat())
-        using (var floats = new Mat())
+        using var view = new Mat(bgr, region);
+        using var resized = new Mat();
+        Cv2.Resize(view, resized, new Size(w, h), interpolation: scale < 0.5f ? InterpolationFlags.Area : InterpolationFlags.Linear);
+        if (w < Size || h < Size)
+            into.Fill(SampleToInput[0]);
+        const int plane = Size * Size;
+        var lut = SampleToInput;
+        fixed (float* dst = into)
         {
-            Cv2.Resize(view, resized, new Size(w, h), interpolation: scale < 0.5f ? InterpolationFlags.Area : InterpolationFlags.Linear);
-            Cv2.CopyMakeBorder(resized, letterboxed, padY, Size - h - padY, padX, Size - w - padX, BorderTypes.Constant, Scalar.All(0));
-            Cv2.CvtColor(letterboxed, rgb, ColorConversionCodes.BGR2RGB);
-            rgb.ConvertTo(floats, MatType.CV_32FC3, 1 / 127.5, -1);
-            Marshal.Copy(floats.Data, input, 0, input.Length);
+            for (int y = 0; y < h; y++)
+            {
+                byte* row = (byte*)resized.Ptr(y);
+                int at = (y + padY) * Size + padX;
+                if (planar)
+                {
+                    float* r = dst + at, g = dst + plane + at, b = dst + 2 * plane + at;
+                    for (int x = 0; x < w; x++, row += 3)
+                    {
+                        b[x] = lut[row[0]];
+                        g[x] = lut[row[1]];
+                        r[x] = lut[row[2]];
+                    }
+                }
+                else
+                {
+                    float* px = dst + 3 * at;
+                    for (int x = 0; x < w; x++, row += 3, px += 3)
+                    {
+                        px[0] = lut[row[2]];
+                        px[1] = lut[row[1]];
+                        px[2] = lut[row[0]];
+                    }
+                }
+            }
         }
+        return new Letterbox(region, (float)w / region.Width, (float)h / region.Height, padX, padY);
+    }
 
-        using var inputValue = OrtValue.CreateTensorValueFromMemory(input, [1, Size, Size, 3]);
-        using var outputs = _session.Run(_runOptions, [_inputName], [inputValue], _outputNames);
-        var candidates = BlazeFaceDecoder.Decode(
-            outputs[0].GetTensorDataAsSpan<float>(), outputs[1].GetTensorDataAsSpan<float>(),
-            outputs[2].GetTensorDataAsSpan<float>(), outputs[3].GetTensorDataAsSpan<float>(),
-            Options.ScoreThreshold);
-        var merged = BlazeFaceDecoder.WeightedNms(candidates, Options.NmsIoU);
-
-        float sx = (float)w / region.Width, sy = (float)h / region.Height;
-        PointF Map(float x, float y) => new((x - padX) / sx + region.X, (y - padY) / sy + region.Y);
+    private static List<DetectedFace> ToImageFaces(List<BlazeCandidate> merged, Letterbox letterbox, int imageWidth, int imageHeight)
+    {
         var faces = new List<DetectedFace>(merged.Count);
         foreach (var c in merged)
         {
-            var topLeft = Map(c.CenterX - c.Width / 2, c.CenterY - c.Height / 2);
-            var bottomRight = Map(c.CenterX + c.Width / 2, c.CenterY + c.Height / 2);
-            var box = Clip(new BoxF(topLeft.X, topLeft.Y, bottomRight.X - topLeft.X, bottomRight.Y - topLeft.Y), bgr.Width, bgr.Height);
+            var topLeft = letterbox.ToImage(c.CenterX - c.Width / 2, c.CenterY - c.Height / 2);
+            var bottomRight = letterbox.ToImage(c.CenterX + c.Width / 2, c.CenterY + c.Height / 2);
+            var box = Clip(new BoxF(topLeft.X, topLeft.Y, bottomRight.X - topLeft.X, bottomRight.Y - topLeft.Y), imageWidth, imageHeight);
             if (box.Area <= 0) continue;
             var k = c.Keypoints;
             // The model's first eye is the subject's right eye, which is image-left in a photo.
             var landmarks = new FaceLandmarks(
-                LeftEye: Map(k[0], k[1]),
-                RightEye: Map(k[2], k[3]),
-                Nose: Map(k[4], k[5]),
-                MouthCenter: Map(k[6], k[7]));
+                LeftEye: letterbox.ToImage(k[0], k[1]),
+                RightEye: letterbox.ToImage(k[2], k[3]),
+                Nose: letterbox.ToImage(k[4], k[5]),
+                MouthCenter: letterbox.ToImage(k[6], k[7]));
             faces.Add(new DetectedFace(box, c.Score, landmarks));
         }
         return faces;
     }
 
-    /// <summary>Overlapping square-ish tiles of side <paramref name="tile"/> (half overlap); faces cut by
-    /// a tile's inner edge are dropped because a neighbouring tile holds them whole.</summary>
-    private IEnumerable<DetectedFace> DetectInTiles(Mat bgr, int tile)
+    /// <summary>Overlapping square-ish tiles of side <paramref name="tile"/> (half overlap).</summary>
+    private static IEnumerable<Rect> Tiles(Mat bgr, int tile)
     {
-        var found = new List<DetectedFace>();
         foreach (var x in TileStarts(bgr.Width, tile))
             foreach (var y in TileStarts(bgr.Height, tile))
-            {
-                var rect = new Rect(x, y, Math.Min(tile, bgr.Width - x), Math.Min(tile, bgr.Height - y));
-                float margin = tile * 0.01f;
-                foreach (var face in DetectInRegion(bgr, rect))
-                {
-                    var b = face.Box;
-                    bool cutLeft = rect.X > 0 && b.X <= rect.X + margin;
-                    bool cutTop = rect.Y > 0 && b.Y <= rect.Y + margin;
-                    bool cutRight = rect.Right < bgr.Width && b.Right >= rect.Right - margin;
-                    bool cutBottom = rect.Bottom < bgr.Height && b.Bottom >= rect.Bottom - margin;
-                    if (!(cutLeft || cutTop || cutRight || cutBottom))
-                        found.Add(face);
-                }
-            }
-        return found;
+                yield return new Rect(x, y, Math.Min(tile, bgr.Width - x), Math.Min(tile, bgr.Height - y));
+    }
+
+    /// <summary>A face touching a tile's inner edge is cut; a neighbouring tile (or the full pass) holds it whole.</summary>
+    private static bool CutByInnerEdge(BoxF b, Rect tile, Mat bgr)
+    {
+        float margin = Math.Max(tile.Width, tile.Height) * 0.01f;
+        bool cutLeft = tile.X > 0 && b.X <= tile.X + margin;
+        bool cutTop = tile.Y > 0 && b.Y <= tile.Y + margin;
+        bool cutRight = tile.Right < bgr.Width && b.Right >= tile.Right - margin;
+        bool cutBottom = tile.Bottom < bgr.Height && b.Bottom >= tile.Bottom - margin;
+        return cutLeft || cutTop || cutRight || cutBottom;
     }
 
     private static IEnumerable<int> TileStarts(int length, int tile)
@@ -173,21 +280,37 @@ public sealed class BlazeFaceDetector : IFaceDetector
 
     /// <summary>Tight crops: the face fills the frame and the model (trained on faces with context)
     /// misses it; shrinking it inside a black border brings it back into range.</summary>
-    private List<DetectedFace> DetectPadded(Mat bgr)
+    private List<List<DetectedFace>> DetectPadded(IReadOnlyList<Mat> images)
     {
-        int padX = bgr.Width / 4, padY = bgr.Height / 4;
-        using var padded = new Mat();
-        Cv2.CopyMakeBorder(bgr, padded, padY, padY, padX, padX, BorderTypes.Constant, Scalar.All(0));
-        var faces = DetectInRegion(padded, new Rect(0, 0, padded.Width, padded.Height));
-        PointF Shift(PointF p) => new(p.X - padX, p.Y - padY);
-        return faces
-            .Select(f => f with
+        var padded = new List<Mat>(images.Count);
+        try
+        {
+            foreach (var bgr in images)
             {
-                Box = Clip(f.Box with { X = f.Box.X - padX, Y = f.Box.Y - padY }, bgr.Width, bgr.Height),
-                Landmarks = f.Landmarks is { } l ? new FaceLandmarks(Shift(l.LeftEye), Shift(l.RightEye), Shift(l.Nose), Shift(l.MouthCenter)) : null,
-            })
-            .Where(f => f.Box.Area > 0)
-            .ToList();
+                var copy = new Mat();
+                padded.Add(copy);
+                Cv2.CopyMakeBorder(bgr, copy, bgr.Height / 4, bgr.Height / 4, bgr.Width / 4, bgr.Width / 4, BorderTypes.Constant, Scalar.All(0));
+            }
+            var found = RunRegions(padded.Select(p => (p, new Rect(0, 0, p.Width, p.Height))).ToList());
+            return found.Select((faces, i) =>
+            {
+                var bgr = images[i];
+                int padX = bgr.Width / 4, padY = bgr.Height / 4;
+                PointF Shift(PointF p) => new(p.X - padX, p.Y - padY);
+                return faces
+                    .Select(f => f with
+                    {
+                        Box = Clip(f.Box with { X = f.Box.X - padX, Y = f.Box.Y - padY }, bgr.Width, bgr.Height),
+                        Landmarks = f.Landmarks is { } l ? new FaceLandmarks(Shift(l.LeftEye), Shift(l.RightEye), Shift(l.Nose), Shift(l.MouthCenter)) : null,
+                    })
+                    .Where(f => f.Box.Area > 0)
+                    .ToList();
+            }).ToList();
+        }
+        finally
+        {
+            padded.ForEach(p => p.Dispose());
+        }
     }
 
     private List<DetectedFace> SuppressOverlaps(List<DetectedFace> faces)

@@ -15,7 +15,10 @@ public sealed record EmbedderOptions
     /// <summary>Crops per ONNX Runtime run.</summary>
     public int BatchSize { get; init; } = 16;
 
-    public OnnxSessionOptions Session { get; init; } = new() { IntraOpThreads = 2 };
+    /// <summary>One thread per run: the pipeline runs one worker per core, so parallelism comes from
+    /// images side by side; intra-op threads on top of that cost ~13 % more CPU per face (dlib ResNet-29
+    /// measured on 2 cores, docs/benchmarks.md).</summary>
+    public OnnxSessionOptions Session { get; init; } = new() { IntraOpThreads = 1 };
 }
 
 /// <summary>Vectors of one <see cref="OnnxFaceEmbedder.EmbedWithNorms"/> call: L2-normalised (after

@@ -23,10 +23,23 @@ public static class OnnxSessionFactory
 {
     public static InferenceSession Create(string modelPath, OnnxSessionOptions? options = null)
     {
-        options ??= OnnxSessionOptions.Default;
         if (!File.Exists(modelPath))
             throw new FileNotFoundException($"ONNX model not found: {modelPath}", modelPath);
-        using var so = new SessionOptions
+        using var so = SessionOptionsFor(options ?? OnnxSessionOptions.Default);
+        return new InferenceSession(modelPath, so);
+    }
+
+    /// <summary>A session for a graph held in memory (e.g. one edited at load time).</summary>
+    public static InferenceSession Create(byte[] model, OnnxSessionOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        using var so = SessionOptionsFor(options ?? OnnxSessionOptions.Default);
+        return new InferenceSession(model, so);
+    }
+
+    private static SessionOptions SessionOptionsFor(OnnxSessionOptions options)
+    {
+        var so = new SessionOptions
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             IntraOpNumThreads = Math.Max(1, options.IntraOpThreads),
@@ -39,7 +52,7 @@ public static class OnnxSessionFactory
         so.AddSessionConfigEntry("session.inter_op.allow_spinning", "0");
         if (options.UseCuda && CudaAvailable())
             so.AppendExecutionProvider_CUDA();
-        return new InferenceSession(modelPath, so);
+        return so;
     }
 
     public static bool CudaAvailable()

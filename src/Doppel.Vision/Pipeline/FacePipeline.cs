@@ -12,7 +12,7 @@ namespace Doppel.Vision.Pipeline;
 /// <summary>
 /// Image file → decode → detect → select → align and embed → <see cref="ImageAnalysis"/>. One image
 /// at a time with <see cref="Analyze(string)"/>, or many with <see cref="AnalyzeManyAsync"/>, which
-/// decodes and detects on worker threads and embeds faces of many images in one batch.
+/// runs one worker per core, each embedding the faces of many images in one batch.
 /// </summary>
 public sealed class FacePipeline : IDisposable
 {
@@ -65,6 +65,11 @@ public sealed class FacePipeline : IDisposable
 
     /// <summary>Analyses many files; results stream out in completion order (match them by
     /// <see cref="ImageAnalysis.Path"/>). Progress is reported after every image.</summary>
+    /// <remarks>Each of <see cref="FacePipelineOptions.Workers"/> threads runs the whole pipeline on
+    /// its share of the images: decode and detect until it holds <see cref="FacePipelineOptions.EmbedBatchSize"/>
+    /// faces (or the images run out), then embed them in one batch. With one worker per core and
+    /// single-threaded sessions no core waits on another and none is oversubscribed; a separate
+    /// embedding thread, or intra-op threads, cost more CPU per image on 2 cores (docs/benchmarks.md).</remarks>
     public async IAsyncEnumerable<ImageAnalysis> AnalyzeManyAsync(
         IEnumerable<string> paths,
         IProgress<PipelineProgress>? progress = null,
@@ -74,42 +79,27 @@ public sealed class FacePipeline : IDisposable
         var clock = Stopwatch.StartNew();
         // Cancelled when the caller stops enumerating early, so that no worker waits forever on a full channel.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        var detected = Channel.CreateBounded<DetectedImage>(new BoundedChannelOptions(Math.Max(8, Options.EmbedBatchSize * 2))
+        var analysed = Channel.CreateBounded<ImageAnalysis>(new BoundedChannelOptions(Math.Max(8, Options.EmbedBatchSize * 2))
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
         var queue = new System.Collections.Concurrent.ConcurrentQueue<string>(list);
-        var workers = Enumerable.Range(0, Math.Max(1, Options.Workers)).Select(_ => Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested && queue.TryDequeue(out var path))
-                await detected.Writer.WriteAsync(DetectOne(path, () => _decoder.Decode(path)), stop.Token).ConfigureAwait(false);
-        }, stop.Token)).ToArray();
-        var closer = Task.WhenAll(workers).ContinueWith(t => detected.Writer.TryComplete(t.Exception), TaskScheduler.Default);
+        var workers = Enumerable.Range(0, Math.Max(1, Options.Workers))
+            .Select(_ => Task.Run(() => AnalyzeQueueAsync(queue, analysed.Writer, stop.Token), stop.Token))
+            .ToArray();
+        var closer = Task.WhenAll(workers).ContinueWith(t => analysed.Writer.TryComplete(t.Exception), TaskScheduler.Default);
 
         int done = 0, faces = 0, failed = 0;
-        var pending = new List<DetectedImage>();
-        int pendingFaces = 0;
         try
         {
-            await foreach (var image in detected.Reader.ReadAllAsync(cancellation).ConfigureAwait(false))
+            await foreach (var result in analysed.Reader.ReadAllAsync(cancellation).ConfigureAwait(false))
             {
-                pending.Add(image);
-                pendingFaces += image.Faces.Count;
-                // Embed when a batch is full or nothing else is ready, so results never wait long.
-                if (pendingFaces < Options.EmbedBatchSize && detected.Reader.Count > 0)
-                    continue;
-                var results = Embed(pending);
-                pending.Clear();
-                pendingFaces = 0;
-                foreach (var result in results)
-                {
-                    done++;
-                    faces += result.Faces.Count;
-                    if (result.Status is not (ImageStatus.Ok or ImageStatus.SeveralFaces)) failed++;
-                    progress?.Report(new PipelineProgress(done, list.Count, faces, failed, clock.Elapsed));
-                    yield return result;
-                }
+                done++;
+                faces += result.Faces.Count;
+                if (result.Status is not (ImageStatus.Ok or ImageStatus.SeveralFaces)) failed++;
+                progress?.Report(new PipelineProgress(done, list.Count, faces, failed, clock.Elapsed));
+                yield return result;
             }
             await closer.ConfigureAwait(false);
         }
@@ -126,12 +116,38 @@ public sealed class FacePipeline : IDisposable
             catch (OperationCanceledException)
             {
             }
-            while (detected.Reader.TryRead(out var left))
-                pending.Add(left);
+        }
+        cancellation.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>One worker: takes images off the shared queue, detects, embeds a batch's worth of faces
+    /// at a time and writes the results.</summary>
+    private async Task AnalyzeQueueAsync(System.Collections.Concurrent.ConcurrentQueue<string> queue, ChannelWriter<ImageAnalysis> results, CancellationToken stop)
+    {
+        var pending = new List<DetectedImage>();
+        try
+        {
+            int pendingFaces = 0;
+            while (!stop.IsCancellationRequested && queue.TryDequeue(out var path))
+            {
+                var image = DetectOne(path, () => _decoder.Decode(path));
+                pending.Add(image);
+                pendingFaces += image.Faces.Count;
+                if (pendingFaces < Options.EmbedBatchSize && !queue.IsEmpty)
+                    continue;
+                // Embed disposes the crops, so the list is emptied before anything can throw.
+                var batch = pending.ToList();
+                pending.Clear();
+                pendingFaces = 0;
+                foreach (var result in Embed(batch))
+                    await results.WriteAsync(result, stop).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
             foreach (var image in pending)
                 foreach (var (_, crop) in image.Faces) crop.Bgr.Dispose();
         }
-        cancellation.ThrowIfCancellationRequested();
     }
 
     /// <summary>Blocking form of <see cref="AnalyzeManyAsync"/>, results in input order.</summary>

@@ -75,6 +75,85 @@ public sealed class BlazeFaceDetectorTests
         found[0].Box.Width.ShouldBeGreaterThan(crop.Width * 0.6f);
     }
 
+    /// <summary>LFW portraits, the face-api group photos (full pass plus six tiles each) and tight face
+    /// crops (nothing found until the padded retry): every path of the detector.</summary>
+    private static List<Mat> MixedImages()
+    {
+        var images = Lfw.AllImages().Where((_, i) => i % 250 == 0).Select(p => Decoder.Decode(p).Image!).ToList();
+        var package = NpmPackage.Require("@vladmandic/face-api@1.7.15", "0d77fffeef362ef9c0939cf6c567f3a2e8e177f114fa257a3270cbd2e509b031");
+        for (int i = 1; i <= 6; i++)
+            images.Add(Decoder.Decode(Path.Combine(package, "demo", $"sample{i}.jpg")).Image!);
+        using var noRetry = new BlazeFaceDetector(new BlazeFaceOptions { RetryPadded = false });
+        foreach (var portrait in images.Take(3).ToList())
+        {
+            var b = noRetry.Detect(portrait).First().Box;
+            images.Add(new Mat(portrait, new Rect((int)b.X, (int)b.Y, (int)b.Width, (int)b.Height)).Clone());
+        }
+        return images;
+    }
+
+    private static void ShouldBeSameFaces(IReadOnlyList<DetectedFace> actual, IReadOnlyList<DetectedFace> expected, float pixels, string image)
+    {
+        actual.Count.ShouldBe(expected.Count, image);
+        for (int f = 0; f < expected.Count; f++)
+        {
+            actual[f].Score.ShouldBe(expected[f].Score, 1e-4f, image);
+            var (a, e) = (actual[f].Box, expected[f].Box);
+            new[] { a.X, a.Y, a.Width, a.Height }.Zip([e.X, e.Y, e.Width, e.Height]).ShouldAllBe(p => MathF.Abs(p.First - p.Second) <= pixels, image);
+            var (la, le) = (actual[f].Landmarks!, expected[f].Landmarks!);
+            foreach (var (pa, pe) in new[] { (la.LeftEye, le.LeftEye), (la.RightEye, le.RightEye), (la.Nose, le.Nose), (la.MouthCenter, le.MouthCenter) })
+            {
+                pa.X.ShouldBe(pe.X, pixels, image);
+                pa.Y.ShouldBe(pe.Y, pixels, image);
+            }
+        }
+    }
+
+    [Fact]
+    public void ThePreparedGraphFindsWhatTheShippedGraphFinds()
+    {
+        var images = MixedImages();
+        try
+        {
+            using var shipped = new BlazeFaceDetector(new BlazeFaceOptions { UseShippedGraph = true });
+            using var prepared = new BlazeFaceDetector();
+            int faces = 0;
+            for (int i = 0; i < images.Count; i++)
+            {
+                var expected = shipped.Detect(images[i]);
+                faces += expected.Count;
+                // Same arithmetic up to the order of float sums: a hundredth of a pixel on photos up to 1920 px.
+                ShouldBeSameFaces(prepared.Detect(images[i]), expected, 0.01f * MathF.Max(1, images[i].Width / 256f), $"image {i}");
+            }
+            faces.ShouldBeGreaterThan(images.Count);
+        }
+        finally
+        {
+            images.ForEach(m => m.Dispose());
+        }
+    }
+
+    [Fact]
+    public void BatchedDetectionEqualsOneImageAtATime()
+    {
+        var images = MixedImages();
+        try
+        {
+            using var single = new BlazeFaceDetector();
+            using var batched = new BlazeFaceDetector(new BlazeFaceOptions { BatchSize = 8 });
+            var together = batched.DetectMany(images);
+            together.Count.ShouldBe(images.Count);
+            for (int i = 0; i < images.Count; i++)
+                ShouldBeSameFaces(together[i], single.Detect(images[i]), 1e-3f * MathF.Max(1, images[i].Width / 256f), $"image {i}");
+            // The tight crops need the padded retry, which the batch must run too.
+            together.TakeLast(3).ShouldAllBe(f => f.Count >= 1);
+        }
+        finally
+        {
+            images.ForEach(m => m.Dispose());
+        }
+    }
+
     [Fact]
     public void RejectsImagesThatAreNotBgr()
     {
