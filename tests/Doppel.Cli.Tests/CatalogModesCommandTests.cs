@@ -138,7 +138,7 @@ public class CatalogModesCommandTests
         Run(dir, "detect", "--db", "c.db", "--model", ModelNames.MobileFaceNet192, "photos");
         var dedup = Run(dir, "dedup", "photos", "--db", "c.db");
         dedup.Output.ShouldContain("processed this run: 0");
-        dedup.Error.ShouldContain($"10 faces have no {ModelNames.DlibResNet29} vector yet");
+        dedup.Error.ShouldContain($"10 faces have no current {ModelNames.DlibResNet29} vector");
         Run(dir, "dedup", "photos", "--db", "clean.db");
 
         using var catalog = SqliteCatalog.Open(Path.Combine(dir, "c.db"));
