@@ -3,6 +3,7 @@ using Doppel.Vision.Alignment;
 using Doppel.Vision.Detection;
 using Doppel.Vision.Detection.Landmarks;
 using Doppel.Vision.Embedding;
+using Doppel.Vision.Pipeline;
 using OpenCvSharp;
 
 namespace Doppel.Vision.Bench;
@@ -88,11 +89,6 @@ internal static class LfwDump
 
     internal static string Img(string person, string index) => $"{person}/{person}_{int.Parse(index):0000}.jpg";
 
-    internal static DetectedFace? Central(IReadOnlyList<DetectedFace> faces, Mat img)
-    {
-        float cx = img.Width / 2f, cy = img.Height / 2f;
-        return faces.Where(f => f.Landmarks is not null)
-            .OrderBy(f => MathF.Pow(f.Box.X + f.Box.Width / 2 - cx, 2) + MathF.Pow(f.Box.Y + f.Box.Height / 2 - cy, 2))
-            .FirstOrDefault();
-    }
+    internal static DetectedFace? Central(IReadOnlyList<DetectedFace> faces, Mat img) =>
+        FaceSelector.MostCentral(faces.Where(f => f.Landmarks is not null), img.Width, img.Height);
 }

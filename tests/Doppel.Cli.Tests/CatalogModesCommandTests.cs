@@ -177,13 +177,13 @@ public class CatalogModesCommandTests
         using (var process = DoppelProcess.Start(dir, "detect", "--db", db, "photos"))
         {
             var deadline = DateTime.UtcNow.AddMinutes(5);
-            while (!process.HasExited && DateTime.UtcNow < deadline && CountDone(db) < 64)
+            while (!process.HasExited && DateTime.UtcNow < deadline && CatalogProbe.CountDone(db) < 64)
                 Thread.Sleep(50);
             process.HasExited.ShouldBeFalse("the run ended before it could be killed; make the corpus larger");
             process.Kill(entireProcessTree: true); // SIGKILL: no cleanup code runs
             process.WaitForExit();
         }
-        long stored = CountDone(db);
+        long stored = CatalogProbe.CountDone(db);
         stored.ShouldBeInRange(64, Total - 1);
 
         var resumed = DoppelProcess.Run(dir, "detect", "--db", db);
@@ -218,20 +218,5 @@ public class CatalogModesCommandTests
         persons.Count.ShouldBeGreaterThanOrEqualTo(minPersons);
         foreach (var person in persons)
             person.Select(f => LfwCorpus.IdentityOf(catalog.GetMedia(f.MediaId)!.Path)).Distinct().Count().ShouldBe(1, $"person {person.Key}");
-    }
-
-    private static long CountDone(string db)
-    {
-        if (!File.Exists(db))
-            return 0;
-        try
-        {
-            using var catalog = SqliteCatalog.Open(db);
-            return catalog.CountMedia(MediaState.Done);
-        }
-        catch (CatalogException)
-        {
-            return 0; // still being created
-        }
     }
 }

@@ -111,14 +111,14 @@ public class DedupCommandTests
             while (!process.HasExited && DateTime.UtcNow < deadline)
             {
                 Thread.Sleep(50);
-                done = CountDone(db);
+                done = CatalogProbe.CountDone(db);
                 if (done >= killAfter)
                     break;
             }
             process.HasExited.ShouldBeFalse("the run ended before it could be killed; make the corpus larger");
             process.Kill(entireProcessTree: true); // SIGKILL: no cleanup code runs
             process.WaitForExit();
-            done = CountDone(db);
+            done = CatalogProbe.CountDone(db);
             done.ShouldBeGreaterThan(previous);
             done.ShouldBeLessThan(401);
             previous = done;
@@ -136,7 +136,7 @@ public class DedupCommandTests
         var dir = MakeCorpus(300);
         using var first = DoppelProcess.Start(dir, "dedup", "photos", "--db", "cat.db");
         var deadline = DateTime.UtcNow.AddMinutes(2);
-        while (CountDone(Path.Combine(dir, "cat.db")) == 0 && DateTime.UtcNow < deadline && !first.HasExited)
+        while (CatalogProbe.CountDone(Path.Combine(dir, "cat.db")) == 0 && DateTime.UtcNow < deadline && !first.HasExited)
             Thread.Sleep(50);
         var second = DoppelProcess.Run(dir, "dedup", "photos", "--db", "cat.db");
         first.WaitForExit(TimeSpan.FromMinutes(5));
@@ -144,20 +144,5 @@ public class DedupCommandTests
         second.ExitCode.ShouldBe(1);
         second.Error.ShouldContain("error:");
         second.Error.ShouldContain(first.Id.ToString());
-    }
-
-    private static long CountDone(string db)
-    {
-        if (!File.Exists(db))
-            return 0;
-        try
-        {
-            using var catalog = SqliteCatalog.Open(db);
-            return catalog.CountMedia(MediaState.Done);
-        }
-        catch (CatalogException)
-        {
-            return 0; // still being created
-        }
     }
 }

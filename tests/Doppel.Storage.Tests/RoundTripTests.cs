@@ -94,7 +94,13 @@ public class RoundTripTests
             command.ExecuteNonQuery();
         }
         using (var catalog = temp.Open())
+        {
             catalog.ReadEmbeddings("facenet").Single().Vector.ShouldBe([0.5f, -0.25f, 0.125f]);
+            // Which faces have a vector of this model and version: the version must match exactly.
+            catalog.FacesWithEmbedding("facenet", "seed").ShouldBe([faceId]);
+            catalog.FacesWithEmbedding("facenet", "other").ShouldBeEmpty();
+            catalog.FacesWithEmbedding("arcface", "seed").ShouldBeEmpty();
+        }
     }
 
     [Fact]

@@ -34,7 +34,7 @@ public sealed class EmbedMissingFacesJob(ICatalog catalog)
     /// <paramref name="mediaIds"/> when given.</summary>
     public IReadOnlyList<FaceRecord> FindMissing(string model, string modelVersion, IReadOnlySet<long>? mediaIds = null)
     {
-        var have = catalog.ReadEmbeddings(model).Where(e => e.ModelVersion == modelVersion).Select(e => e.FaceId).ToHashSet();
+        var have = catalog.FacesWithEmbedding(model, modelVersion);
         return catalog.ListFaces().Where(f => !have.Contains(f.Id) && (mediaIds is null || mediaIds.Contains(f.MediaId))).ToList();
     }
 

@@ -47,28 +47,29 @@ public static class Umap
     /// <summary>The layout, row-major, <c>vectors.Count x options.Components</c>.</summary>
     public static float[] FitTransform(VectorSet vectors, UmapOptions? options = null)
     {
-        ArgumentNullException.ThrowIfNull(vectors);
         options ??= new UmapOptions();
-        Validate(options, vectors.Count);
-        int n = vectors.Count;
-        int k = Math.Min(options.Neighbors, n);
-        var (knnIndices, knnDistances) = NearestNeighbors.CosineKnn(vectors, k);
-        var graph = FuzzySimplicialSet.Build(n, k, knnIndices, knnDistances);
-        return Layout(vectors, graph, options);
+        return Layout(vectors, Graph(vectors, options), options);
     }
 
     /// <summary>Sizes of the connected components of the pruned fuzzy graph that the per-component layout lays out separately, largest first.</summary>
     public static IReadOnlyList<int> ComponentSizes(VectorSet vectors, UmapOptions? options = null)
     {
-        ArgumentNullException.ThrowIfNull(vectors);
         options ??= new UmapOptions();
+        var graph = Graph(vectors, options);
+        int n = vectors.Count;
+        var (heads, tails, epochsPerSample) = PrunedEdges(graph, EpochsFor(options, n));
+        return UmapComponents.Find(n, heads, tails, epochsPerSample).Pieces.Select(p => p.Members.Length).ToArray();
+    }
+
+    /// <summary>The fuzzy simplicial set of the cosine k-NN graph, after validating the options.</summary>
+    private static FuzzySimplicialSet Graph(VectorSet vectors, UmapOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(vectors);
         Validate(options, vectors.Count);
         int n = vectors.Count;
         int k = Math.Min(options.Neighbors, n);
         var (knnIndices, knnDistances) = NearestNeighbors.CosineKnn(vectors, k);
-        var graph = FuzzySimplicialSet.Build(n, k, knnIndices, knnDistances);
-        var (heads, tails, epochsPerSample) = PrunedEdges(graph, EpochsFor(options, n));
-        return UmapComponents.Find(n, heads, tails, epochsPerSample).Pieces.Select(p => p.Members.Length).ToArray();
+        return FuzzySimplicialSet.Build(n, k, knnIndices, knnDistances);
     }
 
     private static int EpochsFor(UmapOptions o, int n) => o.Epochs ?? (n <= 10_000 ? 500 : 200);

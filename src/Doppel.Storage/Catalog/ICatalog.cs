@@ -66,6 +66,10 @@ public interface ICatalog : IDisposable
     /// <summary>Every stored vector of <paramref name="model"/>, in face id order, streamed.</summary>
     IEnumerable<FaceEmbedding> ReadEmbeddings(string model);
 
+    /// <summary>Ids of the faces that have a vector of <paramref name="model"/> made by
+    /// <paramref name="modelVersion"/> (no vectors are read).</summary>
+    IReadOnlySet<long> FacesWithEmbedding(string model, string modelVersion);
+
     /// <summary>What matching and clustering read: every face of a processed file with a
     /// <paramref name="model"/> vector, with its media, current person and quality, in face id order.
     /// With <paramref name="okMediaOnly"/> only files whose reason code is <c>ok</c> take part.</summary>

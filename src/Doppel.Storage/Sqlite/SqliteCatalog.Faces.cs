@@ -58,6 +58,10 @@ public sealed partial class SqliteCatalog
             yield return ReadEmbedding(reader);
     }
 
+    public IReadOnlySet<long> FacesWithEmbedding(string model, string modelVersion) =>
+        Query("SELECT face_id FROM face_embeddings WHERE model = @m AND model_version = @v",
+            r => r.GetInt64(0), ("@m", model), ("@v", modelVersion)).ToHashSet();
+
     public IEnumerable<FaceVector> ReadFaceVectors(string model, bool okMediaOnly = true)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(model);

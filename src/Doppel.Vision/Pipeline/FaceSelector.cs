@@ -18,17 +18,19 @@ public static class FaceSelector
         return options.SeveralFaces switch
         {
             SeveralFacesPolicy.KeepLargest => (ImageStatus.Ok, null, [confident.MaxBy(f => f.Box.Area)!]),
-            SeveralFacesPolicy.KeepCentral => (ImageStatus.Ok, null, [confident.MinBy(f => CentreDistanceSquared(f.Box, imageWidth, imageHeight))!]),
+            SeveralFacesPolicy.KeepCentral => (ImageStatus.Ok, null, [MostCentral(confident, imageWidth, imageHeight)!]),
             SeveralFacesPolicy.KeepAll => (ImageStatus.SeveralFaces, $"{confident.Count} faces", confident.OrderByDescending(f => f.Box.Area).ToList()),
             _ => (ImageStatus.SeveralFaces, $"{confident.Count} faces", []),
         };
     }
 
-    private static float CentreDistanceSquared(BoxF b, int width, int height)
-    {
-        float dx = b.X + b.Width / 2 - width / 2f, dy = b.Y + b.Height / 2 - height / 2f;
-        return dx * dx + dy * dy;
-    }
+    /// <summary>The face whose box centre is nearest the image centre; null when there is none.</summary>
+    public static DetectedFace? MostCentral(IEnumerable<DetectedFace> faces, int imageWidth, int imageHeight) =>
+        faces.MinBy(f =>
+        {
+            float dx = f.Box.X + f.Box.Width / 2 - imageWidth / 2f, dy = f.Box.Y + f.Box.Height / 2 - imageHeight / 2f;
+            return dx * dx + dy * dy;
+        });
 
     /// <summary>Landmarks for detectors that give only a box, placed where BlazeFace puts them on
     /// average relative to its box on LFW; coarse, but it lets a box-only detector feed the aligners.</summary>
