@@ -17,6 +17,7 @@ public static class ModelNames
     public const string Res10SsdCaffe = "res10-ssd-caffe";     // model.caffemodel + deploy.prototxt
 
     // Landmarks
+    public const string FaceApiLandmark68 = "faceapi-landmark68";
     public const string FacepluginLandmark68 = "faceplugin-landmark68";
 
     // Embedders

@@ -42,6 +42,24 @@ internal static partial class CatalogEntries
         Files = [new(ModelNames.OnnxFile, Checksum.Sha256("35eaaded89c978f77fb71a7a9321f3deecc8485fd320a0b35ea7cf8a9e3f60ea"))],
     };
 
+    internal const string FaceApiLandmarkManifestEntry = "model/face_landmark_68_model-weights_manifest.json";
+    internal const string FaceApiLandmarkWeightsEntry = "model/face_landmark_68_model.bin";
+
+    internal static readonly ModelSpec FaceApiLandmark68 = new()
+    {
+        Name = ModelNames.FaceApiLandmark68,
+        Task = ModelTask.Landmarks,
+        Description = "face-api FaceLandmark68Net (TF.js weights converted to ONNX by Doppel): 68 points from the detector box padded to a centred square, 112x112 RGB; output 136 values (x, y) in [0,1] of that square.",
+        Sources = [new NpmSource(FaceApiPackage, FaceApiVersion, FaceApiTarball, [FaceApiLandmarkManifestEntry, FaceApiLandmarkWeightsEntry])],
+        Licence = "MIT (face-api.js, Vincent Mühler; @vladmandic/face-api)",
+        RiskNote = "Trained by face-api.js's author on public landmark sets; weights stored 8-bit quantised.",
+        Input = new InputSpec("input", 112, 112, TensorLayout.Nchw, ChannelOrder.Rgb, [122.782f, 117.001f, 104.298f], Same3(255f), DynamicBatch: true),
+        OutputDimension = 136,
+        Conversion = ConversionKind.FaceApiTfjs,
+        ConverterId = ConverterIds.FaceApiLandmark68,
+        Files = [new(ModelNames.OnnxFile, Checksum.Sha256("fabd7e3d0f5962766c383f449ce90af1ee36f966d1992cde4c649781cf1c550d"))],
+    };
+
     private const string FacepluginLandmarkEntry = "model/fr_landmark.onnx";
 
     internal static readonly ModelSpec FacepluginLandmark68 = new()

@@ -16,6 +16,7 @@ public static class ModelCatalog
         CatalogEntries.YuNet,
         CatalogEntries.Res10Ssd,
         CatalogEntries.Res10SsdCaffe,
+        CatalogEntries.FaceApiLandmark68,
         CatalogEntries.FacepluginLandmark68,
         CatalogEntries.DlibResNet29,
         CatalogEntries.FacepluginFeature512,

@@ -19,6 +19,7 @@ public static class ModelConverters
         Register(new YuNetDynamicInputConverter());
         Register(new DynamicBatchReshapeConverter());
         Register(new FaceApiRecognitionConverter());
+        Register(new FaceApiLandmark68Converter());
         Register(new Conversion.TfliteMobileFaceNetConverter());
     }
 
