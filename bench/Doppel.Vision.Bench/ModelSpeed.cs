@@ -16,7 +16,11 @@ namespace Doppel.Vision.Bench;
 internal static class ModelSpeed
 {
     private static readonly string[] Embedders = [ModelNames.DlibResNet29, ModelNames.MobileFaceNet192, ModelNames.FacepluginFeature512, ModelNames.SFace];
-    private static readonly string[] Detectors = [ModelNames.BlazeFaceBack, ModelNames.YuNet, ModelNames.UltraFace, ModelNames.Res10Ssd];
+    private static readonly string[] Detectors =
+    [
+        ModelNames.BlazeFaceBack, $"{ModelNames.BlazeFaceBack}+{ModelNames.FaceApiLandmark68}", $"{ModelNames.BlazeFaceBack}+{ModelNames.FacepluginLandmark68}",
+        ModelNames.YuNet, ModelNames.UltraFace, ModelNames.Res10Ssd,
+    ];
 
     public static int Run(string directory, int limit)
     {

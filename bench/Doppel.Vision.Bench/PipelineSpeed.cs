@@ -11,10 +11,15 @@ namespace Doppel.Vision.Bench;
 /// </summary>
 internal static class PipelineSpeed
 {
-    public static int Run(string directory, int limit)
+    /// <param name="precision">"int8" (default) or "float": which dlib graph runs.</param>
+    public static int Run(string directory, int limit, string precision = "int8")
     {
         var paths = BenchImages.List(directory, limit);
-        using var pipeline = FacePipeline.CreateDefault();
+        using var pipeline = FacePipeline.CreateDefault(embedderOptions: new Embedding.EmbedderOptions
+        {
+            Precision = precision == "float" ? Embedding.ModelPrecision.Float32 : Embedding.ModelPrecision.Int8,
+        });
+        var embedder = (Embedding.OnnxFaceEmbedder)pipeline.Embedders[0];
         pipeline.Analyze(paths[0]);
         int faces = 0;
         var process = Process.GetCurrentProcess();
@@ -26,7 +31,7 @@ internal static class PipelineSpeed
         process.Refresh();
         double cpuMs = (process.TotalProcessorTime - cpu0).TotalMilliseconds;
         double s = clock.Elapsed.TotalSeconds;
-        Console.WriteLine($"csharp pipeline (blazeface-back + dlib-resnet29) images={paths.Count} faces={faces} seconds={s:0.000} " +
+        Console.WriteLine($"csharp pipeline ({pipeline.Detector.Name} + {embedder.Name} {embedder.ModelFileName}) images={paths.Count} faces={faces} seconds={s:0.000} " +
                           $"images_per_s={paths.Count / s:0.0} ms_per_face={1000 * s / Math.Max(1, faces):0.00} " +
                           $"cpu_ms_per_image={cpuMs / paths.Count:0.00} cores={Environment.ProcessorCount} load={BenchMachine.Load.Replace(' ', '/')}");
         return 0;

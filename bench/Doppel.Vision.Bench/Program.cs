@@ -3,7 +3,7 @@ using Doppel.Vision.Bench;
 // dotnet run -c Release --project bench/Doppel.Vision.Bench -- <command> [args]
 return args switch
 {
-    ["pipeline", var images, ..] => PipelineSpeed.Run(images, args.Length > 2 ? int.Parse(args[2]) : 0),
+    ["pipeline", var images, ..] => PipelineSpeed.Run(images, args.Length > 2 ? int.Parse(args[2]) : 0, args.Length > 3 ? args[3] : "int8"),
     ["stages", var images, ..] => StageCosts.Run(images, args.Length > 2 ? int.Parse(args[2]) : 0),
     ["models", var images, ..] => ModelSpeed.Run(images, args.Length > 2 ? int.Parse(args[2]) : 0),
     ["group-photos", ..] => GroupPhotos.Run(args.Length > 1 ? int.Parse(args[1]) : 0),
@@ -12,6 +12,8 @@ return args switch
     ["yunet-side", var root, ..] => YuNetInputSide.Run(root, args.Skip(2).Select(int.Parse).ToArray()),
     ["lfw-dump", var root, var outDir] => LfwDump.Run(root, outDir),
     ["lfw-template", var root, var outDir] => LfwTemplate.Run(root, outDir),
+    ["int8-dlib", var root, var calibration, var outDir, ..] => Int8Embedder.Run(root, calibration, outDir, args.Length > 4 ? int.Parse(args[4]) : 400),
+    ["lfw-landmark-crops", var root, var outDir, ..] => LfwLandmarkCrops.Run(root, outDir, args.Skip(3).ToArray()),
     ["landmark-agreement", var images, ..] => LandmarkAgreement.Run(images, args.Length > 2 ? int.Parse(args[2]) : 0),
     _ => Usage(),
 };
@@ -28,6 +30,8 @@ static int Usage()
           lfw-count IMAGES_DIR [DETECTOR...]    images with 0 / 1 / several faces and with the centre face, per detector
           yunet-side WIDER_DIR [SIDE...]        YuNet WIDER AP (score 0.05) at several working resolutions
           lfw-dump LFW_DIR OUT                  raw recogniser outputs of every dev-pairs image under several alignments (then bench/peers/lfw_variants.py)
+          int8-dlib LFW_DIR CALIB_IMAGES OUT [N]  quantise dlib to 8 bits on N calibration faces; speed vs float; LFW vectors (OUT from lfw-dump)
+          lfw-landmark-crops LFW_DIR OUT S:DY.. dlib vectors on face-api landmarks, crop scale S and shift DY (OUT from lfw-dump)
           lfw-template LFW_DIR OUT              where BlazeFace's keypoints land in dlib's 51-point chip (OUT from lfw-dump)
           landmark-agreement IMAGES_DIR [LIMIT] UltraFace + faceplugin-landmark68 five points vs YuNet's, relative to interocular
         """);

@@ -36,13 +36,13 @@ public sealed class FacePipelineAnalyzer(FacePipeline pipeline) : IImageAnalyzer
     {
         EnsembleEmbedder ensemble => string.Join(" + ", ensemble.Members.Select(m =>
             $"{ModelVersionOf(m.Embedder)} *{m.Weight.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture)}")),
-        OnnxFaceEmbedder onnx => $"{FileVersion(onnx.Name)} {onnx.Spec.Template.Name}" +
+        OnnxFaceEmbedder onnx => $"{FileVersion(onnx.Name, onnx.ModelFileName)} {onnx.Spec.Template.Name}" +
                                  (onnx.Options.FlipTta ? " flip" : "") + (onnx.Options.Jitters > 1 ? $" jitter{onnx.Options.Jitters}" : ""),
-        _ => FileVersion(embedder.Name),
+        _ => FileVersion(embedder.Name, Doppel.Models.ModelNames.OnnxFile),
     };
 
-    private static string FileVersion(string name) =>
-        ModelCatalog.TryGet(name, out var spec) && spec.OnnxFile is { } file
+    private static string FileVersion(string name, string fileName) =>
+        ModelCatalog.TryGet(name, out var spec) && spec.Files.FirstOrDefault(f => f.FileName == fileName) is { } file
             ? $"{file.Checksum.Algorithm}:{file.Checksum.Hex[..12]}"
             : "unversioned";
 

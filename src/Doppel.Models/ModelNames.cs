@@ -8,6 +8,9 @@ public static class ModelNames
 {
     public const string OnnxFile = "model.onnx";
 
+    /// <summary>The 8-bit (QDQ) graph some models also install, run when <c>--precision int8</c> (the default where it exists).</summary>
+    public const string Int8OnnxFile = "model.int8.onnx";
+
     // Detectors
     public const string BlazeFaceBack = "blazeface-back";      // default
     public const string BlazeFaceFront = "blazeface-front";

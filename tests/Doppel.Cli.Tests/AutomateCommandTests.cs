@@ -10,7 +10,7 @@ public class AutomateCommandTests
     private static string Corpus(int count)
     {
         var lfw = SharedData.Require("data/lfw-dev/images");
-        InstalledModels.Require(ModelNames.BlazeFaceBack, ModelNames.DlibResNet29);
+        InstalledModels.RequireDefaults();
         var dir = RepoPaths.NewTempDir("doppel-automate");
         Directory.CreateDirectory(Path.Combine(dir, "in"));
         foreach (var file in Directory.EnumerateFiles(Path.Combine(lfw, "Colin_Powell")).Order(StringComparer.Ordinal).Take(count))

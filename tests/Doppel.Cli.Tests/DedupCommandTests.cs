@@ -13,7 +13,7 @@ public class DedupCommandTests
     private static string MakeCorpus(int count)
     {
         var lfw = SharedData.Require("data/lfw-dev/images");
-        InstalledModels.Require(ModelNames.BlazeFaceBack, ModelNames.DlibResNet29);
+        InstalledModels.RequireDefaults();
         var dir = RepoPaths.NewTempDir("doppel-cli-dedup");
         var photos = Path.Combine(dir, "photos");
         foreach (var file in Directory.EnumerateFiles(lfw, "*.jpg", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Take(count))

@@ -21,7 +21,7 @@ public class EvalClusterImagesTests
     private static JsonElement RunJson(string set, params string[] extra)
     {
         var dir = SharedData.Require($"data/{set}");
-        InstalledModels.Require(ModelNames.BlazeFaceBack, ModelNames.DlibResNet29);
+        InstalledModels.RequireDefaults();
         var (code, output, error) = Run(["eval", "cluster", "--images", dir, "--labels", Path.Combine(dir, "labels.csv"), "--json", .. extra]);
         error.ShouldBeEmpty();
         code.ShouldBe(0);
@@ -48,7 +48,7 @@ public class EvalClusterImagesTests
     public void Orl_images_without_a_face_are_scored_as_unassigned_singletons_and_reported()
     {
         var dir = SharedData.Require("data/orl");
-        InstalledModels.Require(ModelNames.BlazeFaceBack, ModelNames.DlibResNet29);
+        InstalledModels.RequireDefaults();
         var (code, output, error) = Run("eval", "cluster", "--images", dir, "--labels", Path.Combine(dir, "labels.csv"));
         error.ShouldBeEmpty();
         code.ShouldBe(0);

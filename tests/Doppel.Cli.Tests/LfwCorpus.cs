@@ -42,7 +42,7 @@ internal static class LfwCorpus
     private static string Require()
     {
         var lfw = SharedData.Require("data/lfw-dev/images");
-        InstalledModels.Require(ModelNames.BlazeFaceBack, ModelNames.DlibResNet29);
+        InstalledModels.RequireDefaults();
         return lfw;
     }
 }

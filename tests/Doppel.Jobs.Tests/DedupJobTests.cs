@@ -15,7 +15,7 @@ public class DedupJobTests
     private static (string Dir, Dictionary<string, string> IdentityOf) MakeCorpus()
     {
         var lfw = SharedData.Require("data/lfw-dev/images");
-        InstalledModels.Require(ModelNames.BlazeFaceBack, ModelNames.DlibResNet29);
+        InstalledModels.RequireDefaults();
         var dir = RepoPaths.NewTempDir("doppel-dedup");
         var identity = new Dictionary<string, string>();
         foreach (var person in new[] { "Colin_Powell", "Tony_Blair", "Aaron_Peirsol", "Abdullah_Gul", "Serena_Williams" })

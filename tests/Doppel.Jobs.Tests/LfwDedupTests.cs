@@ -18,7 +18,7 @@ public class LfwDedupTests(ITestOutputHelper output)
     public void Lfw_dev_people_with_several_photos_come_out_as_duplicate_groups()
     {
         var images = SharedData.Require("data/lfw-dev/images");
-        InstalledModels.Require(ModelNames.BlazeFaceBack, ModelNames.DlibResNet29);
+        InstalledModels.RequireDefaults();
         var db = Path.Combine(RepoPaths.NewTempDir("doppel-lfw-dedup"), "lfw.db");
         DedupOutcome outcome;
         using (var catalog = SqliteCatalog.Open(db))

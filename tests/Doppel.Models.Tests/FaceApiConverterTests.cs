@@ -49,8 +49,29 @@ public class FaceApiConverterTests
     {
         var spec = ModelCatalog.Get(ModelNames.DlibResNet29);
         var directory = InstalledModels.Require(spec.Name);
-        var file = spec.OnnxFile!;
-        file.Checksum.ComputeFor(Path.Combine(directory, file.FileName)).ShouldBe(file.Checksum);
+        spec.Files.Select(f => f.FileName).ShouldBe([ModelNames.OnnxFile, ModelNames.Int8OnnxFile]);
+        foreach (var file in spec.Files)
+            file.Checksum.ComputeFor(Path.Combine(directory, file.FileName)).ShouldBe(file.Checksum, file.FileName);
+    }
+
+    /// <summary>
+    /// The built-in calibration ranges name the tensors of the graph the converter builds: every
+    /// convolution's input and every Relu's output has one, so the 8-bit graph quantises all of them
+    /// (a renamed node in the converter would silently leave layers in float).
+    /// </summary>
+    [Fact]
+    public void CalibrationRangesCoverEveryConvolutionOfTheRecogniser()
+    {
+        var ranges = CalibrationRanges.Load(ModelNames.DlibResNet29);
+        var model = Onnx.OnnxGraphEdits.Load(InstalledModels.OnnxBytes(ModelNames.DlibResNet29));
+        var convInputs = model.Graph.Node.Where(n => n.OpType == "Conv").Select(n => n.Input[0]).ToList();
+        convInputs.Count.ShouldBe(29);
+        convInputs.ShouldAllBe(name => ranges.ContainsKey(name));
+        ranges.Values.ShouldAllBe(r => r.Min <= r.Max);
+
+        var quantised = Onnx.OnnxQdqQuantizer.Quantize(model, ranges);
+        quantised.Graph.Node.Count(n => n.OpType == "DequantizeLinear" && n.Input[0].EndsWith("/int8", StringComparison.Ordinal)).ShouldBe(29);
+        Should.Throw<InvalidOperationException>(() => CalibrationRanges.Load("no-such-model"));
     }
 
     /// <summary>

@@ -9,6 +9,9 @@ namespace Doppel.Testing;
 /// </summary>
 public static class InstalledModels
 {
+    /// <summary>The default pipeline's models: BlazeFace back-256, face-api's 68 landmarks, dlib ResNet-29.</summary>
+    public static void RequireDefaults() => Require("blazeface-back", "faceapi-landmark68", "dlib-resnet29");
+
     public static void Require(params string[] names)
     {
         var root = Environment.GetEnvironmentVariable("DOPPEL_MODELS") is { Length: > 0 } env

@@ -14,6 +14,7 @@ public sealed class PipelineOptions
     public Option<string> Model { get; } = new("--model") { Description = "Recogniser, or an ensemble 'a+b' (weights 'a*2+b').", DefaultValueFactory = _ => EmbedderRegistry.Default };
     public Option<bool> Flip { get; } = new("--flip") { Description = "Add the mirrored face's embedding (test-time augmentation)." };
     public Option<int> Jitters { get; } = new("--jitters") { Description = "Average this many perturbed alignments (dlib's num_jitters).", DefaultValueFactory = _ => 0 };
+    public Option<string> Precision { get; } = new("--precision") { Description = "Recogniser graph: int8 (8-bit, where the model has one; default) or float.", DefaultValueFactory = _ => "int8" };
     public Option<float> MinFace { get; } = new("--min-face") { Description = "Smallest face box width in pixels.", DefaultValueFactory = _ => new FacePipelineOptions().MinFaceSize };
     public Option<string> SeveralFaces { get; } = new("--several-faces") { Description = "Images with several faces: largest (keep the largest), central (keep the one nearest the centre), all (keep every face), report (keep none)." };
 
@@ -24,12 +25,13 @@ public sealed class PipelineOptions
         var options = new PipelineOptions();
         options.SeveralFaces.DefaultValueFactory = _ => severalFaces;
         options.SeveralFaces.AcceptOnlyFromAmong("largest", "central", "all", "report");
+        options.Precision.AcceptOnlyFromAmong("int8", "float");
         return options;
     }
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Detector, Model, Flip, Jitters, MinFace, SeveralFaces })
+        foreach (var option in new Option[] { Detector, Model, Flip, Jitters, Precision, MinFace, SeveralFaces })
             command.Options.Add(option);
     }
 
@@ -49,7 +51,12 @@ public sealed class PipelineOptions
             MinFaceSize = parse.GetValue(MinFace),
             SeveralFaces = ParseSeveralFaces(parse.GetValue(SeveralFaces)!),
         };
-        var embedderOptions = new EmbedderOptions { FlipTta = parse.GetValue(Flip), Jitters = parse.GetValue(Jitters) };
+        var embedderOptions = new EmbedderOptions
+        {
+            FlipTta = parse.GetValue(Flip),
+            Jitters = parse.GetValue(Jitters),
+            Precision = parse.GetValue(Precision) == "float" ? ModelPrecision.Float32 : ModelPrecision.Int8,
+        };
         var detector = DetectorRegistry.Create(parse.GetValue(Detector)!);
         try
         {

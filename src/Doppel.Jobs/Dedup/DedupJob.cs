@@ -144,29 +144,3 @@ public sealed class DedupJob(ICatalog catalog, IImageAnalyzer analyzer)
         return new DedupOutcome(runId, setId, threshold, analyzer.EmbeddingModel, images, faces, pairs, groups, processed, resumed, clock.Elapsed);
     }
 }
-
-/// <summary>Landmarks as the catalog stores them: x,y pairs in the contract's order (left eye,
-/// right eye, nose, mouth centre, then the mouth corners when the detector gives them).</summary>
-public static class LandmarkCodec
-{
-    public static float[]? Flatten(FaceLandmarks? l)
-    {
-        if (l is null)
-            return null;
-        var points = new List<PointF> { l.LeftEye, l.RightEye, l.Nose, l.MouthCenter };
-        if (l.MouthLeft is { } ml && l.MouthRight is { } mr)
-        {
-            points.Add(ml);
-            points.Add(mr);
-        }
-        return points.SelectMany(p => new[] { p.X, p.Y }).ToArray();
-    }
-
-    public static FaceLandmarks? Unflatten(float[]? v) => v switch
-    {
-        null => null,
-        { Length: 8 } => new FaceLandmarks(new(v[0], v[1]), new(v[2], v[3]), new(v[4], v[5]), new(v[6], v[7])),
-        { Length: 12 } => new FaceLandmarks(new(v[0], v[1]), new(v[2], v[3]), new(v[4], v[5]), new(v[6], v[7]), new(v[8], v[9]), new(v[10], v[11])),
-        _ => throw new FormatException($"Stored landmarks have {v.Length} values; expected 8 or 12."),
-    };
-}

@@ -20,7 +20,11 @@ internal static partial class CatalogEntries
         IsDefault = true,
         Conversion = ConversionKind.FaceApiTfjs,
         ConverterId = ConverterIds.FaceApiRecognition,
-        Files = [new(ModelNames.OnnxFile, Checksum.Sha256("80e74bef296778e36d54251febb3739f6424be8010aa4b558d35b3395aa12ce4"))],
+        Files =
+        [
+            new(ModelNames.OnnxFile, Checksum.Sha256("80e74bef296778e36d54251febb3739f6424be8010aa4b558d35b3395aa12ce4")),
+            new(ModelNames.Int8OnnxFile, Checksum.Sha256("8e06c24fa9c63afc72afd6073af0edf1950b25637a1ac254bd9cea927c2cfdf9")),
+        ],
     };
 
     private const string FacepluginFeatureEntry = "model/fr_feature.onnx";
@@ -55,6 +59,7 @@ internal static partial class CatalogEntries
         RiskNote = "Trained by face-api.js's author on public landmark sets; weights stored 8-bit quantised.",
         Input = new InputSpec("input", 112, 112, TensorLayout.Nchw, ChannelOrder.Rgb, [122.782f, 117.001f, 104.298f], Same3(255f), DynamicBatch: true),
         OutputDimension = 136,
+        IsDefault = true,
         Conversion = ConversionKind.FaceApiTfjs,
         ConverterId = ConverterIds.FaceApiLandmark68,
         Files = [new(ModelNames.OnnxFile, Checksum.Sha256("fabd7e3d0f5962766c383f449ce90af1ee36f966d1992cde4c649781cf1c550d"))],

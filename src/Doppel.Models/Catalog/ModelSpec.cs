@@ -79,6 +79,9 @@ public sealed record ModelSpec
     /// <summary>The file an ONNX Runtime session opens, when the model is ONNX.</summary>
     public ModelFile? OnnxFile => Files.FirstOrDefault(f => f.FileName == ModelNames.OnnxFile);
 
+    /// <summary>The 8-bit graph, for models that install one beside the float graph.</summary>
+    public ModelFile? Int8OnnxFile => Files.FirstOrDefault(f => f.FileName == ModelNames.Int8OnnxFile);
+
     /// <summary>True when every source can come from npm or the given mirror folder, with no URL download.</summary>
     public bool InstallableOffline(string? mirrorDirectory) =>
         Sources.All(s => s switch

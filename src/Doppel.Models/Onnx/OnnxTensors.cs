@@ -23,6 +23,24 @@ public static class OnnxTensors
         return Make(name, DataType.Int64, MemoryMarshal.AsBytes(values), dims);
     }
 
+    public static TensorProto UInt8(string name, ReadOnlySpan<byte> values, params long[] dims)
+    {
+        CheckCount(name, values.Length, dims);
+        return Make(name, DataType.Uint8, values, dims);
+    }
+
+    public static TensorProto Int8(string name, ReadOnlySpan<sbyte> values, params long[] dims)
+    {
+        CheckCount(name, values.Length, dims);
+        return Make(name, DataType.Int8, MemoryMarshal.AsBytes(values), dims);
+    }
+
+    public static TensorProto Int32(string name, ReadOnlySpan<int> values, params long[] dims)
+    {
+        CheckCount(name, values.Length, dims);
+        return Make(name, DataType.Int32, MemoryMarshal.AsBytes(values), dims);
+    }
+
     /// <summary>The float values of a FLOAT tensor, from raw_data or float_data.</summary>
     public static float[] ReadFloats(TensorProto tensor)
     {

@@ -30,7 +30,15 @@ public sealed record EmbedderSpec
     public int InputWidth => Template.Width;
     public int InputHeight => Template.Height;
 
-    public string ResolveModelPath() => ModelPath ?? ModelStore.RequireFile(Name, ModelNames.OnnxFile);
+    public string ResolveModelPath(ModelPrecision precision = ModelPrecision.Float32) =>
+        ModelPath ?? ModelStore.RequireFile(Name, ModelFileFor(precision));
+
+    /// <summary>The installed file a session opens at this precision: the 8-bit graph when the
+    /// catalogue entry has one and it is asked for, else the float graph.</summary>
+    public string ModelFileFor(ModelPrecision precision) =>
+        precision == ModelPrecision.Int8 && ModelCatalog.TryGet(Name, out var entry) && entry.Int8OnnxFile is { } int8
+            ? int8.FileName
+            : ModelNames.OnnxFile;
 
     /// <summary>
     /// dlib ResNet-29 (default recogniser): dlib 150x150 chip, RGB − [122.782, 117.001, 104.298], / 255,

@@ -25,6 +25,9 @@ public sealed class OnnxFaceEmbedder : IFaceEmbedder
     public EmbedderSpec Spec { get; }
     public EmbedderOptions Options { get; }
     public string Name => Spec.Name;
+
+    /// <summary>The file the session runs (<c>model.onnx</c>, <c>model.int8.onnx</c>, or a custom path's name).</summary>
+    public string ModelFileName { get; }
     public int Dimension => Spec.Dimension;
     public float DefaultThreshold => Spec.DefaultThreshold;
 
@@ -34,7 +37,8 @@ public sealed class OnnxFaceEmbedder : IFaceEmbedder
         Options = options ?? new EmbedderOptions();
         if (Options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), "BatchSize must be at least 1.");
         if (Options.Jitters < 0) throw new ArgumentOutOfRangeException(nameof(options), "Jitters cannot be negative.");
-        var modelPath = spec.ResolveModelPath();
+        var modelPath = spec.ResolveModelPath(Options.Precision);
+        ModelFileName = spec.ModelPath is null ? spec.ModelFileFor(Options.Precision) : Path.GetFileName(spec.ModelPath);
         _session = SubnormalWeights.Flush(modelPath, out _) is { } flushed
             ? OnnxSessionFactory.Create(flushed, Options.Session)
             : OnnxSessionFactory.Create(modelPath, Options.Session);

@@ -5,7 +5,7 @@ namespace Doppel.Vision.Embedding;
 
 /// <summary>Writes an aligned 8-bit BGR crop into a float tensor slot in the spec's channel order,
 /// normalisation and layout.</summary>
-internal static class PixelTensor
+public static class PixelTensor
 {
     public static unsafe void Write(Mat bgr, EmbedderSpec spec, Span<float> into)
     {

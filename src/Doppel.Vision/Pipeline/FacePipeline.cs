@@ -35,11 +35,11 @@ public sealed class FacePipeline : IDisposable
         _decoder = new ImageDecoder(Options.Decoder);
     }
 
-    /// <summary>BlazeFace back-256 and dlib ResNet-29, the defaults; throws
-    /// <see cref="Doppel.Models.ModelNotInstalledException"/> when a model is missing.</summary>
+    /// <summary>The defaults (<see cref="DetectorRegistry.Default"/>: BlazeFace back-256 with face-api's
+    /// 68 landmarks; dlib ResNet-29); throws <see cref="Doppel.Models.ModelNotInstalledException"/> when a model is missing.</summary>
     public static FacePipeline CreateDefault(FacePipelineOptions? options = null, EmbedderOptions? embedderOptions = null)
     {
-        var detector = new BlazeFaceDetector();
+        var detector = DetectorRegistry.Create(DetectorRegistry.Default);
         try
         {
             return new FacePipeline(detector, [new OnnxFaceEmbedder(EmbedderSpec.DlibResNet29, embedderOptions)], options);
