@@ -79,6 +79,9 @@ internal static class SectionPages
         _ => "rejected",
     };
 
+    /// <summary>A section all on one page.</summary>
+    public static SectionPage Whole(ReportSection section, int total) => new(section, 1, 1, 0, total, total);
+
     /// <summary>The pages of a section of <paramref name="total"/> entries; an empty section is one empty page.</summary>
     public static IReadOnlyList<SectionPage> Split(ReportSection section, int total, int perPage)
     {

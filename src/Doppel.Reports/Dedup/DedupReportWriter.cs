@@ -33,6 +33,10 @@ public static partial class DedupReportWriter
     /// <summary>Faces shown per person: enough to judge the cluster, few enough that a page of persons stays light.</summary>
     public const int MaxFacesPerPerson = 12;
 
+    /// <summary>Images shown per group: a group of hundreds of photos of one person is reviewed from
+    /// findings.csv anyway, and this bounds what one group adds to a page.</summary>
+    public const int MaxMembersPerGroup = 200;
+
     /// <summary>Pairs shown per group, best first: a group of hundreds of photos can hold thousands of
     /// pairs, which would make one page huge; findings.csv lists them all.</summary>
     public const int MaxPairsPerGroup = 50;
@@ -68,48 +72,57 @@ public static partial class DedupReportWriter
         bool singleFile = groups.Count == 1 && persons.Count == 1 && rejected.Count == 1
                           && DistinctThumbnails(report).Count() <= paging.MaxEmbeddedThumbnails;
 
-        IReadOnlyList<string> pages;
-        string? thumbnailDirectory = null;
         if (singleFile)
         {
             WriteAtomically(indexHtml, RenderHtml(report, findings.Count));
-            pages = [indexHtml];
             RemovePagesExcept(outputDirectory, new HashSet<string>());
             ThumbnailFolder.RemoveAll(outputDirectory);
+            return new DedupReportFiles(indexHtml, findingsCsv, summaryJson, report.ScoreHistogramPng is null ? null : histogramPng, [indexHtml], null);
         }
-        else
+        var thumbnails = new ThumbnailFolder(outputDirectory);
+        var pages = WritePaged(report, findings.Count, outputDirectory, [groups, persons, rejected], thumbnails);
+        RemovePagesExcept(outputDirectory, pages.Skip(1).Select(p => Path.GetFileName(p)).ToHashSet(StringComparer.Ordinal));
+        thumbnails.RemoveUnused();
+        return new DedupReportFiles(indexHtml, findingsCsv, summaryJson, report.ScoreHistogramPng is null ? null : histogramPng, pages, thumbnails.Directory);
+    }
+
+    /// <summary>Writes the thumbnails, then every section page after the first, then index.html (last, so
+    /// a reader never meets a link to a page not yet written). Returns the pages, index.html first.</summary>
+    private static List<string> WritePaged(DedupReport report, int pairCount, string outputDirectory,
+        IReadOnlyList<IReadOnlyList<SectionPage>> sections, ThumbnailFolder thumbnails)
+    {
+        thumbnails.Prepare(DistinctThumbnails(report));
+        var sortedRejected = DedupSections.RejectedInDisplayOrder(report);
+        void Section(StringBuilder html, SectionPage page)
         {
-            var thumbnails = new ThumbnailFolder(outputDirectory);
-            thumbnails.Prepare(DistinctThumbnails(report));
-            var sortedRejected = DedupSections.RejectedInDisplayOrder(report);
-            var written = new List<string>();
-            var pagesFolder = Path.Combine(outputDirectory, SectionPage.Folder);
-            foreach (var page in groups.Concat(persons).Concat(rejected).Where(p => !p.InIndex))
+            switch (page.Section)
             {
-                Directory.CreateDirectory(pagesFolder);
-                var body = new StringBuilder();
-                if (page.Section == ReportSection.Groups) DedupSections.Groups(body, report, page, thumbnails);
-                else if (page.Section == ReportSection.Persons) DedupSections.Persons(body, report, page, thumbnails);
-                else DedupSections.Rejected(body, report, sortedRejected, page);
-                var path = Path.Combine(pagesFolder, page.FileName);
-                WriteAtomically(path, Page(report, body, "", depth: 1, $"{SectionTitle(page.Section)} · page {page.Number} of {page.PageCount}", selfContained: false));
-                written.Add(path);
+                case ReportSection.Groups: DedupSections.Groups(html, report, page, thumbnails); break;
+                case ReportSection.Persons: DedupSections.Persons(html, report, page, thumbnails); break;
+                default: DedupSections.Rejected(html, report, sortedRejected, page); break;
             }
-            // index.html last: a reader never meets a link to a page not yet written.
-            var index = new StringBuilder();
-            DedupSections.Summary(index, report, findings.Count);
-            if (report.ScoreHistogramPng is not null)
-                DedupSections.Histogram(index, report, HistogramFileName);
-            DedupSections.Groups(index, report, groups[0], thumbnails);
-            DedupSections.Persons(index, report, persons[0], thumbnails);
-            DedupSections.Rejected(index, report, sortedRejected, rejected[0]);
-            WriteAtomically(indexHtml, Page(report, index, "", depth: 0, subtitle: null, selfContained: false));
-            pages = [indexHtml, .. written];
-            RemovePagesExcept(outputDirectory, written.Select(p => Path.GetFileName(p)).ToHashSet(StringComparer.Ordinal));
-            thumbnails.RemoveUnused();
-            thumbnailDirectory = thumbnails.Directory;
         }
-        return new DedupReportFiles(indexHtml, findingsCsv, summaryJson, report.ScoreHistogramPng is null ? null : histogramPng, pages, thumbnailDirectory);
+
+        var written = new List<string>();
+        var pagesFolder = Path.Combine(outputDirectory, SectionPage.Folder);
+        foreach (var page in sections.SelectMany(pages => pages).Where(p => !p.InIndex))
+        {
+            Directory.CreateDirectory(pagesFolder);
+            var body = new StringBuilder();
+            Section(body, page);
+            var path = Path.Combine(pagesFolder, page.FileName);
+            WriteAtomically(path, Page(report, body, "", depth: 1, $"{SectionTitle(page.Section)} · page {page.Number} of {page.PageCount}", selfContained: false));
+            written.Add(path);
+        }
+        var index = new StringBuilder();
+        DedupSections.Summary(index, report, pairCount);
+        if (report.ScoreHistogramPng is not null)
+            DedupSections.Histogram(index, report, HistogramFileName);
+        foreach (var pages in sections)
+            Section(index, pages[0]);
+        var indexHtml = Path.Combine(outputDirectory, "index.html");
+        WriteAtomically(indexHtml, Page(report, index, "", depth: 0, subtitle: null, selfContained: false));
+        return [indexHtml, .. written];
     }
 
     /// <summary>The whole report as one self-contained page: thumbnails and histogram embedded, every
@@ -122,10 +135,9 @@ public static partial class DedupReportWriter
         DedupSections.Summary(body, report, pairCount);
         if (report.ScoreHistogramPng is not null)
             DedupSections.Histogram(body, report, PngDataUri(report.ScoreHistogramPng));
-        DedupSections.Groups(body, report, SectionPages.Split(ReportSection.Groups, report.Groups.Count, Math.Max(1, report.Groups.Count))[0], thumbnails);
-        DedupSections.Persons(body, report, SectionPages.Split(ReportSection.Persons, report.Persons.Count, Math.Max(1, report.Persons.Count))[0], thumbnails);
-        DedupSections.Rejected(body, report, DedupSections.RejectedInDisplayOrder(report),
-            SectionPages.Split(ReportSection.Rejected, report.Rejected.Count, Math.Max(1, report.Rejected.Count))[0]);
+        DedupSections.Groups(body, report, SectionPages.Whole(ReportSection.Groups, report.Groups.Count), thumbnails);
+        DedupSections.Persons(body, report, SectionPages.Whole(ReportSection.Persons, report.Persons.Count), thumbnails);
+        DedupSections.Rejected(body, report, DedupSections.RejectedInDisplayOrder(report), SectionPages.Whole(ReportSection.Rejected, report.Rejected.Count));
         return Page(report, body, thumbnails.StyleRules(), depth: 0, subtitle: null, selfContained: true);
     }
 
@@ -140,7 +152,7 @@ public static partial class DedupReportWriter
     private static IEnumerable<ReportThumbnail> DistinctThumbnails(DedupReport report)
     {
         var seen = new HashSet<object>();
-        var shown = report.Groups.SelectMany(g => g.Members)
+        var shown = report.Groups.SelectMany(DedupSections.ShownImages)
             .Concat(report.Persons.SelectMany(p => p.Faces.Take(MaxFacesPerPerson)))
             .Select(i => i.Thumbnail).OfType<ReportThumbnail>();
         foreach (var thumbnail in shown)

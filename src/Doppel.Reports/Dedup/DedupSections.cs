@@ -47,13 +47,16 @@ internal static class DedupSections
                 .Append("\" data-members=\"").Append(group.Members.Count).Append("\">\n<h3>Group ").Append(g + 1).Append(" · ")
                 .Append(group.Members.Count).Append(" images").Append(best is double b ? $" · best score {F(b, 3)}" : "").Append("</h3>\n");
             html.Append("<div class=\"members\">\n");
-            for (int m = 0; m < group.Members.Count; m++)
+            for (int m = 0; m < Math.Min(group.Members.Count, DedupReportWriter.MaxMembersPerGroup); m++)
                 Figure(html, thumbnails, group.Members[m].Thumbnail, paths[m], page.Depth);
             html.Append("</div>\n");
+            if (group.Members.Count > DedupReportWriter.MaxMembersPerGroup)
+                html.Append("<p class=\"more\">").Append(N(group.Members.Count - DedupReportWriter.MaxMembersPerGroup))
+                    .Append(" more images of this group are listed in <code>findings.csv</code>.</p>\n");
             if (group.Pairs.Count > 0)
             {
                 html.Append("<div class=\"pairs\">\n");
-                foreach (var pair in group.Pairs.OrderByDescending(p => p.Score).Take(DedupReportWriter.MaxPairsPerGroup))
+                foreach (var pair in ShownPairs(group))
                 {
                     html.Append("<div class=\"pair\">");
                     Figure(html, thumbnails, group.Members[pair.A].Thumbnail, paths[pair.A], page.Depth);
@@ -70,6 +73,15 @@ internal static class DedupSections
         }
         SectionEnd(html, page, "Duplicate groups");
     }
+
+    /// <summary>The pairs a group shows, best first.</summary>
+    public static IEnumerable<DuplicatePair> ShownPairs(DuplicateGroup group) =>
+        group.Pairs.OrderByDescending(p => p.Score).Take(DedupReportWriter.MaxPairsPerGroup);
+
+    /// <summary>Every image a group shows: its first members, then those its shown pairs name.</summary>
+    public static IEnumerable<ReportImage> ShownImages(DuplicateGroup group) =>
+        group.Members.Take(DedupReportWriter.MaxMembersPerGroup)
+            .Concat(ShownPairs(group).SelectMany(p => new[] { group.Members[p.A], group.Members[p.B] }));
 
     private static void Figure(StringBuilder html, IThumbnailMarkup thumbnails, ReportThumbnail? thumbnail, string path, int depth) =>
         html.Append("<figure>").Append(thumbnails.Box(thumbnail, path, depth)).Append("<figcaption class=\"path\">").Append(E(path)).Append("</figcaption></figure>\n");
