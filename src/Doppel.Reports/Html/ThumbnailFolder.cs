@@ -43,7 +43,15 @@ internal sealed partial class ThumbnailFolder : IThumbnailMarkup
         foreach (var thumbnail in thumbnails)
             if (seen.Add((object?)ThumbnailSources.Key(thumbnail) ?? thumbnail.Bytes!))
                 distinct.Add(thumbnail);
-        Parallel.ForEach(distinct, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, t => FileNameFor(t));
+        try
+        {
+            Parallel.ForEach(distinct, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, t => FileNameFor(t));
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            // The first failure as itself (a full disk is an IOException), not wrapped, so callers see a clear error.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
     }
 
     public string Box(ReportThumbnail? thumbnail, string label, int pageDepth)
