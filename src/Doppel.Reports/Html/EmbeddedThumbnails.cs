@@ -57,13 +57,3 @@ internal sealed class EmbeddedThumbnails : IThumbnailMarkup
         return cssClass;
     }
 }
-
-/// <summary>Identifies where a thumbnail comes from, so a source met twice is read once.</summary>
-internal static class ThumbnailSources
-{
-    /// <summary>"file:PATH" or "render:KEY"; null for in-memory bytes, which are told apart by content.</summary>
-    public static string? Key(ReportThumbnail thumbnail) =>
-        thumbnail.FilePath is { } path ? "file:" + path
-        : thumbnail.RenderKey is { } key ? "render:" + key
-        : null;
-}

@@ -17,3 +17,13 @@ internal static class ThumbnailPlaceholder
     public static string Box(ReportThumbnail? thumbnail, string label) =>
         $"<div class=\"thumb missing\" role=\"img\" aria-label=\"{Html.E(label)}\">{(thumbnail is null ? "no preview" : "preview unreadable")}</div>";
 }
+
+/// <summary>Identifies where a thumbnail comes from, so a source met twice is read once.</summary>
+internal static class ThumbnailSources
+{
+    /// <summary>"file:PATH" or "render:KEY"; null for in-memory bytes, which are told apart by content.</summary>
+    public static string? Key(ReportThumbnail thumbnail) =>
+        thumbnail.FilePath is { } path ? "file:" + path
+        : thumbnail.RenderKey is { } key ? "render:" + key
+        : null;
+}
