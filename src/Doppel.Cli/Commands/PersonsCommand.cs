@@ -63,6 +63,7 @@ public static class PersonsCommand
         rename.SetAction(parse => CatalogCommands.Guard(() =>
         {
             using var catalog = CatalogCommands.OpenExisting(parse.GetValue(db)!);
+            using var personsLock = LockPersons(catalog, $"persons rename {parse.GetValue(personId)}");
             var p = catalog.GetPerson(parse.GetValue(personId)) ?? throw new ArgumentException($"No person {parse.GetValue(personId)}.");
             catalog.UpdatePerson(p.Id, parse.GetValue(newName), p.RepresentativeFaceId);
             Console.WriteLine($"Person {p.Id} is now '{parse.GetValue(newName)}'.");
@@ -74,9 +75,12 @@ public static class PersonsCommand
         pin.SetAction(parse => CatalogCommands.Guard(() =>
         {
             using var catalog = CatalogCommands.OpenExisting(parse.GetValue(db)!);
+            using var personsLock = LockPersons(catalog, $"persons pin {parse.GetValue(faceId)} {parse.GetValue(target)}");
             _ = catalog.GetPerson(parse.GetValue(target)) ?? throw new ArgumentException($"No person {parse.GetValue(target)}.");
+            using var transaction = catalog.BeginTransaction();
             catalog.PinFace(parse.GetValue(faceId), parse.GetValue(target));
             catalog.AssignPersons([(parse.GetValue(faceId), parse.GetValue(target))]);
+            transaction.Commit();
             Console.WriteLine($"Face {parse.GetValue(faceId)} pinned to person {parse.GetValue(target)}.");
         }));
         var removeFace = new Argument<long>("FACE") { Description = "Face id." };
@@ -85,9 +89,12 @@ public static class PersonsCommand
         remove.SetAction(parse => CatalogCommands.Guard(() =>
         {
             using var catalog = CatalogCommands.OpenExisting(parse.GetValue(db)!);
+            using var personsLock = LockPersons(catalog, $"persons remove {parse.GetValue(removeFace)} {parse.GetValue(fromPerson)}");
+            using var transaction = catalog.BeginTransaction();
             catalog.ExcludeFaceFromPerson(parse.GetValue(removeFace), parse.GetValue(fromPerson));
             if (catalog.GetFace(parse.GetValue(removeFace))?.PersonId == parse.GetValue(fromPerson))
                 catalog.AssignPersons([(parse.GetValue(removeFace), null)]);
+            transaction.Commit();
             Console.WriteLine($"Face {parse.GetValue(removeFace)} removed from person {parse.GetValue(fromPerson)}.");
         }));
         return new Command("persons", "List persons and record manual decisions.") { list, Show(), rename, pin, remove, Merge(), Split() };
@@ -122,7 +129,7 @@ public static class PersonsCommand
             using var catalog = CatalogCommands.OpenExisting(parse.GetValue(db)!);
             long a = parse.GetValue(kept), b = parse.GetValue(merged);
             // A recognize running meanwhile would write back assignments to the person this removes.
-            using (catalog.AcquireLock("persons", $"persons merge {a} {b}"))
+            using (LockPersons(catalog, $"persons merge {a} {b}"))
                 catalog.MergePersons(a, b, Environment.UserName);
             var person = catalog.GetPerson(a)!;
             int faces = catalog.ListFaces().Count(f => f.PersonId == a);
@@ -143,12 +150,17 @@ public static class PersonsCommand
             var ids = ParseFaceIds(parse.GetValue(faces)!);
             using var catalog = CatalogCommands.OpenExisting(parse.GetValue(db)!);
             long created;
-            using (catalog.AcquireLock("persons", $"persons split {parse.GetValue(source)}"))
+            using (LockPersons(catalog, $"persons split {parse.GetValue(source)}"))
                 created = catalog.SplitPerson(parse.GetValue(source), ids, parse.GetValue(name), Environment.UserName);
             Console.WriteLine($"{ids.Count} faces split off person {parse.GetValue(source)} into new person {created}{(parse.GetValue(name) is { } n ? $" '{n}'" : "")}.");
         }));
         return split;
     }
+
+    /// <summary>Every change to persons takes the lock recognize and recluster hold while they write
+    /// assignments back, so a reviewer's edit can neither be overwritten by them nor land on a person
+    /// they are about to drop. Held by another live process: a <see cref="CatalogLockedException"/>.</summary>
+    private static ICatalogLock LockPersons(ICatalog catalog, string purpose) => catalog.AcquireLock(RecognizeJob.PersonsLock, purpose);
 
     /// <summary>"12,15, 18" → [12, 15, 18]; anything else is the user's typo, said plainly.</summary>
     public static IReadOnlyList<long> ParseFaceIds(string text)
