@@ -50,36 +50,22 @@ public static class DetectCommand
             return 1;
         }
         Logging.Configure("detect");
+        // Without folders there is nothing to register, so a missing catalog is a mistake, not a new one.
+        using var catalog = dirs.Length == 0 ? CatalogCommands.OpenExisting(db) : SqliteCatalog.Open(db);
+        var detector = DetectorRegistry.Create(detectorName, score);
+        FacePipeline pipeline;
         try
         {
-            // Without folders there is nothing to register, so a missing catalog is a mistake, not a new one.
-            using var catalog = dirs.Length == 0 ? CatalogCommands.OpenExisting(db) : SqliteCatalog.Open(db);
-            var detector = DetectorRegistry.Create(detectorName, score);
-            FacePipeline pipeline;
-            try
-            {
-                pipeline = new FacePipeline(detector, [EmbedderRegistry.Create(model)], pipelineOptions);
-            }
-            catch
-            {
-                detector.Dispose();
-                throw;
-            }
-            using var analyzer = new FacePipelineAnalyzer(pipeline);
-            CatalogDetect.PrintSummary(CatalogDetect.Run(catalog, analyzer, dirs));
-            return 0;
+            pipeline = new FacePipeline(detector, [EmbedderRegistry.Create(model)], pipelineOptions);
         }
-        catch (Exception e) when (CliErrors.IsUserFacing(e))
+        catch
         {
-            // To the log file only: the console gets the one-line message below, not a stack trace.
-            Log.Information("detect stopped: {Error}", e.Message);
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 1;
+            detector.Dispose();
+            throw;
         }
-        finally
-        {
-            Log.CloseAndFlush();
-        }
+        using var analyzer = new FacePipelineAnalyzer(pipeline);
+        CatalogDetect.PrintSummary(CatalogDetect.Run(catalog, analyzer, dirs));
+        return 0;
     }
 
     private static int Run(string[] images, string detectorName, DirectoryInfo? outDir, bool json, float minSize, float? score)
