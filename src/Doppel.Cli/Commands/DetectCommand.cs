@@ -52,18 +52,8 @@ public static class DetectCommand
         Logging.Configure("detect");
         // Without folders there is nothing to register, so a missing catalog is a mistake, not a new one.
         using var catalog = dirs.Length == 0 ? CatalogCommands.OpenExisting(db) : SqliteCatalog.Open(db);
-        var detector = DetectorRegistry.Create(detectorName, score);
-        FacePipeline pipeline;
-        try
-        {
-            pipeline = new FacePipeline(detector, [EmbedderRegistry.Create(model)], pipelineOptions);
-        }
-        catch
-        {
-            detector.Dispose();
-            throw;
-        }
-        using var analyzer = new FacePipelineAnalyzer(pipeline);
+        // Opens the models only when some image is pending: a catalog with nothing new needs none installed.
+        using var analyzer = new FacePipelineAnalyzer(new FacePipelineRecipe(detectorName, model) { DetectorScore = score, Options = pipelineOptions });
         CatalogDetect.PrintSummary(CatalogDetect.Run(catalog, analyzer, dirs));
         return 0;
     }

@@ -35,10 +35,11 @@ public static class RunCommand
             Logging.Configure("run");
             var dbPath = parse.GetValue(db)!;
             using var catalog = roots.Length == 0 ? CatalogCommands.OpenExisting(dbPath) : SqliteCatalog.Open(dbPath);
-            using var analyzer = new FacePipelineAnalyzer(pipeline.Build(parse));
+            // Opens the models only if an image or a face needs them: a run with nothing new opens none.
+            using var analyzer = new FacePipelineAnalyzer(pipeline.Recipe(parse));
             var detected = CatalogDetect.Run(catalog, analyzer, roots, cancellation);
             CatalogDetect.PrintSummary(detected);
-            CatalogEmbed.EmbedMissing(catalog, analyzer.EmbeddingModel, analyzer.Pipeline.Embedders[0], cancellation);
+            CatalogEmbed.EmbedMissing(catalog, analyzer, cancellation);
             // The same per-model values as doppel recognize and eval cluster.
             var defaults = ClusterDefaults.Recognize(analyzer.EmbeddingModel);
             var options = new PersonOptions(parse.GetValue(similarity) is float t ? 1 - t : defaults.MaxDistance, parse.GetValue(minFaces) ?? defaults.MinFaces);

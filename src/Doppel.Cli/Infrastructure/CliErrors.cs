@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Doppel.Models;
+using Doppel.Models.Catalog;
 using Doppel.Storage;
 
 namespace Doppel.Cli.Infrastructure;
@@ -17,6 +18,7 @@ public static partial class CliErrors
 
     public static bool IsUserFacing(Exception e) => e is
         ModelNotInstalledException or
+        UnknownModelException or
         CatalogException or
         IOException or // missing files and folders, a path taken by a file, a full disk: the message names the path
         UnauthorizedAccessException or
