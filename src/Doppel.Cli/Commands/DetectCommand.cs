@@ -12,7 +12,6 @@ using Doppel.Vision.Detection;
 using Doppel.Vision.Embedding;
 using Doppel.Vision.Pipeline;
 using OpenCvSharp;
-using Serilog;
 
 namespace Doppel.Cli.Commands;
 
