@@ -52,47 +52,36 @@ public static class DedupCommand
         command.SetAction(parse =>
         {
             Logging.Configure("dedup");
-            try
+            var reportDir = parse.GetValue(report);
+            if (reportDir is not null)
+                OutputFolders.RequireWritable(reportDir, "report");
+            using var catalog = SqliteCatalog.Open(parse.GetValue(db)!);
+            using var analyzer = new FacePipelineAnalyzer(pipeline.Build(parse));
+            ConsoleProgress? progress = null;
+            var job = new DedupJob(catalog, analyzer)
             {
-                using var catalog = SqliteCatalog.Open(parse.GetValue(db)!);
-                using var analyzer = new FacePipelineAnalyzer(pipeline.Build(parse));
-                ConsoleProgress? progress = null;
-                var job = new DedupJob(catalog, analyzer)
-                {
-                    OnMessage = m => { Console.Error.WriteLine(m); Log.Information("{Message}", m); },
-                    OnProgress = (done, total) => (progress ??= new ConsoleProgress("images", total)).Report(done),
-                };
-                var outcome = job.Run(new DedupJobOptions
-                {
-                    Roots = parse.GetValue(dirs)!,
-                    Threshold = parse.GetValue(threshold),
-                    Grouping = parse.GetValue(grouping) == "core" ? GroupingMode.Core : GroupingMode.Connected,
-                    Search = new SearchConfig { Method = Enum.Parse<SearchMethod>(parse.GetValue(search)!, ignoreCase: true) },
-                });
-                progress?.Dispose();
-                PrintSummary(outcome);
-                if (parse.GetValue(report) is { } dir)
-                {
-                    var started = System.Diagnostics.Stopwatch.StartNew();
-                    var size = parse.GetValue(pageSize);
-                    var files = DedupReportBuilder.Write(outcome, catalog, dir, analyzer.DetectorName,
-                        DedupReportPaging.Default with { GroupsPerPage = size, PersonsPerPage = size });
-                    Console.WriteLine($"Report: {files.IndexHtml} ({(files.IsSingleFile ? "one self-contained page" : $"{files.Pages.Count} pages")}; {started.Elapsed.TotalSeconds:0.0} s)");
-                }
-                Log.Information("dedup finished: {Images} images, {Pairs} pairs, {Groups} groups in {Seconds:0.0}s",
-                    outcome.Images.Count, outcome.Pairs.Count, outcome.Groups.Count, outcome.Elapsed.TotalSeconds);
-                return 0;
-            }
-            catch (Exception e) when (CliErrors.IsUserFacing(e))
+                OnMessage = m => { Console.Error.WriteLine(m); Log.Information("{Message}", m); },
+                OnProgress = (done, total) => (progress ??= new ConsoleProgress("images", total)).Report(done),
+            };
+            var outcome = job.Run(new DedupJobOptions
             {
-                Log.Error(e, "dedup failed");
-                Console.Error.WriteLine($"error: {e.Message}");
-                return 1;
-            }
-            finally
+                Roots = parse.GetValue(dirs)!,
+                Threshold = parse.GetValue(threshold),
+                Grouping = parse.GetValue(grouping) == "core" ? GroupingMode.Core : GroupingMode.Connected,
+                Search = new SearchConfig { Method = Enum.Parse<SearchMethod>(parse.GetValue(search)!, ignoreCase: true) },
+            });
+            progress?.Dispose();
+            PrintSummary(outcome);
+            if (reportDir is not null)
             {
-                Log.CloseAndFlush();
+                var started = System.Diagnostics.Stopwatch.StartNew();
+                var size = parse.GetValue(pageSize);
+                var files = DedupReportBuilder.Write(outcome, catalog, reportDir, analyzer.DetectorName,
+                    DedupReportPaging.Default with { GroupsPerPage = size, PersonsPerPage = size });
+                Console.WriteLine($"Report: {files.IndexHtml} ({(files.IsSingleFile ? "one self-contained page" : $"{files.Pages.Count} pages")}; {started.Elapsed.TotalSeconds:0.0} s)");
             }
+            Log.Information("dedup finished: {Images} images, {Pairs} pairs, {Groups} groups in {Seconds:0.0}s",
+                outcome.Images.Count, outcome.Pairs.Count, outcome.Groups.Count, outcome.Elapsed.TotalSeconds);
         });
         return command;
     }
