@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Doppel.Cli.Commands;
+using Doppel.Cli.Infrastructure;
 
 namespace Doppel.Cli;
 
@@ -21,6 +22,6 @@ public static class Program
             root.Subcommands.Add(command);
         foreach (var command in PersonsCommand.Create())
             root.Subcommands.Add(command);
-        return root.Parse(args).Invoke();
+        return CliRunner.Invoke(root, args);
     }
 }

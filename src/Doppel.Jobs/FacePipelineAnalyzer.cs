@@ -1,3 +1,4 @@
+using System.Globalization;
 using Doppel.Jobs.Dedup;
 using Doppel.Models.Catalog;
 using Doppel.Vision;
@@ -8,22 +9,49 @@ namespace Doppel.Jobs;
 
 /// <summary>The face pipeline behind the jobs' <see cref="IImageAnalyzer"/> seam. Embeddings are
 /// stored under the first embedder's name; the version is the model file's pinned checksum prefix,
-/// so vectors from a different conversion are never mixed with these.</summary>
-public sealed class FacePipelineAnalyzer(FacePipeline pipeline) : IImageAnalyzer
+/// so vectors from a different conversion are never mixed with these. Made from a built pipeline,
+/// or from a <see cref="FacePipelineRecipe"/>: then the models open only when an image is analysed
+/// or the embedder is asked for, so a run with nothing to do opens none.</summary>
+public sealed class FacePipelineAnalyzer : IImageAnalyzer
 {
-    private readonly IFaceEmbedder _embedder = pipeline.Embedders.Count > 0
-        ? pipeline.Embedders[0]
-        : throw new ArgumentException("The pipeline has no embedder.", nameof(pipeline));
+    private readonly Lazy<FacePipeline> _pipeline;
 
-    public FacePipeline Pipeline => pipeline;
+    public FacePipelineAnalyzer(FacePipeline pipeline)
+    {
+        ArgumentNullException.ThrowIfNull(pipeline);
+        if (pipeline.Embedders.Count == 0)
+            throw new ArgumentException("The pipeline has no embedder.", nameof(pipeline));
+        _pipeline = new Lazy<FacePipeline>(pipeline);
+        DetectorName = pipeline.Detector.Name;
+        EmbeddingModel = pipeline.Embedders[0].Name;
+        EmbeddingModelVersion = ModelVersionOf(pipeline.Embedders[0]);
+    }
 
-    public string DetectorName => pipeline.Detector.Name;
+    /// <summary>An analyzer that builds <paramref name="recipe"/>'s pipeline on first use.</summary>
+    public FacePipelineAnalyzer(FacePipelineRecipe recipe)
+    {
+        ArgumentNullException.ThrowIfNull(recipe);
+        _pipeline = new Lazy<FacePipeline>(recipe.Build, LazyThreadSafetyMode.ExecutionAndPublication);
+        DetectorName = recipe.Detector;
+        EmbeddingModel = recipe.EmbeddingModel;
+        EmbeddingModelVersion = recipe.EmbeddingModelVersion;
+    }
 
-    public string EmbeddingModel => _embedder.Name;
+    /// <summary>The pipeline, built (models opened) on first access.</summary>
+    public FacePipeline Pipeline => _pipeline.Value;
 
-    public IFaceEmbedder Embedder => _embedder;
+    /// <summary>Whether the models have been opened.</summary>
+    public bool IsLoaded => _pipeline.IsValueCreated;
 
-    public string EmbeddingModelVersion { get; } = ModelVersionOf(pipeline.Embedders[0]);
+    public string DetectorName { get; }
+
+    public string EmbeddingModel { get; }
+
+    public IFaceEmbedder Embedder => Pipeline.Embedders[0];
+
+    public string EmbeddingModelVersion { get; }
+
+    public void Load() => _ = Pipeline;
 
     /// <summary>
     /// The version stored with an embedder's vectors: everything that makes two vectors comparable —
@@ -34,13 +62,36 @@ public sealed class FacePipelineAnalyzer(FacePipeline pipeline) : IImageAnalyzer
     /// </summary>
     public static string ModelVersionOf(IFaceEmbedder embedder) => embedder switch
     {
-        EnsembleEmbedder ensemble => string.Join(" + ", ensemble.Members.Select(m =>
-            $"{ModelVersionOf(m.Embedder)} *{m.Weight.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture)}")),
-        OnnxFaceEmbedder onnx => $"{FileVersion(onnx.Name, onnx.ModelFileName)} {onnx.Spec.Template.Name}" +
-                                 (onnx.Options.FlipTta ? " flip" : "") + (onnx.Options.Jitters > 1 ? $" jitter{onnx.Options.Jitters}" : ""),
+        EnsembleEmbedder ensemble => EnsembleVersion(ensemble.Members.Select(m => (ModelVersionOf(m.Embedder), m.Weight))),
+        OnnxFaceEmbedder onnx => OnnxVersion(onnx.Spec, onnx.Options),
         _ => FileVersion(embedder.Name, Doppel.Models.ModelNames.OnnxFile),
     };
 
+    /// <summary>
+    /// <see cref="ModelVersionOf(IFaceEmbedder)"/> of the embedder that <see cref="EmbedderRegistry.Create"/>
+    /// would make from <paramref name="embedder"/> and <paramref name="options"/>, without making it: every
+    /// part of the version comes from the catalogue (the checksum is the one the catalogue pins, which the
+    /// installer verified the file against), none from the model file or its session.
+    /// </summary>
+    public static string ModelVersionOf(string embedder, EmbedderOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var members = EmbedderRegistry.Describe(embedder);
+        if (!EmbedderRegistry.IsEnsemble(embedder))
+            return OnnxVersion(members[0].Spec, options);
+        // EnsembleEmbedder normalises the weights to sum to 1; the same float arithmetic gives the same digits.
+        float total = members.Sum(m => m.Weight);
+        return EnsembleVersion(members.Select(m => (OnnxVersion(m.Spec, options), m.Weight / total)));
+    }
+
+    private static string OnnxVersion(EmbedderSpec spec, EmbedderOptions options) =>
+        $"{FileVersion(spec.Name, spec.ModelFileFor(options.Precision))} {spec.Template.Name}" + (options.FlipTta ? " flip" : "") + (options.Jitters > 1 ? $" jitter{options.Jitters}" : "");
+
+    private static string EnsembleVersion(IEnumerable<(string Version, float Weight)> members) =>
+        string.Join(" + ", members.Select(m => $"{m.Version} *{m.Weight.ToString("0.####", CultureInfo.InvariantCulture)}"));
+
+    /// <summary>The pinned checksum of the file that runs (the float or the 8-bit graph): vectors of the
+    /// two differ slightly, so they must not be compared with each other.</summary>
     private static string FileVersion(string name, string fileName) =>
         ModelCatalog.TryGet(name, out var spec) && spec.Files.FirstOrDefault(f => f.FileName == fileName) is { } file
             ? $"{file.Checksum.Algorithm}:{file.Checksum.Hex[..12]}"
@@ -50,10 +101,14 @@ public sealed class FacePipelineAnalyzer(FacePipeline pipeline) : IImageAnalyzer
     /// tuned for LFW's balanced 50/50 pairs lets through far too many look-alikes when every image is
     /// compared with every other (N² pairs, almost all different people), so dedup uses the value with
     /// the best pair F1 over all pairs of LFW dev (see <see cref="DedupThresholds"/>).</summary>
-    public float DefaultThreshold => DedupThresholds.For(_embedder);
+    public float DefaultThreshold => DedupThresholds.For(Embedder);
 
     public IEnumerable<ImageAnalysis> Analyze(IReadOnlyList<string> paths, CancellationToken cancellationToken = default) =>
-        pipeline.AnalyzeManyAsync(paths, cancellation: cancellationToken).ToBlockingEnumerable(cancellationToken);
+        Pipeline.AnalyzeManyAsync(paths, cancellation: cancellationToken).ToBlockingEnumerable(cancellationToken);
 
-    public void Dispose() => pipeline.Dispose();
+    public void Dispose()
+    {
+        if (_pipeline.IsValueCreated)
+            _pipeline.Value.Dispose();
+    }
 }

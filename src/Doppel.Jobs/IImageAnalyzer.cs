@@ -20,6 +20,11 @@ public interface IImageAnalyzer : IDisposable
     /// <summary>The recogniser behind <see cref="EmbeddingModel"/>, for faces stored earlier without one of its vectors.</summary>
     IFaceEmbedder Embedder { get; }
 
+    /// <summary>Opens the models now if they are not open yet. Jobs call it once they know there is
+    /// work, before recording a run, so a model that is not installed fails before anything is written;
+    /// an analyzer that is never asked to analyse or load may open no model at all.</summary>
+    void Load();
+
     /// <summary>The model's calibrated cosine threshold for "same person".</summary>
     float DefaultThreshold { get; }
 

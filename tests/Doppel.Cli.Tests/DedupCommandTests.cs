@@ -47,10 +47,14 @@ public class DedupCommandTests
             summary.RootElement.GetRawText().ShouldContain("unreadable");
         File.ReadAllText(Path.Combine(dir, "report", "index.html")).ShouldContain("truncated.jpg");
 
-        var second = DoppelProcess.Run(dir, "dedup", "photos", "--db", "cat.db", "--report", "report2");
+        Directory.Exists(Path.Combine(dir, "report", "pages")).ShouldBeFalse(); // a few groups: one self-contained page
+        Directory.Exists(Path.Combine(dir, "report", "thumbs")).ShouldBeFalse();
+
+        var second = DoppelProcess.Run(dir, "dedup", "photos", "--db", "cat.db", "--report", "report2", "--report-page-size", "2");
         second.ExitCode.ShouldBe(0, second.Error);
         second.Output.ShouldContain("processed this run: 0");
         File.ReadAllText(Path.Combine(dir, "report2", "findings.csv")).ShouldBe(string.Join('\n', csv) + "\n");
+        AssertPagedReport(Path.Combine(dir, "report2"));
 
         // Approximate search by flag: IVF compares fewer face pairs and never invents one, so its image
         // pairs are a subset of the exact run's.
@@ -61,6 +65,37 @@ public class DedupCommandTests
         var unknown = DoppelProcess.Run(dir, "dedup", "photos", "--db", "cat.db", "--search", "fast");
         unknown.ExitCode.ShouldNotBe(0);
         unknown.Error.ShouldContain("fast");
+        var emptyPages = DoppelProcess.Run(dir, "dedup", "photos", "--db", "cat.db", "--report", "r", "--report-page-size", "0");
+        emptyPages.ExitCode.ShouldNotBe(0);
+        emptyPages.Error.ShouldContain("--report-page-size must be at least 1");
+    }
+
+    /// <summary>Two groups a page, largest first; every thumbnail a face crop file that exists.</summary>
+    private static void AssertPagedReport(string report)
+    {
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(report, "summary.json")));
+        var groups = summary.RootElement.GetProperty("groups").GetInt32();
+        groups.ShouldBeGreaterThan(2, "the corpus must give several groups for the report to be paged");
+        var pages = new[] { Path.Combine(report, "index.html") }
+            .Concat(Enumerable.Range(2, (groups + 1) / 2 - 1).Select(n => Path.Combine(report, "pages", $"groups-{n:D4}.html"))).ToList();
+        Directory.GetFiles(Path.Combine(report, "pages")).Length.ShouldBe(pages.Count - 1);
+        var members = new List<int>();
+        foreach (var page in pages)
+        {
+            var html = File.ReadAllText(page);
+            var onPage = System.Text.RegularExpressions.Regex.Matches(html, "data-members=\"(\\d+)\"").Select(m => int.Parse(m.Groups[1].Value)).ToList();
+            onPage.Count.ShouldBe(page == pages[^1] && groups % 2 == 1 ? 1 : 2, page);
+            members.AddRange(onPage);
+            foreach (var source in System.Text.RegularExpressions.Regex.Matches(html, "<img class=\"thumb\" src=\"([^\"]+)\"").Select(m => m.Groups[1].Value))
+                File.Exists(Path.Combine(Path.GetDirectoryName(page)!, source)).ShouldBeTrue(source);
+        }
+        members.ShouldBeInOrder(SortDirection.Descending);
+        summary.RootElement.GetProperty("grouped_images").GetInt32().ShouldBe(members.Sum());
+        // Aligned face crops (112 pixels, under the thumbnail limit), one file per distinct face shown.
+        var thumbnails = Directory.GetFiles(Path.Combine(report, "thumbs"));
+        thumbnails.Length.ShouldBe(members.Sum());
+        var header = File.ReadAllBytes(thumbnails[0]);
+        header[..2].ShouldBe(new byte[] { 0xFF, 0xD8 });
     }
 
     [Fact]

@@ -108,4 +108,24 @@ public class DedupFilesTests
         System.Text.RegularExpressions.Regex.Matches(html, "aria-label=\"f\\d+\\.jpg\"").Count.ShouldBe(DedupReportWriter.MaxFacesPerPerson);
         html.ShouldContain("Crowd · 40 faces");
     }
+
+    [Fact]
+    public void AHugeGroupShowsAFixedNumberOfImagesAndPairsAndPointsToFindingsForTheRest()
+    {
+        var members = Enumerable.Range(0, DedupReportWriter.MaxMembersPerGroup + 30).Select(i => new ReportImage($"g{i:D3}.jpg")).ToList();
+        var pairs = Enumerable.Range(1, DedupReportWriter.MaxPairsPerGroup + 20).Select(i => new DuplicatePair(0, i, 0.9 + i / 1000.0)).ToList();
+        var html = DedupReportWriter.RenderHtml(Synthetic() with { Groups = [new DuplicateGroup(members, pairs)] }, pairs.Count);
+
+        var membersGrid = html[html.IndexOf("<div class=\"members\">", StringComparison.Ordinal)..html.IndexOf("<div class=\"pairs\">", StringComparison.Ordinal)];
+        System.Text.RegularExpressions.Regex.Matches(membersGrid, "<figure>").Count.ShouldBe(DedupReportWriter.MaxMembersPerGroup);
+        System.Text.RegularExpressions.Regex.Matches(html, "<div class=\"pair\">").Count.ShouldBe(DedupReportWriter.MaxPairsPerGroup);
+        html.ShouldContain("30 more images of this group are listed in <code>findings.csv</code>");
+        html.ShouldContain("20 weaker pairs of this group are listed in <code>findings.csv</code>");
+        // The strongest pairs are the ones shown: with g070 (0.970) down to g021 (0.921), not g020.
+        static string PairedWith(string name) => $"</small></div><figure><div class=\"thumb missing\" role=\"img\" aria-label=\"{name}\">";
+        html.ShouldContain(PairedWith("g070.jpg"));
+        html.ShouldContain(PairedWith("g021.jpg"));
+        html.ShouldNotContain(PairedWith("g020.jpg"));
+        html.ShouldNotContain("g229.jpg");
+    }
 }

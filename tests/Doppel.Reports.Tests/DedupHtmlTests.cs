@@ -96,3 +96,59 @@ public class DedupHtmlTests
         colours.Count.ShouldBeGreaterThan(3000);
     }
 }
+
+/// <summary>A paged report as a reviewer uses it: opened from disk, paged through with its links.</summary>
+public class DedupPagedBrowserTests
+{
+    [Fact]
+    public void BrowserFollowsTheNextLinksAndLoadsEveryThumbnailOfEveryPage()
+    {
+        HeadlessChromium.Require();
+        var dir = RepoPaths.NewTempDir("doppel-paged-browser");
+        var files = DedupReportWriter.Write(DedupPagingTests.Report(25), Path.Combine(dir, "report"),
+            new DedupReportPaging { GroupsPerPage = 10 });
+        // The harness opens the index in a frame; on each page it scrolls every thumbnail into view (they
+        // load lazily), waits for it, counts those the browser decoded, then clicks "next".
+        var harness = Path.Combine(dir, "harness.html");
+        File.WriteAllText(harness, """
+            <!DOCTYPE html><html><body>
+            <iframe id="report" src="report/index.html" width="1280" height="900"></iframe><pre id="result">pending</pre>
+            <script>
+            const frame = document.getElementById('report');
+            const pages = [];
+            async function inspect() {
+              const doc = frame.contentDocument;
+              const thumbs = [...doc.querySelectorAll('img.thumb')];
+              for (const img of thumbs) {
+                img.scrollIntoView();
+                if (!img.complete) await new Promise(done => { img.addEventListener('load', done); img.addEventListener('error', done); });
+              }
+              pages.push({ page: frame.contentWindow.location.pathname.split('/').pop(), groups: doc.querySelectorAll('article.group').length,
+                           thumbnails: thumbs.length, decoded: thumbs.filter(img => img.naturalWidth > 0).length,
+                           lazy: thumbs.filter(img => img.loading === 'lazy').length });
+              const next = doc.querySelector('a[rel=next]');
+              if (next && pages.length < 10) next.click();
+              else document.getElementById('result').textContent = JSON.stringify(pages);
+            }
+            frame.addEventListener('load', () => inspect().catch(e => document.getElementById('result').textContent = 'error: ' + e));
+            </script></body></html>
+            """);
+
+        var dom = HeadlessChromium.DumpDomAfterScripts(harness);
+
+        var result = Regex.Match(dom, "<pre id=\"result\">(.*?)</pre>", RegexOptions.Singleline).Groups[1].Value;
+        using var json = System.Text.Json.JsonDocument.Parse(System.Net.WebUtility.HtmlDecode(result));
+        var pages = json.RootElement.EnumerateArray().Select(p => (
+            Page: p.GetProperty("page").GetString(), Groups: p.GetProperty("groups").GetInt32(), Thumbnails: p.GetProperty("thumbnails").GetInt32(),
+            Decoded: p.GetProperty("decoded").GetInt32(), Lazy: p.GetProperty("lazy").GetInt32())).ToList();
+        pages.Select(p => p.Page).ShouldBe(["index.html", "groups-0002.html", "groups-0003.html"]);
+        pages.Select(p => p.Groups).ShouldBe([10, 10, 5]);
+        // Each group of two shows both photos and its one pair (two more); the last group has a third photo and two pairs.
+        pages.Select(p => p.Thumbnails).ShouldBe([40, 40, 4 * 4 + 3 + 4]);
+        foreach (var page in pages)
+        {
+            page.Decoded.ShouldBe(page.Thumbnails, page.Page);
+            page.Lazy.ShouldBe(page.Thumbnails, page.Page);
+        }
+    }
+}

@@ -24,6 +24,12 @@ internal static class HeadlessChromium
 
     public static string DumpDom(string htmlPath) => Run(htmlPath, "--dump-dom");
 
+    /// <summary>The DOM of a page whose scripts drive other local pages (in an iframe) and write what they
+    /// found into it. Local files may read each other's DOM for this; virtual time lets the scripts,
+    /// navigations and image loads finish before the dump.</summary>
+    public static string DumpDomAfterScripts(string htmlPath) =>
+        Run(htmlPath, "--allow-file-access-from-files", "--virtual-time-budget=60000", "--dump-dom");
+
     private static string Run(string htmlPath, params string[] extra)
     {
         Require();

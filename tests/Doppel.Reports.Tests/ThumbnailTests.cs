@@ -10,18 +10,18 @@ public class ThumbnailTests
     public void RealPhotoShrinksToAJpegWithinTheMaximumSide()
     {
         var photo = Directory.GetFiles(Path.Combine(SharedData.Require("data/lfw-dev/images"), "Aaron_Peirsol"), "*.jpg").Order(StringComparer.Ordinal).First();
-        var jpeg = ThumbnailSet.Shrink(File.ReadAllBytes(photo))!;
+        var jpeg = ThumbnailJpeg.Shrink(File.ReadAllBytes(photo))!;
         jpeg[..2].ShouldBe(new byte[] { 0xFF, 0xD8 });
         using var thumb = PngImage.Decode(jpeg);
-        (thumb.Width, thumb.Height).ShouldBe((ThumbnailSet.MaxSide, ThumbnailSet.MaxSide)); // LFW photos are 250×250
+        (thumb.Width, thumb.Height).ShouldBe((ThumbnailJpeg.MaxSide, ThumbnailJpeg.MaxSide)); // LFW photos are 250×250
         thumb.LuminanceVariance().ShouldBeGreaterThan(200);
     }
 
     [Fact]
     public void BytesThatAreNotAnImageGiveNoThumbnail()
     {
-        ThumbnailSet.Shrink("plain text, not a picture"u8.ToArray()).ShouldBeNull();
-        ThumbnailSet.Shrink([]).ShouldBeNull();
+        ThumbnailJpeg.Shrink("plain text, not a picture"u8.ToArray()).ShouldBeNull();
+        ThumbnailJpeg.Shrink([]).ShouldBeNull();
     }
 
     [Fact]
@@ -38,9 +38,9 @@ public class ThumbnailTests
         using var encoded = snapshot.Encode(SKEncodedImageFormat.Jpeg, 95);
         var jpeg = WithExifOrientation(encoded.ToArray(), 6);
 
-        using var thumb = PngImage.Decode(ThumbnailSet.Shrink(jpeg)!);
+        using var thumb = PngImage.Decode(ThumbnailJpeg.Shrink(jpeg)!);
 
-        (thumb.Width, thumb.Height).ShouldBe((ThumbnailSet.MaxSide / 2, ThumbnailSet.MaxSide));
+        (thumb.Width, thumb.Height).ShouldBe((ThumbnailJpeg.MaxSide / 2, ThumbnailJpeg.MaxSide));
         int x = thumb.Width / 2, top = thumb.Height / 5, bottom = thumb.Height * 4 / 5;
         thumb[x, top].Red.ShouldBeGreaterThan((byte)200);
         thumb[x, top].Blue.ShouldBeLessThan((byte)60);

@@ -67,15 +67,9 @@ public static class AutomateCommand
             {
                 return 0;
             }
-            catch (Exception e) when (CliErrors.IsUserFacing(e))
-            {
-                Console.Error.WriteLine($"error: {e.Message}");
-                return 1;
-            }
             finally
             {
                 foreach (var w in watchers) w.Dispose();
-                Log.CloseAndFlush();
             }
         }, CancellationToken.None));
         return command;

@@ -4,6 +4,7 @@ using Doppel.Jobs;
 using Doppel.Jobs.Dedup;
 using Doppel.Jobs.Reporting;
 using Doppel.Matching;
+using Doppel.Reports.Dedup;
 using Doppel.Storage;
 using Doppel.Storage.Sqlite;
 using Serilog;
@@ -23,6 +24,16 @@ public static class DedupCommand
         var db = new Option<string>("--db") { Description = "Catalog database file (SQLite).", DefaultValueFactory = _ => "doppel.db" };
         var threshold = new Option<float?>("--threshold") { Description = "Cosine similarity at or above which two faces match (default: the model's calibrated value)." };
         var report = new Option<string?>("--report") { Description = "Folder to write the HTML report, findings.csv and summary.json into." };
+        var pageSize = new Option<int>("--report-page-size")
+        {
+            Description = "Duplicate groups (and persons) per report page. A report that fits on one page is one self-contained index.html; a larger one is paged, with thumbnails as files.",
+            DefaultValueFactory = _ => DedupReportPaging.Default.GroupsPerPage,
+        };
+        pageSize.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1)
+                result.AddError("--report-page-size must be at least 1.");
+        });
         var grouping = new Option<string>("--grouping") { Description = "connected (chains join) or core (every member matches the group's core).", DefaultValueFactory = _ => "connected" };
         grouping.AcceptOnlyFromAmong("connected", "core");
         var search = new Option<string>("--search")
@@ -35,50 +46,42 @@ public static class DedupCommand
 
         var command = new Command("dedup", "Find duplicate enrolments: every pair of images showing the same person, grouped.")
         {
-            dirs, db, threshold, report, grouping, search,
+            dirs, db, threshold, report, pageSize, grouping, search,
         };
         pipeline.AddTo(command);
         command.SetAction(parse =>
         {
             Logging.Configure("dedup");
-            try
+            var reportDir = parse.GetValue(report);
+            if (reportDir is not null)
+                OutputFolders.RequireWritable(reportDir, "report");
+            using var catalog = SqliteCatalog.Open(parse.GetValue(db)!);
+            using var analyzer = new FacePipelineAnalyzer(pipeline.Build(parse));
+            ConsoleProgress? progress = null;
+            var job = new DedupJob(catalog, analyzer)
             {
-                using var catalog = SqliteCatalog.Open(parse.GetValue(db)!);
-                using var analyzer = new FacePipelineAnalyzer(pipeline.Build(parse));
-                ConsoleProgress? progress = null;
-                var job = new DedupJob(catalog, analyzer)
-                {
-                    OnMessage = m => { Console.Error.WriteLine(m); Log.Information("{Message}", m); },
-                    OnProgress = (done, total) => (progress ??= new ConsoleProgress("images", total)).Report(done),
-                };
-                var outcome = job.Run(new DedupJobOptions
-                {
-                    Roots = parse.GetValue(dirs)!,
-                    Threshold = parse.GetValue(threshold),
-                    Grouping = parse.GetValue(grouping) == "core" ? GroupingMode.Core : GroupingMode.Connected,
-                    Search = new SearchConfig { Method = Enum.Parse<SearchMethod>(parse.GetValue(search)!, ignoreCase: true) },
-                });
-                progress?.Dispose();
-                PrintSummary(outcome);
-                if (parse.GetValue(report) is { } dir)
-                {
-                    var files = DedupReportBuilder.Write(outcome, catalog, dir, analyzer.DetectorName);
-                    Console.WriteLine($"Report: {files.IndexHtml}");
-                }
-                Log.Information("dedup finished: {Images} images, {Pairs} pairs, {Groups} groups in {Seconds:0.0}s",
-                    outcome.Images.Count, outcome.Pairs.Count, outcome.Groups.Count, outcome.Elapsed.TotalSeconds);
-                return 0;
-            }
-            catch (Exception e) when (CliErrors.IsUserFacing(e))
+                OnMessage = m => { Console.Error.WriteLine(m); Log.Information("{Message}", m); },
+                OnProgress = (done, total) => (progress ??= new ConsoleProgress("images", total)).Report(done),
+            };
+            var outcome = job.Run(new DedupJobOptions
             {
-                Log.Error(e, "dedup failed");
-                Console.Error.WriteLine($"error: {e.Message}");
-                return 1;
-            }
-            finally
+                Roots = parse.GetValue(dirs)!,
+                Threshold = parse.GetValue(threshold),
+                Grouping = parse.GetValue(grouping) == "core" ? GroupingMode.Core : GroupingMode.Connected,
+                Search = new SearchConfig { Method = Enum.Parse<SearchMethod>(parse.GetValue(search)!, ignoreCase: true) },
+            });
+            progress?.Dispose();
+            PrintSummary(outcome);
+            if (reportDir is not null)
             {
-                Log.CloseAndFlush();
+                var started = System.Diagnostics.Stopwatch.StartNew();
+                var size = parse.GetValue(pageSize);
+                var files = DedupReportBuilder.Write(outcome, catalog, reportDir, analyzer.DetectorName,
+                    DedupReportPaging.Default with { GroupsPerPage = size, PersonsPerPage = size });
+                Console.WriteLine($"Report: {files.IndexHtml} ({(files.IsSingleFile ? "one self-contained page" : $"{files.Pages.Count} pages")}; {started.Elapsed.TotalSeconds:0.0} s)");
             }
+            Log.Information("dedup finished: {Images} images, {Pairs} pairs, {Groups} groups in {Seconds:0.0}s",
+                outcome.Images.Count, outcome.Pairs.Count, outcome.Groups.Count, outcome.Elapsed.TotalSeconds);
         });
         return command;
     }

@@ -12,7 +12,6 @@ using Doppel.Vision.Detection;
 using Doppel.Vision.Embedding;
 using Doppel.Vision.Pipeline;
 using OpenCvSharp;
-using Serilog;
 
 namespace Doppel.Cli.Commands;
 
@@ -50,36 +49,12 @@ public static class DetectCommand
             return 1;
         }
         Logging.Configure("detect");
-        try
-        {
-            // Without folders there is nothing to register, so a missing catalog is a mistake, not a new one.
-            using var catalog = dirs.Length == 0 ? CatalogCommands.OpenExisting(db) : SqliteCatalog.Open(db);
-            var detector = DetectorRegistry.Create(detectorName, score);
-            FacePipeline pipeline;
-            try
-            {
-                pipeline = new FacePipeline(detector, [EmbedderRegistry.Create(model)], pipelineOptions);
-            }
-            catch
-            {
-                detector.Dispose();
-                throw;
-            }
-            using var analyzer = new FacePipelineAnalyzer(pipeline);
-            CatalogDetect.PrintSummary(CatalogDetect.Run(catalog, analyzer, dirs));
-            return 0;
-        }
-        catch (Exception e) when (CliErrors.IsUserFacing(e))
-        {
-            // To the log file only: the console gets the one-line message below, not a stack trace.
-            Log.Information("detect stopped: {Error}", e.Message);
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 1;
-        }
-        finally
-        {
-            Log.CloseAndFlush();
-        }
+        // Without folders there is nothing to register, so a missing catalog is a mistake, not a new one.
+        using var catalog = dirs.Length == 0 ? CatalogCommands.OpenExisting(db) : SqliteCatalog.Open(db);
+        // Opens the models only when some image is pending: a catalog with nothing new needs none installed.
+        using var analyzer = new FacePipelineAnalyzer(new FacePipelineRecipe(detectorName, model) { DetectorScore = score, Options = pipelineOptions });
+        CatalogDetect.PrintSummary(CatalogDetect.Run(catalog, analyzer, dirs));
+        return 0;
     }
 
     private static int Run(string[] images, string detectorName, DirectoryInfo? outDir, bool json, float minSize, float? score)

@@ -38,71 +38,59 @@ public static class EvalVerifyCommand
         command.SetAction(parse =>
         {
             Logging.Configure("eval-verify");
-            try
-            {
-                var clock = System.Diagnostics.Stopwatch.StartNew();
-                using var faces = pipeline.Build(parse);
-                var dir = parse.GetValue(images)!.FullName;
-                ConsoleProgress? progress = null;
-                var summary = VerificationProtocol.Run(dir,
-                    parse.GetValue(pairs) is { } p ? LfwPairs.Read(p.FullName) : null,
-                    parse.GetValue(train) is { } tr ? LfwPairs.Read(tr.FullName) : null,
-                    parse.GetValue(test) is { } te ? LfwPairs.Read(te.FullName) : null,
-                    files => PipelineEmbeddings.Embed(faces, files, (done, total) => (progress ??= new ConsoleProgress("images", total)).Report(done)));
-                progress?.Dispose();
-                var model = faces.Embedders[0].Name;
-                if (parse.GetValue(json))
-                    Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
-                    {
-                        ["model"] = model,
-                        ["detector"] = faces.Detector.Name,
-                        ["protocol"] = summary.Protocol,
-                        ["accuracy"] = summary.Accuracy,
-                        ["accuracy_std"] = summary.AccuracyStd,
-                        ["accuracy_10fold"] = summary.TenFoldAccuracy,
-                        ["accuracy_10fold_std"] = summary.TenFoldStd,
-                        ["auc"] = summary.Auc,
-                        ["tar_at_far_1e-2"] = summary.TarAtFar1e2,
-                        ["tar_at_far_1e-3"] = summary.TarAtFar1e3,
-                        ["eer"] = summary.EqualErrorRate,
-                        ["threshold"] = summary.Threshold,
-                        ["pairs"] = summary.Pairs,
-                        ["images"] = summary.Images,
-                        ["failed_images"] = summary.FailedImages,
-                        ["seconds"] = clock.Elapsed.TotalSeconds,
-                    }));
-                else
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            using var faces = pipeline.Build(parse);
+            var dir = parse.GetValue(images)!.FullName;
+            ConsoleProgress? progress = null;
+            var summary = VerificationProtocol.Run(dir,
+                parse.GetValue(pairs) is { } p ? LfwPairs.Read(p.FullName) : null,
+                parse.GetValue(train) is { } tr ? LfwPairs.Read(tr.FullName) : null,
+                parse.GetValue(test) is { } te ? LfwPairs.Read(te.FullName) : null,
+                files => PipelineEmbeddings.Embed(faces, files, (done, total) => (progress ??= new ConsoleProgress("images", total)).Report(done)));
+            progress?.Dispose();
+            var model = faces.Embedders[0].Name;
+            if (parse.GetValue(json))
+                Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
                 {
-                    Console.WriteLine($"{model} ({faces.Detector.Name}), {summary.Protocol}, {summary.Pairs} pairs, {summary.Images} images ({summary.FailedImages} without a face)");
-                    Console.WriteLine($"accuracy {summary.Accuracy:P2} ± {summary.AccuracyStd:P2}  AUC {summary.Auc:0.0000}  TAR@FAR=1e-2 {summary.TarAtFar1e2:P2}  TAR@FAR=1e-3 {summary.TarAtFar1e3:P2}  EER {summary.EqualErrorRate:P2}  threshold {summary.Threshold:0.0000}");
-                    if (summary.Protocol == "train/test")
-                        Console.WriteLine($"10-fold over the train and test pairs together: {summary.TenFoldAccuracy:P2} ± {summary.TenFoldStd:P2}");
-                    foreach (var f in summary.FailedImagePaths.Take(10))
-                        Console.WriteLine($"  no face: {f}");
-                }
-                if (parse.GetValue(report) is { } reportDir)
-                {
-                    var s = summary.Evaluated;
-                    var result = new VerificationResult(model,
-                        summary.Roc.Select(r => new ChartPoint(r.FalseAcceptRate, r.TrueAcceptRate)).ToList(),
-                        summary.Pairs, summary.Accuracy, summary.Threshold, summary.Auc, summary.EqualErrorRate,
-                        new Dictionary<double, double> { [1e-2] = summary.TarAtFar1e2, [1e-3] = summary.TarAtFar1e3 },
-                        SameScores: Enumerable.Range(0, s.Scores.Count).Where(i => s.Same[i]).Select(i => s.Scores[i]).ToList(),
-                        DifferentScores: Enumerable.Range(0, s.Scores.Count).Where(i => !s.Same[i]).Select(i => s.Scores[i]).ToList());
-                    var files = VerificationReportWriter.Write(new VerificationReport("Doppel face verification", dir, [result], clock.Elapsed.TotalSeconds), reportDir.FullName);
-                    Console.Error.WriteLine($"Report: {files.IndexHtml}");
-                }
-                return 0;
-            }
-            catch (Exception e) when (CliErrors.IsUserFacing(e))
+                    ["model"] = model,
+                    ["detector"] = faces.Detector.Name,
+                    ["protocol"] = summary.Protocol,
+                    ["accuracy"] = summary.Accuracy,
+                    ["accuracy_std"] = summary.AccuracyStd,
+                    ["accuracy_10fold"] = summary.TenFoldAccuracy,
+                    ["accuracy_10fold_std"] = summary.TenFoldStd,
+                    ["auc"] = summary.Auc,
+                    ["tar_at_far_1e-2"] = summary.TarAtFar1e2,
+                    ["tar_at_far_1e-3"] = summary.TarAtFar1e3,
+                    ["eer"] = summary.EqualErrorRate,
+                    ["threshold"] = summary.Threshold,
+                    ["pairs"] = summary.Pairs,
+                    ["images"] = summary.Images,
+                    ["failed_images"] = summary.FailedImages,
+                    ["seconds"] = clock.Elapsed.TotalSeconds,
+                }));
+            else
             {
-                Console.Error.WriteLine($"error: {e.Message}");
-                return 1;
+                Console.WriteLine($"{model} ({faces.Detector.Name}), {summary.Protocol}, {summary.Pairs} pairs, {summary.Images} images ({summary.FailedImages} without a face)");
+                Console.WriteLine($"accuracy {summary.Accuracy:P2} ± {summary.AccuracyStd:P2}  AUC {summary.Auc:0.0000}  TAR@FAR=1e-2 {summary.TarAtFar1e2:P2}  TAR@FAR=1e-3 {summary.TarAtFar1e3:P2}  EER {summary.EqualErrorRate:P2}  threshold {summary.Threshold:0.0000}");
+                if (summary.Protocol == "train/test")
+                    Console.WriteLine($"10-fold over the train and test pairs together: {summary.TenFoldAccuracy:P2} ± {summary.TenFoldStd:P2}");
+                foreach (var f in summary.FailedImagePaths.Take(10))
+                    Console.WriteLine($"  no face: {f}");
             }
-            finally
+            if (parse.GetValue(report) is { } reportDir)
             {
-                Serilog.Log.CloseAndFlush();
+                var s = summary.Evaluated;
+                var result = new VerificationResult(model,
+                    summary.Roc.Select(r => new ChartPoint(r.FalseAcceptRate, r.TrueAcceptRate)).ToList(),
+                    summary.Pairs, summary.Accuracy, summary.Threshold, summary.Auc, summary.EqualErrorRate,
+                    new Dictionary<double, double> { [1e-2] = summary.TarAtFar1e2, [1e-3] = summary.TarAtFar1e3 },
+                    SameScores: Enumerable.Range(0, s.Scores.Count).Where(i => s.Same[i]).Select(i => s.Scores[i]).ToList(),
+                    DifferentScores: Enumerable.Range(0, s.Scores.Count).Where(i => !s.Same[i]).Select(i => s.Scores[i]).ToList());
+                var files = VerificationReportWriter.Write(new VerificationReport("Doppel face verification", dir, [result], clock.Elapsed.TotalSeconds), reportDir.FullName);
+                Console.Error.WriteLine($"Report: {files.IndexHtml}");
             }
+            return 0;
         });
         return command;
     }

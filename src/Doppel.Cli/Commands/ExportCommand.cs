@@ -21,31 +21,28 @@ public static class ExportCommand
         var embeddings = new Command("embeddings", "Write every stored face vector of a model to a file.") { db, model, format, output };
         embeddings.SetAction(parse =>
         {
-            return CatalogCommands.Guard(() =>
+            using var catalog = CatalogCommands.OpenExisting(parse.GetValue(db)!);
+            var path = catalog.ListMedia().ToDictionary(m => m.Id, m => m.Path);
+            var faces = catalog.ListFaces().ToDictionary(f => f.Id);
+            var ids = new List<string>();
+            var data = new List<float>();
+            int dimension = 0;
+            foreach (var e in catalog.ReadEmbeddings(parse.GetValue(model)!))
             {
-                using var catalog = CatalogCommands.OpenExisting(parse.GetValue(db)!);
-                var path = catalog.ListMedia().ToDictionary(m => m.Id, m => m.Path);
-                var faces = catalog.ListFaces().ToDictionary(f => f.Id);
-                var ids = new List<string>();
-                var data = new List<float>();
-                int dimension = 0;
-                foreach (var e in catalog.ReadEmbeddings(parse.GetValue(model)!))
-                {
-                    var face = faces[e.FaceId];
-                    ids.Add($"{path[face.MediaId]}#{face.FaceIndex}");
-                    data.AddRange(e.Vector);
-                    dimension = e.Dimension;
-                }
-                if (ids.Count == 0)
-                    throw new ArgumentException($"The catalog holds no '{parse.GetValue(model)}' vectors.");
-                var set = new EmbeddingSet(ids, [.. data], dimension);
-                var file = parse.GetValue(output)!;
-                if (parse.GetValue(format) == "jsonl")
-                    EmbeddingFiles.WriteJsonl(set, file);
-                else
-                    EmbeddingFiles.WriteNpy(set, file);
-                Console.WriteLine($"Wrote {ids.Count} vectors of dimension {dimension} to {file}.");
-            });
+                var face = faces[e.FaceId];
+                ids.Add($"{path[face.MediaId]}#{face.FaceIndex}");
+                data.AddRange(e.Vector);
+                dimension = e.Dimension;
+            }
+            if (ids.Count == 0)
+                throw new ArgumentException($"The catalog holds no '{parse.GetValue(model)}' vectors.");
+            var set = new EmbeddingSet(ids, [.. data], dimension);
+            var file = parse.GetValue(output)!;
+            if (parse.GetValue(format) == "jsonl")
+                EmbeddingFiles.WriteJsonl(set, file);
+            else
+                EmbeddingFiles.WriteNpy(set, file);
+            Console.WriteLine($"Wrote {ids.Count} vectors of dimension {dimension} to {file}.");
         });
         return new Command("export", "Export data from the catalog.") { embeddings };
     }

@@ -20,7 +20,7 @@ public static class FindingsCommand
         var format = new Option<string>("--format") { Description = "text, csv or json.", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "csv", "json");
         var list = new Command("list", "List the findings of the latest dedup run.") { db, minScore, status, format };
-        list.SetAction(parse => CatalogCommands.Guard(() =>
+        list.SetAction(parse =>
         {
             using var catalog = CatalogCommands.OpenExisting(parse.GetValue(db)!);
             var rows = Latest(catalog)
@@ -44,12 +44,12 @@ public static class FindingsCommand
                     Console.WriteLine($"{rows.Count} finding(s)");
                     break;
             }
-        }));
+        });
 
         var id = new Argument<long>("ID") { Description = "Finding id (from doppel findings list)." };
         var reason = new Option<string?>("--reason") { Description = "Why the reviewer says these differ." };
         var notDuplicate = new Command("not-duplicate", "Mark a finding as two different people: it joins the ignore list.") { db, id, reason };
-        notDuplicate.SetAction(parse => CatalogCommands.Guard(() =>
+        notDuplicate.SetAction(parse =>
         {
             using var catalog = CatalogCommands.OpenExisting(parse.GetValue(db)!);
             var finding = Latest(catalog).FirstOrDefault(f => f.Id == parse.GetValue(id))
@@ -59,7 +59,7 @@ public static class FindingsCommand
             catalog.SetFindingStatus(finding.Id, FindingStatus.NotDuplicate);
             catalog.IgnorePair(a.ContentHash, b.ContentHash, parse.GetValue(reason), Environment.UserName);
             Console.WriteLine($"Finding {finding.Id} marked not a duplicate; {a.Path} and {b.Path} will not be paired again.");
-        }));
+        });
         return new Command("findings", "Review the duplicate pairs found by doppel dedup.") { list, notDuplicate };
     }
 

@@ -33,35 +33,22 @@ public static class RunCommand
             }
             var roots = parse.GetValue(dirs) ?? [];
             Logging.Configure("run");
-            try
-            {
-                var dbPath = parse.GetValue(db)!;
-                using var catalog = roots.Length == 0 ? CatalogCommands.OpenExisting(dbPath) : SqliteCatalog.Open(dbPath);
-                using var analyzer = new FacePipelineAnalyzer(pipeline.Build(parse));
-                var detected = CatalogDetect.Run(catalog, analyzer, roots, cancellation);
-                CatalogDetect.PrintSummary(detected);
-                CatalogEmbed.EmbedMissing(catalog, analyzer.EmbeddingModel, analyzer.Pipeline.Embedders[0], cancellation);
-                // The same per-model values as doppel recognize and eval cluster.
-                var defaults = ClusterDefaults.Recognize(analyzer.EmbeddingModel);
-                var options = new PersonOptions(parse.GetValue(similarity) is float t ? 1 - t : defaults.MaxDistance, parse.GetValue(minFaces) ?? defaults.MinFaces);
-                float threshold = 1 - options.MaxDistance;
-                var persons = new RecognizeJob(catalog).Run(analyzer.EmbeddingModel, options, recluster: false);
-                Console.WriteLine($"Persons: {persons.Persons} ({persons.CreatedPersons} new); {persons.Assigned} of {persons.Faces} faces assigned, {persons.Waiting} waiting; " +
-                                  $"model {analyzer.EmbeddingModel}, similarity {threshold:0.###}");
-                Log.Information("run finished: {Processed} images processed, {Persons} persons ({Created} new)", detected.ProcessedThisRun, persons.Persons, persons.CreatedPersons);
-                return 0;
-            }
-            catch (Exception e) when (CliErrors.IsUserFacing(e))
-            {
-                // To the log file only: the console gets the one-line message below, not a stack trace.
-            Log.Information("run stopped: {Error}", e.Message);
-                Console.Error.WriteLine($"error: {e.Message}");
-                return 1;
-            }
-            finally
-            {
-                Log.CloseAndFlush();
-            }
+            var dbPath = parse.GetValue(db)!;
+            using var catalog = roots.Length == 0 ? CatalogCommands.OpenExisting(dbPath) : SqliteCatalog.Open(dbPath);
+            // Opens the models only if an image or a face needs them: a run with nothing new opens none.
+            using var analyzer = new FacePipelineAnalyzer(pipeline.Recipe(parse));
+            var detected = CatalogDetect.Run(catalog, analyzer, roots, cancellation);
+            CatalogDetect.PrintSummary(detected);
+            CatalogEmbed.EmbedMissing(catalog, analyzer, cancellation);
+            // The same per-model values as doppel recognize and eval cluster.
+            var defaults = ClusterDefaults.Recognize(analyzer.EmbeddingModel);
+            var options = new PersonOptions(parse.GetValue(similarity) is float t ? 1 - t : defaults.MaxDistance, parse.GetValue(minFaces) ?? defaults.MinFaces);
+            float threshold = 1 - options.MaxDistance;
+            var persons = new RecognizeJob(catalog).Run(analyzer.EmbeddingModel, options, recluster: false);
+            Console.WriteLine($"Persons: {persons.Persons} ({persons.CreatedPersons} new); {persons.Assigned} of {persons.Faces} faces assigned, {persons.Waiting} waiting; " +
+                              $"model {analyzer.EmbeddingModel}, similarity {threshold:0.###}");
+            Log.Information("run finished: {Processed} images processed, {Persons} persons ({Created} new)", detected.ProcessedThisRun, persons.Persons, persons.CreatedPersons);
+            return 0;
         }, CancellationToken.None));
         return command;
     }

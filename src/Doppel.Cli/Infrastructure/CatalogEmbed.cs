@@ -9,11 +9,30 @@ namespace Doppel.Cli.Infrastructure;
 
 /// <summary>Recognise's first step for <c>recognize</c>, <c>recluster</c> and <c>run --all</c>: faces
 /// stored without a vector of the model (found while another recogniser was chosen) get one, with
-/// progress. Vectors made by an older recipe of the model (another version) are replaced too.</summary>
+/// progress. Vectors made by an older recipe of the model (another version) are replaced too. The
+/// version comes from the catalogue, so the model is opened only when some face needs a vector.</summary>
 public static class CatalogEmbed
 {
-    /// <param name="loaded">The model, when the caller already has it open.</param>
-    public static EmbedMissingOutcome EmbedMissing(ICatalog catalog, string model, IFaceEmbedder? loaded = null, CancellationToken cancellationToken = default)
+    /// <summary>For <paramref name="model"/> with default settings (recognize, recluster).</summary>
+    public static EmbedMissingOutcome EmbedMissing(ICatalog catalog, string model, CancellationToken cancellationToken = default)
+    {
+        var version = FacePipelineAnalyzer.ModelVersionOf(model, new EmbedderOptions());
+        IFaceEmbedder? created = null;
+        try
+        {
+            return EmbedMissing(catalog, model, version, () => created = EmbedderRegistry.Create(model), cancellationToken);
+        }
+        finally
+        {
+            created?.Dispose();
+        }
+    }
+
+    /// <summary>With the analyzer's recogniser and settings (run --all), opened only when needed.</summary>
+    public static EmbedMissingOutcome EmbedMissing(ICatalog catalog, IImageAnalyzer analyzer, CancellationToken cancellationToken = default) =>
+        EmbedMissing(catalog, analyzer.EmbeddingModel, analyzer.EmbeddingModelVersion, () => analyzer.Embedder, cancellationToken);
+
+    private static EmbedMissingOutcome EmbedMissing(ICatalog catalog, string model, string version, Func<IFaceEmbedder> open, CancellationToken cancellationToken)
     {
         ConsoleProgress? progress = null;
         var job = new EmbedMissingFacesJob(catalog)
@@ -21,17 +40,12 @@ public static class CatalogEmbed
             OnMessage = message => { Console.Error.WriteLine(message); Log.Information("{Message}", message); },
             OnProgress = (done, total) => (progress ??= new ConsoleProgress("faces", total)).Report(done),
         };
-        // The version depends on the embedder's settings, so the model is loaded (about a second) even
-        // when every face turns out to have a current vector.
-        using var owned = loaded is null ? EmbedderRegistry.Create(model) : null;
-        var embedder = loaded ?? owned!;
-        var version = FacePipelineAnalyzer.ModelVersionOf(embedder);
         if (job.FindMissing(model, version).Count == 0)
             return new EmbedMissingOutcome(0, 0, 0);
         EmbedMissingOutcome outcome;
         try
         {
-            outcome = job.Run(embedder, version, cancellationToken);
+            outcome = job.Run(open(), version, cancellationToken);
         }
         finally
         {

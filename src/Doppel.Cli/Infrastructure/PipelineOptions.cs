@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Doppel.Jobs;
 using Doppel.Vision;
 using Doppel.Vision.Detection;
 using Doppel.Vision.Embedding;
@@ -44,29 +45,22 @@ public sealed class PipelineOptions
         _ => SeveralFacesPolicy.KeepLargest,
     };
 
-    public FacePipeline Build(ParseResult parse)
+    /// <summary>The pipeline the options describe, by name: nothing is opened until it is built.</summary>
+    public FacePipelineRecipe Recipe(ParseResult parse) => new(parse.GetValue(Detector)!, parse.GetValue(Model)!)
     {
-        var pipelineOptions = new FacePipelineOptions
-        {
-            MinFaceSize = parse.GetValue(MinFace),
-            SeveralFaces = ParseSeveralFaces(parse.GetValue(SeveralFaces)!),
-        };
-        var embedderOptions = new EmbedderOptions
+        EmbedderOptions = new EmbedderOptions
         {
             FlipTta = parse.GetValue(Flip),
             Jitters = parse.GetValue(Jitters),
             Precision = parse.GetValue(Precision) == "float" ? ModelPrecision.Float32 : ModelPrecision.Int8,
-        };
-        var detector = DetectorRegistry.Create(parse.GetValue(Detector)!);
-        try
+        },
+        Options = new FacePipelineOptions
         {
-            var embedder = EmbedderRegistry.Create(parse.GetValue(Model)!, embedderOptions);
-            return new FacePipeline(detector, [embedder], pipelineOptions);
-        }
-        catch
-        {
-            detector.Dispose();
-            throw;
-        }
-    }
+            MinFaceSize = parse.GetValue(MinFace),
+            SeveralFaces = ParseSeveralFaces(parse.GetValue(SeveralFaces)!),
+        },
+    };
+
+    /// <summary>The pipeline with its models open; throws when one is not installed.</summary>
+    public FacePipeline Build(ParseResult parse) => Recipe(parse).Build();
 }

@@ -60,6 +60,8 @@ public sealed class DetectJob(ICatalog catalog, IImageAnalyzer analyzer)
         }
 
         var pending = catalog.ListMedia(MediaState.Pending);
+        if (pending.Count > 0)
+            analyzer.Load();
         var unfinished = catalog.FindUnfinishedRun(RunKind);
         bool resumed = unfinished is not null;
         long runId = unfinished?.Id ?? catalog.StartRun(RunKind,

@@ -16,9 +16,12 @@ public sealed record RecognizeOutcome(int Faces, int Assigned, int Waiting, int 
 /// </summary>
 public sealed class RecognizeJob(ICatalog catalog)
 {
+    /// <summary>The lock every writer of persons takes: this job, and a reviewer's rename, pin, remove, merge and split.</summary>
+    public const string PersonsLock = "persons";
+
     public RecognizeOutcome Run(string model, PersonOptions options, bool recluster)
     {
-        using var personsLock = catalog.AcquireLock("persons", recluster ? "recluster" : "recognize");
+        using var personsLock = catalog.AcquireLock(PersonsLock, recluster ? "recluster" : "recognize");
         var records = catalog.ListFaces().ToDictionary(f => f.Id);
         var faces = catalog.ReadFaceVectors(model).Select(v =>
         {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Doppel.Jobs.Dedup;
 using Doppel.Reports.Dedup;
 using Doppel.Storage;
@@ -11,14 +12,16 @@ namespace Doppel.Jobs.Reporting;
 /// Turns a dedup run's outcome into the report model: duplicate groups with aligned face
 /// thumbnails side by side, persons, images with no usable face and why, statistics, and the
 /// match-score histogram with the threshold marked. Thumbnails are cut from the original images
-/// at report time (only for faces the report shows), so ingest stores no pixels.
+/// at report time (only for faces the report shows, on every core, and never again for a thumbnail a
+/// paged report in the same folder already has), so ingest stores no pixels.
 /// </summary>
 public static class DedupReportBuilder
 {
-    public static DedupReportFiles Write(DedupOutcome outcome, ICatalog catalog, string outputDirectory, string? detectorName = null)
+    public static DedupReportFiles Write(DedupOutcome outcome, ICatalog catalog, string outputDirectory, string? detectorName = null,
+        DedupReportPaging? paging = null)
     {
         Directory.CreateDirectory(outputDirectory);
-        var thumbs = Path.Combine(outputDirectory, "thumbnails");
+        RemoveOldCropCache(outputDirectory);
         var mediaById = outcome.Images.GroupBy(i => i.Media.Id).ToDictionary(g => g.Key, g => g.First());
         var faceById = outcome.Faces.ToDictionary(f => f.Id);
         var decoder = new ImageDecoder();
@@ -27,12 +30,8 @@ public static class DedupReportBuilder
         {
             var image = mediaById[mediaId];
             ReportThumbnail? thumbnail = null;
-            if (faceId is long fid && faceById.TryGetValue(fid, out var face))
-            {
-                var path = Path.Combine(thumbs, $"face-{fid}.jpg");
-                if (File.Exists(path) || TryWriteThumbnail(decoder, image.Media.Path, face, path))
-                    thumbnail = ReportThumbnail.FromFile(path);
-            }
+            if (faceId is long fid && faceById.TryGetValue(fid, out var face) && LandmarkCodec.Unflatten(face.Landmarks) is { } landmarks)
+                thumbnail = ReportThumbnail.Rendered(CropKey(image.Media.ContentHash, face.Landmarks!), () => AlignedCrop(decoder, image.Media.Path, landmarks));
             return new ReportImage(image.File.FullPath, thumbnail);
         }
 
@@ -53,6 +52,9 @@ public static class DedupReportBuilder
                 members.Select(m => Image(m, faceOf.TryGetValue(m, out var f) ? f : null)).ToList(),
                 pairs.Select(p => new DuplicatePair(index[p.MediaA], index[p.MediaB], Math.Clamp(p.Score, 0, 1))).ToList()));
         }
+        // Largest groups first, then the surest: what a reviewer should see on the report's first page.
+        // The sort is stable, so equal groups keep the job's order and the report stays the same across runs.
+        groups = groups.OrderByDescending(g => g.Members.Count).ThenByDescending(g => g.Pairs.Count > 0 ? g.Pairs.Max(p => p.Score) : 0).ToList();
 
         var persons = new List<PersonEntry>();
         var facesByPerson = outcome.Faces.Where(f => f.PersonId is not null).GroupBy(f => f.PersonId!.Value);
@@ -78,19 +80,36 @@ public static class DedupReportBuilder
             Rejected: rejected,
             Statistics: stats,
             ScoreHistogramPng: ScoreHistogram(outcome, catalog));
-        return DedupReportWriter.Write(report, outputDirectory);
+        return DedupReportWriter.Write(report, outputDirectory, paging);
     }
 
-    private static bool TryWriteThumbnail(ImageDecoder decoder, string imagePath, FaceRecord face, string path)
+    /// <summary>What a face crop shows: the photo's content and where its landmarks put the face. The
+    /// report names thumbnail files after it, so a run into the same folder reuses them undrawn.</summary>
+    private static string CropKey(string contentHash, float[] landmarks) =>
+        $"arcface112 {contentHash} {string.Join(' ', landmarks.Select(v => v.ToString("R", CultureInfo.InvariantCulture)))}";
+
+    /// <summary>The face aligned as the recogniser sees it (ArcFace 112x112), as lossless BMP bytes: the
+    /// report shrinks and JPEG-encodes it once, so it is not compressed twice. Null when the photo no longer decodes.</summary>
+    private static byte[]? AlignedCrop(ImageDecoder decoder, string imagePath, FaceLandmarks landmarks)
     {
-        var landmarks = LandmarkCodec.Unflatten(face.Landmarks);
-        if (landmarks is null)
-            return false;
         using var decoded = decoder.Decode(imagePath);
         if (!decoded.IsOk)
-            return false;
-        FaceAligner.WriteThumbnail(decoded.Image!, landmarks, path);
-        return true;
+            return null;
+        using var face = FaceAligner.Align(decoded.Image!, landmarks, AlignmentTemplate.ArcFace112);
+        return face.ImEncode(".bmp");
+    }
+
+    /// <summary>Reports before paging kept face crops in <c>thumbnails/face-ID.jpg</c>; thumbnails now live
+    /// in <c>thumbs/</c>, so the old files would only go stale (face ids differ between catalogs).</summary>
+    private static void RemoveOldCropCache(string outputDirectory)
+    {
+        var old = Path.Combine(outputDirectory, "thumbnails");
+        if (!Directory.Exists(old))
+            return;
+        foreach (var file in Directory.EnumerateFiles(old, "face-*.jpg"))
+            File.Delete(file);
+        if (!Directory.EnumerateFileSystemEntries(old).Any())
+            Directory.Delete(old);
     }
 
     /// <summary>Every image's best match score to any other image (not only those above the

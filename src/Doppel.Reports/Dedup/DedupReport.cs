@@ -1,17 +1,53 @@
 namespace Doppel.Reports.Dedup;
 
-/// <summary>A small picture for the report: a file to read, or bytes already in memory (any format
-/// Skia decodes: JPEG, PNG, WebP, GIF, BMP). The writer shrinks it and embeds it in the HTML.</summary>
+/// <summary>A small picture for the report: a file to read, bytes already in memory, or a picture drawn
+/// on demand (any format Skia decodes: JPEG, PNG, WebP, GIF, BMP). The writer shrinks it to a JPEG and
+/// embeds it in a one-file report or writes it once under <c>thumbs/</c> of a paged one.</summary>
 public sealed record ReportThumbnail
 {
     public string? FilePath { get; }
     public byte[]? Bytes { get; }
 
-    private ReportThumbnail(string? filePath, byte[]? bytes) => (FilePath, Bytes) = (filePath, bytes);
+    /// <summary>For a drawn picture: what it shows, such that equal keys mean equal pictures (for example
+    /// the source image's content hash and the crop's geometry). A paged report names the thumbnail file
+    /// after it, so a later run into the same folder finds the file and never draws the picture again.</summary>
+    public string? RenderKey { get; }
 
-    public static ReportThumbnail FromFile(string path) => new(path ?? throw new ArgumentNullException(nameof(path)), null);
+    private readonly Func<byte[]?>? _render;
 
-    public static ReportThumbnail FromBytes(byte[] bytes) => new(null, bytes ?? throw new ArgumentNullException(nameof(bytes)));
+    private ReportThumbnail(string? filePath, byte[]? bytes, string? renderKey, Func<byte[]?>? render) =>
+        (FilePath, Bytes, RenderKey, _render) = (filePath, bytes, renderKey, render);
+
+    public static ReportThumbnail FromFile(string path) => new(path ?? throw new ArgumentNullException(nameof(path)), null, null, null);
+
+    public static ReportThumbnail FromBytes(byte[] bytes) => new(null, bytes ?? throw new ArgumentNullException(nameof(bytes)), null, null);
+
+    /// <summary>A picture drawn only when the writer needs it, so a report over many images never holds
+    /// them all in memory. <paramref name="render"/> returns the encoded picture, or null when it cannot
+    /// be drawn (the report then shows a placeholder); it may be called from several threads at once.</summary>
+    public static ReportThumbnail Rendered(string renderKey, Func<byte[]?> render)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(renderKey);
+        ArgumentNullException.ThrowIfNull(render);
+        return new(null, null, renderKey, render);
+    }
+
+    /// <summary>The encoded picture, or null when the file cannot be read or the picture cannot be drawn.</summary>
+    internal byte[]? LoadEncoded()
+    {
+        if (Bytes is not null)
+            return Bytes;
+        if (_render is not null)
+            return _render();
+        try
+        {
+            return File.ReadAllBytes(FilePath!);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 }
 
 /// <summary>An image as the report shows it: its path (absolute, or relative to the scanned folder) and a thumbnail.</summary>

@@ -1,184 +1,227 @@
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 using Doppel.Reports.Html;
 using static Doppel.Reports.Html.Html;
 
 namespace Doppel.Reports.Dedup;
 
-/// <summary>The files one dedup report consists of.</summary>
-public sealed record DedupReportFiles(string IndexHtml, string FindingsCsv, string SummaryJson, string? ScoreHistogramPng);
+/// <summary>The files one dedup report consists of. <see cref="Pages"/> lists every HTML page, index.html
+/// first; <see cref="ThumbnailDirectory"/> is set when the report is paged and its thumbnails are files.</summary>
+public sealed record DedupReportFiles(
+    string IndexHtml,
+    string FindingsCsv,
+    string SummaryJson,
+    string? ScoreHistogramPng,
+    IReadOnlyList<string> Pages,
+    string? ThumbnailDirectory)
+{
+    public bool IsSingleFile => Pages.Count == 1 && ThumbnailDirectory is null;
+}
 
 /// <summary>
-/// Writes the output of <c>doppel dedup --report DIR</c>: <c>index.html</c> (self-contained: thumbnails
-/// and the score histogram are embedded, no network resources), <c>findings.csv</c>
-/// (<see cref="DedupFindings"/>), <c>summary.json</c> (<see cref="DedupSummary"/>) and the histogram
-/// as <c>score-histogram.png</c> when one is given.
+/// Writes the output of <c>doppel dedup --report DIR</c>: the HTML report, <c>findings.csv</c>
+/// (<see cref="DedupFindings"/>), <c>summary.json</c> (<see cref="DedupSummary"/>) and the histogram as
+/// <c>score-histogram.png</c> when one is given. A small report is one self-contained
+/// <c>index.html</c>; a large one is paged with thumbnail files (the rule: <see cref="DedupReportPaging"/>).
+/// Either way the pages load nothing from the network, need no server (they open from disk) and no
+/// JavaScript. Writing into a folder that holds an earlier report replaces it: pages and thumbnails
+/// this run does not write are deleted.
 /// </summary>
-public static class DedupReportWriter
+public static partial class DedupReportWriter
 {
-    /// <summary>Faces shown per person: enough to judge the cluster, few enough that thousands of persons stay one page.</summary>
+    /// <summary>Faces shown per person: enough to judge the cluster, few enough that a page of persons stays light.</summary>
     public const int MaxFacesPerPerson = 12;
 
-    public static DedupReportFiles Write(DedupReport report, string outputDirectory)
+    /// <summary>Images shown per group: a group of hundreds of photos of one person is reviewed from
+    /// findings.csv anyway, and this bounds what one group adds to a page.</summary>
+    public const int MaxMembersPerGroup = 200;
+
+    /// <summary>Pairs shown per group, best first: a group of hundreds of photos can hold thousands of
+    /// pairs, which would make one page huge; findings.csv lists them all.</summary>
+    public const int MaxPairsPerGroup = 50;
+
+    private const string HistogramFileName = "score-histogram.png";
+
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
+
+    public static DedupReportFiles Write(DedupReport report, string outputDirectory, DedupReportPaging? paging = null)
     {
         ArgumentNullException.ThrowIfNull(report);
         ArgumentException.ThrowIfNullOrWhiteSpace(outputDirectory);
+        paging ??= DedupReportPaging.Default;
+        paging.Validate();
         Directory.CreateDirectory(outputDirectory);
 
         var findings = DedupFindings.Rows(report);
-        var files = new DedupReportFiles(
-            Path.Combine(outputDirectory, "index.html"),
-            Path.Combine(outputDirectory, "findings.csv"),
-            Path.Combine(outputDirectory, "summary.json"),
-            report.ScoreHistogramPng is null ? null : Path.Combine(outputDirectory, "score-histogram.png"));
+        var indexHtml = Path.Combine(outputDirectory, "index.html");
+        var findingsCsv = Path.Combine(outputDirectory, "findings.csv");
+        var summaryJson = Path.Combine(outputDirectory, "summary.json");
+        var histogramPng = Path.Combine(outputDirectory, HistogramFileName);
 
-        var utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
-        File.WriteAllText(files.FindingsCsv, DedupFindings.ToCsv(findings), utf8);
-        File.WriteAllText(files.SummaryJson, DedupSummary.ToJson(report, findings.Count), utf8);
-        if (files.ScoreHistogramPng is not null)
-            File.WriteAllBytes(files.ScoreHistogramPng, report.ScoreHistogramPng!);
-        File.WriteAllText(files.IndexHtml, RenderHtml(report, findings.Count), utf8);
-        return files;
+        File.WriteAllText(findingsCsv, DedupFindings.ToCsv(findings), Utf8);
+        File.WriteAllText(summaryJson, DedupSummary.ToJson(report, findings.Count), Utf8);
+        if (report.ScoreHistogramPng is not null)
+            File.WriteAllBytes(histogramPng, report.ScoreHistogramPng);
+        else
+            File.Delete(histogramPng);
+
+        var groups = SectionPages.Split(ReportSection.Groups, report.Groups.Count, paging.GroupsPerPage);
+        var persons = SectionPages.Split(ReportSection.Persons, report.Persons.Count, paging.PersonsPerPage);
+        var rejected = SectionPages.Split(ReportSection.Rejected, report.Rejected.Count, paging.RejectedPerPage);
+        bool singleFile = groups.Count == 1 && persons.Count == 1 && rejected.Count == 1
+                          && DistinctThumbnails(report).Count() <= paging.MaxEmbeddedThumbnails;
+
+        if (singleFile)
+        {
+            WriteAtomically(indexHtml, RenderHtml(report, findings.Count));
+            RemovePagesExcept(outputDirectory, new HashSet<string>());
+            ThumbnailFolder.RemoveAll(outputDirectory);
+            return new DedupReportFiles(indexHtml, findingsCsv, summaryJson, report.ScoreHistogramPng is null ? null : histogramPng, [indexHtml], null);
+        }
+        var thumbnails = new ThumbnailFolder(outputDirectory);
+        var pages = WritePaged(report, findings.Count, outputDirectory, [groups, persons, rejected], thumbnails);
+        RemovePagesExcept(outputDirectory, pages.Skip(1).Select(p => Path.GetFileName(p)).ToHashSet(StringComparer.Ordinal));
+        thumbnails.RemoveUnused();
+        return new DedupReportFiles(indexHtml, findingsCsv, summaryJson, report.ScoreHistogramPng is null ? null : histogramPng, pages, thumbnails.Directory);
     }
 
+    /// <summary>Writes the thumbnails, then every section page after the first, then index.html (last, so
+    /// a reader never meets a link to a page not yet written). Returns the pages, index.html first.</summary>
+    private static List<string> WritePaged(DedupReport report, int pairCount, string outputDirectory,
+        IReadOnlyList<IReadOnlyList<SectionPage>> sections, ThumbnailFolder thumbnails)
+    {
+        thumbnails.Prepare(DistinctThumbnails(report));
+        var sortedRejected = DedupSections.RejectedInDisplayOrder(report);
+        void Section(StringBuilder html, SectionPage page)
+        {
+            switch (page.Section)
+            {
+                case ReportSection.Groups: DedupSections.Groups(html, report, page, thumbnails); break;
+                case ReportSection.Persons: DedupSections.Persons(html, report, page, thumbnails); break;
+                default: DedupSections.Rejected(html, report, sortedRejected, page); break;
+            }
+        }
+
+        var written = new List<string>();
+        var pagesFolder = Path.Combine(outputDirectory, SectionPage.Folder);
+        foreach (var page in sections.SelectMany(pages => pages).Where(p => !p.InIndex))
+        {
+            Directory.CreateDirectory(pagesFolder);
+            var body = new StringBuilder();
+            Section(body, page);
+            var path = Path.Combine(pagesFolder, page.FileName);
+            WriteAtomically(path, Page(report, body, "", depth: 1, $"{SectionTitle(page.Section)} · page {page.Number} of {page.PageCount}", selfContained: false));
+            written.Add(path);
+        }
+        var index = new StringBuilder();
+        DedupSections.Summary(index, report, pairCount);
+        if (report.ScoreHistogramPng is not null)
+            DedupSections.Histogram(index, report, HistogramFileName);
+        foreach (var pages in sections)
+            Section(index, pages[0]);
+        var indexHtml = Path.Combine(outputDirectory, "index.html");
+        WriteAtomically(indexHtml, Page(report, index, "", depth: 0, subtitle: null, selfContained: false));
+        return [indexHtml, .. written];
+    }
+
+    /// <summary>The whole report as one self-contained page: thumbnails and histogram embedded, every
+    /// group, person and rejected image on it.</summary>
     public static string RenderHtml(DedupReport report, int pairCount)
     {
-        var thumbnails = new ThumbnailSet();
+        var thumbnails = new EmbeddedThumbnails();
         // Sections first, so the thumbnails they use are known when the style sheet is written.
         var body = new StringBuilder();
-        WriteSummary(body, report, pairCount);
-        WriteHistogram(body, report);
-        WriteGroups(body, report, thumbnails);
-        WritePersons(body, report, thumbnails);
-        WriteRejected(body, report);
+        DedupSections.Summary(body, report, pairCount);
+        if (report.ScoreHistogramPng is not null)
+            DedupSections.Histogram(body, report, PngDataUri(report.ScoreHistogramPng));
+        DedupSections.Groups(body, report, SectionPages.Whole(ReportSection.Groups, report.Groups.Count), thumbnails);
+        DedupSections.Persons(body, report, SectionPages.Whole(ReportSection.Persons, report.Persons.Count), thumbnails);
+        DedupSections.Rejected(body, report, DedupSections.RejectedInDisplayOrder(report), SectionPages.Whole(ReportSection.Rejected, report.Rejected.Count));
+        return Page(report, body, thumbnails.StyleRules(), depth: 0, subtitle: null, selfContained: true);
+    }
 
-        var page = new StringBuilder(body.Length + 4096);
+    private static string SectionTitle(ReportSection section) => section switch
+    {
+        ReportSection.Groups => "Duplicate groups",
+        ReportSection.Persons => "Persons",
+        _ => "Images without a usable face",
+    };
+
+    /// <summary>Every thumbnail the report shows, in page order, each source once.</summary>
+    private static IEnumerable<ReportThumbnail> DistinctThumbnails(DedupReport report)
+    {
+        var seen = new HashSet<object>();
+        var shown = report.Groups.SelectMany(DedupSections.ShownImages)
+            .Concat(report.Persons.SelectMany(p => p.Faces.Take(MaxFacesPerPerson)))
+            .Select(i => i.Thumbnail).OfType<ReportThumbnail>();
+        foreach (var thumbnail in shown)
+            if (seen.Add((object?)ThumbnailSources.Key(thumbnail) ?? thumbnail.Bytes!))
+                yield return thumbnail;
+    }
+
+    /// <summary>A whole HTML page around <paramref name="body"/>; <paramref name="depth"/> is its folder depth below the report folder.</summary>
+    private static string Page(DedupReport report, StringBuilder body, string extraCss, int depth, string? subtitle, bool selfContained)
+    {
+        var index = depth == 0 ? "" : "../index.html";
+        var page = new StringBuilder(body.Length + 4096 + extraCss.Length);
         page.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
             .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
-            .Append("<title>").Append(E(report.Title)).Append("</title>\n<style>\n").Append(BaseCss).Append('\n')
-            .Append(thumbnails.StyleRules()).Append("</style>\n</head>\n<body>\n");
-        page.Append("<header>\n<h1>").Append(E(report.Title)).Append("</h1>\n<p class=\"meta\">Scanned <code id=\"scanned-root\">")
-            .Append(E(report.ScannedRoot)).Append("</code>");
+            .Append("<title>").Append(E(report.Title)).Append(subtitle is null ? "" : " · " + E(subtitle)).Append("</title>\n<style>\n").Append(BaseCss).Append('\n')
+            .Append(extraCss).Append("</style>\n</head>\n<body>\n");
+        page.Append("<header>\n<h1>").Append(depth == 0 ? E(report.Title) : $"<a href=\"{index}\">{E(report.Title)}</a>").Append("</h1>\n");
+        if (subtitle is not null)
+            page.Append("<p class=\"subtitle\">").Append(E(subtitle)).Append("</p>\n");
+        page.Append("<p class=\"meta\">Scanned <code id=\"scanned-root\">").Append(E(report.ScannedRoot)).Append("</code>");
         if (report.CreatedAt is { } created)
             page.Append(" · ").Append(E(created.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture)));
         var stats = report.Statistics;
         if (stats.Detector is not null) page.Append(" · detector <code>").Append(E(stats.Detector)).Append("</code>");
         if (stats.Model is not null) page.Append(" · model <code>").Append(E(stats.Model)).Append("</code>");
         if (stats.Threshold is double t) page.Append(" · threshold <code>").Append(F(t, 3)).Append("</code>");
-        page.Append("</p>\n<nav><a href=\"#groups\">Duplicate groups</a><a href=\"#persons\">Persons</a><a href=\"#rejected\">Without a usable face</a></nav>\n</header>\n<main>\n")
+        page.Append("</p>\n<nav>");
+        if (depth > 0)
+            page.Append("<a href=\"").Append(index).Append("#summary\">Summary</a>");
+        page.Append("<a href=\"").Append(index).Append("#groups\">Duplicate groups</a><a href=\"").Append(index).Append("#persons\">Persons</a><a href=\"")
+            .Append(index).Append("#rejected\">Without a usable face</a></nav>\n</header>\n<main>\n")
             .Append(body)
-            .Append("</main>\n<footer>Written by Doppel. This page is self-contained: it loads nothing from the network.</footer>\n</body>\n</html>\n");
+            .Append("</main>\n<footer>Written by Doppel. ")
+            .Append(selfContained
+                ? "This page is self-contained: it loads nothing from the network."
+                : "This report loads nothing from the network: its pages and thumbnails are files beside this one.")
+            .Append("</footer>\n</body>\n</html>\n");
         return page.ToString();
     }
 
-    private static void WriteSummary(StringBuilder html, DedupReport report, int pairCount)
+    /// <summary>Writes beside the target, then renames, so a browser or a killed run never sees half a page.</summary>
+    private static void WriteAtomically(string path, string text)
     {
-        var stats = report.Statistics;
-        html.Append("<section class=\"cards\" id=\"summary\">\n");
-        Card(html, "images", N(stats.Images), "images scanned");
-        Card(html, "faces", N(stats.Faces), "faces");
-        Card(html, "groups", N(report.Groups.Count), "duplicate groups");
-        Card(html, "pairs", N(pairCount), "duplicate pairs");
-        Card(html, "persons", N(report.Persons.Count), "persons");
-        Card(html, "rejected", N(report.Rejected.Count), "without a usable face");
-        Card(html, "seconds", F(stats.Seconds, 1), "seconds");
-        html.Append("</section>\n");
+        var temporary = $"{path}.tmp-{Guid.NewGuid():N}";
+        File.WriteAllText(temporary, text, Utf8);
+        File.Move(temporary, path, overwrite: true);
     }
 
-    private static void Card(StringBuilder html, string key, string value, string label) =>
-        html.Append("<div class=\"card\" data-key=\"").Append(key).Append("\"><div class=\"value\">").Append(value)
-            .Append("</div><div class=\"label\">").Append(E(label)).Append("</div></div>\n");
-
-    private static void WriteHistogram(StringBuilder html, DedupReport report)
+    /// <summary>Deletes the section pages of an earlier run that this run did not write (a report with
+    /// fewer groups has fewer pages), then the pages folder if it is empty. Only page names this writer
+    /// uses are touched.</summary>
+    private static void RemovePagesExcept(string outputDirectory, IReadOnlySet<string> keep)
     {
-        if (report.ScoreHistogramPng is null)
+        var folder = Path.Combine(outputDirectory, SectionPage.Folder);
+        if (!Directory.Exists(folder))
             return;
-        html.Append("<section id=\"histogram\">\n<h2>Match scores</h2>\n<div class=\"panel\"><img class=\"chart\" alt=\"Histogram of match scores")
-            .Append(report.Statistics.Threshold is double t ? $" with the threshold {F(t, 3)} marked" : "")
-            .Append("\" src=\"").Append(PngDataUri(report.ScoreHistogramPng)).Append("\"></div>\n</section>\n");
+        foreach (var file in Directory.EnumerateFiles(folder))
+        {
+            var name = Path.GetFileName(file);
+            if ((OwnPageName().IsMatch(name) && !keep.Contains(name)) || OwnTemporaryPage().IsMatch(name))
+                File.Delete(file);
+        }
+        if (!Directory.EnumerateFileSystemEntries(folder).Any())
+            Directory.Delete(folder);
     }
 
-    private static void WriteGroups(StringBuilder html, DedupReport report, ThumbnailSet thumbnails)
-    {
-        html.Append("<section id=\"groups\" data-group-count=\"").Append(report.Groups.Count).Append("\">\n<h2>Duplicate groups (")
-            .Append(N(report.Groups.Count)).Append(")</h2>\n");
-        if (report.Groups.Count == 0)
-            html.Append("<p class=\"empty\">No duplicates found.</p>\n");
-        for (int g = 0; g < report.Groups.Count; g++)
-        {
-            var group = report.Groups[g];
-            var paths = group.Members.Select(m => ReportPaths.Relative(report.ScannedRoot, m.Path)).ToList();
-            var best = group.Pairs.Count > 0 ? group.Pairs.Max(p => p.Score) : (double?)null;
-            html.Append("<article class=\"panel group\" id=\"group-").Append(g + 1).Append("\" data-group=\"").Append(g + 1)
-                .Append("\" data-members=\"").Append(group.Members.Count).Append("\">\n<h3>Group ").Append(g + 1).Append(" · ")
-                .Append(group.Members.Count).Append(" images").Append(best is double b ? $" · best score {F(b, 3)}" : "").Append("</h3>\n");
-            html.Append("<div class=\"members\">\n");
-            for (int m = 0; m < group.Members.Count; m++)
-                Figure(html, thumbnails, group.Members[m].Thumbnail, paths[m]);
-            html.Append("</div>\n");
-            if (group.Pairs.Count > 0)
-            {
-                html.Append("<div class=\"pairs\">\n");
-                foreach (var pair in group.Pairs.OrderByDescending(p => p.Score))
-                {
-                    html.Append("<div class=\"pair\">");
-                    Figure(html, thumbnails, group.Members[pair.A].Thumbnail, paths[pair.A]);
-                    html.Append("<div class=\"score\">").Append(F(pair.Score, 3)).Append("<small>match score</small></div>");
-                    Figure(html, thumbnails, group.Members[pair.B].Thumbnail, paths[pair.B]);
-                    html.Append("</div>\n");
-                }
-                html.Append("</div>\n");
-            }
-            html.Append("</article>\n");
-        }
-        html.Append("</section>\n");
-    }
+    [GeneratedRegex("^(groups|persons|rejected)-[0-9]{4,}\\.html$")]
+    private static partial Regex OwnPageName();
 
-    private static void Figure(StringBuilder html, ThumbnailSet thumbnails, ReportThumbnail? thumbnail, string path) =>
-        html.Append("<figure>").Append(thumbnails.Box(thumbnail, path)).Append("<figcaption class=\"path\">").Append(E(path)).Append("</figcaption></figure>\n");
-
-    private static void WritePersons(StringBuilder html, DedupReport report, ThumbnailSet thumbnails)
-    {
-        html.Append("<section id=\"persons\" data-person-count=\"").Append(report.Persons.Count).Append("\">\n<h2>Persons (")
-            .Append(N(report.Persons.Count)).Append(")</h2>\n");
-        if (report.Persons.Count == 0)
-        {
-            html.Append("<p class=\"empty\">No persons were clustered in this run.</p>\n</section>\n");
-            return;
-        }
-        html.Append("<div class=\"persons\">\n");
-        foreach (var person in report.Persons)
-        {
-            html.Append("<div class=\"panel person\"><h3>").Append(E(person.Label)).Append(" · ").Append(N(person.FaceCount))
-                .Append(person.FaceCount == 1 ? " face" : " faces").Append("</h3><div class=\"faces\">");
-            foreach (var face in person.Faces.Take(MaxFacesPerPerson))
-                html.Append(thumbnails.Box(face.Thumbnail, ReportPaths.Relative(report.ScannedRoot, face.Path)));
-            html.Append("</div></div>\n");
-        }
-        html.Append("</div>\n</section>\n");
-    }
-
-    private static void WriteRejected(StringBuilder html, DedupReport report)
-    {
-        html.Append("<section id=\"rejected\" data-rejected-count=\"").Append(report.Rejected.Count).Append("\">\n<h2>Images without a usable face (")
-            .Append(N(report.Rejected.Count)).Append(")</h2>\n");
-        var reasonCounts = report.Statistics.ReasonCounts.Where(kv => kv.Key != "ok" && kv.Value > 0).OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).ToList();
-        if (reasonCounts.Count > 0)
-        {
-            html.Append("<p class=\"chips\">");
-            foreach (var (code, count) in reasonCounts)
-                html.Append("<span data-reason=\"").Append(E(code)).Append("\"><code>").Append(E(code)).Append("</code> ").Append(N(count)).Append("</span>");
-            html.Append("</p>\n");
-        }
-        if (report.Rejected.Count == 0)
-        {
-            html.Append("<p class=\"empty\">Every image had a usable face.</p>\n</section>\n");
-            return;
-        }
-        html.Append("<table>\n<thead><tr><th>Image</th><th>Reason</th><th>Detail</th></tr></thead>\n<tbody>\n");
-        foreach (var image in report.Rejected.OrderBy(r => r.ReasonCode, StringComparer.Ordinal).ThenBy(r => r.Path, StringComparer.Ordinal))
-            html.Append("<tr><td class=\"path\">").Append(E(ReportPaths.Relative(report.ScannedRoot, image.Path))).Append("</td><td><code>")
-                .Append(E(image.ReasonCode)).Append("</code></td><td>").Append(E(image.Detail)).Append("</td></tr>\n");
-        html.Append("</tbody>\n</table>\n</section>\n");
-    }
+    [GeneratedRegex("^(groups|persons|rejected)-[0-9]{4,}\\.html\\.tmp-[0-9a-f]{32}$")]
+    private static partial Regex OwnTemporaryPage();
 }

@@ -39,6 +39,7 @@ internal static class Html
         figcaption { font-size: 12px; color: var(--muted); word-break: break-all; margin-top: 4px; }
         .thumb { width: 160px; height: 160px; border-radius: 6px; background-color: #e4e7ec; background-size: contain;
                  background-repeat: no-repeat; background-position: center; border: 1px solid var(--line); }
+        img.thumb { display: block; object-fit: contain; }
         .thumb.missing { display: flex; align-items: center; justify-content: center; color: var(--muted); font-size: 12px; }
         table { border-collapse: collapse; width: 100%; background: #fff; }
         th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid var(--line); vertical-align: middle; }
@@ -52,7 +53,14 @@ internal static class Html
         .faces { display: flex; gap: 6px; flex-wrap: wrap; }
         .faces .thumb { width: 72px; height: 72px; }
         .chips span { display: inline-block; background: #fff; border: 1px solid var(--line); border-radius: 12px; padding: 2px 10px; margin: 0 6px 6px 0; font-size: 13px; }
-        .empty { color: var(--muted); font-style: italic; }
+        .empty, .more { color: var(--muted); font-style: italic; }
+        h1 a { color: inherit; text-decoration: none; }
+        h2 small { font-size: 14px; font-weight: 400; color: var(--muted); }
+        .subtitle { margin: 0 0 4px; font-size: 17px; }
+        .pager { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; margin: 10px 0 16px; }
+        .pager a, .pager span[aria-current] { min-width: 34px; padding: 4px 10px; border: 1px solid var(--line); border-radius: 6px; text-align: center; background: #fff; color: var(--accent); text-decoration: none; }
+        .pager span[aria-current] { background: var(--accent); color: #fff; border-color: var(--accent); }
+        .pager .gap { color: var(--muted); }
         footer { color: var(--muted); font-size: 12px; padding: 30px 24px; }
         """;
 }

@@ -91,6 +91,8 @@ public interface ICatalog : IDisposable
 
     // ---- Persons ----
 
+    /// <summary>Creates a person and returns its id: never one a person had before, even a deleted or
+    /// merged-away one, so a recorded decision or note about an id always means the same person.</summary>
     long CreatePerson(string? name, long? representativeFaceId = null);
 
     Person? GetPerson(long personId);

@@ -99,6 +99,23 @@ public sealed partial class SqliteCatalog : ICatalog
 
     private void Migrate()
     {
+        // A migration may rebuild a table (SQLite cannot alter a primary key in place). With foreign
+        // keys on, dropping the old table would fire the ON DELETE actions of every row referencing
+        // it; off, the references are left as they are and checked before the commit instead. The
+        // pragma is a no-op inside a transaction, so it is switched around it.
+        Execute("PRAGMA foreign_keys = OFF");
+        try
+        {
+            MigrateWithoutForeignKeys();
+        }
+        finally
+        {
+            Execute("PRAGMA foreign_keys = ON");
+        }
+    }
+
+    private void MigrateWithoutForeignKeys()
+    {
         // IMMEDIATE takes the write lock up front, so two processes opening a fresh file at once
         // apply each script exactly once: the second waits, then sees the version already there.
         using var tx = _connection.BeginTransaction(deferred: false);
@@ -115,13 +132,16 @@ public sealed partial class SqliteCatalog : ICatalog
             var current = Convert.ToInt32(Scalar("SELECT COALESCE(MAX(version), 0) FROM schema_migrations") ?? 0L, CultureInfo.InvariantCulture);
             if (current > SqliteMigrations.Latest)
                 throw new CatalogVersionException(Location, current, SqliteMigrations.Latest);
-            foreach (var migration in SqliteMigrations.All.Where(m => m.Version > current))
+            var pending = SqliteMigrations.All.Where(m => m.Version > current).ToList();
+            foreach (var migration in pending)
             {
                 Execute(migration.Sql);
                 Execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (@v, @n, @t)",
                     ("@v", migration.Version), ("@n", migration.Name), ("@t", Now()));
                 current = migration.Version;
             }
+            if (pending.Count > 0)
+                RequireForeignKeysIntact(current);
             tx.Commit();
             SchemaVersion = current;
         }
@@ -129,6 +149,16 @@ public sealed partial class SqliteCatalog : ICatalog
         {
             _transaction = null;
         }
+    }
+
+    /// <summary>Throws (so the upgrade rolls back) when a row references a row that does not exist.</summary>
+    private void RequireForeignKeysIntact(int version)
+    {
+        var broken = Query("PRAGMA foreign_key_check", r => $"{r.GetString(0)} row {r.GetInt64(1)} -> {r.GetString(2)}");
+        if (broken.Count > 0)
+            throw new CatalogException(
+                $"Cannot upgrade the catalog {Location} to schema version {version}: {broken.Count} rows reference rows that do not exist " +
+                $"({string.Join(", ", broken.Take(5))}{(broken.Count > 5 ? ", ..." : "")}). Nothing was changed; fix or remove those rows, or restore a backup.");
     }
 
     public ICatalogTransaction BeginTransaction()

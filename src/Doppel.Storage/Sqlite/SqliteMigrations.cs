@@ -151,6 +151,34 @@ internal static class SqliteMigrations
             );
             CREATE INDEX ix_person_decisions_person ON person_decisions(person_id);
             """),
+        // Person ids are never handed out twice. A plain INTEGER PRIMARY KEY reuses the highest id
+        // once that person is deleted (a merge deletes one), so a decision naming person 7 would
+        // silently describe a new person 7. AUTOINCREMENT keeps the highest id ever used in
+        // sqlite_sequence. SQLite cannot add it in place, so the table is rebuilt (its documented
+        // "12 steps": create, copy, drop, rename) with every id kept; Migrate runs this with foreign
+        // keys off, so dropping the old table fires no ON DELETE on faces and exclusions, whose
+        // references name "persons" and so point at the new table after the rename, and checks them
+        // all before committing. Ids used before this version and already deleted are only known from
+        // the decisions that name them, so the counter starts above those too. (PostgreSQL: an
+        // identity column, which never reuses values, needs no such step.)
+        new(3, "person ids never reused", """
+            CREATE TABLE persons_v3 (
+                id                     INTEGER PRIMARY KEY AUTOINCREMENT,
+                name                   TEXT    NULL,
+                representative_face_id INTEGER NULL REFERENCES faces(id) ON DELETE SET NULL,
+                created_at             TEXT    NOT NULL,
+                modified_at            TEXT    NOT NULL
+            );
+            INSERT INTO persons_v3 (id, name, representative_face_id, created_at, modified_at)
+                SELECT id, name, representative_face_id, created_at, modified_at FROM persons ORDER BY id;
+            DROP TABLE persons;
+            ALTER TABLE persons_v3 RENAME TO persons;
+            INSERT INTO sqlite_sequence (name, seq)
+                SELECT 'persons', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'persons');
+            UPDATE sqlite_sequence SET seq = MAX(seq, COALESCE(
+                    (SELECT MAX(id) FROM (SELECT person_id AS id FROM person_decisions UNION ALL SELECT other_person_id FROM person_decisions)), 0))
+                WHERE name = 'persons';
+            """),
     ];
 
     public static int Latest => All[^1].Version;

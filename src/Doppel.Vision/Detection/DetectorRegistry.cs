@@ -30,6 +30,27 @@ public static class DetectorRegistry
         [ModelNames.YuNet] = t => YuNetDetector.FromModelStore(t is { } v ? new YuNetOptions { ScoreThreshold = v } : null),
     };
 
+    /// <summary>The name the detector made from <paramref name="name"/> reports as its
+    /// <see cref="IFaceDetector.Name"/> ("a" or "a+landmarks", spaces trimmed), found without opening
+    /// a model; throws the same clear error as <see cref="Create"/> for an unknown name.</summary>
+    public static string CanonicalName(string name)
+    {
+        Resolve(name);
+        return string.Join('+', name.Split('+', 2, StringSplitOptions.TrimEntries));
+    }
+
+    private static (Func<float?, IFaceDetector> MakeDetector, Func<ILandmarkRefiner>? MakeRefiner) Resolve(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var parts = name.Split('+', 2, StringSplitOptions.TrimEntries);
+        if (!Detectors.TryGetValue(parts[0], out var makeDetector))
+            throw new ArgumentException($"Unknown detector '{parts[0]}'. Known: {string.Join(", ", Detectors.Keys)}.", nameof(name));
+        Func<ILandmarkRefiner>? makeRefiner = null;
+        if (parts.Length == 2 && !Refiners.TryGetValue(parts[1], out makeRefiner))
+            throw new ArgumentException($"Unknown landmark model '{parts[1]}'. Known: {string.Join(", ", Refiners.Keys)}.", nameof(name));
+        return (makeDetector, makeRefiner);
+    }
+
     private static readonly Dictionary<string, Func<ILandmarkRefiner>> Refiners = new(StringComparer.Ordinal)
     {
         [ModelNames.FaceApiLandmark68] = () => FaceApiLandmark68.FromModelStore(),
@@ -44,13 +65,7 @@ public static class DetectorRegistry
     /// unknown name and <see cref="ModelNotInstalledException"/> when its model is not installed.</summary>
     public static IFaceDetector Create(string name, float? scoreThreshold = null)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        var parts = name.Split('+', 2, StringSplitOptions.TrimEntries);
-        if (!Detectors.TryGetValue(parts[0], out var makeDetector))
-            throw new ArgumentException($"Unknown detector '{parts[0]}'. Known: {string.Join(", ", Detectors.Keys)}.", nameof(name));
-        Func<ILandmarkRefiner>? makeRefiner = null;
-        if (parts.Length == 2 && !Refiners.TryGetValue(parts[1], out makeRefiner))
-            throw new ArgumentException($"Unknown landmark model '{parts[1]}'. Known: {string.Join(", ", Refiners.Keys)}.", nameof(name));
+        var (makeDetector, makeRefiner) = Resolve(name);
 
         var detector = makeDetector(scoreThreshold);
         if (makeRefiner is null)

@@ -11,23 +11,34 @@ public static class EmbedderRegistry
 {
     public const string Default = ModelNames.DlibResNet29;
 
-    public static IFaceEmbedder Create(string name, EmbedderOptions? options = null)
+    /// <summary>The members of <paramref name="name"/> and their weights (1 for a single model), read
+    /// from the catalogue without opening any model: what an embedder of that name will be, e.g. to
+    /// know the version of its vectors before deciding whether it is needed at all.</summary>
+    public static IReadOnlyList<(EmbedderSpec Spec, float Weight)> Describe(string name)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         var parts = name.Split('+', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length == 1 && !parts[0].Contains('*'))
-            return new OnnxFaceEmbedder(EmbedderSpec.FromCatalog(parts[0]), options);
+        return parts.Select(part => part.Split('*', 2) is [var member, var weight]
+                ? (EmbedderSpec.FromCatalog(member), float.TryParse(weight, System.Globalization.CultureInfo.InvariantCulture, out var w) && w > 0 ? w
+                    : throw new ArgumentException($"Bad ensemble weight in '{part}': expected NAME*WEIGHT with a positive number."))
+                : (EmbedderSpec.FromCatalog(part), 1f))
+            .ToList();
+    }
+
+    /// <summary>True when <paramref name="name"/> is an ensemble ("a+b", or one weighted member "a*2").</summary>
+    public static bool IsEnsemble(string name) =>
+        name.Split('+', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) is not [var single] || single.Contains('*');
+
+    public static IFaceEmbedder Create(string name, EmbedderOptions? options = null)
+    {
+        var described = Describe(name);
+        if (!IsEnsemble(name))
+            return new OnnxFaceEmbedder(described[0].Spec, options);
         var members = new List<(IFaceEmbedder, float)>();
         try
         {
-            foreach (var part in parts)
-            {
-                var (member, weight) = part.Split('*', 2) is [var m, var w]
-                    ? (m, float.TryParse(w, System.Globalization.CultureInfo.InvariantCulture, out var f) && f > 0 ? f
-                        : throw new ArgumentException($"Bad ensemble weight in '{part}': expected NAME*WEIGHT with a positive number."))
-                    : (part, 1f);
-                members.Add((new OnnxFaceEmbedder(EmbedderSpec.FromCatalog(member), options), weight));
-            }
+            foreach (var (spec, weight) in described)
+                members.Add((new OnnxFaceEmbedder(spec, options), weight));
             return new EnsembleEmbedder(members);
         }
         catch
