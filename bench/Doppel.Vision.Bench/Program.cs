@@ -14,6 +14,7 @@ return args switch
     ["lfw-template", var root, var outDir] => LfwTemplate.Run(root, outDir),
     ["int8-dlib", var root, var calibration, var outDir, ..] => Int8Embedder.Run(root, calibration, outDir, args.Length > 4 ? int.Parse(args[4]) : 400),
     ["lfw-landmark-crops", var root, var outDir, ..] => LfwLandmarkCrops.Run(root, outDir, args.Skip(3).ToArray()),
+    ["landmark-disagreement", var images, ..] => LandmarkDisagreement.Run(images, args.Length > 2 ? int.Parse(args[2]) : 0),
     ["landmark-agreement", var images, ..] => LandmarkAgreement.Run(images, args.Length > 2 ? int.Parse(args[2]) : 0),
     _ => Usage(),
 };

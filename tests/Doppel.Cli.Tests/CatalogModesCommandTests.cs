@@ -116,7 +116,7 @@ public class CatalogModesCommandTests
         var stored = catalog.ReadEmbeddings(ModelNames.MobileFaceNet192).ToList();
         stored.Count.ShouldBe(10);
         stored.ShouldAllBe(e => e.ModelVersion.StartsWith("sha256:"));
-        using var pipeline = new FacePipeline(DetectorRegistry.Create(ModelNames.BlazeFaceBack), [EmbedderRegistry.Create(ModelNames.MobileFaceNet192)]);
+        using var pipeline = new FacePipeline(DetectorRegistry.Create(DetectorRegistry.Default), [EmbedderRegistry.Create(ModelNames.MobileFaceNet192)]);
         foreach (var embedding in stored)
         {
             var path = catalog.GetMedia(catalog.GetFace(embedding.FaceId)!.MediaId)!.Path;

@@ -1,5 +1,6 @@
 using Doppel.Models;
 using Doppel.Testing;
+using Doppel.Vision.Detection;
 using Doppel.Vision.Embedding;
 using Doppel.Vision.Pipeline;
 
@@ -34,10 +35,10 @@ public class FacePipelineRecipeTests
     [Fact]
     public void ARecipeAnalyzerKnowsItsNamesAndVersionBeforeOpeningAnyModel()
     {
-        InstalledModels.Require(ModelNames.BlazeFaceBack, ModelNames.DlibResNet29);
-        var recipe = new FacePipelineRecipe($" {ModelNames.BlazeFaceBack} ", ModelNames.DlibResNet29);
+        InstalledModels.RequireDefaults();
+        var recipe = new FacePipelineRecipe($" {ModelNames.BlazeFaceBack} + {ModelNames.FaceApiLandmark68} ", ModelNames.DlibResNet29);
         using var lazy = new FacePipelineAnalyzer(recipe);
-        (lazy.DetectorName, lazy.EmbeddingModel).ShouldBe((ModelNames.BlazeFaceBack, ModelNames.DlibResNet29));
+        (lazy.DetectorName, lazy.EmbeddingModel).ShouldBe((DetectorRegistry.Default, ModelNames.DlibResNet29));
         lazy.IsLoaded.ShouldBeFalse();
 
         using var eager = new FacePipelineAnalyzer(FacePipeline.CreateDefault());
@@ -49,6 +50,26 @@ public class FacePipelineRecipeTests
         lazy.IsLoaded.ShouldBeTrue();
         lazy.Pipeline.Detector.Name.ShouldBe(lazy.DetectorName);
         lazy.Embedder.Name.ShouldBe(lazy.EmbeddingModel);
+    }
+
+    /// <summary>The float and the 8-bit dlib graph give slightly different vectors: their versions differ
+    /// (so a catalog re-embeds when the precision changes), and each is the version of the embedder that runs it.</summary>
+    [Fact]
+    public void FloatAndEightBitVectorsCarryDifferentVersions()
+    {
+        InstalledModels.Require(ModelNames.DlibResNet29);
+        var float32 = new EmbedderOptions { Precision = ModelPrecision.Float32 };
+        var int8 = new EmbedderOptions { Precision = ModelPrecision.Int8 };
+        using var openedFloat = EmbedderRegistry.Create(ModelNames.DlibResNet29, float32);
+        using var openedInt8 = EmbedderRegistry.Create(ModelNames.DlibResNet29, int8);
+        var floatVersion = FacePipelineAnalyzer.ModelVersionOf(ModelNames.DlibResNet29, float32);
+        var int8Version = FacePipelineAnalyzer.ModelVersionOf(ModelNames.DlibResNet29, int8);
+        floatVersion.ShouldBe(FacePipelineAnalyzer.ModelVersionOf(openedFloat));
+        int8Version.ShouldBe(FacePipelineAnalyzer.ModelVersionOf(openedInt8));
+        int8Version.ShouldNotBe(floatVersion);
+        // MobileFaceNet has no 8-bit graph: int8 falls back to its float graph, with the same version.
+        FacePipelineAnalyzer.ModelVersionOf(ModelNames.MobileFaceNet192, int8)
+            .ShouldBe(FacePipelineAnalyzer.ModelVersionOf(ModelNames.MobileFaceNet192, float32));
     }
 
     [Fact]
