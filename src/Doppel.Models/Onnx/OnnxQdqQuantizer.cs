@@ -134,6 +134,9 @@ public static class OnnxQdqQuantizer
         var weights = OnnxTensors.ReadFloats(weightTensor);
         var outChannels = (int)weightTensor.Dims[0];
         var perChannel = weights.Length / outChannels;
+        var bias = conv.Input.Count > 2 && conv.Input[2].Length > 0 && initializers.TryGetValue(conv.Input[2], out var biasTensor)
+            ? OnnxTensors.ReadFloats(biasTensor)
+            : null;
         var scales = new float[outChannels];
         var quantised = new sbyte[weights.Length];
         for (int o = 0; o < outChannels; o++)
@@ -142,6 +145,11 @@ public static class OnnxQdqQuantizer
             for (int i = 0; i < perChannel; i++)
                 max = MathF.Max(max, MathF.Abs(weights[o * perChannel + i]));
             scales[o] = max > 0 ? max / 127f : 1f;
+            // The bias is stored as int32 at input-scale × weight-scale: a channel whose weights are
+            // nearly zero but whose bias is not would overflow it, so its weight scale is raised until
+            // the bias fits in 2^30 steps (its tiny weights then round to zero, as they nearly are).
+            if (bias is not null)
+                scales[o] = MathF.Max(scales[o], MathF.Abs(bias[o]) / (inputScale * (1 << 30)));
             for (int i = 0; i < perChannel; i++)
                 quantised[o * perChannel + i] = (sbyte)Math.Clamp(MathF.Round(weights[o * perChannel + i] / scales[o]), -127, 127);
         }
@@ -152,12 +160,11 @@ public static class OnnxQdqQuantizer
         nodes.Add(Dequantize($"{name}/int8", $"{name}/scale", $"{name}/zero", $"{name}/dq"));
         conv.Input[1] = $"{name}/dq";
 
-        if (conv.Input.Count > 2 && conv.Input[2].Length > 0 && initializers.TryGetValue(conv.Input[2], out var biasTensor))
+        if (bias is not null)
         {
-            var bias = OnnxTensors.ReadFloats(biasTensor);
             var biasScales = scales.Select(s => s * inputScale).ToArray();
             var biasQuantised = bias.Select((b, o) => (int)Math.Clamp(Math.Round((double)b / biasScales[o]), int.MinValue + 1, int.MaxValue)).ToArray();
-            var b = biasTensor.Name;
+            var b = conv.Input[2];
             added.Add(OnnxTensors.Int32($"{b}/int32", biasQuantised, outChannels));
             added.Add(OnnxTensors.Float($"{b}/scale", biasScales, outChannels));
             added.Add(OnnxTensors.Int32($"{b}/zero", new int[outChannels], outChannels));
