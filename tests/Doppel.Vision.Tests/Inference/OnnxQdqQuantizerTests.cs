@@ -91,6 +91,35 @@ public sealed class OnnxQdqQuantizerTests
         ops.IndexOf("MaxPool").ShouldBeLessThan(ops.LastIndexOf("DequantizeLinear"), listed);
     }
 
+    /// <summary>A channel whose weights are nearly zero but whose bias is not (a dead filter): at
+    /// input-scale × its own weight scale the bias would overflow int32, so its scale is raised and the
+    /// channel still outputs its bias.</summary>
+    [Fact]
+    public void Dead_filter_keeps_its_bias()
+    {
+        var g = new OnnxGraphBuilder("dead_filter");
+        g.AddInput("input", "N", 3, 16, 16);
+        var weights = new float[2 * 3];
+        weights[0] = 0.5f; weights[1] = -0.25f; weights[2] = 0.75f;   // channel 0: a normal filter
+        weights[3] = 1e-9f; weights[4] = -1e-9f; weights[5] = 1e-9f;  // channel 1: dead
+        var w = g.AddInitializer("w", weights, 2, 3, 1, 1);
+        var b = g.AddInitializer("b", [0.1f, 5f], 2);
+        var conv = g.Op("Conv", ["input", w, b], OnnxAttribute.Ints("kernel_shape", 1, 1));
+        var relu = g.Op("Relu", [conv]);
+        g.Op("MaxPool", "output", [relu], OnnxAttribute.Ints("kernel_shape", 2, 2), OnnxAttribute.Ints("strides", 2, 2));
+        g.AddOutput("output", "N", 2, 8, 8);
+        var model = g.Build();
+        using var collector = new OnnxRangeCollector(model);
+        for (int i = 0; i < 8; i++)
+            collector.Observe(Input(i), [1, 3, 16, 16]);
+
+        using var int8 = new InferenceSession(OnnxQdqQuantizer.Quantize(model, collector.Ranges).ToByteArray());
+        using var value = OrtValue.CreateTensorValueFromMemory(Input(50), [1, 3, 16, 16]);
+        using var outputs = int8.Run(new RunOptions(), ["input"], [value], ["output"]);
+        var dead = outputs[0].GetTensorDataAsSpan<float>()[64..].ToArray();
+        dead.ShouldAllBe(v => MathF.Abs(v - 5f) < 0.05f);
+    }
+
     [Fact]
     public void Activation_parameters_cover_the_range_and_keep_zero_exact()
     {
