@@ -61,17 +61,30 @@ internal static class ModelSpeed
 
     private static void MeasureEmbedder(string name, List<FaceCrop> faces)
     {
-        foreach (var batch in new[] { 1, 16 })
+        foreach (var precision in new[] { ModelPrecision.Float32, ModelPrecision.Int8 })
+            foreach (var batch in new[] { 1, 16 })
+            {
+                var spec = EmbedderSpec.FromCatalog(name);
+                if (precision == ModelPrecision.Int8 && spec.ModelFileFor(precision) == ModelNames.OnnxFile)
+                    break; // no 8-bit graph: the float rows already cover it
+                if (!MeasureEmbedder($"{name} ({spec.ModelFileFor(precision)})", spec, new EmbedderOptions { BatchSize = batch, Precision = precision }, faces))
+                    return;
+            }
+    }
+
+    private static bool MeasureEmbedder(string name, EmbedderSpec spec, EmbedderOptions options, List<FaceCrop> faces)
+    {
+        int batch = options.BatchSize;
         {
             OnnxFaceEmbedder embedder;
             try
             {
-                embedder = new OnnxFaceEmbedder(EmbedderSpec.FromCatalog(name), new EmbedderOptions { BatchSize = batch });
+                embedder = new OnnxFaceEmbedder(spec, options);
             }
             catch (ModelNotInstalledException)
             {
                 Console.WriteLine($"| {name} | {batch} | not installed | |");
-                return;
+                return false;
             }
             using (embedder)
             {
@@ -84,6 +97,7 @@ internal static class ModelSpeed
                 Console.WriteLine($"| {name} | {batch} | {wall / faces.Count:0.00} | {cpu / faces.Count:0.00} |");
             }
         }
+        return true;
     }
 
     private static void MeasureDetector(string label, Func<IFaceDetector> create, List<DecodedImage> images)

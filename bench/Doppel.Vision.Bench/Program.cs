@@ -23,7 +23,7 @@ static int Usage()
 {
     Console.Error.WriteLine("""
         usage:
-          pipeline IMAGES_DIR [LIMIT]           whole pipeline (decode+detect+align+embed, default models), images/s
+          pipeline IMAGES_DIR [LIMIT] [int8|float]  whole pipeline (decode+detect+align+embed, default models), images/s
           stages IMAGES_DIR [LIMIT]             CPU ms per image of decode, BlazeFace (shipped vs prepared graph), align+embed; one thread
           models IMAGES_DIR [LIMIT]             every installed embedder (ms/face, batch 1 and 16) and detector (ms/image), one thread
           group-photos [PASSES]                 whole pipeline on the face-api demo group photos: ms/image, ms/face, faces (22 expected)
