@@ -4,12 +4,11 @@ using Doppel.Vision.Tests.Support;
 namespace Doppel.Vision.Tests.Pipeline;
 
 /// <summary>
-/// The LFW dev protocol end to end with the default models (BlazeFace + dlib ResNet-29, cosine on the
-/// normalised raw output, the centred face of each image): threshold from pairsDevTrain, accuracy on
-/// pairsDevTest. Needs a Release build to run in reasonable time. Measured (2026-11-23, bench
-/// lfw-dump/lfw-template): 98.4 % plain, 98.7 % with flip TTA; 10-fold over all 3,200 dev pairs 99.0 %.
-/// The 98.8 % on pairsDevTest is NOT reached by BlazeFace + dlib (it is with the 68-point
-/// landmark model, see docs/benchmarks.md); the floors guard what this pipeline achieves.
+/// The LFW dev protocol end to end in process with the default models (BlazeFace boxes, face-api's 68
+/// landmarks, 8-bit dlib ResNet-29, cosine on the normalised raw output, the centred face of each
+/// image): threshold from pairsDevTrain, accuracy on pairsDevTest. Needs a Release build to run in
+/// reasonable time. Measured 2026-11-24: 98.9 % (docs/benchmarks.md; the CLI's EvalVerifyCommandTests
+/// hold the same floor through the command a user runs).
 /// </summary>
 public sealed class LfwVerificationTests(ITestOutputHelper output)
 {
@@ -24,14 +23,16 @@ public sealed class LfwVerificationTests(ITestOutputHelper output)
         var (threshold, trainAccuracy) = Verification.BestThreshold(LfwRun.Score(run, "dlib-resnet29", "pairsDevTrain.txt"));
         var testAccuracy = Verification.Accuracy(LfwRun.Score(run, "dlib-resnet29", "pairsDevTest.txt"), threshold);
         output.WriteLine($"dlib-resnet29: train threshold {threshold:0.0000} (train accuracy {trainAccuracy:P2}), test accuracy {testAccuracy:P2}");
-        testAccuracy.ShouldBeGreaterThanOrEqualTo(0.982);
+        testAccuracy.ShouldBeGreaterThanOrEqualTo(0.988);
         // The calibrated default must be close to what this run finds best.
         Verification.Accuracy(LfwRun.Score(run, "dlib-resnet29", "pairsDevTest.txt"), EmbedderSpec.DlibResNet29.DefaultThreshold)
-            .ShouldBeGreaterThanOrEqualTo(0.980);
+            .ShouldBeGreaterThanOrEqualTo(0.986);
     }
 
+    /// <summary>Flip TTA changes every vector (a mirror that did nothing would leave them equal) and keeps
+    /// the accuracy: measured +0.1 point with the float graph on BlazeFace keypoints and face-api's landmarks alike.</summary>
     [Fact]
-    public void FlipTtaGainsAccuracy()
+    public void FlipTtaChangesTheVectorsAndKeepsTheAccuracy()
     {
         var plain = LfwRun.Get(EmbedderSpec.DlibResNet29, new EmbedderOptions());
         var flipped = LfwRun.Get(EmbedderSpec.DlibResNet29, new EmbedderOptions { FlipTta = true });
@@ -42,7 +43,11 @@ public sealed class LfwVerificationTests(ITestOutputHelper output)
         }
         double a = Test(plain), b = Test(flipped);
         output.WriteLine($"dlib-resnet29 test accuracy: plain {a:P2}, flip TTA {b:P2}");
-        // Measured +0.3 points; a flip that only matched would be a broken mirror.
-        b.ShouldBeGreaterThanOrEqualTo(a + 0.001);
+        b.ShouldBeGreaterThanOrEqualTo(a - 0.002);
+        b.ShouldBeGreaterThanOrEqualTo(0.987);
+        var cosines = plain.Keys.Where(k => plain[k].Faces.Count > 0 && flipped[k].Faces.Count > 0).Take(200)
+            .Select(k => Verification.Cosine(plain[k].Faces[0].Embeddings["dlib-resnet29"], flipped[k].Faces[0].Embeddings["dlib-resnet29"])).ToList();
+        cosines.Max().ShouldBeLessThan(0.9999f);
+        cosines.Average().ShouldBeGreaterThan(0.95f);
     }
 }

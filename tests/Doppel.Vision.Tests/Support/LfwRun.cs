@@ -11,7 +11,7 @@ internal static class LfwRun
 
     public static IReadOnlyDictionary<string, ImageAnalysis> Get(EmbedderSpec spec, EmbedderOptions options)
     {
-        var key = $"{spec.Name}|{spec.Template.Name}|{spec.NormIsQuality}|{options.FlipTta}|{options.Jitters}";
+        var key = $"{spec.Name}|{spec.Template.Name}|{spec.NormIsQuality}|{options.FlipTta}|{options.Jitters}|{options.Precision}";
         Lazy<IReadOnlyDictionary<string, ImageAnalysis>> run;
         lock (Runs)
         {
@@ -19,7 +19,7 @@ internal static class LfwRun
                 Runs[key] = run = new Lazy<IReadOnlyDictionary<string, ImageAnalysis>>(() =>
                 {
                     // LFW protocol: the labelled person is the centred face.
-                    using var pipeline = new FacePipeline(new Doppel.Vision.Detection.BlazeFaceDetector(), [new OnnxFaceEmbedder(spec, options)],
+                    using var pipeline = new FacePipeline(Doppel.Vision.Detection.DetectorRegistry.Create(Doppel.Vision.Detection.DetectorRegistry.Default), [new OnnxFaceEmbedder(spec, options)],
                         new FacePipelineOptions { SeveralFaces = SeveralFacesPolicy.KeepCentral });
                     return pipeline.AnalyzeMany(Lfw.AllImages()).ToDictionary(a => a.Path);
                 });
