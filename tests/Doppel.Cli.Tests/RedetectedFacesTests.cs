@@ -58,7 +58,7 @@ public class RedetectedFacesTests
             catalog.GetPerson(splitPerson)!.Name.ShouldBe("Zhu-2");
         }
         recluster.ShouldContain("1 manual decision names faces that no longer exist");
-        recluster.ShouldContain($"split {decision} (person {splitPerson} 'Zhu-2' from person {zhu}): face {highest} gone, 1 face still held");
+        recluster.ShouldContain($"split {decision} (person {splitPerson} 'Zhu-2' from person {zhu}): face {highest} gone, 1 face still there");
         // A face id read before the photo changed names no face now, rather than the new photo's.
         Fails(dir, "persons", "pin", highest.ToString(), splitPerson.ToString(), "--db", "c.db").ShouldContain($"Face id {highest} is not in the catalog");
     }
