@@ -188,7 +188,7 @@ internal static class SqliteMigrations
         // so they point at the rebuilt table after the rename). Faces deleted before this version
         // are only known from the decisions that name them, so the counter starts above those too.
         // Media ids need no rebuild: no row of media_files is ever deleted (a changed file keeps its
-        // row), and everything naming a media id is a foreign key.
+        // row), and everything naming a media id is a foreign key. (PostgreSQL: identity columns.)
         new(4, "face and finding ids never reused",
             RebuildWithAutoincrement("faces", """
                     id               INTEGER PRIMARY KEY AUTOINCREMENT,
