@@ -59,4 +59,39 @@ public class RecognizeJobTests
         catalog.GetFace(b[2])!.PersonId.ShouldNotBe(personB);
         catalog.GetPerson(personA)!.Name.ShouldBe("Alice");
     }
+
+    [Fact]
+    public void ASplitNamingAFaceOfAReplacedPhotoHoldsForTheRestAndTheGoneFaceIsReported()
+    {
+        var (catalog, a, b) = Seed();
+        using var _ = catalog;
+        var options = new PersonOptions(MaxDistance: 0.3f, MinFaces: 2);
+        var job = new RecognizeJob(catalog);
+        job.Run(Model, options, recluster: false).StaleDecisions.ShouldBeEmpty();
+        long personA = catalog.GetFace(a[0])!.PersonId!.Value, personB = catalog.GetFace(b[0])!.PersonId!.Value;
+        long split = catalog.SplitPerson(personB, [b[1], b[2]], "B-2");
+        b[2].ShouldBe(catalog.ListFaces().Max(f => f.Id)); // the id a plain rowid would hand out again
+
+        // b[2]'s file now holds a photo of A, detected again.
+        var media = catalog.GetMedia(catalog.GetFace(b[2])!.MediaId)!;
+        catalog.RegisterMedia(media.Path, new string('a', 64), 11, _ => true).Change.ShouldBe(MediaChange.Changed);
+        catalog.SaveResults([new MediaResult(media.Id, "ok", null, "jpeg", 100, 100,
+            [new NewFace(new FaceBox(0, 0, 50, 50), null, "test", 0.9f, null, [new NewEmbedding(Model, "1", [1f, 0.12f, 0f, 0f])])])]);
+        var fresh = catalog.GetFacesOfMedia(media.Id).ShouldHaveSingleItem();
+        fresh.Id.ShouldBe(b[2] + 1);
+
+        var outcome = job.Run(Model, options, recluster: true);
+        var stale = outcome.StaleDecisions.ShouldHaveSingleItem();
+        (stale.Decision.PersonId, stale.PersonName, stale.FacesStillThere).ShouldBe((split, "B-2", 1));
+        stale.GoneFaceIds.ShouldBe([b[2]]);
+        stale.Describe().ShouldBe($"split {stale.Decision.Id} (person {split} 'B-2' from person {personB}): face {b[2]} gone, 1 face still there");
+        catalog.GetFace(b[1])!.PersonId.ShouldBe(split);
+        catalog.GetFace(b[1])!.PinnedPersonId.ShouldBe(split);
+        // The new face is A's, pinned nowhere: the split's decision did not pass to it.
+        catalog.GetFace(fresh.Id)!.PersonId.ShouldBe(personA);
+        catalog.GetFace(fresh.Id)!.PinnedPersonId.ShouldBeNull();
+        // Reported on every run, not cleaned: the history still says what the reviewer decided.
+        job.Run(Model, options, recluster: false).StaleDecisions.ShouldHaveSingleItem().GoneFaceIds.ShouldBe([b[2]]);
+        catalog.ListPersonDecisions().Single().FaceIds.ShouldBe([b[1], b[2]]);
+    }
 }

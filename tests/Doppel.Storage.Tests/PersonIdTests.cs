@@ -1,5 +1,3 @@
-using Microsoft.Data.Sqlite;
-
 namespace Doppel.Storage.Tests;
 
 /// <summary>Person ids are never given out twice: a decision or a note about person 7 must never
@@ -35,13 +33,13 @@ public class PersonIdTests
         SchemaV2.Create(temp.Path);
         using (var raw = temp.Raw())
             SchemaV2.Execute(raw, null, Version2Rows);
-        var before = DumpTables(temp);
+        var before = CatalogDump.Tables(temp);
         before["persons"].Count.ShouldBe(3);
         before["faces"].Count.ShouldBe(4);
 
         using (var catalog = temp.Open())
         {
-            catalog.SchemaVersion.ShouldBe(3);
+            catalog.SchemaVersion.ShouldBe(4);
             // Read back through the API: names, representatives, assignments, pins, exclusions, decisions.
             catalog.ListPersons().Select(p => (p.Id, p.Name, p.RepresentativeFaceId)).ShouldBe([(1L, "Alice", 1L), (2L, (string?)null, 2L), (5L, "Carol", 3L)]);
             catalog.ListFaces().Select(f => (f.Id, f.PersonId, f.PinnedPersonId, string.Join(",", f.ExcludedPersonIds)))
@@ -51,20 +49,20 @@ public class PersonIdTests
             catalog.GetEmbeddings(3).ShouldHaveSingleItem().Vector.ShouldBe([0.6f, 0.8f]);
         }
 
-        // Every row of every table is byte-for-byte what version 2 held; only the version row is new.
-        var after = DumpTables(temp);
+        // Every row of every table is byte-for-byte what version 2 held; only the version rows (3 and 4) are new.
+        var after = CatalogDump.Tables(temp);
         after.Keys.Order().ShouldBe(before.Keys.Order());
         foreach (var table in before.Keys.Where(t => t != "schema_migrations"))
             after[table].ShouldBe(before[table], table);
-        after["schema_migrations"].Count.ShouldBe(3);
+        after["schema_migrations"].Count.ShouldBe(4);
         after["schema_migrations"][2].ShouldStartWith("3|");
         temp.RawScalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'persons' AND sql LIKE '%AUTOINCREMENT%'").ShouldBe(1);
         temp.RawScalar("SELECT COUNT(*) FROM sqlite_master WHERE sql LIKE '%persons_v3%'").ShouldBe(0);
         using (var raw = temp.Raw())
         {
-            Rows(raw, "PRAGMA foreign_key_check").ShouldBeEmpty();
-            Rows(raw, "PRAGMA foreign_key_list(faces)").Count(r => r.Contains("|persons|")).ShouldBe(2);
-            Rows(raw, "PRAGMA foreign_key_list(face_person_exclusions)").Count(r => r.Contains("|persons|")).ShouldBe(1);
+            CatalogDump.Rows(raw, "PRAGMA foreign_key_check").ShouldBeEmpty();
+            CatalogDump.Rows(raw, "PRAGMA foreign_key_list(faces)").Count(r => r.Contains("|persons|")).ShouldBe(2);
+            CatalogDump.Rows(raw, "PRAGMA foreign_key_list(face_person_exclusions)").Count(r => r.Contains("|persons|")).ShouldBe(1);
         }
 
         using (var catalog = temp.Open())
@@ -93,13 +91,13 @@ public class PersonIdTests
             // tool, a hand edit). The rebuilt table must not hide it, so the upgrade stops before committing.
             SchemaV2.Execute(raw, null, "PRAGMA foreign_keys = OFF; UPDATE faces SET person_id = 99 WHERE id = 4;");
         }
-        var before = DumpTables(temp);
+        var before = CatalogDump.Tables(temp);
 
         var error = Should.Throw<CatalogException>(() => temp.Open());
         error.Message.ShouldContain(temp.Path);
         error.Message.ShouldContain("faces");
 
-        var after = DumpTables(temp);
+        var after = CatalogDump.Tables(temp);
         after.Keys.Order().ShouldBe(before.Keys.Order());
         foreach (var table in before.Keys)
             after[table].ShouldBe(before[table], table);
@@ -140,28 +138,4 @@ public class PersonIdTests
         INSERT INTO findings (id, set_id, media_a, media_b, face_a, face_b, score, status, settings_json) VALUES (1, 1, 1, 2, 1, 2, 0.95, 'confirmed', '{}');
         INSERT INTO ignored_pairs (hash_a, hash_b, reason, created_by, created_at) VALUES ('aa', 'cc', 'twins', 'reviewer', '2026-10-05T00:00:00.0000000Z');
         """;
-
-    /// <summary>Every user table's rows, each as "col|col|..." (BLOBs in hex), in rowid order.</summary>
-    private static Dictionary<string, List<string>> DumpTables(TempCatalog temp)
-    {
-        using var raw = temp.Raw();
-        var tables = Rows(raw, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
-        return tables.ToDictionary(t => t, t => Rows(raw, $"SELECT * FROM {t} ORDER BY rowid"));
-    }
-
-    private static List<string> Rows(SqliteConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        using var reader = command.ExecuteReader();
-        var rows = new List<string>();
-        while (reader.Read())
-            rows.Add(string.Join("|", Enumerable.Range(0, reader.FieldCount).Select(i => reader.GetValue(i) switch
-            {
-                byte[] bytes => Convert.ToHexString(bytes),
-                DBNull => "NULL",
-                var value => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture),
-            })));
-        return rows;
-    }
 }

@@ -35,7 +35,7 @@ internal static class SchemaV2
         command.ExecuteNonQuery();
     }
 
-    private const string SchemaMigrations = """
+    internal const string SchemaMigrations = """
         CREATE TABLE IF NOT EXISTS schema_migrations (
             version    INTEGER PRIMARY KEY,
             name       TEXT NOT NULL,
@@ -43,7 +43,7 @@ internal static class SchemaV2
         )
         """;
 
-    private const string Version1 = """
+    internal const string Version1 = """
         CREATE TABLE media_files (
             id                 INTEGER PRIMARY KEY,
             path               TEXT    NOT NULL UNIQUE,
@@ -167,7 +167,7 @@ internal static class SchemaV2
         );
         """;
 
-    private const string Version2 = """
+    internal const string Version2 = """
         CREATE TABLE person_decisions (
             id               INTEGER PRIMARY KEY,
             kind             TEXT    NOT NULL CHECK (kind IN ('merge', 'split')),

@@ -87,6 +87,8 @@ public static class AutomateCommand
                    $"{outcome.Pairs.Count} duplicate pairs in {outcome.Groups.Count} groups, {persons.Persons} persons";
         Console.WriteLine(line);
         Log.Information("{Line}", line);
+        foreach (var stale in StaleDecision.Report(persons.StaleDecisions))
+            Log.Information("{Line}", stale);
     }
 
     private static FileSystemWatcher[] Watch(string[] dirs, SemaphoreSlim trigger) => dirs.Where(Directory.Exists).Select(dir =>

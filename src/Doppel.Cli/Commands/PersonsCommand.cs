@@ -41,6 +41,8 @@ public static class PersonsCommand
             var options = new PersonOptions(parse.GetValue(similarity) is float t ? 1 - t : defaults.MaxDistance, parse.GetValue(minFaces) ?? defaults.MinFaces);
             var outcome = new RecognizeJob(catalog).Run(m, options, recluster);
             Console.WriteLine($"{outcome.Faces} faces: {outcome.Assigned} in {outcome.Persons} persons ({outcome.CreatedPersons} new), {outcome.Waiting} waiting.");
+            foreach (var line in StaleDecision.Report(outcome.StaleDecisions))
+                Console.WriteLine(line);
         });
         return command;
     }

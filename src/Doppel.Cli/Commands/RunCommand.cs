@@ -47,6 +47,8 @@ public static class RunCommand
             var persons = new RecognizeJob(catalog).Run(analyzer.EmbeddingModel, options, recluster: false);
             Console.WriteLine($"Persons: {persons.Persons} ({persons.CreatedPersons} new); {persons.Assigned} of {persons.Faces} faces assigned, {persons.Waiting} waiting; " +
                               $"model {analyzer.EmbeddingModel}, similarity {threshold:0.###}");
+            foreach (var line in StaleDecision.Report(persons.StaleDecisions))
+                Console.WriteLine(line);
             Log.Information("run finished: {Processed} images processed, {Persons} persons ({Created} new)", detected.ProcessedThisRun, persons.Persons, persons.CreatedPersons);
             return 0;
         }, CancellationToken.None));

@@ -4,8 +4,9 @@ using MatchingPerson = Doppel.Matching.Persons.Person;
 
 namespace Doppel.Jobs.Persons;
 
-/// <summary>What a recognise or recluster run changed.</summary>
-public sealed record RecognizeOutcome(int Faces, int Assigned, int Waiting, int Persons, int CreatedPersons);
+/// <summary>What a recognise or recluster run changed, and the reviewer's decisions that name faces
+/// which are gone (see <see cref="StaleDecision"/>).</summary>
+public sealed record RecognizeOutcome(int Faces, int Assigned, int Waiting, int Persons, int CreatedPersons, IReadOnlyList<StaleDecision> StaleDecisions);
 
 /// <summary>
 /// Groups the catalog's faces into persons (the DeepFrame seed's "recognize" and "recluster"
@@ -13,6 +14,14 @@ public sealed record RecognizeOutcome(int Faces, int Assigned, int Waiting, int 
 /// within the distance, core faces with none found new persons, the rest wait. Recluster: DBSCAN over
 /// all faces that keeps every person id and name. Both never undo a manual decision: a pinned face
 /// stays where a reviewer put it, and a face is never given a person it was removed from.
+///
+/// Manual decisions are applied through what they wrote on the faces: a merge or split pins its faces,
+/// a pin pins one, a removal excludes one; the newest correction of a face is the one it carries. The
+/// history (<see cref="ICatalog.ListPersonDecisions"/>) is never replayed, which would undo later
+/// corrections. A face deleted because its photo changed or was detected again takes its pin with it,
+/// and its id is never given to another face (schema version 4), so nothing of the decision reaches the
+/// new faces. The history is left as the reviewer made it (reported, not cleaned): each run lists the
+/// decisions naming faces that are gone, in <see cref="RecognizeOutcome.StaleDecisions"/>.
 /// </summary>
 public sealed class RecognizeJob(ICatalog catalog)
 {
@@ -47,7 +56,9 @@ public sealed class RecognizeJob(ICatalog catalog)
                 catalog.UpdatePerson(id, stored.Name, summary.RepresentativeFaceId);
         transaction.Commit();
 
+        var names = catalog.ListPersons().ToDictionary(p => p.Id, p => p.Name);
+        var stale = StaleDecision.Find(catalog.ListPersonDecisions(), records.Keys.ToHashSet(), id => names.GetValueOrDefault(id));
         int assigned = result.PersonOfFace.Count(kv => kv.Value is not null);
-        return new RecognizeOutcome(faces.Count, assigned, faces.Count - assigned, result.Persons.Count(p => p.FaceCount > 0), result.CreatedPersonIds.Count);
+        return new RecognizeOutcome(faces.Count, assigned, faces.Count - assigned, result.Persons.Count(p => p.FaceCount > 0), result.CreatedPersonIds.Count, stale);
     }
 }

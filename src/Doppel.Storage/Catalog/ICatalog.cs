@@ -45,7 +45,8 @@ public interface ICatalog : IDisposable
 
     /// <summary>Stores the results of several processed files in one transaction: replaces their
     /// faces and embeddings, marks them done, and adds them to the run's counters. Either all of the
-    /// batch is stored or none of it.</summary>
+    /// batch is stored or none of it. Replacing faces gives the new ones new ids: a face id is never
+    /// given out twice, so pins, exclusions and decisions on the old faces never reach the new ones.</summary>
     void SaveResults(IReadOnlyList<MediaResult> results, long? runId = null);
 
     /// <summary>Marks media pending again (e.g. to re-run with another detector); their faces go.</summary>
@@ -117,7 +118,8 @@ public interface ICatalog : IDisposable
     /// person's id. Atomic.</summary>
     long SplitPerson(long personId, IReadOnlyList<long> faceIds, string? name, string? decidedBy = null);
 
-    /// <summary>Every merge and split, oldest first.</summary>
+    /// <summary>Every merge and split, oldest first, as decided: a face id in one may name a face since
+    /// deleted (its photo changed or was detected again), never a different face.</summary>
     IReadOnlyList<PersonDecision> ListPersonDecisions();
 
     // ---- Runs ----

@@ -51,7 +51,9 @@ public readonly record struct FaceBox(float X, float Y, float Width, float Heigh
 /// <summary>A face stored in the catalog. <see cref="Landmarks"/> holds x,y pairs in the detector
 /// contract's order (left eye, right eye, nose, mouth centre, then mouth corners when present).
 /// <see cref="PersonId"/> is the clustering's answer; <see cref="PinnedPersonId"/> and
-/// <see cref="ExcludedPersonIds"/> are a human's corrections that clustering must respect.</summary>
+/// <see cref="ExcludedPersonIds"/> are a human's corrections that clustering must respect.
+/// <see cref="Id"/> is never given to another face, even after this one is deleted (its file changed
+/// or was detected again), so a decision or a reviewer's note naming it never describes another face.</summary>
 public sealed record FaceRecord(
     long Id,
     long MediaId,
@@ -136,7 +138,8 @@ public enum FindingStatus
 }
 
 /// <summary>One duplicate candidate: two media (and the faces that matched) with their score and the
-/// settings (model, threshold, algorithm) that produced it, as JSON.</summary>
+/// settings (model, threshold, algorithm) that produced it, as JSON. <see cref="Id"/> is never reused,
+/// so an id read from a listing names this pair or none.</summary>
 public sealed record Finding(
     long Id,
     long SetId,

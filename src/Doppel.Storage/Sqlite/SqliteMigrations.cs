@@ -179,7 +179,90 @@ internal static class SqliteMigrations
                     (SELECT MAX(id) FROM (SELECT person_id AS id FROM person_decisions UNION ALL SELECT other_person_id FROM person_decisions)), 0))
                 WHERE name = 'persons';
             """),
+        // Face ids are never handed out twice either, nor finding ids. Re-detecting a changed photo
+        // deletes its faces (and the findings naming them) and inserts new ones; a plain rowid hands
+        // the highest deleted id to the first new row, so a split's face list, or an id a reviewer
+        // read from "persons show" or "findings list", would silently name a face of another photo.
+        // Same rebuild as version 3 (Migrate turns foreign keys off around it and checks them all
+        // before committing; embeddings, exclusions, findings and persons reference "faces" by name,
+        // so they point at the rebuilt table after the rename). Faces deleted before this version
+        // are only known from the decisions that name them, so the counter starts above those too.
+        // Media ids need no rebuild: no row of media_files is ever deleted (a changed file keeps its
+        // row), and everything naming a media id is a foreign key. (PostgreSQL: identity columns.)
+        new(4, "face and finding ids never reused",
+            RebuildWithAutoincrement("faces", """
+                    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+                    media_id         INTEGER NOT NULL REFERENCES media_files(id) ON DELETE CASCADE,
+                    face_index       INTEGER NOT NULL,
+                    box_x            REAL    NOT NULL,
+                    box_y            REAL    NOT NULL,
+                    box_w            REAL    NOT NULL,
+                    box_h            REAL    NOT NULL,
+                    landmarks_json   TEXT    NULL,
+                    detector         TEXT    NOT NULL,
+                    detector_score   REAL    NOT NULL,
+                    quality          REAL    NULL,
+                    person_id        INTEGER NULL REFERENCES persons(id) ON DELETE SET NULL,
+                    pinned_person_id INTEGER NULL REFERENCES persons(id) ON DELETE SET NULL,
+                    thumbnail_path   TEXT    NULL,
+                    created_at       TEXT    NOT NULL,
+                    UNIQUE (media_id, face_index)
+                """,
+                "id, media_id, face_index, box_x, box_y, box_w, box_h, landmarks_json, detector, detector_score, quality, person_id, pinned_person_id, thumbnail_path, created_at",
+                "CREATE INDEX ix_faces_person ON faces(person_id);",
+                "SELECT MAX(CAST(j.value AS INTEGER)) FROM person_decisions d, json_each(d.face_ids_json) j") +
+            RebuildWithAutoincrement("findings", """
+                    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+                    set_id        INTEGER NOT NULL REFERENCES dedup_sets(id) ON DELETE CASCADE,
+                    media_a       INTEGER NOT NULL REFERENCES media_files(id) ON DELETE CASCADE,
+                    media_b       INTEGER NOT NULL REFERENCES media_files(id) ON DELETE CASCADE,
+                    face_a        INTEGER NULL REFERENCES faces(id) ON DELETE CASCADE,
+                    face_b        INTEGER NULL REFERENCES faces(id) ON DELETE CASCADE,
+                    score         REAL    NOT NULL,
+                    status        TEXT    NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'confirmed', 'not_duplicate')),
+                    settings_json TEXT    NOT NULL,
+                    CHECK (media_a <= media_b)
+                """,
+                "id, set_id, media_a, media_b, face_a, face_b, score, status, settings_json",
+                """
+                CREATE INDEX ix_findings_set ON findings(set_id);
+                CREATE INDEX ix_findings_media_a ON findings(media_a);
+                CREATE INDEX ix_findings_media_b ON findings(media_b);
+                """,
+                highestIdNamedElsewhere: null)),
     ];
 
     public static int Latest => All[^1].Version;
+
+    /// <summary>
+    /// SQLite's documented way to change a table's primary key (it cannot alter one in place), as
+    /// version 3 did for persons: create the new table, copy every row with its id, drop the old one,
+    /// rename, recreate its indexes (dropping a table drops them). AUTOINCREMENT then counts on from
+    /// the highest id copied, or from the highest that <paramref name="highestIdNamedElsewhere"/> (a
+    /// query) finds among ids that outlive their rows. Only correct inside <c>SqliteCatalog.Migrate</c>,
+    /// which runs it with foreign keys off and checks them before committing. A released script must
+    /// not change, so this must keep producing the same SQL for the calls that exist.
+    /// </summary>
+    private static string RebuildWithAutoincrement(string table, string columnDefinitions, string columns, string indexes, string? highestIdNamedElsewhere)
+    {
+        var rebuild = $"""
+            CREATE TABLE {table}_rebuilt (
+            {columnDefinitions}
+            );
+            INSERT INTO {table}_rebuilt ({columns})
+                SELECT {columns} FROM {table} ORDER BY id;
+            DROP TABLE {table};
+            ALTER TABLE {table}_rebuilt RENAME TO {table};
+            {indexes}
+
+            """;
+        if (highestIdNamedElsewhere is null)
+            return rebuild;
+        return rebuild + $"""
+            INSERT INTO sqlite_sequence (name, seq)
+                SELECT '{table}', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = '{table}');
+            UPDATE sqlite_sequence SET seq = MAX(seq, COALESCE(({highestIdNamedElsewhere}), 0)) WHERE name = '{table}';
+
+            """;
+    }
 }

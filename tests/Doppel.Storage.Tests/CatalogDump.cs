@@ -1,0 +1,31 @@
+using Microsoft.Data.Sqlite;
+
+namespace Doppel.Storage.Tests;
+
+/// <summary>Raw rows of a catalog file, for migrations that must keep every row exactly.</summary>
+internal static class CatalogDump
+{
+    /// <summary>Every user table's rows, each as "col|col|..." (BLOBs in hex), in rowid order.</summary>
+    public static Dictionary<string, List<string>> Tables(TempCatalog temp)
+    {
+        using var raw = temp.Raw();
+        var tables = Rows(raw, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
+        return tables.ToDictionary(t => t, t => Rows(raw, $"SELECT * FROM {t} ORDER BY rowid"));
+    }
+
+    public static List<string> Rows(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        var rows = new List<string>();
+        while (reader.Read())
+            rows.Add(string.Join("|", Enumerable.Range(0, reader.FieldCount).Select(i => reader.GetValue(i) switch
+            {
+                byte[] bytes => Convert.ToHexString(bytes),
+                DBNull => "NULL",
+                var value => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture),
+            })));
+        return rows;
+    }
+}
