@@ -154,6 +154,10 @@ internal static class CliJson
             RightEye = new[] { l.RightEye.X, l.RightEye.Y },
             Nose = new[] { l.Nose.X, l.Nose.Y },
             MouthCenter = new[] { l.MouthCenter.X, l.MouthCenter.Y },
+            MouthLeft = l.MouthLeft is { } ml ? new[] { ml.X, ml.Y } : null,
+            MouthRight = l.MouthRight is { } mr ? new[] { mr.X, mr.Y } : null,
+            // The 68-point landmark models' whole iBUG 300-W shape, [[x, y], ...].
+            Shape68 = l.Shape68?.Select(p => new[] { p.X, p.Y }).ToArray(),
         } : null,
         Embedding = vector,
     };

@@ -17,15 +17,22 @@ public static class EmbedCommand
         var model = new Option<string>("--model") { Description = "Recogniser model name.", DefaultValueFactory = _ => ModelNames.DlibResNet29 };
         var flip = new Option<bool>("--flip") { Description = "Add the mirrored face's embedding (test-time augmentation)." };
         var jitters = new Option<int>("--jitters") { Description = "Average this many randomly perturbed alignments (dlib's num_jitters).", DefaultValueFactory = _ => 0 };
+        var precision = new Option<string>("--precision") { Description = "Recogniser graph: int8 (8-bit, where the model has one; default) or float.", DefaultValueFactory = _ => "int8" };
+        precision.AcceptOnlyFromAmong("int8", "float");
         var json = new Option<bool>("--json") { Description = "One JSON object per image on stdout, vectors included." };
-        var command = new Command("embed", "Compute face embeddings (one largest face per image).") { images, model, flip, jitters, json };
-        command.SetAction(parse => Run(parse.GetValue(images)!, parse.GetValue(model)!, parse.GetValue(flip), parse.GetValue(jitters), parse.GetValue(json)));
+        var command = new Command("embed", "Compute face embeddings (one largest face per image).") { images, model, flip, jitters, precision, json };
+        command.SetAction(parse => Run(parse.GetValue(images)!, parse.GetValue(model)!, new EmbedderOptions
+        {
+            FlipTta = parse.GetValue(flip),
+            Jitters = parse.GetValue(jitters),
+            Precision = parse.GetValue(precision) == "float" ? ModelPrecision.Float32 : ModelPrecision.Int8,
+        }, parse.GetValue(json)));
         return command;
     }
 
-    private static int Run(string[] images, string modelName, bool flip, int jitters, bool json)
+    private static int Run(string[] images, string modelName, EmbedderOptions options, bool json)
     {
-        if (jitters < 0)
+        if (options.Jitters < 0)
         {
             Console.Error.WriteLine("--jitters cannot be negative.");
             return 2;
@@ -37,7 +44,7 @@ public static class EmbedCommand
             var detector = DetectorRegistry.Create(DetectorRegistry.Default);
             try
             {
-                pipeline = new FacePipeline(detector, [new OnnxFaceEmbedder(spec, new EmbedderOptions { FlipTta = flip, Jitters = jitters })]);
+                pipeline = new FacePipeline(detector, [new OnnxFaceEmbedder(spec, options)]);
             }
             catch
             {

@@ -121,34 +121,23 @@ public sealed class FacePipeline : IDisposable
     }
 
     /// <summary>One worker: takes images off the shared queue, detects, embeds a batch's worth of faces
-    /// at a time and writes the results.</summary>
-    private async Task AnalyzeQueueAsync(System.Collections.Concurrent.ConcurrentQueue<string> queue, ChannelWriter<ImageAnalysis> results, CancellationToken stop)
-    {
-        var pending = new List<DetectedImage>();
-        try
-        {
-            int pendingFaces = 0;
-            while (!stop.IsCancellationRequested && queue.TryDequeue(out var path))
+    /// at a time and writes the results (scheduling in <see cref="BatchingWorker"/>).</summary>
+    private Task AnalyzeQueueAsync(System.Collections.Concurrent.ConcurrentQueue<string> queue, ChannelWriter<ImageAnalysis> results, CancellationToken stop) =>
+        BatchingWorker.RunAsync(
+            queue.TryDequeue, () => queue.IsEmpty,
+            path => DetectOne(path, () => _decoder.Decode(path)),
+            image => image.Faces.Count,
+            Options.EmbedBatchSize,
+            async (batch, token) =>
             {
-                var image = DetectOne(path, () => _decoder.Decode(path));
-                pending.Add(image);
-                pendingFaces += image.Faces.Count;
-                if (pendingFaces < Options.EmbedBatchSize && !queue.IsEmpty)
-                    continue;
-                // Embed disposes the crops, so the list is emptied before anything can throw.
-                var batch = pending.ToList();
-                pending.Clear();
-                pendingFaces = 0;
                 foreach (var result in Embed(batch))
-                    await results.WriteAsync(result, stop).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            foreach (var image in pending)
+                    await results.WriteAsync(result, token).ConfigureAwait(false);
+            },
+            image =>
+            {
                 foreach (var (_, crop) in image.Faces) crop.Bgr.Dispose();
-        }
-    }
+            },
+            stop);
 
     /// <summary>Blocking form of <see cref="AnalyzeManyAsync"/>, results in input order.</summary>
     public IReadOnlyList<ImageAnalysis> AnalyzeMany(IReadOnlyList<string> paths, IProgress<PipelineProgress>? progress = null)
