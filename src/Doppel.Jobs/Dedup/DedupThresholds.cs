@@ -10,7 +10,7 @@ namespace Doppel.Jobs.Dedup;
 /// <c>bench/Doppel.Vision.Bench lfw-dump</c> (+ <c>int8-dlib</c>) and <c>bench/peers/lfw_variants.py</c>:
 /// dlib-resnet29 (8-bit graph, face-api's 68 landmarks) F1 0.769 (P 0.83, R 0.72) at 0.946, the middle
 /// of a plateau 0.945-0.947 where F1 stays within 0.001 (the float graph: 0.766 at 0.945-0.946); its
-/// verification threshold 0.907 lets through several times more pairs. mobilefacenet-192 F1 0.922 (P 0.96, R 0.89) at 0.595. A weighted
+/// verification threshold 0.911 lets through several times more pairs. mobilefacenet-192 F1 0.922 (P 0.96, R 0.89) at 0.595. A weighted
 /// ensemble's best threshold was within 0.01 of the weighted mean of its members' (dlib×5+MFN: 0.878
 /// measured, 0.886 by the rule, F1 0.927), so that is the ensemble default.
 /// </summary>
