@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Doppel.Models.Onnx;
 using Doppel.Vision.Alignment;
@@ -72,8 +71,8 @@ internal static class Int8Embedder
             double f = 0, q = 0;
             for (int round = 0; round < 3; round++)
             {
-                f += CpuMs(() => fp32.Embed(crops));
-                q += CpuMs(() => int8.Embed(crops));
+                f += StageCosts.CpuMs(() => fp32.Embed(crops));
+                q += StageCosts.CpuMs(() => int8.Embed(crops));
             }
             var a = fp32.Embed(crops);
             var b = int8.Embed(crops);
@@ -100,14 +99,5 @@ internal static class Int8Embedder
         }
         Console.WriteLine($"{names.Count} LFW vectors → {outDir}/dlib_fa_int8.f32");
         return 0;
-    }
-
-    private static double CpuMs(Action work)
-    {
-        var process = Process.GetCurrentProcess();
-        var before = process.TotalProcessorTime;
-        work();
-        process.Refresh();
-        return (process.TotalProcessorTime - before).TotalMilliseconds;
     }
 }

@@ -33,7 +33,7 @@ internal static class LfwTemplate
             var b = LfwDump.Central(blaze.Detect(bgr), bgr)!;
             var pts = lm68.Locate68(bgr, b.Box);
             var tD = SimilarityTransform.Estimate(pts.AsSpan(17), dlib51);
-            var five = FacepluginLandmark68.ToFivePoints(pts);
+            var five = Ibug68.ToFivePoints(pts);
             var tA = SimilarityTransform.Estimate(
                 [five.LeftEye, five.RightEye, five.Nose, five.MouthLeft!.Value, five.MouthRight!.Value],
                 [arc.LeftEye, arc.RightEye, arc.Nose, arc.MouthLeft!.Value, arc.MouthRight!.Value]);

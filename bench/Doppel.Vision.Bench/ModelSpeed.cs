@@ -61,41 +61,41 @@ internal static class ModelSpeed
 
     private static void MeasureEmbedder(string name, List<FaceCrop> faces)
     {
+        var spec = EmbedderSpec.FromCatalog(name);
         foreach (var precision in new[] { ModelPrecision.Float32, ModelPrecision.Int8 })
+        {
+            var file = spec.ModelFileFor(precision);
+            if (precision == ModelPrecision.Int8 && file == ModelNames.OnnxFile)
+                continue; // no 8-bit graph: the float rows already cover it
             foreach (var batch in new[] { 1, 16 })
-            {
-                var spec = EmbedderSpec.FromCatalog(name);
-                if (precision == ModelPrecision.Int8 && spec.ModelFileFor(precision) == ModelNames.OnnxFile)
-                    break; // no 8-bit graph: the float rows already cover it
-                if (!MeasureEmbedder($"{name} ({spec.ModelFileFor(precision)})", spec, new EmbedderOptions { BatchSize = batch, Precision = precision }, faces))
+                if (!MeasureEmbedder($"{name} ({file})", spec, new EmbedderOptions { BatchSize = batch, Precision = precision }, faces))
                     return;
-            }
+        }
     }
 
+    /// <summary>One row; false when the model is not installed.</summary>
     private static bool MeasureEmbedder(string name, EmbedderSpec spec, EmbedderOptions options, List<FaceCrop> faces)
     {
         int batch = options.BatchSize;
+        OnnxFaceEmbedder embedder;
+        try
         {
-            OnnxFaceEmbedder embedder;
-            try
+            embedder = new OnnxFaceEmbedder(spec, options);
+        }
+        catch (ModelNotInstalledException)
+        {
+            Console.WriteLine($"| {name} | {batch} | not installed | |");
+            return false;
+        }
+        using (embedder)
+        {
+            embedder.Embed(faces.Take(batch).ToList());
+            var (wall, cpu) = Time(() =>
             {
-                embedder = new OnnxFaceEmbedder(spec, options);
-            }
-            catch (ModelNotInstalledException)
-            {
-                Console.WriteLine($"| {name} | {batch} | not installed | |");
-                return false;
-            }
-            using (embedder)
-            {
-                embedder.Embed(faces.Take(batch).ToList());
-                var (wall, cpu) = Time(() =>
-                {
-                    foreach (var chunk in faces.Chunk(batch))
-                        embedder.Embed(chunk);
-                });
-                Console.WriteLine($"| {name} | {batch} | {wall / faces.Count:0.00} | {cpu / faces.Count:0.00} |");
-            }
+                foreach (var chunk in faces.Chunk(batch))
+                    embedder.Embed(chunk);
+            });
+            Console.WriteLine($"| {name} | {batch} | {wall / faces.Count:0.00} | {cpu / faces.Count:0.00} |");
         }
         return true;
     }

@@ -4,9 +4,9 @@ using Doppel.Testing;
 namespace Doppel.Models.Tests;
 
 /// <summary>
-/// The deterministic input of Fixtures/face-api-reference.mjs (150x150) and
-/// face-api-landmark-reference.mjs (112x112), and what face-api itself computed for them
-/// (Fixtures/face-api-reference.json, face-api-landmark-reference.json).
+/// The deterministic input of Fixtures/face-api-reference.mjs (150x150 for the recogniser, 112x112
+/// for the landmark net), and what face-api itself computed for them (Fixtures/face-api-reference.json,
+/// face-api-landmark-reference.json).
 /// </summary>
 internal static class FaceApiReference
 {

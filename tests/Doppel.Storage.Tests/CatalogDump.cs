@@ -13,6 +13,22 @@ internal static class CatalogDump
         return tables.ToDictionary(t => t, t => Rows(raw, $"SELECT * FROM {t} ORDER BY rowid"));
     }
 
+    /// <summary>Opening the catalog (which upgrades it) fails with an error naming the file and
+    /// <paramref name="table"/>, and every table is left exactly as it was.</summary>
+    public static void UpgradeFailsAndChangesNothing(TempCatalog temp, string table)
+    {
+        var before = Tables(temp);
+
+        var error = Should.Throw<CatalogException>(() => temp.Open());
+        error.Message.ShouldContain(temp.Path);
+        error.Message.ShouldContain(table);
+
+        var after = Tables(temp);
+        after.Keys.Order().ShouldBe(before.Keys.Order());
+        foreach (var name in before.Keys)
+            after[name].ShouldBe(before[name], name);
+    }
+
     public static List<string> Rows(SqliteConnection connection, string sql)
     {
         using var command = connection.CreateCommand();

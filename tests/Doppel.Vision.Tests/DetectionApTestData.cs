@@ -1,5 +1,6 @@
 using Doppel.Models;
 using Doppel.Testing;
+using Doppel.Vision.Detection;
 using OpenCvSharp;
 
 namespace Doppel.Vision.Tests;
@@ -52,6 +53,33 @@ internal static class DetectionApTestData
         face.Box.Y < image.Height / 2f && face.Box.Bottom > image.Height / 2f;
 
     /// <summary>Upright face geometry: image-left eye left of the right eye, eyes above nose above mouth.</summary>
+    /// <summary>
+    /// How close a detector's five landmarks come to YuNet's on the first <paramref name="count"/> LFW
+    /// images: per image where both find a face (boxes overlapping by IoU ≥ 0.3), the mean eye-centre
+    /// and nose-tip distance over YuNet's interocular distance; and how many of those faces are upright
+    /// (<see cref="IsPlausible"/>). <paramref name="eachFace"/> sees every image's first face first.
+    /// </summary>
+    public static (List<float> Errors, int Plausible) YuNetAgreement(IFaceDetector detector, int count, Action<string, DetectedFace?>? eachFace = null)
+    {
+        using var yunet = new YuNetDetector(RequireModel(ModelNames.YuNet));
+        var errors = new List<float>();
+        int plausible = 0;
+        foreach (var path in LfwSample(count))
+        {
+            using var image = Read(path);
+            var mine = detector.Detect(image).FirstOrDefault();
+            var reference = yunet.Detect(image).FirstOrDefault();
+            eachFace?.Invoke(path, mine);
+            if (mine?.Landmarks is not { } m || reference?.Landmarks is not { } r || mine.Box.IoU(reference.Box) < 0.3f)
+                continue;
+            if (IsPlausible(m))
+                plausible++;
+            static float Distance(PointF p, PointF q) => MathF.Sqrt((p.X - q.X) * (p.X - q.X) + (p.Y - q.Y) * (p.Y - q.Y));
+            errors.Add((Distance(m.LeftEye, r.LeftEye) + Distance(m.RightEye, r.RightEye) + Distance(m.Nose, r.Nose)) / 3 / r.InterocularDistance);
+        }
+        return (errors, plausible);
+    }
+
     public static bool IsPlausible(FaceLandmarks l) =>
         l.LeftEye.X < l.RightEye.X &&
         MathF.Max(l.LeftEye.Y, l.RightEye.Y) < l.Nose.Y &&

@@ -31,23 +31,9 @@ public class UltraFaceDetectorTests
     public void Landmark68_five_points_agree_with_YuNet_on_LFW()
     {
         using var detector = new LandmarkRefinedDetector(Open(), OpenLandmarks());
-        using var yunet = new YuNetDetector(DetectionApTestData.RequireModel(ModelNames.YuNet));
         detector.Name.ShouldBe("ultraface-rfb320+faceplugin-landmark68");
-        var errors = new List<float>();
-        int plausible = 0;
-        foreach (var path in DetectionApTestData.LfwSample(100))
-        {
-            using var image = DetectionApTestData.Read(path);
-            var mine = detector.Detect(image).FirstOrDefault();
-            var reference = yunet.Detect(image).FirstOrDefault();
-            if (mine?.Landmarks is not { } m || reference?.Landmarks is not { } r || mine.Box.IoU(reference.Box) < 0.3f)
-                continue;
-            if (DetectionApTestData.IsPlausible(m))
-                plausible++;
-            float Distance(PointF p, PointF q) => MathF.Sqrt((p.X - q.X) * (p.X - q.X) + (p.Y - q.Y) * (p.Y - q.Y));
-            // Mean eye-centre and nose error, relative to YuNet's interocular distance.
-            errors.Add((Distance(m.LeftEye, r.LeftEye) + Distance(m.RightEye, r.RightEye) + Distance(m.Nose, r.Nose)) / 3 / r.InterocularDistance);
-        }
+        // Mean eye-centre and nose error, relative to YuNet's interocular distance.
+        var (errors, plausible) = DetectionApTestData.YuNetAgreement(detector, 100);
         errors.Count.ShouldBeGreaterThanOrEqualTo(98);
         plausible.ShouldBeGreaterThanOrEqualTo(errors.Count - 2);
         // Measured on these 100 images: 100/100 upright, median 0.088, mean 0.101, 95th percentile
@@ -60,14 +46,14 @@ public class UltraFaceDetectorTests
     public void Five_points_come_from_the_iBUG_68_layout()
     {
         var points = Enumerable.Range(0, 68).Select(i => new PointF(i, 1000 + i)).ToArray();
-        var five = FacepluginLandmark68.ToFivePoints(points);
+        var five = Ibug68.ToFivePoints(points);
         five.LeftEye.ShouldBe(new PointF(38.5f, 1038.5f));   // mean of 36..41
         five.RightEye.ShouldBe(new PointF(44.5f, 1044.5f));  // mean of 42..47
         five.Nose.ShouldBe(new PointF(30, 1030));
         five.MouthLeft.ShouldBe(new PointF(48, 1048));
         five.MouthRight.ShouldBe(new PointF(54, 1054));
         five.MouthCenter.ShouldBe(new PointF(51, 1051));
-        Should.Throw<ArgumentException>(() => FacepluginLandmark68.ToFivePoints(points[..5]));
+        Should.Throw<ArgumentException>(() => Ibug68.ToFivePoints(points[..5]));
     }
 
     [Fact]

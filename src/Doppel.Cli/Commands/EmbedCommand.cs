@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Doppel.Cli.Infrastructure;
 using Doppel.Models;
 using Doppel.Vision;
 using Doppel.Vision.Detection;
@@ -17,15 +18,14 @@ public static class EmbedCommand
         var model = new Option<string>("--model") { Description = "Recogniser model name.", DefaultValueFactory = _ => ModelNames.DlibResNet29 };
         var flip = new Option<bool>("--flip") { Description = "Add the mirrored face's embedding (test-time augmentation)." };
         var jitters = new Option<int>("--jitters") { Description = "Average this many randomly perturbed alignments (dlib's num_jitters).", DefaultValueFactory = _ => 0 };
-        var precision = new Option<string>("--precision") { Description = "Recogniser graph: int8 (8-bit, where the model has one; default) or float.", DefaultValueFactory = _ => "int8" };
-        precision.AcceptOnlyFromAmong("int8", "float");
+        var precision = PipelineOptions.CreatePrecision();
         var json = new Option<bool>("--json") { Description = "One JSON object per image on stdout, vectors included." };
         var command = new Command("embed", "Compute face embeddings (one largest face per image).") { images, model, flip, jitters, precision, json };
         command.SetAction(parse => Run(parse.GetValue(images)!, parse.GetValue(model)!, new EmbedderOptions
         {
             FlipTta = parse.GetValue(flip),
             Jitters = parse.GetValue(jitters),
-            Precision = parse.GetValue(precision) == "float" ? ModelPrecision.Float32 : ModelPrecision.Int8,
+            Precision = PipelineOptions.ParsePrecision(parse.GetValue(precision)!),
         }, parse.GetValue(json)));
         return command;
     }

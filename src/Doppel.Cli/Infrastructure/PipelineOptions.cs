@@ -15,7 +15,7 @@ public sealed class PipelineOptions
     public Option<string> Model { get; } = new("--model") { Description = "Recogniser, or an ensemble 'a+b' (weights 'a*2+b').", DefaultValueFactory = _ => EmbedderRegistry.Default };
     public Option<bool> Flip { get; } = new("--flip") { Description = "Add the mirrored face's embedding (test-time augmentation)." };
     public Option<int> Jitters { get; } = new("--jitters") { Description = "Average this many perturbed alignments (dlib's num_jitters).", DefaultValueFactory = _ => 0 };
-    public Option<string> Precision { get; } = new("--precision") { Description = "Recogniser graph: int8 (8-bit, where the model has one; default) or float.", DefaultValueFactory = _ => "int8" };
+    public Option<string> Precision { get; } = CreatePrecision();
     public Option<float> MinFace { get; } = new("--min-face") { Description = "Smallest face box width in pixels.", DefaultValueFactory = _ => new FacePipelineOptions().MinFaceSize };
     public Option<string> SeveralFaces { get; } = new("--several-faces") { Description = "Images with several faces: largest (keep the largest), central (keep the one nearest the centre), all (keep every face), report (keep none)." };
 
@@ -26,7 +26,6 @@ public sealed class PipelineOptions
         var options = new PipelineOptions();
         options.SeveralFaces.DefaultValueFactory = _ => severalFaces;
         options.SeveralFaces.AcceptOnlyFromAmong("largest", "central", "all", "report");
-        options.Precision.AcceptOnlyFromAmong("int8", "float");
         return options;
     }
 
@@ -35,6 +34,17 @@ public sealed class PipelineOptions
         foreach (var option in new Option[] { Detector, Model, Flip, Jitters, Precision, MinFace, SeveralFaces })
             command.Options.Add(option);
     }
+
+    /// <summary><c>--precision int8|float</c>, shared with commands that take no other pipeline option (embed).</summary>
+    public static Option<string> CreatePrecision()
+    {
+        var option = new Option<string>("--precision") { Description = "Recogniser graph: int8 (8-bit, where the model has one; default) or float.", DefaultValueFactory = _ => "int8" };
+        option.AcceptOnlyFromAmong("int8", "float");
+        return option;
+    }
+
+    /// <summary>The <c>--precision</c> word (the option accepts only these words).</summary>
+    public static ModelPrecision ParsePrecision(string word) => word == "float" ? ModelPrecision.Float32 : ModelPrecision.Int8;
 
     /// <summary>The <c>--several-faces</c> word as a policy (the option accepts only these words).</summary>
     public static SeveralFacesPolicy ParseSeveralFaces(string word) => word switch
@@ -52,7 +62,7 @@ public sealed class PipelineOptions
         {
             FlipTta = parse.GetValue(Flip),
             Jitters = parse.GetValue(Jitters),
-            Precision = parse.GetValue(Precision) == "float" ? ModelPrecision.Float32 : ModelPrecision.Int8,
+            Precision = ParsePrecision(parse.GetValue(Precision)!),
         },
         Options = new FacePipelineOptions
         {

@@ -11,34 +11,20 @@ namespace Doppel.Models.Onnx;
 /// </summary>
 public static class OnnxTensors
 {
-    public static TensorProto Float(string name, ReadOnlySpan<float> values, params long[] dims)
-    {
-        CheckCount(name, values.Length, dims);
-        return Make(name, DataType.Float, MemoryMarshal.AsBytes(values), dims);
-    }
+    public static TensorProto Float(string name, ReadOnlySpan<float> values, params long[] dims) => Of(name, DataType.Float, values, dims);
 
-    public static TensorProto Int64(string name, ReadOnlySpan<long> values, params long[] dims)
-    {
-        CheckCount(name, values.Length, dims);
-        return Make(name, DataType.Int64, MemoryMarshal.AsBytes(values), dims);
-    }
+    public static TensorProto Int64(string name, ReadOnlySpan<long> values, params long[] dims) => Of(name, DataType.Int64, values, dims);
 
-    public static TensorProto UInt8(string name, ReadOnlySpan<byte> values, params long[] dims)
-    {
-        CheckCount(name, values.Length, dims);
-        return Make(name, DataType.Uint8, values, dims);
-    }
+    public static TensorProto UInt8(string name, ReadOnlySpan<byte> values, params long[] dims) => Of(name, DataType.Uint8, values, dims);
 
-    public static TensorProto Int8(string name, ReadOnlySpan<sbyte> values, params long[] dims)
-    {
-        CheckCount(name, values.Length, dims);
-        return Make(name, DataType.Int8, MemoryMarshal.AsBytes(values), dims);
-    }
+    public static TensorProto Int8(string name, ReadOnlySpan<sbyte> values, params long[] dims) => Of(name, DataType.Int8, values, dims);
 
-    public static TensorProto Int32(string name, ReadOnlySpan<int> values, params long[] dims)
+    public static TensorProto Int32(string name, ReadOnlySpan<int> values, params long[] dims) => Of(name, DataType.Int32, values, dims);
+
+    private static TensorProto Of<T>(string name, DataType type, ReadOnlySpan<T> values, long[] dims) where T : unmanaged
     {
         CheckCount(name, values.Length, dims);
-        return Make(name, DataType.Int32, MemoryMarshal.AsBytes(values), dims);
+        return Make(name, type, MemoryMarshal.AsBytes(values), dims);
     }
 
     /// <summary>The float values of a FLOAT tensor, from raw_data or float_data.</summary>

@@ -14,6 +14,7 @@ namespace Doppel.Vision.Inference;
 public sealed class OnnxRangeCollector : IDisposable
 {
     private readonly InferenceSession _session;
+    private readonly RunOptions _runOptions = new();
     private readonly string _inputName;
     private readonly string[] _outputNames;
     private readonly Dictionary<string, TensorRange> _ranges = new(StringComparer.Ordinal);
@@ -45,7 +46,7 @@ public sealed class OnnxRangeCollector : IDisposable
     {
         Update(_inputName, input);
         using var value = OrtValue.CreateTensorValueFromMemory(input, shape);
-        using var outputs = _session.Run(new RunOptions(), [_inputName], [value], _outputNames);
+        using var outputs = _session.Run(_runOptions, [_inputName], [value], _outputNames);
         for (int i = 0; i < _outputNames.Length; i++)
             if (outputs[i].GetTensorTypeAndShape().ElementDataType == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float)
                 Update(_outputNames[i], outputs[i].GetTensorDataAsSpan<float>());
@@ -65,5 +66,9 @@ public sealed class OnnxRangeCollector : IDisposable
         _ranges[name] = _ranges.TryGetValue(name, out var r) ? new TensorRange(MathF.Min(r.Min, min), MathF.Max(r.Max, max)) : new TensorRange(min, max);
     }
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        _session.Dispose();
+        _runOptions.Dispose();
+    }
 }

@@ -22,24 +22,12 @@ public class FaceApiLandmark68Tests
     public void Default_detector_gives_68_points_that_agree_with_YuNet_on_LFW()
     {
         using var detector = OpenDefault();
-        using var yunet = new YuNetDetector(DetectionApTestData.RequireModel(ModelNames.YuNet));
         detector.Name.ShouldBe("blazeface-back+faceapi-landmark68");
-        var errors = new List<float>();
-        int plausible = 0;
-        foreach (var path in DetectionApTestData.LfwSample(100))
+        var (errors, plausible) = DetectionApTestData.YuNetAgreement(detector, 100, (path, mine) =>
         {
-            using var image = DetectionApTestData.Read(path);
-            var mine = detector.Detect(image).FirstOrDefault();
-            var reference = yunet.Detect(image).FirstOrDefault();
             mine.ShouldNotBeNull(path);
             mine.Landmarks!.Shape68.ShouldNotBeNull().Count.ShouldBe(68);
-            if (reference?.Landmarks is not { } r || mine.Box.IoU(reference.Box) < 0.3f)
-                continue;
-            if (DetectionApTestData.IsPlausible(mine.Landmarks))
-                plausible++;
-            var m = mine.Landmarks;
-            errors.Add((Distance(m.LeftEye, r.LeftEye) + Distance(m.RightEye, r.RightEye) + Distance(m.Nose, r.Nose)) / 3 / r.InterocularDistance);
-        }
+        });
         var sorted = errors.Order().ToList();
         TestContext.Current.SendDiagnosticMessage($"n={errors.Count} plausible={plausible} median={sorted[errors.Count / 2]:0.000} mean={errors.Average():0.000} p95={sorted[(int)(errors.Count * 0.95)]:0.000}");
         errors.Count.ShouldBeGreaterThanOrEqualTo(98);
@@ -66,7 +54,7 @@ public class FaceApiLandmark68Tests
             var face = blaze.Detect(image).First();
             var a = faceApi.Locate68(image, face.Box);
             var b = faceplugin.Locate68(image, face.Box);
-            var interocular = Distance(FacepluginLandmark68.ToFivePoints(b).LeftEye, FacepluginLandmark68.ToFivePoints(b).RightEye);
+            var interocular = Distance(Ibug68.ToFivePoints(b).LeftEye, Ibug68.ToFivePoints(b).RightEye);
             for (int i = 0; i < 68; i++)
                 perPoint[i] += Distance(a[i], b[i]) / interocular;
             faces++;

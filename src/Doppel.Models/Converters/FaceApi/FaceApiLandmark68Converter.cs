@@ -11,12 +11,7 @@ public sealed class FaceApiLandmark68Converter : IModelConverter
 
     public void Convert(ConversionContext context)
     {
-        var manifest = context.Source(CatalogEntries.FaceApiLandmarkManifestEntry);
-        // The manifest names its shard by file name; the shard was extracted beside it.
-        _ = context.Source(CatalogEntries.FaceApiLandmarkWeightsEntry);
-        var weights = TfjsWeights.Read(manifest);
-        context.Log($"  read {weights.Count} face-api landmark tensors");
-        var model = FaceLandmark68Graph.Build(weights);
+        var model = FaceLandmark68Graph.Build(TfjsWeights.Read(context, CatalogEntries.FaceApiLandmarkManifestEntry, CatalogEntries.FaceApiLandmarkWeightsEntry));
         File.WriteAllBytes(context.Output(ModelNames.OnnxFile), model.ToByteArray());
     }
 }

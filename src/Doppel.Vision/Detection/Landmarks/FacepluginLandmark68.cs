@@ -13,7 +13,7 @@ namespace Doppel.Vision.Detection.Landmarks;
 public sealed class FacepluginLandmark68 : ILandmarkRefiner
 {
     public const int InputSide = 64;
-    public const int PointCount = 68;
+    public const int PointCount = Ibug68.PointCount;
     private const string InputName = "input";
     private const string OutputName = "output";
 
@@ -31,7 +31,7 @@ public sealed class FacepluginLandmark68 : ILandmarkRefiner
 
     public string Name => ModelNames.FacepluginLandmark68;
 
-    public FaceLandmarks Locate(Mat bgr, BoxF box) => ToFivePoints(Locate68(bgr, box));
+    public FaceLandmarks Locate(Mat bgr, BoxF box) => Ibug68.ToFivePoints(Locate68(bgr, box));
 
     /// <summary>All 68 points in image pixels.</summary>
     public PointF[] Locate68(Mat bgr, BoxF box)
@@ -52,44 +52,7 @@ public sealed class FacepluginLandmark68 : ILandmarkRefiner
 
         using var inputValue = OrtValue.CreateTensorValueFromMemory(input, [1, 1, InputSide, InputSide]);
         using var outputs = _session.Run(RunOptions, [InputName], [inputValue], [OutputName]);
-        var coords = outputs[0].GetTensorDataAsSpan<float>();
-        if (coords.Length != 2 * PointCount)
-            throw new InvalidDataException($"{Name}: expected {2 * PointCount} outputs, got {coords.Length}.");
-        var points = new PointF[PointCount];
-        for (int i = 0; i < PointCount; i++)
-            points[i] = new PointF(crop.X + coords[2 * i] * crop.Width, crop.Y + coords[2 * i + 1] * crop.Height);
-        return points;
-    }
-
-    /// <summary>
-    /// iBUG 68 → the five alignment points: eye centres are the means of points 36-41 (image-left
-    /// eye) and 42-47; nose tip is point 30; mouth corners are points 48 and 54. The whole shape is
-    /// kept too (<see cref="FaceLandmarks.Shape68"/>).
-    /// </summary>
-    public static FaceLandmarks ToFivePoints(IReadOnlyList<PointF> points)
-    {
-        if (points.Count != PointCount)
-            throw new ArgumentException($"Expected {PointCount} points, got {points.Count}.", nameof(points));
-        PointF Mean(int from, int count)
-        {
-            float x = 0, y = 0;
-            for (int i = from; i < from + count; i++)
-            {
-                x += points[i].X;
-                y += points[i].Y;
-            }
-            return new PointF(x / count, y / count);
-        }
-        var mouthLeft = points[48];
-        var mouthRight = points[54];
-        return new FaceLandmarks(
-            LeftEye: Mean(36, 6),
-            RightEye: Mean(42, 6),
-            Nose: points[30],
-            MouthCenter: new PointF((mouthLeft.X + mouthRight.X) / 2, (mouthLeft.Y + mouthRight.Y) / 2),
-            MouthLeft: mouthLeft,
-            MouthRight: mouthRight,
-            Shape68: points.ToArray());
+        return Ibug68.FromCropFractions(outputs[0].GetTensorDataAsSpan<float>(), crop.X, crop.Y, crop.Width, crop.Height, Name);
     }
 
     /// <summary>The box in whole pixels, shifted (not shrunk) to lie inside the image where it
