@@ -75,7 +75,7 @@ public interface IFaceStore
     /// <summary>A human's correction: this face is this person (null removes the pin).</summary>
     Task PinAsync(long faceId, long? personId, CancellationToken cancellationToken = default);
 
-    /// <summary>A human's correction: this face is not this person (its assignment to it, if any, goes).</summary>
+    /// <summary>A human's correction: this face is not this person (a pin to it goes: the newer correction wins).</summary>
     Task ExcludeAsync(long faceId, long personId, CancellationToken cancellationToken = default);
 
     Task SetThumbnailAsync(long faceId, string? thumbnailPath, CancellationToken cancellationToken = default);
