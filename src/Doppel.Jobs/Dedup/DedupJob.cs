@@ -130,9 +130,12 @@ public sealed class DedupJob(ICatalog catalog, IImageAnalyzer analyzer)
         // Group images: rows are the media that take part in a pair.
         var mediaRows = pairs.SelectMany(p => new[] { p.MediaA, p.MediaB }).Distinct().Order().ToList();
         var rowOf = mediaRows.Select((id, row) => (id, row)).ToDictionary(x => x.id, x => x.row);
+        // The ignore list holds for groups too: filtering the pairs alone still lets two images a reviewer
+        // called different meet in one group through a third that matches both.
         var groups = DuplicateGrouper.Group(mediaRows.Count,
                 pairs.Select(p => new ScoredPair(rowOf[p.MediaA], rowOf[p.MediaB], p.Score)),
-                new DedupOptions { Mode = options.Grouping })
+                new DedupOptions { Mode = options.Grouping },
+                ignore: IgnoredAmong(mediaRows, hashOf, ignored), faceIds: mediaRows)
             .Select(g => (IReadOnlyList<long>)g.Members.Select(m => mediaRows[m]).ToList())
             .Where(g => g.Count > 1)
             .ToList();
@@ -142,5 +145,21 @@ public sealed class DedupJob(ICatalog catalog, IImageAnalyzer analyzer)
         catalog.AddFindings(setId, pairs.Select(p => new NewFinding(p.MediaA, p.MediaB, p.FaceA, p.FaceB, p.Score, settings)).ToList());
         OnMessage?.Invoke($"{faces.Count} faces, {pairs.Count} duplicate image pairs in {groups.Count} groups at threshold {threshold:0.###}.");
         return new DedupOutcome(runId, setId, threshold, analyzer.EmbeddingModel, images, faces, pairs, groups, processed, resumed, clock.Elapsed);
+    }
+
+    /// <summary>The ignored pairs among <paramref name="media"/>, keyed by media id (every copy of an ignored hash counts).</summary>
+    internal static IgnoreList IgnoredAmong(IReadOnlyList<long> media, IReadOnlyDictionary<long, string> hashOf, IReadOnlySet<(string, string)> ignoredHashes)
+    {
+        var list = new IgnoreList();
+        if (ignoredHashes.Count == 0)
+            return list;
+        var byHash = media.GroupBy(m => hashOf[m]).ToDictionary(g => g.Key, g => g.ToList());
+        foreach (var (ha, hb) in ignoredHashes)
+            if (byHash.TryGetValue(ha, out var left) && byHash.TryGetValue(hb, out var right))
+                foreach (var a in left)
+                    foreach (var b in right)
+                        if (a != b)
+                            list.Add(a, b);
+        return list;
     }
 }
