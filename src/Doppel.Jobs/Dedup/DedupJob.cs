@@ -39,7 +39,12 @@ public sealed record DedupOutcome(
     IReadOnlyList<IReadOnlyList<long>> Groups,
     int ProcessedThisRun,
     bool Resumed,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed)
+{
+    /// <summary>The vectors matching read (the set's faces, the outcome's model), when the job kept them: the
+    /// report's score histogram uses them instead of reading the catalog again.</summary>
+    public IReadOnlyList<FaceEmbedding>? Vectors { get; init; }
+}
 
 /// <summary>
 /// The main job: ingest every image under the roots into the catalog (only files not processed
