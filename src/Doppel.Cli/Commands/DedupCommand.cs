@@ -22,7 +22,11 @@ public static class DedupCommand
 {
     public static Command Create()
     {
-        var dirs = new Argument<string[]>("DIR") { Description = "Folders (or files) of images to deduplicate.", Arity = ArgumentArity.OneOrMore };
+        var dirs = new Argument<string[]>("DIR")
+        {
+            Description = "Folders (or files) of images to deduplicate, or blob container prefixes (az://CONTAINER/PREFIX or https://ACCOUNT.blob.core.windows.net/CONTAINER/PREFIX[?SAS]).",
+            Arity = ArgumentArity.OneOrMore,
+        };
         var db = new Option<string>("--db")
         {
             Description = "Catalog: a SQLite file, or postgres://... when that engine is built in (default $DOPPEL_DB, else doppel.db).",
@@ -75,10 +79,12 @@ public static class DedupCommand
     /// <summary>Parse → one use-case handler → print: every rule of the job lives in <see cref="DedupSetHandler"/>.</summary>
     private static async Task Run(ParseResult parse, string dbSetting, PipelineOptions pipeline, string? reportDir, int pageSize, DedupSetCommand request)
     {
+        var (media, roots) = Engines.MediaFor(request.Roots);
+        request = request with { Roots = roots };
         await using var db = await CatalogDatabases.OpenAsync(dbSetting);
         using var analyzer = new FacePipelineAnalyzer(pipeline.Build(parse));
         ConsoleProgress? progress = null;
-        var handler = new DedupSetHandler(db, TenantId.Default, LocalFolderMediaStore.Instance, analyzer)
+        var handler = new DedupSetHandler(db, TenantId.Default, media, analyzer)
         {
             OnMessage = m => { Console.Error.WriteLine(m); Log.Information("{Message}", m); },
             OnProgress = (done, total) => (progress ??= new ConsoleProgress("images", total)).Report(done),
