@@ -34,13 +34,16 @@ public static class PersonsCommand
         var command = new Command(name, description) { db, model, similarity, minFaces };
         command.SetAction(parse =>
         {
-            using var catalog = CatalogCommands.OpenExisting(parse.GetValue(db)!);
             var m = parse.GetValue(model)!;
-            CatalogEmbed.EmbedMissing(catalog, m);
             // The same per-model values as doppel eval cluster: incremental for recognise, DBSCAN for recluster.
             var defaults = recluster ? ClusterDefaults.Recluster(m) : ClusterDefaults.Recognize(m);
             var options = new PersonOptions(parse.GetValue(similarity) is float t ? 1 - t : defaults.MaxDistance, parse.GetValue(minFaces) ?? defaults.MinFaces);
-            var outcome = new RecognizeJob(catalog).Run(m, options, recluster);
+            var outcome = Task.Run(async () =>
+            {
+                await using var catalog = await CatalogCommands.OpenExistingAsync(parse.GetValue(db)!);
+                await CatalogEmbed.EmbedMissingAsync(catalog, m);
+                return await new RecognizeHandler(catalog, TenantId.Default).HandleAsync(m, options, recluster);
+            }).GetAwaiter().GetResult();
             Console.WriteLine($"{outcome.Faces} faces: {outcome.Assigned} in {outcome.Persons} persons ({outcome.CreatedPersons} new), {outcome.Waiting} waiting.");
             foreach (var line in StaleDecision.Report(outcome.StaleDecisions))
                 Console.WriteLine(line);
