@@ -90,9 +90,9 @@ public sealed class DedupOnServersTests(PostgresServer postgres, AzuriteServer a
                 .UploadAsync(file, TestContext.Current.CancellationToken);
         var environment = new Dictionary<string, string?> { ["AZURE_STORAGE_CONNECTION_STRING"] = azurite.ConnectionString };
 
-        var folder = DoppelProcess.Run(dir, "dedup", "photos", "--db", "folder.db");
+        var folder = DoppelProcess.Run(dir, "dedup", "photos", "--db", "folder.db", "--report", "folder-report");
         folder.ExitCode.ShouldBe(0, folder.Error);
-        var blob = DoppelProcess.Run(dir, environment, "dedup", $"az://{container.Name}/enrolment/2024", "--db", "blob.db");
+        var blob = DoppelProcess.Run(dir, environment, "dedup", $"az://{container.Name}/enrolment/2024", "--db", "blob.db", "--report", "blob-report");
         blob.ExitCode.ShouldBe(0, blob.Error);
         blob.Output.ShouldContain("processed this run: 80");
 
@@ -100,6 +100,8 @@ public sealed class DedupOnServersTests(PostgresServer postgres, AzuriteServer a
         var fromBlob = Findings(dir, "blob.db", environment).Select(r => r.Replace("enrolment/2024/", "")).ToList();
         fromFolder.Count.ShouldBeGreaterThan(2);
         fromBlob.ShouldBe(fromFolder);
+        // The report names images relative to the root in both cases.
+        File.ReadAllText(Path.Combine(dir, "blob-report", "findings.csv")).ShouldBe(File.ReadAllText(Path.Combine(dir, "folder-report", "findings.csv")));
 
         // A second run of the container reads the listing and the hashes, and processes nothing.
         var again = DoppelProcess.Run(dir, environment, "dedup", $"az://{container.Name}/enrolment/2024", "--db", "blob.db");

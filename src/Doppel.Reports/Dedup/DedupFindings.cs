@@ -58,12 +58,17 @@ public static class DedupFindings
 
 internal static class ReportPaths
 {
-    /// <summary>A path as the report shows it: relative to the scanned folder, '/' separated. A file
-    /// outside that folder keeps its full path, which reads better than a chain of "../".</summary>
+    /// <summary>A path as the report shows it: relative to the scanned folder (or container prefix), '/' separated.
+    /// A file outside that folder keeps its full path, which reads better than a chain of "../".</summary>
     public static string Relative(string root, string path)
     {
         if (!Path.IsPathRooted(path))
-            return path.Replace('\\', '/');
+        {
+            // A blob name: relative to the listed prefix, as a file is to its folder.
+            var key = path.Replace('\\', '/');
+            var prefix = root.Length == 0 || root.EndsWith('/') ? root : root + "/";
+            return prefix.Length > 0 && !Path.IsPathRooted(prefix) && key.StartsWith(prefix, StringComparison.Ordinal) ? key[prefix.Length..] : key;
+        }
         var full = Path.GetFullPath(path);
         var relative = Path.GetRelativePath(Path.GetFullPath(root), full);
         var outside = relative == ".." || relative.StartsWith("../", StringComparison.Ordinal) || relative.StartsWith("..\\", StringComparison.Ordinal) || Path.IsPathRooted(relative);
