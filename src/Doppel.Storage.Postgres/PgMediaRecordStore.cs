@@ -160,6 +160,17 @@ internal sealed class PgMediaRecordStore(PgScope scope) : IMediaRecordStore
             $"SELECT COUNT(*) FROM media_files WHERE tenant_id = @t {(state is null ? "" : "AND state = @s")}", cancellationToken,
             ("t", scope.T), ("s", state is { } st ? StateCode(st) : "")), cancellationToken);
 
+    public async Task<IReadOnlyList<MediaFile>> ClaimPendingAsync(int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        if (!scope.InUnitOfWork)
+            throw new InvalidOperationException("A claim lasts as long as its unit of work: call ClaimPendingAsync on IUnitOfWork.Media.");
+        // Row locks held until the unit ends; rows another unit holds are skipped, not waited for.
+        return await scope.ReadAsync(s => s.QueryAsync(
+            $"SELECT {Columns} FROM media_files WHERE tenant_id = @t AND state = 'pending' ORDER BY id LIMIT @limit FOR UPDATE SKIP LOCKED", Read, cancellationToken,
+            ("t", scope.T), ("limit", limit)), cancellationToken);
+    }
+
     public Task ResetAsync(IReadOnlyList<long> mediaIds, CancellationToken cancellationToken = default) =>
         scope.WriteAsync(async s =>
         {

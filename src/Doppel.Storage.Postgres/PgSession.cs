@@ -118,6 +118,9 @@ internal sealed class PgScope(PostgresDatabase database, TenantId tenant, PgSess
 
     public PostgresDatabase Database { get; } = database;
 
+    /// <summary>True when operations run in a unit of work's transaction.</summary>
+    public bool InUnitOfWork => shared is not null;
+
     public async Task<T1> ReadAsync<T1>(Func<PgSession, Task<T1>> body, CancellationToken cancellationToken)
     {
         if (shared is not null)

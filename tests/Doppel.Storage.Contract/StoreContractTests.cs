@@ -394,6 +394,46 @@ public abstract class StoreContractTests : IAsyncLifetime
         (await s.Faces.CountAsync(Ct)).ShouldBe(80);
     }
 
+    [Fact]
+    public async Task UnitsOfWorkClaimDisjointBatchesOfPendingMedia()
+    {
+        var db = await OpenFreshAsync();
+        var s = db.For(TenantId.Default);
+        var media = await s.Media.RegisterAsync(Enumerable.Range(0, 7).Select(i => Entry($"/c/{i}.jpg", $"c{i}")).ToList(), Ct);
+        await Should.ThrowAsync<InvalidOperationException>(() => s.Media.ClaimPendingAsync(3, Ct)); // a claim needs a unit to live in
+
+        IReadOnlyList<MediaFile> first, second;
+        Task<IReadOnlyList<MediaFile>> secondWorker;
+        await using (var a = await s.BeginAsync(null, Ct))
+        {
+            first = await a.Media.ClaimPendingAsync(3, Ct);
+            // A second worker claims while the first still holds its batch: on PostgreSQL it skips the locked rows,
+            // on SQLite it waits for the file's write lock; either way it never gets the first one's media.
+            secondWorker = Task.Run(async () =>
+            {
+                await using var b = await s.BeginAsync(null, Ct);
+                var claimed = await b.Media.ClaimPendingAsync(3, Ct);
+                await b.Media.SaveResultsAsync(claimed.Select(m => Ok(m.Id)).ToList(), null, Ct);
+                await b.CommitAsync(Ct);
+                return claimed;
+            }, Ct);
+            await Task.Delay(200, Ct);
+            await a.Media.SaveResultsAsync(first.Select(m => Ok(m.Id)).ToList(), null, Ct);
+            await a.CommitAsync(Ct);
+        }
+        second = await secondWorker;
+        first.Select(m => m.Id).ShouldBe(media.Take(3).Select(r => r.Media.Id));
+        second.Count.ShouldBe(3);
+        second.Select(m => m.Id).Intersect(first.Select(m => m.Id)).ShouldBeEmpty();
+        (await s.Media.CountAsync(MediaState.Done, Ct)).ShouldBe(6);
+
+        // A unit that ends without committing releases its claim.
+        await using (var dropped = await s.BeginAsync(null, Ct))
+            (await dropped.Media.ClaimPendingAsync(5, Ct)).Count.ShouldBe(1);
+        await using (var again = await s.BeginAsync(null, Ct))
+            (await again.Media.ClaimPendingAsync(5, Ct)).ShouldHaveSingleItem().Id.ShouldBe(media[^1].Media.Id);
+    }
+
     // ---- leases ----
 
     private static LeaseHolder Holder(string name) => new(name, "host-" + name, 1000 + name.Length, Guid.NewGuid().ToString("N"));

@@ -38,6 +38,14 @@ public interface IMediaRecordStore
 
     /// <summary>Marks media pending again; their faces and findings go.</summary>
     Task ResetAsync(IReadOnlyList<long> mediaIds, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// In a unit of work only: up to <paramref name="limit"/> pending media (id order) that no other open unit
+    /// of work has claimed; the claim lasts until this unit ends, so several workers analyse disjoint batches
+    /// and a worker that dies releases its batch with its connection. PostgreSQL: <c>FOR UPDATE SKIP LOCKED</c>;
+    /// SQLite: the unit already holds the only write lock, so the next pending media are this unit's.
+    /// </summary>
+    Task<IReadOnlyList<MediaFile>> ClaimPendingAsync(int limit, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Faces, their vectors (one per model) and a reviewer's per-face corrections.</summary>

@@ -131,6 +131,16 @@ internal sealed class SqliteMediaRecordStore(SqliteScope scope) : IMediaRecordSt
             $"SELECT COUNT(*) FROM media_files WHERE tenant_id = @t {(state is null ? "" : "AND state = @s")}",
             ("@t", scope.T), ("@s", state is { } st ? StateCode(st) : null))));
 
+    public Task<IReadOnlyList<MediaFile>> ClaimPendingAsync(int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        if (!scope.InUnitOfWork)
+            throw new InvalidOperationException("A claim lasts as long as its unit of work: call ClaimPendingAsync on IUnitOfWork.Media.");
+        // The unit's IMMEDIATE transaction is the file's only writer, so no other unit can hold any of these.
+        return Task.FromResult<IReadOnlyList<MediaFile>>(scope.Read(s => s.Query(
+            $"SELECT {Columns} FROM media_files WHERE tenant_id = @t AND state = 'pending' ORDER BY id LIMIT @limit", Read, ("@t", scope.T), ("@limit", limit))));
+    }
+
     public Task ResetAsync(IReadOnlyList<long> mediaIds, CancellationToken cancellationToken = default)
     {
         scope.Write(s =>

@@ -124,6 +124,9 @@ internal sealed class SqliteScope(SqliteDatabase database, TenantId tenant, Sqli
 
     public SqliteDatabase Database { get; } = database;
 
+    /// <summary>True when operations run in a unit of work's transaction.</summary>
+    public bool InUnitOfWork => shared is not null;
+
     public T1 Read<T1>(Func<SqliteSession, T1> body)
     {
         if (shared is not null)
