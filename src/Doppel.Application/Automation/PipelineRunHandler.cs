@@ -2,6 +2,7 @@ using Doppel.Application.Dedup;
 using Doppel.Application.Persons;
 using Doppel.Jobs;
 using Doppel.Jobs.Dedup;
+using Doppel.Jobs.Ingest;
 using Doppel.Jobs.Persons;
 using Doppel.Jobs.Reporting;
 using Doppel.Matching.Clustering;
@@ -64,5 +65,34 @@ public static class RecurringRuns
         {
         }
         return runs;
+    }
+}
+
+/// <summary>What <c>run --all</c> did: detect, embed missing, recognise.</summary>
+public sealed record RunAllOutcome(DetectOutcome Detected, EmbedMissingOutcome Embedded, RecognizeOutcome Persons);
+
+/// <summary>
+/// Use case "run every step once" (the DeepFrame seed's run mode): detect (register the roots, process every
+/// pending image), give stored faces a current vector of the model, recognise persons. Each step holds its
+/// own lease, so a reviewer's edit can land between them but never inside one.
+/// </summary>
+public sealed class RunAllHandler(IDoppelDatabase db, TenantId tenant, IMediaStore media, IImageAnalyzer analyzer)
+{
+    public Action<long, long>? OnProgress { get; init; }
+
+    public Action<string>? OnMessage { get; init; }
+
+    /// <summary>Called once detection is done, before the other steps (the CLI prints its summary there).</summary>
+    public Action<DetectOutcome>? OnDetected { get; init; }
+
+    public async Task<RunAllOutcome> HandleAsync(IReadOnlyList<string> roots, Doppel.Matching.Persons.PersonOptions options, CancellationToken cancellationToken = default)
+    {
+        var detected = await new Ingest.DetectHandler(db, tenant, media, analyzer) { OnMessage = OnMessage, OnProgress = OnProgress }
+            .HandleAsync(roots, cancellationToken: cancellationToken).ConfigureAwait(false);
+        OnDetected?.Invoke(detected);
+        var embedded = await new Ingest.EmbedMissingHandler(db, tenant, media) { OnMessage = OnMessage }
+            .HandleAsync(analyzer.EmbeddingModel, analyzer.EmbeddingModelVersion, () => analyzer.Embedder, null, null, cancellationToken).ConfigureAwait(false);
+        var persons = await new RecognizeHandler(db, tenant).HandleAsync(analyzer.EmbeddingModel, options, recluster: false, cancellationToken).ConfigureAwait(false);
+        return new RunAllOutcome(detected, embedded, persons);
     }
 }
