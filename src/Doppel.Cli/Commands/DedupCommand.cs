@@ -42,11 +42,15 @@ public static class DedupCommand
             DefaultValueFactory = _ => "exact",
         };
         search.AcceptOnlyFromAmong("exact", "hnsw", "ivf");
+        var distributed = new Option<bool>("--distributed") { Description = "Queue the work for doppel worker processes (Hangfire on PostgreSQL) and follow it; same findings as a single-process run." };
+        var jobsDb = Distributed.JobsOption();
+        var chunkSize = new Option<int>("--chunk-size") { Description = "With --distributed: images per analysis job.", DefaultValueFactory = _ => 64 };
+        var blockSize = new Option<int>("--block-size") { Description = "With --distributed: faces per matching block (a job joins two blocks).", DefaultValueFactory = _ => 16384 };
         var pipeline = PipelineOptions.Create();
 
         var command = new Command("dedup", "Find duplicate enrolments: every pair of images showing the same person, grouped.")
         {
-            dirs, db, threshold, report, pageSize, grouping, search,
+            dirs, db, threshold, report, pageSize, grouping, search, distributed, jobsDb, chunkSize, blockSize,
         };
         pipeline.AddTo(command);
         command.SetAction(parse =>
@@ -55,6 +59,25 @@ public static class DedupCommand
             var reportDir = parse.GetValue(report);
             if (reportDir is not null)
                 OutputFolders.RequireWritable(reportDir, "report");
+            if (parse.GetValue(distributed))
+            {
+                if (parse.GetValue(search) != "exact")
+                    throw new ArgumentException("--distributed matches with the exact join (partitioned over workers); --search hnsw/ivf run in a single process.");
+                if (parse.GetValue(chunkSize) < 1 || parse.GetValue(blockSize) < 1)
+                    throw new ArgumentException("--chunk-size and --block-size must be at least 1.");
+                using var enqueuer = new FacePipelineAnalyzer(pipeline.Build(parse));
+                var queued = DistributedDedup.RunAsync(new DistributedDedup.Settings(parse.GetValue(dirs)!, parse.GetValue(db)!,
+                        Distributed.JobsAddress(parse.GetValue(jobsDb), parse.GetValue(db)!), parse.GetValue(threshold),
+                        parse.GetValue(grouping) == "core" ? GroupingMode.Core : GroupingMode.Connected, parse.GetValue(chunkSize), parse.GetValue(blockSize)),
+                    enqueuer, m => { Console.Error.WriteLine(m); Log.Information("{Message}", m); }, CancellationToken.None).GetAwaiter().GetResult();
+                PrintSummary(queued);
+                if (reportDir is not null)
+                {
+                    using var reportCatalog = SqliteCatalog.Open(parse.GetValue(db)!);
+                    WriteReport(queued, reportCatalog, reportDir, enqueuer.DetectorName, parse.GetValue(pageSize));
+                }
+                return;
+            }
             using var catalog = SqliteCatalog.Open(parse.GetValue(db)!);
             using var analyzer = new FacePipelineAnalyzer(pipeline.Build(parse));
             ConsoleProgress? progress = null;
@@ -73,17 +96,19 @@ public static class DedupCommand
             progress?.Dispose();
             PrintSummary(outcome);
             if (reportDir is not null)
-            {
-                var started = System.Diagnostics.Stopwatch.StartNew();
-                var size = parse.GetValue(pageSize);
-                var files = DedupReportBuilder.Write(outcome, catalog, reportDir, analyzer.DetectorName,
-                    DedupReportPaging.Default with { GroupsPerPage = size, PersonsPerPage = size });
-                Console.WriteLine($"Report: {files.IndexHtml} ({(files.IsSingleFile ? "one self-contained page" : $"{files.Pages.Count} pages")}; {started.Elapsed.TotalSeconds:0.0} s)");
-            }
+                WriteReport(outcome, catalog, reportDir, analyzer.DetectorName, parse.GetValue(pageSize));
             Log.Information("dedup finished: {Images} images, {Pairs} pairs, {Groups} groups in {Seconds:0.0}s",
                 outcome.Images.Count, outcome.Pairs.Count, outcome.Groups.Count, outcome.Elapsed.TotalSeconds);
         });
         return command;
+    }
+
+    private static void WriteReport(DedupOutcome outcome, ICatalog catalog, string reportDir, string detector, int size)
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var files = DedupReportBuilder.Write(outcome, catalog, reportDir, detector,
+            DedupReportPaging.Default with { GroupsPerPage = size, PersonsPerPage = size });
+        Console.WriteLine($"Report: {files.IndexHtml} ({(files.IsSingleFile ? "one self-contained page" : $"{files.Pages.Count} pages")}; {started.Elapsed.TotalSeconds:0.0} s)");
     }
 
     private static void PrintSummary(DedupOutcome outcome)
