@@ -100,13 +100,9 @@ public sealed class DedupWork(WorkerServices services)
             services.Jobs.Create<DedupWork>(w => w.Finish(setId, CancellationToken.None), new EnqueuedState(JobQueues.Report));
             return;
         }
-        for (int row = 0; row < blocks; row++)
-            for (int col = row; col < blocks; col++)
-                if (!await services.Work.IsPartitionDoneAsync(setId, row, col, cancellationToken))
-                {
-                    int r = row, c = col;
-                    services.Jobs.Create<DedupWork>(w => w.MatchPartition(setId, r, c, CancellationToken.None), new EnqueuedState(JobQueues.Match));
-                }
+        foreach (var (row, col) in PartitionJoin.Partitions(blocks))
+            if (!await services.Work.IsPartitionDoneAsync(setId, row, col, cancellationToken))
+                services.Jobs.Create<DedupWork>(w => w.MatchPartition(setId, row, col, CancellationToken.None), new EnqueuedState(JobQueues.Match));
     }
 
     [Queue(JobQueues.Match)]
@@ -124,8 +120,7 @@ public sealed class DedupWork(WorkerServices services)
             var (rows, rowStart) = await BlockAsync(set, faces, rowBlock, cancellationToken);
             var (cols, colStart) = rowBlock == colBlock ? (rows, rowStart) : await BlockAsync(set, faces, colBlock, cancellationToken);
             float threshold = set.Threshold ?? throw new InvalidOperationException($"Set {setId} reached matching with no threshold recorded.");
-            var found = rowBlock == colBlock ? ExactJoin.SelfJoin(rows, threshold) : ExactJoin.CrossJoin(rows, cols, threshold);
-            var pairs = found.Select(p => new PartitionPair(rowStart + p.A, colStart + p.B, p.Score)).ToList();
+            var pairs = PartitionJoin.Join(rows, rowStart, cols, colStart, rowBlock == colBlock, threshold);
             done = await services.Work.SavePartitionAsync(setId, rowBlock, colBlock, pairs, services.WorkerName, cancellationToken);
         }
         if (done >= set.Partitions)

@@ -17,6 +17,9 @@ namespace Doppel.Cli.Infrastructure;
 /// </summary>
 public static class DistributedDedup
 {
+    /// <summary>How long following a set waits for an unreachable job database before giving up (the work goes on).</summary>
+    private static readonly TimeSpan UnreachableLimit = TimeSpan.FromMinutes(5);
+
     public sealed record Settings(IReadOnlyList<string> Roots, string Catalog, string JobsAddress, float? Threshold, GroupingMode Grouping, int ChunkSize, int BlockSize);
 
     public static async Task<DedupOutcome> RunAsync(Settings settings, IImageAnalyzer analyzer, Action<string> message, CancellationToken cancellationToken)
@@ -48,9 +51,21 @@ public static class DistributedDedup
 
         QueuedWorkProgress progress;
         string last = "";
+        var unreachableSince = (DateTime?)null;
         while (true)
         {
-            progress = await queue.GetProgressAsync(id, cancellationToken) ?? throw new InvalidOperationException($"Set {id} vanished from the job queue.");
+            try
+            {
+                progress = await queue.GetProgressAsync(id, cancellationToken) ?? throw new InvalidOperationException($"Set {id} vanished from the job queue.");
+                unreachableSince = null;
+            }
+            catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException && (unreachableSince ??= DateTime.UtcNow) > DateTime.UtcNow - UnreachableLimit)
+            {
+                // The workers retry their jobs through a database restart; following them does the same.
+                message($"job database unreachable ({e.Message.Split('\n')[0]}); retrying");
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                continue;
+            }
             var line = $"{progress.State}: chunks {progress.ChunksDone}/{progress.Chunks}, partitions {progress.PartitionsDone}/{(progress.Partitions?.ToString() ?? "?")}";
             if (line != last)
                 message(last = line);
