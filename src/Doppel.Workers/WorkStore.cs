@@ -103,6 +103,8 @@ public sealed class WorkStore : IAsyncDisposable
                 error text,
                 created_at timestamptz NOT NULL DEFAULT now(),
                 updated_at timestamptz NOT NULL DEFAULT now());
+            -- One set per catalog run: an enqueuer retrying after a dropped connection gets the same set.
+            CREATE UNIQUE INDEX IF NOT EXISTS sets_run ON doppel_work.sets (tenant, run_id);
             CREATE TABLE IF NOT EXISTS doppel_work.chunks (
                 set_id bigint NOT NULL REFERENCES doppel_work.sets ON DELETE CASCADE,
                 chunk int NOT NULL,
@@ -134,6 +136,7 @@ public sealed class WorkStore : IAsyncDisposable
         await tx.CommitAsync(cancellationToken);
     }
 
+    /// <summary>The set of catalog run <paramref name="runId"/>: created, or the one created before for that run.</summary>
     public async Task<long> CreateSetAsync(long tenant, long runId, string model, float? threshold, string grouping, int chunkSize, int blockSize,
         IReadOnlyList<long> mediaIds, CancellationToken cancellationToken = default)
     {
@@ -141,7 +144,8 @@ public sealed class WorkStore : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1);
         await using var command = _source.CreateCommand("""
             INSERT INTO doppel_work.sets (tenant, run_id, state, model, threshold, grouping, chunk_size, block_size, media_ids, chunks)
-            VALUES ($1, $2, 'analysing', $3, $4, $5, $6, $7, $8, $9) RETURNING id
+            VALUES ($1, $2, 'analysing', $3, $4, $5, $6, $7, $8, $9)
+            ON CONFLICT (tenant, run_id) DO UPDATE SET updated_at = doppel_work.sets.updated_at RETURNING id
             """);
         command.Parameters.Add(new() { Value = tenant });
         command.Parameters.Add(new() { Value = runId });

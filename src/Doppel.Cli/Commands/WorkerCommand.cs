@@ -51,7 +51,9 @@ public static class WorkerCommand
             };
 
             await using var catalog = Distributed.OpenCatalog(catalogAddress);
-            await using var work = await WorkStore.OpenAsync(jobsConnection, cancellationToken);
+            // Workers often start with (or before) the database: wait for it rather than exit.
+            await using var work = await Transient.RetryAsync(() => WorkStore.OpenAsync(jobsConnection, cancellationToken),
+                m => Console.Error.WriteLine(m), cancellationToken: cancellationToken);
             var storage = JobsStorage.Create(jobsConnection, TimeSpan.FromSeconds(parse.GetValue(orphanAfter)));
             using var services = new WorkerServices(catalog, work, new BackgroundJobClient(storage),
                 source => source == MediaSources.File ? LocalFolderMediaStore.Instance

@@ -27,45 +27,20 @@ public static class DistributedDedup
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var jobsConnection = JobsStorage.ConnectionString(settings.JobsAddress);
         await using var catalog = Distributed.OpenCatalog(settings.Catalog);
-        await using var work = await WorkStore.OpenAsync(jobsConnection, cancellationToken);
+        await using var work = await Transient.RetryAsync(() => WorkStore.OpenAsync(jobsConnection, cancellationToken), message, cancellationToken: cancellationToken);
         var queue = new HangfireJobQueue(work, new BackgroundJobClient(JobsStorage.Create(jobsConnection)));
         var stores = catalog.For(TenantId.Default);
-
-        var files = ImageScanner.Scan(settings.Roots);
-        message($"Found {files.Count} image files under {string.Join(", ", settings.Roots)}.");
-        var entries = new MediaEntry[files.Count];
-        Parallel.For(0, files.Count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
-            entries[i] = new MediaEntry(new MediaKey(MediaSources.File, files[i].FullPath), ContentHash.OfFile(files[i].FullPath), files[i].Size));
-        var registrations = await stores.Media.RegisterAsync(entries, cancellationToken);
-        var mediaIds = registrations.Select(r => r.Media.Id).Distinct().ToList();
-        int pending = registrations.Where(r => r.Media.State == MediaState.Pending).Select(r => r.Media.Id).Distinct().Count();
-        string grouping = settings.Grouping == GroupingMode.Core ? "core" : "connected";
-        long runId = await stores.Runs.StartAsync(DedupWork.RunKind,
-            JsonSerializer.Serialize(new { roots = settings.Roots, threshold = settings.Threshold, model = analyzer.EmbeddingModel, distributed = true }), pending, cancellationToken);
-        var id = await queue.EnqueueDedupAsync(new DedupRequest
-        {
-            Tenant = TenantId.Default.Value, RunId = runId, MediaIds = mediaIds, Model = analyzer.EmbeddingModel,
-            Threshold = settings.Threshold, Grouping = grouping, ChunkSize = settings.ChunkSize, BlockSize = settings.BlockSize,
-        }, cancellationToken);
-        message($"Queued set {id} (run {runId}): {mediaIds.Count} images ({pending} to analyse) in {(mediaIds.Count + settings.ChunkSize - 1) / settings.ChunkSize} chunks; waiting for workers (doppel worker).");
+        var queued = await FolderSets.EnqueueAsync(catalog, queue, new FolderDedupRequest(settings.Roots, analyzer.EmbeddingModel, settings.Threshold,
+            settings.Grouping == GroupingMode.Core ? "core" : "connected", settings.ChunkSize, settings.BlockSize), message, cancellationToken);
+        var id = queued.Id;
 
         QueuedWorkProgress progress;
         string last = "";
-        var unreachableSince = (DateTime?)null;
         while (true)
         {
-            try
-            {
-                progress = await queue.GetProgressAsync(id, cancellationToken) ?? throw new InvalidOperationException($"Set {id} vanished from the job queue.");
-                unreachableSince = null;
-            }
-            catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException && (unreachableSince ??= DateTime.UtcNow) > DateTime.UtcNow - UnreachableLimit)
-            {
-                // The workers retry their jobs through a database restart; following them does the same.
-                message($"job database unreachable ({e.Message.Split('\n')[0]}); retrying");
-                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-                continue;
-            }
+            // The workers retry their jobs through a database restart; following them does the same.
+            progress = await Transient.RetryAsync(() => queue.GetProgressAsync(id, cancellationToken), message, UnreachableLimit, cancellationToken)
+                       ?? throw new InvalidOperationException($"Set {id} vanished from the job queue.");
             var line = $"{progress.State}: chunks {progress.ChunksDone}/{progress.Chunks}, partitions {progress.PartitionsDone}/{(progress.Partitions?.ToString() ?? "?")}";
             if (line != last)
                 message(last = line);
@@ -76,8 +51,9 @@ public static class DistributedDedup
         if (progress.IsFailed)
             throw new CatalogException($"Set {id} failed: {progress.Error} (failed jobs and their errors: the Hangfire dashboard or the hangfire schema).");
 
-        return await OutcomeAsync(stores, await work.GetSetAsync(long.Parse(id, System.Globalization.CultureInfo.InvariantCulture), cancellationToken) ?? throw new InvalidOperationException(),
-            registrations, files, pending, clock.Elapsed, cancellationToken);
+        var set = await Transient.RetryAsync(() => work.GetSetAsync(long.Parse(id, System.Globalization.CultureInfo.InvariantCulture), cancellationToken), message, cancellationToken: cancellationToken);
+        return await OutcomeAsync(stores, set ?? throw new InvalidOperationException($"Set {id} vanished from the job queue."),
+            queued.Registrations, queued.Files, queued.Pending, clock.Elapsed, cancellationToken);
     }
 
     /// <summary>The outcome as the summary and the report need it, read from the stored set.</summary>
