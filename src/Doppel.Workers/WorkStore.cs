@@ -347,6 +347,13 @@ public sealed class WorkStore : IAsyncDisposable
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
+    /// <summary>Whether any set is still being processed (a schedule skips its tick then).</summary>
+    public async Task<bool> HasUnfinishedSetAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand("SELECT EXISTS (SELECT 1 FROM doppel_work.sets WHERE state NOT IN ('completed', 'failed'))");
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     private async Task<int> CountAsync(string sql, long id, CancellationToken cancellationToken)
     {
         await using var command = _source.CreateCommand(sql);

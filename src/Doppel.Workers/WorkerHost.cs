@@ -56,6 +56,8 @@ public sealed class WorkerHost : IAsyncDisposable
     private sealed class Activator(WorkerServices services) : JobActivator
     {
         public override object ActivateJob(Type jobType) =>
-            jobType == typeof(DedupWork) ? new DedupWork(services) : base.ActivateJob(jobType);
+            jobType == typeof(DedupWork) ? new DedupWork(services)
+            : jobType == typeof(RecurringDedup) ? new RecurringDedup(services)
+            : base.ActivateJob(jobType);
     }
 }
