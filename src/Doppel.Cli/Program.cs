@@ -8,6 +8,7 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        Engines.Register();
         var root = new RootCommand("Doppel: face deduplication and identity clustering.");
         root.Options.Add(ModelsContainer.Option);
         // Each command group lives in its own file under Commands/ and registers itself here.

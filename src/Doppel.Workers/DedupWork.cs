@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Doppel.Jobs.Dedup;
-using Doppel.Jobs.Ingest;
+using Doppel.Application.Ingest;
 using Doppel.Matching;
 using Doppel.Storage;
 using Hangfire;
@@ -70,17 +70,15 @@ public sealed class DedupWork(WorkerServices services)
         var todo = media.Where(m => m.State == MediaState.Pending || stale.Contains(m.Id)).ToList();
         if (todo.Count == 0)
             return;
-
-        await using var local = await LocalCopies.MakeAsync(services, todo, cancellationToken);
-        var results = analyzer.Analyze(local.Paths, cancellationToken)
-            .Select(a => MediaIngest.ToResult(analyzer, local.MediaIdOf(a.Path), a))
-            .OrderBy(r => r.MediaId)
-            .ToList();
-        await using var unit = await stores.BeginAsync(lease.Fence, cancellationToken);
         if (stale.Count > 0)
-            await unit.Media.ResetAsync(stale.ToList(), cancellationToken);
-        await unit.Media.SaveResultsAsync(results, set.RunId, cancellationToken);
-        await unit.CommitAsync(cancellationToken);
+        {
+            await using var reset = await stores.BeginAsync(lease.Fence, cancellationToken);
+            await reset.Media.ResetAsync(stale.ToList(), cancellationToken);
+            await reset.CommitAsync(cancellationToken);
+        }
+        // The application's analysis use case, as dedup runs it in one process: one fenced unit of work for the chunk.
+        await new AnalyseMediaHandler(stores, services.MediaStore(todo[0].Source), analyzer)
+            .HandleAsync(todo, set.RunId, batchSize: todo.Count, lease.Fence, cancellationToken);
     }
 
     [Queue(JobQueues.Match)]
@@ -160,11 +158,7 @@ public sealed class DedupWork(WorkerServices services)
         var facePairs = (await services.Work.ReadPairsAsync(setId, cancellationToken)).Select(p => new ScoredPair(p.A, p.B, p.Score)).ToList();
         var hashOf = (await stores.Media.GetManyAsync(set.MediaIds, cancellationToken)).ToDictionary(m => m.Id, m => m.ContentHash);
         var ignored = (await stores.IgnoredPairs.ListAsync(cancellationToken)).Select(p => (p.HashA, p.HashB)).ToHashSet();
-        var pairs = ImagePairs.FromFacePairs(facePairs, refs, (a, b) =>
-        {
-            string ha = hashOf[a], hb = hashOf[b];
-            return ignored.Contains(string.CompareOrdinal(ha, hb) <= 0 ? (ha, hb) : (hb, ha));
-        });
+        var pairs = DedupMatcher.FromFacePairs(facePairs, refs, hashOf, ignored, set.Grouping == "core" ? GroupingMode.Core : GroupingMode.Connected).Pairs;
         // The same settings record a single-process dedup writes, so findings read the same either way.
         var settings = JsonSerializer.Serialize(new { model = set.Model, version = set.ModelVersion, threshold = set.Threshold, rule = "best-face-pair", grouping = set.Grouping });
 

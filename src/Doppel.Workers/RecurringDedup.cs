@@ -40,7 +40,7 @@ public sealed class RecurringDedup(WorkerServices services)
     {
         if (await services.Work.HasUnfinishedSetAsync(cancellationToken))
             return;
-        await FolderSets.EnqueueAsync(services.Catalog, new HangfireJobQueue(services.Work, services.Jobs),
+        await FolderSets.EnqueueAsync(services.Catalog, services.MediaStore(Doppel.Storage.MediaSources.File), new HangfireJobQueue(services.Work, services.Jobs),
             new FolderDedupRequest(roots, model, threshold, grouping, chunkSize, blockSize), cancellationToken: cancellationToken);
     }
 }

@@ -43,6 +43,20 @@ public sealed class PostgresServerTests(PostgresServer server)
         ((bool)(await probe.ExecuteScalarAsync(TestContext.Current.CancellationToken))!).ShouldBeTrue();
     }
 
+    internal static async Task Execute(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+    }
+}
+
+/// <summary>Tests that stop the assembly's server: alone, after every parallel test, so no other test loses its connections.</summary>
+[CollectionDefinition(DisableParallelization = true)]
+public sealed class ServerRestarts;
+
+[Collection(typeof(ServerRestarts))]
+public sealed class PostgresServerRestartTests(PostgresServer server)
+{
     [Fact]
     public async Task A_killed_server_drops_connections_and_comes_back_with_committed_rows()
     {
@@ -51,13 +65,13 @@ public sealed class PostgresServerTests(PostgresServer server)
         var noPool = database.ConnectionString + ";Pooling=false";
         await using var connection = new NpgsqlConnection(noPool);
         await connection.OpenAsync(TestContext.Current.CancellationToken);
-        await Execute(connection, "CREATE TABLE t (x int); INSERT INTO t VALUES (1)");
-        await Execute(connection, "BEGIN; INSERT INTO t VALUES (2)"); // left open: lost with the crash
+        await PostgresServerTests.Execute(connection, "CREATE TABLE t (x int); INSERT INTO t VALUES (1)");
+        await PostgresServerTests.Execute(connection, "BEGIN; INSERT INTO t VALUES (2)"); // left open: lost with the crash
 
         await server.KillAsync();
         try
         {
-            await Should.ThrowAsync<NpgsqlException>(() => Execute(connection, "COMMIT"));
+            await Should.ThrowAsync<NpgsqlException>(() => PostgresServerTests.Execute(connection, "COMMIT"));
         }
         finally
         {
@@ -69,9 +83,4 @@ public sealed class PostgresServerTests(PostgresServer server)
         ((int[])(await count.ExecuteScalarAsync(TestContext.Current.CancellationToken))!).ShouldBe([1]);
     }
 
-    private static async Task Execute(NpgsqlConnection connection, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
-    }
 }

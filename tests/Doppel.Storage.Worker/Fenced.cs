@@ -1,13 +1,17 @@
 using System.Security.Cryptography;
 using System.Text;
 using Doppel.Storage;
+using Doppel.Storage.Postgres;
 using Doppel.Storage.Sqlite.Stores;
 
 internal static class Fenced
 {
     public static async Task<int> Run(string catalogPath, int files, int batch, int delayMs, int ttlMs)
     {
-        await using var db = SqliteDatabase.Open(catalogPath);
+        // A SQLite file, or a postgres:// database: the paused-holder test runs on both engines.
+        await using IDoppelDatabase db = PostgresDatabase.IsPostgresAddress(catalogPath)
+            ? await PostgresDatabase.OpenAsync(catalogPath)
+            : SqliteDatabase.Open(catalogPath);
         var ttl = TimeSpan.FromMilliseconds(ttlMs);
         var attempt = await db.Leases.TryAcquireAsync("scan", LeaseHolder.ThisProcess($"worker pid {Environment.ProcessId}"), ttl);
         if (attempt.Granted is not { } lease)
@@ -27,7 +31,7 @@ internal static class Fenced
             {
                 // A busy file delays this beat; the fence, not the renewal, is what keeps writes safe.
             }
-            catch (Microsoft.Data.Sqlite.SqliteException)
+            catch (System.Data.Common.DbException)
             {
             }
         }, null, ttl / 3, ttl / 3);

@@ -13,7 +13,7 @@ using Doppel.Storage.Sqlite;
 //   Doppel.Storage.Worker bench CATALOG FILES BATCH
 //     Throughput of the bulk paths on a fresh catalog: batch registration, saving faces with a 128-d and
 //     a 192-d vector each, and streaming vectors back. Run with -c Release.
-//   Doppel.Storage.Worker fenced CATALOG FILES BATCH DELAY_MS TTL_MS
+//   Doppel.Storage.Worker fenced CATALOG FILES BATCH DELAY_MS TTL_MS   (CATALOG: a SQLite file or a postgres:// URI)
 //     The same scan through the async stores: takes lease "scan" (time to live TTL_MS, renewed every third
 //     of it), writes every batch in a unit of work fenced with the lease, prints "saved N" after each
 //     commit. Exit 4 (printing "lease lost") when a write is refused because another process took the

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Doppel.Cli.Tests;
-using Doppel.Storage.Sqlite.Stores;
+using Doppel.Storage.Postgres;
 using Doppel.Testing.Servers;
 using Doppel.Workers;
 
@@ -16,7 +16,7 @@ public sealed class WorkerFaultTests(PostgresServer server)
     // Short enough that a killed worker's job and lease come back within seconds; the production defaults are minutes.
     private static readonly string[] FastRecovery = ["--orphan-after", "3", "--lease-ttl", "4"];
 
-    /// <summary>60 LFW photos in 15 chunks and 4 matching blocks (10 partitions) over 3 workers: 20 kills of a random
+    /// <summary>Catalog and queue on PostgreSQL. 60 LFW photos in 15 chunks and 4 matching blocks (10 partitions) over 3 workers: 20 kills of a random
     /// worker at random moments (each replaced by a fresh process), and two restarts of PostgreSQL among them (every
     /// connection dropped mid-job). Env DOPPEL_WORKERS_LONG=1 runs 240 photos and 40 kills.</summary>
     [Fact]
@@ -30,8 +30,9 @@ public sealed class WorkerFaultTests(PostgresServer server)
         single.ExitCode.ShouldBe(0, single.Error);
 
         var jobs = await server.CreateDatabaseAsync("jobs");
-        using var workers = new WorkerProcesses(dir, ["--db", "dist.db", "--jobs-db", jobs.Uri, "--attempts", "10", .. FastRecovery]);
-        using var follower = DoppelProcess.Start(dir, "dedup", "photos", "--db", "dist.db", "--jobs-db", jobs.Uri, "--distributed",
+        // Catalog and job queue in one PostgreSQL database, as in production.
+        using var workers = new WorkerProcesses(dir, ["--db", jobs.Uri, "--attempts", "10", .. FastRecovery]);
+        using var follower = DoppelProcess.Start(dir, "dedup", "photos", "--db", jobs.Uri, "--distributed",
             "--chunk-size", "4", "--block-size", "16", "--report", "dist");
         var followerOut = follower.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
         var followerErr = follower.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
@@ -59,7 +60,7 @@ public sealed class WorkerFaultTests(PostgresServer server)
 
         // No stale locks: every chunk lease is released, or expired (a holder killed after its commit, whose retry
         // found the chunk done and took no lease) — none blocks anything.
-        await using var catalog = SqliteDatabase.Open(Path.Combine(dir, "dist.db"));
+        await using var catalog = await PostgresDatabase.OpenAsync(jobs.Uri, TestContext.Current.CancellationToken);
         for (int chunk = 0; chunk < images / 4; chunk++)
         {
             var lease = await catalog.Leases.GetAsync($"work/1/chunk/{chunk}", TestContext.Current.CancellationToken);

@@ -32,9 +32,13 @@ public static class WorkerCommand
             Description = "Seconds after which a job whose worker stopped heartbeating (killed, lost) goes to another worker.",
             DefaultValueFactory = _ => 120,
         };
+        var mediaOption = new Option<string?>("--media")
+        {
+            Description = "The blob container the sets' images are in (az://CONTAINER or https://ACCOUNT.blob.core.windows.net/CONTAINER[?SAS]); local folders need none (their paths must be the same on every worker).",
+        };
         var leaseTtl = new Option<double>("--lease-ttl") { Description = "Seconds a chunk lease lives without a heartbeat.", DefaultValueFactory = _ => new WorkerTimings().LeaseTimeToLive.TotalSeconds };
         var pipeline = PipelineOptions.Create();
-        var command = new Command("worker", "Run queued dedup work (Hangfire on PostgreSQL) until stopped.") { db, jobs, queues, attempts, orphanAfter, leaseTtl };
+        var command = new Command("worker", "Run queued dedup work (Hangfire on PostgreSQL) until stopped.") { db, jobs, mediaOption, queues, attempts, orphanAfter, leaseTtl };
         pipeline.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -50,14 +54,17 @@ public static class WorkerCommand
                 LeaseTimeToLive = TimeSpan.FromSeconds(parse.GetValue(leaseTtl)),
             };
 
-            await using var catalog = Distributed.OpenCatalog(catalogAddress);
+            var container = parse.GetValue(mediaOption) is { } address ? Engines.MediaFor([address]).Store : null;
             // Workers often start with (or before) the database: wait for it rather than exit.
             await using var work = await Transient.RetryAsync(() => WorkStore.OpenAsync(jobsConnection, cancellationToken),
+                m => Console.Error.WriteLine(m), cancellationToken: cancellationToken);
+            await using var catalog = await Transient.RetryAsync(() => Doppel.Application.CatalogDatabases.OpenAsync(catalogAddress, cancellationToken),
                 m => Console.Error.WriteLine(m), cancellationToken: cancellationToken);
             var storage = JobsStorage.Create(jobsConnection, TimeSpan.FromSeconds(parse.GetValue(orphanAfter)));
             using var services = new WorkerServices(catalog, work, new BackgroundJobClient(storage),
                 source => source == MediaSources.File ? LocalFolderMediaStore.Instance
-                    : throw new NotSupportedException($"No media store for '{source}' in this worker (folders only so far)."),
+                    : container is not null && container.Source == source ? container
+                    : throw new CatalogException($"The set's images are in {source}; start this worker with --media {source} (and its credentials)."),
                 () => new FacePipelineAnalyzer(pipeline.Build(parse)), timings);
             // Models first: a missing or corrupt model file stops the worker here, before it takes a job.
             if (concurrency.GetValueOrDefault(JobQueues.Analyse) > 0)

@@ -1,6 +1,4 @@
 using System.CommandLine;
-using Doppel.Storage;
-using Doppel.Storage.Sqlite.Stores;
 using Doppel.Workers;
 
 namespace Doppel.Cli.Infrastructure;
@@ -21,9 +19,4 @@ public static class Distributed
         jobsDb ?? (JobsStorage.IsPostgres(catalog) ? catalog : Environment.GetEnvironmentVariable(JobsVariable))
         ?? throw new ArgumentException($"Distributed work runs on PostgreSQL: give --db postgres://... (or --jobs-db postgres://... / {JobsVariable} beside a catalog file all workers share).");
 
-    /// <summary>Opens the catalog: a SQLite file (workers on one machine) or PostgreSQL.</summary>
-    public static IDoppelDatabase OpenCatalog(string address) =>
-        JobsStorage.IsPostgres(address)
-            ? throw new ArgumentException($"This build opens the catalog on SQLite only; the PostgreSQL catalog comes with the PostgreSQL stores. Use --db FILE --jobs-db {address}.")
-            : SqliteDatabase.Open(address);
 }

@@ -50,6 +50,9 @@ public sealed class PostgresServer : IAsyncLifetime
     /// <summary>The server's major version (15 with Debian 12's package).</summary>
     public int MajorVersion { get; private set; }
 
+    /// <summary>Why the server could not be set up (programs or the postgres user missing), or null when it runs.</summary>
+    public string? UnavailableReason => _unavailable;
+
     /// <summary>Skips the calling test (fails it under CI) when the server could not be set up, with the reason.</summary>
     public void Require()
     {
@@ -159,7 +162,7 @@ public sealed class PostgresServer : IAsyncLifetime
     public string Uri(string database) => $"postgres://{User}@{Host}:{Port}/{database}";
 
     /// <summary>A new empty database, unique in this cluster.</summary>
-    public async Task<PostgresDatabase> CreateDatabaseAsync(string prefix = "test")
+    public async Task<PostgresTestDatabase> CreateDatabaseAsync(string prefix = "test")
     {
         Require();
         var name = $"{prefix}_{Guid.NewGuid():N}".ToLowerInvariant();
@@ -171,7 +174,7 @@ public sealed class PostgresServer : IAsyncLifetime
             await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
             await command.ExecuteNonQueryAsync();
         }
-        return new PostgresDatabase(name, ConnectionString(name), Uri(name));
+        return new PostgresTestDatabase(name, ConnectionString(name), Uri(name));
     }
 
     private async Task StartOnFreePortAsync()
@@ -277,4 +280,4 @@ public sealed class PostgresServer : IAsyncLifetime
 }
 
 /// <summary>A database in a <see cref="PostgresServer"/>: its Npgsql connection string and its <c>postgres://</c> URI.</summary>
-public sealed record PostgresDatabase(string Name, string ConnectionString, string Uri);
+public sealed record PostgresTestDatabase(string Name, string ConnectionString, string Uri);

@@ -1,18 +1,23 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using Doppel.Storage.Sqlite.Stores;
 
-namespace Doppel.Storage.Tests;
+namespace Doppel.Storage.Contract;
 
 /// <summary>
 /// A lease holder that is paused (SIGSTOP: a GC pause, a frozen VM, a laptop lid) until its lease expires,
 /// while another process takes the lease over and finishes the work, then resumes (SIGCONT): its next write
 /// is fenced with the old token, refused, and it stops. Nothing it would have written after waking is in
-/// the catalog; today's rule "the holder is dead when its pid is gone" could not see this.
+/// the catalog; today's rule "the holder is dead when its pid is gone" could not see this. Every engine's test
+/// project subclasses it (and references Doppel.Storage.Worker, the second process).
 /// </summary>
-public class PausedHolderTests
+public abstract class PausedHolderContract
 {
+    /// <summary>A new catalog with its schema, as the worker's CATALOG argument (a file path or a postgres:// URI).</summary>
+    protected abstract Task<string> CreateCatalogAsync();
+
+    protected abstract Task<IDoppelDatabase> OpenAsync(string catalog);
+
     private const int Files = 200;
 
     [DllImport("libc", SetLastError = true)]
@@ -48,9 +53,8 @@ public class PausedHolderTests
     public async Task APausedHolderThatLostItsLeaseWritesNothingAfterItWakes()
     {
         Assert.SkipUnless(OperatingSystem.IsLinux(), "SIGSTOP/SIGCONT numbers are Linux's.");
-        using var temp = new TempCatalog();
-        await using (SqliteDatabase.Open(temp.Path)) { }
-        using var paused = StartWorker(temp.Path, batch: 10, delayMs: 400, ttlMs: 900);
+        var catalog = await CreateCatalogAsync();
+        using var paused = StartWorker(catalog, batch: 10, delayMs: 400, ttlMs: 900);
         try
         {
             await ReadUntil(paused, "saved 30");
@@ -58,14 +62,14 @@ public class PausedHolderTests
             kill(paused.Id, SigStop).ShouldBe(0);
             await Task.Delay(1500, TestContext.Current.CancellationToken); // its lease (900 ms) expires, nobody renews it
 
-            using (var second = StartWorker(temp.Path, batch: 50, delayMs: 0, ttlMs: 30_000))
+            using (var second = StartWorker(catalog, batch: 50, delayMs: 0, ttlMs: 30_000))
             {
                 var lines = await ReadUntil(second, "completed");
                 lines[0].ShouldStartWith("took over from pid " + paused.Id);
                 await second.WaitForExitAsync(TestContext.Current.CancellationToken);
                 second.ExitCode.ShouldBe(0);
             }
-            await using var db = SqliteDatabase.Open(temp.Path);
+            await using var db = await OpenAsync(catalog);
             var stores = db.For(TenantId.Default);
             var facesBefore = (await stores.Faces.ListAsync(Page.All, TestContext.Current.CancellationToken)).Select(f => f.Id).ToList();
             facesBefore.Count.ShouldBe(Files);
