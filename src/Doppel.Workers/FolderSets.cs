@@ -25,17 +25,19 @@ public static class FolderSets
         Action<string>? message = null, CancellationToken cancellationToken = default)
     {
         var stores = catalog.For(TenantId.Default);
-        IReadOnlyList<RegisteredMedia> registered;
-        await using (var unit = await stores.BeginAsync(cancellationToken: cancellationToken))
+        // Registration is idempotent (content hashes), so a connection dropped mid-way is retried whole.
+        var registered = await Transient.RetryAsync(async () =>
         {
-            registered = await new RegisterMediaHandler(unit, media).HandleAsync(request.Roots, cancellationToken);
+            await using var unit = await stores.BeginAsync(cancellationToken: cancellationToken);
+            var result = await new RegisterMediaHandler(unit, media).HandleAsync(request.Roots, cancellationToken);
             await unit.CommitAsync(cancellationToken);
-        }
+            return result;
+        }, message, cancellationToken: cancellationToken);
         message?.Invoke($"Found {registered.Count} image files under {string.Join(", ", request.Roots)}.");
         var mediaIds = registered.Select(r => r.Registration.Media.Id).Distinct().ToList();
         int pending = registered.Where(r => r.Registration.Media.State == MediaState.Pending).Select(r => r.Registration.Media.Id).Distinct().Count();
-        long runId = await stores.Runs.StartAsync(DedupWork.RunKind,
-            JsonSerializer.Serialize(new { roots = request.Roots, threshold = request.Threshold, model = request.Model, distributed = true }), pending, cancellationToken);
+        var args = JsonSerializer.Serialize(new { roots = request.Roots, threshold = request.Threshold, model = request.Model, distributed = true });
+        long runId = await Transient.RetryAsync(() => stores.Runs.StartAsync(DedupWork.RunKind, args, pending, cancellationToken), message, cancellationToken: cancellationToken);
         var dedup = new DedupRequest
         {
             Tenant = TenantId.Default.Value, RunId = runId, MediaIds = mediaIds, Model = request.Model,

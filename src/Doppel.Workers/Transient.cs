@@ -35,7 +35,8 @@ public static class Transient
     public static bool IsTransient(Exception e) => e switch
     {
         NpgsqlException or TimeoutException or System.Net.Sockets.SocketException => true,
-        BackgroundJobClientException or AggregateException => e.InnerException is { } inner && IsTransient(inner),
+        // Engines wrap driver errors in their own (a catalog that cannot be opened says which): look inside.
+        BackgroundJobClientException or AggregateException or CatalogException => e.InnerException is { } inner && IsTransient(inner),
         _ => false,
     };
 

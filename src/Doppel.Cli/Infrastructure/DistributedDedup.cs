@@ -34,7 +34,7 @@ public static class DistributedDedup
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var jobsConnection = JobsStorage.ConnectionString(settings.JobsAddress);
         var (media, roots) = Engines.MediaFor(settings.Roots);
-        await using var catalog = await CatalogDatabases.OpenAsync(settings.Catalog, cancellationToken);
+        await using var catalog = await Transient.RetryAsync(() => CatalogDatabases.OpenAsync(settings.Catalog, cancellationToken), Message, cancellationToken: cancellationToken);
         await using var work = await Transient.RetryAsync(() => WorkStore.OpenAsync(jobsConnection, cancellationToken), Message, cancellationToken: cancellationToken);
         var queue = new HangfireJobQueue(work, new BackgroundJobClient(JobsStorage.Create(jobsConnection)));
         var queued = await FolderSets.EnqueueAsync(catalog, media, queue, new FolderDedupRequest(roots, analyzer.EmbeddingModel, settings.Threshold,
@@ -59,7 +59,7 @@ public static class DistributedDedup
 
         var set = await Transient.RetryAsync(() => work.GetSetAsync(long.Parse(queued.Id, System.Globalization.CultureInfo.InvariantCulture), cancellationToken), Message, cancellationToken: cancellationToken)
                   ?? throw new InvalidOperationException($"Set {queued.Id} vanished from the job queue.");
-        var outcome = await OutcomeAsync(catalog.For(TenantId.Default), set, queued, clock.Elapsed, cancellationToken);
+        var outcome = await Transient.RetryAsync(() => OutcomeAsync(catalog.For(TenantId.Default), set, queued, clock.Elapsed, cancellationToken), Message, cancellationToken: cancellationToken);
         summary(outcome);
         if (reportDir is not null)
             await DedupCommand.WriteReportAsync(catalog, outcome, reportDir, analyzer.DetectorName, pageSize);
