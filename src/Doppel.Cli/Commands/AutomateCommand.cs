@@ -43,10 +43,25 @@ public static class AutomateCommand
         var report = new Option<string?>("--report") { Description = "Refresh the HTML report here after every run." };
         var pipeline = PipelineOptions.Create();
         var command = new Command(name, description) { dirs, db, every, times, report };
+        var jobsDb = new Option<string?>("--jobs-db")
+        {
+            Description = "Schedule the dedup as a recurring job on the workers (Hangfire on this PostgreSQL, postgres://...) and exit, instead of looping here.",
+        };
+        if (!watch)
+            command.Options.Add(jobsDb);
         pipeline.AddTo(command);
         command.SetAction(async (parse, cancellation) =>
         {
             Logging.Configure(name);
+            if (!watch && parse.GetValue(jobsDb) is { } jobsAddress)
+            {
+                using var analyzer = new FacePipelineAnalyzer(pipeline.Build(parse));
+                var storage = Doppel.Workers.JobsStorage.Create(Doppel.Workers.JobsStorage.ConnectionString(jobsAddress));
+                var id = Doppel.Workers.RecurringDedup.Schedule(new Hangfire.RecurringJobManager(storage),
+                    new Doppel.Workers.FolderDedupRequest(parse.GetValue(dirs)!, analyzer.EmbeddingModel), parse.GetValue(every));
+                Console.WriteLine($"Scheduled '{id}' every {parse.GetValue(every)} on the workers (doppel worker --db {parse.GetValue(db)} --jobs-db ...); nothing runs here.");
+                return 0;
+            }
             FileSystemWatcher[] watchers = [];
             try
             {

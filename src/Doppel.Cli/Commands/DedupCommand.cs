@@ -52,11 +52,15 @@ public static class DedupCommand
             DefaultValueFactory = _ => "exact",
         };
         search.AcceptOnlyFromAmong("exact", "hnsw", "ivf");
+        var distributed = new Option<bool>("--distributed") { Description = "Queue the work for doppel worker processes (Hangfire on PostgreSQL) and follow it; same findings as a single-process run." };
+        var jobsDb = Distributed.JobsOption();
+        var chunkSize = new Option<int>("--chunk-size") { Description = "With --distributed: images per analysis job.", DefaultValueFactory = _ => 64 };
+        var blockSize = new Option<int>("--block-size") { Description = "With --distributed: faces per matching block (a job joins two blocks).", DefaultValueFactory = _ => 16384 };
         var pipeline = PipelineOptions.Create();
 
         var command = new Command("dedup", "Find duplicate enrolments: every pair of images showing the same person, grouped.")
         {
-            dirs, db, threshold, report, pageSize, grouping, search,
+            dirs, db, threshold, report, pageSize, grouping, search, distributed, jobsDb, chunkSize, blockSize,
         };
         pipeline.AddTo(command);
         command.SetAction(parse =>
@@ -65,6 +69,19 @@ public static class DedupCommand
             var reportDir = parse.GetValue(report);
             if (reportDir is not null)
                 OutputFolders.RequireWritable(reportDir, "report");
+            if (parse.GetValue(distributed))
+            {
+                if (parse.GetValue(search) != "exact")
+                    throw new ArgumentException("--distributed matches with the exact join (partitioned over workers); --search hnsw/ivf run in a single process.");
+                if (parse.GetValue(chunkSize) < 1 || parse.GetValue(blockSize) < 1)
+                    throw new ArgumentException("--chunk-size and --block-size must be at least 1.");
+                var catalog = parse.GetValue(db)!;
+                DistributedDedup.RunAsync(new DistributedDedup.Settings(parse.GetValue(dirs)!, catalog,
+                        Distributed.JobsAddress(parse.GetValue(jobsDb), catalog), parse.GetValue(threshold),
+                        parse.GetValue(grouping) == "core" ? GroupingMode.Core : GroupingMode.Connected, parse.GetValue(chunkSize), parse.GetValue(blockSize)),
+                    new FacePipelineAnalyzer(pipeline.Build(parse)), reportDir, parse.GetValue(pageSize), PrintSummary, CancellationToken.None).GetAwaiter().GetResult();
+                return;
+            }
             Run(parse, parse.GetValue(db)!, pipeline, reportDir, parse.GetValue(pageSize), new DedupSetCommand
             {
                 Roots = parse.GetValue(dirs)!,
@@ -93,18 +110,22 @@ public static class DedupCommand
         progress?.Dispose();
         PrintSummary(outcome);
         if (reportDir is not null)
-        {
-            var started = System.Diagnostics.Stopwatch.StartNew();
-            var persons = await db.For(TenantId.Default).Persons.ListAsync(Page.All);
-            var files = DedupReportBuilder.Write(outcome, persons, () => outcome.Vectors ?? [], reportDir, analyzer.DetectorName,
-                DedupReportPaging.Default with { GroupsPerPage = pageSize, PersonsPerPage = pageSize });
-            Console.WriteLine($"Report: {files.IndexHtml} ({(files.IsSingleFile ? "one self-contained page" : $"{files.Pages.Count} pages")}; {started.Elapsed.TotalSeconds:0.0} s)");
-        }
+            await WriteReportAsync(db, outcome, reportDir, analyzer.DetectorName, pageSize);
         Log.Information("dedup finished: {Images} images, {Pairs} pairs, {Groups} groups in {Seconds:0.0}s",
             outcome.Images.Count, outcome.Pairs.Count, outcome.Groups.Count, outcome.Elapsed.TotalSeconds);
     }
 
-    private static void PrintSummary(DedupOutcome outcome)
+    /// <summary>The report of an outcome (its vectors, or the catalog's when it has none), as both dedup modes write it.</summary>
+    internal static async Task WriteReportAsync(IDoppelDatabase db, DedupOutcome outcome, string reportDir, string detector, int pageSize)
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var persons = await db.For(TenantId.Default).Persons.ListAsync(Page.All);
+        var files = DedupReportBuilder.Write(outcome, persons, () => outcome.Vectors ?? [], reportDir, detector,
+            DedupReportPaging.Default with { GroupsPerPage = pageSize, PersonsPerPage = pageSize });
+        Console.WriteLine($"Report: {files.IndexHtml} ({(files.IsSingleFile ? "one self-contained page" : $"{files.Pages.Count} pages")}; {started.Elapsed.TotalSeconds:0.0} s)");
+    }
+
+    internal static void PrintSummary(DedupOutcome outcome)
     {
         var reasons = outcome.Images.GroupBy(i => i.Media.ReasonCode ?? "pending").OrderBy(g => g.Key)
             .Select(g => $"{g.Key} {g.Count()}");

@@ -33,7 +33,15 @@ public static class DedupMatcher
             refs.Add(new FaceRef(e.FaceId, media));
         }
         var facePairs = refs.Count > 1 ? VectorJoin.SelfJoin(set, threshold, search) : [];
+        return FromFacePairs(facePairs, refs, hashOf, ignoredHashes, grouping);
+    }
 
+    /// <summary>The second half of <see cref="Match"/>, for face pairs found elsewhere (the distributed workers'
+    /// partitioned join): image pairs, the ignore list, groups.</summary>
+    /// <param name="facePairs">Pairs of rows of <paramref name="refs"/>, sorted by (A, B) as a self-join gives them.</param>
+    public static DedupMatch FromFacePairs(IReadOnlyList<ScoredPair> facePairs, IReadOnlyList<FaceRef> refs,
+        IReadOnlyDictionary<long, string> hashOf, IReadOnlySet<(string, string)> ignoredHashes, GroupingMode grouping)
+    {
         bool IsIgnored(long a, long b)
         {
             string ha = hashOf[a], hb = hashOf[b];
