@@ -56,7 +56,11 @@ public sealed class MediaIngest(ICatalog catalog, IImageAnalyzer analyzer)
         }
     }
 
-    private MediaResult ToResult(long mediaId, ImageAnalysis analysis) => new(
+    private MediaResult ToResult(long mediaId, ImageAnalysis analysis) => ResultOf(analyzer, mediaId, analysis);
+
+    /// <summary>What the catalog stores of one analysis (status, size, faces with their vectors): shared with the
+    /// service's set processing, so both store an image the same way.</summary>
+    public static MediaResult ResultOf(IImageAnalyzer analyzer, long mediaId, ImageAnalysis analysis) => new(
         mediaId,
         analysis.Status.ToCode(),
         analysis.Detail,
