@@ -22,6 +22,8 @@ public static class Program
             root.Subcommands.Add(command);
         foreach (var command in PersonsCommand.Create())
             root.Subcommands.Add(command);
+        foreach (var command in ServeCommand.Create())
+            root.Subcommands.Add(command);
         return CliRunner.Invoke(root, args);
     }
 }
