@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Doppel.Jobs;
 using Doppel.Jobs.Dedup;
+using Doppel.Application.Ingest;
 using Doppel.Jobs.Ingest;
 using Doppel.Matching;
 using Doppel.Storage;
@@ -15,7 +16,7 @@ namespace Doppel.Application.Sets;
 /// (new × new and new × approved pairs only: approved pairs are never re-matched), drops pairs on the group's
 /// ignore list, and stores the findings and per-image statuses with HOPE's codes. The set moves to Ready (or
 /// Failed with a short error) only after its results are stored, so the end notification reads them.
-/// A lease per set keeps two processes from running the same set.
+/// A lease per set (renewed in the background, fencing every write) keeps two processes from running the same set.
 /// </summary>
 public sealed class ProcessSetHandler(IDoppelDatabase db, IImageAnalyzer analyzer, MediaFolder media, SetHandlers sets)
 {
@@ -24,19 +25,23 @@ public sealed class ProcessSetHandler(IDoppelDatabase db, IImageAnalyzer analyze
     /// <summary>Images whose results are stored in one transaction.</summary>
     public int BatchSize { get; init; } = 32;
 
-    public static readonly TimeSpan LeaseTime = TimeSpan.FromMinutes(2);
-
     public async Task RunAsync(TenantId tenant, Guid setId, CancellationToken cancellationToken = default)
     {
         var store = db.SetsFor(tenant);
         var set = await store.GetSetAsync(setId, cancellationToken);
         if (set is null || set.State != SetState.Processing)
             return;
-        var leaseName = $"set-process:{tenant}:{setId:D}";
-        var attempt = await db.Leases.TryAcquireAsync(leaseName, LeaseHolder.ThisProcess($"process set {setId:D}"), LeaseTime, cancellationToken: cancellationToken);
-        if (!attempt.Succeeded)
-            return;
-        var lease = attempt.Granted!;
+        HeldLease held;
+        try
+        {
+            held = await HeldLease.AcquireAsync(db, CatalogDatabases.LeaseName(tenant, $"set-process/{setId:D}"), $"process set {setId:D}", cancellationToken: cancellationToken);
+        }
+        catch (CatalogLockedException)
+        {
+            return; // another process runs this set
+        }
+        await using var _ = held;
+        var lease = held.Lease;
         var stores = db.For(tenant);
         long runId = await stores.Runs.StartAsync(RunKind, JsonSerializer.Serialize(new { set = setId, model = analyzer.EmbeddingModel }), 0, cancellationToken);
         try
@@ -70,10 +75,6 @@ public sealed class ProcessSetHandler(IDoppelDatabase db, IImageAnalyzer analyze
             var current = await store.GetSetAsync(setId, CancellationToken.None);
             if (current?.State == SetState.Processing)
                 await sets.MoveAsync(tenant, current, SetAction.Fail, error, runId, CancellationToken.None);
-        }
-        finally
-        {
-            await db.Leases.ReleaseAsync(leaseName, lease.Token, CancellationToken.None);
         }
     }
 
@@ -111,31 +112,12 @@ public sealed class ProcessSetHandler(IDoppelDatabase db, IImageAnalyzer analyze
         return byId;
     }
 
-    private async Task AnalyseAsync(ITenantStores stores, Dictionary<long, MediaFile> resolved, long runId, Lease lease, CancellationToken cancellationToken)
+    /// <summary>Analyses the media not analysed before (in any set), fenced by the set's lease: a holder that lost it
+    /// (paused past its expiry, taken over) writes nothing.</summary>
+    private Task AnalyseAsync(ITenantStores stores, Dictionary<long, MediaFile> resolved, long runId, Lease lease, CancellationToken cancellationToken)
     {
         var pending = resolved.Values.Where(m => m.State == MediaState.Pending).DistinctBy(m => m.Id).ToList();
-        if (pending.Count == 0)
-            return;
-        var idOfPath = pending.ToDictionary(m => m.Path, m => m.Id);
-        var batch = new List<MediaResult>(BatchSize);
-        foreach (var analysis in analyzer.Analyze(pending.Select(m => m.Path).ToList(), cancellationToken))
-        {
-            batch.Add(MediaIngest.ResultOf(analyzer, idOfPath[analysis.Path], analysis));
-            if (batch.Count >= BatchSize)
-                await FlushAsync();
-        }
-        await FlushAsync();
-
-        async Task FlushAsync()
-        {
-            if (batch.Count == 0)
-                return;
-            // Renewing before each write: a holder that lost its lease (paused past its expiry) stops here.
-            _ = await db.Leases.RenewAsync(lease.Name, lease.Token, LeaseTime, cancellationToken)
-                ?? throw new LeaseLostException(lease.Name, lease.Token, "another process took the set over");
-            await stores.Media.SaveResultsAsync(batch, runId, cancellationToken);
-            batch.Clear();
-        }
+        return new AnalyseMediaHandler(stores, LocalFolderMediaStore.Instance, analyzer).HandleAsync(pending, runId, BatchSize, lease.Fence, cancellationToken);
     }
 
     /// <summary>HOPE's status code of every image: 404 file not found, 412 no face, 416 face below the detection

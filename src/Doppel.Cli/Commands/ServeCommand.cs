@@ -4,7 +4,7 @@ using Doppel.Cli.Infrastructure;
 using Doppel.Jobs;
 using Doppel.Service;
 using Doppel.Storage;
-using Doppel.Storage.Sqlite.Stores;
+using Doppel.Application;
 using Microsoft.Extensions.Hosting;
 
 namespace Doppel.Cli.Commands;
@@ -26,13 +26,8 @@ public static class ServeCommand
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable(DbVariable) is { Length: > 0 } v ? v : "doppel.db",
     };
 
-    /// <summary>The database the setting names. SQLite files only for now: PostgreSQL URLs arrive with its stores.</summary>
-    public static IDoppelDatabase Open(string setting)
-    {
-        if (setting.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || setting.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase))
-            throw new ArgumentException("This build serves SQLite catalogs only; PostgreSQL stores are not in it yet.");
-        return SqliteDatabase.Open(setting);
-    }
+    /// <summary>The database the setting names: a SQLite file, or a URI of a registered engine (PostgreSQL).</summary>
+    private static IDoppelDatabase Open(string setting) => CatalogDatabases.OpenAsync(setting).GetAwaiter().GetResult();
 
     public static IEnumerable<Command> Create()
     {

@@ -39,7 +39,12 @@ public sealed record DedupOutcome(
     IReadOnlyList<IReadOnlyList<long>> Groups,
     int ProcessedThisRun,
     bool Resumed,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed)
+{
+    /// <summary>The vectors matching read (the set's faces, the outcome's model), when the job kept them: the
+    /// report's score histogram uses them instead of reading the catalog again.</summary>
+    public IReadOnlyList<FaceEmbedding>? Vectors { get; init; }
+}
 
 /// <summary>
 /// The main job: ingest every image under the roots into the catalog (only files not processed
@@ -103,63 +108,16 @@ public sealed class DedupJob(ICatalog catalog, IImageAnalyzer analyzer)
         var images = registrations.Select((r, i) => new DedupImage(catalog.GetMedia(r.Media.Id)!, files[i])).ToList();
         var inScope = images.Select(i => i.Media.Id).ToHashSet();
         var faces = catalog.ListFaces().Where(f => inScope.Contains(f.MediaId)).ToList();
-        var faceById = faces.ToDictionary(f => f.Id);
-
-        var vectors = new VectorSet(dimension: 1, capacity: 1);
-        var refs = new List<FaceRef>();
-        foreach (var e in catalog.ReadEmbeddings(analyzer.EmbeddingModel))
-        {
-            if (!faceById.TryGetValue(e.FaceId, out var face))
-                continue;
-            if (refs.Count == 0)
-                vectors = new VectorSet(e.Dimension, faces.Count);
-            vectors.Add(e.FaceId, e.Vector);
-            refs.Add(new FaceRef(e.FaceId, face.MediaId));
-        }
-        var facePairs = refs.Count > 1 ? VectorJoin.SelfJoin(vectors, threshold, options.Search) : [];
 
         var hashOf = images.GroupBy(i => i.Media.Id).ToDictionary(g => g.Key, g => g.First().Media.ContentHash);
         var ignored = catalog.ListIgnoredPairs().Select(p => (p.HashA, p.HashB)).ToHashSet();
-        bool IsIgnored(long a, long b)
-        {
-            string ha = hashOf[a], hb = hashOf[b];
-            return ignored.Contains(string.CompareOrdinal(ha, hb) <= 0 ? (ha, hb) : (hb, ha));
-        }
-        var pairs = ImagePairs.FromFacePairs(facePairs, refs, IsIgnored);
-
-        // Group images: rows are the media that take part in a pair.
-        var mediaRows = pairs.SelectMany(p => new[] { p.MediaA, p.MediaB }).Distinct().Order().ToList();
-        var rowOf = mediaRows.Select((id, row) => (id, row)).ToDictionary(x => x.id, x => x.row);
-        // The ignore list holds for groups too: filtering the pairs alone still lets two images a reviewer
-        // called different meet in one group through a third that matches both.
-        var groups = DuplicateGrouper.Group(mediaRows.Count,
-                pairs.Select(p => new ScoredPair(rowOf[p.MediaA], rowOf[p.MediaB], p.Score)),
-                new DedupOptions { Mode = options.Grouping },
-                ignore: IgnoredAmong(mediaRows, hashOf, ignored), faceIds: mediaRows)
-            .Select(g => (IReadOnlyList<long>)g.Members.Select(m => mediaRows[m]).ToList())
-            .Where(g => g.Count > 1)
-            .ToList();
+        var (pairs, groups) = DedupMatcher.Match(catalog.ReadEmbeddings(analyzer.EmbeddingModel), faces.ToDictionary(f => f.Id, f => f.MediaId),
+            hashOf, ignored, threshold, options.Grouping, options.Search);
 
         var settings = JsonSerializer.Serialize(new { model = analyzer.EmbeddingModel, version = analyzer.EmbeddingModelVersion, threshold, rule = "best-face-pair", grouping = options.Grouping.ToString().ToLowerInvariant() });
         long setId = catalog.CreateDedupSet(runId);
         catalog.AddFindings(setId, pairs.Select(p => new NewFinding(p.MediaA, p.MediaB, p.FaceA, p.FaceB, p.Score, settings)).ToList());
         OnMessage?.Invoke($"{faces.Count} faces, {pairs.Count} duplicate image pairs in {groups.Count} groups at threshold {threshold:0.###}.");
         return new DedupOutcome(runId, setId, threshold, analyzer.EmbeddingModel, images, faces, pairs, groups, processed, resumed, clock.Elapsed);
-    }
-
-    /// <summary>The ignored pairs among <paramref name="media"/>, keyed by media id (every copy of an ignored hash counts).</summary>
-    internal static IgnoreList IgnoredAmong(IReadOnlyList<long> media, IReadOnlyDictionary<long, string> hashOf, IReadOnlySet<(string, string)> ignoredHashes)
-    {
-        var list = new IgnoreList();
-        if (ignoredHashes.Count == 0)
-            return list;
-        var byHash = media.GroupBy(m => hashOf[m]).ToDictionary(g => g.Key, g => g.ToList());
-        foreach (var (ha, hb) in ignoredHashes)
-            if (byHash.TryGetValue(ha, out var left) && byHash.TryGetValue(hb, out var right))
-                foreach (var a in left)
-                    foreach (var b in right)
-                        if (a != b)
-                            list.Add(a, b);
-        return list;
     }
 }

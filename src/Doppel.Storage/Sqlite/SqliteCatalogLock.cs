@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 
 namespace Doppel.Storage.Sqlite;
@@ -37,9 +36,7 @@ internal sealed class SqliteCatalogLock : ICatalogLock
         _timer = new Timer(_ => BackgroundHeartbeat(), null, heartbeatEvery, heartbeatEvery);
     }
 
-    internal static LockOwner ToOwner(Lease lease) =>
-        new(lease.Name, lease.Holder.Purpose, lease.Holder.Pid, lease.Holder.Host, lease.Token.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            lease.AcquiredAt, lease.RenewedAt);
+    internal static LockOwner ToOwner(Lease lease) => lease.ToOwner();
 
     public static SqliteCatalogLock Acquire(string location, string name, string purpose, TimeSpan staleAfter)
     {
@@ -64,26 +61,7 @@ internal sealed class SqliteCatalogLock : ICatalogLock
         }
     }
 
-    /// <summary>A holder on this host whose process is gone will never renew: no need to wait for its expiry.</summary>
-    internal static bool HolderIsDeadHere(Lease lease) =>
-        lease.Holder.Host == Environment.MachineName && lease.Holder.Pid != Environment.ProcessId && !ProcessIsAlive(lease.Holder.Pid);
-
-    private static bool ProcessIsAlive(int pid)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-        catch (InvalidOperationException)
-        {
-            return false;
-        }
-    }
+    internal static bool HolderIsDeadHere(Lease lease) => LeaseHolders.IsDeadOnThisHost(lease);
 
     internal static LockOwner? Read(SqliteConnection connection, SqliteTransaction? tx, string name) =>
         SqliteLeases.Get(connection, tx, name) is { } lease ? ToOwner(lease) : null;

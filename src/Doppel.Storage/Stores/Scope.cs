@@ -58,3 +58,32 @@ public sealed class LeaseLostException(string name, long token, string detail)
 
 /// <summary>A row this tenant does not have (absent, or another tenant's: the two look the same).</summary>
 public sealed class RecordNotFoundException(string what) : CatalogException(what);
+
+/// <summary>What a process can tell about a lease holder from where it runs.</summary>
+public static class LeaseHolders
+{
+    /// <summary>A holder on this host whose process is gone will never renew: no need to wait for its expiry.</summary>
+    public static bool IsDeadOnThisHost(Lease lease)
+    {
+        if (lease.Holder.Host != Environment.MachineName || lease.Holder.Pid == Environment.ProcessId)
+            return false;
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(lease.Holder.Pid);
+            return process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return true;
+        }
+    }
+
+    /// <summary>The lease as the CLI's lock messages name a holder.</summary>
+    public static LockOwner ToOwner(this Lease lease) =>
+        new(lease.Name, lease.Holder.Purpose, lease.Holder.Pid, lease.Holder.Host, lease.Token.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            lease.AcquiredAt, lease.RenewedAt);
+}
