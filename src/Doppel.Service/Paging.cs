@@ -35,8 +35,8 @@ internal readonly record struct PageRequest(int Page, int Size)
         if (string.IsNullOrEmpty(text))
             return null;
         // A huge number is not an error, just more than the cap.
-        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
-            return (int)Math.Min(value, int.MaxValue);
+        if (text.Length <= 40 && text.All(char.IsAsciiDigit))
+            return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? (int)Math.Min(value, int.MaxValue) : int.MaxValue;
         throw new ValidationException($"{name} must be a whole number.");
     }
 

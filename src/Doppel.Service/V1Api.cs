@@ -218,6 +218,8 @@ internal static class V1Api
     /// </summary>
     private static async Task<IResult> Upload(HttpContext c, string key, SetHandlers h, MediaFolder media, ServiceOptions options)
     {
+        // The set first: nothing is written for a set the caller cannot see.
+        var set = await h.ResolveAsync(c.Tenant(), key, c.RequestAborted);
         string? referenceId;
         byte[] bytes;
         string extension;
@@ -264,7 +266,7 @@ internal static class V1Api
             await File.WriteAllBytesAsync(temp, bytes, c.RequestAborted);
             File.Move(temp, path, overwrite: true);
         }
-        var added = await h.AddImagesAsync(c.Tenant(), key, [new ImageRegistration(referenceId!, relative)], bulk: true, c.RequestAborted);
+        var added = await h.AddImagesAsync(c.Tenant(), set.Id.ToString("D"), [new ImageRegistration(referenceId!, relative)], bulk: true, c.RequestAborted);
         return Results.Created((string?)null, ImageJson(added[0]));
     }
 

@@ -34,10 +34,10 @@ public sealed class Receiver : IAsyncDisposable
         Url = url;
     }
 
-    public static async Task<Receiver> StartAsync()
+    public static async Task<Receiver> StartAsync(int port = 0)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.Logging.ClearProviders();
         var app = builder.Build();
         Receiver? self = null;

@@ -115,10 +115,14 @@ public sealed class SetHandlers(IDoppelDatabase db, ISetProcessingQueue queue, S
 
     /// <summary>Starts processing: the set reads Processing when this returns, the work is queued.
     /// <see cref="ConflictException"/> while it is already processing (HOPE's client reads 409 as "in progress").</summary>
-    public async Task<DeduplicationSet> ProcessAsync(TenantId tenant, string key, CancellationToken cancellationToken = default)
+    public async Task<DeduplicationSet> ProcessAsync(TenantId tenant, string key, CancellationToken cancellationToken = default) =>
+        await StartAsync(tenant, key, SetAction.Process, cancellationToken);
+
+    /// <summary>Process (from Ready, Modified or Failed) or retry (from Failed only): both queue the set.</summary>
+    private async Task<DeduplicationSet> StartAsync(TenantId tenant, string key, SetAction action, CancellationToken cancellationToken)
     {
         var set = await ResolveAsync(tenant, key, cancellationToken);
-        var moved = await MoveAsync(tenant, set, SetAction.Process, cancellationToken: cancellationToken);
+        var moved = await MoveAsync(tenant, set, action, cancellationToken: cancellationToken);
         await queue.EnqueueAsync(tenant, moved.Id, cancellationToken);
         return moved;
     }
@@ -126,7 +130,7 @@ public sealed class SetHandlers(IDoppelDatabase db, ISetProcessingQueue queue, S
     public async Task<DeduplicationSet> ActAsync(TenantId tenant, string key, SetAction action, CancellationToken cancellationToken = default)
     {
         if (action is SetAction.Process or SetAction.Retry)
-            return await ProcessAsync(tenant, key, cancellationToken);
+            return await StartAsync(tenant, key, action, cancellationToken);
         if (action is SetAction.Complete or SetAction.Fail)
             throw new ValidationException("Only processing completes or fails a set.");
         var set = await ResolveAsync(tenant, key, cancellationToken);
@@ -213,11 +217,12 @@ public sealed class SetHandlers(IDoppelDatabase db, ISetProcessingQueue queue, S
         return await sets.ListFindingsAsync(null, group.Id, query, cancellationToken);
     }
 
+    /// <summary>A group's settings; a group not created yet has the defaults (reading creates nothing).</summary>
     public async Task<GroupSettings> GetSettingsAsync(TenantId tenant, string groupKey, CancellationToken cancellationToken = default)
     {
         CheckReference(groupKey, "group");
-        var group = await Sets(tenant).GetOrCreateGroupAsync(groupKey, GroupSettings.Default.ToJson(), cancellationToken);
-        return GroupSettings.FromJson(group.SettingsJson);
+        var group = await Sets(tenant).FindGroupAsync(groupKey, cancellationToken);
+        return group is null ? GroupSettings.Default : GroupSettings.FromJson(group.SettingsJson);
     }
 
     /// <summary>Merges <paramref name="changes"/> into the group's settings (sets opened later get them).
