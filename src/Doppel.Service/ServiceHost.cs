@@ -28,6 +28,7 @@ public static class ServiceHost
         builder.WebHost.UseUrls(options.Urls);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBytes);
         builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(options.LogLevel);
         builder.Logging.AddJsonConsole(o =>
         {
             o.IncludeScopes = true;

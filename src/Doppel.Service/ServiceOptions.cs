@@ -1,4 +1,5 @@
 using Doppel.Application.Webhooks;
+using Microsoft.Extensions.Logging;
 
 namespace Doppel.Service;
 
@@ -23,6 +24,9 @@ public sealed record ServiceOptions
 
     /// <summary>How often due webhook deliveries are looked for.</summary>
     public TimeSpan WebhookPollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The least severe log line written (JSON on stdout, one line per request at Information).</summary>
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
 
     /// <summary>Open the face models at start (readiness reports them); off for tests that never process.</summary>
     public bool LoadModelsAtStart { get; init; } = true;

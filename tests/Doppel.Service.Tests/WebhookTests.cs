@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -18,7 +17,7 @@ public sealed class WebhookTests(ServiceFixture service) : IClassFixture<Service
     {
         await using var receiver = await Receiver.StartAsync();
         receiver.FailFirst = 3;
-        int downPort = FreePort();
+        int downPort = Ports.Free();
         var admin = new Hope(service.Client(service.AdminA));
         var (status, hook) = await admin.PostAsync("v1/webhooks", new JsonObject { ["url"] = new Uri(receiver.Url, "hooks/doppel").ToString() });
         status.ShouldBe(HttpStatusCode.Created);
@@ -96,14 +95,5 @@ public sealed class WebhookTests(ServiceFixture service) : IClassFixture<Service
                 return logs;
             await Task.Delay(100);
         }
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }
