@@ -87,8 +87,8 @@ public sealed class DedupSetHandler(IDoppelDatabase db, TenantId tenant, IMediaS
             // Files processed earlier with another recogniser (detect --db --model X) have faces but no vector of
             // this model; without one they would silently drop out of matching.
             var inScope = registered.Select(r => r.Registration.Media.Id).ToHashSet();
-            await new EmbedMissingHandler(stores, media) { OnMessage = OnMessage }
-                .HandleAsync(analyzer.Embedder, analyzer.EmbeddingModelVersion, inScope, lease.Fence, cancellationToken).ConfigureAwait(false);
+            await new EmbedMissingHandler(db, tenant, media) { OnMessage = OnMessage }
+                .HandleAsync(analyzer.EmbeddingModel, analyzer.EmbeddingModelVersion, () => analyzer.Embedder, inScope, lease.Fence, cancellationToken).ConfigureAwait(false);
             var outcome = await MatchAndStoreAsync(stores, lease.Fence, command, runId, registered, pending.Count, resumed, cancellationToken).ConfigureAwait(false);
             await FinishAsync(stores, lease.Fence, runId, RunState.Completed).ConfigureAwait(false);
             return outcome with { Elapsed = clock.Elapsed };

@@ -14,27 +14,45 @@ namespace Doppel.Application.Ingest;
 /// of matching and vectors of two recipes are never mixed. Each image is read once, from its media store,
 /// and only if its bytes still have the hash its faces were found in.
 /// </summary>
-public sealed class EmbedMissingHandler(ITenantStores stores, IMediaStore media)
+public sealed class EmbedMissingHandler(IDoppelDatabase db, TenantId tenant, IMediaStore media)
 {
+    private readonly ITenantStores stores = db.For(tenant);
+
     public int ImagesPerBatch { get; init; } = 16;
 
     public Action<long, long>? OnProgress { get; init; }
 
     public Action<string>? OnMessage { get; init; }
 
-    public async Task<EmbedMissingOutcome> HandleAsync(IFaceEmbedder embedder, string modelVersion, IReadOnlySet<long>? mediaIds, LeaseFence? fence,
-        CancellationToken cancellationToken = default)
+    /// <summary>Faces (of <paramref name="mediaIds"/> when given) with no vector of <paramref name="model"/> made by <paramref name="modelVersion"/>.</summary>
+    public async Task<IReadOnlyList<FaceRecord>> FindMissingAsync(string model, string modelVersion, IReadOnlySet<long>? mediaIds, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(embedder);
-        ArgumentOutOfRangeException.ThrowIfLessThan(ImagesPerBatch, 1);
-        var have = await stores.Faces.FacesWithEmbeddingAsync(embedder.Name, modelVersion, cancellationToken).ConfigureAwait(false);
+        var have = await stores.Faces.FacesWithEmbeddingAsync(model, modelVersion, cancellationToken).ConfigureAwait(false);
         var faces = mediaIds is null
             ? await stores.Faces.ListAsync(Page.All, cancellationToken).ConfigureAwait(false)
             : await stores.Faces.ListOfMediaAsync(mediaIds.ToList(), cancellationToken).ConfigureAwait(false);
-        var missing = faces.Where(f => !have.Contains(f.Id)).ToList();
+        return faces.Where(f => !have.Contains(f.Id)).ToList();
+    }
+
+    /// <summary>Embeds the missing faces with the recogniser <paramref name="open"/> gives (called only when a face
+    /// needs it, so a catalog with nothing to do opens no model). With no <paramref name="fence"/> the handler takes
+    /// the tenant's "ingest" lease itself; a caller holding it (dedup) passes its fence.</summary>
+    public async Task<EmbedMissingOutcome> HandleAsync(string model, string modelVersion, Func<IFaceEmbedder> open, IReadOnlySet<long>? mediaIds,
+        LeaseFence? fence, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(open);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ImagesPerBatch, 1);
+        if (fence is null)
+        {
+            await using var lease = await HeldLease.AcquireAsync(db, CatalogDatabases.LeaseName(tenant, "ingest"), $"embed faces with {model}",
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await HandleAsync(model, modelVersion, open, mediaIds, lease.Fence, cancellationToken).ConfigureAwait(false);
+        }
+        var missing = await FindMissingAsync(model, modelVersion, mediaIds, cancellationToken).ConfigureAwait(false);
         if (missing.Count == 0)
             return new EmbedMissingOutcome(0, 0, 0);
-        OnMessage?.Invoke($"{missing.Count} faces have no current {embedder.Name} vector ({modelVersion}).");
+        OnMessage?.Invoke($"{missing.Count} faces have no current {model} vector ({modelVersion}).");
+        var embedder = open();
         var decoder = new ImageDecoder();
         int embedded = 0, skipped = 0;
         OnProgress?.Invoke(0, missing.Count);
@@ -48,7 +66,7 @@ public sealed class EmbedMissingHandler(ITenantStores stores, IMediaStore media)
             {
                 foreach (var image in images)
                 {
-                    var decoded = await DecodeAsync(decoder, image.Key, embedder.Name, cancellationToken).ConfigureAwait(false);
+                    var decoded = await DecodeAsync(decoder, image.Key, model, cancellationToken).ConfigureAwait(false);
                     if (decoded is null)
                     {
                         skipped += image.Count();
@@ -65,7 +83,7 @@ public sealed class EmbedMissingHandler(ITenantStores stores, IMediaStore media)
                 var vectors = crops.Count > 0 ? embedder.Embed(crops) : [];
                 await using (var uow = await stores.BeginAsync(fence, cancellationToken).ConfigureAwait(false))
                 {
-                    await uow.Faces.PutEmbeddingsAsync(toEmbed.Select((f, i) => new FaceEmbedding(f.Id, embedder.Name, modelVersion, vectors[i])).ToList(),
+                    await uow.Faces.PutEmbeddingsAsync(toEmbed.Select((f, i) => new FaceEmbedding(f.Id, model, modelVersion, vectors[i])).ToList(),
                         cancellationToken).ConfigureAwait(false);
                     await uow.CommitAsync(cancellationToken).ConfigureAwait(false);
                 }
