@@ -25,6 +25,8 @@ public static class Program
             root.Subcommands.Add(command);
         foreach (var command in PersonsCommand.Create())
             root.Subcommands.Add(command);
+        foreach (var command in ServeCommand.Create())
+            root.Subcommands.Add(command);
         return CliRunner.Invoke(root, args);
     }
 }

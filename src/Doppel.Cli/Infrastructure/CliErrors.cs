@@ -21,6 +21,7 @@ public static partial class CliErrors
         UnknownModelException or
         Doppel.Models.Publishing.ModelContainerException or
         CatalogException or
+        Doppel.Application.ApplicationException or // a use case's refusal (unknown tenant, name taken...)
         IOException or // missing files and folders, a path taken by a file, a full disk: the message names the path
         UnauthorizedAccessException or
         ArgumentException or

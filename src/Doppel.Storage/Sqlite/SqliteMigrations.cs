@@ -318,6 +318,129 @@ internal static class SqliteMigrations
                 FROM locks;
             DROP TABLE locks;
             """),
+        // The REST service: API tokens (only the secret's SHA-256 is kept), groups (programmes) with settings,
+        // deduplication sets with the HOPE engine's life cycle (one open set per group, enforced by a partial
+        // unique index), their images by the registration system's reference ids, findings (pairs and
+        // per-image problems) with reviewer decisions, per-group ignored pairs, and webhook deliveries with every
+        // attempt. Number 6 is left to the findings work (see version 5's note).
+        new(7, "service: tokens, groups, sets, images, findings, webhooks", """
+            CREATE TABLE api_tokens (
+                id           INTEGER PRIMARY KEY AUTOINCREMENT,
+                tenant_id    INTEGER NOT NULL REFERENCES tenants(id),
+                name         TEXT    NOT NULL,
+                prefix       TEXT    NOT NULL,
+                secret_hash  TEXT    NOT NULL UNIQUE,
+                scope        TEXT    NOT NULL CHECK (scope IN ('read', 'write', 'admin')),
+                created_at   TEXT    NOT NULL,
+                revoked_at   TEXT    NULL,
+                last_used_at TEXT    NULL
+            );
+            CREATE INDEX ix_api_tokens_tenant ON api_tokens(tenant_id, id);
+
+            CREATE TABLE set_groups (
+                id            INTEGER PRIMARY KEY AUTOINCREMENT,
+                tenant_id     INTEGER NOT NULL REFERENCES tenants(id),
+                reference_pk  TEXT    NOT NULL,
+                settings_json TEXT    NOT NULL,
+                created_at    TEXT    NOT NULL,
+                updated_at    TEXT    NOT NULL,
+                UNIQUE (tenant_id, reference_pk)
+            );
+
+            CREATE TABLE service_sets (
+                id               TEXT    PRIMARY KEY,
+                tenant_id        INTEGER NOT NULL REFERENCES tenants(id),
+                group_id         INTEGER NOT NULL REFERENCES set_groups(id),
+                state            TEXT    NOT NULL CHECK (state IN ('Ready', 'Modified', 'Processing', 'Failed', 'Inactive', 'Rejected')),
+                error            TEXT    NULL,
+                notification_url TEXT    NULL,
+                settings_json    TEXT    NOT NULL,
+                run_id           INTEGER NULL REFERENCES runs(id) ON DELETE SET NULL,
+                created_at       TEXT    NOT NULL,
+                updated_at       TEXT    NOT NULL
+            );
+            CREATE UNIQUE INDEX ux_service_sets_open ON service_sets(group_id) WHERE state NOT IN ('Inactive', 'Rejected');
+            CREATE INDEX ix_service_sets_tenant ON service_sets(tenant_id, group_id, created_at);
+            CREATE INDEX ix_service_sets_state ON service_sets(state);
+
+            CREATE TABLE set_images (
+                id           INTEGER PRIMARY KEY AUTOINCREMENT,
+                set_id       TEXT    NOT NULL REFERENCES service_sets(id) ON DELETE CASCADE,
+                reference_pk TEXT    NOT NULL,
+                filename     TEXT    NOT NULL,
+                media_id     INTEGER NULL REFERENCES media_files(id) ON DELETE SET NULL,
+                status_code  INTEGER NULL,
+                created_at   TEXT    NOT NULL,
+                updated_at   TEXT    NOT NULL,
+                UNIQUE (set_id, reference_pk)
+            );
+
+            CREATE TABLE set_findings (
+                id            INTEGER PRIMARY KEY AUTOINCREMENT,
+                set_id        TEXT    NOT NULL REFERENCES service_sets(id) ON DELETE CASCADE,
+                first_image   INTEGER NOT NULL REFERENCES set_images(id) ON DELETE CASCADE,
+                second_image  INTEGER NULL REFERENCES set_images(id) ON DELETE CASCADE,
+                score         REAL    NOT NULL,
+                confidence    REAL    NOT NULL,
+                status_code   INTEGER NOT NULL,
+                updated_at    TEXT    NOT NULL,
+                decision      TEXT    NULL CHECK (decision IN ('confirmed', 'not_duplicate')),
+                decided_by    TEXT    NULL,
+                decided_at    TEXT    NULL
+            );
+            CREATE INDEX ix_set_findings_set ON set_findings(set_id, updated_at);
+            CREATE INDEX ix_set_findings_first ON set_findings(first_image);
+            CREATE INDEX ix_set_findings_second ON set_findings(second_image);
+
+            CREATE TABLE set_ignored_pairs (
+                id         INTEGER PRIMARY KEY AUTOINCREMENT,
+                group_id   INTEGER NOT NULL REFERENCES set_groups(id) ON DELETE CASCADE,
+                kind       TEXT    NOT NULL CHECK (kind IN ('reference_pk', 'filename')),
+                first      TEXT    NOT NULL,
+                second     TEXT    NOT NULL,
+                created_by TEXT    NULL,
+                created_at TEXT    NOT NULL,
+                UNIQUE (group_id, kind, first, second),
+                CHECK (first <= second)
+            );
+
+            CREATE TABLE webhook_endpoints (
+                id         INTEGER PRIMARY KEY AUTOINCREMENT,
+                tenant_id  INTEGER NOT NULL REFERENCES tenants(id),
+                url        TEXT    NOT NULL,
+                secret     TEXT    NOT NULL,
+                active     INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+                created_at TEXT    NOT NULL
+            );
+
+            CREATE TABLE webhook_deliveries (
+                id              INTEGER PRIMARY KEY AUTOINCREMENT,
+                tenant_id       INTEGER NOT NULL REFERENCES tenants(id),
+                kind            TEXT    NOT NULL CHECK (kind IN ('signed', 'hope_get')),
+                endpoint_id     INTEGER NULL REFERENCES webhook_endpoints(id) ON DELETE SET NULL,
+                url             TEXT    NOT NULL,
+                event_type      TEXT    NOT NULL,
+                payload_json    TEXT    NOT NULL,
+                state           TEXT    NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+                attempts        INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at TEXT    NOT NULL,
+                created_at      TEXT    NOT NULL,
+                set_id          TEXT    NULL
+            );
+            CREATE INDEX ix_webhook_deliveries_due ON webhook_deliveries(state, next_attempt_at);
+            CREATE INDEX ix_webhook_deliveries_tenant ON webhook_deliveries(tenant_id, id);
+
+            CREATE TABLE webhook_attempts (
+                id          INTEGER PRIMARY KEY AUTOINCREMENT,
+                delivery_id INTEGER NOT NULL REFERENCES webhook_deliveries(id) ON DELETE CASCADE,
+                number      INTEGER NOT NULL,
+                at          TEXT    NOT NULL,
+                status_code INTEGER NULL,
+                error       TEXT    NULL,
+                duration_ms INTEGER NOT NULL
+            );
+            CREATE INDEX ix_webhook_attempts_delivery ON webhook_attempts(delivery_id, number);
+            """),
     ];
 
     public static int Latest => All[^1].Version;

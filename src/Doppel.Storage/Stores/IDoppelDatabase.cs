@@ -25,6 +25,15 @@ public interface IDoppelDatabase : IAsyncDisposable
 
     /// <summary>The stores of one tenant. Cheap; every read and write through it is confined to the tenant.</summary>
     ITenantStores For(TenantId tenant);
+
+    /// <summary>API tokens of every tenant (the service looks a request's token up before it knows the tenant).</summary>
+    IApiTokenStore Tokens { get; }
+
+    /// <summary>Webhook endpoints, deliveries and their attempts.</summary>
+    IWebhookStore Webhooks { get; }
+
+    /// <summary>The service's groups, deduplication sets, their images and findings, for one tenant. Cheap.</summary>
+    ISetStore SetsFor(TenantId tenant);
 }
 
 /// <summary>

@@ -23,6 +23,10 @@ public sealed class SqliteDatabase : IDoppelDatabase
 
     public ILeaseStore Leases { get; }
 
+    public IApiTokenStore Tokens { get; }
+
+    public IWebhookStore Webhooks { get; }
+
     private SqliteDatabase(string fullPath, int schemaVersion)
     {
         Location = fullPath;
@@ -37,6 +41,8 @@ public sealed class SqliteDatabase : IDoppelDatabase
         }.ToString();
         Tenants = new SqliteTenantStore(this);
         Leases = new SqliteLeaseStore(this);
+        Tokens = new SqliteApiTokenStore(this);
+        Webhooks = new SqliteWebhookStore(this);
     }
 
     /// <summary>Opens (creating when absent) the catalog file and brings its schema up to date; throws
@@ -68,6 +74,8 @@ public sealed class SqliteDatabase : IDoppelDatabase
     }
 
     public ITenantStores For(TenantId tenant) => new SqliteTenantStores(this, tenant);
+
+    public ISetStore SetsFor(TenantId tenant) => new SqliteSetStore(this, tenant);
 
     public ValueTask DisposeAsync()
     {

@@ -1,0 +1,136 @@
+using System.CommandLine;
+using Doppel.Application.Tokens;
+using Doppel.Cli.Infrastructure;
+using Doppel.Jobs;
+using Doppel.Service;
+using Doppel.Storage;
+using Doppel.Application;
+using Microsoft.Extensions.Hosting;
+
+namespace Doppel.Cli.Commands;
+
+/// <summary>
+/// <c>doppel serve</c> (the REST service), and the credentials scripts need without a web page:
+/// <c>doppel tenants add NAME</c>, <c>doppel tokens add --tenant NAME [--scope read|write|admin]</c> (prints the
+/// new token, the only time it is shown), <c>tokens list</c>, <c>tokens revoke</c>. All take the same <c>--db</c>
+/// (default <c>DOPPEL_DB</c>, else <c>doppel.db</c>).
+/// </summary>
+public static class ServeCommand
+{
+    public const string DbVariable = "DOPPEL_DB";
+    public const string MediaVariable = "DOPPEL_MEDIA";
+
+    private static Option<string> Db() => new("--db")
+    {
+        Description = $"Catalog database file (default ${DbVariable}, else doppel.db).",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable(DbVariable) is { Length: > 0 } v ? v : "doppel.db",
+    };
+
+    /// <summary>The database the setting names: a SQLite file, or a URI of a registered engine (PostgreSQL).</summary>
+    private static IDoppelDatabase Open(string setting) => CatalogDatabases.OpenAsync(setting).GetAwaiter().GetResult();
+
+    public static IEnumerable<Command> Create()
+    {
+        yield return Serve();
+        yield return Tenants();
+        yield return Tokens();
+    }
+
+    private static Command Serve()
+    {
+        var db = Db();
+        var urls = new Option<string>("--urls") { Description = "Where to listen.", DefaultValueFactory = _ => "http://127.0.0.1:8080" };
+        var media = new Option<string>("--media")
+        {
+            Description = $"Folder image keys (HOPE's filename) are relative to (default ${MediaVariable}, else ./media).",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable(MediaVariable) is { Length: > 0 } v ? v : "media",
+        };
+        var maxUpload = new Option<long>("--max-upload-bytes") { Description = "Largest uploaded image (413 above).", DefaultValueFactory = _ => 10 << 20 };
+        var pipeline = PipelineOptions.Create();
+        var command = new Command("serve", "Run the REST service: HOPE-compatible API, Doppel's v1, OpenAPI at /openapi/v1.json, UI at /scalar.")
+        {
+            db, urls, media, maxUpload,
+        };
+        pipeline.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var database = Open(parse.GetValue(db)!);
+            using var analyzer = new FacePipelineAnalyzer(pipeline.Recipe(parse));
+            var options = new ServiceOptions
+            {
+                Urls = parse.GetValue(urls)!,
+                Database = database.Location,
+                MediaFolder = Path.GetFullPath(parse.GetValue(media)!),
+                MaxUploadBytes = parse.GetValue(maxUpload),
+            };
+            await using var app = ServiceHost.Build(options, database, analyzer);
+            await app.StartAsync(cancellationToken);
+            Console.Error.WriteLine($"doppel serve: listening on {app.Address()} (catalog {database.Location}, media {options.MediaFolder}); API docs at {app.Address()}scalar");
+            await app.WaitForShutdownAsync(cancellationToken);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Tenants()
+    {
+        var db = Db();
+        var name = new Argument<string>("NAME") { Description = "Tenant name (one registration system)." };
+        var add = new Command("add", "Create a tenant.") { db, name };
+        add.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var database = Open(parse.GetValue(db)!);
+            var tenant = await new TokenHandlers(database).AddTenantAsync(parse.GetValue(name)!, cancellationToken);
+            Console.WriteLine($"tenant {tenant.Id} {tenant.Name}");
+            return 0;
+        });
+        var list = new Command("list", "List tenants.") { db };
+        list.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var database = Open(parse.GetValue(db)!);
+            foreach (var t in await database.Tenants.ListAsync(cancellationToken))
+                Console.WriteLine($"{t.Id,4}  {t.Name}");
+            return 0;
+        });
+        return new Command("tenants", "Tenants of the service (the HOPE engine's systems).") { add, list };
+    }
+
+    private static Command Tokens()
+    {
+        var db = Db();
+        var tenant = new Option<string>("--tenant") { Description = "Tenant name.", Required = true };
+        var scope = new Option<string>("--scope") { Description = "read, write or admin.", DefaultValueFactory = _ => "write" };
+        scope.AcceptOnlyFromAmong("read", "write", "admin");
+        var name = new Option<string?>("--name") { Description = "A label to tell tokens apart." };
+        var add = new Command("add", "Create an API token and print it (shown only this once).") { db, tenant, scope, name };
+        add.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var database = Open(parse.GetValue(db)!);
+            var s = Enum.Parse<TokenScope>(parse.GetValue(scope)!, ignoreCase: true);
+            var issued = await new TokenHandlers(database).IssueAsync(parse.GetValue(tenant)!, parse.GetValue(name), s, cancellationToken);
+            Console.WriteLine(issued.Secret);
+            Console.Error.WriteLine($"token {issued.Token.Id} ({issued.Token.Scope.ToString().ToLowerInvariant()}) for tenant {parse.GetValue(tenant)}; send it as 'Authorization: Token <key>'.");
+            return 0;
+        });
+        var list = new Command("list", "List a tenant's tokens (never their secrets).") { db, tenant };
+        list.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var database = Open(parse.GetValue(db)!);
+            var t = await database.Tenants.FindAsync(parse.GetValue(tenant)!, cancellationToken) ?? throw new ArgumentException($"No tenant named '{parse.GetValue(tenant)}'.");
+            foreach (var k in await database.Tokens.ListAsync(t.Id, cancellationToken))
+                Console.WriteLine($"{k.Id,4}  {k.Prefix}…  {k.Scope.ToString().ToLowerInvariant(),-5}  {(k.IsRevoked ? "revoked" : "live"),-7}  {k.Name}");
+            return 0;
+        });
+        var id = new Argument<long>("ID") { Description = "Token id (from tokens list)." };
+        var revoke = new Command("revoke", "Revoke a token: it stops working at once.") { db, tenant, id };
+        revoke.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var database = Open(parse.GetValue(db)!);
+            var t = await database.Tenants.FindAsync(parse.GetValue(tenant)!, cancellationToken) ?? throw new ArgumentException($"No tenant named '{parse.GetValue(tenant)}'.");
+            await new TokenHandlers(database).RevokeAsync(t.Id, parse.GetValue(id), cancellationToken);
+            Console.WriteLine($"token {parse.GetValue(id)} revoked");
+            return 0;
+        });
+        return new Command("tokens", "API tokens (stored hashed; scoped read, write or admin).") { add, list, revoke };
+    }
+}

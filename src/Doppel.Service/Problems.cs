@@ -1,0 +1,46 @@
+using Doppel.Storage;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using AppException = Doppel.Application.ApplicationException;
+using Doppel.Application;
+
+namespace Doppel.Service;
+
+/// <summary>
+/// Every error leaves as RFC 7807 problem details: a use case's refusal keeps its message (404, 409, 400), a body
+/// over the limit is 413, malformed JSON 400; anything unexpected is a 500 whose detail names only the request id
+/// (the exception goes to the log under that id, never to the caller).
+/// </summary>
+internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> log) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, title, detail) = exception switch
+        {
+            NotFoundException e => (404, "Not found", e.Message),
+            ConflictException e => (409, "Conflict", e.Message),
+            ValidationException e => (400, "Invalid request", e.Message),
+            RecordNotFoundException e => (404, "Not found", e.Message),
+            StoreConflictException e => (409, "Conflict", e.Message),
+            BadHttpRequestException e => (e.StatusCode, e.StatusCode == 413 ? "Request body too large" : "Bad request", e.Message),
+            System.Text.Json.JsonException => (400, "Malformed JSON", "The request body is not valid JSON of the expected shape."),
+            _ => (500, "Internal error", $"The request failed; the service log has the details under request id {context.TraceIdentifier}."),
+        };
+        if (status == 500)
+            log.LogError(exception, "Request {RequestId} failed", context.TraceIdentifier);
+        context.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            Exception = exception,
+            ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
+        });
+    }
+}
+
+internal static class Problem
+{
+    public static IResult Of(int status, string title, string detail) =>
+        Results.Problem(statusCode: status, title: title, detail: detail);
+}

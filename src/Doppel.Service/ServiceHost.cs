@@ -1,0 +1,208 @@
+using System.Threading.Channels;
+using Doppel.Application.Sets;
+using Doppel.Application.Tokens;
+using Doppel.Application.Webhooks;
+using Doppel.Jobs;
+using Doppel.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Scalar.AspNetCore;
+
+namespace Doppel.Service;
+
+/// <summary>
+/// Builds the web application of <c>doppel serve</c>: one <see cref="IDoppelDatabase"/> and media folder for the
+/// process, the application handlers, the HOPE-compatible and v1 endpoints, OpenAPI at <c>/openapi/v1.json</c> with
+/// the Scalar UI at <c>/scalar</c> (its script served from the package, no CDN), <c>/healthz</c> and <c>/readyz</c>,
+/// JSON logs with each request's id, RFC 7807 errors, a request body limit, and the two background workers
+/// (set processing, webhook delivery).
+/// </summary>
+public static class ServiceHost
+{
+    public static WebApplication Build(ServiceOptions options, IDoppelDatabase db, IImageAnalyzer analyzer, string[]? args = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args ?? [] });
+        builder.WebHost.UseUrls(options.Urls);
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBytes);
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(options.LogLevel);
+        builder.Logging.AddJsonConsole(o =>
+        {
+            o.IncludeScopes = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        });
+        // One line per request comes from our own middleware (with its id); the framework's own per-request lines would double it.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
+        Directory.CreateDirectory(options.MediaFolder);
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton(db);
+        services.AddSingleton(analyzer);
+        services.AddSingleton(new MediaFolder(options.MediaFolder));
+        services.AddSingleton<InProcessSetQueue>();
+        services.AddSingleton<ISetProcessingQueue>(sp => sp.GetRequiredService<InProcessSetQueue>());
+        services.AddSingleton<SetEvents>(sp => new SetEvents(db));
+        services.AddSingleton<SetHandlers>();
+        services.AddSingleton<TokenHandlers>();
+        services.AddSingleton<ProcessSetHandler>();
+        services.AddSingleton(options.Webhooks);
+        services.AddHttpClient(nameof(WebhookDispatcher)).ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
+        services.AddSingleton(sp => new WebhookDispatcher(db, sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(WebhookDispatcher)), options.Webhooks));
+        services.AddSingleton<ModelReadiness>();
+        services.AddHostedService<SetProcessingWorker>();
+        services.AddHostedService<WebhookWorker>();
+        services.AddHostedService(sp => sp.GetRequiredService<ModelReadiness>());
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx => ctx.ProblemDetails.Extensions["request_id"] = ctx.HttpContext.TraceIdentifier);
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+        services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
+        {
+            doc.Info.Title = "Doppel";
+            doc.Info.Description = "Face deduplication service: the HOPE deduplication engine's API (root and api/ prefixes) and Doppel's own v1. Authorization: Token <key>.";
+            return Task.CompletedTask;
+        }));
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.Use(async (context, next) =>
+        {
+            // Every log line of the request carries its id; the caller gets it back to quote.
+            var log = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Doppel.Service.Requests");
+            context.Response.Headers["X-Request-Id"] = context.TraceIdentifier;
+            using var scope = log.BeginScope(new Dictionary<string, object> { ["RequestId"] = context.TraceIdentifier });
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            await next(context);
+            log.LogInformation("{Method} {Path} {Status} {ElapsedMs} ms", context.Request.Method, context.Request.Path.Value, context.Response.StatusCode, clock.ElapsedMilliseconds);
+        });
+
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapScalarApiReference("/scalar", o => o.WithTitle("Doppel API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+        app.MapGet("/healthz", () => Results.Ok(new { status = "live" })).WithTags("Health");
+        app.MapGet("/readyz", Ready).WithTags("Health");
+        HopeApi.Map(app);
+        V1Api.Map(app);
+        return app;
+    }
+
+    /// <summary>The first address the started application listens on (with port 0 resolved).</summary>
+    public static Uri Address(this WebApplication app) =>
+        new(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().Replace("[::]", "127.0.0.1") + "/");
+
+    private static async Task<IResult> Ready(IDoppelDatabase db, MediaFolder media, ModelReadiness models, CancellationToken cancellationToken)
+    {
+        var checks = new Dictionary<string, string>();
+        try
+        {
+            await db.Tenants.ListAsync(cancellationToken);
+            checks["database"] = "ok";
+        }
+        catch (Exception e)
+        {
+            checks["database"] = e.Message;
+        }
+        checks["media"] = Directory.Exists(media.Root) ? "ok" : $"media folder {media.Root} is missing";
+        checks["models"] = models.State;
+        bool ready = checks.Values.All(v => v == "ok");
+        return Results.Json(new { status = ready ? "ready" : "not ready", checks }, statusCode: ready ? 200 : 503);
+    }
+}
+
+/// <summary>The in-process queue of sets to process (a Hangfire enqueue replaces it with the workers).</summary>
+internal sealed class InProcessSetQueue : ISetProcessingQueue
+{
+    private readonly Channel<(TenantId Tenant, Guid Set)> _channel = Channel.CreateUnbounded<(TenantId, Guid)>();
+
+    public ChannelReader<(TenantId Tenant, Guid Set)> Reader => _channel.Reader;
+
+    public ValueTask EnqueueAsync(TenantId tenant, Guid setId, CancellationToken cancellationToken = default) =>
+        _channel.Writer.WriteAsync((tenant, setId), cancellationToken);
+}
+
+/// <summary>Runs queued sets one at a time; at start it requeues every set left Processing (a stopped or killed
+/// service resumes them: analysed images are stored, so only the rest is analysed again).</summary>
+internal sealed class SetProcessingWorker(InProcessSetQueue queue, ProcessSetHandler handler, IDoppelDatabase db, ILogger<SetProcessingWorker> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        foreach (var set in await db.SetsFor(TenantId.Default).ListAllTenantsInStateAsync(SetState.Processing, stoppingToken))
+            await queue.EnqueueAsync(set.Tenant, set.Id, stoppingToken);
+        await foreach (var (tenant, set) in queue.Reader.ReadAllAsync(stoppingToken))
+        {
+            try
+            {
+                log.LogInformation("Processing set {SetId} of tenant {Tenant}", set, tenant);
+                await handler.RunAsync(tenant, set, stoppingToken);
+                log.LogInformation("Set {SetId} processed", set);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                log.LogError(e, "Processing set {SetId} failed outside the handler", set);
+            }
+        }
+    }
+}
+
+internal sealed class WebhookWorker(WebhookDispatcher dispatcher, ServiceOptions options, ILogger<WebhookWorker> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await dispatcher.DeliverDueAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                log.LogError(e, "Webhook delivery pass failed");
+            }
+            try
+            {
+                await Task.Delay(options.WebhookPollInterval, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+}
+
+/// <summary>Opens the face models at start, in the background, so the first set does not wait for them and
+/// <c>/readyz</c> can tell a missing model from a slow start.</summary>
+internal sealed class ModelReadiness(IImageAnalyzer analyzer, ServiceOptions options, ILogger<ModelReadiness> log) : BackgroundService
+{
+    public string State { get; private set; } = options.LoadModelsAtStart ? "loading" : "ok";
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.LoadModelsAtStart)
+            return Task.CompletedTask;
+        return Task.Run(() =>
+        {
+            try
+            {
+                analyzer.Load();
+                State = "ok";
+            }
+            catch (Exception e)
+            {
+                State = e.Message;
+                log.LogError("Models could not be opened: {Error}", e.Message);
+            }
+        }, stoppingToken);
+    }
+}

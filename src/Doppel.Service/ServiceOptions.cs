@@ -1,0 +1,33 @@
+using Doppel.Application.Webhooks;
+using Microsoft.Extensions.Logging;
+
+namespace Doppel.Service;
+
+/// <summary>What <c>doppel serve</c> runs with. Defaults are the embedded setup: SQLite file, local media folder.</summary>
+public sealed record ServiceOptions
+{
+    /// <summary>Where to listen; port 0 picks a free one (tests).</summary>
+    public string Urls { get; init; } = "http://127.0.0.1:8080";
+
+    public required string Database { get; init; }
+
+    /// <summary>The folder image keys (HOPE's <c>filename</c>) are relative to; uploads go under <c>uploads/</c> in it.</summary>
+    public required string MediaFolder { get; init; }
+
+    /// <summary>Largest request body (JSON, uploads) in bytes: a bigger one is answered 413.</summary>
+    public long MaxRequestBytes { get; init; } = 16 << 20;
+
+    /// <summary>Largest uploaded image in bytes (413 above).</summary>
+    public long MaxUploadBytes { get; init; } = 10 << 20;
+
+    public WebhookPolicy Webhooks { get; init; } = new();
+
+    /// <summary>How often due webhook deliveries are looked for.</summary>
+    public TimeSpan WebhookPollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The least severe log line written (JSON on stdout, one line per request at Information).</summary>
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
+
+    /// <summary>Open the face models at start (readiness reports them); off for tests that never process.</summary>
+    public bool LoadModelsAtStart { get; init; } = true;
+}
