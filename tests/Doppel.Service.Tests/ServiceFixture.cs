@@ -46,6 +46,7 @@ public sealed class ServiceFixture : IAsyncLifetime
             MaxRequestBytes = 4 << 20,
             MaxUploadBytes = MaxUpload,
             LoadModelsAtStart = false,
+            LogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
             WebhookPollInterval = TimeSpan.FromMilliseconds(50),
             Webhooks = new WebhookPolicy { FirstRetryDelay = TimeSpan.FromMilliseconds(300), MaxRetryDelay = TimeSpan.FromSeconds(5), RetryFor = TimeSpan.FromMinutes(5), Timeout = TimeSpan.FromSeconds(5) },
         }, Db, _analyzer);
