@@ -6,12 +6,16 @@ namespace Doppel.Vision.Detection;
 /// docs/benchmarks-detection.md ("The default cascade") put them.</summary>
 public sealed record CascadeOptions
 {
-    /// <summary>The portrait path's answer is taken when BlazeFace's best face scores at least this.</summary>
-    public float PortraitMinScore { get; init; } = 0.75f;
+    /// <summary>The portrait path's answer is taken when BlazeFace's best face scores at least this:
+    /// the pipeline's <c>FacePipelineOptions.MinConfidence</c>, a face it would use. (At 0.75, 59 of the
+    /// 4,992 LFW dev images went to YuNet, 58 of them with BlazeFace's best at 0.60–0.75.)</summary>
+    public float PortraitMinScore { get; init; } = 0.6f;
 
     /// <summary>... and its box is at least this share of the image's long side: a portrait or a crop.
-    /// A smaller face means a photo with room for faces BlazeFace's 256 px input cannot see.</summary>
-    public float PortraitMinFaceShare { get; init; } = 0.25f;
+    /// A smaller face means a photo with room for faces BlazeFace's 256 px input cannot see. BlazeFace's
+    /// LFW boxes are 0.19–0.46 of the 250 px side; at 0.2, 4,989 of the 4,992 LFW dev images take
+    /// this path (docs/benchmarks-detection.md).</summary>
+    public float PortraitMinFaceShare { get; init; } = 0.2f;
 
     /// <summary>... and the image is no longer than this many times its width (or the reverse):
     /// BlazeFace letterboxes to a square, so a strip leaves its faces a few pixels high.</summary>
@@ -41,8 +45,9 @@ public enum CascadeRoute
     Retry,
 }
 
-/// <summary>Faces of one image and the route that found them.</summary>
-public sealed record CascadeDetection(IReadOnlyList<DetectedFace> Faces, CascadeRoute Route);
+/// <summary>Faces of one image and the route that found them; <paramref name="PortraitBest"/> is
+/// BlazeFace's best face when the portrait path ran (taken or not), to see why it was not taken.</summary>
+public sealed record CascadeDetection(IReadOnlyList<DetectedFace> Faces, CascadeRoute Route, DetectedFace? PortraitBest = null);
 
 /// <summary>
 /// The default detector: BlazeFace back-256 first, as cheap as before for portraits and crops; when
@@ -102,22 +107,27 @@ public sealed class CascadeDetector : IFaceDetector
     {
         DetectorInput.RequireBgr(bgr, Name);
         int width = bgr.Width, height = bgr.Height;
+        DetectedFace? portraitBest = null;
         if (LooksLikePortrait(width, height))
         {
             var faces = _portrait.Detect(bgr);
-            if (faces.Count > 0 && faces[0].Score >= Options.PortraitMinScore &&
-                faces[0].Box.Width >= Options.PortraitMinFaceShare * Math.Max(width, height))
-                return new CascadeDetection(OnePerTightCrop(faces, width, height, Options.TightCropArea), CascadeRoute.Portrait);
+            portraitBest = faces.Count > 0 ? faces[0] : null;
+            if (portraitBest is not null && portraitBest.Score >= Options.PortraitMinScore &&
+                portraitBest.Box.Width >= Options.PortraitMinFaceShare * Math.Max(width, height))
+                return Result(faces, CascadeRoute.Portrait);
         }
 
         var found = _full.Detect(bgr);
         if (found.Count > 0 && found[0].Score >= Options.RetryBelowScore)
-            return new CascadeDetection(OnePerTightCrop(found, width, height, Options.TightCropArea), CascadeRoute.Full);
+            return Result(found, CascadeRoute.Full);
 
         var retried = DetectNormalisedPadded(bgr);
         if (retried.Count > 0 && (found.Count == 0 || retried[0].Score > found[0].Score))
-            return new CascadeDetection(OnePerTightCrop(retried, width, height, Options.TightCropArea), CascadeRoute.Retry);
-        return new CascadeDetection(OnePerTightCrop(found, width, height, Options.TightCropArea), CascadeRoute.Full);
+            return Result(retried, CascadeRoute.Retry);
+        return Result(found, CascadeRoute.Full);
+
+        CascadeDetection Result(IReadOnlyList<DetectedFace> faces, CascadeRoute route) =>
+            new(OnePerTightCrop(faces, width, height, Options.TightCropArea), route, portraitBest);
     }
 
     private bool LooksLikePortrait(int width, int height) =>

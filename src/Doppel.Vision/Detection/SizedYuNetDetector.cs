@@ -24,16 +24,19 @@ public sealed record SizedYuNetOptions
     /// (docs/benchmarks-detection.md); 1280 leaves a little room for 1280 px photos.</summary>
     public int MaxSide { get; init; } = 1280;
 
-    /// <summary>When the whole-image pass had to shrink the image below this scale, overlapping tiles
-    /// are searched at this scale too: a face of the pipeline's 24 px minimum is then 12 px, about
-    /// YuNet's smallest stride-8 face. Extreme-aspect strips (6000x300) and big photos get tiles.</summary>
+    /// <summary>When the whole-image pass had to shrink the image well below this scale (to 0.8 of
+    /// it or less: images over 3,200 px), overlapping tiles are searched at this scale too: a face of
+    /// the pipeline's 24 px minimum is then 12 px, about YuNet's smallest stride-8 face.
+    /// Extreme-aspect strips (6000x300) and big photos get tiles.</summary>
     public float TileScale { get; init; } = 0.5f;
 
     /// <summary>Most tiles per image; beyond, tiles grow (and their scale drops) until they fit.</summary>
     public int MaxTiles { get; init; } = 16;
 
-    /// <summary>YuNet networks kept open, one per input size (inputs are padded to multiples of 32).</summary>
-    public int CachedSizes { get; init; } = 8;
+    /// <summary>YuNet networks kept open, one per input size (inputs are padded to multiples of 32).
+    /// Each holds OpenCV's activation buffers for its size (tens of MB at 1280 px), so few are kept;
+    /// a new size costs re-reading the 230 KB model, small next to a full-size pass.</summary>
+    public int CachedSizes { get; init; } = 4;
 
     public DnnDevice Device { get; init; } = DnnDevice.Cpu;
 }

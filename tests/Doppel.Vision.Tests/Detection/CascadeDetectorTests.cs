@@ -61,9 +61,10 @@ public class CascadeDetectorTests
             status.ShouldBe(ImageStatus.Ok, $"{path}: {detail}");
             kept.Single().Landmarks!.Shape68.ShouldNotBeNull();
         }
-        // Measured: all 200 on the portrait path (over all 4,992 LFW dev images: see
-        // docs/benchmarks-detection.md), so LFW's vectors are those of the old default.
-        routes.GetValueOrDefault(CascadeRoute.Portrait).ShouldBe(200);
+        // Measured: 199 of these 200 on the portrait path (4,989 of all 4,992 LFW dev images,
+        // docs/benchmarks-detection.md), so LFW's vectors are those of the old default; the one left,
+        // Abdel_Nasser_Assidi_0002, has a small face (0.19 of the side) and goes to YuNet.
+        routes.GetValueOrDefault(CascadeRoute.Portrait).ShouldBe(199);
     }
 
     [Fact]
@@ -117,18 +118,28 @@ public class CascadeDetectorTests
     }
 
     [Fact]
-    public void A_dark_photo_is_found_by_the_light_normalised_retry()
+    public void Crops_too_dark_for_both_models_are_found_by_the_light_normalised_retry()
     {
         using var detector = OpenDefault();
         var cascade = Cascade(detector);
-        var path = DetectionApTestData.LfwSample(1)[0];
-        using var image = DetectionApTestData.Read(path);
-        using var dark = HarshCrops.Expose(image, 4.0, 0.12);
-        var routed = cascade.DetectRouted(dark);
-        routed.Route.ShouldBe(CascadeRoute.Retry);
-        var best = routed.Faces.ShouldHaveSingleItem();
-        best.Score.ShouldBeGreaterThanOrEqualTo(0.6f);
-        DetectionApTestData.CoversCentre(best, dark).ShouldBeTrue();
+        int retried = 0, found = 0;
+        foreach (var path in DetectionApTestData.LfwSample(40))
+        {
+            using var image = DetectionApTestData.Read(path);
+            using var crop = HarshCrops.TightCrop(image, 1.0f);
+            using var night = HarshCrops.Expose(crop, 4.0, 0.1);
+            var routed = cascade.DetectRouted(night);
+            if (routed.Route != CascadeRoute.Retry)
+                continue;
+            // The retry ran because neither BlazeFace nor YuNet found a face scoring 0.6.
+            retried++;
+            if (routed.Faces.FirstOrDefault() is { Score: >= 0.6f } best && DetectionApTestData.CoversCentre(best, night))
+                found++;
+        }
+        // Measured 2026-12-07: 16 of the 40 needed the retry, which found the face in 13 of them
+        // (without it, all 16 would be no_face or low_confidence).
+        retried.ShouldBeGreaterThanOrEqualTo(12, $"found {found}");
+        found.ShouldBeGreaterThanOrEqualTo(11, $"retried {retried}");
     }
 }
 
