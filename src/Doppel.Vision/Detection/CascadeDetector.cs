@@ -25,6 +25,14 @@ public sealed record CascadeOptions
     /// padded. The pipeline's <c>FacePipelineOptions.MinConfidence</c>: below it a face is not used.</summary>
     public float RetryBelowScore { get; init; } = 0.6f;
 
+    /// <summary>The retry runs on images up to this long side (crops, portraits, photos YuNet saw at full
+    /// size) and on darker ones (<see cref="RetryDarkerThan"/>) of any size: a big, normally lit photo
+    /// without a face is not searched a second time, tiles and all.</summary>
+    public int RetryMaxSide { get; init; } = 1280;
+
+    /// <summary>Mean luminance (0–255) below which a big image counts as dark for the retry.</summary>
+    public double RetryDarkerThan { get; init; } = 100;
+
     /// <summary>Border added on each side for the retry, as a share of the image's side: a face
     /// filling the frame is outside both models' training (faces with context).</summary>
     public float RetryPadding { get; init; } = 0.25f;
@@ -121,6 +129,8 @@ public sealed class CascadeDetector : IFaceDetector
         if (found.Count > 0 && found[0].Score >= Options.RetryBelowScore)
             return Result(found, CascadeRoute.Full);
 
+        if (Math.Max(width, height) > Options.RetryMaxSide && LightNormalizer.MeanLuminance(bgr) >= Options.RetryDarkerThan)
+            return Result(found, CascadeRoute.Full);
         var retried = DetectNormalisedPadded(bgr);
         if (retried.Count > 0 && (found.Count == 0 || retried[0].Score > found[0].Score))
             return Result(retried, CascadeRoute.Retry);
