@@ -14,12 +14,26 @@ internal static class LfwFaceCount
         foreach (var name in detectors)
         {
             using var detector = DetectorRegistry.Create(name);
+            // A cascade also says which route found each image's faces (landmarks change no count).
+            var cascade = detector as CascadeDetector ?? (detector as Detection.Landmarks.LandmarkRefinedDetector)?.Detector as CascadeDetector;
+            var routes = new SortedDictionary<CascadeRoute, int>();
             int none = 0, one = 0, several = 0, centred = 0;
             var missed = new List<string>();
             foreach (var path in paths)
             {
                 using var image = BenchImages.Read(path);
-                var faces = detector.Detect(image);
+                IReadOnlyList<DetectedFace> faces;
+                if (cascade is not null)
+                {
+                    var routed = cascade.DetectRouted(image);
+                    routes[routed.Route] = routes.GetValueOrDefault(routed.Route) + 1;
+                    if (routed.Route != CascadeRoute.Portrait)
+                        Console.WriteLine($"  {routed.Route} {Path.GetFileName(path)}: BlazeFace best " +
+                                          (routed.PortraitBest is { } b ? $"score {b.Score:0.000}, width {b.Box.Width / Math.Max(image.Width, image.Height):0.000} of the long side" : "none"));
+                    faces = routed.Faces;
+                }
+                else
+                    faces = detector.Detect(image);
                 if (faces.Count == 0) { none++; missed.Add(Path.GetFileName(path)); }
                 else if (faces.Count == 1) one++;
                 else several++;
@@ -29,6 +43,7 @@ internal static class LfwFaceCount
                     centred++;
             }
             Console.WriteLine($"{name}: images={paths.Count} no_face={none} one={one} several={several} best_covers_centre={centred}" +
+                              (routes.Count > 0 ? " routes: " + string.Join(' ', routes.Select(r => $"{r.Key}={r.Value}")) : "") +
                               (missed.Count > 0 ? $" missed: {string.Join(' ', missed.Take(10))}" : ""));
         }
         return 0;

@@ -19,6 +19,7 @@ internal static class ModelSpeed
     private static readonly string[] Detectors =
     [
         ModelNames.BlazeFaceBack, $"{ModelNames.BlazeFaceBack}+{ModelNames.FaceApiLandmark68}", $"{ModelNames.BlazeFaceBack}+{ModelNames.FacepluginLandmark68}",
+        DetectorRegistry.Default, CascadeDetector.RegistryName, SizedYuNetDetector.RegistryName,
         ModelNames.YuNet, ModelNames.UltraFace, ModelNames.Res10Ssd,
     ];
 
@@ -29,7 +30,7 @@ internal static class ModelSpeed
         var images = paths.Select(p => decoder.Decode(p)).Where(d => d.IsOk).ToList();
         try
         {
-            Console.WriteLine($"{images.Count} LFW images, load before {BenchMachine.Load}");
+            Console.WriteLine($"{images.Count} images, load before {BenchMachine.Load}");
             Console.WriteLine("| model | batch | ms/face wall | ms/face CPU |");
             Console.WriteLine("|---|---|---|---|");
             List<FaceCrop> faces;

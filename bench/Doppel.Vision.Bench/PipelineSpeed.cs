@@ -12,13 +12,18 @@ namespace Doppel.Vision.Bench;
 internal static class PipelineSpeed
 {
     /// <param name="precision">"int8" (default) or "float": which dlib graph runs.</param>
-    public static int Run(string directory, int limit, string precision = "int8")
+    /// <param name="detector">Detector name; null = <see cref="Detection.DetectorRegistry.Default"/>.</param>
+    public static int Run(string directory, int limit, string precision = "int8", string? detector = null)
     {
         var paths = BenchImages.List(directory, limit);
-        using var pipeline = FacePipeline.CreateDefault(embedderOptions: new Embedding.EmbedderOptions
+        var embedderOptions = new Embedding.EmbedderOptions
         {
             Precision = precision == "float" ? Embedding.ModelPrecision.Float32 : Embedding.ModelPrecision.Int8,
-        });
+        };
+        using var pipeline = detector is null
+            ? FacePipeline.CreateDefault(embedderOptions: embedderOptions)
+            : new FacePipeline(Detection.DetectorRegistry.Create(detector),
+                [new Embedding.OnnxFaceEmbedder(Embedding.EmbedderSpec.DlibResNet29, embedderOptions)]);
         var embedder = (Embedding.OnnxFaceEmbedder)pipeline.Embedders[0];
         pipeline.Analyze(paths[0]);
         int faces = 0;

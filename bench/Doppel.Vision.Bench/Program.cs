@@ -3,7 +3,7 @@ using Doppel.Vision.Bench;
 // dotnet run -c Release --project bench/Doppel.Vision.Bench -- <command> [args]
 return args switch
 {
-    ["pipeline", var images, ..] => PipelineSpeed.Run(images, args.Length > 2 ? int.Parse(args[2]) : 0, args.Length > 3 ? args[3] : "int8"),
+    ["pipeline", var images, ..] => PipelineSpeed.Run(images, args.Length > 2 ? int.Parse(args[2]) : 0, args.Length > 3 ? args[3] : "int8", args.Length > 4 ? args[4] : null),
     ["stages", var images, ..] => StageCosts.Run(images, args.Length > 2 ? int.Parse(args[2]) : 0),
     ["models", var images, ..] => ModelSpeed.Run(images, args.Length > 2 ? int.Parse(args[2]) : 0),
     ["group-photos", ..] => GroupPhotos.Run(args.Length > 1 ? int.Parse(args[1]) : 0),
@@ -15,6 +15,8 @@ return args switch
     ["int8-dlib", var root, var calibration, var outDir, ..] => Int8Embedder.Run(root, calibration, outDir, args.Length > 4 ? int.Parse(args[4]) : 400),
     ["lfw-landmark-crops", var root, var outDir, ..] => LfwLandmarkCrops.Run(root, outDir, args.Skip(3).ToArray()),
     ["landmark-disagreement", var images, ..] => LandmarkDisagreement.Run(images, args.Length > 2 ? int.Parse(args[2]) : 0),
+    ["harsh-crops", var shared, ..] => HarshCropCount.Run(shared, args.Length > 2 ? int.Parse(args[2]) : 300, args.Length > 3 ? int.Parse(args[3]) : 100, args.Skip(4).ToArray()),
+    ["harsh-crops-write", var shared, var outDir, ..] => HarshCropCount.Write(shared, outDir, args.Length > 3 ? int.Parse(args[3]) : 300, args.Length > 4 ? int.Parse(args[4]) : 100),
     ["landmark-agreement", var images, ..] => LandmarkAgreement.Run(images, args.Length > 2 ? int.Parse(args[2]) : 0),
     _ => Usage(),
 };
@@ -23,7 +25,7 @@ static int Usage()
 {
     Console.Error.WriteLine("""
         usage:
-          pipeline IMAGES_DIR [LIMIT] [int8|float]  whole pipeline (decode+detect+align+embed, default models), images/s
+          pipeline IMAGES_DIR [LIMIT] [int8|float] [DETECTOR]  whole pipeline (decode+detect+align+embed, default models), images/s
           stages IMAGES_DIR [LIMIT]             CPU ms per image of decode, BlazeFace (shipped vs prepared graph), align+embed; one thread
           models IMAGES_DIR [LIMIT]             every installed embedder (ms/face, batch 1 and 16) and detector (ms/image), one thread
           group-photos [PASSES]                 whole pipeline on the face-api demo group photos: ms/image, ms/face, faces (22 expected)
@@ -34,6 +36,8 @@ static int Usage()
           int8-dlib LFW_DIR CALIB_IMAGES OUT [N]  quantise dlib to 8 bits on N calibration faces; speed vs float; LFW vectors (OUT from lfw-dump)
           lfw-landmark-crops LFW_DIR OUT S:DY.. dlib vectors on face-api landmarks, crop scale S and shift DY (OUT from lfw-dump)
           lfw-template LFW_DIR OUT              where BlazeFace's keypoints land in dlib's 51-point chip (OUT from lfw-dump)
+          harsh-crops SHARED_DATA [LFW_N] [GREY_N] [DETECTOR...]  share of dark / tight crops (HarshCrops) with exactly one usable face (old vs new default)
+          harsh-crops-write SHARED_DATA OUT [LFW_N] [GREY_N]      write those crops as PNG to look at
           landmark-agreement IMAGES_DIR [LIMIT] UltraFace + faceplugin-landmark68 five points vs YuNet's, relative to interocular
         """);
     return 2;

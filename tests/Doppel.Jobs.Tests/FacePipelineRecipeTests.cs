@@ -36,7 +36,7 @@ public class FacePipelineRecipeTests
     public void ARecipeAnalyzerKnowsItsNamesAndVersionBeforeOpeningAnyModel()
     {
         InstalledModels.RequireDefaults();
-        var recipe = new FacePipelineRecipe($" {ModelNames.BlazeFaceBack} + {ModelNames.FaceApiLandmark68} ", ModelNames.DlibResNet29);
+        var recipe = new FacePipelineRecipe($" {CascadeDetector.RegistryName} + {ModelNames.FaceApiLandmark68} ", ModelNames.DlibResNet29);
         using var lazy = new FacePipelineAnalyzer(recipe);
         (lazy.DetectorName, lazy.EmbeddingModel).ShouldBe((DetectorRegistry.Default, ModelNames.DlibResNet29));
         lazy.IsLoaded.ShouldBeFalse();

@@ -8,9 +8,9 @@ namespace Doppel.Models.Tests;
 public class ModelCatalogTests
 {
     [Fact]
-    public void DefaultSetIsBlazeFaceBackFaceApiLandmarksAndDlibResNet()
+    public void DefaultSetIsBlazeFaceBackYuNetFaceApiLandmarksAndDlibResNet()
     {
-        ModelCatalog.DefaultSet.Select(s => s.Name).Order().ShouldBe([ModelNames.BlazeFaceBack, ModelNames.DlibResNet29, ModelNames.FaceApiLandmark68]);
+        ModelCatalog.DefaultSet.Select(s => s.Name).Order().ShouldBe([ModelNames.BlazeFaceBack, ModelNames.DlibResNet29, ModelNames.FaceApiLandmark68, ModelNames.YuNet]);
     }
 
     /// <summary>Every catalogue name constant has an entry, except the TFLite model its own converter adds.</summary>

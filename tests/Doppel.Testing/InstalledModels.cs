@@ -10,7 +10,7 @@ namespace Doppel.Testing;
 public static class InstalledModels
 {
     /// <summary>The default pipeline's models: BlazeFace back-256, face-api's 68 landmarks, dlib ResNet-29.</summary>
-    public static void RequireDefaults() => Require("blazeface-back", "faceapi-landmark68", "dlib-resnet29");
+    public static void RequireDefaults() => Require("blazeface-back", "yunet", "faceapi-landmark68", "dlib-resnet29");
 
     public static void Require(params string[] names)
     {

@@ -60,6 +60,8 @@ internal static partial class CatalogEntries
             [OpenCvZoo + "face_detection_yunet/" + YuNetFile], 232_589)],
         Licence = "MIT (Shiqi Yu, OpenCV Zoo)",
         RiskNote = "Not on any registry: comes from DOPPEL_MODEL_MIRROR or the OpenCV Zoo URL.",
+        // Default since the cascade (blazeface-yunet): YuNet finds the faces BlazeFace's portrait path does not.
+        IsDefault = true,
         Input = new InputSpec("input", 320, 320, TensorLayout.Nchw, ChannelOrder.Bgr, Zero3, One3, DynamicSize: true, DynamicBatch: true),
         DefaultThreshold = 0.6f,
         Conversion = ConversionKind.OnnxEdit,

@@ -106,15 +106,15 @@ public sealed class BlazeFaceDetector : IFaceDetector
         {
             int longSide = Math.Max(images[i].Width, images[i].Height);
             if (longSide > Options.TileAboveSide)
-                tiles.AddRange(Tiles(images[i], longSide / 2).Select(t => (i, t)));
+                tiles.AddRange(ImageTiling.Tiles(images[i].Width, images[i].Height, longSide / 2, longSide / 2).Select(t => (i, t)));
         }
         if (tiles.Count > 0)
         {
             var tileFaces = RunRegions(tiles.Select(t => (images[t.Image], t.Tile)).ToList());
             for (int t = 0; t < tiles.Count; t++)
-                faces[tiles[t].Image].AddRange(tileFaces[t].Where(f => !CutByInnerEdge(f.Box, tiles[t].Tile, images[tiles[t].Image])));
+                faces[tiles[t].Image].AddRange(tileFaces[t].Where(f => !ImageTiling.CutByInnerEdge(f.Box, tiles[t].Tile, images[tiles[t].Image].Width, images[tiles[t].Image].Height)));
             foreach (var i in tiles.Select(t => t.Image).Distinct())
-                faces[i] = SuppressOverlaps(faces[i]);
+                faces[i] = ImageTiling.SuppressOverlaps(faces[i], Options.NmsIoU);
         }
 
         if (Options.RetryPadded)
@@ -237,7 +237,7 @@ public sealed class BlazeFaceDetector : IFaceDetector
         {
             var topLeft = letterbox.ToImage(c.CenterX - c.Width / 2, c.CenterY - c.Height / 2);
             var bottomRight = letterbox.ToImage(c.CenterX + c.Width / 2, c.CenterY + c.Height / 2);
-            var box = Clip(new BoxF(topLeft.X, topLeft.Y, bottomRight.X - topLeft.X, bottomRight.Y - topLeft.Y), imageWidth, imageHeight);
+            var box = ImageTiling.Clip(new BoxF(topLeft.X, topLeft.Y, bottomRight.X - topLeft.X, bottomRight.Y - topLeft.Y), imageWidth, imageHeight);
             if (box.Area <= 0) continue;
             var k = c.Keypoints;
             // The model's first eye is the subject's right eye, which is image-left in a photo.
@@ -249,33 +249,6 @@ public sealed class BlazeFaceDetector : IFaceDetector
             faces.Add(new DetectedFace(box, c.Score, landmarks));
         }
         return faces;
-    }
-
-    /// <summary>Overlapping square-ish tiles of side <paramref name="tile"/> (half overlap).</summary>
-    private static IEnumerable<Rect> Tiles(Mat bgr, int tile)
-    {
-        foreach (var x in TileStarts(bgr.Width, tile))
-            foreach (var y in TileStarts(bgr.Height, tile))
-                yield return new Rect(x, y, Math.Min(tile, bgr.Width - x), Math.Min(tile, bgr.Height - y));
-    }
-
-    /// <summary>A face touching a tile's inner edge is cut; a neighbouring tile (or the full pass) holds it whole.</summary>
-    private static bool CutByInnerEdge(BoxF b, Rect tile, Mat bgr)
-    {
-        float margin = Math.Max(tile.Width, tile.Height) * 0.01f;
-        bool cutLeft = tile.X > 0 && b.X <= tile.X + margin;
-        bool cutTop = tile.Y > 0 && b.Y <= tile.Y + margin;
-        bool cutRight = tile.Right < bgr.Width && b.Right >= tile.Right - margin;
-        bool cutBottom = tile.Bottom < bgr.Height && b.Bottom >= tile.Bottom - margin;
-        return cutLeft || cutTop || cutRight || cutBottom;
-    }
-
-    private static IEnumerable<int> TileStarts(int length, int tile)
-    {
-        if (length <= tile) { yield return 0; yield break; }
-        int count = (int)Math.Ceiling((length - tile) / (tile / 2.0)) + 1;
-        for (int i = 0; i < count; i++)
-            yield return (int)Math.Round((double)(length - tile) * i / (count - 1));
     }
 
     /// <summary>Tight crops: the face fills the frame and the model (trained on faces with context)
@@ -292,50 +265,15 @@ public sealed class BlazeFaceDetector : IFaceDetector
                 Cv2.CopyMakeBorder(bgr, copy, bgr.Height / 4, bgr.Height / 4, bgr.Width / 4, bgr.Width / 4, BorderTypes.Constant, Scalar.All(0));
             }
             var found = RunRegions(padded.Select(p => (p, new Rect(0, 0, p.Width, p.Height))).ToList());
-            return found.Select((faces, i) =>
-            {
-                var bgr = images[i];
-                int padX = bgr.Width / 4, padY = bgr.Height / 4;
-                PointF Shift(PointF p) => new(p.X - padX, p.Y - padY);
-                return faces
-                    .Select(f => f with
-                    {
-                        Box = Clip(f.Box with { X = f.Box.X - padX, Y = f.Box.Y - padY }, bgr.Width, bgr.Height),
-                        Landmarks = f.Landmarks is { } l ? new FaceLandmarks(Shift(l.LeftEye), Shift(l.RightEye), Shift(l.Nose), Shift(l.MouthCenter)) : null,
-                    })
-                    .Where(f => f.Box.Area > 0)
-                    .ToList();
-            }).ToList();
+            return found.Select((faces, i) => faces
+                .Select(f => ImageTiling.Unpad(f, images[i].Width / 4, images[i].Height / 4, images[i].Width, images[i].Height))
+                .Where(f => f.Box.Area > 0)
+                .ToList()).ToList();
         }
         finally
         {
             padded.ForEach(p => p.Dispose());
         }
-    }
-
-    private List<DetectedFace> SuppressOverlaps(List<DetectedFace> faces)
-    {
-        var kept = new List<DetectedFace>();
-        foreach (var face in faces.OrderByDescending(f => f.Score))
-            if (kept.All(k => k.Box.IoU(face.Box) <= Options.NmsIoU && !Contains(k.Box, face.Box) && !Contains(face.Box, k.Box)))
-                kept.Add(face);
-        return kept;
-    }
-
-    /// <summary>True when most of <paramref name="inner"/> lies inside <paramref name="outer"/>: a
-    /// tile can see a face's part that the full pass saw whole.</summary>
-    private static bool Contains(BoxF outer, BoxF inner)
-    {
-        float ix = MathF.Max(0, MathF.Min(outer.Right, inner.Right) - MathF.Max(outer.X, inner.X));
-        float iy = MathF.Max(0, MathF.Min(outer.Bottom, inner.Bottom) - MathF.Max(outer.Y, inner.Y));
-        return inner.Area > 0 && ix * iy / inner.Area > 0.7f;
-    }
-
-    private static BoxF Clip(BoxF box, int width, int height)
-    {
-        float x0 = Math.Clamp(box.X, 0, width), y0 = Math.Clamp(box.Y, 0, height);
-        float x1 = Math.Clamp(box.Right, 0, width), y1 = Math.Clamp(box.Bottom, 0, height);
-        return new BoxF(x0, y0, x1 - x0, y1 - y0);
     }
 
     public void Dispose()

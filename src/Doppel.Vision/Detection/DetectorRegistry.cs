@@ -12,12 +12,18 @@ namespace Doppel.Vision.Detection;
 public static class DetectorRegistry
 {
     /// <summary>
-    /// The default detector: BlazeFace back-256 (licence-clean, a face in every LFW image) for boxes,
-    /// face-api's 68-point net (MIT, same package as the default recogniser) for landmarks. dlib's
-    /// chip fitted on 68 points instead of BlazeFace's six keypoints: LFW dev test 98.4 → 98.9 %,
-    /// all-pairs dedup F1 0.761 → 0.768 (docs/benchmarks.md), for ~1.3 ms per face.
+    /// The default detector: the <see cref="CascadeDetector"/> ("blazeface-yunet") for boxes, face-api's
+    /// 68-point net (MIT, same package as the default recogniser) for landmarks. Portraits and crops
+    /// take BlazeFace back-256 as before (every LFW dev image does, so LFW's vectors, 98.9 % and the
+    /// dlib thresholds are unchanged); group and in-the-wild photos, strips, dark and tight crops take
+    /// YuNet at the image's size: WIDER subset AP 0.674 / 0.436 / 0.210 → 0.883 / 0.845 / 0.749
+    /// (docs/benchmarks-detection.md). dlib's chip is fitted on the 68 points: LFW dev test 98.4 → 98.9 %
+    /// over BlazeFace's six keypoints (docs/benchmarks.md), for ~1.3 ms per face.
     /// </summary>
-    public const string Default = ModelNames.BlazeFaceBack + "+" + ModelNames.FaceApiLandmark68;
+    public const string Default = CascadeDetector.RegistryName + "+" + ModelNames.FaceApiLandmark68;
+
+    /// <summary>The default before the cascade (BlazeFace alone for boxes), for comparisons.</summary>
+    public const string PortraitOnly = ModelNames.BlazeFaceBack + "+" + ModelNames.FaceApiLandmark68;
 
     private static readonly Dictionary<string, Func<float?, IFaceDetector>> Detectors = new(StringComparer.Ordinal)
     {
@@ -28,6 +34,8 @@ public static class DetectorRegistry
             t is { } v ? new Res10SsdOptions { ScoreThreshold = v } : null),
         [ModelNames.UltraFace] = t => UltraFaceDetector.FromModelStore(t is { } v ? new UltraFaceOptions { ScoreThreshold = v } : null),
         [ModelNames.YuNet] = t => YuNetDetector.FromModelStore(t is { } v ? new YuNetOptions { ScoreThreshold = v } : null),
+        [SizedYuNetDetector.RegistryName] = t => SizedYuNetDetector.FromModelStore(t is { } v ? new SizedYuNetOptions { ScoreThreshold = v } : null),
+        [CascadeDetector.RegistryName] = t => CascadeDetector.FromModelStore(t),
     };
 
     /// <summary>The name the detector made from <paramref name="name"/> reports as its

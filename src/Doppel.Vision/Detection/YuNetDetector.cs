@@ -60,24 +60,26 @@ public sealed class YuNetDetector : IFaceDetector
         using var rows = new Mat();
         lock (_gate)
             _detector.Detect(square, rows);
-        return Decode(rows, scale, bgr.Width, bgr.Height);
+        return Decode(rows, scale, scale, new Rect(0, 0, bgr.Width, bgr.Height));
     }
 
     /// <summary>Each row: x, y, w, h, then (x, y) of the image-left eye, image-right eye, nose
     /// tip, image-left and image-right mouth corner, then the score (OpenCV names the eyes from
-    /// the subject's side: "right eye" is the one on the image's left).</summary>
-    private static List<DetectedFace> Decode(Mat rows, float scale, int imageWidth, int imageHeight)
+    /// the subject's side: "right eye" is the one on the image's left). The rows are in the pixels of
+    /// <paramref name="region"/> scaled by <paramref name="scaleX"/>, <paramref name="scaleY"/>; faces come
+    /// back in image pixels, boxes clipped to the region, best first.</summary>
+    internal static List<DetectedFace> Decode(Mat rows, float scaleX, float scaleY, Rect region)
     {
         int count = rows.Empty() ? 0 : rows.Rows;
         var faces = new List<DetectedFace>(count);
-        float inv = 1f / scale;
-        PointF Point(int r, int c) => new(rows.At<float>(r, c) * inv, rows.At<float>(r, c + 1) * inv);
+        float invX = 1f / scaleX, invY = 1f / scaleY;
+        PointF Point(int r, int c) => new(rows.At<float>(r, c) * invX + region.X, rows.At<float>(r, c + 1) * invY + region.Y);
         for (int r = 0; r < count; r++)
         {
-            float x1 = Math.Clamp(rows.At<float>(r, 0) * inv, 0, imageWidth);
-            float y1 = Math.Clamp(rows.At<float>(r, 1) * inv, 0, imageHeight);
-            float x2 = Math.Clamp((rows.At<float>(r, 0) + rows.At<float>(r, 2)) * inv, 0, imageWidth);
-            float y2 = Math.Clamp((rows.At<float>(r, 1) + rows.At<float>(r, 3)) * inv, 0, imageHeight);
+            float x1 = Math.Clamp(rows.At<float>(r, 0) * invX + region.X, region.X, region.Right);
+            float y1 = Math.Clamp(rows.At<float>(r, 1) * invY + region.Y, region.Y, region.Bottom);
+            float x2 = Math.Clamp((rows.At<float>(r, 0) + rows.At<float>(r, 2)) * invX + region.X, region.X, region.Right);
+            float y2 = Math.Clamp((rows.At<float>(r, 1) + rows.At<float>(r, 3)) * invY + region.Y, region.Y, region.Bottom);
             if (x2 <= x1 || y2 <= y1)
                 continue;
             var mouthLeft = Point(r, 10);

@@ -12,6 +12,7 @@ public class FaceApiLandmark68Tests
     private static IFaceDetector OpenDefault()
     {
         DetectionApTestData.RequireModel(ModelNames.BlazeFaceBack);
+        DetectionApTestData.RequireModel(ModelNames.YuNet);
         DetectionApTestData.RequireModel(ModelNames.FaceApiLandmark68);
         return DetectorRegistry.Create(DetectorRegistry.Default);
     }
@@ -22,7 +23,7 @@ public class FaceApiLandmark68Tests
     public void Default_detector_gives_68_points_that_agree_with_YuNet_on_LFW()
     {
         using var detector = OpenDefault();
-        detector.Name.ShouldBe("blazeface-back+faceapi-landmark68");
+        detector.Name.ShouldBe("blazeface-yunet+faceapi-landmark68");
         var (errors, plausible) = DetectionApTestData.YuNetAgreement(detector, 100, (path, mine) =>
         {
             mine.ShouldNotBeNull(path);

@@ -10,6 +10,9 @@ public sealed class LandmarkRefinedDetector(IFaceDetector detector, ILandmarkRef
 {
     public string Name => $"{detector.Name}+{refiner.Name}";
 
+    /// <summary>The box detector inside (to ask a <see cref="CascadeDetector"/> which route it took).</summary>
+    public IFaceDetector Detector => detector;
+
     public IReadOnlyList<DetectedFace> Detect(Mat bgr) =>
         detector.Detect(bgr).Select(face => face with { Landmarks = refiner.Locate(bgr, face.Box) }).ToList();
 
