@@ -21,6 +21,10 @@ using Doppel.Storage.Sqlite;
 if (args.Length == 6 && args[0] == "fenced")
     return await Fenced.Run(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture),
         int.Parse(args[4], CultureInfo.InvariantCulture), int.Parse(args[5], CultureInfo.InvariantCulture));
+//   Doppel.Storage.Worker bench-stores CATALOG FILES BATCH
+//     The same bulk paths through the async stores (IDoppelDatabase on SQLite). Run with -c Release.
+if (args.Length == 4 && args[0] == "bench-stores")
+    return await StoreBench.Run(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture));
 if (args.Length == 4 && args[0] == "bench")
     return Bench(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture));
 if (args.Length != 5 || args[0] != "scan")
