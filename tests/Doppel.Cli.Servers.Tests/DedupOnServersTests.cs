@@ -10,13 +10,29 @@ namespace Doppel.Cli.Servers.Tests;
 /// the same findings as SQLite and a local folder, byte for byte, and a run killed with SIGKILL resumes
 /// to them.
 /// </summary>
-public sealed class DedupOnServersTests(PostgresServer postgres, AzuriteServer azurite)
+public sealed class DedupOnServersTests(PostgresServer postgres, AzuriteServer azurite) : IDisposable
 {
+    private readonly List<string> _corpora = [];
+
+    /// <summary>Copies of the first LFW dev photos under DIR/photos, deleted with the test.</summary>
+    private string Corpus(string label, int count)
+    {
+        var dir = LfwCorpus.First(label, count);
+        _corpora.Add(dir);
+        return dir;
+    }
+
+    public void Dispose()
+    {
+        foreach (var dir in _corpora)
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+    }
+
     [Fact]
     public async Task Dedup_on_postgresql_writes_exactly_the_findings_of_sqlite()
     {
         postgres.Require();
-        var dir = LfwCorpus.First("doppel-pg-dedup", 120);
+        var dir = Corpus("doppel-dedup-engines", 120);
         var database = await postgres.CreateDatabaseAsync("dedup");
 
         var sqlite = DoppelProcess.Run(dir, "dedup", "photos", "--db", "cat.db", "--report", "sqlite");
@@ -42,7 +58,7 @@ public sealed class DedupOnServersTests(PostgresServer postgres, AzuriteServer a
     {
         postgres.Require();
         const int images = 300;
-        var dir = LfwCorpus.First("doppel-pg-kill", images);
+        var dir = Corpus("doppel-dedup-killed", images);
         var clean = DoppelProcess.Run(dir, "dedup", "photos", "--db", "clean.db", "--report", "clean");
         clean.ExitCode.ShouldBe(0, clean.Error);
 
@@ -82,7 +98,7 @@ public sealed class DedupOnServersTests(PostgresServer postgres, AzuriteServer a
     public async Task Dedup_of_a_container_prefix_finds_exactly_what_the_same_folder_gives()
     {
         azurite.Require();
-        var dir = LfwCorpus.First("doppel-blob-dedup", 80);
+        var dir = Corpus("doppel-dedup-blob", 80);
         var photos = Path.Combine(dir, "photos");
         var container = await azurite.CreateContainerAsync("photos");
         foreach (var file in Directory.EnumerateFiles(photos, "*", SearchOption.AllDirectories))

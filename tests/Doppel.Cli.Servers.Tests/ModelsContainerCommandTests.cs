@@ -18,12 +18,14 @@ public sealed class ModelsContainerCommandTests(AzuriteServer azurite) : IDispos
 {
     private static readonly string[] Defaults = ["blazeface-back", "faceapi-landmark68", "dlib-resnet29"];
     private readonly string _dir = RepoPaths.NewTempDir("doppel-models-container");
+    private string? _corpus;
 
     [Fact]
     public async Task A_process_runs_only_published_verified_models_and_re_embeds_when_a_new_version_is_published()
     {
         azurite.Require();
         var photos = LfwCorpus.First("doppel-models-container-photos", 24);
+        _corpus = photos;
         var container = await azurite.CreateContainerAsync("models");
         var address = $"az://{container.Name}";
         var adminCache = CopyInstalledModels("admin-cache");
@@ -126,6 +128,8 @@ public sealed class ModelsContainerCommandTests(AzuriteServer azurite) : IDispos
 
     public void Dispose()
     {
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+        foreach (var dir in new[] { _dir, _corpus })
+            if (dir is not null)
+                try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
     }
 }

@@ -29,7 +29,7 @@ public sealed class PostgresServer : IAsyncLifetime
     /// <summary>The superuser initdb creates; the cluster trusts local connections, so no password.</summary>
     public const string User = "doppel";
 
-    private const string PrefixName = "doppel-pg";
+    private const string PrefixName = "doppel-pgcluster";
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(90);
     // A test run never lasts this long, so a folder this old is a server a killed test run left behind.
     private static readonly TimeSpan StaleAge = TimeSpan.FromHours(6);
