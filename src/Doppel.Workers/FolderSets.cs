@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Doppel.Application.Ingest;
-using Doppel.Jobs.Queue;
+using Doppel.Application.Queue;
 using Doppel.Storage;
 using Doppel.Storage.Media;
 

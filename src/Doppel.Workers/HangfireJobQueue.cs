@@ -1,5 +1,5 @@
 using System.Globalization;
-using Doppel.Jobs.Queue;
+using Doppel.Application.Queue;
 using Hangfire;
 using Hangfire.States;
 

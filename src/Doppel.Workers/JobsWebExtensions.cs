@@ -1,4 +1,4 @@
-using Doppel.Jobs.Queue;
+using Doppel.Application.Queue;
 using Hangfire;
 using Hangfire.Dashboard;
 using Microsoft.AspNetCore.Builder;

@@ -21,6 +21,9 @@ public sealed class DashboardTests(PostgresServer server)
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Services.AddDoppelJobs(jobs.Uri);
         await using var app = builder.Build();
+        // AddHangfire makes the host's logger factory Hangfire's (process-wide) log provider; this host is disposed at
+        // the end of the test while other tests of the process use Hangfire, so hand logging back to the default.
+        using var restoreLogging = new Restore(() => Hangfire.Logging.LogProvider.SetCurrentLogProvider(null));
         app.MapDoppelJobsDashboard("/admin/jobs", context => context.Request.Headers["X-Test-Admin"] == "yes");
         await app.StartAsync(TestContext.Current.CancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -37,5 +40,10 @@ public sealed class DashboardTests(PostgresServer server)
         answer.StatusCode.ShouldBe(HttpStatusCode.OK);
         (await answer.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).ShouldContain("Doppel jobs");
         await app.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    private sealed class Restore(Action action) : IDisposable
+    {
+        public void Dispose() => action();
     }
 }

@@ -2,7 +2,7 @@ using Doppel.Application;
 using Doppel.Cli.Commands;
 using Doppel.Jobs;
 using Doppel.Jobs.Dedup;
-using Doppel.Jobs.Queue;
+using Doppel.Application.Queue;
 using Doppel.Matching;
 using Doppel.Storage;
 using Doppel.Workers;

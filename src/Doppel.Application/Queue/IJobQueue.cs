@@ -1,4 +1,4 @@
-namespace Doppel.Jobs.Queue;
+namespace Doppel.Application.Queue;
 
 /// <summary>A request to deduplicate media already registered in the catalog (the CLI registers a folder's
 /// files, the service a set's images), in one tenant.</summary>
@@ -44,7 +44,7 @@ public sealed record QueuedWorkProgress(
 }
 
 /// <summary>
-/// Where the CLI (<c>dedup --distributed</c>) and the service hand work to workers. The Hangfire implementation
+/// Where the CLI (<c>dedup --distributed</c>) and the service hand work to workers (register it with <c>services.AddDoppelJobs(address)</c>). The Hangfire implementation
 /// (<c>Doppel.Workers.HangfireJobQueue</c>) queues the job graph in PostgreSQL for any number of
 /// <c>doppel worker</c> processes; work ids are strings so an implementation may use its own.
 /// </summary>
