@@ -23,12 +23,18 @@ public sealed class PostgresDatabase : IDoppelDatabase
 
     public ILeaseStore Leases { get; }
 
+    public IApiTokenStore Tokens { get; }
+
+    public IWebhookStore Webhooks { get; }
+
     private PostgresDatabase(NpgsqlDataSource source, string location)
     {
         _source = source;
         Location = location;
         Tenants = new PgTenantStore(this);
         Leases = new PgLeaseStore(this);
+        Tokens = new PgApiTokenStore(this);
+        Webhooks = new PgWebhookStore(this);
     }
 
     /// <summary>True for the text forms <see cref="OpenAsync"/> takes: a <c>postgres://</c> or <c>postgresql://</c> URI.</summary>
@@ -94,6 +100,8 @@ public sealed class PostgresDatabase : IDoppelDatabase
     }
 
     public ITenantStores For(TenantId tenant) => new PgTenantStores(this, tenant);
+
+    public ISetStore SetsFor(TenantId tenant) => new PgSetStore(this, tenant);
 
     public async ValueTask DisposeAsync()
     {

@@ -194,6 +194,132 @@ internal static class PostgresSchema
                 released        boolean     NOT NULL DEFAULT false
             );
             """),
+        // The REST service's tables, as SQLite's version 7 (see SqliteMigrations): API tokens (only the secret's
+        // SHA-256), groups with settings, deduplication sets (one open set per group, held by a partial unique index),
+        // their images, findings with reviewer decisions, per-group ignored pairs, webhook deliveries and attempts.
+        // Set ids are uuid here (text on SQLite). Number 6 is not used on either engine.
+        new(7, "service: tokens, groups, sets, images, findings, webhooks", """
+            CREATE TABLE api_tokens (
+                id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                tenant_id    bigint      NOT NULL REFERENCES tenants(id),
+                name         text        NOT NULL,
+                prefix       text        NOT NULL,
+                secret_hash  text COLLATE "C" NOT NULL UNIQUE,
+                scope        text        NOT NULL CHECK (scope IN ('read', 'write', 'admin')),
+                created_at   timestamptz NOT NULL,
+                revoked_at   timestamptz NULL,
+                last_used_at timestamptz NULL
+            );
+            CREATE INDEX ix_api_tokens_tenant ON api_tokens(tenant_id, id);
+
+            CREATE TABLE set_groups (
+                id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                tenant_id     bigint      NOT NULL REFERENCES tenants(id),
+                reference_pk  text        NOT NULL,
+                settings_json text        NOT NULL,
+                created_at    timestamptz NOT NULL,
+                updated_at    timestamptz NOT NULL,
+                UNIQUE (tenant_id, reference_pk)
+            );
+
+            CREATE TABLE service_sets (
+                id               uuid        PRIMARY KEY,
+                tenant_id        bigint      NOT NULL REFERENCES tenants(id),
+                group_id         bigint      NOT NULL REFERENCES set_groups(id),
+                state            text        NOT NULL CHECK (state IN ('Ready', 'Modified', 'Processing', 'Failed', 'Inactive', 'Rejected')),
+                error            text        NULL,
+                notification_url text        NULL,
+                settings_json    text        NOT NULL,
+                run_id           bigint      NULL REFERENCES runs(id) ON DELETE SET NULL,
+                created_at       timestamptz NOT NULL,
+                updated_at       timestamptz NOT NULL
+            );
+            CREATE UNIQUE INDEX ux_service_sets_open ON service_sets(group_id) WHERE state NOT IN ('Inactive', 'Rejected');
+            CREATE INDEX ix_service_sets_tenant ON service_sets(tenant_id, group_id, created_at);
+            CREATE INDEX ix_service_sets_state ON service_sets(state);
+            CREATE INDEX ix_service_sets_run ON service_sets(run_id);
+
+            CREATE TABLE set_images (
+                id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                set_id       uuid        NOT NULL REFERENCES service_sets(id) ON DELETE CASCADE,
+                reference_pk text        NOT NULL,
+                filename     text        NOT NULL,
+                media_id     bigint      NULL REFERENCES media_files(id) ON DELETE SET NULL,
+                status_code  integer     NULL,
+                created_at   timestamptz NOT NULL,
+                updated_at   timestamptz NOT NULL,
+                UNIQUE (set_id, reference_pk)
+            );
+            -- Without it every deleted media file scans set_images for the ON DELETE SET NULL.
+            CREATE INDEX ix_set_images_media ON set_images(media_id);
+
+            CREATE TABLE set_findings (
+                id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                set_id        uuid        NOT NULL REFERENCES service_sets(id) ON DELETE CASCADE,
+                first_image   bigint      NOT NULL REFERENCES set_images(id) ON DELETE CASCADE,
+                second_image  bigint      NULL REFERENCES set_images(id) ON DELETE CASCADE,
+                score         real        NOT NULL,
+                confidence    real        NOT NULL,
+                status_code   integer     NOT NULL,
+                updated_at    timestamptz NOT NULL,
+                decision      text        NULL CHECK (decision IN ('confirmed', 'not_duplicate')),
+                decided_by    text        NULL,
+                decided_at    timestamptz NULL
+            );
+            CREATE INDEX ix_set_findings_set ON set_findings(set_id, updated_at);
+            CREATE INDEX ix_set_findings_first ON set_findings(first_image);
+            CREATE INDEX ix_set_findings_second ON set_findings(second_image);
+
+            CREATE TABLE set_ignored_pairs (
+                id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                group_id   bigint      NOT NULL REFERENCES set_groups(id) ON DELETE CASCADE,
+                kind       text        NOT NULL CHECK (kind IN ('reference_pk', 'filename')),
+                first      text COLLATE "C" NOT NULL,
+                second     text COLLATE "C" NOT NULL,
+                created_by text        NULL,
+                created_at timestamptz NOT NULL,
+                UNIQUE (group_id, kind, first, second),
+                CHECK (first <= second)
+            );
+
+            CREATE TABLE webhook_endpoints (
+                id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                tenant_id  bigint      NOT NULL REFERENCES tenants(id),
+                url        text        NOT NULL,
+                secret     text        NOT NULL,
+                active     boolean     NOT NULL DEFAULT true,
+                created_at timestamptz NOT NULL
+            );
+            CREATE INDEX ix_webhook_endpoints_tenant ON webhook_endpoints(tenant_id, id);
+
+            CREATE TABLE webhook_deliveries (
+                id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                tenant_id       bigint      NOT NULL REFERENCES tenants(id),
+                kind            text        NOT NULL CHECK (kind IN ('signed', 'hope_get')),
+                endpoint_id     bigint      NULL REFERENCES webhook_endpoints(id) ON DELETE SET NULL,
+                url             text        NOT NULL,
+                event_type      text        NOT NULL,
+                payload_json    text        NOT NULL,
+                state           text        NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+                attempts        integer     NOT NULL DEFAULT 0,
+                next_attempt_at timestamptz NOT NULL,
+                created_at      timestamptz NOT NULL,
+                set_id          uuid        NULL
+            );
+            CREATE INDEX ix_webhook_deliveries_due ON webhook_deliveries(state, next_attempt_at);
+            CREATE INDEX ix_webhook_deliveries_tenant ON webhook_deliveries(tenant_id, id);
+
+            CREATE TABLE webhook_attempts (
+                id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                delivery_id bigint      NOT NULL REFERENCES webhook_deliveries(id) ON DELETE CASCADE,
+                number      integer     NOT NULL,
+                at          timestamptz NOT NULL,
+                status_code integer     NULL,
+                error       text        NULL,
+                duration_ms bigint      NOT NULL
+            );
+            CREATE INDEX ix_webhook_attempts_delivery ON webhook_attempts(delivery_id, number);
+            """),
     ];
 
     public static int Latest => All[^1].Version;

@@ -11,7 +11,7 @@ namespace Doppel.Service.Tests;
 /// final) → findings (paged, filtered, absolute next URLs keeping the filter) → ignore a pair → approve; then the
 /// group's key is free for a new set.
 /// </summary>
-public sealed class HopeFlowTests(ServiceFixture service) : IClassFixture<ServiceFixture>
+public abstract class HopeFlowContract(ServiceFixture service)
 {
     /// <summary>Four people, 3–4 photos each (LFW dev split).</summary>
     private static readonly string[] People = ["Aaron_Peirsol", "Abdullah_Gul", "Abel_Pacheco", "Abdullah"];
@@ -19,6 +19,7 @@ public sealed class HopeFlowTests(ServiceFixture service) : IClassFixture<Servic
     [Fact]
     public async Task FullFlowFromCreateToApprove()
     {
+        service.Require();
         var lfw = SharedData.Require("data/lfw-dev/images");
         InstalledModels.RequireDefaults();
         var images = new JsonArray();
@@ -125,3 +126,9 @@ public sealed class HopeFlowTests(ServiceFixture service) : IClassFixture<Servic
 
     private static string Person(JsonNode side) => side["filename"]!.GetValue<string>().Split('/')[1];
 }
+
+/// <summary>The HOPE flow on SQLite.</summary>
+public sealed class HopeFlowTests(ServiceFixture service) : HopeFlowContract(service), IClassFixture<ServiceFixture>;
+
+/// <summary>The HOPE flow on PostgreSQL (issue 10: the flow passes on both engines).</summary>
+public sealed class PostgresHopeFlowTests(PostgresServiceFixture service) : HopeFlowContract(service), IClassFixture<PostgresServiceFixture>;

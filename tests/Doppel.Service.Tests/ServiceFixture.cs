@@ -5,7 +5,9 @@ using Doppel.Jobs;
 using Doppel.Service;
 using Doppel.Storage;
 using Doppel.Storage.Sqlite.Stores;
+using Doppel.Storage.Postgres;
 using Doppel.Testing;
+using Doppel.Testing.Servers;
 using Doppel.Vision.Detection;
 using Doppel.Vision.Embedding;
 using Microsoft.AspNetCore.Builder;
@@ -15,9 +17,9 @@ namespace Doppel.Service.Tests;
 /// <summary>
 /// A real service on 127.0.0.1 (Kestrel on a free port) over a fresh SQLite file and media folder, with two
 /// tenants: A (read, write, admin and a revoked token) and B (an admin token). Models open only when a set with
-/// images is processed.
+/// images is processed. <see cref="PostgresServiceFixture"/> runs the same service over PostgreSQL.
 /// </summary>
-public sealed class ServiceFixture : IAsyncLifetime
+public class ServiceFixture : IAsyncLifetime
 {
     public string Root { get; } = RepoPaths.NewTempDir("doppel-service");
     public string Media => Path.Combine(Root, "media");
@@ -34,9 +36,20 @@ public sealed class ServiceFixture : IAsyncLifetime
     /// <summary>Small on purpose, so the 413 test sends little.</summary>
     public const long MaxUpload = 256 * 1024;
 
-    public async ValueTask InitializeAsync()
+    /// <summary>The catalog the service runs on: a SQLite file here; null when its engine is unavailable (then
+    /// <see cref="Require"/> skips the test).</summary>
+    protected virtual Task<IDoppelDatabase?> OpenDatabaseAsync() => Task.FromResult<IDoppelDatabase?>(SqliteDatabase.Open(Path.Combine(Root, "doppel.db")));
+
+    /// <summary>Skips the calling test (fails it under CI) when the catalog's engine could not be started.</summary>
+    public virtual void Require()
     {
-        Db = SqliteDatabase.Open(Path.Combine(Root, "doppel.db"));
+    }
+
+    public virtual async ValueTask InitializeAsync()
+    {
+        if (await OpenDatabaseAsync() is not { } db)
+            return;
+        Db = db;
         _analyzer = new FacePipelineAnalyzer(new FacePipelineRecipe(DetectorRegistry.Default, EmbedderRegistry.Default));
         App = ServiceHost.Build(new ServiceOptions
         {
@@ -74,11 +87,15 @@ public sealed class ServiceFixture : IAsyncLifetime
         return http;
     }
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
-        await App.StopAsync();
-        await App.DisposeAsync();
-        await Db.DisposeAsync();
+        if (App is not null)
+        {
+            await App.StopAsync();
+            await App.DisposeAsync();
+        }
+        if (Db is not null)
+            await Db.DisposeAsync();
         _analyzer?.Dispose();
         try
         {
@@ -87,5 +104,29 @@ public sealed class ServiceFixture : IAsyncLifetime
         catch (IOException)
         {
         }
+    }
+}
+
+/// <summary>The same service over a fresh PostgreSQL database of a throw-away server on 127.0.0.1 (the harness's
+/// <see cref="PostgresServer"/>), so the HOPE flow is held on both engines.</summary>
+public sealed class PostgresServiceFixture : ServiceFixture
+{
+    private readonly PostgresServer _server = new();
+
+    protected override async Task<IDoppelDatabase?> OpenDatabaseAsync()
+    {
+        await _server.InitializeAsync();
+        if (_server.UnavailableReason is not null)
+            return null;
+        var database = await _server.CreateDatabaseAsync("service");
+        return await PostgresDatabase.OpenAsync(database.Uri);
+    }
+
+    public override void Require() => _server.Require();
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _server.DisposeAsync();
     }
 }

@@ -8,7 +8,7 @@ namespace Doppel.Storage.Contract;
 /// this with <see cref="OpenFreshAsync"/> opening an empty, migrated database (SQLite: a temp file;
 /// PostgreSQL: a fresh database on a server the tests started). Nothing here names an engine.
 /// </summary>
-public abstract class StoreContractTests : IAsyncLifetime
+public abstract partial class StoreContractTests : IAsyncLifetime
 {
     private readonly List<IDoppelDatabase> _opened = [];
 
