@@ -81,6 +81,7 @@ public sealed class AdminPageTests
             // The administrator opens the processed set.
             await SignInAsync(admin, "alice", adminPassword);
             await admin.Locator("body[data-ready=true]").WaitForAsync();
+            await admin.Locator("#tenant").SelectOptionAsync(new SelectOptionValue { Label = "registry" });
             await admin.Locator("#sets a", new() { HasText = "REG-1" }).ClickAsync();
             await Assertions.Expect(admin.Locator("#set-state")).ToHaveTextAsync("Ready");
             await Assertions.Expect(admin.Locator("#set-undecided")).ToHaveTextAsync(confidences.Count.ToString());

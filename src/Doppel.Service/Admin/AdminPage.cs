@@ -23,7 +23,6 @@ internal static class AdminPage
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/admin", () => Results.Redirect("/admin/")).ExcludeFromDescription();
         app.MapGet("/admin/", (HttpContext c) => Asset(c, "index.html")).RequireAuthorization(AdminAuth.ReviewerPolicy).ExcludeFromDescription();
         app.MapGet("/admin/assets/{name}", (HttpContext c, string name) => Types.ContainsKey(name) && name != "index.html" ? Asset(c, name) : Results.NotFound())
             .ExcludeFromDescription();
