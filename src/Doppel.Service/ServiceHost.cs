@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Doppel.Application.Sets;
 using Doppel.Application.Tokens;
 using Doppel.Application.Webhooks;
+using Doppel.Service.Admin;
 using Doppel.Jobs;
 using Doppel.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -18,7 +19,7 @@ namespace Doppel.Service;
 /// process, the application handlers, the HOPE-compatible and v1 endpoints, OpenAPI at <c>/openapi/v1.json</c> with
 /// the Scalar UI at <c>/scalar</c> (its script served from the package, no CDN), <c>/healthz</c> and <c>/readyz</c>,
 /// JSON logs with each request's id, RFC 7807 errors, a request body limit, and the two background workers
-/// (set processing, webhook delivery).
+/// (set processing, webhook delivery). The admin page is at <c>/admin/</c> (cookie sign-in; see <see cref="AdminAuth"/>).
 /// </summary>
 public static class ServiceHost
 {
@@ -59,6 +60,7 @@ public static class ServiceHost
         services.AddHostedService(sp => sp.GetRequiredService<ModelReadiness>());
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx => ctx.ProblemDetails.Extensions["request_id"] = ctx.HttpContext.TraceIdentifier);
         services.AddExceptionHandler<ProblemExceptionHandler>();
+        services.AddAdminAuth();
         services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
         {
             doc.Info.Title = "Doppel";
@@ -80,12 +82,16 @@ public static class ServiceHost
             log.LogInformation("{Method} {Path} {Status} {ElapsedMs} ms", context.Request.Method, context.Request.Path.Value, context.Response.StatusCode, clock.ElapsedMilliseconds);
         });
 
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/scalar", o => o.WithTitle("Doppel API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
         app.MapGet("/healthz", () => Results.Ok(new { status = "live" })).WithTags("Health");
         app.MapGet("/readyz", Ready).WithTags("Health");
         HopeApi.Map(app);
         V1Api.Map(app);
+        AdminPage.Map(app);
+        AdminApi.Map(app);
         return app;
     }
 

@@ -120,20 +120,20 @@ internal static class V1Api
         created_at = t.CreatedAt, revoked_at = t.RevokedAt, last_used_at = t.LastUsedAt,
     };
 
-    private static object RunJson(RunRecord r) => new
+    internal static object RunJson(RunRecord r) => new
     {
         id = r.Id, kind = r.Kind, state = r.State.ToString().ToLowerInvariant(), total = r.Total, processed = r.Processed, rejected = r.Rejected,
         started_at = r.StartedAt, finished_at = r.FinishedAt, error = r.Error,
     };
 
-    private static object DeliveryJson(WebhookDelivery d, IReadOnlyList<DeliveryAttempt>? attempts) => new
+    internal static object DeliveryJson(WebhookDelivery d, IReadOnlyList<DeliveryAttempt>? attempts) => new
     {
         id = d.Id, kind = d.Kind == DeliveryKind.Signed ? "signed" : "hope_get", url = d.Url, @event = d.EventType, state = d.State.ToString().ToLowerInvariant(),
         attempts = d.Attempts, next_attempt_at = d.NextAttemptAt, created_at = d.CreatedAt, set_id = d.SetId,
         log = attempts?.Select(a => new { number = a.Number, at = a.At, status_code = a.StatusCode, error = a.Error, duration_ms = a.DurationMs }),
     };
 
-    private static object FindingJson(SetFinding f) => new
+    internal static object FindingJson(SetFinding f) => new
     {
         id = f.Id, set_id = f.SetId,
         first = new { image_id = f.FirstImageId, reference_id = f.FirstReferencePk, key = f.FirstFilename },

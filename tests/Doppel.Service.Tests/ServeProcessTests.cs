@@ -72,7 +72,7 @@ public sealed class ServeProcessTests
 
     private static string Person(string referencePk) => referencePk[..referencePk.LastIndexOf('_')];
 
-    private static ProcessStartInfo Info(params string[] args)
+    internal static ProcessStartInfo Info(params string[] args)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -87,7 +87,7 @@ public sealed class ServeProcessTests
         return start;
     }
 
-    private static Process Start(params string[] args)
+    internal static Process Start(params string[] args)
     {
         var process = Process.Start(Info(args))!;
         // Drain the JSON logs so the pipe never fills.
@@ -98,7 +98,7 @@ public sealed class ServeProcessTests
         return process;
     }
 
-    private static async Task<(int Code, string Output, string Error)> Run(CancellationToken ct, params string[] args)
+    internal static async Task<(int Code, string Output, string Error)> Run(CancellationToken ct, params string[] args)
     {
         using var process = Process.Start(Info(args))!;
         var output = process.StandardOutput.ReadToEndAsync(ct);
@@ -107,7 +107,7 @@ public sealed class ServeProcessTests
         return (process.ExitCode, await output, await error);
     }
 
-    private static async Task<T?> Try<T>(Func<Task<T>> call) where T : class
+    internal static async Task<T?> Try<T>(Func<Task<T>> call) where T : class
     {
         try
         {
@@ -119,7 +119,7 @@ public sealed class ServeProcessTests
         }
     }
 
-    private static async Task WaitUntil(Func<Task<bool>> ready, Process process)
+    internal static async Task WaitUntil(Func<Task<bool>> ready, Process process)
     {
         var deadline = DateTime.UtcNow.AddMinutes(2);
         while (!await ready())

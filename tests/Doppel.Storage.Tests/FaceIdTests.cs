@@ -68,7 +68,7 @@ public class FaceIdTests
 
         using (var catalog = temp.Open())
         {
-            catalog.SchemaVersion.ShouldBe(7);
+            catalog.SchemaVersion.ShouldBe(8);
             // Read back through the API: faces with their persons, pins, exclusions, vectors; decisions; findings.
             catalog.ListFaces().Select(f => (f.Id, f.MediaId, f.PersonId, f.PinnedPersonId, string.Join(",", f.ExcludedPersonIds)))
                 .ShouldBe([(1L, 1L, 1L, (long?)null, "2"), (2L, 2L, 2L, 2L, ""), (3L, 3L, 5L, null, "1"), (4L, 3L, (long?)null, 5L, "")]);
@@ -84,7 +84,7 @@ public class FaceIdTests
         // (Later versions add columns and tables, and turn the locks into leases: every column a row had is kept.)
         var after = CatalogDump.Tables(temp);
         CatalogDump.ShouldKeepEveryRow(beforeNamed, CatalogDump.Named(temp), "schema_migrations", "locks");
-        after["schema_migrations"].Count.ShouldBe(6);
+        after["schema_migrations"].Count.ShouldBe(7);
         after["schema_migrations"][3].ShouldStartWith("4|");
         foreach (var table in new[] { "faces", "findings", "persons" })
             temp.RawScalar($"SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '{table}' AND sql LIKE '%AUTOINCREMENT%'").ShouldBe(1, table);

@@ -40,7 +40,7 @@ public class PersonIdTests
 
         using (var catalog = temp.Open())
         {
-            catalog.SchemaVersion.ShouldBe(7);
+            catalog.SchemaVersion.ShouldBe(8);
             // Read back through the API: names, representatives, assignments, pins, exclusions, decisions.
             catalog.ListPersons().Select(p => (p.Id, p.Name, p.RepresentativeFaceId)).ShouldBe([(1L, "Alice", 1L), (2L, (string?)null, 2L), (5L, "Carol", 3L)]);
             catalog.ListFaces().Select(f => (f.Id, f.PersonId, f.PinnedPersonId, string.Join(",", f.ExcludedPersonIds)))
@@ -54,7 +54,7 @@ public class PersonIdTests
         // (Later versions add columns and tables, and turn the locks into leases: every column a row had is kept.)
         var after = CatalogDump.Tables(temp);
         CatalogDump.ShouldKeepEveryRow(beforeNamed, CatalogDump.Named(temp), "schema_migrations", "locks");
-        after["schema_migrations"].Count.ShouldBe(6);
+        after["schema_migrations"].Count.ShouldBe(7);
         after["schema_migrations"][2].ShouldStartWith("3|");
         temp.RawScalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'persons' AND sql LIKE '%AUTOINCREMENT%'").ShouldBe(1);
         temp.RawScalar("SELECT COUNT(*) FROM sqlite_master WHERE sql LIKE '%persons_v3%'").ShouldBe(0);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Doppel.Application.Admin;
 using Doppel.Application.Tokens;
 using Doppel.Cli.Infrastructure;
 using Doppel.Jobs;
@@ -12,7 +13,7 @@ namespace Doppel.Cli.Commands;
 /// <summary>
 /// <c>doppel serve</c> (the REST service), and the credentials scripts need without a web page:
 /// <c>doppel tenants add NAME</c>, <c>doppel tokens add --tenant NAME [--scope read|write|admin]</c> (prints the
-/// new token, the only time it is shown), <c>tokens list</c>, <c>tokens revoke</c>. All take the same <c>--db</c>
+/// new token, the only time it is shown), <c>tokens list</c>, <c>tokens revoke</c>, and the admin page's users: <c>doppel users add NAME --role admin|reviewer</c>. All take the same <c>--db</c>
 /// (default <c>DOPPEL_DB</c>, else <c>doppel.db</c>).
 /// </summary>
 public static class ServeCommand
@@ -34,6 +35,7 @@ public static class ServeCommand
         yield return Serve();
         yield return Tenants();
         yield return Tokens();
+        yield return Users();
     }
 
     private static Command Serve()
@@ -65,7 +67,7 @@ public static class ServeCommand
             };
             await using var app = ServiceHost.Build(options, database, analyzer);
             await app.StartAsync(cancellationToken);
-            Console.Error.WriteLine($"doppel serve: listening on {app.Address()} (catalog {database.Location}, media {options.MediaFolder}); API docs at {app.Address()}scalar");
+            Console.Error.WriteLine($"doppel serve: listening on {app.Address()} (catalog {database.Location}, media {options.MediaFolder}); API docs at {app.Address()}scalar, admin page at {app.Address()}admin/");
             await app.WaitForShutdownAsync(cancellationToken);
             return 0;
         });
@@ -132,5 +134,35 @@ public static class ServeCommand
             return 0;
         });
         return new Command("tokens", "API tokens (stored hashed; scoped read, write or admin).") { add, list, revoke };
+    }
+
+    private static Command Users()
+    {
+        var db = Db();
+        var name = new Argument<string>("NAME") { Description = "User name to sign in with." };
+        var role = new Option<string>("--role") { Description = "admin (everything) or reviewer (sets and findings review).", DefaultValueFactory = _ => "reviewer" };
+        role.AcceptOnlyFromAmong("admin", "reviewer");
+        var fromStdin = new Option<bool>("--password-stdin") { Description = "Read the password from the first line of standard input instead of generating one (kept out of the shell history)." };
+        var add = new Command("add", "Create a user of the admin page; prints the generated password (shown only this once) unless --password-stdin.") { db, name, role, fromStdin };
+        add.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var database = Open(parse.GetValue(db)!);
+            var r = parse.GetValue(role) == "admin" ? AdminRole.Admin : AdminRole.Reviewer;
+            string? given = parse.GetValue(fromStdin) ? Console.In.ReadLine() ?? "" : null;
+            var created = await new AdminUserHandlers(database).AddAsync(parse.GetValue(name)!, r, given, cancellationToken);
+            if (given is null)
+                Console.WriteLine(created.Password);
+            Console.Error.WriteLine($"user {created.User.Name} ({parse.GetValue(role)}) added; sign in at /admin/ of doppel serve.");
+            return 0;
+        });
+        var list = new Command("list", "List the admin page's users (never their passwords).") { db };
+        list.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var database = Open(parse.GetValue(db)!);
+            foreach (var u in await database.AdminUsers.ListAsync(cancellationToken))
+                Console.WriteLine($"{u.Id,4}  {u.Role.ToString().ToLowerInvariant(),-8}  {u.Name}");
+            return 0;
+        });
+        return new Command("users", "Users of the admin page (passwords stored as PBKDF2 hashes).") { add, list };
     }
 }

@@ -441,6 +441,16 @@ internal static class SqliteMigrations
             );
             CREATE INDEX ix_webhook_attempts_delivery ON webhook_attempts(delivery_id, number);
             """),
+        new(8, "admin page users (administrators and reviewers, PBKDF2 password hashes)", """
+            CREATE TABLE admin_users (
+                id            INTEGER PRIMARY KEY AUTOINCREMENT,
+                name          TEXT    NOT NULL UNIQUE COLLATE NOCASE,
+                role          TEXT    NOT NULL CHECK (role IN ('admin', 'reviewer')),
+                password_hash TEXT    NOT NULL,
+                created_at    TEXT    NOT NULL,
+                disabled_at   TEXT    NULL
+            );
+            """),
     ];
 
     public static int Latest => All[^1].Version;

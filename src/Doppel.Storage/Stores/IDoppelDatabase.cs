@@ -32,6 +32,9 @@ public interface IDoppelDatabase : IAsyncDisposable
     /// <summary>Webhook endpoints, deliveries and their attempts.</summary>
     IWebhookStore Webhooks { get; }
 
+    /// <summary>Users of the admin page (administrators and reviewers).</summary>
+    IAdminUserStore AdminUsers { get; }
+
     /// <summary>The service's groups, deduplication sets, their images and findings, for one tenant. Cheap.</summary>
     ISetStore SetsFor(TenantId tenant);
 }

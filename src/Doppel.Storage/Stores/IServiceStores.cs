@@ -18,6 +18,30 @@ public sealed record ApiToken(long Id, TenantId Tenant, string Name, string Pref
     public bool IsRevoked => RevokedAt is not null;
 }
 
+/// <summary>Who may sign in to the admin page: administrators see and change everything; reviewers read sets and decide findings.</summary>
+public enum AdminRole
+{
+    Reviewer,
+    Admin,
+}
+
+/// <summary>A user of the admin page. <see cref="PasswordHash"/> is a self-describing PBKDF2 string, never the password.</summary>
+public sealed record AdminUser(long Id, string Name, AdminRole Role, string PasswordHash, DateTimeOffset CreatedAt, DateTimeOffset? DisabledAt);
+
+/// <summary>Users of the admin page, shared by every tenant (an administrator works across tenants).</summary>
+public interface IAdminUserStore
+{
+    /// <summary>Adds a user; a name already taken (case-insensitive) throws <see cref="StoreConflictException"/>.</summary>
+    Task<AdminUser> AddAsync(string name, AdminRole role, string passwordHash, CancellationToken cancellationToken = default);
+
+    Task<AdminUser?> FindAsync(string name, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<AdminUser>> ListAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Replaces the password hash; false when there is no such user.</summary>
+    Task<bool> SetPasswordAsync(string name, string passwordHash, CancellationToken cancellationToken = default);
+}
+
 /// <summary>API tokens of every tenant (a request's token is looked up before its tenant is known).</summary>
 public interface IApiTokenStore
 {

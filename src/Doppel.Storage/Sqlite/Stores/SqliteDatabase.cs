@@ -27,6 +27,8 @@ public sealed class SqliteDatabase : IDoppelDatabase
 
     public IWebhookStore Webhooks { get; }
 
+    public IAdminUserStore AdminUsers { get; }
+
     private SqliteDatabase(string fullPath, int schemaVersion)
     {
         Location = fullPath;
@@ -43,6 +45,7 @@ public sealed class SqliteDatabase : IDoppelDatabase
         Leases = new SqliteLeaseStore(this);
         Tokens = new SqliteApiTokenStore(this);
         Webhooks = new SqliteWebhookStore(this);
+        AdminUsers = new SqliteAdminUserStore(this);
     }
 
     /// <summary>Opens (creating when absent) the catalog file and brings its schema up to date; throws

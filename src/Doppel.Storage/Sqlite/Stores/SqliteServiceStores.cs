@@ -511,3 +511,43 @@ internal sealed class SqliteWebhookStore(SqliteDatabase db) : IWebhookStore
             ("@now", SqliteCatalog.Now()), ("@id", id), ("@t", tenant.Value)) == 1));
 }
 
+
+internal sealed class SqliteAdminUserStore(SqliteDatabase db) : IAdminUserStore
+{
+    private const string Columns = "id, name, role, password_hash, created_at, disabled_at";
+
+    private static AdminUser Read(SqliteDataReader r) => new(r.GetInt64(0), r.GetString(1), r.GetString(2) == "admin" ? AdminRole.Admin : AdminRole.Reviewer,
+        r.GetString(3), Col.Time(r, 4), Col.TimeOrNull(r, 5));
+
+    private static string Role(AdminRole role) => role == AdminRole.Admin ? "admin" : "reviewer";
+
+    public Task<AdminUser> AddAsync(string name, AdminRole role, string passwordHash, CancellationToken cancellationToken = default)
+    {
+        using var s = db.OpenSession();
+        return Task.FromResult(s.Atomically(() =>
+        {
+            if (s.Long("SELECT COUNT(*) FROM admin_users WHERE name = @n", ("@n", name)) > 0)
+                throw new StoreConflictException($"An admin page user named '{name}' already exists.");
+            return s.Query($"INSERT INTO admin_users (name, role, password_hash, created_at) VALUES (@n, @r, @h, @now) RETURNING {Columns}",
+                Read, ("@n", name), ("@r", Role(role)), ("@h", passwordHash), ("@now", SqliteCatalog.Now())).Single();
+        }));
+    }
+
+    public Task<AdminUser?> FindAsync(string name, CancellationToken cancellationToken = default)
+    {
+        using var s = db.OpenSession();
+        return Task.FromResult(s.Query($"SELECT {Columns} FROM admin_users WHERE name = @n", Read, ("@n", name)).FirstOrDefault());
+    }
+
+    public Task<IReadOnlyList<AdminUser>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        using var s = db.OpenSession();
+        return Task.FromResult<IReadOnlyList<AdminUser>>(s.Query($"SELECT {Columns} FROM admin_users ORDER BY name", Read));
+    }
+
+    public Task<bool> SetPasswordAsync(string name, string passwordHash, CancellationToken cancellationToken = default)
+    {
+        using var s = db.OpenSession();
+        return Task.FromResult(s.Execute("UPDATE admin_users SET password_hash = @h WHERE name = @n", ("@h", passwordHash), ("@n", name)) == 1);
+    }
+}

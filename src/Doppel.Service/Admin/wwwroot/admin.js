@@ -1,0 +1,250 @@
+// The admin page: hash routes over /admin/api. No framework, no build step; every state change sends the
+// antiforgery token from /admin/api/me in the X-CSRF-TOKEN header.
+'use strict';
+
+const state = { me: null, csrf: null, tenant: null, queue: [], index: 0, decided: 0, keyHandler: null };
+const view = () => document.getElementById('view');
+
+function el(tag, props, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(props || {})) {
+    if (k === 'class') e.className = v;
+    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else if (k === 'dataset') Object.assign(e.dataset, v);
+    else e.setAttribute(k, v);
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined) e.append(c instanceof Node ? c : String(c));
+  return e;
+}
+
+async function api(path, options = {}) {
+  const sep = path.includes('?') ? '&' : '?';
+  const init = { credentials: 'same-origin', headers: { 'Accept': 'application/json' }, ...options };
+  if (options.body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(options.body);
+  }
+  if (init.method && init.method !== 'GET') init.headers['X-CSRF-TOKEN'] = state.csrf;
+  const response = await fetch('/admin/api' + path + sep + 'tenant=' + encodeURIComponent(state.tenant || ''), init);
+  if (response.status === 401) { location.href = '/admin/login'; throw new Error('signed out'); }
+  if (response.status === 204 || response.status === 202) return null;
+  const json = await response.json().catch(() => null);
+  if (!response.ok) {
+    const error = new Error((json && (json.detail || json.title)) || ('HTTP ' + response.status));
+    error.status = response.status;
+    throw error;
+  }
+  return json;
+}
+
+const fmt = (x, digits = 3) => (x === null || x === undefined) ? '–' : Number(x).toFixed(digits);
+const when = t => t ? new Date(t).toLocaleString() : '–';
+
+function show(...nodes) {
+  if (state.keyHandler) { document.removeEventListener('keydown', state.keyHandler); state.keyHandler = null; }
+  view().replaceChildren(...nodes);
+}
+
+function failure(e) {
+  show(el('p', { class: 'error', id: 'error' }, e.status === 403 ? 'This page is for administrators.' : e.message));
+}
+
+async function setsView() {
+  const sets = await api('/sets');
+  const rows = sets.map(s => el('tr', { dataset: { setId: s.id } },
+    el('td', {}, el('a', { href: '#set/' + s.id }, s.group)),
+    el('td', { class: 'state' }, s.state),
+    el('td', {}, s.images), el('td', {}, s.findings), el('td', {}, s.undecided),
+    el('td', {}, s.run ? `${s.run.processed}/${s.run.total} (${s.run.state})` : '–'),
+    el('td', {}, when(s.updated_at))));
+  show(el('h1', {}, 'Sets'),
+    sets.length ? el('table', { id: 'sets' }, el('tr', {}, ['Group', 'State', 'Images', 'Pairs', 'Undecided', 'Progress', 'Updated'].map(h => el('th', {}, h))), rows)
+      : el('p', { class: 'muted' }, 'No sets in this tenant yet.'));
+}
+
+async function setView(id) {
+  const { set, webhooks } = await api('/sets/' + id);
+  const admin = state.me.role === 'admin';
+  const log = webhooks.map(d => el('tr', {},
+    el('td', {}, d.event), el('td', {}, d.url), el('td', {}, d.state), el('td', {}, d.attempts),
+    el('td', {}, (d.log || []).map(a => `#${a.number} ${a.status_code ?? a.error ?? ''}`).join(', ')),
+    el('td', {}, admin ? el('button', { onclick: async () => { await api(`/webhooks/deliveries/${d.id}/resend`, { method: 'POST' }); route(); } }, 'Resend') : '')));
+  show(el('h1', {}, 'Set ', el('span', { id: 'set-group' }, set.group)),
+    el('p', {}, 'State ', el('strong', { id: 'set-state' }, set.state), ` · ${set.images} images · ${set.findings} pairs · `,
+      el('span', { id: 'set-undecided' }, set.undecided), ' undecided',
+      set.run ? ` · run ${set.run.processed}/${set.run.total} ${set.run.state}` : '', set.error ? el('span', { class: 'error' }, ' ' + set.error) : ''),
+    el('p', {}, el('a', { href: '#review/' + id, id: 'start-review' }, 'Review pairs'), ' · ', el('a', { href: '#explore/' + id, id: 'explore' }, 'Threshold explorer')),
+    el('h2', {}, 'Webhook log'),
+    webhooks.length ? el('table', { id: 'webhooks' }, el('tr', {}, ['Event', 'URL', 'State', 'Attempts', 'Log', ''].map(h => el('th', {}, h))), log)
+      : el('p', { class: 'muted' }, 'No webhook deliveries for this set.'));
+}
+
+function photo(findingId, side, faces) {
+  const img = el('img', { src: `/admin/api/findings/${findingId}/photo/${side}?tenant=${state.tenant}`, alt: `photo ${side}`, class: 'pair-photo' });
+  const frame = el('div', { class: 'photo' }, img);
+  const crops = el('div', { class: 'crops' });
+  img.addEventListener('load', () => {
+    const sx = img.clientWidth / img.naturalWidth, sy = img.clientHeight / img.naturalHeight;
+    for (const f of faces) {
+      const b = el('div', { class: 'box', title: `detector ${fmt(f.score, 2)}` });
+      Object.assign(b.style, { left: f.x * sx + 'px', top: f.y * sy + 'px', width: f.width * sx + 'px', height: f.height * sy + 'px' });
+      frame.append(b);
+      // The face as the detector framed it, scaled to 112 px (the stored photo is the only source of pixels here).
+      const k = 112 / Math.max(f.width, f.height);
+      const c = el('span', { class: 'crop', title: 'face crop' });
+      Object.assign(c.style, { backgroundImage: `url("${img.src}")`, backgroundSize: `${img.naturalWidth * k}px ${img.naturalHeight * k}px`, backgroundPosition: `${-f.x * k}px ${-f.y * k}px` });
+      crops.append(c);
+    }
+  });
+  return el('figure', {}, frame, crops);
+}
+
+async function reviewView(id) {
+  const q = await api(`/sets/${id}/queue`);
+  state.queue = q.items; state.index = 0;
+  const header = el('h1', {}, 'Review ', el('a', { href: '#set/' + id }, 'set'));
+  const status = el('p', {}, el('span', { id: 'decided-count' }, state.decided), ' decided this session · ', el('span', { id: 'queue-left' }, q.undecided), ' undecided');
+  const keys = el('p', { class: 'keys' }, el('kbd', {}, 'c'), ' confirm duplicate · ', el('kbd', {}, 'n'), ' not a duplicate · ', el('kbd', {}, 's'), ' skip');
+  const stage = el('div', { id: 'stage' });
+  show(header, status, keys, stage);
+  const render = () => {
+    const item = state.queue[state.index];
+    if (!item) { stage.replaceChildren(el('p', { id: 'queue-empty' }, 'Nothing left to review here.')); return; }
+    const f = item.finding;
+    stage.replaceChildren(el('div', { id: 'review-pair', dataset: { findingId: f.id } },
+      el('p', { class: 'scores' }, 'confidence ', el('strong', { id: 'confidence' }, fmt(f.confidence)), ' · score ', fmt(f.score)),
+      el('div', { class: 'pair' },
+        el('div', {}, el('p', {}, f.first.reference_id, ' ', el('code', {}, f.first.key)), photo(f.id, 1, item.first_faces)),
+        el('div', {}, el('p', {}, f.second.reference_id, ' ', el('code', {}, f.second.key)), photo(f.id, 2, item.second_faces)))));
+  };
+  let busy = false;
+  const decide = async decision => {
+    const item = state.queue[state.index];
+    if (!item || busy) return;
+    busy = true;
+    try {
+      if (decision) {
+        await api(`/findings/${item.finding.id}/decision`, { method: 'POST', body: { decision } });
+        state.decided++;
+        document.getElementById('decided-count').textContent = state.decided;
+      }
+      state.index++;
+      render();
+    } catch (e) {
+      stage.prepend(el('p', { class: 'error' }, e.message));
+    } finally {
+      busy = false;
+    }
+  };
+  state.keyHandler = e => {
+    if (e.target instanceof HTMLInputElement || e.ctrlKey || e.metaKey || e.altKey) return;
+    const action = { c: 'confirmed', n: 'not_duplicate', s: null }[e.key];
+    if (action !== undefined) { e.preventDefault(); decide(action); }
+  };
+  document.addEventListener('keydown', state.keyHandler);
+  render();
+}
+
+async function exploreView(id) {
+  const threshold = el('input', { type: 'number', id: 'threshold', min: '0', max: '1', step: '0.01' });
+  const result = el('div', { id: 'explore-result' });
+  const load = async value => {
+    const x = await api(`/sets/${id}/explore` + (value === undefined ? '' : `?threshold=${encodeURIComponent(value)}`));
+    if (value === undefined) threshold.value = x.threshold;
+    const max = Math.max(1, ...x.histogram.map(b => b.count));
+    const bars = x.histogram.map(b => {
+      const bar = el('div', { class: b.from >= x.threshold - 1e-9 ? 'kept' : '', title: `${fmt(b.from, 2)}–${fmt(b.to, 2)}: ${b.count}` });
+      bar.style.height = (100 * b.count / max) + '%';
+      return bar;
+    });
+    const list = (items, name) => el('ul', { id: name }, items.map(f => el('li', {}, `${f.first.reference_id} ↔ ${f.second.reference_id} (${fmt(f.confidence)})`)));
+    result.replaceChildren(
+      el('p', {}, el('strong', { id: 'kept-count' }, x.kept), ` of ${x.pairs} stored pairs at ${fmt(x.threshold, 2)} (the set's threshold ${fmt(x.current_threshold, 2)} keeps ${x.kept_at_current})`),
+      el('div', { class: 'histogram', id: 'histogram' }, bars),
+      el('p', { class: 'muted' }, 'Confidence 0 to 1; darker bins are kept. Pairs below the threshold the set was processed with were never stored.'),
+      el('div', { class: 'cols' },
+        el('div', {}, el('h3', {}, `Would appear (${x.appear_count})`), list(x.appear, 'appear')),
+        el('div', {}, el('h3', {}, `Would disappear (${x.disappear_count})`), list(x.disappear, 'disappear'))));
+  };
+  threshold.addEventListener('change', () => load(threshold.value).catch(failure));
+  show(el('h1', {}, 'Threshold explorer ', el('a', { href: '#set/' + id }, 'set')), el('label', {}, 'Threshold (confidence) ', threshold), result);
+  await load();
+}
+
+async function tokensView() {
+  const tokens = await api('/tokens');
+  const secret = el('div', { id: 'new-token' });
+  const name = el('input', { id: 'token-name', placeholder: 'name' });
+  const scope = el('select', { id: 'token-scope' }, ['read', 'write', 'admin'].map(s => el('option', { value: s }, s)));
+  const create = el('button', { id: 'create-token', onclick: async () => {
+    const issued = await api('/tokens', { method: 'POST', body: { name: name.value, scope: scope.value } });
+    await tokensView();
+    document.getElementById('new-token').replaceChildren(el('p', { class: 'secret' }, 'New token (shown once): ', el('code', { id: 'token-secret' }, issued.token)));
+  } }, 'Create token');
+  const rows = tokens.map(t => el('tr', { dataset: { tokenId: t.id } },
+    el('td', {}, t.id), el('td', {}, t.name), el('td', {}, el('code', {}, t.prefix + '…')), el('td', {}, t.scope),
+    el('td', { class: 'token-state' }, t.revoked_at ? 'revoked ' + when(t.revoked_at) : 'live'), el('td', {}, when(t.last_used_at)),
+    el('td', {}, t.revoked_at ? '' : el('button', { class: 'revoke', onclick: async () => { await api(`/tokens/${t.id}/revoke`, { method: 'POST' }); tokensView(); } }, 'Revoke'))));
+  show(el('h1', {}, 'API tokens'), secret, el('p', {}, name, ' ', scope, ' ', create),
+    el('table', { id: 'tokens' }, el('tr', {}, ['Id', 'Name', 'Prefix', 'Scope', 'State', 'Last used', ''].map(h => el('th', {}, h))), rows));
+}
+
+async function groupsView() {
+  const groups = await api('/groups');
+  const rows = groups.map(g => {
+    const input = el('input', { type: 'number', min: '0', max: '1', step: '0.01', value: g.settings.duplicate_confidence_threshold });
+    const save = el('button', { onclick: async () => {
+      await api(`/groups/${encodeURIComponent(g.name)}/settings`, { method: 'POST', body: { duplicate_confidence_threshold: Number(input.value) } });
+      groupsView();
+    } }, 'Save');
+    return el('tr', {}, el('td', {}, g.name), el('td', {}, input, ' ', save),
+      el('td', {}, el('code', {}, JSON.stringify(g.settings))), el('td', {}, when(g.updated_at)));
+  });
+  show(el('h1', {}, 'Groups'), el('p', { class: 'muted' }, 'Settings are snapshotted into each new set; open sets keep theirs.'),
+    el('table', { id: 'groups' }, el('tr', {}, ['Group', 'Duplicate threshold', 'Settings', 'Updated'].map(h => el('th', {}, h))), rows));
+}
+
+async function modelsView() {
+  const models = await api('/models');
+  show(el('h1', {}, 'Models'),
+    el('table', { id: 'models' }, el('tr', {}, ['Name', 'Task', 'Installed', 'Default', 'Licence', 'Risk note', 'sha256'].map(h => el('th', {}, h))),
+      models.map(m => el('tr', {}, el('td', {}, m.name), el('td', {}, m.task), el('td', {}, m.installed ? 'yes' : 'no'), el('td', {}, m.is_default ? 'yes' : ''),
+        el('td', {}, m.licence), el('td', {}, m.risk_note), el('td', {}, el('code', {}, m.sha256 || '–'))))));
+}
+
+async function route() {
+  const [name, id] = location.hash.slice(1).split('/');
+  try {
+    switch (name) {
+      case 'set': return await setView(id);
+      case 'review': return await reviewView(id);
+      case 'explore': return await exploreView(id);
+      case 'tokens': return await tokensView();
+      case 'groups': return await groupsView();
+      case 'models': return await modelsView();
+      default: return await setsView();
+    }
+  } catch (e) {
+    failure(e);
+  }
+}
+
+async function start() {
+  const me = await api('/me');
+  state.me = me; state.csrf = me.csrf;
+  document.getElementById('who').textContent = `${me.name} (${me.role})`;
+  document.getElementById('logout-token').value = me.csrf;
+  if (me.role !== 'admin') document.querySelectorAll('.admin-only').forEach(a => a.remove());
+  const tenants = await api('/tenants');
+  const select = document.getElementById('tenant');
+  select.replaceChildren(...tenants.map(t => el('option', { value: t.id }, t.name)));
+  state.tenant = localStorage.getItem('doppel.tenant') || (tenants[0] && tenants[0].id) || '';
+  if (!tenants.some(t => String(t.id) === String(state.tenant)) && tenants[0]) state.tenant = tenants[0].id;
+  select.value = state.tenant;
+  select.addEventListener('change', () => { state.tenant = select.value; localStorage.setItem('doppel.tenant', state.tenant); location.hash = '#sets'; route(); });
+  window.addEventListener('hashchange', route);
+  document.body.dataset.ready = 'true';
+  await route();
+}
+
+start().catch(failure);
