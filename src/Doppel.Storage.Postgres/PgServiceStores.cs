@@ -459,3 +459,33 @@ internal sealed class PgWebhookStore(PostgresDatabase db) : IWebhookStore
         PgService.WriteAsync(db, async s => await s.ExecuteAsync("UPDATE webhook_deliveries SET state = 'pending', next_attempt_at = @now WHERE id = @id AND tenant_id = @t",
             cancellationToken, ("now", PgService.Now()), ("id", id), ("t", tenant.Value)) == 1, cancellationToken);
 }
+
+internal sealed class PgAdminUserStore(PostgresDatabase db) : IAdminUserStore
+{
+    private const string Columns = "id, name, role, password_hash, created_at, disabled_at";
+
+    private static AdminUser Read(NpgsqlDataReader r) => new(r.GetInt64(0), r.GetString(1), r.GetString(2) == "admin" ? AdminRole.Admin : AdminRole.Reviewer,
+        r.GetString(3), PgCol.Time(r, 4), PgCol.TimeOrNull(r, 5));
+
+    private static string Role(AdminRole role) => role == AdminRole.Admin ? "admin" : "reviewer";
+
+    public Task<AdminUser> AddAsync(string name, AdminRole role, string passwordHash, CancellationToken cancellationToken = default) =>
+        PgService.WriteAsync(db, async s =>
+        {
+            if (await s.LongAsync("SELECT COUNT(*) FROM admin_users WHERE lower(name) = lower(@n)", cancellationToken, ("n", name)) > 0)
+                throw new StoreConflictException($"An admin page user named '{name}' already exists.");
+            return (await s.QueryAsync($"INSERT INTO admin_users (name, role, password_hash, created_at) VALUES (@n, @r, @h, @now) RETURNING {Columns}",
+                Read, cancellationToken, ("n", name), ("r", Role(role)), ("h", passwordHash), ("now", PgService.Now()))).Single();
+        }, cancellationToken);
+
+    public async Task<AdminUser?> FindAsync(string name, CancellationToken cancellationToken = default) =>
+        (await PgService.ReadAsync(db, s => s.QueryAsync($"SELECT {Columns} FROM admin_users WHERE lower(name) = lower(@n)", Read, cancellationToken,
+            ("n", name)), cancellationToken)).FirstOrDefault();
+
+    public async Task<IReadOnlyList<AdminUser>> ListAsync(CancellationToken cancellationToken = default) =>
+        await PgService.ReadAsync(db, s => s.QueryAsync($"SELECT {Columns} FROM admin_users ORDER BY lower(name)", Read, cancellationToken), cancellationToken);
+
+    public Task<bool> SetPasswordAsync(string name, string passwordHash, CancellationToken cancellationToken = default) =>
+        PgService.WriteAsync(db, async s => await s.ExecuteAsync("UPDATE admin_users SET password_hash = @h WHERE lower(name) = lower(@n)",
+            cancellationToken, ("h", passwordHash), ("n", name)) == 1, cancellationToken);
+}

@@ -27,6 +27,8 @@ public sealed class PostgresDatabase : IDoppelDatabase
 
     public IWebhookStore Webhooks { get; }
 
+    public IAdminUserStore AdminUsers { get; }
+
     private PostgresDatabase(NpgsqlDataSource source, string location)
     {
         _source = source;
@@ -35,6 +37,7 @@ public sealed class PostgresDatabase : IDoppelDatabase
         Leases = new PgLeaseStore(this);
         Tokens = new PgApiTokenStore(this);
         Webhooks = new PgWebhookStore(this);
+        AdminUsers = new PgAdminUserStore(this);
     }
 
     /// <summary>True for the text forms <see cref="OpenAsync"/> takes: a <c>postgres://</c> or <c>postgresql://</c> URI.</summary>

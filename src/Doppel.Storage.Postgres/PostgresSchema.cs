@@ -320,6 +320,18 @@ internal static class PostgresSchema
             );
             CREATE INDEX ix_webhook_attempts_delivery ON webhook_attempts(delivery_id, number);
             """),
+        // Users of the admin page, as SQLite's version 8: names unique regardless of case, only a PBKDF2 hash kept.
+        new(8, "admin page users", """
+            CREATE TABLE admin_users (
+                id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                name          text        NOT NULL,
+                role          text        NOT NULL CHECK (role IN ('admin', 'reviewer')),
+                password_hash text        NOT NULL,
+                created_at    timestamptz NOT NULL,
+                disabled_at   timestamptz NULL
+            );
+            CREATE UNIQUE INDEX ux_admin_users_name ON admin_users (lower(name));
+            """),
     ];
 
     public static int Latest => All[^1].Version;
