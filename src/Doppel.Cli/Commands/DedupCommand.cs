@@ -91,6 +91,8 @@ public static class DedupCommand
         var reasons = outcome.Images.GroupBy(i => i.Media.ReasonCode ?? "pending").OrderBy(g => g.Key)
             .Select(g => $"{g.Key} {g.Count()}");
         Console.WriteLine($"Images: {outcome.Images.Count} ({string.Join(", ", reasons)}); processed this run: {outcome.ProcessedThisRun}{(outcome.Resumed ? " (resumed)" : "")}");
+        if (outcome.Skipped.Count > 0)
+            Console.WriteLine($"Not read: {Skipped.Describe(outcome.Skipped)}; the report lists each with its reason");
         Console.WriteLine($"Faces: {outcome.Faces.Count}; model {outcome.Model}, threshold {outcome.Threshold:0.###}");
         Console.WriteLine($"Duplicate pairs: {outcome.Pairs.Count}; groups: {outcome.Groups.Count}; {outcome.Elapsed.TotalSeconds:0.0} s");
     }
