@@ -22,18 +22,15 @@ public static class DedupCommand
     {
         var dirs = new Argument<string[]>("DIR") { Description = "Folders (or files) of images to deduplicate.", Arity = ArgumentArity.OneOrMore };
         var db = new Option<string>("--db") { Description = "Catalog database file (SQLite).", DefaultValueFactory = _ => "doppel.db" };
-        var threshold = new Option<float?>("--threshold") { Description = "Cosine similarity at or above which two faces match (default: the model's calibrated value)." };
+        // At or below 0 every pair of faces "matches" (one group of everything); above 1 none can.
+        var threshold = new Option<float?>("--threshold") { Description = "Cosine similarity at or above which two faces match, in (0, 1] (default: the model's calibrated value)." }.Between(0, 1, minExclusive: true);
         var report = new Option<string?>("--report") { Description = "Folder to write the HTML report, findings.csv and summary.json into." };
         var pageSize = new Option<int>("--report-page-size")
         {
             Description = "Duplicate groups (and persons) per report page. A report that fits on one page is one self-contained index.html; a larger one is paged, with thumbnails as files.",
             DefaultValueFactory = _ => DedupReportPaging.Default.GroupsPerPage,
         };
-        pageSize.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() < 1)
-                result.AddError("--report-page-size must be at least 1.");
-        });
+        pageSize.AtLeast(1);
         var grouping = new Option<string>("--grouping") { Description = "connected (chains join) or core (every member matches the group's core).", DefaultValueFactory = _ => "connected" };
         grouping.AcceptOnlyFromAmong("connected", "core");
         var search = new Option<string>("--search")
@@ -54,7 +51,10 @@ public static class DedupCommand
             Logging.Configure("dedup");
             var reportDir = parse.GetValue(report);
             if (reportDir is not null)
+            {
+                ReportFolder.RequireReplaceable(reportDir);
                 OutputFolders.RequireWritable(reportDir, "report");
+            }
             using var catalog = SqliteCatalog.Open(parse.GetValue(db)!);
             using var analyzer = new FacePipelineAnalyzer(pipeline.Build(parse));
             ConsoleProgress? progress = null;

@@ -63,10 +63,12 @@ internal static class ReportPaths
     public static string Relative(string root, string path)
     {
         if (!Path.IsPathRooted(path))
-            return path.Replace('\\', '/');
+            return Path.DirectorySeparatorChar == '\\' ? path.Replace('\\', '/') : path;
         var full = Path.GetFullPath(path);
         var relative = Path.GetRelativePath(Path.GetFullPath(root), full);
         var outside = relative == ".." || relative.StartsWith("../", StringComparison.Ordinal) || relative.StartsWith("..\\", StringComparison.Ordinal) || Path.IsPathRooted(relative);
-        return (outside ? full : relative).Replace('\\', '/');
+        var shown = outside ? full : relative;
+        // On Windows '\\' separates folders; elsewhere it is a character of a name, shown as it is.
+        return Path.DirectorySeparatorChar == '\\' ? shown.Replace('\\', '/') : shown;
     }
 }
