@@ -61,7 +61,7 @@ public static class ImageBytes
         ihdr[8] = bitDepth;
         ihdr[9] = colourType;
         using var compressed = new MemoryStream();
-        using (var z = new ZLibStream(compressed, CompressionLevel.SmallestSize, leaveOpen: true))
+        using (var z = new ZLibStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
         {
             int channels = colourType switch { 0 => 1, 2 => 3, 3 => 1, 4 => 2, _ => 4 };
             long rowLength = 1 + (long)width * channels * Math.Max(1, bitDepth / 8);
