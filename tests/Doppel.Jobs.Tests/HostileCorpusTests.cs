@@ -76,9 +76,10 @@ public class HostileCorpusTests
         var cleanPairs = PairPaths(clean, _ => true);
         cleanPairs.ShouldNotBeEmpty();
         photoPairs.ShouldBe(cleanPairs, ignoreOrder: true);
-        TestContext.Current.TestOutputHelper?.WriteLine(
-            $"{corpus.Kinds.Count} kinds, {corpus.Entries.Count} entries; statuses: " +
+        var summary = $"{corpus.Kinds.Count} kinds, {corpus.Entries.Count} entries; statuses: " +
             string.Join(", ", hostile.Images.GroupBy(i => i.Media.ReasonCode).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count()}")) +
-            "; skipped: " + Skipped.Describe(hostile.Skipped));
+            "; not read: " + Skipped.Describe(hostile.Skipped);
+        TestContext.Current.TestOutputHelper?.WriteLine(summary);
+        File.WriteAllText(Path.Combine(Path.GetTempPath(), "doppel-hostile-corpus.log"), summary + "\n");
     }
 }

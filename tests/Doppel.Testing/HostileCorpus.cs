@@ -155,6 +155,17 @@ public sealed class HostileCorpus
         var riff = (byte[])webp.Clone();
         BinaryPrimitives.WriteUInt32LittleEndian(riff.AsSpan(4), 0x7FFFFFFF);
         Add("webp-riff-size-2gb", "crafted/riff-size.webp", riff, AnyImageStatus);
+        // The canvas says 48x32, the bitstream inside 16383x16383.
+        var innerHuge = ImageBytes.WebPWithOrientation(webp, 48, 32, 1);
+        int bitstream = innerHuge.AsSpan().IndexOf("VP8"u8.ToArray().Concat(new[] { webp[15] }).ToArray()) + 8;
+        if (webp[15] == (byte)'L')
+            BinaryPrimitives.WriteUInt32LittleEndian(innerHuge.AsSpan(bitstream + 1), 0x3FFFu | 0x3FFFu << 14 | (BinaryPrimitives.ReadUInt32LittleEndian(innerHuge.AsSpan(bitstream + 1)) & 0xF0000000u));
+        else
+        {
+            BinaryPrimitives.WriteUInt16LittleEndian(innerHuge.AsSpan(bitstream + 6), 0x3FFF);
+            BinaryPrimitives.WriteUInt16LittleEndian(innerHuge.AsSpan(bitstream + 8), 0x3FFF);
+        }
+        Add("webp-bitstream-larger-than-canvas", "crafted/inner-huge.webp", innerHuge, tooLarge);
         Add("webp-exif-orientation", "crafted/orientation.webp", ImageBytes.WebPWithOrientation(webp, 48, 32, 8), NoFace);
 
         // TIFF.

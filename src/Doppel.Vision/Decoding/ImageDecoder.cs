@@ -30,11 +30,51 @@ public sealed record ImageDecoderOptions
     /// <summary>Wall-clock time one decode may take before the image gets <c>timeout</c>; null = none.</summary>
     public TimeSpan? DecodeTimeout { get; init; } = TimeSpan.FromSeconds(20);
 
-    /// <summary>A JPEG larger than this on its long side is decoded at 1/2, 1/4 or 1/8 of its size
-    /// (libjpeg's DCT scaling: the full image is never in memory), to the smallest scale whose long side
-    /// stays at or above it. 2048 px keeps a face of 1/20 of the photo's width over 100 px, more than
-    /// the 150 px dlib crop needs from BlazeFace's 256 px input, where such a face is 13 px wide.</summary>
-    public int JpegTargetLongSide { get; init; } = 2048;
+    /// <summary>A JPEG of more pixels than this is decoded at 1/2, 1/4 or 1/8 of its size (libjpeg's DCT
+    /// scaling: the full image is never in memory), at the smallest scale that keeps at least this many.
+    /// 2048x2048 keeps a face of 1/20 of a 4:3 photo's width over 100 px, more than the 150 px dlib crop
+    /// needs from a detector that sees the photo at 256 px, where such a face is 13 px wide. Counted in
+    /// pixels, not by the long side, so a 20000x250 strip keeps its faces' size.</summary>
+    public long JpegTargetPixels { get; init; } = 2048L * 2048;
+
+    /// <summary>A decoded image of more pixels than this is shrunk to it (area averaging, aspect kept)
+    /// before it leaves the decoder, so what the detector holds is bounded whatever the format (the
+    /// padded retry of BlazeFace alone copies 2.25 times the image: 290 MB for a 43 MP PNG).</summary>
+    public long MaxOutputPixels { get; init; } = 4096L * 4096;
+
+    /// <summary>The most one image in flight can hold: its file, the decoder's working memory, and the
+    /// detector's copies of the (shrunk) output: a letterboxed padded copy of 2.25 times the image plus
+    /// the image itself, 3 bytes a pixel. A run's bound is (workers + 1) times this over its memory on
+    /// ordinary photos (README "Limits"; measured in HostileMemoryTests).</summary>
+    /// <summary>
+    /// The defaults with any of these environment variables applied (how a CLI user changes the
+    /// budgets): <c>DOPPEL_MAX_FILE_MB</c>, <c>DOPPEL_MAX_MEGAPIXELS</c>, <c>DOPPEL_MAX_DECODE_MB</c>,
+    /// <c>DOPPEL_MAX_JPEG_SCANS</c>, <c>DOPPEL_DECODE_TIMEOUT_S</c> (0 = no time limit). A value that is
+    /// not a positive number is an <see cref="ArgumentException"/> naming the variable.
+    /// </summary>
+    public static ImageDecoderOptions FromEnvironment()
+    {
+        var options = new ImageDecoderOptions();
+        if (Number("DOPPEL_MAX_FILE_MB") is { } fileMb) options = options with { MaxFileBytes = (long)(fileMb * 1048576) };
+        if (Number("DOPPEL_MAX_MEGAPIXELS") is { } mp) options = options with { MaxPixels = (long)(mp * 1e6) };
+        if (Number("DOPPEL_MAX_DECODE_MB") is { } decodeMb) options = options with { MaxDecodeBytes = (long)(decodeMb * 1048576) };
+        if (Number("DOPPEL_MAX_JPEG_SCANS") is { } scans) options = options with { MaxJpegScans = (int)scans };
+        if (Number("DOPPEL_DECODE_TIMEOUT_S", allowZero: true) is { } seconds) options = options with { DecodeTimeout = seconds == 0 ? null : TimeSpan.FromSeconds(seconds) };
+        return options;
+    }
+
+    private static double? Number(string variable, bool allowZero = false)
+    {
+        var text = Environment.GetEnvironmentVariable(variable);
+        if (string.IsNullOrWhiteSpace(text))
+            return null;
+        if (double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value)
+            && double.IsFinite(value) && (value > 0 || (allowZero && value == 0)))
+            return value;
+        throw new ArgumentException($"{variable}={text} is not a {(allowZero ? "non-negative" : "positive")} number.");
+    }
+
+    public long MemoryPerImage => MaxFileBytes + MaxDecodeBytes + (long)(3.25 * 3 * MaxOutputPixels);
 }
 
 /// <summary>
@@ -63,7 +103,7 @@ public sealed record DecodedImage(ImageStatus Status, Mat? Image, string? Format
 /// </summary>
 public sealed class ImageDecoder(ImageDecoderOptions? options = null)
 {
-    public ImageDecoderOptions Options { get; } = options ?? new ImageDecoderOptions();
+    public ImageDecoderOptions Options { get; } = options ?? ImageDecoderOptions.FromEnvironment();
 
     /// <summary>Decodes that outlived their timeout and still run: at most one at a time, so a run's
     /// memory bound is (workers + 1) decodes; a second timeout waits for its own decode instead.</summary>
@@ -145,17 +185,16 @@ public sealed class ImageDecoder(ImageDecoderOptions? options = null)
             return DecodedImage.Fail(ImageStatus.TooLarge, format,
                 $"decoding {header.Width}x{header.Height}{(header.Progressive ? " progressive" : "")}{(header.BitDepth > 8 ? $" {header.BitDepth}-bit" : "")} {format} needs about {cost / 1048576.0:0} MiB, over the limit of {Options.MaxDecodeBytes / 1048576.0:0} MiB",
                 header.Width, header.Height);
-        return WithinTime(() => DecodePixels(bytes, format, header, scale), format, header);
+        return WithinTime(() => DecodePixels(bytes, format, header, scale, Options.MaxOutputPixels), format, header);
     }
 
-    /// <summary>The power-of-two reduction libjpeg applies while decoding: the smallest scale whose long
-    /// side is still at least <see cref="ImageDecoderOptions.JpegTargetLongSide"/>. A progressive file
-    /// costs its full coefficient buffer either way, but scaled output is still smaller.</summary>
+    /// <summary>The power-of-two reduction libjpeg applies while decoding: the smallest scale that still
+    /// leaves <see cref="ImageDecoderOptions.JpegTargetPixels"/>. A progressive file costs its full
+    /// coefficient buffer either way, but scaled output is still smaller.</summary>
     private int JpegScale(ImageHeader header)
     {
-        int longSide = Math.Max(header.Width, header.Height);
         int scale = 1;
-        while (scale < 8 && longSide / (scale * 2) >= Options.JpegTargetLongSide)
+        while (scale < 8 && header.PixelCount / ((long)scale * 2 * scale * 2) >= Options.JpegTargetPixels)
             scale *= 2;
         return scale;
     }
@@ -211,7 +250,20 @@ public sealed class ImageDecoder(ImageDecoderOptions? options = null)
         return DecodedImage.Fail(ImageStatus.Timeout, format, detail, header.Width, header.Height);
     }
 
-    private static DecodedImage DecodePixels(byte[] bytes, string format, ImageHeader header, int scale)
+    /// <summary>Shrinks (area averaging, aspect kept) an image of more than <paramref name="maxPixels"/>, consuming it.</summary>
+    private static Mat ShrinkToFit(Mat image, long maxPixels)
+    {
+        long pixels = (long)image.Width * image.Height;
+        if (pixels <= maxPixels)
+            return image;
+        double f = Math.Sqrt(maxPixels / (double)pixels);
+        var small = new Mat();
+        Cv2.Resize(image, small, new Size(Math.Max(1, (int)(image.Width * f)), Math.Max(1, (int)(image.Height * f))), interpolation: InterpolationFlags.Area);
+        image.Dispose();
+        return small;
+    }
+
+    private static DecodedImage DecodePixels(byte[] bytes, string format, ImageHeader header, int scale, long maxOutputPixels)
     {
         Mat raw;
         try
@@ -245,6 +297,7 @@ public sealed class ImageDecoder(ImageDecoderOptions? options = null)
             // flags say: turning it again put portraits on their side.
             if (format != ImageHeader.Tiff)
                 ApplyOrientation(bgr, header.Orientation);
+            bgr = ShrinkToFit(bgr, maxOutputPixels);
             return new DecodedImage(ImageStatus.Ok, bgr, format, bgr.Width, bgr.Height, null);
         }
         catch (Exception e) when (e is OpenCVException or OpenCvSharpException or NotSupportedException)

@@ -178,7 +178,23 @@ public sealed record ImageHeader(string Format, int Width, int Height, int Orien
         int width = checked((int)BinaryPrimitives.ReadUInt32BigEndian(data[16..]));
         int height = checked((int)BinaryPrimitives.ReadUInt32BigEndian(data[20..]));
         int channels = data[25] switch { 0 => 1, 2 => 3, 3 => 1, 4 => 2, 6 => 4, _ => 0 };
+        if (!PngChunksFit(data)) return null;
         return new ImageHeader(Png, width, height, PngOrientation(data)) { Channels = channels, BitDepth = data[24] };
+    }
+
+    /// <summary>Whether every chunk up to IEND lies inside the file. OpenCV's PNG reader allocates what a
+    /// chunk's length field claims before reading it: one field saying 2 GB cost 2.1 GB of memory.</summary>
+    private static bool PngChunksFit(ReadOnlySpan<byte> data)
+    {
+        long pos = 8;
+        while (pos + 8 <= data.Length)
+        {
+            uint length = BinaryPrimitives.ReadUInt32BigEndian(data[(int)pos..]);
+            if (pos + 12L + length > data.Length) return false;
+            if (data.Slice((int)pos + 4, 4).SequenceEqual("IEND"u8)) return true;
+            pos += 12L + length;
+        }
+        return false;
     }
 
     /// <summary>The orientation in a PNG's eXIf chunk (PNG 1.5; Apple and Android write it). The chunk
@@ -244,9 +260,33 @@ public sealed record ImageHeader(string Format, int Width, int Height, int Orien
         {
             int width = 1 + (data[24] | data[25] << 8 | data[26] << 16);
             int height = 1 + (data[27] | data[28] << 8 | data[29] << 16);
-            return new ImageHeader(WebP, width, height, 1);
+            // The canvas may claim less than the bitstream inside, and libwebp decodes the bitstream at
+            // its own size: the larger of the two is what decoding costs.
+            var (innerWidth, innerHeight) = WebPBitstreamSize(data);
+            return new ImageHeader(WebP, Math.Max(width, innerWidth), Math.Max(height, innerHeight), 1);
         }
         return null;
+    }
+
+    /// <summary>Width and height of the first VP8 or VP8L chunk of an extended WebP, (0, 0) when none.</summary>
+    private static (int Width, int Height) WebPBitstreamSize(ReadOnlySpan<byte> data)
+    {
+        long pos = 12;
+        while (pos + 8 <= data.Length)
+        {
+            uint length = BinaryPrimitives.ReadUInt32LittleEndian(data[(int)(pos + 4)..]);
+            var fourcc = data.Slice((int)pos, 4);
+            int body = (int)pos + 8;
+            if (fourcc.SequenceEqual("VP8 "u8) && body + 10 <= data.Length)
+                return (BinaryPrimitives.ReadUInt16LittleEndian(data[(body + 6)..]) & 0x3FFF, BinaryPrimitives.ReadUInt16LittleEndian(data[(body + 8)..]) & 0x3FFF);
+            if (fourcc.SequenceEqual("VP8L"u8) && body + 5 <= data.Length)
+            {
+                uint bits = BinaryPrimitives.ReadUInt32LittleEndian(data[(body + 1)..]);
+                return ((int)(bits & 0x3FFF) + 1, (int)((bits >> 14) & 0x3FFF) + 1);
+            }
+            pos += 8L + length + (length & 1);
+        }
+        return (0, 0);
     }
 
     private static ImageHeader? ReadTiff(ReadOnlySpan<byte> data)

@@ -48,6 +48,20 @@ public sealed class HostileDecodeTests : IDisposable
     }
 
     [Fact]
+    public void AStripKeepsItsSizeAndABigImageIsShrunkToTheOutputLimit()
+    {
+        // A 20000x250 strip is 5 MP: decoded at full size, so 200 px faces stay 200 px (row 7).
+        using var strip = new Mat(250, 20000, MatType.CV_8UC3, new Scalar(90, 120, 150));
+        using var decodedStrip = _decoder.Decode(Encode(strip, ".jpg"));
+        (decodedStrip.Width, decodedStrip.Height).ShouldBe((20000, 250));
+        // A 10000x4300 PNG (43 MP, within the decode budget) leaves the decoder at most 16.7 MP, aspect kept.
+        using var big = _decoder.Decode(ImageBytes.PngClaiming(10000, 4300, 8, 2, rows: 4300));
+        big.Status.ShouldBe(ImageStatus.Ok, big.Detail);
+        ((long)big.Width * big.Height).ShouldBeLessThanOrEqualTo(_decoder.Options.MaxOutputPixels);
+        (big.Width / (double)big.Height).ShouldBe(10000 / 4300.0, 0.01);
+    }
+
+    [Fact]
     public void ASixteenBitPngOf10000x10000IsTooLargeBeforeDecoding()
     {
         using var result = _decoder.Decode(Write("bomb.png", ImageBytes.PngClaiming(10000, 10000, 16, 2)));
