@@ -16,6 +16,7 @@ return args switch
     ["lfw-landmark-crops", var root, var outDir, ..] => LfwLandmarkCrops.Run(root, outDir, args.Skip(3).ToArray()),
     ["landmark-disagreement", var images, ..] => LandmarkDisagreement.Run(images, args.Length > 2 ? int.Parse(args[2]) : 0),
     ["landmark-agreement", var images, ..] => LandmarkAgreement.Run(images, args.Length > 2 ? int.Parse(args[2]) : 0),
+    ["decoder-choice", var images, ..] => DecoderChoice.Run(images, args.Length > 2 && args[2] != "-" ? args[2] : null, args.Length > 3 ? int.Parse(args[3]) : 20),
     _ => Usage(),
 };
 
@@ -35,6 +36,7 @@ static int Usage()
           lfw-landmark-crops LFW_DIR OUT S:DY.. dlib vectors on face-api landmarks, crop scale S and shift DY (OUT from lfw-dump)
           lfw-template LFW_DIR OUT              where BlazeFace's keypoints land in dlib's 51-point chip (OUT from lfw-dump)
           landmark-agreement IMAGES_DIR [LIMIT] UltraFace + faceplugin-landmark68 five points vs YuNet's, relative to interocular
+          decoder-choice IMAGES_DIR [JPEG|-] [N] a 20 MP JPEG decoded in full (OpenCV), scaled (OpenCV libjpeg, ImageDecoder), scaled (SkiaSharp): ms, pixels
         """);
     return 2;
 }
