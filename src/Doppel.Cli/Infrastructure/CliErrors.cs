@@ -29,8 +29,10 @@ public static partial class CliErrors
         IsDiskFull(e);
 
     /// <summary>SQLite's "database or disk is full" (SQLITE_FULL, 13): the user's disk, not a bug. The
-    /// batch that failed was rolled back, so the next run resumes where this one stopped.</summary>
-    public static bool IsDiskFull(Exception e) => e is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 13 };
+    /// batch that failed was rolled back, so the next run resumes where this one stopped.
+    /// A store may wrap it (a session that could not open its WAL file) in a <see cref="CatalogException"/>.</summary>
+    public static bool IsDiskFull(Exception e) =>
+        e is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 13 } || (e.InnerException is { } inner && IsDiskFull(inner));
 
     public static bool TraceRequested =>
         Environment.GetEnvironmentVariable(TraceVariable) is { Length: > 0 } value && value != "0";
