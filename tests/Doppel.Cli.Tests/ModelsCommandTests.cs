@@ -30,9 +30,9 @@ public sealed class ModelsCommandTests : IDisposable
     {
         var run = Doppel(["models", "install", "no-such-model"], NewTempDir("doppel-models"));
 
-        run.ExitCode.ShouldBe(2);
-        run.Error.ShouldContain("no-such-model");
-        run.Error.ShouldContain("Valid names:");
+        // One error line, exit 1, like every other user error (issue 12 row 13: it was exit 2 without "error:").
+        run.ExitCode.ShouldBe(1);
+        run.Error.Trim().Split('\n').ShouldHaveSingleItem().ShouldStartWith("error: unknown model name no-such-model");
         foreach (var name in new[] { "blazeface-back", "dlib-resnet29", "yunet", "sface" })
             run.Error.ShouldContain(name);
         Directory.EnumerateFileSystemEntries(run.CacheRoot).ShouldBeEmpty(); // nothing was fetched

@@ -129,7 +129,6 @@ public partial class DedupPagingTests
         var first = DedupReportWriter.Write(Report(25), dir, TenPerPage);
         var keptThumbnail = Directory.GetFiles(first.ThumbnailDirectory!).Order(StringComparer.Ordinal).ToList();
         var written = keptThumbnail.ToDictionary(f => f, File.GetLastWriteTimeUtc);
-        File.WriteAllText(Path.Combine(dir, "reviewer-notes.txt"), "mine");
         File.WriteAllText(Path.Combine(dir, "pages", "groups-0009.html.tmp-0123456789abcdef0123456789abcdef"), "left by a killed run");
 
         var second = DedupReportWriter.Write(Report(12), dir, TenPerPage);
@@ -149,9 +148,8 @@ public partial class DedupPagingTests
         Directory.Exists(Path.Combine(dir, "pages")).ShouldBeFalse();
         Directory.Exists(Path.Combine(dir, "thumbs")).ShouldBeFalse();
         File.ReadAllText(small.IndexHtml).ShouldContain("data:image/jpeg;base64,");
-        File.ReadAllText(Path.Combine(dir, "reviewer-notes.txt")).ShouldBe("mine");
         Directory.GetFiles(dir).Select(Path.GetFileName).Order(StringComparer.Ordinal)
-            .ShouldBe(["findings.csv", "index.html", "reviewer-notes.txt", "summary.json"]);
+            .ShouldBe(["findings.csv", "index.html", "summary.json"]);
     }
 
     [Fact]

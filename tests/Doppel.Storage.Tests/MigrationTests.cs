@@ -50,6 +50,7 @@ public class MigrationTests
         error.DatabaseVersion.ShouldBe(99);
         error.CodeVersion.ShouldBe(8);
         error.Message.ShouldContain("upgrade Doppel");
+        error.Message.ShouldContain("--db"); // not "--catalog", an option no command has (issue 12 row 13)
         error.Message.ShouldContain(temp.Path);
     }
 
@@ -60,5 +61,41 @@ public class MigrationTests
         File.WriteAllText(temp.Path, "this is a text file, not SQLite, and it is long enough to have a header........................");
         var error = Should.Throw<CatalogException>(() => temp.Open());
         error.Message.ShouldContain(temp.Path);
+    }
+}
+
+/// <summary>Issue 12 row 10: a database of another program is refused and left byte for byte as it was.</summary>
+public class ForeignDatabaseTests
+{
+    [Theory]
+    [InlineData("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers VALUES (1, 'Ann');")]
+    [InlineData("CREATE TABLE schema_migrations (version TEXT PRIMARY KEY); INSERT INTO schema_migrations VALUES ('20240101');")] // Rails
+    public void AForeignSqliteFileIsRefusedUntouched(string ownerSchema)
+    {
+        using var temp = new TempCatalog();
+        using (var raw = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={temp.Path};Pooling=False"))
+        {
+            raw.Open();
+            using var command = raw.CreateCommand();
+            command.CommandText = "PRAGMA journal_mode = DELETE; " + ownerSchema;
+            command.ExecuteNonQuery();
+        }
+        var before = File.ReadAllBytes(temp.Path);
+
+        var error = Should.Throw<CatalogException>(() => temp.Open());
+        error.Message.ShouldContain("another program");
+        error.Message.ShouldContain("untouched");
+
+        File.ReadAllBytes(temp.Path).ShouldBe(before); // no table added, journal mode still DELETE
+        File.Exists(temp.Path + "-wal").ShouldBeFalse();
+    }
+
+    [Fact]
+    public void AnEmptySqliteFileBecomesACatalog()
+    {
+        using var temp = new TempCatalog();
+        File.WriteAllBytes(temp.Path, []);
+        using var catalog = temp.Open();
+        catalog.SchemaVersion.ShouldBeGreaterThan(0);
     }
 }

@@ -48,7 +48,9 @@ public static class RecurringRuns
 {
     public static async Task<int> RunAsync(Func<int, CancellationToken, Task> pass, TimeSpan interval, int times, SemaphoreSlim trigger, CancellationToken cancellationToken)
     {
+        // A zero interval would spin; a negative count would never stop (0 is the "until cancelled" value).
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfNegative(times);
         int runs = 0;
         try
         {

@@ -57,13 +57,15 @@ public sealed class DedupSetHandler(IDoppelDatabase db, TenantId tenant, IMediaS
             $"dedup {string.Join(' ', command.Roots)}", cancellationToken: cancellationToken).ConfigureAwait(false);
         var stores = db.For(tenant);
 
-        IReadOnlyList<RegisteredMedia> registered;
+        RegisteredListing listing;
         await using (var uow = await stores.BeginAsync(lease.Fence, cancellationToken).ConfigureAwait(false))
         {
-            registered = await new RegisterMediaHandler(uow, media).HandleAsync(command.Roots, cancellationToken).ConfigureAwait(false);
+            listing = await new RegisterMediaHandler(uow, media).HandleAsync(command.Roots, cancellationToken).ConfigureAwait(false);
             await uow.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
-        OnMessage?.Invoke($"Found {registered.Count} image files under {string.Join(", ", command.Roots)}.");
+        var registered = listing.Media;
+        OnMessage?.Invoke($"Found {registered.Count} image files under {string.Join(", ", command.Roots)}"
+            + (listing.Skipped.Count > 0 ? $"; passed over {Skipped.Describe(listing.Skipped)}." : "."));
 
         var pending = registered.Where(r => r.Registration.Media.State == MediaState.Pending).Select(r => r.Registration.Media)
             .DistinctBy(m => m.Id).ToList();
@@ -91,7 +93,7 @@ public sealed class DedupSetHandler(IDoppelDatabase db, TenantId tenant, IMediaS
                 .HandleAsync(analyzer.EmbeddingModel, analyzer.EmbeddingModelVersion, () => analyzer.Embedder, inScope, lease.Fence, cancellationToken).ConfigureAwait(false);
             var outcome = await MatchAndStoreAsync(stores, lease.Fence, command, runId, registered, pending.Count, resumed, cancellationToken).ConfigureAwait(false);
             await FinishAsync(stores, lease.Fence, runId, RunState.Completed).ConfigureAwait(false);
-            return outcome with { Elapsed = clock.Elapsed };
+            return outcome with { Elapsed = clock.Elapsed, Skipped = listing.Skipped };
         }
         catch (OperationCanceledException)
         {

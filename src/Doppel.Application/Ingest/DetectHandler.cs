@@ -32,11 +32,13 @@ public sealed class DetectHandler(IDoppelDatabase db, TenantId tenant, IMediaSto
         if (roots.Count > 0)
         {
             await using var uow = await stores.BeginAsync(lease.Fence, cancellationToken).ConfigureAwait(false);
-            var found = await new RegisterMediaHandler(uow, media).HandleAsync(roots, cancellationToken).ConfigureAwait(false);
+            var listing = await new RegisterMediaHandler(uow, media).HandleAsync(roots, cancellationToken).ConfigureAwait(false);
             await uow.CommitAsync(cancellationToken).ConfigureAwait(false);
+            var found = listing.Media;
             scanned = found.Count;
-            if (scanned > 0)
-                OnMessage?.Invoke($"Found {scanned} image files under {string.Join(", ", roots)}.");
+            if (scanned > 0 || listing.Skipped.Count > 0)
+                OnMessage?.Invoke($"Found {scanned} image files under {string.Join(", ", roots)}"
+                    + (listing.Skipped.Count > 0 ? $"; passed over {Jobs.Dedup.Skipped.Describe(listing.Skipped)}." : "."));
             foreach (var r in found)
                 registered[r.Registration.Change] = registered.GetValueOrDefault(r.Registration.Change) + 1;
         }

@@ -9,6 +9,7 @@ using Doppel.Jobs.Reporting;
 using Doppel.Jobs;
 using Doppel.Matching.Clustering;
 using Doppel.Matching.Persons;
+using Doppel.Reports.Dedup;
 using Doppel.Storage.Sqlite;
 using Doppel.Storage;
 using Serilog;
@@ -37,9 +38,14 @@ public static class AutomateCommand
         {
             Description = watch ? "Also rescan at least this often (e.g. 30s, 3m, 1h)." : "Interval between runs (e.g. 30s, 3m, 1h).",
             DefaultValueFactory = _ => TimeSpan.FromMinutes(3),
-            CustomParser = r => ParseInterval(r.Tokens.Single().Value),
+            CustomParser = r =>
+            {
+                // A parse error, not an exception: the runner prints it as one line before any work.
+                try { return ParseInterval(r.Tokens.Single().Value); }
+                catch (FormatException e) { r.AddError($"--every: {e.Message}"); return default; }
+            },
         };
-        var times = new Option<int>("--times") { Description = "Stop after this many runs (0 = until interrupted).", DefaultValueFactory = _ => 0 };
+        var times = new Option<int>("--times") { Description = "Stop after this many runs (0 = until interrupted).", DefaultValueFactory = _ => 0 }.AtLeast(0);
         var report = new Option<string?>("--report") { Description = "Refresh the HTML report here after every run." };
         var pipeline = PipelineOptions.Create();
         var command = new Command(name, description) { dirs, db, every, times, report };
@@ -66,6 +72,12 @@ public static class AutomateCommand
             try
             {
                 var roots = parse.GetValue(dirs)!;
+                if (parse.GetValue(report) is { } reportDir)
+                {
+                    // Before the first pass, not after an hour of work: a report replaces its whole folder.
+                    ReportFolder.RequireReplaceable(reportDir);
+                    OutputFolders.RequireWritable(reportDir, "report");
+                }
                 await using var catalog = await CatalogDatabases.OpenAsync(parse.GetValue(db)!, cancellation);
                 using var analyzer = new FacePipelineAnalyzer(pipeline.Build(parse));
                 using var trigger = new SemaphoreSlim(0);

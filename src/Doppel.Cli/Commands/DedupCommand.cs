@@ -32,18 +32,15 @@ public static class DedupCommand
             Description = "Catalog: a SQLite file, or postgres://... when that engine is built in (default $DOPPEL_DB, else doppel.db).",
             DefaultValueFactory = _ => CatalogDatabases.Setting(null, "doppel.db"),
         };
-        var threshold = new Option<float?>("--threshold") { Description = "Cosine similarity at or above which two faces match (default: the model's calibrated value)." };
+        // At or below 0 every pair of faces "matches" (one group of everything); above 1 none can.
+        var threshold = new Option<float?>("--threshold") { Description = "Cosine similarity at or above which two faces match, in (0, 1] (default: the model's calibrated value)." }.Between(0, 1, minExclusive: true);
         var report = new Option<string?>("--report") { Description = "Folder to write the HTML report, findings.csv and summary.json into." };
         var pageSize = new Option<int>("--report-page-size")
         {
             Description = "Duplicate groups (and persons) per report page. A report that fits on one page is one self-contained index.html; a larger one is paged, with thumbnails as files.",
             DefaultValueFactory = _ => DedupReportPaging.Default.GroupsPerPage,
         };
-        pageSize.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() < 1)
-                result.AddError("--report-page-size must be at least 1.");
-        });
+        pageSize.AtLeast(1);
         var grouping = new Option<string>("--grouping") { Description = "connected (chains join) or core (every member matches the group's core).", DefaultValueFactory = _ => "connected" };
         grouping.AcceptOnlyFromAmong("connected", "core");
         var search = new Option<string>("--search")
@@ -68,7 +65,10 @@ public static class DedupCommand
             Logging.Configure("dedup");
             var reportDir = parse.GetValue(report);
             if (reportDir is not null)
+            {
+                ReportFolder.RequireReplaceable(reportDir);
                 OutputFolders.RequireWritable(reportDir, "report");
+            }
             if (parse.GetValue(distributed))
             {
                 if (parse.GetValue(search) != "exact")
@@ -130,6 +130,8 @@ public static class DedupCommand
         var reasons = outcome.Images.GroupBy(i => i.Media.ReasonCode ?? "pending").OrderBy(g => g.Key)
             .Select(g => $"{g.Key} {g.Count()}");
         Console.WriteLine($"Images: {outcome.Images.Count} ({string.Join(", ", reasons)}); processed this run: {outcome.ProcessedThisRun}{(outcome.Resumed ? " (resumed)" : "")}");
+        if (outcome.Skipped.Count > 0)
+            Console.WriteLine($"Not read: {Skipped.Describe(outcome.Skipped)}; the report lists each with its reason");
         Console.WriteLine($"Faces: {outcome.Faces.Count}; model {outcome.Model}, threshold {outcome.Threshold:0.###}");
         Console.WriteLine($"Duplicate pairs: {outcome.Pairs.Count}; groups: {outcome.Groups.Count}; {outcome.Elapsed.TotalSeconds:0.0} s");
     }

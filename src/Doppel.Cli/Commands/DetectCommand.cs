@@ -26,8 +26,8 @@ public static class DetectCommand
         var detector = new Option<string>("--detector") { Description = $"Detector model ({string.Join(", ", DetectorRegistry.DetectorNames)}).", DefaultValueFactory = _ => DetectorRegistry.Default };
         var outDir = new Option<DirectoryInfo?>("--out") { Description = "Write an annotated copy of each image and 112x112 aligned face thumbnails here." };
         var json = new Option<bool>("--json") { Description = "One JSON object per image on stdout." };
-        var minSize = new Option<float>("--min-size") { Description = "Smallest face box width in pixels to accept.", DefaultValueFactory = _ => new FacePipelineOptions().MinFaceSize };
-        var score = new Option<float?>("--score") { Description = "Detector score threshold (default: the detector's own)." };
+        var minSize = new Option<float>("--min-size") { Description = "Smallest face box width in pixels to accept.", DefaultValueFactory = _ => new FacePipelineOptions().MinFaceSize }.Between(0, 100_000);
+        var score = new Option<float?>("--score") { Description = "Detector score threshold (default: the detector's own)." }.Between(0, 1);
         var db = new Option<string?>("--db") { Description = "Catalog database file: process every image in it not processed yet (faces, landmarks and embeddings stored)." };
         var model = new Option<string>("--model") { Description = "With --db: the recogniser whose embeddings are stored with the faces.", DefaultValueFactory = _ => EmbedderRegistry.Default };
         var severalFaces = new Option<string>("--several-faces") { Description = "With --db, images with several faces: largest (keep the largest), central (keep the one nearest the centre), all (keep every face), report (keep none).", DefaultValueFactory = _ => "largest" };
@@ -67,17 +67,8 @@ public static class DetectCommand
             Console.Error.WriteLine("error: name at least one image, or pass --db FILE to process a catalog.");
             return 1;
         }
-        IFaceDetector detector;
-        try
-        {
-            detector = DetectorRegistry.Create(detectorName, score);
-        }
-        catch (Exception e) when (e is ModelNotInstalledException or ArgumentException)
-        {
-            Console.Error.WriteLine(e.Message);
-            return 2;
-        }
-        using var _ = detector;
+        // A missing model or unknown detector goes to CliRunner: one error line, exit 1.
+        using var detector = DetectorRegistry.Create(detectorName, score);
         var decoder = new ImageDecoder();
         if (outDir is not null) Directory.CreateDirectory(outDir.FullName);
         foreach (var path in images)

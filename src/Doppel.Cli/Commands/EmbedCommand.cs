@@ -17,7 +17,7 @@ public static class EmbedCommand
         var images = new Argument<string[]>("images") { Description = "Image files to embed.", Arity = ArgumentArity.OneOrMore };
         var model = new Option<string>("--model") { Description = "Recogniser model name.", DefaultValueFactory = _ => ModelNames.DlibResNet29 };
         var flip = new Option<bool>("--flip") { Description = "Add the mirrored face's embedding (test-time augmentation)." };
-        var jitters = new Option<int>("--jitters") { Description = "Average this many randomly perturbed alignments (dlib's num_jitters).", DefaultValueFactory = _ => 0 };
+        var jitters = new Option<int>("--jitters") { Description = "Average this many randomly perturbed alignments (dlib's num_jitters).", DefaultValueFactory = _ => 0 }.AtLeast(0);
         var precision = PipelineOptions.CreatePrecision();
         var json = new Option<bool>("--json") { Description = "One JSON object per image on stdout, vectors included." };
         var command = new Command("embed", "Compute face embeddings (one largest face per image).") { images, model, flip, jitters, precision, json };
@@ -32,30 +32,18 @@ public static class EmbedCommand
 
     private static int Run(string[] images, string modelName, EmbedderOptions options, bool json)
     {
-        if (options.Jitters < 0)
-        {
-            Console.Error.WriteLine("--jitters cannot be negative.");
-            return 2;
-        }
+        // A missing or unknown model goes to CliRunner: one error line, exit 1.
+        var spec = EmbedderSpec.FromCatalog(modelName);
+        var detector = DetectorRegistry.Create(DetectorRegistry.Default);
         FacePipeline pipeline;
         try
         {
-            var spec = EmbedderSpec.FromCatalog(modelName);
-            var detector = DetectorRegistry.Create(DetectorRegistry.Default);
-            try
-            {
-                pipeline = new FacePipeline(detector, [new OnnxFaceEmbedder(spec, options)]);
-            }
-            catch
-            {
-                detector.Dispose();
-                throw;
-            }
+            pipeline = new FacePipeline(detector, [new OnnxFaceEmbedder(spec, options)]);
         }
-        catch (Exception e) when (e is ModelNotInstalledException or ArgumentException or Doppel.Models.Catalog.UnknownModelException)
+        catch
         {
-            Console.Error.WriteLine(e.Message);
-            return 2;
+            detector.Dispose();
+            throw;
         }
         using var _ = pipeline;
         var embedderName = pipeline.Embedders[0].Name;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
+using Doppel.Cli.Infrastructure;
 using Doppel.Vision.Detection;
 using Doppel.Vision.Detection.Evaluation;
 
@@ -17,7 +18,7 @@ public static class EvalDetectCommand
         var images = new Option<DirectoryInfo>("--images") { Description = "Folder the annotated image paths are relative to (the set's root or its images/ folder).", Required = true };
         var annotations = new Option<FileInfo>("--annotations") { Description = "WIDER-style annotations.json (boxes with easy/medium/hard flags).", Required = true };
         var detector = new Option<string>("--detector") { Description = $"Detector: {string.Join(", ", DetectorRegistry.DetectorNames)}.", DefaultValueFactory = _ => DetectorRegistry.Default };
-        var minScore = new Option<float?>("--min-score") { Description = "Override the detector's score threshold (lower traces more of the PR curve)." };
+        var minScore = new Option<float?>("--min-score") { Description = "Override the detector's score threshold (lower traces more of the PR curve)." }.Between(0, 1);
         var json = new Option<bool>("--json") { Description = "Print the result as JSON (ap_easy, ap_medium, ap_hard, ...)." };
         var report = new Option<DirectoryInfo?>("--report") { Description = "Folder to write the precision-recall plot (pr-curve.png) into." };
 
@@ -29,12 +30,6 @@ public static class EvalDetectCommand
         {
             var name = parse.GetValue(detector)!;
             var threshold = parse.GetValue(minScore);
-            if (threshold is < 0 or > 1)
-            {
-                Console.Error.WriteLine($"--min-score must be between 0 and 1, got {threshold}.");
-                return 2;
-            }
-            try
             {
                 var set = WiderAnnotations.Load(parse.GetValue(annotations)!.FullName);
                 using var faceDetector = DetectorRegistry.Create(name, threshold);
@@ -51,11 +46,6 @@ public static class EvalDetectCommand
                 }
                 Print(parse.GetValue(json), faceDetector.Name, set.Count, clock.Elapsed, results, plotPath);
                 return 0;
-            }
-            catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or Doppel.Models.ModelNotInstalledException)
-            {
-                Console.Error.WriteLine(e.Message);
-                return 1;
             }
         });
         return command;

@@ -17,6 +17,7 @@ public static class FindingsCommand
         var db = new Option<string>("--db") { Description = "Catalog (SQLite file or postgres://...; default $DOPPEL_DB, else doppel.db).", DefaultValueFactory = _ => Doppel.Application.CatalogDatabases.Setting(null, "doppel.db") };
         var minScore = new Option<float>("--min-score") { Description = "Only pairs scoring at least this.", DefaultValueFactory = _ => float.NegativeInfinity };
         var status = new Option<string?>("--status") { Description = "Only pairs in this status: new, confirmed, notduplicate." };
+        status.AcceptOnlyFromAmong(Enum.GetNames<FindingStatus>().Select(n => n.ToLowerInvariant()).ToArray());
         var format = new Option<string>("--format") { Description = "text, csv or json.", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "csv", "json");
         var list = new Command("list", "List the findings of the latest dedup run.") { db, minScore, status, format };
@@ -64,5 +65,5 @@ public static class FindingsCommand
         return await handle(db.For(TenantId.Default));
     }).GetAwaiter().GetResult();
 
-    private static string Csv(string value) => value.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
+    private static string Csv(string value) => Doppel.Reports.Html.CsvText.Field(value);
 }

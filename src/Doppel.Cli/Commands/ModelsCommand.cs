@@ -14,7 +14,8 @@ namespace Doppel.Cli.Commands;
 public static class ModelsCommand
 {
     public const int ExitFailure = 1;
-    public const int ExitUsage = 2;
+    /// <summary>A name the catalogue does not know: a user error like any other (one line, exit 1).</summary>
+    public const int ExitUsage = 1;
 
     public static Command Create()
     {
@@ -115,8 +116,7 @@ public static class ModelsCommand
         var unknown = names.Where(n => !ModelCatalog.TryGet(n, out _)).ToList();
         if (unknown.Count > 0)
         {
-            error.WriteLine($"Unknown model name{(unknown.Count > 1 ? "s" : "")}: {string.Join(", ", unknown)}.");
-            error.WriteLine($"Valid names: {string.Join(", ", ModelCatalog.Names)}.");
+            error.WriteLine($"error: unknown model name{(unknown.Count > 1 ? "s" : "")} {string.Join(", ", unknown)} (models list shows them: {string.Join(", ", ModelCatalog.Names)})");
             return ExitUsage;
         }
 
@@ -177,7 +177,7 @@ public static class ModelsCommand
         }
         if (failures > 0)
         {
-            error.WriteLine($"{failures} of {plan.Count} model(s) failed to install.");
+            error.WriteLine($"error: {failures} of {plan.Count} model(s) failed to install (reasons above).");
             return ExitFailure;
         }
         return 0;

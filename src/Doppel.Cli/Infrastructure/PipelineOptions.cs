@@ -14,9 +14,9 @@ public sealed class PipelineOptions
     public Option<string> Detector { get; } = new("--detector") { Description = $"Face detector: {string.Join(", ", DetectorRegistry.DetectorNames)}.", DefaultValueFactory = _ => DetectorRegistry.Default };
     public Option<string> Model { get; } = new("--model") { Description = "Recogniser, or an ensemble 'a+b' (weights 'a*2+b').", DefaultValueFactory = _ => EmbedderRegistry.Default };
     public Option<bool> Flip { get; } = new("--flip") { Description = "Add the mirrored face's embedding (test-time augmentation)." };
-    public Option<int> Jitters { get; } = new("--jitters") { Description = "Average this many perturbed alignments (dlib's num_jitters).", DefaultValueFactory = _ => 0 };
+    public Option<int> Jitters { get; } = new Option<int>("--jitters") { Description = "Average this many perturbed alignments (dlib's num_jitters).", DefaultValueFactory = _ => 0 }.AtLeast(0);
     public Option<string> Precision { get; } = CreatePrecision();
-    public Option<float> MinFace { get; } = new("--min-face") { Description = "Smallest face box width in pixels.", DefaultValueFactory = _ => new FacePipelineOptions().MinFaceSize };
+    public Option<float> MinFace { get; } = new Option<float>("--min-face") { Description = "Smallest face box width in pixels.", DefaultValueFactory = _ => new FacePipelineOptions().MinFaceSize }.Between(0, 100_000);
     public Option<string> SeveralFaces { get; } = new("--several-faces") { Description = "Images with several faces: largest (keep the largest), central (keep the one nearest the centre), all (keep every face), report (keep none)." };
 
     /// <param name="severalFaces">The command's default face choice: "largest" for collections,

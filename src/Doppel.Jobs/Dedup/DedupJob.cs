@@ -41,6 +41,10 @@ public sealed record DedupOutcome(
     bool Resumed,
     TimeSpan Elapsed)
 {
+    /// <summary>Entries under the roots that were not read, each with its reason (special files,
+    /// dangling links, loops, unreadable files and folders, bad names, hidden files).</summary>
+    public IReadOnlyList<ScanEntry> Skipped { get; init; } = [];
+
     /// <summary>The vectors matching read (the set's faces, the outcome's model), when the job kept them: the
     /// report's score histogram uses them instead of reading the catalog again.</summary>
     public IReadOnlyList<FaceEmbedding>? Vectors { get; init; }
@@ -68,10 +72,14 @@ public sealed class DedupJob(ICatalog catalog, IImageAnalyzer analyzer)
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using var ingestLock = catalog.AcquireLock("ingest", $"dedup {string.Join(' ', options.Roots)}");
 
-        var files = ImageScanner.Scan(options.Roots);
-        OnMessage?.Invoke($"Found {files.Count} image files under {string.Join(", ", options.Roots)}.");
+        var scan = ImageScanner.ScanAll(options.Roots);
+        OnMessage?.Invoke($"Found {scan.Files.Count} image files under {string.Join(", ", options.Roots)}"
+            + (scan.Skipped.Count > 0 ? $"; passed over {Skipped.Describe(scan.Skipped)}." : "."));
         var ingest = new MediaIngest(catalog, analyzer) { OnProgress = OnProgress };
-        var registrations = ingest.Register(files, cancellationToken);
+        var registered = ingest.RegisterReadable(scan.Files, cancellationToken);
+        var files = registered.Files;
+        var registrations = registered.Registrations;
+        var skipped = scan.Skipped.Concat(registered.Unreadable).OrderBy(e => e.FullPath, StringComparer.Ordinal).ToList();
 
         var pending = registrations.Where(r => r.Media.State == MediaState.Pending).Select(r => r.Media)
             .DistinctBy(m => m.Id).ToList();
@@ -92,7 +100,7 @@ public sealed class DedupJob(ICatalog catalog, IImageAnalyzer analyzer)
                 analyzer.Embedder, analyzer.EmbeddingModelVersion, registrations.Select(r => r.Media.Id).ToHashSet(), cancellationToken);
             var outcome = Match(options, runId, registrations, files, pending.Count, resumed, clock);
             catalog.FinishRun(runId, RunState.Completed);
-            return outcome with { Elapsed = clock.Elapsed };
+            return outcome with { Elapsed = clock.Elapsed, Skipped = skipped };
         }
         catch (OperationCanceledException)
         {
@@ -120,4 +128,12 @@ public sealed class DedupJob(ICatalog catalog, IImageAnalyzer analyzer)
         OnMessage?.Invoke($"{faces.Count} faces, {pairs.Count} duplicate image pairs in {groups.Count} groups at threshold {threshold:0.###}.");
         return new DedupOutcome(runId, setId, threshold, analyzer.EmbeddingModel, images, faces, pairs, groups, processed, resumed, clock.Elapsed);
     }
+}
+
+/// <summary>How a run's passed-over entries are summed up in one line.</summary>
+public static class Skipped
+{
+    /// <summary>"3 entries (dangling_link 1, special_file 2)".</summary>
+    public static string Describe(IReadOnlyCollection<ScanEntry> skipped) =>
+        $"{skipped.Count} {(skipped.Count == 1 ? "entry" : "entries")} ({string.Join(", ", skipped.GroupBy(e => e.Status.ToCode()).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}"))})";
 }

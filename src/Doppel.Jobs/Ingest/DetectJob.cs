@@ -50,12 +50,15 @@ public sealed class DetectJob(ICatalog catalog, IImageAnalyzer analyzer)
         using var ingestLock = catalog.AcquireLock("ingest", options.Roots.Count > 0 ? $"detect {string.Join(' ', options.Roots)}" : "detect");
         var ingest = new MediaIngest(catalog, analyzer) { OnProgress = OnProgress };
 
-        var files = options.Roots.Count > 0 ? ImageScanner.Scan(options.Roots) : [];
+        var scan = options.Roots.Count > 0 ? ImageScanner.ScanAll(options.Roots) : new ScanResult([]);
         var registered = new Dictionary<MediaChange, int>();
-        if (files.Count > 0)
+        if (scan.Entries.Count > 0)
         {
-            OnMessage?.Invoke($"Found {files.Count} image files under {string.Join(", ", options.Roots)}.");
-            foreach (var registration in ingest.Register(files, cancellationToken))
+            var readable = ingest.RegisterReadable(scan.Files, cancellationToken);
+            var skipped = scan.Skipped.Concat(readable.Unreadable).ToList();
+            OnMessage?.Invoke($"Found {scan.Files.Count} image files under {string.Join(", ", options.Roots)}"
+                + (skipped.Count > 0 ? $"; passed over {Dedup.Skipped.Describe(skipped)}." : "."));
+            foreach (var registration in readable.Registrations)
                 registered[registration.Change] = registered.GetValueOrDefault(registration.Change) + 1;
         }
 
@@ -88,6 +91,6 @@ public sealed class DetectJob(ICatalog catalog, IImageAnalyzer analyzer)
         var reasons = catalog.ListMedia(MediaState.Done).Where(m => processedIds.Contains(m.Id))
             .GroupBy(m => m.ReasonCode ?? "unknown").ToDictionary(g => g.Key, g => g.Count());
         int faces = catalog.ListFaces().Count(f => processedIds.Contains(f.MediaId));
-        return new DetectOutcome(runId, files.Count, registered, pending.Count, resumed, reasons, faces, catalog.CountMedia(), clock.Elapsed);
+        return new DetectOutcome(runId, scan.Files.Count, registered, pending.Count, resumed, reasons, faces, catalog.CountMedia(), clock.Elapsed);
     }
 }

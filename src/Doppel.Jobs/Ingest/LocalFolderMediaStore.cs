@@ -4,12 +4,24 @@ using Doppel.Storage.Media;
 
 namespace Doppel.Jobs.Ingest;
 
+/// <summary>What a listing of several roots found: the objects to read, in key order, and every entry it passed
+/// over with its status (special files, loops, links out of the roots, unreadable files and folders...).</summary>
+public sealed record MediaListing(IReadOnlyList<MediaObject> Objects, IReadOnlyList<ScanEntry> PassedOver);
+
+/// <summary>A media store whose listing can say what it passed over and why, and lists several roots at once
+/// (each file once however many roots or links lead to it), so no entry is dropped without a status.</summary>
+public interface IScanningMediaStore : IMediaStore
+{
+    MediaListing ListAll(IReadOnlyList<string> roots);
+}
+
 /// <summary>
 /// Media in local folders: source <see cref="MediaSources.File"/>, keys are full paths. Listing walks a
 /// folder (or takes one file) with <see cref="ImageScanner"/>, so the extension rules and the order are
-/// the ones every folder command has always used.
+/// the ones every folder command has always used, and hostile folders (FIFOs, loops, links out of the roots,
+/// unreadable entries) are passed over with a status (<see cref="ListAll"/>).
 /// </summary>
-public sealed class LocalFolderMediaStore : IMediaStore
+public sealed class LocalFolderMediaStore : IScanningMediaStore
 {
     public static LocalFolderMediaStore Instance { get; } = new();
 
@@ -23,6 +35,12 @@ public sealed class LocalFolderMediaStore : IMediaStore
             cancellationToken.ThrowIfCancellationRequested();
             yield return ToObject(file);
         }
+    }
+
+    public MediaListing ListAll(IReadOnlyList<string> roots)
+    {
+        var scan = ImageScanner.ScanAll(roots);
+        return new MediaListing(scan.Files.Select(ToObject).ToList(), scan.Skipped);
     }
 
     public static MediaObject ToObject(ScannedFile file) =>

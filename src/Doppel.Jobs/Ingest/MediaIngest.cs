@@ -4,6 +4,9 @@ using Doppel.Vision;
 
 namespace Doppel.Jobs.Ingest;
 
+/// <summary>The files registered (aligned with their registrations) and those that could not be read.</summary>
+public sealed record RegisteredFiles(IReadOnlyList<ScannedFile> Files, IReadOnlyList<MediaRegistration> Registrations, IReadOnlyList<ScanEntry> Unreadable);
+
 /// <summary>
 /// Getting files into the catalog, shared by <c>dedup</c> and <c>detect --db</c>: registering scanned
 /// files (content hash decides new / unchanged / moved / changed), then running the face pipeline on
@@ -16,13 +19,50 @@ public sealed class MediaIngest(ICatalog catalog, IImageAnalyzer analyzer)
     /// <summary>Reports (done, total) as images are stored.</summary>
     public Action<long, long>? OnProgress { get; init; }
 
-    /// <summary>Hashes the files (in parallel) and registers them in one transaction; results in input order.</summary>
+    /// <summary>Hashes the files (in parallel) and registers them in one transaction; results in input order.
+    /// A file that cannot be read any more (removed or locked since the scan) fails the call; use
+    /// <see cref="RegisterReadable"/> to pass it over instead.</summary>
     public IReadOnlyList<MediaRegistration> Register(IReadOnlyList<ScannedFile> files, CancellationToken cancellationToken = default)
     {
         var infos = new MediaFileInfo[files.Count];
         Parallel.For(0, files.Count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
             infos[i] = new MediaFileInfo(files[i].FullPath, ContentHash.OfFile(files[i].FullPath), files[i].Size));
         return catalog.RegisterMediaBatch(infos);
+    }
+
+    /// <summary>Like <see cref="Register"/>, but a file that cannot be read between the scan and its
+    /// hash (removed, permissions changed, an I/O error) is returned as an unreadable entry instead
+    /// of stopping the run: <see cref="RegisteredFiles.Files"/> and its registrations stay aligned.</summary>
+    public RegisteredFiles RegisterReadable(IReadOnlyList<ScannedFile> files, CancellationToken cancellationToken = default)
+    {
+        var hashes = new string?[files.Count];
+        var errors = new string?[files.Count];
+        Parallel.For(0, files.Count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
+        {
+            try
+            {
+                hashes[i] = ContentHash.OfFile(files[i].FullPath);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                errors[i] = e.Message;
+            }
+        });
+        var kept = new List<ScannedFile>(files.Count);
+        var infos = new List<MediaFileInfo>(files.Count);
+        var unreadable = new List<ScanEntry>();
+        for (int i = 0; i < files.Count; i++)
+        {
+            var file = files[i];
+            if (hashes[i] is { } hash)
+            {
+                kept.Add(file);
+                infos.Add(new MediaFileInfo(file.FullPath, hash, file.Size));
+            }
+            else
+                unreadable.Add(new ScanEntry(file.FullPath, file.RelativePath, file.Root, ScanStatus.Unreadable, $"cannot read: {errors[i]}"));
+        }
+        return new RegisteredFiles(kept, catalog.RegisterMediaBatch(infos), unreadable);
     }
 
     /// <summary>Analyses <paramref name="pending"/> and stores the results, <paramref name="batchSize"/>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Doppel.Jobs.Dedup;
+using Doppel.Jobs.Ingest;
 using Doppel.Reports.Dedup;
 using Doppel.Storage;
 using Doppel.Vision;
@@ -74,8 +75,11 @@ public static class DedupReportBuilder
         var rejected = outcome.Images
             .Where(i => i.Media.ReasonCode is not null and not "ok")
             .Select(i => new RejectedImage(i.File.FullPath, i.Media.ReasonCode!, i.Media.ReasonDetail))
+            .Concat(outcome.Skipped.Select(e => new RejectedImage(e.FullPath, e.Status.ToCode(), e.Detail)))
             .ToList();
-        var reasonCounts = outcome.Images.GroupBy(i => i.Media.ReasonCode ?? "pending").ToDictionary(g => g.Key, g => g.Count());
+        var reasonCounts = outcome.Images.Select(i => i.Media.ReasonCode ?? "pending")
+            .Concat(outcome.Skipped.Select(e => e.Status.ToCode()))
+            .GroupBy(code => code).ToDictionary(g => g.Key, g => g.Count());
         var stats = new DedupRunStatistics(outcome.Images.Count, outcome.Faces.Count, outcome.Elapsed.TotalSeconds, reasonCounts,
             detectorName, outcome.Model, outcome.Threshold);
 

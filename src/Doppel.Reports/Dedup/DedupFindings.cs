@@ -65,13 +65,15 @@ internal static class ReportPaths
         if (!Path.IsPathRooted(path))
         {
             // A blob name: relative to the listed prefix, as a file is to its folder.
-            var key = path.Replace('\\', '/');
+            var key = Path.DirectorySeparatorChar == '\\' ? path.Replace('\\', '/') : path;
             var prefix = root.Length == 0 || root.EndsWith('/') ? root : root + "/";
             return prefix.Length > 0 && !Path.IsPathRooted(prefix) && key.StartsWith(prefix, StringComparison.Ordinal) ? key[prefix.Length..] : key;
         }
         var full = Path.GetFullPath(path);
         var relative = Path.GetRelativePath(Path.GetFullPath(root), full);
         var outside = relative == ".." || relative.StartsWith("../", StringComparison.Ordinal) || relative.StartsWith("..\\", StringComparison.Ordinal) || Path.IsPathRooted(relative);
-        return (outside ? full : relative).Replace('\\', '/');
+        var shown = outside ? full : relative;
+        // On Windows '\\' separates folders; elsewhere it is a character of a name, shown as it is.
+        return Path.DirectorySeparatorChar == '\\' ? shown.Replace('\\', '/') : shown;
     }
 }

@@ -25,8 +25,8 @@ public sealed record DedupReportFiles(
 /// <c>score-histogram.png</c> when one is given. A small report is one self-contained
 /// <c>index.html</c>; a large one is paged with thumbnail files (the rule: <see cref="DedupReportPaging"/>).
 /// Either way the pages load nothing from the network, need no server (they open from disk) and no
-/// JavaScript. Writing into a folder that holds an earlier report replaces it: pages and thumbnails
-/// this run does not write are deleted.
+/// JavaScript. Writing into a folder that holds an earlier report replaces it as a whole (a new folder
+/// swapped in); thumbnails of the earlier report are reused.
 /// </summary>
 public static partial class DedupReportWriter
 {
@@ -45,12 +45,26 @@ public static partial class DedupReportWriter
 
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
+    /// <summary>Writes the report as a new folder and swaps it in for <paramref name="outputDirectory"/>
+    /// (<see cref="ReportFolder"/>): a reader or a killed run sees the old report or the new one, never a
+    /// mix of the two, and a full disk leaves the old one and no temporary files.</summary>
     public static DedupReportFiles Write(DedupReport report, string outputDirectory, DedupReportPaging? paging = null)
     {
         ArgumentNullException.ThrowIfNull(report);
         ArgumentException.ThrowIfNullOrWhiteSpace(outputDirectory);
         paging ??= DedupReportPaging.Default;
         paging.Validate();
+        var target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(outputDirectory));
+        string staging = "";
+        var files = ReportFolder.Replace(target, folder => WriteInto(report, staging = folder, paging));
+        string Moved(string path) => ReportFolder.Moved(path, staging, target);
+        return new DedupReportFiles(Moved(files.IndexHtml), Moved(files.FindingsCsv), Moved(files.SummaryJson),
+            files.ScoreHistogramPng is { } png ? Moved(png) : null, files.Pages.Select(Moved).ToList(),
+            files.ThumbnailDirectory is { } thumbs ? Moved(thumbs) : null);
+    }
+
+    private static DedupReportFiles WriteInto(DedupReport report, string outputDirectory, DedupReportPaging paging)
+    {
         Directory.CreateDirectory(outputDirectory);
 
         var findings = DedupFindings.Rows(report);

@@ -7,7 +7,7 @@ public class CatalogException(string message, Exception? inner = null) : Excepti
 public sealed class CatalogVersionException(string location, int databaseVersion, int codeVersion)
     : CatalogException(
         $"The catalog {location} has schema version {databaseVersion}, but this Doppel only knows versions up to {codeVersion}. " +
-        "It was written by a newer Doppel: upgrade Doppel, or point --catalog at another file.")
+        "It was written by a newer Doppel: upgrade Doppel, or point --db at another file.")
 {
     public int DatabaseVersion { get; } = databaseVersion;
     public int CodeVersion { get; } = codeVersion;

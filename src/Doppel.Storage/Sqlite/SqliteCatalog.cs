@@ -44,6 +44,7 @@ public sealed partial class SqliteCatalog : ICatalog
         var directory = Path.GetDirectoryName(fullPath);
         if (directory is not null)
             Directory.CreateDirectory(directory);
+        RefuseForeignDatabase(fullPath);
         var connection = OpenConnection(fullPath);
         var catalog = new SqliteCatalog(fullPath, connection);
         try
@@ -61,6 +62,51 @@ public sealed partial class SqliteCatalog : ICatalog
             catalog.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Refuses, before anything is written (no table added, journal mode left as it is), a file that is
+    /// an SQLite database of some other program: Doppel used to add its tables next to the owner's and
+    /// switch the file to WAL. A file is Doppel's when it is empty, new, or has Doppel's
+    /// <c>schema_migrations</c> table (version, name, applied_at); Rails' table of the same name has
+    /// only <c>version</c>.
+    /// </summary>
+    private static void RefuseForeignDatabase(string fullPath)
+    {
+        var file = new FileInfo(fullPath);
+        if (!file.Exists || file.Length == 0)
+            return;
+        var builder = new SqliteConnectionStringBuilder { DataSource = fullPath, Mode = SqliteOpenMode.ReadOnly, Pooling = false };
+        List<string> tables;
+        HashSet<string> migrationColumns;
+        try
+        {
+            using var connection = new SqliteConnection(builder.ToString());
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name";
+            tables = [];
+            using (var reader = command.ExecuteReader())
+                while (reader.Read())
+                    tables.Add(reader.GetString(0));
+            migrationColumns = [];
+            if (tables.Contains("schema_migrations"))
+            {
+                command.CommandText = "SELECT name FROM pragma_table_info('schema_migrations')";
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                    migrationColumns.Add(reader.GetString(0));
+            }
+        }
+        catch (SqliteException e)
+        {
+            throw new CatalogException($"Cannot open the catalog {fullPath}: {e.Message} Is it a Doppel catalog (SQLite file)? It was left as it is.", e);
+        }
+        if (tables.Count == 0 || migrationColumns.SetEquals(["version", "name", "applied_at"]))
+            return;
+        var shown = string.Join(", ", tables.Take(5)) + (tables.Count > 5 ? $" and {tables.Count - 5} more" : "");
+        throw new CatalogException(
+            $"{fullPath} is an SQLite database of another program (tables {shown}), not a Doppel catalog: it was left untouched. Give --db a new file name.");
     }
 
     internal static SqliteConnection OpenConnection(string fullPath)

@@ -15,6 +15,8 @@ public enum ImageStatus
     Unreadable,
     Unsupported,
     TooLarge,
+    /// <summary>Decoding took longer than the per-image time budget.</summary>
+    Timeout,
 }
 
 public static class ImageStatusNames
@@ -29,6 +31,7 @@ public static class ImageStatusNames
         ImageStatus.Unreadable => "unreadable",
         ImageStatus.Unsupported => "unsupported",
         ImageStatus.TooLarge => "too_large",
+        ImageStatus.Timeout => "timeout",
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
     };
 

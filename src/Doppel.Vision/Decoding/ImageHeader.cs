@@ -9,6 +9,16 @@ namespace Doppel.Vision.Decoding;
 /// </summary>
 public sealed record ImageHeader(string Format, int Width, int Height, int Orientation)
 {
+    /// <summary>Channels the file stores (PNG: from its colour type; 0 = not known from the header).</summary>
+    public int Channels { get; init; }
+
+    /// <summary>Bits per sample (PNG: 1..16; 0 = not known from the header).</summary>
+    public int BitDepth { get; init; }
+
+    /// <summary>JPEG: a progressive frame, which libjpeg buffers whole as DCT coefficients before any
+    /// output (2 bytes per coefficient), so it cannot be decoded scaled at a smaller cost.</summary>
+    public bool Progressive { get; init; }
+
     public const string Jpeg = "jpeg";
     public const string Png = "png";
     public const string Gif = "gif";
@@ -16,6 +26,8 @@ public sealed record ImageHeader(string Format, int Width, int Height, int Orien
     public const string WebP = "webp";
     public const string Tiff = "tiff";
     public const string Pnm = "pnm";
+    public const string Heif = "heif";
+    public const string Avif = "avif";
 
     public long PixelCount => (long)Width * Height;
 
@@ -29,6 +41,15 @@ public sealed record ImageHeader(string Format, int Width, int Height, int Orien
         if (data.Length >= 12 && data.StartsWith("RIFF"u8) && data.Slice(8, 4).SequenceEqual("WEBP"u8)) return WebP;
         if (data.StartsWith("II*\0"u8) || data.StartsWith("MM\0*"u8)) return Tiff;
         if (data.Length >= 3 && data[0] == (byte)'P' && data[1] is >= (byte)'1' and <= (byte)'6' && IsPnmSpace(data[2])) return Pnm;
+        if (data.Length >= 12 && data.Slice(4, 4).SequenceEqual("ftyp"u8))
+        {
+            // ISO-BMFF: the major brand says which kind of file; only image brands are ours to name.
+            var brand = data.Slice(8, 4);
+            if (brand.SequenceEqual("avif"u8) || brand.SequenceEqual("avis"u8)) return Avif;
+            if (brand.SequenceEqual("heic"u8) || brand.SequenceEqual("heix"u8) || brand.SequenceEqual("hevc"u8) || brand.SequenceEqual("hevx"u8)
+                || brand.SequenceEqual("heim"u8) || brand.SequenceEqual("heis"u8) || brand.SequenceEqual("mif1"u8) || brand.SequenceEqual("msf1"u8))
+                return Heif;
+        }
         return null;
     }
 
@@ -44,14 +65,12 @@ public sealed record ImageHeader(string Format, int Width, int Height, int Orien
             var header = format switch
             {
                 Jpeg => ReadJpeg(data),
-                Png => data.Length >= 24 && data.Slice(12, 4).SequenceEqual("IHDR"u8)
-                    ? new ImageHeader(Png, checked((int)BinaryPrimitives.ReadUInt32BigEndian(data[16..])), checked((int)BinaryPrimitives.ReadUInt32BigEndian(data[20..])), 1)
-                    : null,
+                Png => ReadPng(data),
                 Gif => data.Length >= 10
                     ? new ImageHeader(Gif, BinaryPrimitives.ReadUInt16LittleEndian(data[6..]), BinaryPrimitives.ReadUInt16LittleEndian(data[8..]), 1)
                     : null,
                 Bmp => ReadBmp(data),
-                WebP => ReadWebP(data),
+                WebP => ReadWebP(data) is { } webp ? webp with { Orientation = WebPOrientation(data) } : null,
                 Tiff => ReadTiff(data),
                 Pnm => ReadPnm(data),
                 _ => null,
@@ -87,13 +106,20 @@ public sealed record ImageHeader(string Format, int Width, int Height, int Orien
             var segment = data.Slice(pos + 4, Math.Min(length - 2, data.Length - pos - 4));
             if (marker == 0xE1 && segment.StartsWith("Exif\0\0"u8))
                 orientation = TiffOrientation(segment[6..]) ?? orientation;
+            // SOF2, SOF6, SOF10 and SOF14 are progressive frames.
+            bool progressive = marker is 0xC2 or 0xC6 or 0xCA or 0xCE;
             // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC) carry the frame size.
             if (marker is >= 0xC0 and <= 0xCF and not 0xC4 and not 0xC8 and not 0xCC)
             {
                 if (segment.Length < 5) return null;
                 int height = BinaryPrimitives.ReadUInt16BigEndian(segment[1..]);
                 int width = BinaryPrimitives.ReadUInt16BigEndian(segment[3..]);
-                return new ImageHeader(Jpeg, width, height, orientation);
+                return new ImageHeader(Jpeg, width, height, orientation)
+                {
+                    Progressive = progressive,
+                    Channels = segment.Length >= 6 ? segment[5] : 0,
+                    BitDepth = segment[0],
+                };
             }
             if (marker == 0xDA) return null; // scan data before any frame header
             pos += 2 + length;
@@ -103,23 +129,109 @@ public sealed record ImageHeader(string Format, int Width, int Height, int Orien
 
     /// <summary>True when a JPEG's entropy-coded data runs to an end-of-image marker. libjpeg fills a
     /// cut-off scan with grey and only warns, so without this check a truncated file "decodes".</summary>
-    public static bool JpegHasEndMarker(ReadOnlySpan<byte> data)
+    public static bool JpegHasEndMarker(ReadOnlySpan<byte> data) => JpegLayout(data).HasEnd;
+
+    /// <summary>
+    /// The scans (SOS segments) of a JPEG and whether an end-of-image marker follows them: one pass over
+    /// the markers and the entropy-coded data, no decoding. libjpeg decodes every scan of a progressive
+    /// file in full, so a 2.6 MB file with 20,000 scans took 22 s; the count lets the decoder refuse it.
+    /// Inside scan data every 0xFF byte is stuffed with 0x00 and restart markers (D0..D7) are part of the
+    /// data, so the next other marker ends the scan; FF D9 in an embedded EXIF thumbnail is never seen
+    /// because segments are skipped by their length.
+    /// </summary>
+    public static (int Scans, bool HasEnd) JpegLayout(ReadOnlySpan<byte> data)
     {
-        // Inside scan data every 0xFF byte is stuffed with 0x00, so FF D9 after the first SOS is the
-        // real end marker and not a byte pair of an embedded EXIF thumbnail.
+        int scans = 0;
         int pos = 2;
-        while (pos + 4 <= data.Length)
+        while (pos + 2 <= data.Length)
         {
-            if (data[pos] != 0xFF) return false;
+            if (data[pos] != 0xFF) return (scans, false);
             byte marker = data[pos + 1];
             if (marker == 0xFF) { pos++; continue; }
+            if (marker == 0xD9) return (scans, scans > 0);
             if (marker is 0xD8 or 0x01 or (>= 0xD0 and <= 0xD7)) { pos += 2; continue; }
+            if (pos + 4 > data.Length) return (scans, false);
             int length = BinaryPrimitives.ReadUInt16BigEndian(data[(pos + 2)..]);
-            if (marker == 0xDA)
-                return data[(pos + 2)..].IndexOf((ReadOnlySpan<byte>)[0xFF, 0xD9]) >= 0;
+            if (length < 2) return (scans, false);
             pos += 2 + length;
+            if (marker != 0xDA)
+                continue;
+            scans++;
+            // Skip the entropy-coded data up to the next marker that is not a stuffed byte or a restart.
+            while (pos < data.Length)
+            {
+                int ff = data[pos..].IndexOf((byte)0xFF);
+                if (ff < 0) return (scans, false);
+                pos += ff;
+                if (pos + 1 >= data.Length) return (scans, false);
+                byte next = data[pos + 1];
+                if (next == 0x00 || next is >= 0xD0 and <= 0xD7 || next == 0xFF) { pos += next == 0xFF ? 1 : 2; continue; }
+                break;
+            }
+        }
+        return (scans, false);
+    }
+
+    private static ImageHeader? ReadPng(ReadOnlySpan<byte> data)
+    {
+        if (data.Length < 26 || !data.Slice(12, 4).SequenceEqual("IHDR"u8)) return null;
+        int width = checked((int)BinaryPrimitives.ReadUInt32BigEndian(data[16..]));
+        int height = checked((int)BinaryPrimitives.ReadUInt32BigEndian(data[20..]));
+        int channels = data[25] switch { 0 => 1, 2 => 3, 3 => 1, 4 => 2, 6 => 4, _ => 0 };
+        if (!PngChunksFit(data)) return null;
+        return new ImageHeader(Png, width, height, PngOrientation(data)) { Channels = channels, BitDepth = data[24] };
+    }
+
+    /// <summary>Whether every chunk up to IEND lies inside the file. OpenCV's PNG reader allocates what a
+    /// chunk's length field claims before reading it: one field saying 2 GB cost 2.1 GB of memory.</summary>
+    private static bool PngChunksFit(ReadOnlySpan<byte> data)
+    {
+        long pos = 8;
+        while (pos + 8 <= data.Length)
+        {
+            uint length = BinaryPrimitives.ReadUInt32BigEndian(data[(int)pos..]);
+            if (pos + 12L + length > data.Length) return false;
+            if (data.Slice((int)pos + 4, 4).SequenceEqual("IEND"u8)) return true;
+            pos += 12L + length;
         }
         return false;
+    }
+
+    /// <summary>The orientation in a PNG's eXIf chunk (PNG 1.5; Apple and Android write it). The chunk
+    /// should precede the image data, but some writers put it after, so every chunk is looked at.</summary>
+    private static int PngOrientation(ReadOnlySpan<byte> data)
+    {
+        int pos = 8;
+        while (pos + 8 <= data.Length)
+        {
+            uint length = BinaryPrimitives.ReadUInt32BigEndian(data[pos..]);
+            var type = data.Slice(pos + 4, 4);
+            if (length > int.MaxValue || pos + 12L + length > data.Length) return 1;
+            if (type.SequenceEqual("eXIf"u8))
+                return TiffOrientation(data.Slice(pos + 8, (int)length)) ?? 1;
+            if (type.SequenceEqual("IEND"u8)) return 1;
+            pos += 12 + (int)length;
+        }
+        return 1;
+    }
+
+    /// <summary>The orientation in a WebP's EXIF chunk (extended format, VP8X). Some writers keep the
+    /// JPEG "Exif\0\0" prefix in the chunk, others not.</summary>
+    private static int WebPOrientation(ReadOnlySpan<byte> data)
+    {
+        int pos = 12;
+        while (pos + 8 <= data.Length)
+        {
+            uint length = BinaryPrimitives.ReadUInt32LittleEndian(data[(pos + 4)..]);
+            if (length > int.MaxValue || pos + 8L + length > data.Length) return 1;
+            if (data.Slice(pos, 4).SequenceEqual("EXIF"u8))
+            {
+                var exif = data.Slice(pos + 8, (int)length);
+                return TiffOrientation(exif.StartsWith("Exif\0\0"u8) ? exif[6..] : exif) ?? 1;
+            }
+            pos += 8 + (int)length + (int)(length & 1);
+        }
+        return 1;
     }
 
     private static ImageHeader? ReadBmp(ReadOnlySpan<byte> data)
@@ -148,9 +260,33 @@ public sealed record ImageHeader(string Format, int Width, int Height, int Orien
         {
             int width = 1 + (data[24] | data[25] << 8 | data[26] << 16);
             int height = 1 + (data[27] | data[28] << 8 | data[29] << 16);
-            return new ImageHeader(WebP, width, height, 1);
+            // The canvas may claim less than the bitstream inside, and libwebp decodes the bitstream at
+            // its own size: the larger of the two is what decoding costs.
+            var (innerWidth, innerHeight) = WebPBitstreamSize(data);
+            return new ImageHeader(WebP, Math.Max(width, innerWidth), Math.Max(height, innerHeight), 1);
         }
         return null;
+    }
+
+    /// <summary>Width and height of the first VP8 or VP8L chunk of an extended WebP, (0, 0) when none.</summary>
+    private static (int Width, int Height) WebPBitstreamSize(ReadOnlySpan<byte> data)
+    {
+        long pos = 12;
+        while (pos + 8 <= data.Length)
+        {
+            uint length = BinaryPrimitives.ReadUInt32LittleEndian(data[(int)(pos + 4)..]);
+            var fourcc = data.Slice((int)pos, 4);
+            int body = (int)pos + 8;
+            if (fourcc.SequenceEqual("VP8 "u8) && body + 10 <= data.Length)
+                return (BinaryPrimitives.ReadUInt16LittleEndian(data[(body + 6)..]) & 0x3FFF, BinaryPrimitives.ReadUInt16LittleEndian(data[(body + 8)..]) & 0x3FFF);
+            if (fourcc.SequenceEqual("VP8L"u8) && body + 5 <= data.Length)
+            {
+                uint bits = BinaryPrimitives.ReadUInt32LittleEndian(data[(body + 1)..]);
+                return ((int)(bits & 0x3FFF) + 1, (int)((bits >> 14) & 0x3FFF) + 1);
+            }
+            pos += 8L + length + (length & 1);
+        }
+        return (0, 0);
     }
 
     private static ImageHeader? ReadTiff(ReadOnlySpan<byte> data)

@@ -41,7 +41,8 @@ public sealed record FacePipelineOptions
     /// <summary>Faces gathered before one embedding run in the batch API.</summary>
     public int EmbedBatchSize { get; init; } = 32;
 
-    public ImageDecoderOptions Decoder { get; init; } = new();
+    /// <summary>The decoder's budgets; by default with the DOPPEL_MAX_* variables applied (README "Limits").</summary>
+    public ImageDecoderOptions Decoder { get; init; } = ImageDecoderOptions.FromEnvironment();
 }
 
 /// <summary>Progress of a batch: images finished (of <see cref="Total"/> when known), faces kept,
