@@ -26,14 +26,15 @@ public static class FolderSets
     {
         var stores = catalog.For(TenantId.Default);
         // Registration is idempotent (content hashes), so a connection dropped mid-way is retried whole.
-        var registered = await Transient.RetryAsync(async () =>
+        var listing = await Transient.RetryAsync(async () =>
         {
             await using var unit = await stores.BeginAsync(cancellationToken: cancellationToken);
             var result = await new RegisterMediaHandler(unit, media).HandleAsync(request.Roots, cancellationToken);
             await unit.CommitAsync(cancellationToken);
             return result;
         }, message, cancellationToken: cancellationToken);
-        message?.Invoke($"Found {registered.Count} image files under {string.Join(", ", request.Roots)}.");
+        var registered = listing.Media;
+        message?.Invoke($"Found {registered.Count} image files under {string.Join(", ", request.Roots)}{(listing.Skipped.Count > 0 ? $"; passed over {listing.Skipped.Count} entries" : "")}.");
         var mediaIds = registered.Select(r => r.Registration.Media.Id).Distinct().ToList();
         int pending = registered.Where(r => r.Registration.Media.State == MediaState.Pending).Select(r => r.Registration.Media.Id).Distinct().Count();
         var args = JsonSerializer.Serialize(new { roots = request.Roots, threshold = request.Threshold, model = request.Model, distributed = true });

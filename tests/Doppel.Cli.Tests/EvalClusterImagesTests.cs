@@ -53,12 +53,14 @@ public class EvalClusterImagesTests
         var (code, output, error) = Run("eval", "cluster", "--images", dir, "--labels", Path.Combine(dir, "labels.csv"));
         error.ShouldBeEmpty();
         code.ShouldBe(0);
-        // BlazeFace misses faces that fill ORL's tight 92x112 crops: 10 of 400 in the measured run.
-        var noFace = output.Split('\n').Single(l => l.StartsWith("no face", StringComparison.Ordinal));
-        int missing = int.Parse(noFace.Split(' ', StringSplitOptions.RemoveEmptyEntries)[2]);
-        missing.ShouldBeInRange(5, 20);
-        output.ShouldContain("on 400 faces");
-        output.ShouldContain("scored as unassigned singletons");
+        // BlazeFace alone missed faces that fill ORL's tight 92x112 crops (10 of 400); the default cascade retries
+        // them with YuNet at the image's size and finds every one (0 of 400 in the run of 2026-12-07). Any image
+        // still without a face is scored as an unassigned singleton and reported on a "no face" line.
+        var noFace = output.Split('\n').SingleOrDefault(l => l.StartsWith("no face", StringComparison.Ordinal));
+        int missing = noFace is null ? 0 : int.Parse(noFace.Split(' ', StringSplitOptions.RemoveEmptyEntries)[2]);
+        missing.ShouldBeLessThanOrEqualTo(4);
+        if (noFace is not null)
+            output.ShouldContain("scored as unassigned singletons");
         // Measured (default pipeline of 2026-11-24): DBSCAN (ε 0.04, min_samples 2) pairwise F 0.937, 44 persons for 40 people.
         var pairwise = output.Split('\n').Single(l => l.StartsWith("pairwise", StringComparison.Ordinal));
         double f = double.Parse(pairwise[(pairwise.LastIndexOf("F=", StringComparison.Ordinal) + 2)..], System.Globalization.CultureInfo.InvariantCulture);
