@@ -18,6 +18,7 @@ public static class Program
         root.Subcommands.Add(FindingsCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(ClassifyCommand.Create());
         foreach (var command in AutomateCommand.Create())
             root.Subcommands.Add(command);
         foreach (var command in PersonsCommand.Create())

@@ -43,12 +43,14 @@ public static class DedupCommand
         };
         search.AcceptOnlyFromAmong("exact", "hnsw", "ivf");
         var pipeline = PipelineOptions.Create();
+        var quality = new QualityOptions();
 
         var command = new Command("dedup", "Find duplicate enrolments: every pair of images showing the same person, grouped.")
         {
             dirs, db, threshold, report, pageSize, grouping, search,
         };
         pipeline.AddTo(command);
+        quality.AddTo(command);
         command.SetAction(parse =>
         {
             Logging.Configure("dedup");
@@ -56,7 +58,7 @@ public static class DedupCommand
             if (reportDir is not null)
                 OutputFolders.RequireWritable(reportDir, "report");
             using var catalog = SqliteCatalog.Open(parse.GetValue(db)!);
-            using var analyzer = new FacePipelineAnalyzer(pipeline.Build(parse));
+            using var analyzer = new FacePipelineAnalyzer(pipeline.Recipe(parse) with { Qualities = quality.Names(parse) });
             ConsoleProgress? progress = null;
             var job = new DedupJob(catalog, analyzer)
             {
@@ -69,6 +71,7 @@ public static class DedupCommand
                 Threshold = parse.GetValue(threshold),
                 Grouping = parse.GetValue(grouping) == "core" ? GroupingMode.Core : GroupingMode.Connected,
                 Search = new SearchConfig { Method = Enum.Parse<SearchMethod>(parse.GetValue(search)!, ignoreCase: true) },
+                MinQuality = parse.GetValue(quality.MinQuality),
             });
             progress?.Dispose();
             PrintSummary(outcome);
@@ -88,7 +91,7 @@ public static class DedupCommand
 
     private static void PrintSummary(DedupOutcome outcome)
     {
-        var reasons = outcome.Images.GroupBy(i => i.Media.ReasonCode ?? "pending").OrderBy(g => g.Key)
+        var reasons = outcome.Images.GroupBy(i => outcome.LowQuality.ContainsKey(i.Media.Id) ? "low_quality" : i.Media.ReasonCode ?? "pending").OrderBy(g => g.Key)
             .Select(g => $"{g.Key} {g.Count()}");
         Console.WriteLine($"Images: {outcome.Images.Count} ({string.Join(", ", reasons)}); processed this run: {outcome.ProcessedThisRun}{(outcome.Resumed ? " (resumed)" : "")}");
         Console.WriteLine($"Faces: {outcome.Faces.Count}; model {outcome.Model}, threshold {outcome.Threshold:0.###}");

@@ -31,6 +31,8 @@ public static class PersonsCommand
         var similarity = new Option<float?>("--similarity") { Description = "Cosine similarity at which two faces are neighbours (default: the model's tuned clustering distance, docs/benchmarks-clustering.md)." };
         var minFaces = new Option<int?>("--min-faces") { Description = "Neighbourhood size (the face included) that lets a face found a person (default: the model's tuned value)." };
         var command = new Command(name, description) { db, model, similarity, minFaces };
+        var quality = new QualityOptions();
+        command.Options.Add(quality.MinQuality);
         command.SetAction(parse =>
         {
             using var catalog = CatalogCommands.OpenExisting(parse.GetValue(db)!);
@@ -39,8 +41,9 @@ public static class PersonsCommand
             // The same per-model values as doppel eval cluster: incremental for recognise, DBSCAN for recluster.
             var defaults = recluster ? ClusterDefaults.Recluster(m) : ClusterDefaults.Recognize(m);
             var options = new PersonOptions(parse.GetValue(similarity) is float t ? 1 - t : defaults.MaxDistance, parse.GetValue(minFaces) ?? defaults.MinFaces);
-            var outcome = new RecognizeJob(catalog).Run(m, options, recluster);
-            Console.WriteLine($"{outcome.Faces} faces: {outcome.Assigned} in {outcome.Persons} persons ({outcome.CreatedPersons} new), {outcome.Waiting} waiting.");
+            var outcome = new RecognizeJob(catalog) { MinQuality = parse.GetValue(quality.MinQuality) }.Run(m, options, recluster);
+            Console.WriteLine($"{outcome.Faces} faces: {outcome.Assigned} in {outcome.Persons} persons ({outcome.CreatedPersons} new), {outcome.Waiting} waiting."
+                + (outcome.LowQuality > 0 ? $" {outcome.LowQuality} faces low_quality (below --min-quality), not matched." : ""));
             foreach (var line in StaleDecision.Report(outcome.StaleDecisions))
                 Console.WriteLine(line);
         });

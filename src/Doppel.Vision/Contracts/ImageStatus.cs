@@ -15,6 +15,9 @@ public enum ImageStatus
     Unreadable,
     Unsupported,
     TooLarge,
+    /// <summary>Every face scored below the job's <c>--min-quality</c>: reported, not matched. Decided
+    /// at match time from the stored quality, so a later run with another threshold needs no inference.</summary>
+    LowQuality,
 }
 
 public static class ImageStatusNames
@@ -29,6 +32,7 @@ public static class ImageStatusNames
         ImageStatus.Unreadable => "unreadable",
         ImageStatus.Unsupported => "unsupported",
         ImageStatus.TooLarge => "too_large",
+        ImageStatus.LowQuality => "low_quality",
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
     };
 
