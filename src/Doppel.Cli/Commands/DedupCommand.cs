@@ -1,12 +1,14 @@
 using System.CommandLine;
+using Doppel.Application;
+using Doppel.Application.Dedup;
 using Doppel.Cli.Infrastructure;
 using Doppel.Jobs;
 using Doppel.Jobs.Dedup;
+using Doppel.Jobs.Ingest;
 using Doppel.Jobs.Reporting;
 using Doppel.Matching;
 using Doppel.Reports.Dedup;
 using Doppel.Storage;
-using Doppel.Storage.Sqlite;
 using Serilog;
 
 namespace Doppel.Cli.Commands;
@@ -21,7 +23,11 @@ public static class DedupCommand
     public static Command Create()
     {
         var dirs = new Argument<string[]>("DIR") { Description = "Folders (or files) of images to deduplicate.", Arity = ArgumentArity.OneOrMore };
-        var db = new Option<string>("--db") { Description = "Catalog database file (SQLite).", DefaultValueFactory = _ => "doppel.db" };
+        var db = new Option<string>("--db")
+        {
+            Description = "Catalog: a SQLite file, or postgres://... when that engine is built in (default $DOPPEL_DB, else doppel.db).",
+            DefaultValueFactory = _ => CatalogDatabases.Setting(null, "doppel.db"),
+        };
         var threshold = new Option<float?>("--threshold") { Description = "Cosine similarity at or above which two faces match (default: the model's calibrated value)." };
         var report = new Option<string?>("--report") { Description = "Folder to write the HTML report, findings.csv and summary.json into." };
         var pageSize = new Option<int>("--report-page-size")
@@ -57,36 +63,42 @@ public static class DedupCommand
             var reportDir = parse.GetValue(report);
             if (reportDir is not null)
                 OutputFolders.RequireWritable(reportDir, "report");
-            using var catalog = SqliteCatalog.Open(parse.GetValue(db)!);
-            using var analyzer = new FacePipelineAnalyzer(pipeline.Recipe(parse) with { Qualities = quality.Names(parse) });
-            ConsoleProgress? progress = null;
-            var job = new DedupJob(catalog, analyzer)
-            {
-                OnMessage = m => { Console.Error.WriteLine(m); Log.Information("{Message}", m); },
-                OnProgress = (done, total) => (progress ??= new ConsoleProgress("images", total)).Report(done),
-            };
-            var outcome = job.Run(new DedupJobOptions
+            Run(parse, parse.GetValue(db)!, pipeline, quality, reportDir, parse.GetValue(pageSize), new DedupSetCommand
             {
                 Roots = parse.GetValue(dirs)!,
                 Threshold = parse.GetValue(threshold),
                 Grouping = parse.GetValue(grouping) == "core" ? GroupingMode.Core : GroupingMode.Connected,
                 Search = new SearchConfig { Method = Enum.Parse<SearchMethod>(parse.GetValue(search)!, ignoreCase: true) },
                 MinQuality = parse.GetValue(quality.MinQuality),
-            });
-            progress?.Dispose();
-            PrintSummary(outcome);
-            if (reportDir is not null)
-            {
-                var started = System.Diagnostics.Stopwatch.StartNew();
-                var size = parse.GetValue(pageSize);
-                var files = DedupReportBuilder.Write(outcome, catalog, reportDir, analyzer.DetectorName,
-                    DedupReportPaging.Default with { GroupsPerPage = size, PersonsPerPage = size });
-                Console.WriteLine($"Report: {files.IndexHtml} ({(files.IsSingleFile ? "one self-contained page" : $"{files.Pages.Count} pages")}; {started.Elapsed.TotalSeconds:0.0} s)");
-            }
-            Log.Information("dedup finished: {Images} images, {Pairs} pairs, {Groups} groups in {Seconds:0.0}s",
-                outcome.Images.Count, outcome.Pairs.Count, outcome.Groups.Count, outcome.Elapsed.TotalSeconds);
+            }).GetAwaiter().GetResult();
         });
         return command;
+    }
+
+    /// <summary>Parse → one use-case handler → print: every rule of the job lives in <see cref="DedupSetHandler"/>.</summary>
+    private static async Task Run(ParseResult parse, string dbSetting, PipelineOptions pipeline, QualityOptions quality, string? reportDir, int pageSize, DedupSetCommand request)
+    {
+        await using var db = await CatalogDatabases.OpenAsync(dbSetting);
+        using var analyzer = new FacePipelineAnalyzer(pipeline.Recipe(parse) with { Qualities = quality.Names(parse) });
+        ConsoleProgress? progress = null;
+        var handler = new DedupSetHandler(db, TenantId.Default, LocalFolderMediaStore.Instance, analyzer)
+        {
+            OnMessage = m => { Console.Error.WriteLine(m); Log.Information("{Message}", m); },
+            OnProgress = (done, total) => (progress ??= new ConsoleProgress("images", total)).Report(done),
+        };
+        var outcome = await handler.HandleAsync(request);
+        progress?.Dispose();
+        PrintSummary(outcome);
+        if (reportDir is not null)
+        {
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            var persons = await db.For(TenantId.Default).Persons.ListAsync(Page.All);
+            var files = DedupReportBuilder.Write(outcome, persons, () => outcome.Vectors ?? [], reportDir, analyzer.DetectorName,
+                DedupReportPaging.Default with { GroupsPerPage = pageSize, PersonsPerPage = pageSize });
+            Console.WriteLine($"Report: {files.IndexHtml} ({(files.IsSingleFile ? "one self-contained page" : $"{files.Pages.Count} pages")}; {started.Elapsed.TotalSeconds:0.0} s)");
+        }
+        Log.Information("dedup finished: {Images} images, {Pairs} pairs, {Groups} groups in {Seconds:0.0}s",
+            outcome.Images.Count, outcome.Pairs.Count, outcome.Groups.Count, outcome.Elapsed.TotalSeconds);
     }
 
     private static void PrintSummary(DedupOutcome outcome)

@@ -50,10 +50,13 @@ public static class DetectCommand
         }
         Logging.Configure("detect");
         // Without folders there is nothing to register, so a missing catalog is a mistake, not a new one.
-        using var catalog = dirs.Length == 0 ? CatalogCommands.OpenExisting(db) : SqliteCatalog.Open(db);
         // Opens the models only when some image is pending: a catalog with nothing new needs none installed.
         using var analyzer = new FacePipelineAnalyzer(new FacePipelineRecipe(detectorName, model) { DetectorScore = score, Options = pipelineOptions });
-        CatalogDetect.PrintSummary(CatalogDetect.Run(catalog, analyzer, dirs));
+        CatalogDetect.PrintSummary(Task.Run(async () =>
+        {
+            await using var catalog = dirs.Length == 0 ? await CatalogCommands.OpenExistingAsync(db) : await Doppel.Application.CatalogDatabases.OpenAsync(db);
+            return await CatalogDetect.RunAsync(catalog, analyzer, dirs);
+        }).GetAwaiter().GetResult());
         return 0;
     }
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Doppel.Cli.Infrastructure;
-using Doppel.Matching.IO;
-using Doppel.Storage.Sqlite;
+using Doppel.Application.Export;
+using Doppel.Storage;
 using Doppel.Vision.Embedding;
 
 namespace Doppel.Cli.Commands;
@@ -13,7 +13,7 @@ public static class ExportCommand
 {
     public static Command Create()
     {
-        var db = new Option<string>("--db") { Description = "Catalog database file.", DefaultValueFactory = _ => "doppel.db" };
+        var db = new Option<string>("--db") { Description = "Catalog (SQLite file or postgres://...; default $DOPPEL_DB, else doppel.db).", DefaultValueFactory = _ => Doppel.Application.CatalogDatabases.Setting(null, "doppel.db") };
         var model = new Option<string>("--model") { Description = "Embedding model whose vectors to export.", DefaultValueFactory = _ => EmbedderRegistry.Default };
         var format = new Option<string>("--format") { Description = "npy (matrix + .ids.txt) or jsonl.", DefaultValueFactory = _ => "npy" };
         format.AcceptOnlyFromAmong("npy", "jsonl");
@@ -21,28 +21,13 @@ public static class ExportCommand
         var embeddings = new Command("embeddings", "Write every stored face vector of a model to a file.") { db, model, format, output };
         embeddings.SetAction(parse =>
         {
-            using var catalog = CatalogCommands.OpenExisting(parse.GetValue(db)!);
-            var path = catalog.ListMedia().ToDictionary(m => m.Id, m => m.Path);
-            var faces = catalog.ListFaces().ToDictionary(f => f.Id);
-            var ids = new List<string>();
-            var data = new List<float>();
-            int dimension = 0;
-            foreach (var e in catalog.ReadEmbeddings(parse.GetValue(model)!))
-            {
-                var face = faces[e.FaceId];
-                ids.Add($"{path[face.MediaId]}#{face.FaceIndex}");
-                data.AddRange(e.Vector);
-                dimension = e.Dimension;
-            }
-            if (ids.Count == 0)
-                throw new ArgumentException($"The catalog holds no '{parse.GetValue(model)}' vectors.");
-            var set = new EmbeddingSet(ids, [.. data], dimension);
             var file = parse.GetValue(output)!;
-            if (parse.GetValue(format) == "jsonl")
-                EmbeddingFiles.WriteJsonl(set, file);
-            else
-                EmbeddingFiles.WriteNpy(set, file);
-            Console.WriteLine($"Wrote {ids.Count} vectors of dimension {dimension} to {file}.");
+            var (count, dimension) = Task.Run(async () =>
+            {
+                await using var catalog = await CatalogCommands.OpenExistingAsync(parse.GetValue(db)!);
+                return await new ExportEmbeddingsHandler(catalog.For(TenantId.Default)).HandleAsync(parse.GetValue(model)!, parse.GetValue(format)!, file);
+            }).GetAwaiter().GetResult();
+            Console.WriteLine($"Wrote {count} vectors of dimension {dimension} to {file}.");
         });
         return new Command("export", "Export data from the catalog.") { embeddings };
     }

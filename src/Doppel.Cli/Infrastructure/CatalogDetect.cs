@@ -1,3 +1,4 @@
+using Doppel.Application.Ingest;
 using Doppel.Jobs;
 using Doppel.Jobs.Ingest;
 using Doppel.Storage;
@@ -9,17 +10,17 @@ namespace Doppel.Cli.Infrastructure;
 /// messages to the log, and its summary on stdout.</summary>
 public static class CatalogDetect
 {
-    public static DetectOutcome Run(ICatalog catalog, IImageAnalyzer analyzer, IReadOnlyList<string> roots, CancellationToken cancellationToken = default)
+    public static async Task<DetectOutcome> RunAsync(IDoppelDatabase db, IImageAnalyzer analyzer, IReadOnlyList<string> roots, CancellationToken cancellationToken = default)
     {
         ConsoleProgress? progress = null;
         try
         {
-            var job = new DetectJob(catalog, analyzer)
+            var handler = new DetectHandler(db, TenantId.Default, LocalFolderMediaStore.Instance, analyzer)
             {
                 OnMessage = m => { Console.Error.WriteLine(m); Log.Information("{Message}", m); },
                 OnProgress = (done, total) => (progress ??= new ConsoleProgress("images", total)).Report(done),
             };
-            var outcome = job.Run(new DetectJobOptions { Roots = roots }, cancellationToken);
+            var outcome = await handler.HandleAsync(roots, cancellationToken: cancellationToken);
             Log.Information("detect finished: {Processed} images processed, {Faces} faces in {Seconds:0.0}s",
                 outcome.ProcessedThisRun, outcome.Faces, outcome.Elapsed.TotalSeconds);
             return outcome;

@@ -1,3 +1,5 @@
+using Doppel.Application.Ingest;
+using Doppel.Jobs.Ingest;
 using Doppel.Jobs;
 using Doppel.Jobs.Persons;
 using Doppel.Storage;
@@ -13,46 +15,29 @@ namespace Doppel.Cli.Infrastructure;
 /// version comes from the catalogue, so the model is opened only when some face needs a vector.</summary>
 public static class CatalogEmbed
 {
-    /// <summary>For <paramref name="model"/> with default settings (recognize, recluster).</summary>
-    public static EmbedMissingOutcome EmbedMissing(ICatalog catalog, string model, CancellationToken cancellationToken = default)
+    /// <summary>For <paramref name="model"/> with default settings, through the application's handler (any engine).</summary>
+    public static async Task<EmbedMissingOutcome> EmbedMissingAsync(IDoppelDatabase db, string model, CancellationToken cancellationToken = default)
     {
         var version = FacePipelineAnalyzer.ModelVersionOf(model, new EmbedderOptions());
         IFaceEmbedder? created = null;
-        try
-        {
-            return EmbedMissing(catalog, model, version, () => created = EmbedderRegistry.Create(model), cancellationToken);
-        }
-        finally
-        {
-            created?.Dispose();
-        }
-    }
-
-    /// <summary>With the analyzer's recogniser and settings (run --all), opened only when needed.</summary>
-    public static EmbedMissingOutcome EmbedMissing(ICatalog catalog, IImageAnalyzer analyzer, CancellationToken cancellationToken = default) =>
-        EmbedMissing(catalog, analyzer.EmbeddingModel, analyzer.EmbeddingModelVersion, () => analyzer.Embedder, cancellationToken);
-
-    private static EmbedMissingOutcome EmbedMissing(ICatalog catalog, string model, string version, Func<IFaceEmbedder> open, CancellationToken cancellationToken)
-    {
         ConsoleProgress? progress = null;
-        var job = new EmbedMissingFacesJob(catalog)
-        {
-            OnMessage = message => { Console.Error.WriteLine(message); Log.Information("{Message}", message); },
-            OnProgress = (done, total) => (progress ??= new ConsoleProgress("faces", total)).Report(done),
-        };
-        if (job.FindMissing(model, version).Count == 0)
-            return new EmbedMissingOutcome(0, 0, 0);
-        EmbedMissingOutcome outcome;
         try
         {
-            outcome = job.Run(open(), version, cancellationToken);
+            var outcome = await new EmbedMissingHandler(db, TenantId.Default, LocalFolderMediaStore.Instance)
+            {
+                OnMessage = message => { Console.Error.WriteLine(message); Log.Information("{Message}", message); },
+                OnProgress = (done, total) => (progress ??= new ConsoleProgress("faces", total)).Report(done),
+            }.HandleAsync(model, version, () => created = EmbedderRegistry.Create(model), null, null, cancellationToken);
+            progress?.Dispose();
+            if (outcome.Missing > 0)
+                Console.WriteLine($"Embedded {outcome.Embedded} faces with {model}" +
+                                  $"{(outcome.Skipped > 0 ? $"; {outcome.Skipped} skipped (file gone, unreadable or changed)" : "")}.");
+            return outcome;
         }
         finally
         {
             progress?.Dispose();
+            created?.Dispose();
         }
-        Console.WriteLine($"Embedded {outcome.Embedded} faces with {model}" +
-                          $"{(outcome.Skipped > 0 ? $"; {outcome.Skipped} skipped (file gone, unreadable or changed)" : "")}.");
-        return outcome;
     }
 }

@@ -51,6 +51,10 @@ public sealed record DedupOutcome(
 
     /// <summary>The run's <c>--min-quality</c>, if any.</summary>
     public float? MinQuality { get; init; }
+
+    /// <summary>The vectors matching read (the set's faces, the outcome's model), when the job kept them: the
+    /// report's score histogram uses them instead of reading the catalog again.</summary>
+    public IReadOnlyList<FaceEmbedding>? Vectors { get; init; }
 }
 
 /// <summary>
@@ -116,39 +120,11 @@ public sealed class DedupJob(ICatalog catalog, IImageAnalyzer analyzer)
         var inScope = images.Select(i => i.Media.Id).ToHashSet();
         var faces = catalog.ListFaces().Where(f => inScope.Contains(f.MediaId)).ToList();
         var (matchable, lowQuality) = QualityGate.Split(faces, options.MinQuality);
-        var faceById = matchable.ToDictionary(f => f.Id);
-
-        var vectors = new VectorSet(dimension: 1, capacity: 1);
-        var refs = new List<FaceRef>();
-        foreach (var e in catalog.ReadEmbeddings(analyzer.EmbeddingModel))
-        {
-            if (!faceById.TryGetValue(e.FaceId, out var face))
-                continue;
-            if (refs.Count == 0)
-                vectors = new VectorSet(e.Dimension, faces.Count);
-            vectors.Add(e.FaceId, e.Vector);
-            refs.Add(new FaceRef(e.FaceId, face.MediaId));
-        }
-        var facePairs = refs.Count > 1 ? VectorJoin.SelfJoin(vectors, threshold, options.Search) : [];
 
         var hashOf = images.GroupBy(i => i.Media.Id).ToDictionary(g => g.Key, g => g.First().Media.ContentHash);
         var ignored = catalog.ListIgnoredPairs().Select(p => (p.HashA, p.HashB)).ToHashSet();
-        bool IsIgnored(long a, long b)
-        {
-            string ha = hashOf[a], hb = hashOf[b];
-            return ignored.Contains(string.CompareOrdinal(ha, hb) <= 0 ? (ha, hb) : (hb, ha));
-        }
-        var pairs = ImagePairs.FromFacePairs(facePairs, refs, IsIgnored);
-
-        // Group images: rows are the media that take part in a pair.
-        var mediaRows = pairs.SelectMany(p => new[] { p.MediaA, p.MediaB }).Distinct().Order().ToList();
-        var rowOf = mediaRows.Select((id, row) => (id, row)).ToDictionary(x => x.id, x => x.row);
-        var groups = DuplicateGrouper.Group(mediaRows.Count,
-                pairs.Select(p => new ScoredPair(rowOf[p.MediaA], rowOf[p.MediaB], p.Score)),
-                new DedupOptions { Mode = options.Grouping })
-            .Select(g => (IReadOnlyList<long>)g.Members.Select(m => mediaRows[m]).ToList())
-            .Where(g => g.Count > 1)
-            .ToList();
+        var (pairs, groups) = DedupMatcher.Match(catalog.ReadEmbeddings(analyzer.EmbeddingModel), matchable.ToDictionary(f => f.Id, f => f.MediaId),
+            hashOf, ignored, threshold, options.Grouping, options.Search);
 
         var settings = JsonSerializer.Serialize(new { model = analyzer.EmbeddingModel, version = analyzer.EmbeddingModelVersion, threshold, rule = "best-face-pair", grouping = options.Grouping.ToString().ToLowerInvariant() });
         long setId = catalog.CreateDedupSet(runId);
