@@ -211,7 +211,7 @@ public static class ClassifyCommand
     }
 
     /// <summary>Every image under DIR/IDENTITY/ with its identity (the folder name).</summary>
-    private static Dictionary<string, string> IdentityFolders(string dir)
+    internal static Dictionary<string, string> IdentityFolders(string dir)
     {
         if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"Images folder '{dir}' does not exist.");
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
