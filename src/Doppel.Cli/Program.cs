@@ -21,6 +21,8 @@ public static class Program
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(WorkerCommand.Create());
+        root.Subcommands.Add(ClassifyCommand.Create());
+        root.Subcommands.Add(CurateCommand.Create());
         foreach (var command in AutomateCommand.Create())
             root.Subcommands.Add(command);
         foreach (var command in PersonsCommand.Create())

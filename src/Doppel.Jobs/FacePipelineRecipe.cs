@@ -33,6 +33,10 @@ public sealed record FacePipelineRecipe
 
     public FacePipelineOptions Options { get; init; } = new();
 
+    /// <summary>Quality assessors (<see cref="Doppel.Vision.Quality.QualityRegistry"/> names) run on every
+    /// kept face; the first one's score is the face's stored quality.</summary>
+    public IReadOnlyList<string> Qualities { get; init; } = [];
+
     /// <summary>The name embeddings are stored under: the members' names joined by "+", as the built embedder reports it.</summary>
     public string EmbeddingModel => string.Join('+', EmbedderRegistry.Describe(Embedder).Select(m => m.Spec.Name));
 
@@ -45,7 +49,20 @@ public sealed record FacePipelineRecipe
         var detector = DetectorRegistry.Create(Detector, DetectorScore);
         try
         {
-            return new FacePipeline(detector, [EmbedderRegistry.Create(Embedder, EmbedderOptions)], Options);
+            var embedder = EmbedderRegistry.Create(Embedder, EmbedderOptions);
+            var qualities = new List<Doppel.Vision.Quality.IFaceQuality>();
+            try
+            {
+                foreach (var name in Qualities)
+                    qualities.Add(Doppel.Vision.Quality.QualityRegistry.Create(name, embedder, EmbedderOptions));
+                return new FacePipeline(detector, [embedder], Options) { Qualities = qualities };
+            }
+            catch
+            {
+                foreach (var q in qualities) q.Dispose();
+                embedder.Dispose();
+                throw;
+            }
         }
         catch
         {

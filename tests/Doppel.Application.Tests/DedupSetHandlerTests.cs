@@ -1,7 +1,9 @@
 using Doppel.Application.Dedup;
 using Doppel.Application.Findings;
+using Doppel.Application.Persons;
 using Doppel.Jobs.Dedup;
 using Doppel.Jobs.Ingest;
+using Doppel.Matching.Persons;
 using Doppel.Storage;
 using Doppel.Storage.Sqlite.Stores;
 using Doppel.Testing;
@@ -166,5 +168,48 @@ public class DedupSetHandlerTests : IDisposable
         {
         }
         GC.SuppressFinalize(this);
+    }
+
+    [Fact]
+    public async Task MinQualityTakesLowQualityFacesOutOfMatchingFromStoredValues()
+    {
+        // c sits between a and b and matches both; its face scores 0.1, below the 0.3 floor.
+        var analyzer = new ScriptedAnalyzer(new Dictionary<string, float[]>
+        {
+            ["a.jpg"] = ScriptedAnalyzer.At(20), ["b.jpg"] = ScriptedAnalyzer.At(-20), ["c.jpg"] = ScriptedAnalyzer.At(0),
+        }, new Dictionary<string, float> { ["c.jpg"] = 0.1f });
+        Write("a.jpg", "b.jpg", "c.jpg");
+        async Task<DedupOutcome> Run(float? minQuality)
+        {
+            await using var db = SqliteDatabase.Open(DbPath);
+            return await new DedupSetHandler(db, TenantId.Default, LocalFolderMediaStore.Instance, analyzer)
+                .HandleAsync(new DedupSetCommand { Roots = [Photos], MinQuality = minQuality }, Ct);
+        }
+
+        var gated = await Run(0.3f);
+        var c = gated.Images.Single(i => i.Media.Path.EndsWith("c.jpg", StringComparison.Ordinal)).Media.Id;
+        gated.Pairs.Count.ShouldBe(1);                              // a-b only
+        gated.Pairs.ShouldAllBe(p => p.MediaA != c && p.MediaB != c);
+        gated.LowQuality.Keys.ShouldBe([c]);
+        gated.LowQuality[c].ShouldBe(0.1f, 1e-6f);
+        gated.MinQuality.ShouldBe(0.3f);
+        gated.Faces.Count.ShouldBe(3);                              // c's face is stored, only not matched
+
+        // Another floor on the same catalog is decided from the stored qualities: nothing is analysed again.
+        var open = await Run(null);
+        analyzer.Analysed.ShouldBe(3);
+        open.Pairs.Count.ShouldBe(3);
+        open.LowQuality.ShouldBeEmpty();
+        (await Run(0.05f)).Pairs.Count.ShouldBe(3);
+
+        // Recognise with the same floor: c takes no part, a and b (cosine 0.77) found a person of two.
+        await using var db = SqliteDatabase.Open(DbPath);
+        var persons = await new RecognizeHandler(db, TenantId.Default) { MinQuality = 0.3f }
+            .HandleAsync(analyzer.EmbeddingModel, new PersonOptions(MaxDistance: 0.3f, MinFaces: 2), recluster: false, Ct);
+        persons.LowQuality.ShouldBe(1);
+        persons.Faces.ShouldBe(2);
+        persons.Assigned.ShouldBe(2);
+        var faceOfC = (await db.For(TenantId.Default).Faces.ListOfMediaAsync([c], Ct)).Single();
+        faceOfC.PersonId.ShouldBeNull();
     }
 }

@@ -4,8 +4,9 @@ using Doppel.Vision;
 namespace Doppel.Application.Tests;
 
 /// <summary>A face pipeline with no model: one face per file, its vector chosen by file name (unknown names get
-/// a vector of their own, far from every other), so matching outcomes are exact and known in advance.</summary>
-internal sealed class ScriptedAnalyzer(IReadOnlyDictionary<string, float[]> vectorOf) : IImageAnalyzer
+/// a vector of their own, far from every other), so matching outcomes are exact and known in advance. Every face's
+/// quality is 0.5 unless <paramref name="qualityOf"/> names its file.</summary>
+internal sealed class ScriptedAnalyzer(IReadOnlyDictionary<string, float[]> vectorOf, IReadOnlyDictionary<string, float>? qualityOf = null) : IImageAnalyzer
 {
     public string DetectorName => "scripted";
     public string EmbeddingModel => "scripted-model";
@@ -30,7 +31,8 @@ internal sealed class ScriptedAnalyzer(IReadOnlyDictionary<string, float[]> vect
             var landmarks = new FaceLandmarks(new(30, 40), new(70, 40), new(50, 60), new(50, 80));
             yield return new ImageAnalysis(path, ImageStatus.Ok, null, "jpeg", 100, 100,
             [
-                new FaceAnalysis(new DetectedFace(new BoxF(10, 10, 80, 80), 0.99f, landmarks), new Dictionary<string, float[]> { [EmbeddingModel] = vector }, 0.5f),
+                new FaceAnalysis(new DetectedFace(new BoxF(10, 10, 80, 80), 0.99f, landmarks), new Dictionary<string, float[]> { [EmbeddingModel] = vector },
+                    qualityOf is not null && qualityOf.TryGetValue(name, out var q) ? q : 0.5f),
             ]);
         }
     }

@@ -25,6 +25,12 @@ public sealed record DedupSetCommand
 
     public SearchConfig Search { get; init; } = SearchConfig.Default;
 
+    /// <summary>Faces whose stored quality is below this take no part in matching; an image left with no face
+    /// is reported as <c>low_quality</c> (<see cref="DedupOutcome.LowQuality"/>). Decided at match time from the
+    /// qualities stored at ingest, so another value needs no inference. Null: every face is matched; faces
+    /// stored without a quality are always matched.</summary>
+    public float? MinQuality { get; init; }
+
     /// <summary>Images whose results are stored in one unit of work: the most a kill can lose.</summary>
     public int BatchSize { get; init; } = 64;
 }
@@ -36,7 +42,8 @@ public sealed record DedupSetCommand
 /// <item>registers every image under the roots (<see cref="RegisterMediaHandler"/>: content hashes make re-runs idempotent);</item>
 /// <item>analyses the pending ones in fenced batches (<see cref="AnalyseMediaHandler"/>), resuming an unfinished run;</item>
 /// <item>embeds faces that lack a current vector of the model (<see cref="EmbedMissingHandler"/>);</item>
-/// <item>matches and groups the set's faces (<see cref="DedupMatcher"/>, the ignore list as a cannot-link);</item>
+/// <item>matches and groups the set's faces at or above the minimum quality (<see cref="QualityGate"/>, <see cref="DedupMatcher"/>,
+/// the ignore list as a cannot-link);</item>
 /// <item>stores the set: its findings, or, when they are exactly the previous set's (less pairs ignored since),
 /// a set that shares that set's rows, so an unchanged re-run adds one row, not a copy of every finding.</item>
 /// </list>
@@ -117,7 +124,8 @@ public sealed class DedupSetHandler(IDoppelDatabase db, TenantId tenant, IMediaS
         var current = (await stores.Media.GetManyAsync(ids, cancellationToken).ConfigureAwait(false)).ToDictionary(m => m.Id);
         var images = registered.Select(r => new DedupImage(current[r.Registration.Media.Id], ToScanned(r.Object))).ToList();
         var faces = await stores.Faces.ListOfMediaAsync(ids, cancellationToken).ConfigureAwait(false);
-        var mediaOfFace = faces.ToDictionary(f => f.Id, f => f.MediaId);
+        var (matchable, lowQuality) = QualityGate.Split(faces, command.MinQuality);
+        var mediaOfFace = matchable.ToDictionary(f => f.Id, f => f.MediaId);
         var vectors = new List<FaceEmbedding>(faces.Count);
         await foreach (var e in stores.Faces.ReadEmbeddingsAsync(analyzer.EmbeddingModel, cancellationToken).ConfigureAwait(false))
             if (mediaOfFace.ContainsKey(e.FaceId))
@@ -130,10 +138,13 @@ public sealed class DedupSetHandler(IDoppelDatabase db, TenantId tenant, IMediaS
         var findings = pairs.Select(p => new NewFinding(p.MediaA, p.MediaB, p.FaceA, p.FaceB, p.Score, settings)).ToList();
         var set = await StoreSetAsync(stores, fence, command.Group, runId, findings, ignored, cancellationToken).ConfigureAwait(false);
         OnMessage?.Invoke($"{faces.Count} faces, {pairs.Count} duplicate image pairs in {groups.Count} groups at threshold {threshold:0.###}" +
-            (set.FindingsSetId != set.Id ? $" (the same findings as set {set.FindingsSetId}: none stored again)." : "."));
+            (set.FindingsSetId != set.Id ? $" (the same findings as set {set.FindingsSetId}: none stored again)." : ".") +
+            (command.MinQuality is float q ? $" {faces.Count - matchable.Count} faces below quality {q:0.##} not matched ({lowQuality.Count} images low_quality)." : ""));
         return new DedupOutcome(runId, set.Id, threshold, analyzer.EmbeddingModel, images, faces, pairs, groups, processed, resumed, TimeSpan.Zero)
         {
             Vectors = vectors,
+            LowQuality = lowQuality,
+            MinQuality = command.MinQuality,
         };
     }
 

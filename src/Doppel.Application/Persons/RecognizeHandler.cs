@@ -15,6 +15,10 @@ namespace Doppel.Application.Persons;
 /// </summary>
 public sealed class RecognizeHandler(IDoppelDatabase db, TenantId tenant)
 {
+    /// <summary>Faces whose stored quality is below this are not matched: they keep whatever person they have and
+    /// found none (faces stored without a quality take part). Null: all faces take part.</summary>
+    public float? MinQuality { get; init; }
+
     public async Task<RecognizeOutcome> HandleAsync(string model, PersonOptions options, bool recluster, CancellationToken cancellationToken = default)
     {
         await using var lease = await HeldLease.AcquireAsync(db, CatalogDatabases.LeaseName(tenant, RecognizeJob.PersonsLock), recluster ? "recluster" : "recognize",
@@ -22,8 +26,14 @@ public sealed class RecognizeHandler(IDoppelDatabase db, TenantId tenant)
         var stores = db.For(tenant);
         var records = (await stores.Faces.ListAsync(Page.All, cancellationToken).ConfigureAwait(false)).ToDictionary(f => f.Id);
         var faces = new List<FaceState>();
+        int lowQuality = 0;
         await foreach (var v in stores.Faces.ReadFaceVectorsAsync(model, true, cancellationToken).ConfigureAwait(false))
         {
+            if (MinQuality is float min && v.Quality is float q && q < min)
+            {
+                lowQuality++;
+                continue;
+            }
             var record = records[v.FaceId];
             bool pinned = v.PinnedPersonId is not null;
             // A face removed from its person is unassigned until clustering finds it another one.
@@ -50,6 +60,9 @@ public sealed class RecognizeHandler(IDoppelDatabase db, TenantId tenant)
         var names = (await stores.Persons.ListAsync(Page.All, cancellationToken).ConfigureAwait(false)).ToDictionary(p => p.Id, p => p.Name);
         var stale = StaleDecision.Find(await stores.Persons.ListDecisionsAsync(cancellationToken).ConfigureAwait(false), records.Keys.ToHashSet(), id => names.GetValueOrDefault(id));
         int assigned = result.PersonOfFace.Count(kv => kv.Value is not null);
-        return new RecognizeOutcome(faces.Count, assigned, faces.Count - assigned, result.Persons.Count(p => p.FaceCount > 0), result.CreatedPersonIds.Count, stale);
+        return new RecognizeOutcome(faces.Count, assigned, faces.Count - assigned, result.Persons.Count(p => p.FaceCount > 0), result.CreatedPersonIds.Count, stale)
+        {
+            LowQuality = lowQuality,
+        };
     }
 }

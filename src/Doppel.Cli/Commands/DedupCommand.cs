@@ -54,12 +54,14 @@ public static class DedupCommand
         var chunkSize = new Option<int>("--chunk-size") { Description = "With --distributed: images per analysis job.", DefaultValueFactory = _ => 64 };
         var blockSize = new Option<int>("--block-size") { Description = "With --distributed: faces per matching block (a job joins two blocks).", DefaultValueFactory = _ => 16384 };
         var pipeline = PipelineOptions.Create();
+        var quality = new QualityOptions();
 
         var command = new Command("dedup", "Find duplicate enrolments: every pair of images showing the same person, grouped.")
         {
             dirs, db, threshold, report, pageSize, grouping, search, distributed, jobsDb, chunkSize, blockSize,
         };
         pipeline.AddTo(command);
+        quality.AddTo(command);
         command.SetAction(parse =>
         {
             Logging.Configure("dedup");
@@ -82,24 +84,25 @@ public static class DedupCommand
                     new FacePipelineAnalyzer(pipeline.Build(parse)), reportDir, parse.GetValue(pageSize), PrintSummary, CancellationToken.None).GetAwaiter().GetResult();
                 return;
             }
-            Run(parse, parse.GetValue(db)!, pipeline, reportDir, parse.GetValue(pageSize), new DedupSetCommand
+            Run(parse, parse.GetValue(db)!, pipeline, quality, reportDir, parse.GetValue(pageSize), new DedupSetCommand
             {
                 Roots = parse.GetValue(dirs)!,
                 Threshold = parse.GetValue(threshold),
                 Grouping = parse.GetValue(grouping) == "core" ? GroupingMode.Core : GroupingMode.Connected,
                 Search = new SearchConfig { Method = Enum.Parse<SearchMethod>(parse.GetValue(search)!, ignoreCase: true) },
+                MinQuality = parse.GetValue(quality.MinQuality),
             }).GetAwaiter().GetResult();
         });
         return command;
     }
 
     /// <summary>Parse → one use-case handler → print: every rule of the job lives in <see cref="DedupSetHandler"/>.</summary>
-    private static async Task Run(ParseResult parse, string dbSetting, PipelineOptions pipeline, string? reportDir, int pageSize, DedupSetCommand request)
+    private static async Task Run(ParseResult parse, string dbSetting, PipelineOptions pipeline, QualityOptions quality, string? reportDir, int pageSize, DedupSetCommand request)
     {
         var (media, roots) = Engines.MediaFor(request.Roots);
         request = request with { Roots = roots };
         await using var db = await CatalogDatabases.OpenAsync(dbSetting);
-        using var analyzer = new FacePipelineAnalyzer(pipeline.Build(parse));
+        using var analyzer = new FacePipelineAnalyzer(pipeline.Recipe(parse) with { Qualities = quality.Names(parse) });
         ConsoleProgress? progress = null;
         var handler = new DedupSetHandler(db, TenantId.Default, media, analyzer)
         {
@@ -127,7 +130,7 @@ public static class DedupCommand
 
     internal static void PrintSummary(DedupOutcome outcome)
     {
-        var reasons = outcome.Images.GroupBy(i => i.Media.ReasonCode ?? "pending").OrderBy(g => g.Key)
+        var reasons = outcome.Images.GroupBy(i => outcome.LowQuality.ContainsKey(i.Media.Id) ? "low_quality" : i.Media.ReasonCode ?? "pending").OrderBy(g => g.Key)
             .Select(g => $"{g.Key} {g.Count()}");
         Console.WriteLine($"Images: {outcome.Images.Count} ({string.Join(", ", reasons)}); processed this run: {outcome.ProcessedThisRun}{(outcome.Resumed ? " (resumed)" : "")}");
         if (outcome.Skipped.Count > 0)

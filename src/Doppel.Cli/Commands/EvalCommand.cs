@@ -12,6 +12,8 @@ public static class EvalCommand
         eval.Subcommands.Add(EvalVerifyCommand.Create());
         eval.Subcommands.Add(EvalDetectCommand.Create());
         eval.Subcommands.Add(EvalClusterCommand.CreateCluster());
+        eval.Subcommands.Add(EvalQualityCommand.Create());
+        eval.Subcommands.Add(ClassifyCommand.CreateEval());
         return eval;
     }
 }

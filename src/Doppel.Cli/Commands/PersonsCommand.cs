@@ -32,6 +32,8 @@ public static class PersonsCommand
         var similarity = new Option<float?>("--similarity") { Description = "Cosine similarity at which two faces are neighbours (default: the model's tuned clustering distance, docs/benchmarks-clustering.md)." };
         var minFaces = new Option<int?>("--min-faces") { Description = "Neighbourhood size (the face included) that lets a face found a person (default: the model's tuned value)." };
         var command = new Command(name, description) { db, model, similarity, minFaces };
+        var quality = new QualityOptions();
+        command.Options.Add(quality.MinQuality);
         command.SetAction(parse =>
         {
             var m = parse.GetValue(model)!;
@@ -42,9 +44,10 @@ public static class PersonsCommand
             {
                 await using var catalog = await CatalogCommands.OpenExistingAsync(parse.GetValue(db)!);
                 await CatalogEmbed.EmbedMissingAsync(catalog, m);
-                return await new RecognizeHandler(catalog, TenantId.Default).HandleAsync(m, options, recluster);
+                return await new RecognizeHandler(catalog, TenantId.Default) { MinQuality = parse.GetValue(quality.MinQuality) }.HandleAsync(m, options, recluster);
             }).GetAwaiter().GetResult();
-            Console.WriteLine($"{outcome.Faces} faces: {outcome.Assigned} in {outcome.Persons} persons ({outcome.CreatedPersons} new), {outcome.Waiting} waiting.");
+            Console.WriteLine($"{outcome.Faces} faces: {outcome.Assigned} in {outcome.Persons} persons ({outcome.CreatedPersons} new), {outcome.Waiting} waiting."
+                + (outcome.LowQuality > 0 ? $" {outcome.LowQuality} faces low_quality (below --min-quality), not matched." : ""));
             foreach (var line in StaleDecision.Report(outcome.StaleDecisions))
                 Console.WriteLine(line);
         });

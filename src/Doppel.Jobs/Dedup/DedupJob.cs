@@ -20,6 +20,11 @@ public sealed record DedupJobOptions
     /// <summary>How face pairs are found: exact (default), HNSW or IVF (approximate, for very large catalogs).</summary>
     public SearchConfig Search { get; init; } = SearchConfig.Default;
 
+    /// <summary>Faces whose stored quality is below this take no part in matching; an image left with no
+    /// face is reported as <see cref="ImageStatus.LowQuality"/>. Null: every face is matched. Faces stored
+    /// without a quality (ingested before quality was assessed) are matched.</summary>
+    public float? MinQuality { get; init; }
+
     /// <summary>Images whose results are stored in one catalog transaction: the most a kill can lose.</summary>
     public int BatchSize { get; init; } = 64;
 }
@@ -44,6 +49,11 @@ public sealed record DedupOutcome(
     /// <summary>Entries under the roots that were not read, each with its reason (special files,
     /// dangling links, loops, unreadable files and folders, bad names, hidden files).</summary>
     public IReadOnlyList<ScanEntry> Skipped { get; init; } = [];
+    /// <summary>Images not matched because every face scored below <see cref="MinQuality"/>, with their best face's quality.</summary>
+    public IReadOnlyDictionary<long, float> LowQuality { get; init; } = new Dictionary<long, float>();
+
+    /// <summary>The run's <c>--min-quality</c>, if any.</summary>
+    public float? MinQuality { get; init; }
 
     /// <summary>The vectors matching read (the set's faces, the outcome's model), when the job kept them: the
     /// report's score histogram uses them instead of reading the catalog again.</summary>
@@ -116,17 +126,23 @@ public sealed class DedupJob(ICatalog catalog, IImageAnalyzer analyzer)
         var images = registrations.Select((r, i) => new DedupImage(catalog.GetMedia(r.Media.Id)!, files[i])).ToList();
         var inScope = images.Select(i => i.Media.Id).ToHashSet();
         var faces = catalog.ListFaces().Where(f => inScope.Contains(f.MediaId)).ToList();
+        var (matchable, lowQuality) = QualityGate.Split(faces, options.MinQuality);
 
         var hashOf = images.GroupBy(i => i.Media.Id).ToDictionary(g => g.Key, g => g.First().Media.ContentHash);
         var ignored = catalog.ListIgnoredPairs().Select(p => (p.HashA, p.HashB)).ToHashSet();
-        var (pairs, groups) = DedupMatcher.Match(catalog.ReadEmbeddings(analyzer.EmbeddingModel), faces.ToDictionary(f => f.Id, f => f.MediaId),
+        var (pairs, groups) = DedupMatcher.Match(catalog.ReadEmbeddings(analyzer.EmbeddingModel), matchable.ToDictionary(f => f.Id, f => f.MediaId),
             hashOf, ignored, threshold, options.Grouping, options.Search);
 
         var settings = JsonSerializer.Serialize(new { model = analyzer.EmbeddingModel, version = analyzer.EmbeddingModelVersion, threshold, rule = "best-face-pair", grouping = options.Grouping.ToString().ToLowerInvariant() });
         long setId = catalog.CreateDedupSet(runId);
         catalog.AddFindings(setId, pairs.Select(p => new NewFinding(p.MediaA, p.MediaB, p.FaceA, p.FaceB, p.Score, settings)).ToList());
-        OnMessage?.Invoke($"{faces.Count} faces, {pairs.Count} duplicate image pairs in {groups.Count} groups at threshold {threshold:0.###}.");
-        return new DedupOutcome(runId, setId, threshold, analyzer.EmbeddingModel, images, faces, pairs, groups, processed, resumed, clock.Elapsed);
+        OnMessage?.Invoke($"{faces.Count} faces, {pairs.Count} duplicate image pairs in {groups.Count} groups at threshold {threshold:0.###}."
+            + (options.MinQuality is float q ? $" {faces.Count - matchable.Count} faces below quality {q:0.##} not matched ({lowQuality.Count} images low_quality)." : ""));
+        return new DedupOutcome(runId, setId, threshold, analyzer.EmbeddingModel, images, faces, pairs, groups, processed, resumed, clock.Elapsed)
+        {
+            LowQuality = lowQuality,
+            MinQuality = options.MinQuality,
+        };
     }
 }
 

@@ -6,7 +6,11 @@ namespace Doppel.Jobs.Persons;
 
 /// <summary>What a recognise or recluster run changed, and the reviewer's decisions that name faces
 /// which are gone (see <see cref="StaleDecision"/>).</summary>
-public sealed record RecognizeOutcome(int Faces, int Assigned, int Waiting, int Persons, int CreatedPersons, IReadOnlyList<StaleDecision> StaleDecisions);
+public sealed record RecognizeOutcome(int Faces, int Assigned, int Waiting, int Persons, int CreatedPersons, IReadOnlyList<StaleDecision> StaleDecisions)
+{
+    /// <summary>Faces left out because their quality is below <see cref="RecognizeJob.MinQuality"/>.</summary>
+    public int LowQuality { get; init; }
+}
 
 /// <summary>
 /// Groups the catalog's faces into persons (the DeepFrame seed's "recognize" and "recluster"
@@ -28,11 +32,17 @@ public sealed class RecognizeJob(ICatalog catalog)
     /// <summary>The lock every writer of persons takes: this job, and a reviewer's rename, pin, remove, merge and split.</summary>
     public const string PersonsLock = "persons";
 
+    /// <summary>Faces whose stored quality is below this are not matched: they keep whatever person they
+    /// have and found none (faces stored without a quality take part). Null: all faces take part.</summary>
+    public float? MinQuality { get; init; }
+
     public RecognizeOutcome Run(string model, PersonOptions options, bool recluster)
     {
         using var personsLock = catalog.AcquireLock(PersonsLock, recluster ? "recluster" : "recognize");
         var records = catalog.ListFaces().ToDictionary(f => f.Id);
-        var faces = catalog.ReadFaceVectors(model).Select(v =>
+        var vectors = catalog.ReadFaceVectors(model).ToList();
+        int lowQuality = MinQuality is float min ? vectors.RemoveAll(v => v.Quality is float q && q < min) : 0;
+        var faces = vectors.Select(v =>
         {
             var record = records[v.FaceId];
             bool pinned = v.PinnedPersonId is not null;
@@ -59,6 +69,9 @@ public sealed class RecognizeJob(ICatalog catalog)
         var names = catalog.ListPersons().ToDictionary(p => p.Id, p => p.Name);
         var stale = StaleDecision.Find(catalog.ListPersonDecisions(), records.Keys.ToHashSet(), id => names.GetValueOrDefault(id));
         int assigned = result.PersonOfFace.Count(kv => kv.Value is not null);
-        return new RecognizeOutcome(faces.Count, assigned, faces.Count - assigned, result.Persons.Count(p => p.FaceCount > 0), result.CreatedPersonIds.Count, stale);
+        return new RecognizeOutcome(faces.Count, assigned, faces.Count - assigned, result.Persons.Count(p => p.FaceCount > 0), result.CreatedPersonIds.Count, stale)
+        {
+            LowQuality = lowQuality,
+        };
     }
 }

@@ -37,9 +37,14 @@ public static class DedupReportBuilder
         {
             var image = mediaById[mediaId];
             ReportThumbnail? thumbnail = null;
-            if (faceId is long fid && faceById.TryGetValue(fid, out var face) && LandmarkCodec.Unflatten(face.Landmarks) is { } landmarks)
-                thumbnail = ReportThumbnail.Rendered(CropKey(image.Media.ContentHash, face.Landmarks!), () => AlignedCrop(decoder, image.Media.Path, landmarks));
-            return new ReportImage(image.File.FullPath, thumbnail);
+            float? quality = null;
+            if (faceId is long fid && faceById.TryGetValue(fid, out var face))
+            {
+                quality = face.Quality;
+                if (LandmarkCodec.Unflatten(face.Landmarks) is { } landmarks)
+                    thumbnail = ReportThumbnail.Rendered(CropKey(image.Media.ContentHash, face.Landmarks!), () => AlignedCrop(decoder, image.Media.Path, landmarks));
+            }
+            return new ReportImage(image.File.FullPath, thumbnail) { Quality = quality };
         }
 
         var pairsByMedia = outcome.Pairs.ToLookup(p => p.MediaA);
@@ -72,12 +77,17 @@ public static class DedupReportBuilder
             persons.Add(new PersonEntry(label, group.Count(), group.Take(12).Select(f => Image(f.MediaId, f.Id)).ToList()));
         }
 
+        // Images whose every face fell below --min-quality were detected fine (stored as ok) but not
+        // matched: the report lists them with the reason and their best face's quality.
+        string? Reason(DedupImage i) => outcome.LowQuality.ContainsKey(i.Media.Id) ? ImageStatus.LowQuality.ToCode() : i.Media.ReasonCode;
         var rejected = outcome.Images
-            .Where(i => i.Media.ReasonCode is not null and not "ok")
-            .Select(i => new RejectedImage(i.File.FullPath, i.Media.ReasonCode!, i.Media.ReasonDetail))
+            .Where(i => Reason(i) is not null and not "ok")
+            .Select(i => outcome.LowQuality.TryGetValue(i.Media.Id, out var q)
+                ? new RejectedImage(i.File.FullPath, ImageStatus.LowQuality.ToCode(), string.Create(CultureInfo.InvariantCulture, $"best face quality {q:0.00} < {outcome.MinQuality:0.00}"))
+                : new RejectedImage(i.File.FullPath, i.Media.ReasonCode!, i.Media.ReasonDetail))
             .Concat(outcome.Skipped.Select(e => new RejectedImage(e.FullPath, e.Status.ToCode(), e.Detail)))
             .ToList();
-        var reasonCounts = outcome.Images.Select(i => i.Media.ReasonCode ?? "pending")
+        var reasonCounts = outcome.Images.Select(i => Reason(i) ?? "pending")
             .Concat(outcome.Skipped.Select(e => e.Status.ToCode()))
             .GroupBy(code => code).ToDictionary(g => g.Key, g => g.Count());
         var stats = new DedupRunStatistics(outcome.Images.Count, outcome.Faces.Count, outcome.Elapsed.TotalSeconds, reasonCounts,

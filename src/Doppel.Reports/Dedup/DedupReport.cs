@@ -51,7 +51,11 @@ public sealed record ReportThumbnail
 }
 
 /// <summary>An image as the report shows it: its path (absolute, or relative to the scanned folder) and a thumbnail.</summary>
-public sealed record ReportImage(string Path, ReportThumbnail? Thumbnail = null);
+public sealed record ReportImage(string Path, ReportThumbnail? Thumbnail = null)
+{
+    /// <summary>The shown face's quality in [0, 1], when the run assessed it.</summary>
+    public float? Quality { get; init; }
+}
 
 /// <summary>Two members of a group (indexes into <see cref="DuplicateGroup.Members"/>) and their match score in [0, 1].</summary>
 public sealed record DuplicatePair(int A, int B, double Score);

@@ -48,7 +48,7 @@ internal static class DedupSections
                 .Append(group.Members.Count).Append(" images").Append(best is double b ? $" · best score {F(b, 3)}" : "").Append("</h3>\n");
             html.Append("<div class=\"members\">\n");
             for (int m = 0; m < Math.Min(group.Members.Count, DedupReportWriter.MaxMembersPerGroup); m++)
-                Figure(html, thumbnails, group.Members[m].Thumbnail, paths[m], page.Depth);
+                Figure(html, thumbnails, group.Members[m].Thumbnail, paths[m], page.Depth, group.Members[m].Quality);
             html.Append("</div>\n");
             if (group.Members.Count > DedupReportWriter.MaxMembersPerGroup)
                 html.Append("<p class=\"more\">").Append(N(group.Members.Count - DedupReportWriter.MaxMembersPerGroup))
@@ -59,9 +59,9 @@ internal static class DedupSections
                 foreach (var pair in ShownPairs(group))
                 {
                     html.Append("<div class=\"pair\">");
-                    Figure(html, thumbnails, group.Members[pair.A].Thumbnail, paths[pair.A], page.Depth);
+                    Figure(html, thumbnails, group.Members[pair.A].Thumbnail, paths[pair.A], page.Depth, group.Members[pair.A].Quality);
                     html.Append("<div class=\"score\">").Append(F(pair.Score, 3)).Append("<small>match score</small></div>");
-                    Figure(html, thumbnails, group.Members[pair.B].Thumbnail, paths[pair.B], page.Depth);
+                    Figure(html, thumbnails, group.Members[pair.B].Thumbnail, paths[pair.B], page.Depth, group.Members[pair.B].Quality);
                     html.Append("</div>\n");
                 }
                 html.Append("</div>\n");
@@ -83,8 +83,13 @@ internal static class DedupSections
         group.Members.Take(DedupReportWriter.MaxMembersPerGroup)
             .Concat(ShownPairs(group).SelectMany(p => new[] { group.Members[p.A], group.Members[p.B] }));
 
-    private static void Figure(StringBuilder html, IThumbnailMarkup thumbnails, ReportThumbnail? thumbnail, string path, int depth) =>
-        html.Append("<figure>").Append(thumbnails.Box(thumbnail, path, depth)).Append("<figcaption class=\"path\">").Append(E(path)).Append("</figcaption></figure>\n");
+    private static void Figure(StringBuilder html, IThumbnailMarkup thumbnails, ReportThumbnail? thumbnail, string path, int depth, float? quality = null)
+    {
+        html.Append("<figure>").Append(thumbnails.Box(thumbnail, path, depth)).Append("<figcaption class=\"path\">").Append(E(path));
+        if (quality is float q)
+            html.Append("<br><span class=\"quality\">quality ").Append(q.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)).Append("</span>");
+        html.Append("</figcaption></figure>\n");
+    }
 
     public static void Persons(StringBuilder html, DedupReport report, SectionPage page, IThumbnailMarkup thumbnails)
     {

@@ -1,11 +1,15 @@
 namespace Doppel.Vision;
 
 /// <summary>One face of an analysed image: where it is, its vector under each embedder that ran,
-/// and a quality score when a quality model (or the embedding norm) provides one.</summary>
+/// and a quality score in [0, 1] when a quality assessor (or the embedding norm) provides one.</summary>
 public sealed record FaceAnalysis(
     DetectedFace Detection,
     IReadOnlyDictionary<string, float[]> Embeddings,
-    float? Quality);
+    float? Quality)
+{
+    /// <summary>Every assessor's score by assessor name (<see cref="Quality"/> is the first's).</summary>
+    public IReadOnlyDictionary<string, float> Qualities { get; init; } = new Dictionary<string, float>();
+}
 
 /// <summary>The outcome of running the pipeline on one image file. <see cref="Status"/> is always
 /// set; <see cref="Faces"/> is empty unless the status is <see cref="ImageStatus.Ok"/> (or

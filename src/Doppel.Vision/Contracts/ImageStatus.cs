@@ -17,6 +17,9 @@ public enum ImageStatus
     TooLarge,
     /// <summary>Decoding took longer than the per-image time budget.</summary>
     Timeout,
+    /// <summary>Every face scored below the job's <c>--min-quality</c>: reported, not matched. Decided
+    /// at match time from the stored quality, so a later run with another threshold needs no inference.</summary>
+    LowQuality,
 }
 
 public static class ImageStatusNames
@@ -32,6 +35,7 @@ public static class ImageStatusNames
         ImageStatus.Unsupported => "unsupported",
         ImageStatus.TooLarge => "too_large",
         ImageStatus.Timeout => "timeout",
+        ImageStatus.LowQuality => "low_quality",
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
     };
 

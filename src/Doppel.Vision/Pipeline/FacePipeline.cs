@@ -5,6 +5,7 @@ using Doppel.Vision.Alignment;
 using Doppel.Vision.Decoding;
 using Doppel.Vision.Detection;
 using Doppel.Vision.Embedding;
+using Doppel.Vision.Quality;
 using OpenCvSharp;
 
 namespace Doppel.Vision.Pipeline;
@@ -24,6 +25,12 @@ public sealed class FacePipeline : IDisposable
     public FacePipelineOptions Options { get; }
     public IFaceDetector Detector => _detector;
     public IReadOnlyList<IFaceEmbedder> Embedders => _embedders;
+
+    /// <summary>Quality assessors run on every kept face (disposed with the pipeline when it owns its
+    /// models); the first one's score is <see cref="FaceAnalysis.Quality"/>, all are in
+    /// <see cref="FaceAnalysis.Qualities"/>. Empty: the quality is the mapped embedding norm of a
+    /// recogniser whose norm carries it (MobileFaceNet-192), else none.</summary>
+    public IReadOnlyList<IFaceQuality> Qualities { get; init; } = [];
 
     /// <param name="ownsModels">Dispose detector and embedders with the pipeline.</param>
     public FacePipeline(IFaceDetector detector, IReadOnlyList<IFaceEmbedder> embedders, FacePipelineOptions? options = null, bool ownsModels = true)
@@ -216,6 +223,8 @@ public sealed class FacePipeline : IDisposable
                     vectors.Add((embedder.Name, embedder.Embed(crops), null));
                 }
             }
+            var inputs = images.SelectMany(i => i.Faces.Select(f => new QualityInput(f.Crop, f.Face))).ToList();
+            var assessed = Qualities.Select(q => (q.Name, Scores: q.Assess(inputs))).ToList();
             var results = new List<ImageAnalysis>(images.Count);
             int at = 0;
             foreach (var image in images)
@@ -224,8 +233,12 @@ public sealed class FacePipeline : IDisposable
                 for (int f = 0; f < image.Faces.Count; f++, at++)
                 {
                     var embeddings = vectors.ToDictionary(v => v.Name, v => v.Vectors[at]);
-                    float? quality = vectors.Select(v => v.Norms?[at]).FirstOrDefault(n => n is not null);
-                    faces.Add(new FaceAnalysis(image.Faces[f].Face, embeddings, quality));
+                    float? quality = assessed.Count > 0 ? assessed[0].Scores[at]
+                        : vectors.Select(v => v.Norms?[at]).FirstOrDefault(n => n is not null) is { } norm ? EmbeddingNormQuality.Map(norm) : null;
+                    faces.Add(new FaceAnalysis(image.Faces[f].Face, embeddings, quality)
+                    {
+                        Qualities = assessed.ToDictionary(a => a.Name, a => a.Scores[at]),
+                    });
                     if (Options.ThumbnailDirectory is { } dir)
                     {
                         var crop = image.Faces[f].Crop;
@@ -246,6 +259,7 @@ public sealed class FacePipeline : IDisposable
     {
         if (!_ownsModels) return;
         _detector.Dispose();
+        foreach (var q in Qualities) q.Dispose();
         foreach (var e in _embedders) e.Dispose();
     }
 }

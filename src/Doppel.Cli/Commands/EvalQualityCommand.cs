@@ -1,0 +1,190 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Doppel.Cli.Infrastructure;
+using Doppel.Jobs.Evaluation;
+using Doppel.Matching.IO;
+using Doppel.Reports.Charts;
+using Doppel.Reports.Eval;
+using Doppel.Vision;
+using Doppel.Vision.Pipeline;
+using Doppel.Vision.Quality;
+
+namespace Doppel.Cli.Commands;
+
+/// <summary>
+/// <c>doppel eval quality</c>: does a face-quality score find the faces the recogniser fails on? The
+/// error-versus-reject curve (FNMR at FMR 1e-3 after rejecting the lowest 0–50 % of genuine
+/// comparisons by pair quality) of each assessor, against random rejection and face size alone
+/// (<see cref="QualityEvaluation"/>).
+/// </summary>
+public static class EvalQualityCommand
+{
+    public static Command Create()
+    {
+        var images = new Option<DirectoryInfo>("--images") { Description = "Folder the pairs or labels refer to.", Required = true };
+        var pairs = new Option<FileInfo[]>("--pairs")
+        {
+            Description = "LFW pairs file(s) (View 1 or View 2 layout); their same-person pairs are the genuine comparisons, an image's identity is its folder.",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var labels = new Option<FileInfo?>("--labels") { Description = "CSV 'path,identity': every same-identity pair is a genuine comparison." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object (fnmr_at_fmr_1e-3, fnmr_drop_at_10pct, erc, ...)." };
+        var report = new Option<DirectoryInfo?>("--report") { Description = "Write erc.png, metrics.csv and index.html here." };
+        var signals = new Option<FileInfo?>("--signals") { Description = "Also write every face's cheap signals (the features the 'signals' assessor is fitted on), qualities and vector to this CSV." };
+        var quality = new QualityOptions(withMinimum: false);
+        quality.Quality.Description = $"Assessor(s) to evaluate, comma-separated: {string.Join(", ", QualityRegistry.Names)}. The first is the headline.";
+        var pipeline = PipelineOptions.Create(severalFaces: "central");
+        var command = new Command("quality", "Error-versus-reject curve of face-quality assessors (FNMR at FMR 1e-3), against random and face-size rejection.")
+        {
+            images, pairs, labels, json, report, signals,
+        };
+        quality.AddTo(command);
+        pipeline.AddTo(command);
+        command.Validators.Add(result =>
+        {
+            bool hasPairs = result.GetValue(pairs) is { Length: > 0 }, hasLabels = result.GetValue(labels) is not null;
+            if (hasPairs == hasLabels)
+                result.AddError("Give either --pairs FILE... or --labels CSV.");
+        });
+        command.SetAction(parse =>
+        {
+            Logging.Configure("eval-quality");
+            var dir = parse.GetValue(images)!.FullName;
+            if (!Directory.Exists(dir))
+                throw new DirectoryNotFoundException($"Images folder '{dir}' does not exist.");
+            if (parse.GetValue(report) is { } r)
+                OutputFolders.RequireWritable(r.FullName, "report");
+            var (identities, genuine) = parse.GetValue(labels) is { } labelsFile
+                ? FromLabels(dir, labelsFile.FullName)
+                : FromPairs(dir, parse.GetValue(pairs)!);
+            var missing = identities.Keys.Where(p => !File.Exists(p)).Take(3).ToList();
+            if (missing.Count > 0)
+                throw new FileNotFoundException($"Images not found under {dir}, e.g. {string.Join(", ", missing)}.");
+            if (genuine.Count == 0)
+                throw new ArgumentException("No same-person comparisons: quality cannot be evaluated without them.");
+
+            var names = quality.Names(parse);
+            var recipe = pipeline.Recipe(parse) with { Qualities = names };
+            using var built = recipe.Build();
+            var recorder = parse.GetValue(signals) is not null ? new SignalRecorder() : null;
+            using var faces = recorder is null ? built : new FacePipeline(built.Detector, built.Embedders, built.Options, ownsModels: false) { Qualities = [.. built.Qualities, recorder] };
+            var model = faces.Embedders[0].Name;
+            ConsoleProgress? progress = null;
+            var analyses = new Dictionary<string, FaceAnalysis?>(StringComparer.Ordinal);
+            foreach (var analysis in faces.AnalyzeManyAsync(identities.Keys.ToList()).ToBlockingEnumerable())
+            {
+                analyses[analysis.Path] = analysis.Status is ImageStatus.Ok or ImageStatus.SeveralFaces ? analysis.Faces.FirstOrDefault() : null;
+                (progress ??= new ConsoleProgress("images", identities.Count)).Report(analyses.Count);
+            }
+            progress?.Dispose();
+            if (recorder is not null)
+                WriteSignals(parse.GetValue(signals)!.FullName, dir, identities, analyses, recorder, names);
+
+            var result = QualityEvaluation.Run(identities, genuine, analyses, model, names);
+            var head = result.Curves[0];
+            var byName = result.Curves.ToDictionary(c => c.Name);
+            if (parse.GetValue(json))
+                Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+                {
+                    ["model"] = model,
+                    ["detector"] = faces.Detector.Name,
+                    ["quality"] = head.Name,
+                    ["fnmr_at_fmr_1e-3"] = result.FnmrAtFmr,
+                    ["fnmr_drop_at_10pct"] = head.DropAt10Percent,
+                    ["random_drop_at_10pct"] = byName[QualityEvaluation.RandomCurve].DropAt10Percent,
+                    ["face_size_drop_at_10pct"] = byName[QualityEvaluation.FaceSizeCurve].DropAt10Percent,
+                    ["threshold"] = result.Threshold,
+                    ["genuine_pairs"] = result.GenuinePairs,
+                    ["impostor_pairs"] = result.ImpostorPairs,
+                    ["images"] = result.Images,
+                    ["failed_images"] = result.FailedImages,
+                    ["erc"] = result.Curves.ToDictionary(c => c.Name, c => new Dictionary<string, object>
+                    {
+                        ["rejected"] = c.Points.Select(p => p.Rejected).ToArray(),
+                        ["fnmr"] = c.Points.Select(p => p.Fnmr).ToArray(),
+                        ["drop_at_10pct"] = c.DropAt10Percent,
+                    }),
+                }));
+            else
+            {
+                Console.WriteLine($"{model} ({faces.Detector.Name}): {result.Images} images ({result.FailedImages} without a face), {result.GenuinePairs} genuine pairs, {result.ImpostorPairs} impostor pairs");
+                Console.WriteLine($"threshold at FMR 1e-3: {result.Threshold:0.0000}; FNMR {result.FnmrAtFmr:P2} with nothing rejected");
+                foreach (var c in result.Curves)
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"  {c.Name,-20} FNMR after rejecting 10 %: {c.Points[10].Fnmr:P2} ({c.DropAt10Percent:P0} fewer), 20 %: {c.Points[20].Fnmr:P2}, 50 %: {c.Points[50].Fnmr:P2}"));
+            }
+            if (parse.GetValue(report) is { } reportDir)
+            {
+                var index = QualityReportWriter.Write(new QualityReport("Doppel face quality", dir, model, result.Threshold, result.FnmrAtFmr,
+                    result.GenuinePairs, result.ImpostorPairs,
+                    result.Curves.Select(c => new ErcSeries(c.Name, c.Points.Select(p => new ChartPoint(p.Rejected, p.Fnmr)).ToList(), c.DropAt10Percent)).ToList()),
+                    reportDir.FullName);
+                Console.Error.WriteLine($"Report: {index}");
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static (IReadOnlyDictionary<string, string>, IReadOnlyList<(string, string)>) FromLabels(string dir, string labelsFile)
+    {
+        var identities = LabelsCsv.Read(labelsFile).ToDictionary(kv => Path.GetFullPath(Path.Combine(dir, kv.Key)), kv => kv.Value, StringComparer.Ordinal);
+        return (identities, QualityEvaluation.AllGenuinePairs(identities));
+    }
+
+    private static (IReadOnlyDictionary<string, string>, IReadOnlyList<(string, string)>) FromPairs(string dir, FileInfo[] files)
+    {
+        var all = files.SelectMany(f => LfwPairs.Read(f.FullName).Pairs).ToList();
+        string Full(string relative) => Path.GetFullPath(Path.Combine(dir, relative));
+        var identities = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var p in all)
+            foreach (var image in new[] { p.ImageA, p.ImageB })
+                identities[Full(image)] = Path.GetFileName(Path.GetDirectoryName(image)) ?? image;
+        var genuine = all.Where(p => p.Same).Select(p => (Full(p.ImageA), Full(p.ImageB))).Distinct().ToList();
+        return (identities, genuine);
+    }
+
+    private static void WriteSignals(string file, string dir, IReadOnlyDictionary<string, string> identities,
+        IReadOnlyDictionary<string, FaceAnalysis?> analyses, SignalRecorder recorder, IReadOnlyList<string> names)
+    {
+        var csv = new StringBuilder("path,identity,").Append(string.Join(',', FaceSignals.FeatureNames)).Append(',').Append(string.Join(',', names)).Append(",vector\n");
+        foreach (var (path, identity) in identities.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            if (analyses.GetValueOrDefault(path) is not { } face || !recorder.TryGet(face.Detection, out var features))
+                continue;
+            csv.Append(Field(Path.GetRelativePath(dir, path))).Append(',').Append(Field(identity)).Append(',')
+                .Append(string.Join(',', features.Select(f => f.ToString("R", CultureInfo.InvariantCulture)))).Append(',')
+                .Append(string.Join(',', names.Select(n => face.Qualities.TryGetValue(n, out var q) ? q.ToString("R", CultureInfo.InvariantCulture) : ""))).Append(',')
+                .Append(string.Join(' ', face.Embeddings.Values.First().Select(f => f.ToString("R", CultureInfo.InvariantCulture))))
+                .Append('\n');
+        }
+        File.WriteAllText(file, csv.ToString());
+    }
+
+    private static string Field(string value) =>
+        value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? '"' + value.Replace("\"", "\"\"") + '"' : value;
+
+    /// <summary>Keeps each assessed face's <see cref="FaceSignals.Features"/> (by detection, which the
+    /// pipeline passes through unchanged); scores nothing of its own.</summary>
+    private sealed class SignalRecorder : IFaceQuality
+    {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<DetectedFace, float[]> _features = new(ReferenceEqualityComparer.Instance);
+
+        public string Name => "signal-recorder";
+
+        public float[] Assess(IReadOnlyList<QualityInput> faces)
+        {
+            foreach (var face in faces)
+                _features[face.Detection] = FaceSignals.Measure(face).Features();
+            return new float[faces.Count];
+        }
+
+        public bool TryGet(DetectedFace face, out float[] features) => _features.TryGetValue(face, out features!);
+
+        public void Dispose()
+        {
+        }
+    }
+}

@@ -1,0 +1,20 @@
+namespace Doppel.Vision.Quality;
+
+/// <summary>One face to assess: the crop the pipeline keeps (region around the face, landmarks in its
+/// coordinates) and what the detector said about it (score; box in image pixels).</summary>
+public readonly record struct QualityInput(FaceCrop Crop, DetectedFace Detection);
+
+/// <summary>
+/// Scores how useful a face is for recognition, in [0, 1] (higher is better): a face the recogniser
+/// will match reliably scores high; a blurred, tiny, turned or occluded one low. Only the order of
+/// scores is meant to carry meaning across faces of one assessor; values of different assessors are
+/// not comparable, so a stored quality names its assessor. Batched like <see cref="IFaceEmbedder"/>.
+/// </summary>
+public interface IFaceQuality : IDisposable
+{
+    /// <summary>Registry name, e.g. "signals" or "ediffiqa-tiny".</summary>
+    string Name { get; }
+
+    /// <summary>One score in [0, 1] per face, in order.</summary>
+    float[] Assess(IReadOnlyList<QualityInput> faces);
+}
