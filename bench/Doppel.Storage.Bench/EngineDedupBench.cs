@@ -14,6 +14,8 @@ internal static class EngineDedupBench
 {
     public static async Task<int> RunAsync(string images, int rounds)
     {
+        // The doppel child runs in the bench's temporary folder: a relative images path must be resolved here.
+        images = Path.GetFullPath(images);
         var doppel = Path.Combine(RepoPaths.Root, "src", "Doppel.Cli", "bin", "Release", "net10.0", "doppel.dll");
         if (!File.Exists(doppel))
         {

@@ -8,7 +8,7 @@ namespace Doppel.Vision.Bench;
 /// <summary>
 /// Which decoder for big photos (issue 12): a 20 MP JPEG (given, or made by upscaling an LFW photo)
 /// decoded in full by OpenCV, scaled by OpenCV's libjpeg (IMREAD_REDUCED_COLOR_N, what ImageDecoder
-/// does), and scaled by SkiaSharp's SKCodec; the LFW images decoded by ImageDecoder before and after
+/// does), scaled by SkiaSharp's SKCodec and by libvips (NetVips thumbnail, shrink-on-load); the LFW images decoded by ImageDecoder before and after
 /// must be the same pixels. Prints ms per decode (median of N) and the pixels each holds. One thread.
 /// </summary>
 internal static class DecoderChoice
@@ -28,6 +28,15 @@ internal static class DecoderChoice
             using var bitmap = new SKBitmap(new SKImageInfo(size.Width, size.Height, SKColorType.Bgra8888));
             var result = codec.GetPixels(bitmap.Info, bitmap.GetPixels());
             return result == SKCodecResult.Success ? (size.Width, size.Height) : (0, 0);
+        });
+        // libvips' shrink-on-load: JPEG decoded at 1/2 by libjpeg, sequential access, to the same size
+        // as ImageDecoder's output, then written out as packed 8-bit pixels like the others hold.
+        int target = (header.Width + 1) / 2;
+        Measure("netvips shrink-on-load (thumbnail)", repeats, () =>
+        {
+            using var image = NetVips.Image.ThumbnailBuffer(bytes, target, height: header.Height, noRotate: true);
+            var pixels = image.WriteToMemory<byte>();
+            return pixels.Length > 0 ? (image.Width, image.Height) : (0, 0);
         });
         return 0;
     }
