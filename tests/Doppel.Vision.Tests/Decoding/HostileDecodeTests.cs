@@ -123,6 +123,19 @@ public sealed class HostileDecodeTests : IDisposable
     }
 
     [Fact]
+    public void ASmallImageDecodesWithoutTheWatchdog()
+    {
+        // 0.25 MP: under UnwatchedPixels, decoded on the caller's thread, so even a 1 ms limit
+        // cannot turn it into a timeout (the 9 MP image above, with the same limit, is one).
+        using var noise = new Mat(500, 500, MatType.CV_8UC3);
+        Cv2.Randu(noise, new Scalar(0, 0, 0), new Scalar(255, 255, 255));
+        var decoder = new ImageDecoder(new ImageDecoderOptions { DecodeTimeout = TimeSpan.FromMilliseconds(1) });
+        using var result = decoder.Decode(Encode(noise, ".png"));
+        result.Status.ShouldBe(ImageStatus.Ok);
+        result.Width.ShouldBe(500);
+    }
+
+    [Fact]
     public void HeicIsUnsupportedWithAReason()
     {
         byte[] heic = [0, 0, 0, 24, .. "ftypheic"u8.ToArray(), 0, 0, 0, 0, .. "mif1heic"u8.ToArray()];
