@@ -1,5 +1,4 @@
 using System.Globalization;
-using Doppel.Jobs.Dedup;
 using Doppel.Models.Catalog;
 using Doppel.Vision;
 using Doppel.Vision.Embedding;
@@ -97,11 +96,14 @@ public sealed class FacePipelineAnalyzer : IImageAnalyzer
             ? $"{file.Checksum.Algorithm}:{file.Checksum.Hex[..12]}"
             : "unversioned";
 
-    /// <summary>The dedup threshold: stricter than the embedder's verification threshold. A threshold
-    /// tuned for LFW's balanced 50/50 pairs lets through far too many look-alikes when every image is
-    /// compared with every other (N² pairs, almost all different people), so dedup uses the value with
-    /// the best pair F1 over all pairs of LFW dev (see <see cref="DedupThresholds"/>).</summary>
-    public float DefaultThreshold => DedupThresholds.For(Embedder);
+    /// <summary>The recognition profile of <see cref="EmbeddingModel"/>: thresholds, normalisation, calibration.</summary>
+    public RecognitionProfile Profile => RecognitionProfiles.For(EmbeddingModel);
+
+    /// <summary>The dedup threshold on the profile's score: stricter than the verification threshold. A
+    /// threshold tuned for LFW's balanced 50/50 pairs lets through far too many look-alikes when every
+    /// image is compared with every other (N² pairs, almost all different people), so dedup uses the
+    /// value with the best pair F1 over all pairs of the profile's fitting set.</summary>
+    public float DefaultThreshold => Profile.DedupThreshold;
 
     public IEnumerable<ImageAnalysis> Analyze(IReadOnlyList<string> paths, CancellationToken cancellationToken = default) =>
         Pipeline.AnalyzeManyAsync(paths, cancellation: cancellationToken).ToBlockingEnumerable(cancellationToken);

@@ -22,7 +22,7 @@ public static class DedupCommand
     {
         var dirs = new Argument<string[]>("DIR") { Description = "Folders (or files) of images to deduplicate.", Arity = ArgumentArity.OneOrMore };
         var db = new Option<string>("--db") { Description = "Catalog database file (SQLite).", DefaultValueFactory = _ => "doppel.db" };
-        var threshold = new Option<float?>("--threshold") { Description = "Cosine similarity at or above which two faces match (default: the model's calibrated value)." };
+        var threshold = new Option<float?>("--threshold") { Description = "Score at or above which two faces match, on the recognition profile's scale (dlib: cosine minus the two faces' neighbourhood levels; default: the profile's dedup threshold)." };
         var report = new Option<string?>("--report") { Description = "Folder to write the HTML report, findings.csv and summary.json into." };
         var pageSize = new Option<int>("--report-page-size")
         {
@@ -34,8 +34,8 @@ public static class DedupCommand
             if (result.GetValueOrDefault<int>() < 1)
                 result.AddError("--report-page-size must be at least 1.");
         });
-        var grouping = new Option<string>("--grouping") { Description = "connected (chains join) or core (every member matches the group's core).", DefaultValueFactory = _ => "connected" };
-        grouping.AcceptOnlyFromAmong("connected", "core");
+        var grouping = new Option<string>("--grouping") { Description = "average (default: every member matches its group on average, no chains), connected (chains join) or core (every member matches the group's core).", DefaultValueFactory = _ => "average" };
+        grouping.AcceptOnlyFromAmong("average", "connected", "core");
         var search = new Option<string>("--search")
         {
             Description = "How face pairs are found: exact (every pair compared), hnsw or ivf (approximate, for millions of faces; see docs/benchmarks-matching-search.md).",
@@ -67,7 +67,7 @@ public static class DedupCommand
             {
                 Roots = parse.GetValue(dirs)!,
                 Threshold = parse.GetValue(threshold),
-                Grouping = parse.GetValue(grouping) == "core" ? GroupingMode.Core : GroupingMode.Connected,
+                Grouping = Enum.Parse<GroupingMode>(parse.GetValue(grouping)!, ignoreCase: true),
                 Search = new SearchConfig { Method = Enum.Parse<SearchMethod>(parse.GetValue(search)!, ignoreCase: true) },
             });
             progress?.Dispose();
@@ -91,7 +91,7 @@ public static class DedupCommand
         var reasons = outcome.Images.GroupBy(i => i.Media.ReasonCode ?? "pending").OrderBy(g => g.Key)
             .Select(g => $"{g.Key} {g.Count()}");
         Console.WriteLine($"Images: {outcome.Images.Count} ({string.Join(", ", reasons)}); processed this run: {outcome.ProcessedThisRun}{(outcome.Resumed ? " (resumed)" : "")}");
-        Console.WriteLine($"Faces: {outcome.Faces.Count}; model {outcome.Model}, threshold {outcome.Threshold:0.###}");
+        Console.WriteLine($"Faces: {outcome.Faces.Count}; model {outcome.Model}, threshold {outcome.Threshold:0.####}");
         Console.WriteLine($"Duplicate pairs: {outcome.Pairs.Count}; groups: {outcome.Groups.Count}; {outcome.Elapsed.TotalSeconds:0.0} s");
     }
 }

@@ -4,6 +4,7 @@ using Doppel.Jobs.Persons;
 using Doppel.Matching;
 using Doppel.Storage;
 using Doppel.Vision;
+using Doppel.Vision.Embedding;
 
 namespace Doppel.Jobs.Dedup;
 
@@ -12,10 +13,12 @@ public sealed record DedupJobOptions
 {
     public required IReadOnlyList<string> Roots { get; init; }
 
-    /// <summary>Cosine threshold for a face match; null = the embedder's calibrated default.</summary>
+    /// <summary>Threshold on the recognition profile's score (cohort-normalised cosine for dlib, raw cosine
+    /// for MobileFaceNet and the accurate fusion); null = the profile's dedup threshold.</summary>
     public float? Threshold { get; init; }
 
-    public GroupingMode Grouping { get; init; } = GroupingMode.Connected;
+    /// <summary>Average (default: every member supported by its whole group, no chains), connected or core.</summary>
+    public GroupingMode Grouping { get; init; } = GroupingMode.Average;
 
     /// <summary>How face pairs are found: exact (default), HNSW or IVF (approximate, for very large catalogs).</summary>
     public SearchConfig Search { get; init; } = SearchConfig.Default;
@@ -39,7 +42,11 @@ public sealed record DedupOutcome(
     IReadOnlyList<IReadOnlyList<long>> Groups,
     int ProcessedThisRun,
     bool Resumed,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed)
+{
+    /// <summary>Each face's normalisation level (<see cref="CohortNormalisation"/>), when the profile normalises.</summary>
+    public IReadOnlyDictionary<long, float>? FaceLevels { get; init; }
+}
 
 /// <summary>
 /// The main job: ingest every image under the roots into the catalog (only files not processed
@@ -85,7 +92,7 @@ public sealed class DedupJob(ICatalog catalog, IImageAnalyzer analyzer)
             // vector of this model; without one they would silently drop out of matching.
             new EmbedMissingFacesJob(catalog) { OnMessage = OnMessage }.RunUnderIngestLock(
                 analyzer.Embedder, analyzer.EmbeddingModelVersion, registrations.Select(r => r.Media.Id).ToHashSet(), cancellationToken);
-            var outcome = Match(options, runId, registrations, files, pending.Count, resumed, clock);
+            var outcome = Match(options, runId, registrations, files, pending.Count, resumed, clock, cancellationToken);
             catalog.FinishRun(runId, RunState.Completed);
             return outcome with { Elapsed = clock.Elapsed };
         }
@@ -97,9 +104,10 @@ public sealed class DedupJob(ICatalog catalog, IImageAnalyzer analyzer)
     }
 
     private DedupOutcome Match(DedupJobOptions options, long runId, IReadOnlyList<MediaRegistration> registrations,
-        IReadOnlyList<ScannedFile> files, int processed, bool resumed, System.Diagnostics.Stopwatch clock)
+        IReadOnlyList<ScannedFile> files, int processed, bool resumed, System.Diagnostics.Stopwatch clock, CancellationToken cancellationToken)
     {
-        float threshold = options.Threshold ?? analyzer.DefaultThreshold;
+        var profile = RecognitionProfiles.For(analyzer.EmbeddingModel);
+        float threshold = options.Threshold ?? profile.DedupThreshold;
         var images = registrations.Select((r, i) => new DedupImage(catalog.GetMedia(r.Media.Id)!, files[i])).ToList();
         var inScope = images.Select(i => i.Media.Id).ToHashSet();
         var faces = catalog.ListFaces().Where(f => inScope.Contains(f.MediaId)).ToList();
@@ -116,31 +124,70 @@ public sealed class DedupJob(ICatalog catalog, IImageAnalyzer analyzer)
             vectors.Add(e.FaceId, e.Vector);
             refs.Add(new FaceRef(e.FaceId, face.MediaId));
         }
-        var facePairs = refs.Count > 1 ? VectorJoin.SelfJoin(vectors, threshold, options.Search) : [];
+        // Normalised score = cosine − mean of the two faces' levels, so a pair passes when its cosine is at
+        // least threshold + that mean: joining at threshold + the lowest level finds every such pair.
+        var levels = profile.Normalisation is { } normalisation && refs.Count > 1
+            ? normalisation.Levels(vectors, refs.Select(r => r.MediaId).ToList(), cancellationToken)
+            : new float[refs.Count];
+        float joinAt = profile.Normalisation is not null && refs.Count > 1 ? threshold + levels.Min() : threshold;
+        float ScoreOf(int a, int b, float cosine) => profile.Score(cosine, levels[a], levels[b]);
+        var facePairs = refs.Count > 1
+            ? VectorJoin.SelfJoin(vectors, joinAt, options.Search).Select(p => p with { Score = ScoreOf(p.A, p.B, p.Score) }).Where(p => p.Score >= threshold).ToList()
+            : [];
 
         var hashOf = images.GroupBy(i => i.Media.Id).ToDictionary(g => g.Key, g => g.First().Media.ContentHash);
-        var ignored = catalog.ListIgnoredPairs().Select(p => (p.HashA, p.HashB)).ToHashSet();
+        var ignoredPairs = catalog.ListIgnoredPairs().Select(p => (p.HashA, p.HashB)).ToList();
+        var ignored = ignoredPairs.ToHashSet();
         bool IsIgnored(long a, long b)
         {
             string ha = hashOf[a], hb = hashOf[b];
             return ignored.Contains(string.CompareOrdinal(ha, hb) <= 0 ? (ha, hb) : (hb, ha));
         }
-        var pairs = ImagePairs.FromFacePairs(facePairs, refs, IsIgnored);
+        var pairs = ImagePairs.FromFacePairs(facePairs, refs, IsIgnored)
+            .Select(p => p with { Probability = profile.Probability(p.Score) }).ToList();
 
         // Group images: rows are the media that take part in a pair.
         var mediaRows = pairs.SelectMany(p => new[] { p.MediaA, p.MediaB }).Distinct().Order().ToList();
         var rowOf = mediaRows.Select((id, row) => (id, row)).ToDictionary(x => x.id, x => x.row);
+        // Reviewer decisions by media id: the grouper never puts both images of an ignored pair in one group.
+        var mediaOfHash = mediaRows.ToLookup(m => hashOf[m]);
+        var ignore = new IgnoreList();
+        foreach (var (ha, hb) in ignoredPairs)
+            foreach (long a in mediaOfHash[ha])
+                foreach (long b in mediaOfHash[hb])
+                    if (a != b)
+                        ignore.Add(a, b);
+        // Two images of one group that did not pair score their best face pair, so a chain of look-alikes
+        // averages below the threshold.
+        var faceRowsOf = refs.Select((r, row) => (r.MediaId, row)).ToLookup(x => x.MediaId, x => x.row);
+        float ImageSimilarity(int a, int b)
+        {
+            float best = float.NegativeInfinity;
+            foreach (int fa in faceRowsOf[mediaRows[a]])
+                foreach (int fb in faceRowsOf[mediaRows[b]])
+                    best = Math.Max(best, ScoreOf(fa, fb, System.Numerics.Tensors.TensorPrimitives.Dot(vectors.Row(fa), vectors.Row(fb))));
+            return best;
+        }
         var groups = DuplicateGrouper.Group(mediaRows.Count,
                 pairs.Select(p => new ScoredPair(rowOf[p.MediaA], rowOf[p.MediaB], p.Score)),
-                new DedupOptions { Mode = options.Grouping })
+                new DedupOptions { Mode = options.Grouping, LinkageThreshold = threshold },
+                ignore: ignore, faceIds: mediaRows, similarity: ImageSimilarity)
             .Select(g => (IReadOnlyList<long>)g.Members.Select(m => mediaRows[m]).ToList())
             .Where(g => g.Count > 1)
             .ToList();
 
-        var settings = JsonSerializer.Serialize(new { model = analyzer.EmbeddingModel, version = analyzer.EmbeddingModelVersion, threshold, rule = "best-face-pair", grouping = options.Grouping.ToString().ToLowerInvariant() });
+        var scoreKind = profile.Normalisation is null ? "cosine" : "cohort-normalised cosine";
+        string Settings(ImagePair p) => JsonSerializer.Serialize(new
+        {
+            model = analyzer.EmbeddingModel, version = analyzer.EmbeddingModelVersion, threshold, score = scoreKind, rule = "best-face-pair",
+            grouping = options.Grouping.ToString().ToLowerInvariant(), probability = p.Probability is double pr ? Math.Round(pr, 4) : (double?)null,
+        });
         long setId = catalog.CreateDedupSet(runId);
-        catalog.AddFindings(setId, pairs.Select(p => new NewFinding(p.MediaA, p.MediaB, p.FaceA, p.FaceB, p.Score, settings)).ToList());
-        OnMessage?.Invoke($"{faces.Count} faces, {pairs.Count} duplicate image pairs in {groups.Count} groups at threshold {threshold:0.###}.");
-        return new DedupOutcome(runId, setId, threshold, analyzer.EmbeddingModel, images, faces, pairs, groups, processed, resumed, clock.Elapsed);
+        catalog.AddFindings(setId, pairs.Select(p => new NewFinding(p.MediaA, p.MediaB, p.FaceA, p.FaceB, p.Score, Settings(p))).ToList());
+        OnMessage?.Invoke($"{faces.Count} faces, {pairs.Count} duplicate image pairs in {groups.Count} groups at {scoreKind} threshold {threshold:0.####}.");
+        return new DedupOutcome(runId, setId, threshold, analyzer.EmbeddingModel, images, faces, pairs, groups, processed, resumed, clock.Elapsed)
+        {
+            FaceLevels = profile.Normalisation is null ? null : refs.Select((r, row) => (r.FaceId, levels[row])).ToDictionary(x => x.FaceId, x => x.Item2),
+        };
     }
 }
