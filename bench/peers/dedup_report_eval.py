@@ -32,7 +32,6 @@ if false_ends:
     n1 = max(1, len(labels) // 100)
     print(f'false pairs {len(rows)-tp} touch {len(false_ends)} images; the 1 % of images with most false pairs ({n1}) hold {sum(top[:n1])/sum(top):.2f} of their ends')
 
-root = data if os.path.exists(os.path.join(report, 'findings.csv')) else data
 members = defaultdict(set)
 scanned = [os.path.join(data, 'images'), data]
 def full(path):
@@ -41,8 +40,19 @@ def full(path):
         if f in labels:
             return f
     raise KeyError(path)
+parent = {}
+def find(x):
+    while parent.setdefault(x, x) != x:
+        parent[x] = parent[parent[x]]; x = parent[x]
+    return x
 for r in csv.DictReader(open(os.path.join(report, 'findings.csv'))):
-    g = int(r['group']); members[g].add(full(r['image_a'])); members[g].add(full(r['image_b']))
+    a, b = full(r['image_a']), full(r['image_b'])
+    if 'group' in r:
+        g = int(r['group']); members[g].add(a); members[g].add(b)
+    else:  # a report from before the group column (connected grouping): its groups are the components
+        parent[find(a)] = find(b)
+for x in list(parent):
+    members[find(x)].add(x)
 group_of = {}
 for g, m in members.items():
     for x in m:

@@ -24,6 +24,9 @@ public sealed class FacePipelineAnalyzer : IImageAnalyzer
         DetectorName = pipeline.Detector.Name;
         EmbeddingModel = pipeline.Embedders[0].Name;
         EmbeddingModelVersion = ModelVersionOf(pipeline.Embedders[0]);
+        Profile = RecognitionProfiles.For(pipeline.Embedders[0] is EnsembleEmbedder ensemble
+            ? string.Join("+", ensemble.Members.Select(m => $"{m.Embedder.Name}*{m.Weight.ToString("R", CultureInfo.InvariantCulture)}"))
+            : pipeline.Embedders[0].Name);
     }
 
     /// <summary>An analyzer that builds <paramref name="recipe"/>'s pipeline on first use.</summary>
@@ -34,6 +37,7 @@ public sealed class FacePipelineAnalyzer : IImageAnalyzer
         DetectorName = recipe.Detector;
         EmbeddingModel = recipe.EmbeddingModel;
         EmbeddingModelVersion = recipe.EmbeddingModelVersion;
+        Profile = RecognitionProfiles.For(recipe.Embedder);
     }
 
     /// <summary>The pipeline, built (models opened) on first access.</summary>
@@ -96,8 +100,8 @@ public sealed class FacePipelineAnalyzer : IImageAnalyzer
             ? $"{file.Checksum.Algorithm}:{file.Checksum.Hex[..12]}"
             : "unversioned";
 
-    /// <summary>The recognition profile of <see cref="EmbeddingModel"/>: thresholds, normalisation, calibration.</summary>
-    public RecognitionProfile Profile => RecognitionProfiles.For(EmbeddingModel);
+    /// <summary>The recognition profile of the embedder with its ensemble weights: thresholds, normalisation, calibration.</summary>
+    public RecognitionProfile Profile { get; }
 
     /// <summary>The dedup threshold on the profile's score: stricter than the verification threshold. A
     /// threshold tuned for LFW's balanced 50/50 pairs lets through far too many look-alikes when every

@@ -106,7 +106,7 @@ public sealed class DedupJob(ICatalog catalog, IImageAnalyzer analyzer)
     private DedupOutcome Match(DedupJobOptions options, long runId, IReadOnlyList<MediaRegistration> registrations,
         IReadOnlyList<ScannedFile> files, int processed, bool resumed, System.Diagnostics.Stopwatch clock, CancellationToken cancellationToken)
     {
-        var profile = RecognitionProfiles.For(analyzer.EmbeddingModel);
+        var profile = analyzer.Profile;
         float threshold = options.Threshold ?? profile.DedupThreshold;
         var images = registrations.Select((r, i) => new DedupImage(catalog.GetMedia(r.Media.Id)!, files[i])).ToList();
         var inScope = images.Select(i => i.Media.Id).ToHashSet();

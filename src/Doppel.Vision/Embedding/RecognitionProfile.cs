@@ -23,7 +23,8 @@ public enum QualitySource
 /// </summary>
 public sealed record RecognitionProfile
 {
-    /// <summary>Embedder name as <see cref="EmbedderRegistry"/> reads it: a catalogue model or an ensemble.</summary>
+    /// <summary>Embedder name as <see cref="EmbedderRegistry"/> reads it: a catalogue model or an ensemble with
+    /// its weights (vectors are stored under the members' names without weights; the weights are in their version).</summary>
     public required string Model { get; init; }
 
     /// <summary>Cosine threshold for "same person" in LFW verification (tuned on pairsDevTrain).</summary>
@@ -118,12 +119,25 @@ public static class RecognitionProfiles
         Quality = QualitySource.EmbeddingNorm,
     };
 
+    // Lazy: spelling an ensemble canonically reads the catalogue through EmbedderSpec, whose own static
+    // initialiser reads DlibResNet29 above; building this table eagerly would close that cycle.
     private static readonly Dictionary<string, RecognitionProfile> Measured = new(StringComparer.Ordinal)
     {
-        [DlibResNet29.Model] = DlibResNet29,
-        [MobileFaceNet192.Model] = MobileFaceNet192,
-        [Accurate.Model] = Accurate,
+        [Canonical(DlibResNet29.Model)] = DlibResNet29,
+        [Canonical(MobileFaceNet192.Model)] = MobileFaceNet192,
+        [Canonical(Accurate.Model)] = Accurate,
     };
+
+    /// <summary>One spelling per recogniser: members with weights normalised to sum 1, so "a*2+b" and
+    /// "a*4+b*2" name the same fusion (and the same profile), "a+b" another.</summary>
+    public static string Canonical(string model)
+    {
+        if (!EmbedderRegistry.IsEnsemble(model))
+            return model.Trim();
+        var members = EmbedderRegistry.Members(model);
+        float total = members.Sum(m => m.Weight);
+        return string.Join("+", members.Select(m => $"{m.Name}*{(m.Weight / total).ToString("0.####", System.Globalization.CultureInfo.InvariantCulture)}"));
+    }
 
     /// <summary>The profile of <paramref name="model"/>: a measured one, or for an unmeasured catalogue
     /// model its catalogue threshold for both verification and dedup, or for an unmeasured ensemble the
@@ -132,7 +146,7 @@ public static class RecognitionProfiles
     public static RecognitionProfile For(string model)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(model);
-        if (Measured.TryGetValue(model.Replace(" ", ""), out var known))
+        if (Measured.TryGetValue(Canonical(model), out var known))
             return known;
         if (!EmbedderRegistry.IsEnsemble(model))
         {
@@ -147,6 +161,7 @@ public static class RecognitionProfiles
         var members = EmbedderRegistry.Describe(model);
         float total = members.Sum(m => m.Weight);
         var profiles = members.Select(m => (Profile: For(m.Spec.Name), Weight: m.Weight / total)).ToList();
+        // (Describe, not Members: it also checks every member is a catalogue recogniser.)
         float raw = profiles.Sum(p => p.Weight * p.Profile.RawDedupThreshold);
         return new RecognitionProfile
         {
