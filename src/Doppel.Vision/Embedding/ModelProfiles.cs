@@ -58,7 +58,7 @@ public static class ModelProfiles
             return Default;
         var name = File.ReadAllText(file).Trim();
         return All.FirstOrDefault(p => p.Name == name)
-            ?? throw new InvalidDataException($"{file} names profile '{name}', which does not exist; run: doppel models install --profile {Default.Name}");
+            ?? throw new FormatException($"{file} names profile '{name}', which does not exist; run: doppel models install --profile {Default.Name}");
     }
 
     /// <summary>Records <paramref name="profile"/> as selected (written beside, then renamed: never half a file).</summary>
