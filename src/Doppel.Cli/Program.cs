@@ -8,7 +8,9 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        Engines.Register();
         var root = new RootCommand("Doppel: face deduplication and identity clustering.");
+        root.Options.Add(ModelsContainer.Option);
         // Each command group lives in its own file under Commands/ and registers itself here.
         root.Subcommands.Add(ModelsCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
@@ -18,6 +20,7 @@ public static class Program
         root.Subcommands.Add(FindingsCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(WorkerCommand.Create());
         foreach (var command in AutomateCommand.Create())
             root.Subcommands.Add(command);
         foreach (var command in PersonsCommand.Create())

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Doppel.Models;
 using Doppel.Models.Catalog;
 using Doppel.Vision;
 using Doppel.Vision.Embedding;
@@ -94,10 +95,12 @@ public sealed class FacePipelineAnalyzer : IImageAnalyzer
         string.Join(" + ", members.Select(m => $"{m.Version} *{m.Weight.ToString("0.####", CultureInfo.InvariantCulture)}"));
 
     /// <summary>The pinned checksum of the file that runs (the float or the 8-bit graph): vectors of the
-    /// two differ slightly, so they must not be compared with each other.</summary>
+    /// two differ slightly, so they must not be compared with each other. The pin is the catalogue's, or
+    /// the published version's when the model was synced from a models container (<see cref="ModelPins"/>),
+    /// so a newly published version re-embeds the stored vectors.</summary>
     private static string FileVersion(string name, string fileName) =>
-        ModelCatalog.TryGet(name, out var spec) && spec.Files.FirstOrDefault(f => f.FileName == fileName) is { } file
-            ? $"{file.Checksum.Algorithm}:{file.Checksum.Hex[..12]}"
+        ModelPins.ChecksumOf(name, fileName) is { } checksum
+            ? $"{checksum.Algorithm}:{checksum.Hex[..12]}"
             : "unversioned";
 
     /// <summary>The recognition profile of the embedder with its ensemble weights: thresholds, normalisation, calibration.</summary>

@@ -50,8 +50,8 @@ public class ConcurrencyTests
             {
                 using var command = raw.CreateCommand();
                 command.CommandText = """
-                    INSERT INTO locks (name, purpose, owner_pid, owner_host, owner_token, acquired_at, heartbeat_at)
-                    VALUES ('scan', 'doppel scan (other process)', $pid, $host, 'other-token', $t, $t)
+                    INSERT INTO leases (name, token, purpose, holder_host, holder_pid, holder_instance, acquired_at, renewed_at, expires_at)
+                    VALUES ('scan', 7, 'doppel scan (other process)', $host, $pid, 'other-instance', $t, $t, '2999-01-01T00:00:00.0000000Z')
                     """;
                 command.Parameters.AddWithValue("$pid", owner.Id);
                 command.Parameters.AddWithValue("$host", Environment.MachineName);
@@ -86,7 +86,7 @@ public class ConcurrencyTests
         using (var raw = temp.Raw())
         {
             using var command = raw.CreateCommand();
-            command.CommandText = "UPDATE locks SET heartbeat_at = '2020-01-01T00:00:00.0000000Z'";
+            command.CommandText = "UPDATE leases SET expires_at = '2020-01-01T00:00:00.0000000Z'"; // its heartbeats stopped long ago
             command.ExecuteNonQuery();
         }
 

@@ -9,11 +9,11 @@ public class MigrationTests
     {
         using var temp = new TempCatalog();
         using (var catalog = temp.Open())
-            catalog.SchemaVersion.ShouldBe(4);
+            catalog.SchemaVersion.ShouldBe(5);
 
-        foreach (var table in new[] { "media_files", "faces", "face_embeddings", "face_person_exclusions", "persons", "runs", "dedup_sets", "findings", "ignored_pairs", "locks", "person_decisions", "schema_migrations" })
+        foreach (var table in new[] { "media_files", "faces", "face_embeddings", "face_person_exclusions", "persons", "runs", "dedup_sets", "findings", "ignored_pairs", "leases", "tenants", "person_decisions", "schema_migrations" })
             temp.RawScalar($"SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '{table}'").ShouldBe(1, table);
-        temp.RawScalar("SELECT COUNT(*) FROM schema_migrations").ShouldBe(4);
+        temp.RawScalar("SELECT COUNT(*) FROM schema_migrations").ShouldBe(5);
         using var raw = temp.Raw();
         using var mode = raw.CreateCommand();
         mode.CommandText = "PRAGMA journal_mode";
@@ -28,10 +28,10 @@ public class MigrationTests
             catalog.RegisterMedia("/photos/a.jpg", TempCatalog.Hash("a"), 1);
         using (var catalog = temp.Open())
         {
-            catalog.SchemaVersion.ShouldBe(4);
+            catalog.SchemaVersion.ShouldBe(5);
             catalog.FindMediaByPath("/photos/a.jpg").ShouldNotBeNull();
         }
-        temp.RawScalar("SELECT COUNT(*) FROM schema_migrations").ShouldBe(4);
+        temp.RawScalar("SELECT COUNT(*) FROM schema_migrations").ShouldBe(5);
     }
 
     [Fact]
@@ -48,7 +48,7 @@ public class MigrationTests
 
         var error = Should.Throw<CatalogVersionException>(() => temp.Open());
         error.DatabaseVersion.ShouldBe(7);
-        error.CodeVersion.ShouldBe(4);
+        error.CodeVersion.ShouldBe(5);
         error.Message.ShouldContain("upgrade Doppel");
         error.Message.ShouldContain(temp.Path);
     }

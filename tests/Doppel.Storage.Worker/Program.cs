@@ -13,6 +13,14 @@ using Doppel.Storage.Sqlite;
 //   Doppel.Storage.Worker bench CATALOG FILES BATCH
 //     Throughput of the bulk paths on a fresh catalog: batch registration, saving faces with a 128-d and
 //     a 192-d vector each, and streaming vectors back. Run with -c Release.
+//   Doppel.Storage.Worker fenced CATALOG FILES BATCH DELAY_MS TTL_MS   (CATALOG: a SQLite file or a postgres:// URI)
+//     The same scan through the async stores: takes lease "scan" (time to live TTL_MS, renewed every third
+//     of it), writes every batch in a unit of work fenced with the lease, prints "saved N" after each
+//     commit. Exit 4 (printing "lease lost") when a write is refused because another process took the
+//     lease over; exit 3 when the lease is held.
+if (args.Length == 6 && args[0] == "fenced")
+    return await Fenced.Run(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture),
+        int.Parse(args[4], CultureInfo.InvariantCulture), int.Parse(args[5], CultureInfo.InvariantCulture));
 if (args.Length == 4 && args[0] == "bench")
     return Bench(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture));
 if (args.Length != 5 || args[0] != "scan")

@@ -1,12 +1,16 @@
 using System.CommandLine;
+using Doppel.Application.Automation;
+using Doppel.Application;
 using Doppel.Cli.Infrastructure;
-using Doppel.Jobs;
 using Doppel.Jobs.Dedup;
+using Doppel.Jobs.Ingest;
 using Doppel.Jobs.Persons;
 using Doppel.Jobs.Reporting;
+using Doppel.Jobs;
 using Doppel.Matching.Clustering;
 using Doppel.Matching.Persons;
 using Doppel.Storage.Sqlite;
+using Doppel.Storage;
 using Serilog;
 
 namespace Doppel.Cli.Commands;
@@ -28,7 +32,7 @@ public static class AutomateCommand
     private static Command Build(string name, string description, bool watch)
     {
         var dirs = new Argument<string[]>("DIR") { Arity = ArgumentArity.OneOrMore, Description = "Folders to process." };
-        var db = new Option<string>("--db") { Description = "Catalog database file.", DefaultValueFactory = _ => "doppel.db" };
+        var db = new Option<string>("--db") { Description = "Catalog (SQLite file or postgres://...; default $DOPPEL_DB, else doppel.db).", DefaultValueFactory = _ => CatalogDatabases.Setting(null, "doppel.db") };
         var every = new Option<TimeSpan>("--every")
         {
             Description = watch ? "Also rescan at least this often (e.g. 30s, 3m, 1h)." : "Interval between runs (e.g. 30s, 3m, 1h).",
@@ -39,50 +43,49 @@ public static class AutomateCommand
         var report = new Option<string?>("--report") { Description = "Refresh the HTML report here after every run." };
         var pipeline = PipelineOptions.Create();
         var command = new Command(name, description) { dirs, db, every, times, report };
+        var jobsDb = new Option<string?>("--jobs-db")
+        {
+            Description = "Schedule the dedup as a recurring job on the workers (Hangfire on this PostgreSQL, postgres://...) and exit, instead of looping here.",
+        };
+        if (!watch)
+            command.Options.Add(jobsDb);
         pipeline.AddTo(command);
-        command.SetAction((parse, cancellation) => Task.Run(() =>
+        command.SetAction(async (parse, cancellation) =>
         {
             Logging.Configure(name);
+            if (!watch && parse.GetValue(jobsDb) is { } jobsAddress)
+            {
+                using var analyzer = new FacePipelineAnalyzer(pipeline.Build(parse));
+                var storage = Doppel.Workers.JobsStorage.Create(Doppel.Workers.JobsStorage.ConnectionString(jobsAddress));
+                var id = Doppel.Workers.RecurringDedup.Schedule(new Hangfire.RecurringJobManager(storage),
+                    new Doppel.Workers.FolderDedupRequest(parse.GetValue(dirs)!, analyzer.EmbeddingModel), parse.GetValue(every));
+                Console.WriteLine($"Scheduled '{id}' every {parse.GetValue(every)} on the workers (doppel worker --db {parse.GetValue(db)} --jobs-db ...); nothing runs here.");
+                return 0;
+            }
             FileSystemWatcher[] watchers = [];
             try
             {
+                var roots = parse.GetValue(dirs)!;
+                await using var catalog = await CatalogDatabases.OpenAsync(parse.GetValue(db)!, cancellation);
                 using var analyzer = new FacePipelineAnalyzer(pipeline.Build(parse));
                 using var trigger = new SemaphoreSlim(0);
-                watchers = watch ? Watch(parse.GetValue(dirs)!, trigger) : [];
-                int runs = 0, limit = parse.GetValue(times);
-                while (!cancellation.IsCancellationRequested)
-                {
-                    RunOnce(parse.GetValue(dirs)!, parse.GetValue(db)!, analyzer, parse.GetValue(report), ++runs);
-                    if (limit > 0 && runs >= limit)
-                        break;
-                    // Wait for the interval, or (watch) for a file event followed by a quiet second.
-                    if (trigger.Wait(parse.GetValue(every), cancellation))
-                    {
-                        while (trigger.Wait(TimeSpan.FromSeconds(1), cancellation)) { }
-                    }
-                }
-                return 0;
-            }
-            catch (OperationCanceledException)
-            {
+                watchers = watch ? Watch(roots, trigger) : [];
+                var handler = new PipelineRunHandler(catalog, TenantId.Default, LocalFolderMediaStore.Instance, analyzer) { OnMessage = m => Log.Information("{Message}", m) };
+                await RecurringRuns.RunAsync((run, token) => RunOnce(handler, roots, parse.GetValue(report), run, token),
+                    parse.GetValue(every), parse.GetValue(times), trigger, cancellation);
                 return 0;
             }
             finally
             {
                 foreach (var w in watchers) w.Dispose();
             }
-        }, CancellationToken.None));
+        });
         return command;
     }
 
-    private static void RunOnce(string[] dirs, string db, FacePipelineAnalyzer analyzer, string? report, int run)
+    private static async Task RunOnce(PipelineRunHandler handler, string[] dirs, string? report, int run, CancellationToken cancellation)
     {
-        using var catalog = SqliteCatalog.Open(db);
-        var outcome = new DedupJob(catalog, analyzer) { OnMessage = m => Log.Information("{Message}", m) }
-            .Run(new DedupJobOptions { Roots = dirs });
-        var persons = new RecognizeJob(catalog).Run(analyzer.EmbeddingModel, ClusterDefaults.Recognize(analyzer.EmbeddingModel), recluster: false);
-        if (report is not null)
-            DedupReportBuilder.Write(outcome, catalog, report, analyzer.DetectorName);
+        var (outcome, persons, _) = await handler.HandleAsync(dirs, report, cancellation);
         var line = $"[{DateTime.Now:HH:mm:ss}] run {run}: {outcome.ProcessedThisRun} new or changed images, {outcome.Images.Count} in all, " +
                    $"{outcome.Pairs.Count} duplicate pairs in {outcome.Groups.Count} groups, {persons.Persons} persons";
         Console.WriteLine(line);

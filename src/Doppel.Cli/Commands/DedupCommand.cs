@@ -1,12 +1,14 @@
 using System.CommandLine;
+using Doppel.Application;
+using Doppel.Application.Dedup;
 using Doppel.Cli.Infrastructure;
 using Doppel.Jobs;
 using Doppel.Jobs.Dedup;
+using Doppel.Jobs.Ingest;
 using Doppel.Jobs.Reporting;
 using Doppel.Matching;
 using Doppel.Reports.Dedup;
 using Doppel.Storage;
-using Doppel.Storage.Sqlite;
 using Serilog;
 
 namespace Doppel.Cli.Commands;
@@ -20,8 +22,16 @@ public static class DedupCommand
 {
     public static Command Create()
     {
-        var dirs = new Argument<string[]>("DIR") { Description = "Folders (or files) of images to deduplicate.", Arity = ArgumentArity.OneOrMore };
-        var db = new Option<string>("--db") { Description = "Catalog database file (SQLite).", DefaultValueFactory = _ => "doppel.db" };
+        var dirs = new Argument<string[]>("DIR")
+        {
+            Description = "Folders (or files) of images to deduplicate, or blob container prefixes (az://CONTAINER/PREFIX or https://ACCOUNT.blob.core.windows.net/CONTAINER/PREFIX[?SAS]).",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var db = new Option<string>("--db")
+        {
+            Description = "Catalog: a SQLite file, or postgres://... when that engine is built in (default $DOPPEL_DB, else doppel.db).",
+            DefaultValueFactory = _ => CatalogDatabases.Setting(null, "doppel.db"),
+        };
         var threshold = new Option<float?>("--threshold") { Description = "Score at or above which two faces match, on the recognition profile's scale (dlib: cosine minus the two faces' neighbourhood levels; default: the profile's dedup threshold)." };
         var report = new Option<string?>("--report") { Description = "Folder to write the HTML report, findings.csv and summary.json into." };
         var pageSize = new Option<int>("--report-page-size")
@@ -42,11 +52,15 @@ public static class DedupCommand
             DefaultValueFactory = _ => "exact",
         };
         search.AcceptOnlyFromAmong("exact", "hnsw", "ivf");
+        var distributed = new Option<bool>("--distributed") { Description = "Queue the work for doppel worker processes (Hangfire on PostgreSQL) and follow it; same findings as a single-process run." };
+        var jobsDb = Distributed.JobsOption();
+        var chunkSize = new Option<int>("--chunk-size") { Description = "With --distributed: images per analysis job.", DefaultValueFactory = _ => 64 };
+        var blockSize = new Option<int>("--block-size") { Description = "With --distributed: faces per matching block (a job joins two blocks).", DefaultValueFactory = _ => 16384 };
         var pipeline = PipelineOptions.Create();
 
         var command = new Command("dedup", "Find duplicate enrolments: every pair of images showing the same person, grouped.")
         {
-            dirs, db, threshold, report, pageSize, grouping, search,
+            dirs, db, threshold, report, pageSize, grouping, search, distributed, jobsDb, chunkSize, blockSize,
         };
         pipeline.AddTo(command);
         command.SetAction(parse =>
@@ -55,38 +69,63 @@ public static class DedupCommand
             var reportDir = parse.GetValue(report);
             if (reportDir is not null)
                 OutputFolders.RequireWritable(reportDir, "report");
-            using var catalog = SqliteCatalog.Open(parse.GetValue(db)!);
-            using var analyzer = new FacePipelineAnalyzer(pipeline.Build(parse));
-            ConsoleProgress? progress = null;
-            var job = new DedupJob(catalog, analyzer)
+            if (parse.GetValue(distributed))
             {
-                OnMessage = m => { Console.Error.WriteLine(m); Log.Information("{Message}", m); },
-                OnProgress = (done, total) => (progress ??= new ConsoleProgress("images", total)).Report(done),
-            };
-            var outcome = job.Run(new DedupJobOptions
+                if (parse.GetValue(search) != "exact")
+                    throw new ArgumentException("--distributed matches with the exact join (partitioned over workers); --search hnsw/ivf run in a single process.");
+                if (parse.GetValue(chunkSize) < 1 || parse.GetValue(blockSize) < 1)
+                    throw new ArgumentException("--chunk-size and --block-size must be at least 1.");
+                var catalog = parse.GetValue(db)!;
+                DistributedDedup.RunAsync(new DistributedDedup.Settings(parse.GetValue(dirs)!, catalog,
+                        Distributed.JobsAddress(parse.GetValue(jobsDb), catalog), parse.GetValue(threshold),
+                        Enum.Parse<GroupingMode>(parse.GetValue(grouping)!, ignoreCase: true), parse.GetValue(chunkSize), parse.GetValue(blockSize)),
+                    new FacePipelineAnalyzer(pipeline.Build(parse)), reportDir, parse.GetValue(pageSize), PrintSummary, CancellationToken.None).GetAwaiter().GetResult();
+                return;
+            }
+            Run(parse, parse.GetValue(db)!, pipeline, reportDir, parse.GetValue(pageSize), new DedupSetCommand
             {
                 Roots = parse.GetValue(dirs)!,
                 Threshold = parse.GetValue(threshold),
                 Grouping = Enum.Parse<GroupingMode>(parse.GetValue(grouping)!, ignoreCase: true),
                 Search = new SearchConfig { Method = Enum.Parse<SearchMethod>(parse.GetValue(search)!, ignoreCase: true) },
-            });
-            progress?.Dispose();
-            PrintSummary(outcome);
-            if (reportDir is not null)
-            {
-                var started = System.Diagnostics.Stopwatch.StartNew();
-                var size = parse.GetValue(pageSize);
-                var files = DedupReportBuilder.Write(outcome, catalog, reportDir, analyzer.DetectorName,
-                    DedupReportPaging.Default with { GroupsPerPage = size, PersonsPerPage = size });
-                Console.WriteLine($"Report: {files.IndexHtml} ({(files.IsSingleFile ? "one self-contained page" : $"{files.Pages.Count} pages")}; {started.Elapsed.TotalSeconds:0.0} s)");
-            }
-            Log.Information("dedup finished: {Images} images, {Pairs} pairs, {Groups} groups in {Seconds:0.0}s",
-                outcome.Images.Count, outcome.Pairs.Count, outcome.Groups.Count, outcome.Elapsed.TotalSeconds);
+            }).GetAwaiter().GetResult();
         });
         return command;
     }
 
-    private static void PrintSummary(DedupOutcome outcome)
+    /// <summary>Parse → one use-case handler → print: every rule of the job lives in <see cref="DedupSetHandler"/>.</summary>
+    private static async Task Run(ParseResult parse, string dbSetting, PipelineOptions pipeline, string? reportDir, int pageSize, DedupSetCommand request)
+    {
+        var (media, roots) = Engines.MediaFor(request.Roots);
+        request = request with { Roots = roots };
+        await using var db = await CatalogDatabases.OpenAsync(dbSetting);
+        using var analyzer = new FacePipelineAnalyzer(pipeline.Build(parse));
+        ConsoleProgress? progress = null;
+        var handler = new DedupSetHandler(db, TenantId.Default, media, analyzer)
+        {
+            OnMessage = m => { Console.Error.WriteLine(m); Log.Information("{Message}", m); },
+            OnProgress = (done, total) => (progress ??= new ConsoleProgress("images", total)).Report(done),
+        };
+        var outcome = await handler.HandleAsync(request);
+        progress?.Dispose();
+        PrintSummary(outcome);
+        if (reportDir is not null)
+            await WriteReportAsync(db, outcome, reportDir, analyzer.DetectorName, pageSize);
+        Log.Information("dedup finished: {Images} images, {Pairs} pairs, {Groups} groups in {Seconds:0.0}s",
+            outcome.Images.Count, outcome.Pairs.Count, outcome.Groups.Count, outcome.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>The report of an outcome (its vectors, or the catalog's when it has none), as both dedup modes write it.</summary>
+    internal static async Task WriteReportAsync(IDoppelDatabase db, DedupOutcome outcome, string reportDir, string detector, int pageSize)
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var persons = await db.For(TenantId.Default).Persons.ListAsync(Page.All);
+        var files = DedupReportBuilder.Write(outcome, persons, () => outcome.Vectors ?? [], reportDir, detector,
+            DedupReportPaging.Default with { GroupsPerPage = pageSize, PersonsPerPage = pageSize });
+        Console.WriteLine($"Report: {files.IndexHtml} ({(files.IsSingleFile ? "one self-contained page" : $"{files.Pages.Count} pages")}; {started.Elapsed.TotalSeconds:0.0} s)");
+    }
+
+    internal static void PrintSummary(DedupOutcome outcome)
     {
         var reasons = outcome.Images.GroupBy(i => i.Media.ReasonCode ?? "pending").OrderBy(g => g.Key)
             .Select(g => $"{g.Key} {g.Count()}");

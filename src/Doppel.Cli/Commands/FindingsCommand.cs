@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Doppel.Application.Findings;
 using Doppel.Cli.Infrastructure;
 using Doppel.Storage;
-using Doppel.Storage.Sqlite;
 
 namespace Doppel.Cli.Commands;
 
@@ -14,7 +14,7 @@ public static class FindingsCommand
 {
     public static Command Create()
     {
-        var db = new Option<string>("--db") { Description = "Catalog database file.", DefaultValueFactory = _ => "doppel.db" };
+        var db = new Option<string>("--db") { Description = "Catalog (SQLite file or postgres://...; default $DOPPEL_DB, else doppel.db).", DefaultValueFactory = _ => Doppel.Application.CatalogDatabases.Setting(null, "doppel.db") };
         var minScore = new Option<float>("--min-score") { Description = "Only pairs scoring at least this.", DefaultValueFactory = _ => float.NegativeInfinity };
         var status = new Option<string?>("--status") { Description = "Only pairs in this status: new, confirmed, notduplicate." };
         var format = new Option<string>("--format") { Description = "text, csv or json.", DefaultValueFactory = _ => "text" };
@@ -22,11 +22,10 @@ public static class FindingsCommand
         var list = new Command("list", "List the findings of the latest dedup run.") { db, minScore, status, format };
         list.SetAction(parse =>
         {
-            using var catalog = CatalogCommands.OpenExisting(parse.GetValue(db)!);
-            var rows = Latest(catalog)
-                .Where(f => f.Score >= parse.GetValue(minScore))
-                .Where(f => parse.GetValue(status) is not { } s || string.Equals(f.Status.ToString(), s, StringComparison.OrdinalIgnoreCase))
-                .Select(f => (f.Id, A: catalog.GetMedia(f.MediaA)!.Path, B: catalog.GetMedia(f.MediaB)!.Path, f.Score, f.Status))
+            var rows = Catalog(parse.GetValue(db)!, stores => new ListFindingsHandler(stores).HandleAsync(DedupSet.DefaultGroup,
+                    new FindingQuery { MinScore = float.IsNegativeInfinity(parse.GetValue(minScore)) ? null : parse.GetValue(minScore) }))
+                .Where(f => parse.GetValue(status) is not { } s || string.Equals(f.Finding.Status.ToString(), s, StringComparison.OrdinalIgnoreCase))
+                .Select(f => (f.Finding.Id, A: f.A.Path, B: f.B.Path, f.Finding.Score, f.Finding.Status))
                 .ToList();
             switch (parse.GetValue(format))
             {
@@ -51,20 +50,19 @@ public static class FindingsCommand
         var notDuplicate = new Command("not-duplicate", "Mark a finding as two different people: it joins the ignore list.") { db, id, reason };
         notDuplicate.SetAction(parse =>
         {
-            using var catalog = CatalogCommands.OpenExisting(parse.GetValue(db)!);
-            var finding = Latest(catalog).FirstOrDefault(f => f.Id == parse.GetValue(id))
-                ?? throw new ArgumentException($"No finding {parse.GetValue(id)} in the latest dedup run.");
-            var a = catalog.GetMedia(finding.MediaA)!;
-            var b = catalog.GetMedia(finding.MediaB)!;
-            catalog.SetFindingStatus(finding.Id, FindingStatus.NotDuplicate);
-            catalog.IgnorePair(a.ContentHash, b.ContentHash, parse.GetValue(reason), Environment.UserName);
-            Console.WriteLine($"Finding {finding.Id} marked not a duplicate; {a.Path} and {b.Path} will not be paired again.");
+            var reviewed = Catalog(parse.GetValue(db)!, stores => new ReviewFindingHandler(stores).HandleAsync(
+                new ReviewFindingCommand(parse.GetValue(id), FindingStatus.NotDuplicate, parse.GetValue(reason), Environment.UserName)));
+            Console.WriteLine($"Finding {reviewed.Finding.Id} marked not a duplicate; {reviewed.A.Path} and {reviewed.B.Path} will not be paired again.");
         });
         return new Command("findings", "Review the duplicate pairs found by doppel dedup.") { list, notDuplicate };
     }
 
-    private static IReadOnlyList<Finding> Latest(ICatalog catalog) =>
-        catalog.ListDedupSets().OrderByDescending(s => s.Id).FirstOrDefault() is { } set ? catalog.GetFindings(set.Id) : [];
+    /// <summary>Opens an existing catalog (a missing file is a user error, not a new empty database) and runs one handler on its default tenant.</summary>
+    private static T Catalog<T>(string setting, Func<ITenantStores, Task<T>> handle) => Task.Run(async () =>
+    {
+        await using var db = await CatalogCommands.OpenExistingAsync(setting);
+        return await handle(db.For(TenantId.Default));
+    }).GetAwaiter().GetResult();
 
     private static string Csv(string value) => value.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
 }

@@ -2,9 +2,12 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Doppel.Cli.Infrastructure;
+using Doppel.Models;
 using Doppel.Models.Catalog;
 using Doppel.Models.Install;
 using Doppel.Vision.Embedding;
+using Doppel.Models.Publishing;
 
 namespace Doppel.Cli.Commands;
 
@@ -19,7 +22,52 @@ public static class ModelsCommand
         var command = new Command("models", "List and install the face models Doppel runs.");
         command.Subcommands.Add(CreateList());
         command.Subcommands.Add(CreateInstall());
+        command.Subcommands.Add(CreatePublish());
         return command;
+    }
+
+    private static Command CreatePublish()
+    {
+        var names = new Argument<string[]>("names")
+        {
+            Description = "Models to publish (default: the default set).",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var to = new Option<string?>("--to")
+        {
+            Description = $"The models container (az://CONTAINER[/PREFIX], https://ACCOUNT.blob.core.windows.net/CONTAINER[?SAS] or a folder; default ${ModelsContainer.Variable}).",
+        };
+        var from = new Option<string?>("--from")
+        {
+            Description = "Publish the files in this folder as a new version of the one named model (an administrator's replacement; same file names as the catalogue's) instead of the installed ones.",
+        };
+        var publish = new Command("publish", "Put models' files into a models container, as the version every process started with --models-container runs.")
+        {
+            names, to, from,
+        };
+        publish.SetAction(parse =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            var requested = parse.GetValue(names) ?? [];
+            var unknown = requested.Where(n => !ModelCatalog.TryGet(n, out _)).ToList();
+            if (unknown.Count > 0)
+                throw new ArgumentException($"Unknown model name{(unknown.Count > 1 ? "s" : "")}: {string.Join(", ", unknown)}. Valid names: {string.Join(", ", ModelCatalog.Names)}.");
+            var address = parse.GetValue(to) ?? ModelsContainer.Configured(parse)
+                ?? throw new ArgumentException($"Name the models container with --to (or {ModelsContainer.Variable}).");
+            var folder = parse.GetValue(from);
+            if (folder is not null && requested.Length != 1)
+                throw new ArgumentException("--from publishes one model: name exactly one.");
+            var specs = requested.Length > 0 ? requested.Select(ModelCatalog.Get).ToList() : ModelCatalog.DefaultSet.ToList();
+            var publisher = new ModelPublisher(ModelsContainer.Open(address), ModelStore.CacheRoot, line => output.WriteLine(line));
+            foreach (var spec in specs)
+            {
+                output.WriteLine($"{spec.Name}:");
+                var published = publisher.PublishAsync(spec, folder).GetAwaiter().GetResult();
+                output.WriteLine($"  published version {published.Version} ({published.Files.Count} file{(published.Files.Count == 1 ? "" : "s")}, {published.Files.Sum(f => f.Bytes) / 1e6:0.0} MB) to {address}");
+            }
+            return 0;
+        });
+        return publish;
     }
 
     private static Command CreateList()

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Doppel.Application.Persons;
 using Doppel.Cli.Infrastructure;
 using Doppel.Jobs;
 using Doppel.Jobs.Persons;
@@ -22,7 +23,7 @@ public static class PersonsCommand
         yield return Persons();
     }
 
-    private static Option<string> Db() => new("--db") { Description = "Catalog database file.", DefaultValueFactory = _ => "doppel.db" };
+    private static Option<string> Db() => new("--db") { Description = "Catalog (SQLite file; default $DOPPEL_DB, else doppel.db).", DefaultValueFactory = _ => Doppel.Application.CatalogDatabases.Setting(null, "doppel.db") };
 
     private static Command Clustering(string name, string description, bool recluster)
     {
@@ -33,13 +34,16 @@ public static class PersonsCommand
         var command = new Command(name, description) { db, model, similarity, minFaces };
         command.SetAction(parse =>
         {
-            using var catalog = CatalogCommands.OpenExisting(parse.GetValue(db)!);
             var m = parse.GetValue(model)!;
-            CatalogEmbed.EmbedMissing(catalog, m);
             // The same per-model values as doppel eval cluster: incremental for recognise, DBSCAN for recluster.
             var defaults = recluster ? ClusterDefaults.Recluster(m) : ClusterDefaults.Recognize(m);
             var options = new PersonOptions(parse.GetValue(similarity) is float t ? 1 - t : defaults.MaxDistance, parse.GetValue(minFaces) ?? defaults.MinFaces);
-            var outcome = new RecognizeJob(catalog).Run(m, options, recluster);
+            var outcome = Task.Run(async () =>
+            {
+                await using var catalog = await CatalogCommands.OpenExistingAsync(parse.GetValue(db)!);
+                await CatalogEmbed.EmbedMissingAsync(catalog, m);
+                return await new RecognizeHandler(catalog, TenantId.Default).HandleAsync(m, options, recluster);
+            }).GetAwaiter().GetResult();
             Console.WriteLine($"{outcome.Faces} faces: {outcome.Assigned} in {outcome.Persons} persons ({outcome.CreatedPersons} new), {outcome.Waiting} waiting.");
             foreach (var line in StaleDecision.Report(outcome.StaleDecisions))
                 Console.WriteLine(line);
@@ -53,10 +57,8 @@ public static class PersonsCommand
         var list = new Command("list", "Persons with their face counts and names.") { db };
         list.SetAction(parse =>
         {
-            using var catalog = CatalogCommands.OpenExisting(parse.GetValue(db)!);
-            var counts = catalog.ListFaces().Where(f => f.PersonId is not null).GroupBy(f => f.PersonId!.Value).ToDictionary(g => g.Key, g => g.Count());
-            foreach (var p in catalog.ListPersons().OrderByDescending(p => counts.GetValueOrDefault(p.Id)))
-                Console.WriteLine($"{p.Id,6}  {counts.GetValueOrDefault(p.Id),5} faces  {p.Name ?? "(unnamed)"}");
+            foreach (var p in Handle(parse.GetValue(db)!, h => h.ListAsync()))
+                Console.WriteLine($"{p.Person.Id,6}  {p.Faces,5} faces  {p.Person.Name ?? "(unnamed)"}");
         });
 
         var personId = new Argument<long>("PERSON") { Description = "Person id." };
@@ -64,11 +66,8 @@ public static class PersonsCommand
         var rename = new Command("rename", "Name a person; the name survives every recluster.") { db, personId, newName };
         rename.SetAction(parse =>
         {
-            using var catalog = CatalogCommands.OpenExisting(parse.GetValue(db)!);
-            using var personsLock = LockPersons(catalog, $"persons rename {parse.GetValue(personId)}");
-            var p = catalog.GetPerson(parse.GetValue(personId)) ?? throw new ArgumentException($"No person {parse.GetValue(personId)}.");
-            catalog.UpdatePerson(p.Id, parse.GetValue(newName), p.RepresentativeFaceId);
-            Console.WriteLine($"Person {p.Id} is now '{parse.GetValue(newName)}'.");
+            var p = Handle(parse.GetValue(db)!, h => h.RenameAsync(parse.GetValue(personId), parse.GetValue(newName)!));
+            Console.WriteLine($"Person {p.Id} is now '{p.Name}'.");
         });
 
         var faceId = new Argument<long>("FACE") { Description = "Face id." };
@@ -76,13 +75,7 @@ public static class PersonsCommand
         var pin = new Command("pin", "Put a face in a person for good (a manual decision clustering never undoes).") { db, faceId, target };
         pin.SetAction(parse =>
         {
-            using var catalog = CatalogCommands.OpenExisting(parse.GetValue(db)!);
-            using var personsLock = LockPersons(catalog, $"persons pin {parse.GetValue(faceId)} {parse.GetValue(target)}");
-            _ = catalog.GetPerson(parse.GetValue(target)) ?? throw new ArgumentException($"No person {parse.GetValue(target)}.");
-            using var transaction = catalog.BeginTransaction();
-            catalog.PinFace(parse.GetValue(faceId), parse.GetValue(target));
-            catalog.AssignPersons([(parse.GetValue(faceId), parse.GetValue(target))]);
-            transaction.Commit();
+            Handle(parse.GetValue(db)!, async h => { await h.PinAsync(parse.GetValue(faceId), parse.GetValue(target)); return 0; });
             Console.WriteLine($"Face {parse.GetValue(faceId)} pinned to person {parse.GetValue(target)}.");
         });
         var removeFace = new Argument<long>("FACE") { Description = "Face id." };
@@ -90,13 +83,7 @@ public static class PersonsCommand
         var remove = new Command("remove", "Take a face out of a person; it never goes back to that person.") { db, removeFace, fromPerson };
         remove.SetAction(parse =>
         {
-            using var catalog = CatalogCommands.OpenExisting(parse.GetValue(db)!);
-            using var personsLock = LockPersons(catalog, $"persons remove {parse.GetValue(removeFace)} {parse.GetValue(fromPerson)}");
-            using var transaction = catalog.BeginTransaction();
-            catalog.ExcludeFaceFromPerson(parse.GetValue(removeFace), parse.GetValue(fromPerson));
-            if (catalog.GetFace(parse.GetValue(removeFace))?.PersonId == parse.GetValue(fromPerson))
-                catalog.AssignPersons([(parse.GetValue(removeFace), null)]);
-            transaction.Commit();
+            Handle(parse.GetValue(db)!, async h => { await h.RemoveAsync(parse.GetValue(removeFace), parse.GetValue(fromPerson)); return 0; });
             Console.WriteLine($"Face {parse.GetValue(removeFace)} removed from person {parse.GetValue(fromPerson)}.");
         });
         return new Command("persons", "List persons and record manual decisions.") { list, Show(), rename, pin, remove, Merge(), Split() };
@@ -109,13 +96,10 @@ public static class PersonsCommand
         var show = new Command("show", "A person's faces: face id, image, and whether a reviewer pinned it (the ids split and pin take).") { db, person };
         show.SetAction(parse =>
         {
-            using var catalog = CatalogCommands.OpenExisting(parse.GetValue(db)!);
-            long id = parse.GetValue(person);
-            var p = catalog.GetPerson(id) ?? throw new ArgumentException($"No person {id}.");
-            var faces = catalog.ListFaces().Where(f => (f.PinnedPersonId ?? f.PersonId) == id).ToList();
-            Console.WriteLine($"Person {p.Id} {p.Name ?? "(unnamed)"}: {faces.Count} faces");
-            foreach (var f in faces)
-                Console.WriteLine($"{f.Id,8}  {catalog.GetMedia(f.MediaId)?.Path}{(f.PinnedPersonId == id ? "  (pinned)" : "")}");
+            var detail = Handle(parse.GetValue(db)!, h => h.ShowAsync(parse.GetValue(person)));
+            Console.WriteLine($"Person {detail.Person.Id} {detail.Person.Name ?? "(unnamed)"}: {detail.Faces.Count} faces");
+            foreach (var (f, media) in detail.Faces)
+                Console.WriteLine($"{f.Id,8}  {media?.Path}{(f.PinnedPersonId == detail.Person.Id ? "  (pinned)" : "")}");
         });
         return show;
     }
@@ -128,14 +112,9 @@ public static class PersonsCommand
         var merge = new Command("merge", "Merge person B into A: B's faces move to A, for good (recluster never splits them again).") { db, kept, merged };
         merge.SetAction(parse =>
         {
-            using var catalog = CatalogCommands.OpenExisting(parse.GetValue(db)!);
             long a = parse.GetValue(kept), b = parse.GetValue(merged);
-            // A recognize running meanwhile would write back assignments to the person this removes.
-            using (LockPersons(catalog, $"persons merge {a} {b}"))
-                catalog.MergePersons(a, b, Environment.UserName);
-            var person = catalog.GetPerson(a)!;
-            int faces = catalog.ListFaces().Count(f => f.PersonId == a);
-            Console.WriteLine($"Person {b} merged into {a}{(person.Name is { } n ? $" '{n}'" : "")}: {faces} faces.");
+            var after = Handle(parse.GetValue(db)!, h => h.MergeAsync(a, b, Environment.UserName));
+            Console.WriteLine($"Person {b} merged into {a}{(after.Person.Name is { } n ? $" '{n}'" : "")}: {after.Faces} faces.");
         });
         return merge;
     }
@@ -150,19 +129,18 @@ public static class PersonsCommand
         split.SetAction(parse =>
         {
             var ids = ParseFaceIds(parse.GetValue(faces)!);
-            using var catalog = CatalogCommands.OpenExisting(parse.GetValue(db)!);
-            long created;
-            using (LockPersons(catalog, $"persons split {parse.GetValue(source)}"))
-                created = catalog.SplitPerson(parse.GetValue(source), ids, parse.GetValue(name), Environment.UserName);
+            long created = Handle(parse.GetValue(db)!, h => h.SplitAsync(parse.GetValue(source), ids, parse.GetValue(name), Environment.UserName));
             Console.WriteLine($"{ids.Count} faces split off person {parse.GetValue(source)} into new person {created}{(parse.GetValue(name) is { } n ? $" '{n}'" : "")}.");
         });
         return split;
     }
 
-    /// <summary>Every change to persons takes the lock recognize and recluster hold while they write
-    /// assignments back, so a reviewer's edit can neither be overwritten by them nor land on a person
-    /// they are about to drop. Held by another live process: a <see cref="CatalogLockedException"/>.</summary>
-    private static ICatalogLock LockPersons(ICatalog catalog, string purpose) => catalog.AcquireLock(RecognizeJob.PersonsLock, purpose);
+    /// <summary>Opens the (existing) catalog and runs one of the persons use cases on its default tenant.</summary>
+    private static T Handle<T>(string setting, Func<PersonHandlers, Task<T>> handle) => Task.Run(async () =>
+    {
+        await using var db = await CatalogCommands.OpenExistingAsync(setting);
+        return await handle(new PersonHandlers(db, TenantId.Default));
+    }).GetAwaiter().GetResult();
 
     /// <summary>"12,15, 18" → [12, 15, 18]; anything else is the user's typo, said plainly.</summary>
     public static IReadOnlyList<long> ParseFaceIds(string text)

@@ -1,3 +1,5 @@
+using Doppel.Application.Ingest;
+using Doppel.Jobs.Ingest;
 using Doppel.Jobs;
 using Doppel.Jobs.Persons;
 using Doppel.Storage;
@@ -24,6 +26,32 @@ public static class CatalogEmbed
         }
         finally
         {
+            created?.Dispose();
+        }
+    }
+
+    /// <summary>For <paramref name="model"/> with default settings, through the application's handler (any engine).</summary>
+    public static async Task<EmbedMissingOutcome> EmbedMissingAsync(IDoppelDatabase db, string model, CancellationToken cancellationToken = default)
+    {
+        var version = FacePipelineAnalyzer.ModelVersionOf(model, new EmbedderOptions());
+        IFaceEmbedder? created = null;
+        ConsoleProgress? progress = null;
+        try
+        {
+            var outcome = await new EmbedMissingHandler(db, TenantId.Default, LocalFolderMediaStore.Instance)
+            {
+                OnMessage = message => { Console.Error.WriteLine(message); Log.Information("{Message}", message); },
+                OnProgress = (done, total) => (progress ??= new ConsoleProgress("faces", total)).Report(done),
+            }.HandleAsync(model, version, () => created = EmbedderRegistry.Create(model), null, null, cancellationToken);
+            progress?.Dispose();
+            if (outcome.Missing > 0)
+                Console.WriteLine($"Embedded {outcome.Embedded} faces with {model}" +
+                                  $"{(outcome.Skipped > 0 ? $"; {outcome.Skipped} skipped (file gone, unreadable or changed)" : "")}.");
+            return outcome;
+        }
+        finally
+        {
+            progress?.Dispose();
             created?.Dispose();
         }
     }

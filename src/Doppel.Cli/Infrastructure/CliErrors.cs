@@ -19,6 +19,7 @@ public static partial class CliErrors
     public static bool IsUserFacing(Exception e) => e is
         ModelNotInstalledException or
         UnknownModelException or
+        Doppel.Models.Publishing.ModelContainerException or
         CatalogException or
         IOException or // missing files and folders, a path taken by a file, a full disk: the message names the path
         UnauthorizedAccessException or

@@ -23,6 +23,8 @@ public static class CliRunner
             return ReportParseErrors(parse);
         try
         {
+            // A process started with a models container runs only what was published there, verified.
+            ModelsContainer.SyncIfConfigured(parse);
             // Without the default handler System.CommandLine would print the stack trace itself.
             return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }

@@ -46,6 +46,10 @@ public sealed record DedupOutcome(
 {
     /// <summary>Each face's normalisation level (<see cref="CohortNormalisation"/>), when the profile normalises.</summary>
     public IReadOnlyDictionary<long, float>? FaceLevels { get; init; }
+
+    /// <summary>The vectors matching read (the set's faces, the outcome's model), when the job kept them: the
+    /// report's score histogram uses them instead of reading the catalog again.</summary>
+    public IReadOnlyList<FaceEmbedding>? Vectors { get; init; }
 }
 
 /// <summary>
@@ -111,83 +115,21 @@ public sealed class DedupJob(ICatalog catalog, IImageAnalyzer analyzer)
         var images = registrations.Select((r, i) => new DedupImage(catalog.GetMedia(r.Media.Id)!, files[i])).ToList();
         var inScope = images.Select(i => i.Media.Id).ToHashSet();
         var faces = catalog.ListFaces().Where(f => inScope.Contains(f.MediaId)).ToList();
-        var faceById = faces.ToDictionary(f => f.Id);
-
-        var vectors = new VectorSet(dimension: 1, capacity: 1);
-        var refs = new List<FaceRef>();
-        foreach (var e in catalog.ReadEmbeddings(analyzer.EmbeddingModel))
-        {
-            if (!faceById.TryGetValue(e.FaceId, out var face))
-                continue;
-            if (refs.Count == 0)
-                vectors = new VectorSet(e.Dimension, faces.Count);
-            vectors.Add(e.FaceId, e.Vector);
-            refs.Add(new FaceRef(e.FaceId, face.MediaId));
-        }
-        // Normalised score = cosine − mean of the two faces' levels, so a pair passes when its cosine is at
-        // least threshold + that mean: joining at threshold + the lowest level finds every such pair.
-        var levels = profile.Normalisation is { } normalisation && refs.Count > 1
-            ? normalisation.Levels(vectors, refs.Select(r => r.MediaId).ToList(), cancellationToken)
-            : new float[refs.Count];
-        float joinAt = profile.Normalisation is not null && refs.Count > 1 ? threshold + levels.Min() : threshold;
-        float ScoreOf(int a, int b, float cosine) => profile.Score(cosine, levels[a], levels[b]);
-        var facePairs = refs.Count > 1
-            ? VectorJoin.SelfJoin(vectors, joinAt, options.Search).Select(p => p with { Score = ScoreOf(p.A, p.B, p.Score) }).Where(p => p.Score >= threshold).ToList()
-            : [];
 
         var hashOf = images.GroupBy(i => i.Media.Id).ToDictionary(g => g.Key, g => g.First().Media.ContentHash);
-        var ignoredPairs = catalog.ListIgnoredPairs().Select(p => (p.HashA, p.HashB)).ToList();
-        var ignored = ignoredPairs.ToHashSet();
-        bool IsIgnored(long a, long b)
-        {
-            string ha = hashOf[a], hb = hashOf[b];
-            return ignored.Contains(string.CompareOrdinal(ha, hb) <= 0 ? (ha, hb) : (hb, ha));
-        }
-        var pairs = ImagePairs.FromFacePairs(facePairs, refs, IsIgnored)
-            .Select(p => p with { Probability = profile.Probability(p.Score) }).ToList();
+        var ignored = catalog.ListIgnoredPairs().Select(p => (p.HashA, p.HashB)).ToHashSet();
+        var match = DedupMatcher.Match(catalog.ReadEmbeddings(analyzer.EmbeddingModel), faces.ToDictionary(f => f.Id, f => f.MediaId),
+            hashOf, ignored, threshold, options.Grouping, options.Search, profile, cancellationToken);
+        var (pairs, groups) = match;
 
-        // Group images: rows are the media that take part in a pair.
-        var mediaRows = pairs.SelectMany(p => new[] { p.MediaA, p.MediaB }).Distinct().Order().ToList();
-        var rowOf = mediaRows.Select((id, row) => (id, row)).ToDictionary(x => x.id, x => x.row);
-        // Reviewer decisions by media id: the grouper never puts both images of an ignored pair in one group.
-        var mediaOfHash = mediaRows.ToLookup(m => hashOf[m]);
-        var ignore = new IgnoreList();
-        foreach (var (ha, hb) in ignoredPairs)
-            foreach (long a in mediaOfHash[ha])
-                foreach (long b in mediaOfHash[hb])
-                    if (a != b)
-                        ignore.Add(a, b);
-        // Two images of one group that did not pair score their best face pair, so a chain of look-alikes
-        // averages below the threshold.
-        var faceRowsOf = refs.Select((r, row) => (r.MediaId, row)).ToLookup(x => x.MediaId, x => x.row);
-        float ImageSimilarity(int a, int b)
-        {
-            float best = float.NegativeInfinity;
-            foreach (int fa in faceRowsOf[mediaRows[a]])
-                foreach (int fb in faceRowsOf[mediaRows[b]])
-                    best = Math.Max(best, ScoreOf(fa, fb, System.Numerics.Tensors.TensorPrimitives.Dot(vectors.Row(fa), vectors.Row(fb))));
-            return best;
-        }
-        var groups = DuplicateGrouper.Group(mediaRows.Count,
-                pairs.Select(p => new ScoredPair(rowOf[p.MediaA], rowOf[p.MediaB], p.Score)),
-                new DedupOptions { Mode = options.Grouping, LinkageThreshold = threshold },
-                ignore: ignore, faceIds: mediaRows, similarity: ImageSimilarity)
-            .Select(g => (IReadOnlyList<long>)g.Members.Select(m => mediaRows[m]).ToList())
-            .Where(g => g.Count > 1)
-            .ToList();
-
-        var scoreKind = profile.Normalisation is null ? "cosine" : "cohort-normalised cosine";
-        string Settings(ImagePair p) => JsonSerializer.Serialize(new
-        {
-            model = analyzer.EmbeddingModel, version = analyzer.EmbeddingModelVersion, threshold, score = scoreKind, rule = "best-face-pair",
-            grouping = options.Grouping.ToString().ToLowerInvariant(), probability = p.Probability is double pr ? Math.Round(pr, 4) : (double?)null,
-        });
+        var scoreKind = DedupMatcher.ScoreKind(profile);
+        string Settings(ImagePair p) => DedupMatcher.FindingSettings(analyzer.EmbeddingModel, analyzer.EmbeddingModelVersion, threshold, profile, options.Grouping, p.Probability);
         long setId = catalog.CreateDedupSet(runId);
         catalog.AddFindings(setId, pairs.Select(p => new NewFinding(p.MediaA, p.MediaB, p.FaceA, p.FaceB, p.Score, Settings(p))).ToList());
         OnMessage?.Invoke($"{faces.Count} faces, {pairs.Count} duplicate image pairs in {groups.Count} groups at {scoreKind} threshold {threshold:0.####}.");
         return new DedupOutcome(runId, setId, threshold, analyzer.EmbeddingModel, images, faces, pairs, groups, processed, resumed, clock.Elapsed)
         {
-            FaceLevels = profile.Normalisation is null ? null : refs.Select((r, row) => (r.FaceId, levels[row])).ToDictionary(x => x.FaceId, x => x.Item2),
+            FaceLevels = match.FaceLevels,
         };
     }
 }

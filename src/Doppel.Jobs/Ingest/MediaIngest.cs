@@ -39,7 +39,7 @@ public sealed class MediaIngest(ICatalog catalog, IImageAnalyzer analyzer)
         OnProgress?.Invoke(0, pending.Count);
         foreach (var analysis in analyzer.Analyze(pending.Select(m => m.Path).ToList(), cancellationToken))
         {
-            batch.Add(ToResult(idOfPath[analysis.Path], analysis));
+            batch.Add(ToResult(idOfPath[analysis.Path], analysis, analyzer));
             if (batch.Count >= batchSize)
                 Flush();
         }
@@ -56,7 +56,8 @@ public sealed class MediaIngest(ICatalog catalog, IImageAnalyzer analyzer)
         }
     }
 
-    private MediaResult ToResult(long mediaId, ImageAnalysis analysis) => new(
+    /// <summary>What the catalog stores of one analysed file: status, size, faces with landmarks and vectors (under the analyzer's model version).</summary>
+    public static MediaResult ToResult(long mediaId, ImageAnalysis analysis, IImageAnalyzer analyzer) => new(
         mediaId,
         analysis.Status.ToCode(),
         analysis.Detail,

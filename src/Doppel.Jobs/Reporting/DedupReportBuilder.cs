@@ -18,7 +18,13 @@ namespace Doppel.Jobs.Reporting;
 public static class DedupReportBuilder
 {
     public static DedupReportFiles Write(DedupOutcome outcome, ICatalog catalog, string outputDirectory, string? detectorName = null,
-        DedupReportPaging? paging = null)
+        DedupReportPaging? paging = null) =>
+        Write(outcome, catalog.ListPersons(), () => catalog.ReadEmbeddings(outcome.Model), outputDirectory, detectorName, paging);
+
+    /// <summary>The report from what a dedup found plus the catalog's persons and the vectors of the outcome's
+    /// model (read once, for the score histogram), whatever engine they come from.</summary>
+    public static DedupReportFiles Write(DedupOutcome outcome, IReadOnlyList<Person> catalogPersons, Func<IEnumerable<FaceEmbedding>> embeddings,
+        string outputDirectory, string? detectorName = null, DedupReportPaging? paging = null)
     {
         Directory.CreateDirectory(outputDirectory);
         RemoveOldCropCache(outputDirectory);
@@ -58,7 +64,7 @@ public static class DedupReportBuilder
 
         var persons = new List<PersonEntry>();
         var facesByPerson = outcome.Faces.Where(f => f.PersonId is not null).GroupBy(f => f.PersonId!.Value);
-        var personById = catalog.ListPersons().ToDictionary(p => p.Id);
+        var personById = catalogPersons.ToDictionary(p => p.Id);
         foreach (var group in facesByPerson.OrderByDescending(g => g.Count()).Take(200))
         {
             var label = personById.TryGetValue(group.Key, out var person) && !string.IsNullOrEmpty(person.Name) ? person.Name! : $"Person {group.Key}";
@@ -79,7 +85,7 @@ public static class DedupReportBuilder
             Persons: persons,
             Rejected: rejected,
             Statistics: stats,
-            ScoreHistogramPng: ScoreHistogram(outcome, catalog));
+            ScoreHistogramPng: ScoreHistogram(outcome, embeddings));
         return DedupReportWriter.Write(report, outputDirectory, paging);
     }
 
@@ -116,21 +122,21 @@ public static class DedupReportBuilder
     /// threshold), so the histogram shows where the threshold cuts the distribution. The best of its 4
     /// nearest by cosine, normalised when the profile normalises (the nearest by normalised score is
     /// almost always among them).</summary>
-    private static byte[]? ScoreHistogram(DedupOutcome outcome, ICatalog catalog)
+    private static byte[]? ScoreHistogram(DedupOutcome outcome, Func<IEnumerable<FaceEmbedding>> embeddings)
     {
-        var best = BestMatchScores(outcome, catalog);
+        var best = BestMatchScores(outcome, embeddings);
         if (best.Count == 0)
             return null;
         return DedupCharts.ScoreHistogram(best, outcome.Threshold);
     }
 
-    private static IReadOnlyList<double> BestMatchScores(DedupOutcome outcome, ICatalog catalog)
+    private static IReadOnlyList<double> BestMatchScores(DedupOutcome outcome, Func<IEnumerable<FaceEmbedding>> embeddings)
     {
         var faces = outcome.Faces.ToDictionary(f => f.Id, f => f.MediaId);
         var set = new Doppel.Matching.VectorSet(1, 1);
         var media = new List<long>();
         var levels = new List<float>();
-        foreach (var e in catalog.ReadEmbeddings(outcome.Model))
+        foreach (var e in embeddings())
         {
             if (!faces.TryGetValue(e.FaceId, out var m))
                 continue;

@@ -3,16 +3,22 @@ using System.Text.Json.Serialization;
 
 namespace Doppel.Models.Install;
 
-/// <summary>manifest.json written beside an installed model: what it was built from and what it contains.</summary>
+/// <summary>manifest.json written beside an installed model: what it was built from and what it contains.
+/// A model synced from a models container (<see cref="Publishing.ModelSync"/>) has
+/// <see cref="PublishedVersion"/> set, and its <see cref="Files"/> checksums are the published ones.</summary>
 public sealed record InstallManifest(
     string Name,
     string Converter,
     IReadOnlyList<InstallManifest.SourceRecord> Sources,
     IReadOnlyList<InstallManifest.FileRecord> Files,
     DateTimeOffset InstalledAt,
-    string DoppelVersion)
+    string DoppelVersion,
+    string? PublishedVersion = null)
 {
     public const string FileName = "manifest.json";
+
+    /// <summary>The <see cref="Converter"/> of a model synced from a models container.</summary>
+    public const string PublishedConverter = "published";
 
     /// <summary>An npm package (Package@Version) or a single file (File) with its checksum and where it was taken from.</summary>
     public sealed record SourceRecord(string? Package, string? File, string Checksum, string Origin, IReadOnlyList<string>? Entries);

@@ -43,13 +43,14 @@ public sealed class ModelInstaller
 
     public string ModelDirectory(ModelSpec spec) => Path.Combine(_options.CacheRoot, spec.Name);
 
-    /// <summary>Checks every pinned file (hashing it), so a damaged install is reported as such.</summary>
+    /// <summary>Checks every pinned file (hashing it), so a damaged install is reported as such. A version
+    /// synced from a models container is checked against its published pins (<see cref="ModelPins"/>).</summary>
     public ModelState GetState(ModelSpec spec)
     {
         var directory = ModelDirectory(spec);
         if (!Directory.Exists(directory))
             return ModelState.NotInstalled;
-        foreach (var file in spec.Files)
+        foreach (var file in ModelPins.FilesOf(spec, _options.CacheRoot))
         {
             var path = Path.Combine(directory, file.FileName);
             if (!File.Exists(path) || !file.Checksum.Matches(path))
@@ -84,7 +85,7 @@ public sealed class ModelInstaller
             converter.Convert(new ConversionContext(spec, sourcePaths, output, _log));
             VerifyOutputs(spec, output);
             BuildManifest(spec, output, sourceRecords).Write(output);
-            MoveIntoPlace(output, target, staging);
+            ModelFolders.Replace(output, target, staging, _log);
             return new InstallResult(spec, InstallOutcome.Installed, target, clock.Elapsed);
         }
         finally
@@ -129,29 +130,6 @@ public sealed class ModelInstaller
             var actual = file.Checksum.ComputeFor(path);
             if (actual != file.Checksum)
                 throw new ChecksumMismatchException($"{spec.Name}/{file.FileName} after conversion", path, file.Checksum.ToString(), actual.ToString());
-        }
-    }
-
-    /// <summary>
-    /// Replaces <paramref name="target"/> with the finished folder. Renames within one file
-    /// system are atomic, so readers see the old complete model or the new complete one.
-    /// </summary>
-    private void MoveIntoPlace(string output, string target, string staging)
-    {
-        string? previous = null;
-        if (Directory.Exists(target))
-        {
-            previous = Path.Combine(staging, "previous");
-            Directory.Move(target, previous);
-        }
-        try
-        {
-            Directory.Move(output, target);
-        }
-        catch (IOException) when (Directory.Exists(target))
-        {
-            // Another process finished the same install first; its folder is verified like ours.
-            _log("  another install of this model finished first; keeping it");
         }
     }
 

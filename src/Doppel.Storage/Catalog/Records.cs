@@ -25,7 +25,16 @@ public sealed record MediaFile(
     DateTimeOffset? ProcessedAt,
     long? ProcessedByRunId,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt)
+{
+    public TenantId Tenant { get; init; } = TenantId.Default;
+
+    /// <summary>The media store the file is in (<see cref="MediaSources.File"/>: <see cref="Path"/> is a full local path).</summary>
+    public string Source { get; init; } = MediaSources.File;
+
+    /// <summary>Where the file is: <see cref="Path"/> is the key inside <see cref="Source"/>.</summary>
+    public MediaKey Key => new(Source, Path);
+}
 
 /// <summary>What <see cref="ICatalog.RegisterMedia"/> found for a path and its content hash.</summary>
 public enum MediaChange
@@ -128,7 +137,19 @@ public sealed record RunRecord(
     DateTimeOffset HeartbeatAt,
     string? Error);
 
-public sealed record DedupSet(long Id, long? RunId, DateTimeOffset CreatedAt);
+public sealed record DedupSet(long Id, long? RunId, DateTimeOffset CreatedAt)
+{
+    /// <summary>The group (programme) of the CLI, and of every set from before schema 5.</summary>
+    public const string DefaultGroup = "default";
+
+    public string Group { get; init; } = DefaultGroup;
+
+    /// <summary>The set whose finding rows this set reads: itself, or an earlier set whose findings this
+    /// run found again unchanged (so history is kept as sets, not copies).</summary>
+    public long FindingsSetId { get; init; } = 0;
+
+    public long OwnerOfFindings => FindingsSetId == 0 ? Id : FindingsSetId;
+}
 
 public enum FindingStatus
 {

@@ -42,7 +42,7 @@ public sealed partial class SqliteCatalog
         {
             var now = Now();
             // Prepared once per batch: a scan registers every file it walks, so this is a bulk path.
-            using var byPath = Command($"SELECT {MediaColumns} FROM media_files WHERE path = @p", ("@p", ""));
+            using var byPath = Command($"SELECT {MediaColumns} FROM media_files WHERE path = @p AND tenant_id = 1 AND source = 'file'", ("@p", ""));
             using var byHash = Command($"SELECT {MediaColumns} FROM media_files WHERE content_hash = @h ORDER BY id", ("@h", ""));
             using var insert = Command($"""
                 INSERT INTO media_files (path, content_hash, size_bytes, state, created_at, updated_at)
@@ -116,7 +116,7 @@ public sealed partial class SqliteCatalog
         Query($"SELECT {MediaColumns} FROM media_files WHERE id = @id", ReadMedia, ("@id", id)).FirstOrDefault();
 
     public MediaFile? FindMediaByPath(string path) =>
-        Query($"SELECT {MediaColumns} FROM media_files WHERE path = @p", ReadMedia, ("@p", path)).FirstOrDefault();
+        Query($"SELECT {MediaColumns} FROM media_files WHERE path = @p AND tenant_id = 1 AND source = 'file'", ReadMedia, ("@p", path)).FirstOrDefault();
 
     public IReadOnlyList<MediaFile> FindMediaByHash(string contentHash) =>
         Query($"SELECT {MediaColumns} FROM media_files WHERE content_hash = @h ORDER BY id", ReadMedia, ("@h", contentHash));

@@ -161,7 +161,7 @@ public sealed partial class SqliteCatalog
         var (a, b) = Ordered(hashA, hashB);
         Write(() => Execute("""
             INSERT INTO ignored_pairs (hash_a, hash_b, reason, created_by, created_at) VALUES (@a, @b, @r, @w, @t)
-            ON CONFLICT (hash_a, hash_b) DO UPDATE SET reason = excluded.reason, created_by = excluded.created_by, created_at = excluded.created_at
+            ON CONFLICT (tenant_id, hash_a, hash_b) DO UPDATE SET reason = excluded.reason, created_by = excluded.created_by, created_at = excluded.created_at
             """, ("@a", a), ("@b", b), ("@r", reason), ("@w", createdBy), ("@t", Now())));
     }
 

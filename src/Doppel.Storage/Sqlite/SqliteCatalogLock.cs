@@ -1,19 +1,20 @@
-using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 
 namespace Doppel.Storage.Sqlite;
 
 /// <summary>
-/// A named lock kept as a row in the <c>locks</c> table: owner pid, host, a per-acquisition token and a
-/// heartbeat. Taking it is one IMMEDIATE transaction (check the row, replace it if stale, insert), so
-/// two processes racing for it cannot both win. It uses its own connection so the background
-/// heartbeat never touches the catalog's (single-threaded) one.
+/// The CLI's named lock: a lease (table <c>leases</c>, see <see cref="SqliteLeases"/>) whose time to live is
+/// the stale timeout, renewed in the background. Besides expiry, a holder that is a dead process on this
+/// host is replaced at once (a killed CLI run resumes without waiting). It uses its own connection so the
+/// background heartbeat never touches the catalog's (single-threaded) one.
 /// </summary>
 internal sealed class SqliteCatalogLock : ICatalogLock
 {
     private readonly SqliteConnection _connection;
     private readonly Timer _timer;
     private readonly Lock _gate = new();
+    private readonly TimeSpan _timeToLive;
+    private readonly long _token;
     private bool _released;
 
     public LockOwner Owner { get; }
@@ -22,13 +23,20 @@ internal sealed class SqliteCatalogLock : ICatalogLock
 
     public bool IsHeld { get; private set; } = true;
 
-    private SqliteCatalogLock(SqliteConnection connection, LockOwner owner, LockOwner? tookOverFrom, TimeSpan heartbeatEvery)
+    /// <summary>The fence writes made under this lock can be checked against (<see cref="ITenantStores.BeginAsync"/>).</summary>
+    public LeaseFence Fence => new(Owner.Name, _token);
+
+    private SqliteCatalogLock(SqliteConnection connection, Lease lease, LockOwner? tookOverFrom, TimeSpan timeToLive, TimeSpan heartbeatEvery)
     {
         _connection = connection;
-        Owner = owner;
+        _timeToLive = timeToLive;
+        _token = lease.Token;
+        Owner = ToOwner(lease);
         TookOverFrom = tookOverFrom;
         _timer = new Timer(_ => BackgroundHeartbeat(), null, heartbeatEvery, heartbeatEvery);
     }
+
+    internal static LockOwner ToOwner(Lease lease) => lease.ToOwner();
 
     public static SqliteCatalogLock Acquire(string location, string name, string purpose, TimeSpan staleAfter)
     {
@@ -39,28 +47,12 @@ internal sealed class SqliteCatalogLock : ICatalogLock
         var connection = SqliteCatalog.OpenConnection(location);
         try
         {
-            LockOwner? previous;
-            var now = DateTimeOffset.UtcNow;
-            var owner = new LockOwner(name, purpose, Environment.ProcessId, Environment.MachineName, Guid.NewGuid().ToString("N"), now, now);
-            using (var tx = connection.BeginTransaction(deferred: false))
-            {
-                previous = Read(connection, tx, name);
-                if (previous is not null)
-                {
-                    if (!IsStale(previous, staleAfter, now))
-                        throw new CatalogLockedException(location, previous);
-                    Execute(connection, tx, "DELETE FROM locks WHERE name = @n AND owner_token = @tok", ("@n", name), ("@tok", previous.Token));
-                }
-                Execute(connection, tx, """
-                    INSERT INTO locks (name, purpose, owner_pid, owner_host, owner_token, acquired_at, heartbeat_at)
-                    VALUES (@n, @p, @pid, @host, @tok, @t, @t)
-                    """, ("@n", name), ("@p", purpose), ("@pid", owner.Pid), ("@host", owner.Host), ("@tok", owner.Token),
-                    ("@t", SqliteCatalog.FormatTime(now)));
-                tx.Commit();
-            }
+            var attempt = SqliteLeases.TryAcquire(connection, name, LeaseHolder.ThisProcess(purpose), staleAfter, null, HolderIsDeadHere);
+            if (attempt.Granted is not { } lease)
+                throw new CatalogLockedException(location, ToOwner(attempt.HeldBy!));
             // Heartbeats well inside the stale window, so a live owner is never mistaken for a dead one.
             var every = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(200).Ticks, staleAfter.Ticks / 4));
-            return new SqliteCatalogLock(connection, owner, previous, every);
+            return new SqliteCatalogLock(connection, lease, attempt.Replaced is { } r ? ToOwner(r) : null, staleAfter, every);
         }
         catch
         {
@@ -69,62 +61,17 @@ internal sealed class SqliteCatalogLock : ICatalogLock
         }
     }
 
-    /// <summary>Stale: the owner is a dead process on this host, or (any host) silent for longer than <paramref name="staleAfter"/>.</summary>
-    internal static bool IsStale(LockOwner owner, TimeSpan staleAfter, DateTimeOffset now)
-    {
-        if (now - owner.HeartbeatAt > staleAfter)
-            return true;
-        return owner.Host == Environment.MachineName && !ProcessIsAlive(owner.Pid);
-    }
+    internal static bool HolderIsDeadHere(Lease lease) => LeaseHolders.IsDeadOnThisHost(lease);
 
-    private static bool ProcessIsAlive(int pid)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-        catch (InvalidOperationException)
-        {
-            return false;
-        }
-    }
-
-    internal static LockOwner? Read(SqliteConnection connection, SqliteTransaction? tx, string name)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = "SELECT name, purpose, owner_pid, owner_host, owner_token, acquired_at, heartbeat_at FROM locks WHERE name = @n";
-        command.Parameters.AddWithValue("@n", name);
-        using var reader = command.ExecuteReader();
-        return reader.Read()
-            ? new LockOwner(reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.GetString(3), reader.GetString(4),
-                SqliteCatalog.ParseTime(reader.GetString(5)), SqliteCatalog.ParseTime(reader.GetString(6)))
-            : null;
-    }
-
-    private static int Execute(SqliteConnection connection, SqliteTransaction? tx, string sql, params (string Name, object Value)[] parameters)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = sql;
-        foreach (var (n, v) in parameters)
-            command.Parameters.AddWithValue(n, v);
-        return command.ExecuteNonQuery();
-    }
+    internal static LockOwner? Read(SqliteConnection connection, SqliteTransaction? tx, string name) =>
+        SqliteLeases.Get(connection, tx, name) is { } lease ? ToOwner(lease) : null;
 
     public void Heartbeat()
     {
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_released, this);
-            var updated = Execute(_connection, null, "UPDATE locks SET heartbeat_at = @t WHERE name = @n AND owner_token = @tok",
-                ("@t", SqliteCatalog.Now()), ("@n", Owner.Name), ("@tok", Owner.Token));
-            if (updated == 0)
+            if (SqliteLeases.Renew(_connection, Owner.Name, _token, _timeToLive) is null)
             {
                 IsHeld = false;
                 throw new CatalogException(
@@ -165,7 +112,7 @@ internal sealed class SqliteCatalogLock : ICatalogLock
         try
         {
             if (IsHeld)
-                Execute(_connection, null, "DELETE FROM locks WHERE name = @n AND owner_token = @tok", ("@n", Owner.Name), ("@tok", Owner.Token));
+                SqliteLeases.Release(_connection, Owner.Name, _token);
         }
         finally
         {

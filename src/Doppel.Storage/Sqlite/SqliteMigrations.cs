@@ -230,6 +230,94 @@ internal static class SqliteMigrations
                 CREATE INDEX ix_findings_media_b ON findings(media_b);
                 """,
                 highestIdNamedElsewhere: null)),
+        // Servers: tenants, media identified by (tenant, source, key), sets in groups, leases. Every row
+        // that exists keeps its id and belongs to tenant 1 ("default", the CLI's); every media row is
+        // in source 'file' with its path as key. media_files and ignored_pairs are rebuilt because their
+        // unique keys gain the tenant (and source); the other tables gain columns in place. The old
+        // "locks" rows (pid, host, heartbeat) become leases with a fencing token, expiring two minutes
+        // after their last heartbeat, as the old rule did. Number 6 is left to the findings work.
+        new(5, "tenants, media sources, groups, leases", """
+            CREATE TABLE tenants (
+                id         INTEGER PRIMARY KEY AUTOINCREMENT,
+                name       TEXT    NOT NULL UNIQUE,
+                created_at TEXT    NOT NULL
+            );
+            INSERT INTO tenants (id, name, created_at) VALUES (1, 'default', strftime('%Y-%m-%dT%H:%M:%S', 'now') || '.0000000Z');
+
+            CREATE TABLE media_files_rebuilt (
+                id                 INTEGER PRIMARY KEY,
+                tenant_id          INTEGER NOT NULL DEFAULT 1 REFERENCES tenants(id),
+                source             TEXT    NOT NULL DEFAULT 'file',
+                path               TEXT    NOT NULL,
+                content_hash       TEXT    NOT NULL,
+                size_bytes         BIGINT  NOT NULL,
+                format             TEXT    NULL,
+                width              INTEGER NULL,
+                height             INTEGER NULL,
+                state              TEXT    NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done')),
+                reason_code        TEXT    NULL,
+                reason_detail      TEXT    NULL,
+                processed_at       TEXT    NULL,
+                processed_run_id   INTEGER NULL REFERENCES runs(id) ON DELETE SET NULL,
+                created_at         TEXT    NOT NULL,
+                updated_at         TEXT    NOT NULL,
+                UNIQUE (tenant_id, source, path)
+            );
+            INSERT INTO media_files_rebuilt (id, tenant_id, source, path, content_hash, size_bytes, format, width, height, state, reason_code,
+                    reason_detail, processed_at, processed_run_id, created_at, updated_at)
+                SELECT id, 1, 'file', path, content_hash, size_bytes, format, width, height, state, reason_code,
+                    reason_detail, processed_at, processed_run_id, created_at, updated_at FROM media_files ORDER BY id;
+            DROP TABLE media_files;
+            ALTER TABLE media_files_rebuilt RENAME TO media_files;
+            CREATE INDEX ix_media_files_hash  ON media_files(tenant_id, content_hash);
+            CREATE INDEX ix_media_files_state ON media_files(tenant_id, state);
+
+            CREATE TABLE ignored_pairs_rebuilt (
+                tenant_id  INTEGER NOT NULL DEFAULT 1 REFERENCES tenants(id),
+                hash_a     TEXT NOT NULL,
+                hash_b     TEXT NOT NULL,
+                reason     TEXT NULL,
+                created_by TEXT NULL,
+                created_at TEXT NOT NULL,
+                PRIMARY KEY (tenant_id, hash_a, hash_b),
+                CHECK (hash_a <= hash_b)
+            );
+            INSERT INTO ignored_pairs_rebuilt (tenant_id, hash_a, hash_b, reason, created_by, created_at)
+                SELECT 1, hash_a, hash_b, reason, created_by, created_at FROM ignored_pairs ORDER BY hash_a, hash_b;
+            DROP TABLE ignored_pairs;
+            ALTER TABLE ignored_pairs_rebuilt RENAME TO ignored_pairs;
+
+            ALTER TABLE faces ADD COLUMN tenant_id INTEGER NOT NULL DEFAULT 1;
+            ALTER TABLE persons ADD COLUMN tenant_id INTEGER NOT NULL DEFAULT 1;
+            ALTER TABLE person_decisions ADD COLUMN tenant_id INTEGER NOT NULL DEFAULT 1;
+            ALTER TABLE runs ADD COLUMN tenant_id INTEGER NOT NULL DEFAULT 1;
+            ALTER TABLE findings ADD COLUMN tenant_id INTEGER NOT NULL DEFAULT 1;
+            ALTER TABLE dedup_sets ADD COLUMN tenant_id INTEGER NOT NULL DEFAULT 1;
+            ALTER TABLE dedup_sets ADD COLUMN group_name TEXT NOT NULL DEFAULT 'default';
+            ALTER TABLE dedup_sets ADD COLUMN findings_set_id INTEGER NULL REFERENCES dedup_sets(id);
+            CREATE INDEX ix_faces_tenant ON faces(tenant_id, id);
+            CREATE INDEX ix_persons_tenant ON persons(tenant_id, id);
+            CREATE INDEX ix_runs_tenant_kind ON runs(tenant_id, kind, state);
+            CREATE INDEX ix_dedup_sets_group ON dedup_sets(tenant_id, group_name, id);
+
+            CREATE TABLE leases (
+                name            TEXT    PRIMARY KEY,
+                token           INTEGER NOT NULL,
+                purpose         TEXT    NOT NULL,
+                holder_host     TEXT    NOT NULL,
+                holder_pid      INTEGER NOT NULL,
+                holder_instance TEXT    NOT NULL,
+                acquired_at     TEXT    NOT NULL,
+                renewed_at      TEXT    NOT NULL,
+                expires_at      TEXT    NOT NULL,
+                released        INTEGER NOT NULL DEFAULT 0 CHECK (released IN (0, 1))
+            );
+            INSERT INTO leases (name, token, purpose, holder_host, holder_pid, holder_instance, acquired_at, renewed_at, expires_at)
+                SELECT name, 1, purpose, owner_host, owner_pid, owner_token, acquired_at, heartbeat_at,
+                    strftime('%Y-%m-%dT%H:%M:%S', substr(heartbeat_at, 1, 19), '+120 seconds') || '.0000000Z'
+                FROM locks;
+            DROP TABLE locks;
+            """),
     ];
 
     public static int Latest => All[^1].Version;

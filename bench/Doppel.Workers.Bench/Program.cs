@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Globalization;
+using Doppel.Matching;
+using Doppel.Workers;
+
+// Matching N synthetic face-like vectors (SyntheticEmbeddings, d = 128, cosine >= 0.5) as the workers do it:
+// blocks of B rows, one partition per (row block, column block) of the upper triangle (PartitionJoin), the
+// partitions dealt round-robin to W separate processes. Compares against one process doing the plain
+// ExactJoin.SelfJoin: wall time of each, and whether the pairs are identical (count and an order-free checksum
+// of (a, b, score bits)). The job queue is left out: it adds a few queries per partition, not per pair.
+//
+//   dotnet bench/Doppel.Workers.Bench/bin/Release/net10.0/Doppel.Workers.Bench.dll match 1000000 65536 2
+var inv = CultureInfo.InvariantCulture;
+const float Threshold = 0.5f;
+const int Seed = 20261207;
+switch (args.FirstOrDefault())
+{
+    case "match":
+    {
+        int n = int.Parse(args[1], inv), block = int.Parse(args[2], inv), workers = int.Parse(args[3], inv);
+        var single = Run(["single", args[1]]);
+        var split = Stopwatch.StartNew();
+        var children = Enumerable.Range(0, workers).Select(i => Start(["part", args[1], args[2], i.ToString(inv), args[3]])).ToList();
+        var results = children.Select(c => Finish(c)).ToList();
+        split.Stop();
+        long pairs = results.Sum(r => r.Pairs);
+        ulong sum = results.Aggregate(0UL, (s, r) => unchecked(s + r.Checksum));
+        Console.WriteLine($"N={n} d=128 t={Threshold} block={block} partitions={(n + block - 1) / block * ((n + block - 1) / block + 1) / 2}");
+        Console.WriteLine($"one process (ExactJoin.SelfJoin): wall {single.Wall:F1} s (join {single.Join:F1} s), pairs {single.Pairs}");
+        Console.WriteLine($"{workers} worker processes (partitions): wall {split.Elapsed.TotalSeconds:F1} s (joins {string.Join(" / ", results.Select(r => r.Join.ToString("F1", inv)))} s), pairs {pairs}");
+        Console.WriteLine($"identical pairs: {(pairs == single.Pairs && sum == single.Checksum ? "yes" : "NO")}; speed-up {single.Join / results.Max(r => r.Join):F2}x on the joins, {single.Wall / split.Elapsed.TotalSeconds:F2}x wall");
+        return pairs == single.Pairs && sum == single.Checksum ? 0 : 1;
+    }
+    case "single":
+    {
+        int count = int.Parse(args[1], inv);
+        var vectors = Block(Generate(count), 0, count);
+        var clock = Stopwatch.StartNew();
+        var pairs = ExactJoin.SelfJoin(vectors, Threshold);
+        Report(clock.Elapsed.TotalSeconds, pairs.Select(p => new PartitionPair(p.A, p.B, p.Score)));
+        return 0;
+    }
+    case "part":
+    {
+        int n = int.Parse(args[1], inv), block = int.Parse(args[2], inv), index = int.Parse(args[3], inv), of = int.Parse(args[4], inv);
+        var vectors = Generate(n);
+        var clock = Stopwatch.StartNew();
+        var found = new List<PartitionPair>();
+        int blocks = (n + block - 1) / block, k = 0;
+        foreach (var (row, col) in PartitionJoin.Partitions(blocks))
+            if (k++ % of == index)
+                found.AddRange(PartitionJoin.Join(Block(vectors, row, block), row * block, Block(vectors, col, block), col * block, row == col, Threshold));
+        Report(clock.Elapsed.TotalSeconds, found);
+        return 0;
+    }
+    default:
+        Console.Error.WriteLine("usage: match N BLOCK WORKERS   (e.g. match 1000000 65536 2)");
+        return 2;
+}
+
+static VectorSet Generate(int n) => SyntheticEmbeddings.Generate(n, 128, Seed).Vectors;
+
+// Rows added (and normalised) once from the generated rows, as workers add stored vectors.
+static VectorSet Block(VectorSet all, int block, int size)
+{
+    int start = block * size, end = Math.Min(all.Count, start + size);
+    var set = new VectorSet(all.Dimension, Math.Max(1, end - start));
+    for (int i = start; i < end; i++)
+        set.Add(all.Id(i), all.Row(i));
+    return set;
+}
+
+static void Report(double join, IEnumerable<PartitionPair> pairs)
+{
+    long count = 0;
+    ulong sum = 0;
+    foreach (var p in pairs)
+    {
+        count++;
+        sum = unchecked(sum + Mix(((ulong)(uint)p.A << 32 | (uint)p.B) ^ (ulong)BitConverter.SingleToInt32Bits(p.Score) * 0x9E3779B97F4A7C15UL));
+    }
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{join} {count} {sum}"));
+}
+
+static ulong Mix(ulong x)
+{
+    x ^= x >> 33; x *= 0xff51afd7ed558ccdUL; x ^= x >> 33; x *= 0xc4ceb93e185a7cbaUL; x ^= x >> 33;
+    return x;
+}
+
+static Process Start(string[] arguments)
+{
+    var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, UseShellExecute = false };
+    if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+        start.ArgumentList.Add(typeof(PartitionJoin).Assembly.Location.Replace("Doppel.Workers.dll", "Doppel.Workers.Bench.dll", StringComparison.Ordinal));
+    foreach (var a in arguments)
+        start.ArgumentList.Add(a);
+    return Process.Start(start)!;
+}
+
+static (double Join, long Pairs, ulong Checksum) Finish(Process process)
+{
+    var line = process.StandardOutput.ReadToEnd().Trim().Split('\n')[^1].Split(' ');
+    process.WaitForExit();
+    if (process.ExitCode != 0)
+        throw new InvalidOperationException($"child exited with {process.ExitCode}");
+    return (double.Parse(line[0], CultureInfo.InvariantCulture), long.Parse(line[1], CultureInfo.InvariantCulture), ulong.Parse(line[2], CultureInfo.InvariantCulture));
+}
+
+static (double Wall, double Join, long Pairs, ulong Checksum) Run(string[] arguments)
+{
+    var clock = Stopwatch.StartNew();
+    var r = Finish(Start(arguments));
+    return (clock.Elapsed.TotalSeconds, r.Join, r.Pairs, r.Checksum);
+}

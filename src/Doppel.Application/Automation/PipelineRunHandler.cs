@@ -1,0 +1,68 @@
+using Doppel.Application.Dedup;
+using Doppel.Application.Persons;
+using Doppel.Jobs;
+using Doppel.Jobs.Dedup;
+using Doppel.Jobs.Persons;
+using Doppel.Jobs.Reporting;
+using Doppel.Matching.Clustering;
+using Doppel.Storage;
+using Doppel.Storage.Media;
+
+namespace Doppel.Application.Automation;
+
+/// <summary>One pass of the whole pipeline: what it did.</summary>
+public sealed record PipelineRunOutcome(DedupOutcome Dedup, RecognizeOutcome Persons, string? ReportIndex);
+
+/// <summary>
+/// Use case "run the pipeline once" (what <c>automate</c> and <c>watch</c> repeat): dedup the roots, then
+/// recognise persons with the model's tuned values, then refresh the report when asked. The composition lives
+/// here, not in a CLI handler, so a recurring job of the service runs exactly the same steps.
+/// </summary>
+public sealed class PipelineRunHandler(IDoppelDatabase db, TenantId tenant, IMediaStore media, IImageAnalyzer analyzer)
+{
+    public Action<string>? OnMessage { get; init; }
+
+    public async Task<PipelineRunOutcome> HandleAsync(IReadOnlyList<string> roots, string? reportDirectory, CancellationToken cancellationToken = default)
+    {
+        var dedup = await new DedupSetHandler(db, tenant, media, analyzer) { OnMessage = OnMessage }
+            .HandleAsync(new DedupSetCommand { Roots = roots }, cancellationToken).ConfigureAwait(false);
+        var persons = await new RecognizeHandler(db, tenant)
+            .HandleAsync(analyzer.EmbeddingModel, ClusterDefaults.Recognize(analyzer.EmbeddingModel), recluster: false, cancellationToken).ConfigureAwait(false);
+        string? index = null;
+        if (reportDirectory is not null)
+        {
+            var known = await db.For(tenant).Persons.ListAsync(Page.All, cancellationToken).ConfigureAwait(false);
+            index = DedupReportBuilder.Write(dedup, known, () => dedup.Vectors ?? [], reportDirectory, analyzer.DetectorName).IndexHtml;
+        }
+        return new PipelineRunOutcome(dedup, persons, index);
+    }
+}
+
+/// <summary>
+/// Runs a pass again and again without overlap: every <c>interval</c>, or sooner when <c>trigger</c> is
+/// released (a file appeared), after a quiet second so a copy in progress is taken whole. Stops after
+/// <c>times</c> passes (0: until cancelled).
+/// </summary>
+public static class RecurringRuns
+{
+    public static async Task<int> RunAsync(Func<int, CancellationToken, Task> pass, TimeSpan interval, int times, SemaphoreSlim trigger, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero);
+        int runs = 0;
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                await pass(++runs, cancellationToken).ConfigureAwait(false);
+                if (times > 0 && runs >= times)
+                    break;
+                if (await trigger.WaitAsync(interval, cancellationToken).ConfigureAwait(false))
+                    while (await trigger.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false)) { }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        return runs;
+    }
+}

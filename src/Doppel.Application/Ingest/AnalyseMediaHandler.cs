@@ -1,0 +1,53 @@
+using Doppel.Jobs;
+using Doppel.Jobs.Ingest;
+using Doppel.Storage;
+using Doppel.Storage.Media;
+
+namespace Doppel.Application.Ingest;
+
+/// <summary>
+/// Use case "analyse": run the face pipeline on pending media and store each file's status, faces and
+/// vectors in small atomic batches (each a unit of work, fenced by the caller's lease when given). A file is
+/// pending until its batch commits, so a run killed at any point leaves exactly the unstored files pending.
+/// </summary>
+public sealed class AnalyseMediaHandler(ITenantStores stores, IMediaStore media, IImageAnalyzer analyzer)
+{
+    /// <summary>Reports (done, total) as images are stored.</summary>
+    public Action<long, long>? OnProgress { get; init; }
+
+    public async Task<int> HandleAsync(IReadOnlyList<MediaFile> pending, long runId, int batchSize, LeaseFence? fence,
+        CancellationToken cancellationToken = default)
+    {
+        if (pending.Count == 0)
+            return 0;
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        using var local = await LocalCopies.CreateAsync(media, pending, cancellationToken).ConfigureAwait(false);
+        var idOfPath = pending.ToDictionary(m => local.PathOf(m.Id), m => m.Id);
+        var batch = new List<MediaResult>(batchSize);
+        int done = 0;
+        // Progress starts before the first (slow) batch, so rates and ETAs count from the real start.
+        OnProgress?.Invoke(0, pending.Count);
+        foreach (var analysis in analyzer.Analyze(idOfPath.Keys.ToList(), cancellationToken))
+        {
+            batch.Add(MediaIngest.ToResult(idOfPath[analysis.Path], analysis, analyzer));
+            if (batch.Count >= batchSize)
+                await FlushAsync().ConfigureAwait(false);
+        }
+        await FlushAsync().ConfigureAwait(false);
+        return done;
+
+        async Task FlushAsync()
+        {
+            if (batch.Count == 0)
+                return;
+            await using (var uow = await stores.BeginAsync(fence, cancellationToken).ConfigureAwait(false))
+            {
+                await uow.Media.SaveResultsAsync(batch, runId, cancellationToken).ConfigureAwait(false);
+                await uow.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            done += batch.Count;
+            batch.Clear();
+            OnProgress?.Invoke(done, pending.Count);
+        }
+    }
+}

@@ -1,0 +1,55 @@
+using Doppel.Jobs.Persons;
+using Doppel.Matching.Persons;
+using Doppel.Storage;
+using MatchingPerson = Doppel.Matching.Persons.Person;
+
+namespace Doppel.Application.Persons;
+
+/// <summary>
+/// Use case "recognise" / "recluster" (the DeepFrame seed's modes): group the tenant's faces into persons,
+/// incrementally (faces without a person join their nearest labelled neighbour's, core faces found new persons)
+/// or by reclustering everything while keeping every person id and name. A reviewer's decisions hold through
+/// what they wrote on the faces (pins, exclusions); the history is never replayed, and the decisions that
+/// name faces since gone are reported (<see cref="StaleDecision"/>). Holds the "persons" lease and writes
+/// its result in one unit of work fenced by it.
+/// </summary>
+public sealed class RecognizeHandler(IDoppelDatabase db, TenantId tenant)
+{
+    public async Task<RecognizeOutcome> HandleAsync(string model, PersonOptions options, bool recluster, CancellationToken cancellationToken = default)
+    {
+        await using var lease = await HeldLease.AcquireAsync(db, CatalogDatabases.LeaseName(tenant, RecognizeJob.PersonsLock), recluster ? "recluster" : "recognize",
+            cancellationToken: cancellationToken).ConfigureAwait(false);
+        var stores = db.For(tenant);
+        var records = (await stores.Faces.ListAsync(Page.All, cancellationToken).ConfigureAwait(false)).ToDictionary(f => f.Id);
+        var faces = new List<FaceState>();
+        await foreach (var v in stores.Faces.ReadFaceVectorsAsync(model, true, cancellationToken).ConfigureAwait(false))
+        {
+            var record = records[v.FaceId];
+            bool pinned = v.PinnedPersonId is not null;
+            // A face removed from its person is unassigned until clustering finds it another one.
+            var current = pinned ? v.PinnedPersonId : v.PersonId is long p && record.ExcludedPersonIds.Contains(p) ? null : v.PersonId;
+            faces.Add(new FaceState(v.FaceId, v.Vector, current, pinned, record.ExcludedPersonIds.Count > 0 ? record.ExcludedPersonIds.ToHashSet() : null, v.Quality));
+        }
+        var persons = (await stores.Persons.ListAsync(Page.All, cancellationToken).ConfigureAwait(false)).Select(p => new MatchingPerson(p.Id, p.Name)).ToList();
+        var result = recluster ? PersonClustering.Recluster(faces, persons, options) : PersonClustering.AssignIncremental(faces, persons, options);
+
+        await using (var uow = await stores.BeginAsync(lease.Fence, cancellationToken).ConfigureAwait(false))
+        {
+            // The algorithm numbers new persons itself; the catalog gives them their real ids.
+            var realId = new Dictionary<long, long>();
+            foreach (var id in result.CreatedPersonIds)
+                realId[id] = await uow.Persons.CreateAsync(null, null, cancellationToken).ConfigureAwait(false);
+            long? Map(long? id) => id is long v && realId.TryGetValue(v, out var real) ? real : id;
+            await uow.Faces.AssignPersonsAsync(result.PersonOfFace.Select(kv => (kv.Key, Map(kv.Value))).ToList(), cancellationToken).ConfigureAwait(false);
+            foreach (var summary in result.Persons)
+                if (Map(summary.PersonId) is long id && await uow.Persons.GetAsync(id, cancellationToken).ConfigureAwait(false) is { } stored)
+                    await uow.Persons.UpdateAsync(id, stored.Name, summary.RepresentativeFaceId, cancellationToken).ConfigureAwait(false);
+            await uow.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var names = (await stores.Persons.ListAsync(Page.All, cancellationToken).ConfigureAwait(false)).ToDictionary(p => p.Id, p => p.Name);
+        var stale = StaleDecision.Find(await stores.Persons.ListDecisionsAsync(cancellationToken).ConfigureAwait(false), records.Keys.ToHashSet(), id => names.GetValueOrDefault(id));
+        int assigned = result.PersonOfFace.Count(kv => kv.Value is not null);
+        return new RecognizeOutcome(faces.Count, assigned, faces.Count - assigned, result.Persons.Count(p => p.FaceCount > 0), result.CreatedPersonIds.Count, stale);
+    }
+}

@@ -1,0 +1,58 @@
+namespace Doppel.Application.Queue;
+
+/// <summary>A request to deduplicate media already registered in the catalog (the CLI registers a folder's
+/// files, the service a set's images), in one tenant.</summary>
+public sealed record DedupRequest
+{
+    public required long Tenant { get; init; }
+
+    /// <summary>The catalog run the work is counted in (its counters and final state).</summary>
+    public required long RunId { get; init; }
+
+    public required IReadOnlyList<long> MediaIds { get; init; }
+
+    /// <summary>The embedding model's catalogue name; the first worker records the version its vectors are made with.</summary>
+    public required string Model { get; init; }
+
+    /// <summary>Null: the model's calibrated threshold, as recorded by the first worker.</summary>
+    public float? Threshold { get; init; }
+
+    /// <summary><c>average</c> (default), <c>connected</c> or <c>core</c>.</summary>
+    public string Grouping { get; init; } = "average";
+
+    /// <summary>Media per analysis job.</summary>
+    public int ChunkSize { get; init; } = 64;
+
+    /// <summary>Faces per matching block: a partition joins two blocks.</summary>
+    public int BlockSize { get; init; } = 16384;
+}
+
+/// <summary>How far queued work got, for progress bars, the API and the admin page.</summary>
+public sealed record QueuedWorkProgress(
+    string Id,
+    string State,
+    int ChunksDone,
+    int Chunks,
+    int PartitionsDone,
+    int? Partitions,
+    long? DedupSetId,
+    string? Error)
+{
+    public bool IsCompleted => State == "completed";
+    public bool IsFailed => State == "failed";
+    public bool IsFinal => IsCompleted || IsFailed;
+}
+
+/// <summary>
+/// Where the CLI (<c>dedup --distributed</c>) and the service hand work to workers (register it with <c>services.AddDoppelJobs(address)</c>). The Hangfire implementation
+/// (<c>Doppel.Workers.HangfireJobQueue</c>) queues the job graph in PostgreSQL for any number of
+/// <c>doppel worker</c> processes; work ids are strings so an implementation may use its own.
+/// </summary>
+public interface IJobQueue
+{
+    /// <summary>Queues a dedup of the request's media; returns the work's id at once.</summary>
+    Task<string> EnqueueDedupAsync(DedupRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>The work's progress, or null for an unknown id.</summary>
+    Task<QueuedWorkProgress?> GetProgressAsync(string id, CancellationToken cancellationToken = default);
+}

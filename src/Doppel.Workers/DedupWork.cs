@@ -1,0 +1,209 @@
+using System.Text.Json;
+using Doppel.Jobs.Dedup;
+using Doppel.Application.Ingest;
+using Doppel.Matching;
+using Doppel.Storage;
+using Hangfire;
+using Hangfire.States;
+
+namespace Doppel.Workers;
+
+/// <summary>
+/// The job graph of one distributed dedup set, as Hangfire jobs (each public method is one job, its queue named
+/// by <see cref="QueueAttribute"/>):
+/// <list type="number">
+/// <item><see cref="AnalyseChunk"/> (fan-out): analyse one chunk of the set's media and store faces and vectors;
+/// the last chunk to finish enqueues <see cref="PlanMatching"/>;</item>
+/// <item><see cref="PlanMatching"/> (fan-in): freezes the face order and enqueues one <see cref="MatchPartition"/> per
+/// (row block, column block) of the upper triangle;</item>
+/// <item><see cref="MatchPartition"/> (fan-out): the exact join of two blocks, its pairs merged into the set's;
+/// the last enqueues <see cref="Finish"/>;</item>
+/// <item><see cref="Finish"/> (fan-in): image pairs from the merged face pairs, findings stored in the catalog.</item>
+/// </list>
+/// Every job is idempotent (keyed by set and chunk or partition) and checks what is done first, so a job that
+/// runs again after its worker was killed, or twice, changes nothing; a fan-in enqueued twice does its work once.
+/// </summary>
+public sealed class DedupWork(WorkerServices services)
+{
+    public const string RunKind = "dedup";
+
+    [Queue(JobQueues.Analyse)]
+    public async Task AnalyseChunk(long setId, int chunk, CancellationToken cancellationToken)
+    {
+        var set = await RequireAsync(setId, cancellationToken);
+        if (set.IsFinal)
+            return;
+        if (!await services.Work.IsChunkDoneAsync(setId, chunk, cancellationToken))
+        {
+            var analyzer = services.RentAnalyzer();
+            try
+            {
+                await AnalyseAsync(set, chunk, analyzer, cancellationToken);
+            }
+            finally
+            {
+                services.Return(analyzer);
+            }
+        }
+        if (await services.Work.MarkChunkDoneAsync(setId, chunk, services.WorkerName, cancellationToken) >= set.Chunks)
+            services.Jobs.Create<DedupWork>(w => w.PlanMatching(setId, CancellationToken.None), new EnqueuedState(JobQueues.Match));
+    }
+
+    private async Task AnalyseAsync(WorkSet set, int chunk, Doppel.Jobs.IImageAnalyzer analyzer, CancellationToken cancellationToken)
+    {
+        if (analyzer.EmbeddingModel != set.Model)
+            throw new ModelVersionMismatchException($"Set {set.Id} is matched with model {set.Model}; worker {services.WorkerName} runs {analyzer.EmbeddingModel}. Start workers with --model {set.Model}.");
+        var (version, _) = await services.Work.ClaimModelAsync(set.Id, analyzer.EmbeddingModelVersion, analyzer.DefaultThreshold, cancellationToken);
+        if (version != analyzer.EmbeddingModelVersion)
+            throw new ModelVersionMismatchException($"Set {set.Id}'s vectors are made by model version {version}; worker {services.WorkerName} has {analyzer.EmbeddingModelVersion} " +
+                                                    "(another model file or preprocessing). Vectors of two versions are never mixed in one set: sync this worker's models (--models-container) or re-run the set.");
+
+        await using var lease = await ChunkLease.AcquireAsync(services, $"work/{set.Id}/chunk/{chunk}", cancellationToken);
+        var stores = services.Catalog.For(new TenantId(set.Tenant));
+        var ids = set.MediaIds.Skip(chunk * set.ChunkSize).Take(set.ChunkSize).ToList();
+        var media = await stores.Media.GetManyAsync(ids, cancellationToken);
+        // Media processed before (by an earlier set or run) count only with vectors of this version; the others
+        // are analysed again rather than matched with vectors of another model.
+        var current = await stores.Faces.FacesWithEmbeddingAsync(set.Model, version, cancellationToken);
+        var done = media.Where(m => m.State == MediaState.Done).Select(m => m.Id).ToList();
+        var stale = (await stores.Faces.ListOfMediaAsync(done, cancellationToken)).Where(f => !current.Contains(f.Id)).Select(f => f.MediaId).ToHashSet();
+        var todo = media.Where(m => m.State == MediaState.Pending || stale.Contains(m.Id)).ToList();
+        if (todo.Count == 0)
+            return;
+        if (stale.Count > 0)
+        {
+            await using var reset = await stores.BeginAsync(lease.Fence, cancellationToken);
+            await reset.Media.ResetAsync(stale.ToList(), cancellationToken);
+            await reset.CommitAsync(cancellationToken);
+        }
+        // The application's analysis use case, as dedup runs it in one process: one fenced unit of work for the chunk.
+        await new AnalyseMediaHandler(stores, services.MediaStore(todo[0].Source), analyzer)
+            .HandleAsync(todo, set.RunId, batchSize: todo.Count, lease.Fence, cancellationToken);
+    }
+
+    [Queue(JobQueues.Match)]
+    public async Task PlanMatching(long setId, CancellationToken cancellationToken)
+    {
+        var set = await RequireAsync(setId, cancellationToken);
+        if (set.IsFinal)
+            return;
+        var stores = services.Catalog.For(new TenantId(set.Tenant));
+        var version = set.ModelVersion ?? throw new InvalidOperationException($"Set {setId} reached matching with no model version recorded.");
+        var withVector = await stores.Faces.FacesWithEmbeddingAsync(set.Model, version, cancellationToken);
+        var faces = (await stores.Faces.ListOfMediaAsync(set.MediaIds, cancellationToken))
+            .Where(f => withVector.Contains(f.Id)).OrderBy(f => f.Id).Select(f => (f.Id, f.MediaId)).ToList();
+        var (_, blocks) = await services.Work.FreezeFacesAsync(setId, faces, set.BlockSize, cancellationToken);
+        if (blocks == 0)
+        {
+            services.Jobs.Create<DedupWork>(w => w.Finish(setId, CancellationToken.None), new EnqueuedState(JobQueues.Report));
+            return;
+        }
+        // With a normalising profile the threshold is on the normalised score; the partitions join at the
+        // cosine that finds every pair reaching it (threshold + the lowest level), Finish normalises.
+        float threshold = set.Threshold ?? throw new InvalidOperationException($"Set {setId} reached matching with no threshold recorded.");
+        float joinAt = (await ScoringAsync(set, cancellationToken)).Scoring.JoinAt(threshold);
+        foreach (var (row, col) in PartitionJoin.Partitions(blocks))
+            if (!await services.Work.IsPartitionDoneAsync(setId, row, col, cancellationToken))
+                services.Jobs.Create<DedupWork>(w => w.MatchPartition(setId, row, col, joinAt, CancellationToken.None), new EnqueuedState(JobQueues.Match));
+    }
+
+    [Queue(JobQueues.Match)]
+    /// <param name="joinAt">The cosine the partitions join at (see <see cref="PlanMatching"/>).</param>
+    public async Task MatchPartition(long setId, int rowBlock, int colBlock, float joinAt, CancellationToken cancellationToken)
+    {
+        var set = await RequireAsync(setId, cancellationToken);
+        if (set.IsFinal)
+            return;
+        int done;
+        if (await services.Work.IsPartitionDoneAsync(setId, rowBlock, colBlock, cancellationToken))
+            done = set.PartitionsDone;
+        else
+        {
+            var faces = await services.Work.ReadFacesAsync(setId, cancellationToken);
+            var (rows, rowStart) = await BlockAsync(set, faces, rowBlock, cancellationToken);
+            var (cols, colStart) = rowBlock == colBlock ? (rows, rowStart) : await BlockAsync(set, faces, colBlock, cancellationToken);
+            var pairs = PartitionJoin.Join(rows, rowStart, cols, colStart, rowBlock == colBlock, joinAt);
+            done = await services.Work.SavePartitionAsync(setId, rowBlock, colBlock, pairs, services.WorkerName, cancellationToken);
+        }
+        if (done >= set.Partitions)
+            services.Jobs.Create<DedupWork>(w => w.Finish(setId, CancellationToken.None), new EnqueuedState(JobQueues.Report));
+    }
+
+    /// <summary>The vectors of one block of the frozen face order (rows in that order), and its first row's position.</summary>
+    private async Task<(VectorSet Vectors, int Start)> BlockAsync(WorkSet set, IReadOnlyList<(long FaceId, long MediaId)> faces, int block, CancellationToken cancellationToken)
+    {
+        int start = block * set.BlockSize, end = Math.Min(faces.Count, start + set.BlockSize);
+        var row = new Dictionary<long, int>(end - start);
+        for (int i = start; i < end; i++)
+            row[faces[i].FaceId] = i - start;
+        var vectors = new float[end - start][];
+        await foreach (var e in services.Catalog.For(new TenantId(set.Tenant)).Faces.ReadEmbeddingsAsync(set.Model, cancellationToken))
+            if (e.ModelVersion == set.ModelVersion && row.TryGetValue(e.FaceId, out var r))
+                vectors[r] = e.Vector;
+        int missing = Array.FindIndex(vectors, v => v is null);
+        if (missing >= 0)
+            throw new InvalidOperationException($"Face {faces[start + missing].FaceId} of set {set.Id} lost its vector after matching was planned (its image was analysed again); re-run the set.");
+        var set1 = new VectorSet(vectors[0].Length, vectors.Length);
+        for (int i = 0; i < vectors.Length; i++)
+            set1.Add(faces[start + i].FaceId, vectors[i]);
+        return (set1, start);
+    }
+
+    [Queue(JobQueues.Report)]
+    public async Task Finish(long setId, CancellationToken cancellationToken)
+    {
+        var set = await RequireAsync(setId, cancellationToken);
+        if (set.IsFinal)
+            return;
+        await services.Work.SetStateAsync(setId, WorkState.Finishing, cancellationToken: cancellationToken);
+        var stores = services.Catalog.For(new TenantId(set.Tenant));
+        var (refs, scoring, profile) = await ScoringAsync(set, cancellationToken);
+        var facePairs = (await services.Work.ReadPairsAsync(setId, cancellationToken)).Select(p => new ScoredPair(p.A, p.B, p.Score)).ToList();
+        var hashOf = (await stores.Media.GetManyAsync(set.MediaIds, cancellationToken)).ToDictionary(m => m.Id, m => m.ContentHash);
+        var ignored = (await stores.IgnoredPairs.ListAsync(cancellationToken)).Select(p => (p.HashA, p.HashB)).ToHashSet();
+        var grouping = GroupingOf(set.Grouping);
+        float threshold = set.Threshold ?? throw new InvalidOperationException($"Set {setId} reached its finish with no threshold recorded.");
+        var pairs = DedupMatcher.FromFacePairs(facePairs, refs, hashOf, ignored, grouping, threshold, scoring).Pairs;
+
+        // Idempotent: a Finish that ran before (killed after its commit) left the catalog set of this run.
+        var latest = await stores.Dedup.LatestSetAsync(cancellationToken: cancellationToken);
+        long dedupSetId;
+        if (latest is not null && latest.RunId == set.RunId)
+            dedupSetId = latest.Id;
+        else
+        {
+            await using var unit = await stores.BeginAsync(cancellationToken: cancellationToken);
+            var created = await unit.Dedup.CreateSetAsync(set.RunId, cancellationToken: cancellationToken);
+            await unit.Dedup.AddFindingsAsync(created.Id, pairs.Select(p => new NewFinding(p.MediaA, p.MediaB, p.FaceA, p.FaceB, p.Score,
+                // The same settings a single-process dedup writes, so findings read the same either way.
+                DedupMatcher.FindingSettings(set.Model, set.ModelVersion, set.Threshold, profile, grouping, p.Probability))).ToList(), cancellationToken);
+            await unit.Runs.FinishAsync(set.RunId, RunState.Completed, cancellationToken: cancellationToken);
+            await unit.CommitAsync(cancellationToken);
+            dedupSetId = created.Id;
+        }
+        await services.Work.SetStateAsync(setId, WorkState.Completed, dedupSetId: dedupSetId, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>The set's grouping as stored ("average", "connected", "core").</summary>
+    public static GroupingMode GroupingOf(string grouping) => Enum.Parse<GroupingMode>(grouping, ignoreCase: true);
+
+    /// <summary>The frozen faces (face-id order, as one process orders them), their vectors and the profile's
+    /// scoring over them: the same levels a single-process dedup computes, so findings are identical.</summary>
+    private async Task<(List<FaceRef> Refs, FaceScoring Scoring, Doppel.Vision.Embedding.RecognitionProfile Profile)> ScoringAsync(WorkSet set, CancellationToken cancellationToken)
+    {
+        var faces = await services.Work.ReadFacesAsync(set.Id, cancellationToken);
+        var mediaOf = faces.ToDictionary(f => f.FaceId, f => f.MediaId);
+        var embeddings = new List<FaceEmbedding>(faces.Count);
+        await foreach (var e in services.Catalog.For(new TenantId(set.Tenant)).Faces.ReadEmbeddingsAsync(set.Model, cancellationToken))
+            if (e.ModelVersion == set.ModelVersion && mediaOf.ContainsKey(e.FaceId))
+                embeddings.Add(e);
+        var (vectors, refs) = DedupMatcher.VectorsOf(embeddings, e => mediaOf[e.FaceId]);
+        if (refs.Count != faces.Count || refs.Select(r => r.FaceId).Zip(faces, (a, f) => a != f.FaceId).Any(x => x))
+            throw new InvalidOperationException($"Set {set.Id}'s faces lost vectors after matching was planned (their images were analysed again); re-run the set.");
+        var profile = Doppel.Vision.Embedding.RecognitionProfiles.For(set.Model);
+        return (refs, FaceScoring.For(profile, vectors, refs, cancellationToken), profile);
+    }
+
+    private async Task<WorkSet> RequireAsync(long setId, CancellationToken cancellationToken) =>
+        await services.Work.GetSetAsync(setId, cancellationToken) ?? throw new InvalidOperationException($"Work set {setId} does not exist (deleted while its jobs were queued).");
+}

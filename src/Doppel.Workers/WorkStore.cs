@@ -1,0 +1,369 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Doppel.Workers;
+
+/// <summary>Where a distributed dedup set stands. <see cref="Failed"/> is final until someone re-runs it.</summary>
+public enum WorkState
+{
+    Analysing,
+    Matching,
+    Finishing,
+    Completed,
+    Failed,
+}
+
+/// <summary>One dedup set processed by workers: what to do (media, model, threshold, chunking) and how far it got.
+/// <see cref="ModelVersion"/> is claimed by the first worker that analyses; every other worker must have the same.</summary>
+public sealed record WorkSet(
+    long Id,
+    long Tenant,
+    long RunId,
+    WorkState State,
+    string Model,
+    string? ModelVersion,
+    float? Threshold,
+    string Grouping,
+    int ChunkSize,
+    int BlockSize,
+    long[] MediaIds,
+    int Chunks,
+    int ChunksDone,
+    int? Blocks,
+    int PartitionsDone,
+    long? DedupSetId,
+    string? Error,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt)
+{
+    public int? Partitions => Blocks is { } b ? b * (b + 1) / 2 : null;
+
+    public bool IsFinal => State is WorkState.Completed or WorkState.Failed;
+}
+
+/// <summary>A face pair a matching partition found, by the faces' positions in the set's frozen face order.</summary>
+public readonly record struct PartitionPair(int A, int B, float Score);
+
+/// <summary>
+/// The job graph's own state in the jobs database (PostgreSQL, schema <c>doppel_work</c>, beside Hangfire's):
+/// sets, which analysis chunks and matching partitions are done, the frozen face order matching runs over,
+/// and the pairs each partition found. Every write is idempotent (keyed by set and chunk or partition), so a
+/// job that runs twice — a worker killed after writing, before Hangfire heard it finished — changes nothing
+/// the second time. The catalog (media, faces, vectors, findings) stays in the catalog's stores.
+/// </summary>
+public sealed class WorkStore : IAsyncDisposable
+{
+    private const int SchemaVersion = 1;
+    private readonly NpgsqlDataSource _source;
+
+    private WorkStore(NpgsqlDataSource source) => _source = source;
+
+    public static async Task<WorkStore> OpenAsync(string connectionString, CancellationToken cancellationToken = default)
+    {
+        var source = NpgsqlDataSource.Create(connectionString);
+        var store = new WorkStore(source);
+        try
+        {
+            await store.MigrateAsync(cancellationToken);
+            return store;
+        }
+        catch
+        {
+            await source.DisposeAsync();
+            throw;
+        }
+    }
+
+    public ValueTask DisposeAsync() => _source.DisposeAsync();
+
+    private async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        // One migrator at a time across processes (many workers start together).
+        await Exec(connection, "SELECT pg_advisory_xact_lock(7344500101)", cancellationToken);
+        await Exec(connection, $"""
+            CREATE SCHEMA IF NOT EXISTS doppel_work;
+            CREATE TABLE IF NOT EXISTS doppel_work.version (version int NOT NULL);
+            CREATE TABLE IF NOT EXISTS doppel_work.sets (
+                id bigserial PRIMARY KEY,
+                tenant bigint NOT NULL,
+                run_id bigint NOT NULL,
+                state text NOT NULL,
+                model text NOT NULL,
+                model_version text,
+                threshold real,
+                grouping text NOT NULL,
+                chunk_size int NOT NULL CHECK (chunk_size > 0),
+                block_size int NOT NULL CHECK (block_size > 0),
+                media_ids bigint[] NOT NULL,
+                chunks int NOT NULL,
+                blocks int,
+                dedup_set_id bigint,
+                error text,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                updated_at timestamptz NOT NULL DEFAULT now());
+            -- One set per catalog run: an enqueuer retrying after a dropped connection gets the same set.
+            CREATE UNIQUE INDEX IF NOT EXISTS sets_run ON doppel_work.sets (tenant, run_id);
+            CREATE TABLE IF NOT EXISTS doppel_work.chunks (
+                set_id bigint NOT NULL REFERENCES doppel_work.sets ON DELETE CASCADE,
+                chunk int NOT NULL,
+                worker text NOT NULL,
+                done_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (set_id, chunk));
+            CREATE TABLE IF NOT EXISTS doppel_work.faces (
+                set_id bigint NOT NULL REFERENCES doppel_work.sets ON DELETE CASCADE,
+                ord int NOT NULL,
+                face_id bigint NOT NULL,
+                media_id bigint NOT NULL,
+                PRIMARY KEY (set_id, ord));
+            CREATE TABLE IF NOT EXISTS doppel_work.partitions (
+                set_id bigint NOT NULL REFERENCES doppel_work.sets ON DELETE CASCADE,
+                row_block int NOT NULL,
+                col_block int NOT NULL,
+                pairs int NOT NULL,
+                worker text NOT NULL,
+                done_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (set_id, row_block, col_block));
+            CREATE TABLE IF NOT EXISTS doppel_work.pairs (
+                set_id bigint NOT NULL REFERENCES doppel_work.sets ON DELETE CASCADE,
+                a int NOT NULL,
+                b int NOT NULL,
+                score real NOT NULL,
+                PRIMARY KEY (set_id, a, b));
+            INSERT INTO doppel_work.version SELECT {SchemaVersion} WHERE NOT EXISTS (SELECT 1 FROM doppel_work.version);
+            """, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>The set of catalog run <paramref name="runId"/>: created, or the one created before for that run.</summary>
+    public async Task<long> CreateSetAsync(long tenant, long runId, string model, float? threshold, string grouping, int chunkSize, int blockSize,
+        IReadOnlyList<long> mediaIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1);
+        await using var command = _source.CreateCommand("""
+            INSERT INTO doppel_work.sets (tenant, run_id, state, model, threshold, grouping, chunk_size, block_size, media_ids, chunks)
+            VALUES ($1, $2, 'analysing', $3, $4, $5, $6, $7, $8, $9)
+            ON CONFLICT (tenant, run_id) DO UPDATE SET updated_at = doppel_work.sets.updated_at RETURNING id
+            """);
+        command.Parameters.Add(new() { Value = tenant });
+        command.Parameters.Add(new() { Value = runId });
+        command.Parameters.Add(new() { Value = model });
+        command.Parameters.Add(new() { Value = threshold.HasValue ? threshold.Value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Real });
+        command.Parameters.Add(new() { Value = grouping });
+        command.Parameters.Add(new() { Value = chunkSize });
+        command.Parameters.Add(new() { Value = blockSize });
+        command.Parameters.Add(new() { Value = mediaIds.ToArray() });
+        command.Parameters.Add(new() { Value = (mediaIds.Count + chunkSize - 1) / chunkSize });
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    public async Task<WorkSet?> GetSetAsync(long id, CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand("""
+            SELECT s.id, s.tenant, s.run_id, s.state, s.model, s.model_version, s.threshold, s.grouping, s.chunk_size, s.block_size,
+                   s.media_ids, s.chunks, (SELECT count(*) FROM doppel_work.chunks c WHERE c.set_id = s.id)::int,
+                   s.blocks, (SELECT count(*) FROM doppel_work.partitions p WHERE p.set_id = s.id)::int,
+                   s.dedup_set_id, s.error, s.created_at, s.updated_at
+            FROM doppel_work.sets s WHERE s.id = $1
+            """);
+        command.Parameters.Add(new() { Value = id });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+            return null;
+        return new WorkSet(
+            reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), Enum.Parse<WorkState>(reader.GetString(3), ignoreCase: true),
+            reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetFloat(6),
+            reader.GetString(7), reader.GetInt32(8), reader.GetInt32(9), reader.GetFieldValue<long[]>(10), reader.GetInt32(11), reader.GetInt32(12),
+            reader.IsDBNull(13) ? null : reader.GetInt32(13), reader.GetInt32(14), reader.IsDBNull(15) ? null : reader.GetInt64(15),
+            reader.IsDBNull(16) ? null : reader.GetString(16), reader.GetFieldValue<DateTimeOffset>(17), reader.GetFieldValue<DateTimeOffset>(18));
+    }
+
+    /// <summary>Records the model version and threshold the set's vectors are made with, if none is recorded yet;
+    /// returns the recorded ones (this worker's, or the first worker's).</summary>
+    public async Task<(string Version, float Threshold)> ClaimModelAsync(long id, string version, float defaultThreshold, CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand("""
+            UPDATE doppel_work.sets SET model_version = COALESCE(model_version, $2), threshold = COALESCE(threshold, $3), updated_at = now()
+            WHERE id = $1 RETURNING model_version, threshold
+            """);
+        command.Parameters.Add(new() { Value = id });
+        command.Parameters.Add(new() { Value = version });
+        command.Parameters.Add(new() { Value = defaultThreshold });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+            throw new InvalidOperationException($"Work set {id} does not exist.");
+        return (reader.GetString(0), reader.GetFloat(1));
+    }
+
+    /// <summary>Marks an analysis chunk done (again is a no-op); returns how many chunks of the set are done.</summary>
+    public async Task<int> MarkChunkDoneAsync(long id, int chunk, string worker, CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand("""
+            INSERT INTO doppel_work.chunks (set_id, chunk, worker) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING;
+            """);
+        command.Parameters.Add(new() { Value = id });
+        command.Parameters.Add(new() { Value = chunk });
+        command.Parameters.Add(new() { Value = worker });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        return await CountAsync("SELECT count(*)::int FROM doppel_work.chunks WHERE set_id = $1", id, cancellationToken);
+    }
+
+    public async Task<bool> IsChunkDoneAsync(long id, int chunk, CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand("SELECT EXISTS (SELECT 1 FROM doppel_work.chunks WHERE set_id = $1 AND chunk = $2)");
+        command.Parameters.Add(new() { Value = id });
+        command.Parameters.Add(new() { Value = chunk });
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>
+    /// Freezes the face order matching runs over (face id order) and the number of blocks, once: a second call
+    /// (a fan-in step that ran twice) keeps the first order and returns it. Moves the set to matching.
+    /// </summary>
+    public async Task<(IReadOnlyList<(long FaceId, long MediaId)> Faces, int Blocks)> FreezeFacesAsync(long id,
+        IReadOnlyList<(long FaceId, long MediaId)> faces, int blockSize, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var lockSet = new NpgsqlCommand("SELECT blocks FROM doppel_work.sets WHERE id = $1 FOR UPDATE", connection, tx))
+        {
+            lockSet.Parameters.Add(new() { Value = id });
+            var blocks = await lockSet.ExecuteScalarAsync(cancellationToken);
+            if (blocks is int frozen)
+            {
+                await tx.CommitAsync(cancellationToken);
+                return (await ReadFacesAsync(id, cancellationToken), frozen);
+            }
+        }
+        await using (var import = await connection.BeginBinaryImportAsync("COPY doppel_work.faces (set_id, ord, face_id, media_id) FROM STDIN (FORMAT BINARY)", cancellationToken))
+        {
+            for (int i = 0; i < faces.Count; i++)
+            {
+                await import.StartRowAsync(cancellationToken);
+                await import.WriteAsync(id, NpgsqlDbType.Bigint, cancellationToken);
+                await import.WriteAsync(i, NpgsqlDbType.Integer, cancellationToken);
+                await import.WriteAsync(faces[i].FaceId, NpgsqlDbType.Bigint, cancellationToken);
+                await import.WriteAsync(faces[i].MediaId, NpgsqlDbType.Bigint, cancellationToken);
+            }
+            await import.CompleteAsync(cancellationToken);
+        }
+        int count = (faces.Count + blockSize - 1) / blockSize;
+        await using (var update = new NpgsqlCommand("UPDATE doppel_work.sets SET blocks = $2, state = 'matching', updated_at = now() WHERE id = $1 AND state = 'analysing'", connection, tx))
+        {
+            update.Parameters.Add(new() { Value = id });
+            update.Parameters.Add(new() { Value = count });
+            await update.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await tx.CommitAsync(cancellationToken);
+        return (faces, count);
+    }
+
+    public async Task<IReadOnlyList<(long FaceId, long MediaId)>> ReadFacesAsync(long id, CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand("SELECT face_id, media_id FROM doppel_work.faces WHERE set_id = $1 ORDER BY ord");
+        command.Parameters.Add(new() { Value = id });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var faces = new List<(long, long)>();
+        while (await reader.ReadAsync(cancellationToken))
+            faces.Add((reader.GetInt64(0), reader.GetInt64(1)));
+        return faces;
+    }
+
+    public async Task<bool> IsPartitionDoneAsync(long id, int rowBlock, int colBlock, CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand("SELECT EXISTS (SELECT 1 FROM doppel_work.partitions WHERE set_id = $1 AND row_block = $2 AND col_block = $3)");
+        command.Parameters.Add(new() { Value = id });
+        command.Parameters.Add(new() { Value = rowBlock });
+        command.Parameters.Add(new() { Value = colBlock });
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>Merges a partition's pairs into the set's and marks it done, in one transaction; a partition stored
+    /// before is left as it was (pairs are keyed by set and faces, so a re-run adds nothing). Returns the number
+    /// of partitions done.</summary>
+    public async Task<int> SavePartitionAsync(long id, int rowBlock, int colBlock, IReadOnlyList<PartitionPair> pairs, string worker,
+        CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var mark = new NpgsqlCommand("""
+            INSERT INTO doppel_work.partitions (set_id, row_block, col_block, pairs, worker) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING
+            """, connection, tx))
+        {
+            mark.Parameters.Add(new() { Value = id });
+            mark.Parameters.Add(new() { Value = rowBlock });
+            mark.Parameters.Add(new() { Value = colBlock });
+            mark.Parameters.Add(new() { Value = pairs.Count });
+            mark.Parameters.Add(new() { Value = worker });
+            if (await mark.ExecuteNonQueryAsync(cancellationToken) == 1 && pairs.Count > 0)
+            {
+                // A staging table, then one INSERT ... ON CONFLICT: COPY cannot skip rows that exist already.
+                await Exec(connection, "CREATE TEMP TABLE IF NOT EXISTS pairs_in (a int, b int, score real) ON COMMIT DELETE ROWS", cancellationToken);
+                await using (var import = await connection.BeginBinaryImportAsync("COPY pairs_in (a, b, score) FROM STDIN (FORMAT BINARY)", cancellationToken))
+                {
+                    foreach (var p in pairs)
+                    {
+                        await import.StartRowAsync(cancellationToken);
+                        await import.WriteAsync(p.A, NpgsqlDbType.Integer, cancellationToken);
+                        await import.WriteAsync(p.B, NpgsqlDbType.Integer, cancellationToken);
+                        await import.WriteAsync(p.Score, NpgsqlDbType.Real, cancellationToken);
+                    }
+                    await import.CompleteAsync(cancellationToken);
+                }
+                await using var merge = new NpgsqlCommand("INSERT INTO doppel_work.pairs (set_id, a, b, score) SELECT $1, a, b, score FROM pairs_in ON CONFLICT DO NOTHING", connection, tx);
+                merge.Parameters.Add(new() { Value = id });
+                await merge.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+        await tx.CommitAsync(cancellationToken);
+        return await CountAsync("SELECT count(*)::int FROM doppel_work.partitions WHERE set_id = $1", id, cancellationToken);
+    }
+
+    /// <summary>Every pair the set's partitions found, sorted by (A, B): the order a single exact self-join gives.</summary>
+    public async Task<IReadOnlyList<PartitionPair>> ReadPairsAsync(long id, CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand("SELECT a, b, score FROM doppel_work.pairs WHERE set_id = $1 ORDER BY a, b");
+        command.Parameters.Add(new() { Value = id });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var pairs = new List<PartitionPair>();
+        while (await reader.ReadAsync(cancellationToken))
+            pairs.Add(new PartitionPair(reader.GetInt32(0), reader.GetInt32(1), reader.GetFloat(2)));
+        return pairs;
+    }
+
+    /// <summary>Moves the set to <paramref name="state"/> unless it is final already; returns whether it moved.</summary>
+    public async Task<bool> SetStateAsync(long id, WorkState state, string? error = null, long? dedupSetId = null, CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand("""
+            UPDATE doppel_work.sets SET state = $2, error = COALESCE($3, error), dedup_set_id = COALESCE($4, dedup_set_id), updated_at = now()
+            WHERE id = $1 AND state NOT IN ('completed', 'failed')
+            """);
+        command.Parameters.Add(new() { Value = id });
+        command.Parameters.Add(new() { Value = state.ToString().ToLowerInvariant() });
+        command.Parameters.Add(new() { Value = (object?)error ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = (object?)dedupSetId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    /// <summary>Whether any set is still being processed (a schedule skips its tick then).</summary>
+    public async Task<bool> HasUnfinishedSetAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand("SELECT EXISTS (SELECT 1 FROM doppel_work.sets WHERE state NOT IN ('completed', 'failed'))");
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private async Task<int> CountAsync(string sql, long id, CancellationToken cancellationToken)
+    {
+        await using var command = _source.CreateCommand(sql);
+        command.Parameters.Add(new() { Value = id });
+        return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private static async Task Exec(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,64 @@
+using Doppel.Jobs;
+using Doppel.Vision;
+
+namespace Doppel.Application.Tests;
+
+/// <summary>A face pipeline with no model: one face per file, its vector chosen by file name (unknown names get
+/// a vector of their own, far from every other), so matching outcomes are exact and known in advance.</summary>
+internal sealed class ScriptedAnalyzer(IReadOnlyDictionary<string, float[]> vectorOf) : IImageAnalyzer
+{
+    public string DetectorName => "scripted";
+    public string EmbeddingModel => "scripted-model";
+    public string EmbeddingModelVersion => "1";
+    public IFaceEmbedder Embedder { get; } = new UnusedEmbedder();
+    public float DefaultThreshold => 0.7f;
+
+    /// <summary>Files analysed so far (a re-run that analyses nothing leaves it unchanged).</summary>
+    public int Analysed { get; private set; }
+
+    public void Load()
+    {
+    }
+
+    public IEnumerable<ImageAnalysis> Analyze(IReadOnlyList<string> paths, CancellationToken cancellationToken = default)
+    {
+        foreach (var path in paths)
+        {
+            Analysed++;
+            var name = Path.GetFileName(path);
+            var vector = vectorOf.TryGetValue(name, out var v) ? v : Far(name);
+            var landmarks = new FaceLandmarks(new(30, 40), new(70, 40), new(50, 60), new(50, 80));
+            yield return new ImageAnalysis(path, ImageStatus.Ok, null, "jpeg", 100, 100,
+            [
+                new FaceAnalysis(new DetectedFace(new BoxF(10, 10, 80, 80), 0.99f, landmarks), new Dictionary<string, float[]> { [EmbeddingModel] = vector }, 0.5f),
+            ]);
+        }
+    }
+
+    /// <summary>Unit vector at <paramref name="degrees"/> in the first plane.</summary>
+    public static float[] At(double degrees) =>
+        [(float)Math.Cos(degrees * Math.PI / 180), (float)Math.Sin(degrees * Math.PI / 180), 0f, 0f, 0f, 0f, 0f, 0f];
+
+    /// <summary>A vector in a dimension of its own per name (up to 5 names), orthogonal to the first plane.</summary>
+    private static float[] Far(string name)
+    {
+        var v = new float[8];
+        v[2 + Math.Abs(name.GetHashCode(StringComparison.Ordinal)) % 6] = 1f;
+        return v;
+    }
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class UnusedEmbedder : IFaceEmbedder
+    {
+        public string Name => "scripted-model";
+        public int Dimension => 8;
+        public float DefaultThreshold => 0.7f;
+        public float[][] Embed(IReadOnlyList<FaceCrop> faces) => throw new InvalidOperationException("No face should need re-embedding.");
+        public void Dispose()
+        {
+        }
+    }
+}

@@ -1,0 +1,3 @@
+using Doppel.Testing.Servers;
+
+[assembly: AssemblyFixture(typeof(PostgresServer))]

@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using Doppel.Cli.Tests;
+using Doppel.Storage.Postgres;
+using Doppel.Testing.Servers;
+using Doppel.Workers;
+
+namespace Doppel.Workers.Tests;
+
+/// <summary>
+/// Real <c>doppel worker</c> processes on a real PostgreSQL the test starts, killed with SIGKILL at random
+/// points while <c>doppel dedup --distributed</c> follows the set; the findings must be those of a
+/// single-process <c>doppel dedup</c> of the same photos, byte for byte.
+/// </summary>
+public sealed class WorkerFaultTests(PostgresServer server)
+{
+    // Short enough that a killed worker's job and lease come back within seconds; the production defaults are minutes.
+    private static readonly string[] FastRecovery = ["--orphan-after", "3", "--lease-ttl", "4"];
+
+    /// <summary>Catalog and queue on PostgreSQL. 60 LFW photos in 15 chunks and 4 matching blocks (10 partitions) over 3 workers: 20 kills of a random
+    /// worker at random moments (each replaced by a fresh process), and two restarts of PostgreSQL among them (every
+    /// connection dropped mid-job). Env DOPPEL_WORKERS_LONG=1 runs 240 photos and 40 kills.</summary>
+    [Fact]
+    public async Task KilledWorkersAndARestartedDatabaseEndWithTheSingleProcessFindings()
+    {
+        server.Require();
+        bool longRun = Environment.GetEnvironmentVariable("DOPPEL_WORKERS_LONG") == "1";
+        int images = longRun ? 240 : 60, kills = longRun ? 40 : 20;
+        var dir = LfwCorpus.First("workers-kill", images);
+        var single = DoppelProcess.Run(dir, "dedup", "photos", "--db", "single.db", "--report", "single");
+        single.ExitCode.ShouldBe(0, single.Error);
+
+        var jobs = await server.CreateDatabaseAsync("jobs");
+        // Catalog and job queue in one PostgreSQL database, as in production.
+        using var workers = new WorkerProcesses(dir, ["--db", jobs.Uri, "--attempts", "10", .. FastRecovery]);
+        using var follower = DoppelProcess.Start(dir, "dedup", "photos", "--db", jobs.Uri, "--distributed",
+            "--chunk-size", "4", "--block-size", "16", "--report", "dist");
+        var followerOut = follower.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var followerErr = follower.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        workers.StartAll(3);
+
+        int seed = Environment.TickCount;
+        var random = new Random(seed);
+        string Context() => $"seed {seed}\nfollower:\n{(follower.HasExited ? followerErr.Result : "(running)")}\nworkers:\n{workers.Log}";
+        for (int kill = 1; kill <= kills; kill++)
+        {
+            await Task.Delay(random.Next(300, 2500), TestContext.Current.CancellationToken);
+            follower.HasExited.ShouldBeFalse($"the set finished after {kill - 1} of {kills} kills; the kills must fall inside the run. {Context()}");
+            if (kill % 7 == 0)
+                await server.RestartAsync();
+            workers.KillAndReplace(random.Next(workers.Count));
+        }
+
+        follower.WaitForExit(TimeSpan.FromMinutes(10)).ShouldBeTrue($"the set did not finish within 10 minutes after the last kill. {Context()}");
+        follower.ExitCode.ShouldBe(0, Context());
+        // 31 pairs among the first 60 photos with the default pipeline (measured 2026-12-07); the comparison must not be empty-vs-empty.
+        File.ReadAllLines(Path.Combine(dir, "single", "findings.csv")).Length.ShouldBeGreaterThan(20);
+        File.ReadAllText(Path.Combine(dir, "dist", "findings.csv")).ShouldBe(File.ReadAllText(Path.Combine(dir, "single", "findings.csv")), Context());
+        (await followerOut).ShouldContain("Duplicate pairs: ");
+        LastLine(await followerOut, "Duplicate pairs").ShouldStartWith(LastLine(single.Output, "Duplicate pairs").Split(';')[0] + ";");
+
+        // No stale locks: every chunk lease is released, or expired (a holder killed after its commit, whose retry
+        // found the chunk done and took no lease) — none blocks anything.
+        await using var catalog = await PostgresDatabase.OpenAsync(jobs.Uri, TestContext.Current.CancellationToken);
+        for (int chunk = 0; chunk < images / 4; chunk++)
+        {
+            var lease = await catalog.Leases.GetAsync($"work/1/chunk/{chunk}", TestContext.Current.CancellationToken);
+            if (lease is not null)
+                lease.ExpiresAt.ShouldBeLessThan(DateTimeOffset.UtcNow, $"chunk {chunk}'s lease is still live");
+        }
+    }
+
+    /// <summary>A set whose vectors are recorded as another model version: the only worker refuses its chunk on
+    /// every attempt; after the attempts the job is in Hangfire's failed state with its error, the set is failed, and
+    /// <c>dedup --distributed</c> says so in one error line.</summary>
+    [Fact]
+    public async Task AJobFailingEveryAttemptFailsItsSetVisibly()
+    {
+        server.Require();
+        var dir = LfwCorpus.First("workers-fail", 4);
+        var jobs = await server.CreateDatabaseAsync("jobs");
+        // The set records its model version before any worker runs: a worker with other model files.
+        await using (var work = await WorkStore.OpenAsync(jobs.ConnectionString, TestContext.Current.CancellationToken))
+        {
+            long pending = await work.CreateSetAsync(1, 99, "placeholder", null, "connected", 1, 1, [], TestContext.Current.CancellationToken);
+            pending.ShouldBe(1);
+        }
+        // Set 1 above is a decoy that keeps ids apart: the set of this run is 2; pre-claim its version by id.
+        using var follower = DoppelProcess.Start(dir, "dedup", "photos", "--db", "dist.db", "--jobs-db", jobs.Uri, "--distributed", "--chunk-size", "4");
+        var followerErr = follower.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await using (var work = await WorkStore.OpenAsync(jobs.ConnectionString, TestContext.Current.CancellationToken))
+        {
+            var deadline = DateTime.UtcNow.AddMinutes(2);
+            while (await work.GetSetAsync(2, TestContext.Current.CancellationToken) is null)
+            {
+                DateTime.UtcNow.ShouldBeLessThan(deadline, "the set was not queued");
+                await Task.Delay(200, TestContext.Current.CancellationToken);
+            }
+            await work.ClaimModelAsync(2, "dlib-resnet29:another-graph", 0.9f, TestContext.Current.CancellationToken);
+        }
+        using (var workers = new WorkerProcesses(dir, ["--db", "dist.db", "--jobs-db", jobs.Uri, "--attempts", "2", .. FastRecovery]))
+        {
+            workers.StartAll(1);
+            follower.WaitForExit(TimeSpan.FromMinutes(5)).ShouldBeTrue(workers.Log);
+            var error = await followerErr;
+            follower.ExitCode.ShouldBe(1, error);
+            var line = error.Split('\n').Single(l => l.StartsWith("error: ", StringComparison.Ordinal));
+            line.ShouldContain("Set 2 failed: AnalyseChunk(2, 0) failed");
+            line.ShouldContain("ModelVersionMismatchException");
+            line.ShouldContain("dlib-resnet29:another-graph");
+        }
+
+        await using (var work = await WorkStore.OpenAsync(jobs.ConnectionString, TestContext.Current.CancellationToken))
+            (await work.GetSetAsync(2, TestContext.Current.CancellationToken))!.State.ShouldBe(WorkState.Failed);
+        var monitoring = JobsStorage.Create(jobs.ConnectionString).GetMonitoringApi();
+        monitoring.FailedCount().ShouldBe(1);
+        monitoring.FailedJobs(0, 10).Single().Value.ExceptionType.ShouldEndWith(nameof(ModelVersionMismatchException));
+    }
+
+    private static string LastLine(string output, string prefix) =>
+        output.Split('\n').Last(l => l.StartsWith(prefix, StringComparison.Ordinal)).Trim();
+}
