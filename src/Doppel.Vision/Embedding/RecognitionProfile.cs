@@ -139,6 +139,13 @@ public static class RecognitionProfiles
         return string.Join("+", members.Select(m => $"{m.Name}*{(m.Weight / total).ToString("0.####", System.Globalization.CultureInfo.InvariantCulture)}"));
     }
 
+    /// <summary>A profile with one raw-cosine threshold for verification and dedup, no normalisation, no calibration.</summary>
+    public static RecognitionProfile Unmeasured(string model, float threshold) => new()
+    {
+        Model = model, VerificationThreshold = threshold, RawDedupThreshold = threshold, DedupThreshold = threshold,
+        Quality = QualitySource.None, Measured = false,
+    };
+
     /// <summary>The profile of <paramref name="model"/>: a measured one, or for an unmeasured catalogue
     /// model its catalogue threshold for both verification and dedup, or for an unmeasured ensemble the
     /// weighted mean of its members' (a weighted ensemble's best threshold was within 0.01 of that mean:
@@ -151,12 +158,7 @@ public static class RecognitionProfiles
         if (!EmbedderRegistry.IsEnsemble(model))
         {
             var entry = Doppel.Models.Catalog.ModelCatalog.Get(model);
-            float threshold = entry.Metric == Doppel.Models.Catalog.ModelMetric.Cosine && entry.DefaultThreshold is { } t ? t : 0.3f;
-            return new RecognitionProfile
-            {
-                Model = model, VerificationThreshold = threshold, RawDedupThreshold = threshold, DedupThreshold = threshold,
-                Quality = QualitySource.None, Measured = false,
-            };
+            return Unmeasured(model, entry.Metric == Doppel.Models.Catalog.ModelMetric.Cosine && entry.DefaultThreshold is { } t ? t : 0.3f);
         }
         var members = EmbedderRegistry.Describe(model);
         float total = members.Sum(m => m.Weight);
