@@ -20,6 +20,7 @@ public class IgnoredPairGroupingTests
         public string EmbeddingModelVersion => "1";
         public IFaceEmbedder Embedder { get; } = new UnusedEmbedder();
         public float DefaultThreshold => 0.7f;
+        public Doppel.Vision.Embedding.RecognitionProfile Profile => Doppel.Vision.Embedding.RecognitionProfiles.Unmeasured(EmbeddingModel, DefaultThreshold);
         public int Analysed { get; private set; }
 
         public void Load()

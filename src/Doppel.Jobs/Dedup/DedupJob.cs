@@ -4,6 +4,7 @@ using Doppel.Jobs.Persons;
 using Doppel.Matching;
 using Doppel.Storage;
 using Doppel.Vision;
+using Doppel.Vision.Embedding;
 
 namespace Doppel.Jobs.Dedup;
 
@@ -12,10 +13,12 @@ public sealed record DedupJobOptions
 {
     public required IReadOnlyList<string> Roots { get; init; }
 
-    /// <summary>Cosine threshold for a face match; null = the embedder's calibrated default.</summary>
+    /// <summary>Threshold on the recognition profile's score (cohort-normalised cosine for dlib, raw cosine
+    /// for MobileFaceNet and the accurate fusion); null = the profile's dedup threshold.</summary>
     public float? Threshold { get; init; }
 
-    public GroupingMode Grouping { get; init; } = GroupingMode.Connected;
+    /// <summary>Average (default: every member supported by its whole group, no chains), connected or core.</summary>
+    public GroupingMode Grouping { get; init; } = GroupingMode.Average;
 
     /// <summary>How face pairs are found: exact (default), HNSW or IVF (approximate, for very large catalogs).</summary>
     public SearchConfig Search { get; init; } = SearchConfig.Default;
@@ -54,6 +57,8 @@ public sealed record DedupOutcome(
 
     /// <summary>The run's <c>--min-quality</c>, if any.</summary>
     public float? MinQuality { get; init; }
+    /// <summary>Each face's normalisation level (<see cref="CohortNormalisation"/>), when the profile normalises.</summary>
+    public IReadOnlyDictionary<long, float>? FaceLevels { get; init; }
 
     /// <summary>The vectors matching read (the set's faces, the outcome's model), when the job kept them: the
     /// report's score histogram uses them instead of reading the catalog again.</summary>
@@ -108,7 +113,7 @@ public sealed class DedupJob(ICatalog catalog, IImageAnalyzer analyzer)
             // vector of this model; without one they would silently drop out of matching.
             new EmbedMissingFacesJob(catalog) { OnMessage = OnMessage }.RunUnderIngestLock(
                 analyzer.Embedder, analyzer.EmbeddingModelVersion, registrations.Select(r => r.Media.Id).ToHashSet(), cancellationToken);
-            var outcome = Match(options, runId, registrations, files, pending.Count, resumed, clock);
+            var outcome = Match(options, runId, registrations, files, pending.Count, resumed, clock, cancellationToken);
             catalog.FinishRun(runId, RunState.Completed);
             return outcome with { Elapsed = clock.Elapsed, Skipped = skipped };
         }
@@ -120,9 +125,10 @@ public sealed class DedupJob(ICatalog catalog, IImageAnalyzer analyzer)
     }
 
     private DedupOutcome Match(DedupJobOptions options, long runId, IReadOnlyList<MediaRegistration> registrations,
-        IReadOnlyList<ScannedFile> files, int processed, bool resumed, System.Diagnostics.Stopwatch clock)
+        IReadOnlyList<ScannedFile> files, int processed, bool resumed, System.Diagnostics.Stopwatch clock, CancellationToken cancellationToken)
     {
-        float threshold = options.Threshold ?? analyzer.DefaultThreshold;
+        var profile = analyzer.Profile;
+        float threshold = options.Threshold ?? profile.DedupThreshold;
         var images = registrations.Select((r, i) => new DedupImage(catalog.GetMedia(r.Media.Id)!, files[i])).ToList();
         var inScope = images.Select(i => i.Media.Id).ToHashSet();
         var faces = catalog.ListFaces().Where(f => inScope.Contains(f.MediaId)).ToList();
@@ -130,18 +136,21 @@ public sealed class DedupJob(ICatalog catalog, IImageAnalyzer analyzer)
 
         var hashOf = images.GroupBy(i => i.Media.Id).ToDictionary(g => g.Key, g => g.First().Media.ContentHash);
         var ignored = catalog.ListIgnoredPairs().Select(p => (p.HashA, p.HashB)).ToHashSet();
-        var (pairs, groups) = DedupMatcher.Match(catalog.ReadEmbeddings(analyzer.EmbeddingModel), matchable.ToDictionary(f => f.Id, f => f.MediaId),
-            hashOf, ignored, threshold, options.Grouping, options.Search);
+        var match = DedupMatcher.Match(catalog.ReadEmbeddings(analyzer.EmbeddingModel), matchable.ToDictionary(f => f.Id, f => f.MediaId),
+            hashOf, ignored, threshold, options.Grouping, options.Search, profile, cancellationToken);
+        var (pairs, groups) = match;
 
-        var settings = JsonSerializer.Serialize(new { model = analyzer.EmbeddingModel, version = analyzer.EmbeddingModelVersion, threshold, rule = "best-face-pair", grouping = options.Grouping.ToString().ToLowerInvariant() });
+        var scoreKind = DedupMatcher.ScoreKind(profile);
+        string Settings(ImagePair p) => DedupMatcher.FindingSettings(analyzer.EmbeddingModel, analyzer.EmbeddingModelVersion, threshold, profile, options.Grouping, p.Probability);
         long setId = catalog.CreateDedupSet(runId);
-        catalog.AddFindings(setId, pairs.Select(p => new NewFinding(p.MediaA, p.MediaB, p.FaceA, p.FaceB, p.Score, settings)).ToList());
-        OnMessage?.Invoke($"{faces.Count} faces, {pairs.Count} duplicate image pairs in {groups.Count} groups at threshold {threshold:0.###}."
+        catalog.AddFindings(setId, pairs.Select(p => new NewFinding(p.MediaA, p.MediaB, p.FaceA, p.FaceB, p.Score, Settings(p))).ToList());
+        OnMessage?.Invoke($"{faces.Count} faces, {pairs.Count} duplicate image pairs in {groups.Count} groups at {scoreKind} threshold {threshold:0.####}."
             + (options.MinQuality is float q ? $" {faces.Count - matchable.Count} faces below quality {q:0.##} not matched ({lowQuality.Count} images low_quality)." : ""));
         return new DedupOutcome(runId, setId, threshold, analyzer.EmbeddingModel, images, faces, pairs, groups, processed, resumed, clock.Elapsed)
         {
             LowQuality = lowQuality,
             MinQuality = options.MinQuality,
+            FaceLevels = match.FaceLevels,
         };
     }
 }
