@@ -103,6 +103,8 @@ public static class DedupCommand
         request = request with { Roots = roots };
         await using var db = await CatalogDatabases.OpenAsync(dbSetting);
         using var analyzer = new FacePipelineAnalyzer(pipeline.Recipe(parse) with { Qualities = quality.Names(parse) });
+        // Dedup needs the recogniser's profile and models before it records a run: a missing model is one error, before any work.
+        analyzer.Load();
         ConsoleProgress? progress = null;
         var handler = new DedupSetHandler(db, TenantId.Default, media, analyzer)
         {
