@@ -9,6 +9,9 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Doppel.Workers.Tests;
 
+// One PostgreSQL serves the assembly and WorkerFaultTests restarts it on purpose; a class running beside the
+// restart lost its connection (merged suite of 2026-12-07), so every class here shares one sequential collection.
+[Collection("shared-postgres")]
 public sealed class DashboardTests(PostgresServer server)
 {
     /// <summary>The dashboard answers only requests the host's check lets through: its pages and its JSON alike.</summary>

@@ -8,6 +8,9 @@ using Hangfire.Storage;
 
 namespace Doppel.Workers.Tests;
 
+// One PostgreSQL serves the assembly and WorkerFaultTests restarts it on purpose; a class running beside the
+// restart lost its connection (merged suite of 2026-12-07), so every class here shares one sequential collection.
+[Collection("shared-postgres")]
 public sealed class RecurringDedupTests(PostgresServer server)
 {
     [Theory]

@@ -11,6 +11,9 @@ namespace Doppel.Workers.Tests;
 /// points while <c>doppel dedup --distributed</c> follows the set; the findings must be those of a
 /// single-process <c>doppel dedup</c> of the same photos, byte for byte.
 /// </summary>
+// One PostgreSQL serves the assembly and WorkerFaultTests restarts it on purpose; a class running beside the
+// restart lost its connection (merged suite of 2026-12-07), so every class here shares one sequential collection.
+[Collection("shared-postgres")]
 public sealed class WorkerFaultTests(PostgresServer server)
 {
     // Short enough that a killed worker's job and lease come back within seconds; the production defaults are minutes.
