@@ -61,7 +61,7 @@ public sealed class FacePipelineAnalyzer : IImageAnalyzer
     /// The version stored with an embedder's vectors: everything that makes two vectors comparable —
     /// the pinned model file checksum prefix, the crop template, flip and jitter settings, and for an
     /// ensemble its members' versions and weights. A stored vector of another version is stale: jobs
-    /// re-embed it from the stored landmarks (<see cref="Persons.EmbedMissingFacesJob"/>) rather than
+    /// re-embed it from the stored landmarks (the application's embed-missing use case) rather than
     /// compare it with new ones.
     /// </summary>
     public static string ModelVersionOf(IFaceEmbedder embedder) => embedder switch

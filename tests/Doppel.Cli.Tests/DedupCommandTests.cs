@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Doppel.Models;
 using Doppel.Storage;
-using Doppel.Storage.Sqlite;
 using Doppel.Testing;
 
 namespace Doppel.Cli.Tests;

@@ -1,13 +1,15 @@
+using Doppel.Application.Dedup;
 using Doppel.Jobs.Dedup;
-using Doppel.Models;
-using Doppel.Storage.Sqlite;
+using Doppel.Jobs.Ingest;
+using Doppel.Storage;
+using Doppel.Storage.Sqlite.Stores;
 using Doppel.Testing;
 using Doppel.Vision.Pipeline;
 
 namespace Doppel.Jobs.Tests;
 
 /// <summary>
-/// The main job over the whole LFW dev set (4,992 images, 3,189 same-person pairs among 12.4 M) with
+/// The main job (<see cref="DedupSetHandler"/>, what <c>doppel dedup</c> runs) over the whole LFW dev set (4,992 images, 3,189 same-person pairs among 12.4 M) with
 /// the default models, scored against the folder names. Measured 2026-12-07 (licence-clean profile:
 /// dlib-resnet29, cohort-normalised threshold 0.0343, average-linkage groups): 3,022 image pairs in
 /// 1,087 groups, pair precision 0.849, recall 0.804 (before normalisation and grouping: 2,720 pairs,
@@ -18,15 +20,16 @@ namespace Doppel.Jobs.Tests;
 public class LfwDedupTests(ITestOutputHelper output)
 {
     [Fact]
-    public void Lfw_dev_people_with_several_photos_come_out_as_duplicate_groups()
+    public async Task Lfw_dev_people_with_several_photos_come_out_as_duplicate_groups()
     {
         var images = SharedData.Require("data/lfw-dev/images");
         InstalledModels.RequireDefaults();
         var db = Path.Combine(RepoPaths.NewTempDir("doppel-lfw-dedup"), "lfw.db");
         DedupOutcome outcome;
-        using (var catalog = SqliteCatalog.Open(db))
+        await using (var database = SqliteDatabase.Open(db))
         using (var analyzer = new FacePipelineAnalyzer(FacePipeline.CreateDefault()))
-            outcome = new DedupJob(catalog, analyzer).Run(new DedupJobOptions { Roots = [images] }, TestContext.Current.CancellationToken);
+            outcome = await new DedupSetHandler(database, TenantId.Default, LocalFolderMediaStore.Instance, analyzer)
+                .HandleAsync(new DedupSetCommand { Roots = [images] }, TestContext.Current.CancellationToken);
 
         var personOf = outcome.Images.ToDictionary(i => i.Media.Id, i => Path.GetFileName(Path.GetDirectoryName(i.Media.Path))!);
         int truePairs = personOf.Values.GroupBy(p => p).Sum(g => g.Count() * (g.Count() - 1) / 2);

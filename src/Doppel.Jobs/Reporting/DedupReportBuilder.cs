@@ -18,10 +18,6 @@ namespace Doppel.Jobs.Reporting;
 /// </summary>
 public static class DedupReportBuilder
 {
-    public static DedupReportFiles Write(DedupOutcome outcome, ICatalog catalog, string outputDirectory, string? detectorName = null,
-        DedupReportPaging? paging = null) =>
-        Write(outcome, catalog.ListPersons(), () => catalog.ReadEmbeddings(outcome.Model), outputDirectory, detectorName, paging);
-
     /// <summary>The report from what a dedup found plus the catalog's persons and the vectors of the outcome's
     /// model (read once, for the score histogram), whatever engine they come from.</summary>
     public static DedupReportFiles Write(DedupOutcome outcome, IReadOnlyList<Person> catalogPersons, Func<IEnumerable<FaceEmbedding>> embeddings,

@@ -35,7 +35,7 @@ public class AverageGroupingTests
         ignore.Add(0, 2);
         var groups = Members(DuplicateGrouper.Group(3, triangle, Average(0.9f), ignore: ignore));
         groups.ShouldBe([[0, 1]]);
-        // Keyed by stable ids too, as DedupJob passes them.
+        // Keyed by stable ids too, as DedupMatcher passes them.
         ignore = new IgnoreList();
         ignore.Add(200, 201);
         Members(DuplicateGrouper.Group(3, triangle, Average(0.9f), ignore: ignore, faceIds: [200, 201, 202])).ShouldBe([[1, 2]]); // 1-2 (0.98) is the best allowed merge; 0 may not join 1
