@@ -121,24 +121,8 @@ internal sealed class PgDedupStore(PgScope scope) : IDedupStore
     public async Task<IReadOnlyList<Finding>> GetFindingsAsync(long setId, FindingQuery? query = null, CancellationToken cancellationToken = default)
     {
         query ??= FindingQuery.All;
-        var filters = new List<string>();
-        if (query.Status is not null)
-            filters.Add("f.status = @status");
-        if (query.MinScore is not null)
-            filters.Add("f.score >= @min");
-        if (query.SkipIgnored)
-            filters.Add("""
-                NOT EXISTS (SELECT 1 FROM media_files a, media_files b, ignored_pairs i
-                    WHERE a.id = f.media_a AND b.id = f.media_b AND i.tenant_id = f.tenant_id
-                      AND ((i.hash_a = a.content_hash AND i.hash_b = b.content_hash) OR (i.hash_a = b.content_hash AND i.hash_b = a.content_hash)))
-                """);
-        var where = string.Concat(filters.Select(f => " AND " + f));
-        return await scope.ReadAsync(s => s.QueryAsync($"""
-            SELECT {FindingColumns} FROM findings f
-            WHERE f.tenant_id = @t AND f.set_id = (SELECT COALESCE(findings_set_id, id) FROM dedup_sets WHERE id = @set AND tenant_id = @t)
-              AND f.id > @after{where}
-            ORDER BY f.id LIMIT @limit
-            """, ReadFinding, cancellationToken, ("t", scope.T), ("set", setId), ("after", query.Page.AfterId), ("limit", PgCol.Limit(query.Page)),
+        return await scope.ReadAsync(s => s.QueryAsync(CatalogRows.FindingsOfSetSql(query), ReadFinding, cancellationToken,
+            ("t", scope.T), ("set", setId), ("after", query.Page.AfterId), ("limit", PgCol.Limit(query.Page)),
             ("status", query.Status is { } st ? StoreCodes.Code(st) : ""), ("min", query.MinScore ?? 0f)), cancellationToken);
     }
 

@@ -63,6 +63,45 @@ internal abstract class CatalogRows
         r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), Long(r, 4), Long(r, 5), r.GetFloat(6),
         StoreCodes.ParseFindingStatus(r.GetString(7)), r.GetString(8));
 
+    /// <summary>A set's findings (its own rows or the ones it shares) as <paramref name="query"/> filters them, in id order; parameters
+    /// <c>@t</c>, <c>@set</c>, <c>@after</c>, <c>@limit</c>, and <c>@status</c>, <c>@min</c> when the query has them.</summary>
+    public static string FindingsOfSetSql(FindingQuery query)
+    {
+        var filters = new List<string>();
+        if (query.Status is not null)
+            filters.Add("f.status = @status");
+        if (query.MinScore is not null)
+            filters.Add("f.score >= @min");
+        if (query.SkipIgnored)
+            filters.Add("""
+                NOT EXISTS (SELECT 1 FROM media_files a, media_files b, ignored_pairs i
+                    WHERE a.id = f.media_a AND b.id = f.media_b AND i.tenant_id = f.tenant_id
+                      AND ((i.hash_a = a.content_hash AND i.hash_b = b.content_hash) OR (i.hash_a = b.content_hash AND i.hash_b = a.content_hash)))
+                """);
+        var where = string.Concat(filters.Select(f => " AND " + f));
+        return $"""
+            SELECT {FindingColumns} FROM findings f
+            WHERE f.tenant_id = @t AND f.set_id = (SELECT COALESCE(findings_set_id, id) FROM dedup_sets WHERE id = @set AND tenant_id = @t)
+              AND f.id > @after{where}
+            ORDER BY f.id LIMIT @limit
+            """;
+    }
+
+    /// <summary>What both engines refuse before registering anything: an entry without a source or key, a hash that is not a
+    /// lowercase SHA-256 digest, a negative size.</summary>
+    public static void Validate(IReadOnlyList<MediaEntry> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        foreach (var entry in entries)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(entry.Key.Source);
+            ArgumentException.ThrowIfNullOrWhiteSpace(entry.Key.Key);
+            if (!ContentHash.IsValid(entry.ContentHash))
+                throw new ArgumentException($"'{entry.ContentHash}' (for {entry.Key}) is not a lowercase SHA-256 hex digest.", nameof(entries));
+            ArgumentOutOfRangeException.ThrowIfNegative(entry.SizeBytes);
+        }
+    }
+
     /// <summary>The vector reads, the same SQL on both engines (each reads the <c>vector</c> bytes its own way): a face's
     /// vectors (parameters <c>@f</c>, <c>@t</c>), a model's vectors in face order (<c>@m</c>, <c>@t</c>), the faces having a
     /// vector of a model version (<c>@m</c>, <c>@v</c>, <c>@t</c>), and what matching reads (<c>@model</c>, <c>@t</c>).</summary>

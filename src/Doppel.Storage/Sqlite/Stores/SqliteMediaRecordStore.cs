@@ -10,15 +10,7 @@ internal sealed class SqliteMediaRecordStore(SqliteScope scope) : IMediaRecordSt
 
     public Task<IReadOnlyList<MediaRegistration>> RegisterAsync(IReadOnlyList<MediaEntry> entries, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(entries);
-        foreach (var entry in entries)
-        {
-            ArgumentException.ThrowIfNullOrWhiteSpace(entry.Key.Source);
-            ArgumentException.ThrowIfNullOrWhiteSpace(entry.Key.Key);
-            if (!ContentHash.IsValid(entry.ContentHash))
-                throw new ArgumentException($"'{entry.ContentHash}' (for {entry.Key}) is not a lowercase SHA-256 hex digest.", nameof(entries));
-            ArgumentOutOfRangeException.ThrowIfNegative(entry.SizeBytes);
-        }
+        CatalogRows.Validate(entries);
         if (entries.Count == 0)
             return Task.FromResult<IReadOnlyList<MediaRegistration>>([]);
         return Task.FromResult<IReadOnlyList<MediaRegistration>>(scope.Write(s =>

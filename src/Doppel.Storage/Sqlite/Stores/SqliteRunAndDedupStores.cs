@@ -131,24 +131,8 @@ internal sealed class SqliteDedupStore(SqliteScope scope) : IDedupStore
     public Task<IReadOnlyList<Finding>> GetFindingsAsync(long setId, FindingQuery? query = null, CancellationToken cancellationToken = default)
     {
         query ??= FindingQuery.All;
-        var filters = new List<string>();
-        if (query.Status is not null)
-            filters.Add("f.status = @status");
-        if (query.MinScore is not null)
-            filters.Add("f.score >= @min");
-        if (query.SkipIgnored)
-            filters.Add("""
-                NOT EXISTS (SELECT 1 FROM media_files a, media_files b, ignored_pairs i
-                    WHERE a.id = f.media_a AND b.id = f.media_b AND i.tenant_id = f.tenant_id
-                      AND ((i.hash_a = a.content_hash AND i.hash_b = b.content_hash) OR (i.hash_a = b.content_hash AND i.hash_b = a.content_hash)))
-                """);
-        var where = string.Concat(filters.Select(f => " AND " + f));
-        return Task.FromResult<IReadOnlyList<Finding>>(scope.Read(s => s.Query($"""
-            SELECT {FindingColumns} FROM findings f
-            WHERE f.tenant_id = @t AND f.set_id = (SELECT COALESCE(findings_set_id, id) FROM dedup_sets WHERE id = @set AND tenant_id = @t)
-              AND f.id > @after{where}
-            ORDER BY f.id LIMIT @limit
-            """, ReadFinding, ("@t", scope.T), ("@set", setId), ("@after", query.Page.AfterId), ("@limit", query.Page.Limit <= 0 ? int.MaxValue : query.Page.Limit),
+        return Task.FromResult<IReadOnlyList<Finding>>(scope.Read(s => s.Query(CatalogRows.FindingsOfSetSql(query), ReadFinding,
+            ("@t", scope.T), ("@set", setId), ("@after", query.Page.AfterId), ("@limit", query.Page.Limit <= 0 ? int.MaxValue : query.Page.Limit),
             ("@status", query.Status is { } st ? StoreCodes.Code(st) : null), ("@min", query.MinScore))));
     }
 
