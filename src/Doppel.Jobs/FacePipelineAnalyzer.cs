@@ -1,5 +1,4 @@
 using System.Globalization;
-using Doppel.Jobs.Dedup;
 using Doppel.Models;
 using Doppel.Models.Catalog;
 using Doppel.Vision;
@@ -26,6 +25,9 @@ public sealed class FacePipelineAnalyzer : IImageAnalyzer
         DetectorName = pipeline.Detector.Name;
         EmbeddingModel = pipeline.Embedders[0].Name;
         EmbeddingModelVersion = ModelVersionOf(pipeline.Embedders[0]);
+        Profile = RecognitionProfiles.For(pipeline.Embedders[0] is EnsembleEmbedder ensemble
+            ? string.Join("+", ensemble.Members.Select(m => $"{m.Embedder.Name}*{m.Weight.ToString("R", CultureInfo.InvariantCulture)}"))
+            : pipeline.Embedders[0].Name);
     }
 
     /// <summary>An analyzer that builds <paramref name="recipe"/>'s pipeline on first use.</summary>
@@ -36,6 +38,7 @@ public sealed class FacePipelineAnalyzer : IImageAnalyzer
         DetectorName = recipe.Detector;
         EmbeddingModel = recipe.EmbeddingModel;
         EmbeddingModelVersion = recipe.EmbeddingModelVersion;
+        Profile = RecognitionProfiles.For(recipe.Embedder);
     }
 
     /// <summary>The pipeline, built (models opened) on first access.</summary>
@@ -58,7 +61,7 @@ public sealed class FacePipelineAnalyzer : IImageAnalyzer
     /// The version stored with an embedder's vectors: everything that makes two vectors comparable —
     /// the pinned model file checksum prefix, the crop template, flip and jitter settings, and for an
     /// ensemble its members' versions and weights. A stored vector of another version is stale: jobs
-    /// re-embed it from the stored landmarks (<see cref="Persons.EmbedMissingFacesJob"/>) rather than
+    /// re-embed it from the stored landmarks (the application's embed-missing use case) rather than
     /// compare it with new ones.
     /// </summary>
     public static string ModelVersionOf(IFaceEmbedder embedder) => embedder switch
@@ -100,11 +103,14 @@ public sealed class FacePipelineAnalyzer : IImageAnalyzer
             ? $"{checksum.Algorithm}:{checksum.Hex[..12]}"
             : "unversioned";
 
-    /// <summary>The dedup threshold: stricter than the embedder's verification threshold. A threshold
-    /// tuned for LFW's balanced 50/50 pairs lets through far too many look-alikes when every image is
-    /// compared with every other (N² pairs, almost all different people), so dedup uses the value with
-    /// the best pair F1 over all pairs of LFW dev (see <see cref="DedupThresholds"/>).</summary>
-    public float DefaultThreshold => DedupThresholds.For(Embedder);
+    /// <summary>The recognition profile of the embedder with its ensemble weights: thresholds, normalisation, calibration.</summary>
+    public RecognitionProfile Profile { get; }
+
+    /// <summary>The dedup threshold on the profile's score: stricter than the verification threshold. A
+    /// threshold tuned for LFW's balanced 50/50 pairs lets through far too many look-alikes when every
+    /// image is compared with every other (N² pairs, almost all different people), so dedup uses the
+    /// value with the best pair F1 over all pairs of the profile's fitting set.</summary>
+    public float DefaultThreshold => Profile.DedupThreshold;
 
     public IEnumerable<ImageAnalysis> Analyze(IReadOnlyList<string> paths, CancellationToken cancellationToken = default) =>
         Pipeline.AnalyzeManyAsync(paths, cancellation: cancellationToken).ToBlockingEnumerable(cancellationToken);

@@ -28,5 +28,9 @@ public interface IImageAnalyzer : IDisposable
     /// <summary>The model's calibrated cosine threshold for "same person".</summary>
     float DefaultThreshold { get; }
 
+    /// <summary>The recogniser's thresholds, score normalisation and calibration. The default reads the
+    /// stored name, which drops an ensemble's weights; an analyzer that knows them says so.</summary>
+    Doppel.Vision.Embedding.RecognitionProfile Profile => Doppel.Vision.Embedding.RecognitionProfiles.For(EmbeddingModel);
+
     IEnumerable<ImageAnalysis> Analyze(IReadOnlyList<string> paths, CancellationToken cancellationToken = default);
 }

@@ -18,7 +18,7 @@ internal sealed class PgFaceStore(PgScope scope) : IFaceStore
     internal static Task<List<FaceRecord>> QueryAsync(PgSession s, long tenant, string where, CancellationToken ct, params (string Name, object? Value)[] parameters) =>
         s.QueryAsync($"SELECT {Columns} FROM faces f WHERE f.tenant_id = @tenant AND {where}", ReadRow, ct, [("tenant", tenant), .. parameters]);
 
-    private string NotFound(long faceId) => $"Face id {faceId} is not in the catalog {scope.Database.Location}.";
+    private string NotFound(long faceId) => NotInCatalog.Face(faceId, scope.Database.Location);
 
     public async Task<FaceRecord?> GetAsync(long faceId, CancellationToken cancellationToken = default) =>
         (await scope.ReadAsync(s => QueryAsync(s, scope.T, "f.id = @id", cancellationToken, ("id", faceId)), cancellationToken)).FirstOrDefault();
@@ -50,33 +50,18 @@ internal sealed class PgFaceStore(PgScope scope) : IFaceStore
     }
 
     public async Task<IReadOnlyList<FaceEmbedding>> GetEmbeddingsAsync(long faceId, CancellationToken cancellationToken = default) =>
-        await scope.ReadAsync(s => s.QueryAsync("""
-            SELECT e.face_id, e.model, e.model_version, e.dimension, e.vector FROM face_embeddings e JOIN faces f ON f.id = e.face_id
-            WHERE e.face_id = @f AND f.tenant_id = @t ORDER BY e.model
-            """, ReadEmbedding, cancellationToken, ("f", faceId), ("t", scope.T)), cancellationToken);
+        await scope.ReadAsync(s => s.QueryAsync(CatalogRows.EmbeddingsOfFaceSql, ReadEmbedding, cancellationToken, ("f", faceId), ("t", scope.T)), cancellationToken);
 
-    public IAsyncEnumerable<FaceEmbedding> ReadEmbeddingsAsync(string model, CancellationToken cancellationToken = default) => scope.StreamAsync("""
-        SELECT e.face_id, e.model, e.model_version, e.dimension, e.vector FROM face_embeddings e JOIN faces f ON f.id = e.face_id
-        WHERE e.model = @m AND f.tenant_id = @t ORDER BY e.face_id
-        """, ReadEmbedding, [("m", model), ("t", scope.T)], cancellationToken);
+    public IAsyncEnumerable<FaceEmbedding> ReadEmbeddingsAsync(string model, CancellationToken cancellationToken = default) =>
+        scope.StreamAsync(CatalogRows.EmbeddingsOfModelSql, ReadEmbedding, [("m", model), ("t", scope.T)], cancellationToken);
 
     public async Task<IReadOnlySet<long>> FacesWithEmbeddingAsync(string model, string modelVersion, CancellationToken cancellationToken = default) =>
-        (await scope.ReadAsync(s => s.QueryAsync("""
-            SELECT e.face_id FROM face_embeddings e JOIN faces f ON f.id = e.face_id
-            WHERE e.model = @m AND e.model_version = @v AND f.tenant_id = @t
-            """, r => r.GetInt64(0), cancellationToken, ("m", model), ("v", modelVersion), ("t", scope.T)), cancellationToken)).ToHashSet();
+        (await scope.ReadAsync(s => s.QueryAsync(CatalogRows.FacesWithEmbeddingSql, r => r.GetInt64(0), cancellationToken, ("m", model), ("v", modelVersion), ("t", scope.T)), cancellationToken)).ToHashSet();
 
     public IAsyncEnumerable<FaceVector> ReadFaceVectorsAsync(string model, bool okMediaOnly = true, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(model);
-        return scope.StreamAsync($"""
-            SELECT f.id, f.media_id, f.person_id, f.pinned_person_id, f.quality, e.dimension, e.vector
-            FROM face_embeddings e
-            JOIN faces f ON f.id = e.face_id
-            JOIN media_files m ON m.id = f.media_id
-            WHERE e.model = @model AND f.tenant_id = @t AND m.state = 'done' {(okMediaOnly ? "AND m.reason_code = 'ok'" : "")}
-            ORDER BY f.id
-            """, r =>
+        return scope.StreamAsync(CatalogRows.FaceVectorsSql(okMediaOnly), r =>
             {
                 long id = r.GetInt64(0), media = r.GetInt64(1);
                 long? person = PgCol.Long(r, 2), pinned = PgCol.Long(r, 3);
@@ -129,7 +114,7 @@ internal sealed class PgFaceStore(PgScope scope) : IFaceStore
     private async Task RequirePersonAsync(PgSession s, long personId, CancellationToken ct)
     {
         if (await s.LongAsync("SELECT COUNT(*) FROM persons WHERE id = @p AND tenant_id = @t", ct, ("p", personId), ("t", scope.T)) == 0)
-            throw new RecordNotFoundException($"Person id {personId} is not in the catalog {scope.Database.Location}.");
+            throw new RecordNotFoundException(NotInCatalog.Person(personId, scope.Database.Location));
     }
 
     public Task PinAsync(long faceId, long? personId, CancellationToken cancellationToken = default) =>

@@ -11,11 +11,9 @@ namespace Doppel.Storage.Postgres;
 /// </summary>
 internal sealed class PgLeaseStore(PostgresDatabase db) : ILeaseStore
 {
-    private const string Columns = "name, token, purpose, holder_host, holder_pid, holder_instance, acquired_at, renewed_at, expires_at, released";
+    private const string Columns = CatalogRows.LeaseColumns;
 
-    internal static Lease Read(NpgsqlDataReader r) => new(
-        r.GetString(0), new LeaseHolder(r.GetString(2), r.GetString(3), r.GetInt32(4), r.GetString(5)), r.GetInt64(1),
-        PgCol.Time(r, 6), PgCol.Time(r, 7), PgCol.Time(r, 8));
+    internal static Lease Read(NpgsqlDataReader r) => PgRows.Instance.Lease(r);
 
     public async Task<LeaseAttempt> TryAcquireAsync(string name, LeaseHolder holder, TimeSpan timeToLive, long? replacingToken = null, CancellationToken cancellationToken = default)
     {

@@ -6,33 +6,15 @@ namespace Doppel.Storage.Postgres;
 
 internal sealed class PgMediaRecordStore(PgScope scope) : IMediaRecordStore
 {
-    internal const string Columns =
-        "id, path, content_hash, size_bytes, format, width, height, state, reason_code, reason_detail, processed_at, processed_run_id, created_at, updated_at, tenant_id, source";
+    private const string Columns = CatalogRows.MediaColumns;
 
-    internal static MediaFile Read(NpgsqlDataReader r) => new(
-        r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetInt64(3), PgCol.Str(r, 4), PgCol.Int(r, 5), PgCol.Int(r, 6),
-        r.GetString(7) == "done" ? MediaState.Done : MediaState.Pending, PgCol.Str(r, 8), PgCol.Str(r, 9), PgCol.TimeOrNull(r, 10), PgCol.Long(r, 11),
-        PgCol.Time(r, 12), PgCol.Time(r, 13))
-    {
-        Tenant = new TenantId(r.GetInt64(14)),
-        Source = r.GetString(15),
-    };
+    private static MediaFile Read(NpgsqlDataReader r) => PgRows.Instance.Media(r);
 
-    private static string StateCode(MediaState state) => state == MediaState.Done ? "done" : "pending";
-
-    private string NotFound(long id) => $"Media id {id} is not in the catalog {scope.Database.Location}.";
+    private string NotFound(long id) => NotInCatalog.Media(id, scope.Database.Location);
 
     public Task<IReadOnlyList<MediaRegistration>> RegisterAsync(IReadOnlyList<MediaEntry> entries, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(entries);
-        foreach (var entry in entries)
-        {
-            ArgumentException.ThrowIfNullOrWhiteSpace(entry.Key.Source);
-            ArgumentException.ThrowIfNullOrWhiteSpace(entry.Key.Key);
-            if (!ContentHash.IsValid(entry.ContentHash))
-                throw new ArgumentException($"'{entry.ContentHash}' (for {entry.Key}) is not a lowercase SHA-256 hex digest.", nameof(entries));
-            ArgumentOutOfRangeException.ThrowIfNegative(entry.SizeBytes);
-        }
+        CatalogRows.Validate(entries);
         if (entries.Count == 0)
             return Task.FromResult<IReadOnlyList<MediaRegistration>>([]);
         return scope.WriteAsync<IReadOnlyList<MediaRegistration>>(s => RegisterAsync(s, entries, cancellationToken), cancellationToken);
@@ -153,12 +135,12 @@ internal sealed class PgMediaRecordStore(PgScope scope) : IMediaRecordStore
     public async Task<IReadOnlyList<MediaFile>> ListAsync(MediaState? state = null, Page page = default, CancellationToken cancellationToken = default) =>
         await scope.ReadAsync(s => s.QueryAsync(
             $"SELECT {Columns} FROM media_files WHERE tenant_id = @t AND id > @after {(state is null ? "" : "AND state = @s")} ORDER BY id LIMIT @limit",
-            Read, cancellationToken, ("t", scope.T), ("after", page.AfterId), ("s", state is { } st ? StateCode(st) : ""), ("limit", PgCol.Limit(page))), cancellationToken);
+            Read, cancellationToken, ("t", scope.T), ("after", page.AfterId), ("s", state is { } st ? StoreCodes.Code(st) : ""), ("limit", PgCol.Limit(page))), cancellationToken);
 
     public Task<long> CountAsync(MediaState? state = null, CancellationToken cancellationToken = default) =>
         scope.ReadAsync(s => s.LongAsync(
             $"SELECT COUNT(*) FROM media_files WHERE tenant_id = @t {(state is null ? "" : "AND state = @s")}", cancellationToken,
-            ("t", scope.T), ("s", state is { } st ? StateCode(st) : "")), cancellationToken);
+            ("t", scope.T), ("s", state is { } st ? StoreCodes.Code(st) : "")), cancellationToken);
 
     public async Task<IReadOnlyList<MediaFile>> ClaimPendingAsync(int limit, CancellationToken cancellationToken = default)
     {
@@ -285,7 +267,7 @@ internal sealed class PgMediaRecordStore(PgScope scope) : IMediaRecordStore
             if (await s.ExecuteAsync("""
                     UPDATE runs SET processed = processed + @n, rejected = rejected + @r, heartbeat_at = clock_timestamp() WHERE id = @id AND tenant_id = @t
                     """, ct, ("n", (long)results.Count), ("r", rejected), ("id", run), ("t", scope.T)) != 1)
-                throw new RecordNotFoundException($"Run {run} is not in the catalog {scope.Database.Location}.");
+                throw new RecordNotFoundException(NotInCatalog.Run(run, scope.Database.Location));
         }
     }
 

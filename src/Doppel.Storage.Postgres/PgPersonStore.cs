@@ -6,14 +6,14 @@ namespace Doppel.Storage.Postgres;
 /// clustering obeys) and their record into <c>person_decisions</c> (the history). Same rules as the SQLite store.</summary>
 internal sealed class PgPersonStore(PgScope scope) : IPersonStore
 {
-    private const string Columns = "id, name, representative_face_id, created_at, modified_at";
+    private const string Columns = CatalogRows.PersonColumns;
 
-    private static Person Read(NpgsqlDataReader r) => new(r.GetInt64(0), PgCol.Str(r, 1), PgCol.Long(r, 2), PgCol.Time(r, 3), PgCol.Time(r, 4));
+    private static Person Read(NpgsqlDataReader r) => PgRows.Instance.Person(r);
 
     /// <summary>The faces that are a person's: pinned to it, or assigned to it and pinned nowhere else.</summary>
     private static string MemberOf(string p) => $"(pinned_person_id = {p} OR (pinned_person_id IS NULL AND person_id = {p}))";
 
-    private string NotFound(long id) => $"Person id {id} is not in the catalog {scope.Database.Location}.";
+    private string NotFound(long id) => NotInCatalog.Person(id, scope.Database.Location);
 
     private async Task<Person?> GetAsync(PgSession s, long id, CancellationToken ct, bool forUpdate = false) =>
         (await s.QueryAsync($"SELECT {Columns} FROM persons WHERE id = @id AND tenant_id = @t{(forUpdate ? " FOR UPDATE" : "")}", Read, ct,
@@ -92,7 +92,7 @@ internal sealed class PgPersonStore(PgScope scope) : IPersonStore
             var found = (await PgFaceStore.QueryAsync(s, scope.T, "f.id = ANY(@ids)", ct, ("ids", faces.ToArray()))).ToDictionary(f => f.Id);
             foreach (var faceId in faces)
             {
-                var face = found.GetValueOrDefault(faceId) ?? throw new RecordNotFoundException($"Face id {faceId} is not in the catalog {scope.Database.Location}.");
+                var face = found.GetValueOrDefault(faceId) ?? throw new RecordNotFoundException(NotInCatalog.Face(faceId, scope.Database.Location));
                 var owner = face.PinnedPersonId ?? face.PersonId;
                 if (owner != personId)
                     throw new ArgumentException($"Face {faceId} is not in person {personId} (it is in {(owner is long o ? $"person {o}" : "no person")}).");

@@ -1,18 +1,14 @@
-using Doppel.Storage.Sqlite.Stores;
 using Npgsql;
 
 namespace Doppel.Storage.Postgres;
 
 internal sealed class PgRunStore(PgScope scope) : IRunStore
 {
-    private const string Columns =
-        "id, kind, args_json, state, started_at, finished_at, total, processed, rejected, owner_pid, owner_host, heartbeat_at, error";
+    private const string Columns = CatalogRows.RunColumns;
 
-    private static RunRecord Read(NpgsqlDataReader r) => new(
-        r.GetInt64(0), r.GetString(1), r.GetString(2), SqliteRunStore.ParseState(r.GetString(3)), PgCol.Time(r, 4), PgCol.TimeOrNull(r, 5),
-        r.GetInt64(6), r.GetInt64(7), r.GetInt64(8), r.GetInt32(9), r.GetString(10), PgCol.Time(r, 11), PgCol.Str(r, 12));
+    private static RunRecord Read(NpgsqlDataReader r) => PgRows.Instance.Run(r);
 
-    private string NotFound(long runId) => $"Run {runId} is not in the catalog {scope.Database.Location}.";
+    private string NotFound(long runId) => NotInCatalog.Run(runId, scope.Database.Location);
 
     public Task<long> StartAsync(string kind, string argsJson, long total = 0, CancellationToken cancellationToken = default)
     {
@@ -53,7 +49,7 @@ internal sealed class PgRunStore(PgScope scope) : IRunStore
         return scope.WriteAsync(async s =>
         {
             if (await s.ExecuteAsync("UPDATE runs SET state = @s, finished_at = clock_timestamp(), heartbeat_at = clock_timestamp(), error = @e WHERE id = @id AND tenant_id = @t",
-                    cancellationToken, ("s", SqliteRunStore.Code(state)), ("e", error), ("id", runId), ("t", scope.T)) != 1)
+                    cancellationToken, ("s", StoreCodes.Code(state)), ("e", error), ("id", runId), ("t", scope.T)) != 1)
                 throw new RecordNotFoundException(NotFound(runId));
         }, cancellationToken);
     }
@@ -61,25 +57,15 @@ internal sealed class PgRunStore(PgScope scope) : IRunStore
 
 internal sealed class PgDedupStore(PgScope scope) : IDedupStore
 {
-    private const string SetColumns = "id, run_id, created_at, group_name, COALESCE(findings_set_id, id)";
+    private const string SetColumns = CatalogRows.DedupSetColumns;
 
-    private static DedupSet ReadSet(NpgsqlDataReader r) =>
-        new(r.GetInt64(0), PgCol.Long(r, 1), PgCol.Time(r, 2)) { Group = r.GetString(3), FindingsSetId = r.GetInt64(4) };
+    private static DedupSet ReadSet(NpgsqlDataReader r) => PgRows.Instance.DedupSet(r);
 
-    private const string FindingColumns = "f.id, f.set_id, f.media_a, f.media_b, f.face_a, f.face_b, f.score, f.status, f.settings_json";
+    private const string FindingColumns = CatalogRows.FindingColumns;
 
-    private static Finding ReadFinding(NpgsqlDataReader r) => new(
-        r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), PgCol.Long(r, 4), PgCol.Long(r, 5), r.GetFloat(6),
-        r.GetString(7) switch
-        {
-            "new" => FindingStatus.New,
-            "confirmed" => FindingStatus.Confirmed,
-            "not_duplicate" => FindingStatus.NotDuplicate,
-            var other => throw new FormatException($"Unknown finding status '{other}' in the catalog."),
-        },
-        r.GetString(8));
+    private static Finding ReadFinding(NpgsqlDataReader r) => CatalogRows.Finding(r);
 
-    private string SetNotFound(long setId) => $"Dedup set {setId} is not in the catalog {scope.Database.Location}.";
+    private string SetNotFound(long setId) => NotInCatalog.DedupSet(setId, scope.Database.Location);
 
     private async Task<DedupSet?> GetAsync(PgSession s, long setId, CancellationToken ct) =>
         (await s.QueryAsync($"SELECT {SetColumns} FROM dedup_sets WHERE id = @id AND tenant_id = @t", ReadSet, ct, ("id", setId), ("t", scope.T))).FirstOrDefault();
@@ -93,7 +79,7 @@ internal sealed class PgDedupStore(PgScope scope) : IDedupStore
             if (sharesFindingsOf is { } shared)
                 owner = (await GetAsync(s, shared, cancellationToken) ?? throw new RecordNotFoundException(SetNotFound(shared))).FindingsSetId;
             if (runId is { } run && await s.LongAsync("SELECT COUNT(*) FROM runs WHERE id = @r AND tenant_id = @t", cancellationToken, ("r", run), ("t", scope.T)) == 0)
-                throw new RecordNotFoundException($"Run {run} is not in the catalog {scope.Database.Location}.");
+                throw new RecordNotFoundException(NotInCatalog.Run(run, scope.Database.Location));
             return (await s.QueryAsync($"""
                 INSERT INTO dedup_sets (tenant_id, run_id, created_at, group_name, findings_set_id) VALUES (@t, @r, clock_timestamp(), @g, @o) RETURNING {SetColumns}
                 """, ReadSet, cancellationToken, ("t", scope.T), ("r", runId), ("g", group), ("o", owner))).Single();
@@ -135,25 +121,9 @@ internal sealed class PgDedupStore(PgScope scope) : IDedupStore
     public async Task<IReadOnlyList<Finding>> GetFindingsAsync(long setId, FindingQuery? query = null, CancellationToken cancellationToken = default)
     {
         query ??= FindingQuery.All;
-        var filters = new List<string>();
-        if (query.Status is not null)
-            filters.Add("f.status = @status");
-        if (query.MinScore is not null)
-            filters.Add("f.score >= @min");
-        if (query.SkipIgnored)
-            filters.Add("""
-                NOT EXISTS (SELECT 1 FROM media_files a, media_files b, ignored_pairs i
-                    WHERE a.id = f.media_a AND b.id = f.media_b AND i.tenant_id = f.tenant_id
-                      AND ((i.hash_a = a.content_hash AND i.hash_b = b.content_hash) OR (i.hash_a = b.content_hash AND i.hash_b = a.content_hash)))
-                """);
-        var where = string.Concat(filters.Select(f => " AND " + f));
-        return await scope.ReadAsync(s => s.QueryAsync($"""
-            SELECT {FindingColumns} FROM findings f
-            WHERE f.tenant_id = @t AND f.set_id = (SELECT COALESCE(findings_set_id, id) FROM dedup_sets WHERE id = @set AND tenant_id = @t)
-              AND f.id > @after{where}
-            ORDER BY f.id LIMIT @limit
-            """, ReadFinding, cancellationToken, ("t", scope.T), ("set", setId), ("after", query.Page.AfterId), ("limit", PgCol.Limit(query.Page)),
-            ("status", query.Status is { } st ? SqliteDedupStore.Code(st) : ""), ("min", query.MinScore ?? 0f)), cancellationToken);
+        return await scope.ReadAsync(s => s.QueryAsync(CatalogRows.FindingsOfSetSql(query), ReadFinding, cancellationToken,
+            ("t", scope.T), ("set", setId), ("after", query.Page.AfterId), ("limit", PgCol.Limit(query.Page)),
+            ("status", query.Status is { } st ? StoreCodes.Code(st) : ""), ("min", query.MinScore ?? 0f)), cancellationToken);
     }
 
     public async Task<Finding?> GetFindingAsync(long findingId, CancellationToken cancellationToken = default) =>
@@ -164,8 +134,8 @@ internal sealed class PgDedupStore(PgScope scope) : IDedupStore
         scope.WriteAsync(async s =>
         {
             if (await s.ExecuteAsync("UPDATE findings SET status = @s WHERE id = @id AND tenant_id = @t", cancellationToken,
-                    ("s", SqliteDedupStore.Code(status)), ("id", findingId), ("t", scope.T)) != 1)
-                throw new RecordNotFoundException($"Finding {findingId} is not in the catalog {scope.Database.Location}.");
+                    ("s", StoreCodes.Code(status)), ("id", findingId), ("t", scope.T)) != 1)
+                throw new RecordNotFoundException(NotInCatalog.Finding(findingId, scope.Database.Location));
         }, cancellationToken);
 }
 

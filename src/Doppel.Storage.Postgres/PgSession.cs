@@ -87,20 +87,28 @@ internal sealed class PgSession(NpgsqlConnection connection) : IAsyncDisposable
     }
 }
 
+/// <summary>The catalog's rows as PostgreSQL stores them: timestamps are <c>timestamptz</c>.</summary>
+internal sealed class PgRows : CatalogRows
+{
+    public static PgRows Instance { get; } = new();
+
+    public override DateTimeOffset Time(System.Data.Common.DbDataReader r, int i) => r.GetFieldValue<DateTimeOffset>(i);
+}
+
 /// <summary>Column readers shared by the stores.</summary>
 internal static class PgCol
 {
-    public static string? Str(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+    public static string? Str(NpgsqlDataReader r, int i) => CatalogRows.Str(r, i);
 
-    public static long? Long(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt64(i);
+    public static long? Long(NpgsqlDataReader r, int i) => CatalogRows.Long(r, i);
 
-    public static int? Int(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt32(i);
+    public static int? Int(NpgsqlDataReader r, int i) => CatalogRows.Int(r, i);
 
-    public static float? Float(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetFloat(i);
+    public static float? Float(NpgsqlDataReader r, int i) => CatalogRows.Float(r, i);
 
-    public static DateTimeOffset Time(NpgsqlDataReader r, int i) => r.GetFieldValue<DateTimeOffset>(i);
+    public static DateTimeOffset Time(NpgsqlDataReader r, int i) => PgRows.Instance.Time(r, i);
 
-    public static DateTimeOffset? TimeOrNull(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetFieldValue<DateTimeOffset>(i);
+    public static DateTimeOffset? TimeOrNull(NpgsqlDataReader r, int i) => PgRows.Instance.TimeOrNull(r, i);
 
     /// <summary>A limit from a <see cref="Page"/>: none (all rows) for a non-positive one.</summary>
     public static long Limit(Page page) => page.Limit <= 0 ? long.MaxValue : page.Limit;

@@ -4,14 +4,14 @@ namespace Doppel.Storage.Postgres;
 
 internal sealed class PgTenantStore(PostgresDatabase db) : ITenantStore
 {
-    private static Tenant Read(NpgsqlDataReader r) => new(new TenantId(r.GetInt64(0)), r.GetString(1), PgCol.Time(r, 2));
+    private static Tenant Read(NpgsqlDataReader r) => PgRows.Instance.Tenant(r);
 
     public async Task<Tenant> CreateAsync(string name, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         await using var session = await db.OpenSessionAsync(cancellationToken);
         var created = await session.QueryAsync(
-            "INSERT INTO tenants (name, created_at) VALUES (@n, clock_timestamp()) ON CONFLICT (name) DO NOTHING RETURNING id, name, created_at",
+            "INSERT INTO tenants (name, created_at) VALUES (@n, clock_timestamp()) ON CONFLICT (name) DO NOTHING RETURNING " + CatalogRows.TenantColumns,
             Read, cancellationToken, ("n", name));
         return created.Count == 1 ? created[0] : throw new CatalogException($"A tenant named '{name}' already exists in {db.Location}.");
     }
@@ -19,19 +19,19 @@ internal sealed class PgTenantStore(PostgresDatabase db) : ITenantStore
     public async Task<Tenant?> GetAsync(TenantId id, CancellationToken cancellationToken = default)
     {
         await using var session = await db.OpenSessionAsync(cancellationToken);
-        return (await session.QueryAsync("SELECT id, name, created_at FROM tenants WHERE id = @id", Read, cancellationToken, ("id", id.Value))).FirstOrDefault();
+        return (await session.QueryAsync($"SELECT {CatalogRows.TenantColumns} FROM tenants WHERE id = @id", Read, cancellationToken, ("id", id.Value))).FirstOrDefault();
     }
 
     public async Task<Tenant?> FindAsync(string name, CancellationToken cancellationToken = default)
     {
         await using var session = await db.OpenSessionAsync(cancellationToken);
-        return (await session.QueryAsync("SELECT id, name, created_at FROM tenants WHERE name = @n", Read, cancellationToken, ("n", name))).FirstOrDefault();
+        return (await session.QueryAsync($"SELECT {CatalogRows.TenantColumns} FROM tenants WHERE name = @n", Read, cancellationToken, ("n", name))).FirstOrDefault();
     }
 
     public async Task<IReadOnlyList<Tenant>> ListAsync(CancellationToken cancellationToken = default)
     {
         await using var session = await db.OpenSessionAsync(cancellationToken);
-        return await session.QueryAsync("SELECT id, name, created_at FROM tenants ORDER BY id", Read, cancellationToken);
+        return await session.QueryAsync($"SELECT {CatalogRows.TenantColumns} FROM tenants ORDER BY id", Read, cancellationToken);
     }
 }
 

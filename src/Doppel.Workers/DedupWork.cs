@@ -98,13 +98,18 @@ public sealed class DedupWork(WorkerServices services)
             services.Jobs.Create<DedupWork>(w => w.Finish(setId, CancellationToken.None), new EnqueuedState(JobQueues.Report));
             return;
         }
+        // With a normalising profile the threshold is on the normalised score; the partitions join at the
+        // cosine that finds every pair reaching it (threshold + the lowest level), Finish normalises.
+        float threshold = set.Threshold ?? throw new InvalidOperationException($"Set {setId} reached matching with no threshold recorded.");
+        float joinAt = (await ScoringAsync(set, cancellationToken)).Scoring.JoinAt(threshold);
         foreach (var (row, col) in PartitionJoin.Partitions(blocks))
             if (!await services.Work.IsPartitionDoneAsync(setId, row, col, cancellationToken))
-                services.Jobs.Create<DedupWork>(w => w.MatchPartition(setId, row, col, CancellationToken.None), new EnqueuedState(JobQueues.Match));
+                services.Jobs.Create<DedupWork>(w => w.MatchPartition(setId, row, col, joinAt, CancellationToken.None), new EnqueuedState(JobQueues.Match));
     }
 
     [Queue(JobQueues.Match)]
-    public async Task MatchPartition(long setId, int rowBlock, int colBlock, CancellationToken cancellationToken)
+    /// <param name="joinAt">The cosine the partitions join at (see <see cref="PlanMatching"/>).</param>
+    public async Task MatchPartition(long setId, int rowBlock, int colBlock, float joinAt, CancellationToken cancellationToken)
     {
         var set = await RequireAsync(setId, cancellationToken);
         if (set.IsFinal)
@@ -117,8 +122,7 @@ public sealed class DedupWork(WorkerServices services)
             var faces = await services.Work.ReadFacesAsync(setId, cancellationToken);
             var (rows, rowStart) = await BlockAsync(set, faces, rowBlock, cancellationToken);
             var (cols, colStart) = rowBlock == colBlock ? (rows, rowStart) : await BlockAsync(set, faces, colBlock, cancellationToken);
-            float threshold = set.Threshold ?? throw new InvalidOperationException($"Set {setId} reached matching with no threshold recorded.");
-            var pairs = PartitionJoin.Join(rows, rowStart, cols, colStart, rowBlock == colBlock, threshold);
+            var pairs = PartitionJoin.Join(rows, rowStart, cols, colStart, rowBlock == colBlock, joinAt);
             done = await services.Work.SavePartitionAsync(setId, rowBlock, colBlock, pairs, services.WorkerName, cancellationToken);
         }
         if (done >= set.Partitions)
@@ -153,14 +157,13 @@ public sealed class DedupWork(WorkerServices services)
             return;
         await services.Work.SetStateAsync(setId, WorkState.Finishing, cancellationToken: cancellationToken);
         var stores = services.Catalog.For(new TenantId(set.Tenant));
-        var faces = await services.Work.ReadFacesAsync(setId, cancellationToken);
-        var refs = faces.Select(f => new FaceRef(f.FaceId, f.MediaId)).ToList();
+        var (refs, scoring, profile) = await ScoringAsync(set, cancellationToken);
         var facePairs = (await services.Work.ReadPairsAsync(setId, cancellationToken)).Select(p => new ScoredPair(p.A, p.B, p.Score)).ToList();
         var hashOf = (await stores.Media.GetManyAsync(set.MediaIds, cancellationToken)).ToDictionary(m => m.Id, m => m.ContentHash);
         var ignored = (await stores.IgnoredPairs.ListAsync(cancellationToken)).Select(p => (p.HashA, p.HashB)).ToHashSet();
-        var pairs = DedupMatcher.FromFacePairs(facePairs, refs, hashOf, ignored, set.Grouping == "core" ? GroupingMode.Core : GroupingMode.Connected).Pairs;
-        // The same settings record a single-process dedup writes, so findings read the same either way.
-        var settings = JsonSerializer.Serialize(new { model = set.Model, version = set.ModelVersion, threshold = set.Threshold, rule = "best-face-pair", grouping = set.Grouping });
+        var grouping = GroupingOf(set.Grouping);
+        float threshold = set.Threshold ?? throw new InvalidOperationException($"Set {setId} reached its finish with no threshold recorded.");
+        var pairs = DedupMatcher.FromFacePairs(facePairs, refs, hashOf, ignored, grouping, threshold, scoring).Pairs;
 
         // Idempotent: a Finish that ran before (killed after its commit) left the catalog set of this run.
         var latest = await stores.Dedup.LatestSetAsync(cancellationToken: cancellationToken);
@@ -171,12 +174,35 @@ public sealed class DedupWork(WorkerServices services)
         {
             await using var unit = await stores.BeginAsync(cancellationToken: cancellationToken);
             var created = await unit.Dedup.CreateSetAsync(set.RunId, cancellationToken: cancellationToken);
-            await unit.Dedup.AddFindingsAsync(created.Id, pairs.Select(p => new NewFinding(p.MediaA, p.MediaB, p.FaceA, p.FaceB, p.Score, settings)).ToList(), cancellationToken);
+            await unit.Dedup.AddFindingsAsync(created.Id, pairs.Select(p => new NewFinding(p.MediaA, p.MediaB, p.FaceA, p.FaceB, p.Score,
+                // The same settings a single-process dedup writes, so findings read the same either way.
+                DedupMatcher.FindingSettings(set.Model, set.ModelVersion, set.Threshold, profile, grouping, p.Probability))).ToList(), cancellationToken);
             await unit.Runs.FinishAsync(set.RunId, RunState.Completed, cancellationToken: cancellationToken);
             await unit.CommitAsync(cancellationToken);
             dedupSetId = created.Id;
         }
         await services.Work.SetStateAsync(setId, WorkState.Completed, dedupSetId: dedupSetId, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>The set's grouping as stored ("average", "connected", "core").</summary>
+    public static GroupingMode GroupingOf(string grouping) => Enum.Parse<GroupingMode>(grouping, ignoreCase: true);
+
+    /// <summary>The frozen faces (face-id order, as one process orders them), their vectors and the profile's
+    /// scoring over them: the same levels a single-process dedup computes, so findings are identical.</summary>
+    private async Task<(List<FaceRef> Refs, FaceScoring Scoring, Doppel.Vision.Embedding.RecognitionProfile Profile)> ScoringAsync(WorkSet set, CancellationToken cancellationToken)
+    {
+        var faces = await services.Work.ReadFacesAsync(set.Id, cancellationToken);
+        var mediaOf = faces.ToDictionary(f => f.FaceId, f => f.MediaId);
+        // One vector per face (the last read, as BlockAsync takes it).
+        var embeddings = new Dictionary<long, FaceEmbedding>(faces.Count);
+        await foreach (var e in services.Catalog.For(new TenantId(set.Tenant)).Faces.ReadEmbeddingsAsync(set.Model, cancellationToken))
+            if (e.ModelVersion == set.ModelVersion && mediaOf.ContainsKey(e.FaceId))
+                embeddings[e.FaceId] = e;
+        var (vectors, refs) = DedupMatcher.VectorsOf(embeddings.Values, e => mediaOf[e.FaceId]);
+        if (refs.Count != faces.Count || refs.Select(r => r.FaceId).Zip(faces, (a, f) => a != f.FaceId).Any(x => x))
+            throw new InvalidOperationException($"Set {set.Id}'s faces lost vectors after matching was planned (their images were analysed again); re-run the set.");
+        var profile = Doppel.Vision.Embedding.RecognitionProfiles.For(set.Model);
+        return (refs, FaceScoring.For(profile, vectors, refs, cancellationToken), profile);
     }
 
     private async Task<WorkSet> RequireAsync(long setId, CancellationToken cancellationToken) =>

@@ -8,7 +8,7 @@ namespace Doppel.Workers;
 
 /// <summary>A dedup of everything under some roots of one media store (folders, or prefixes of a container), as
 /// <c>dedup --distributed</c> and a recurring schedule ask for it.</summary>
-public sealed record FolderDedupRequest(IReadOnlyList<string> Roots, string Model, float? Threshold = null, string Grouping = "connected",
+public sealed record FolderDedupRequest(IReadOnlyList<string> Roots, string Model, float? Threshold = null, string Grouping = "average",
     int ChunkSize = 64, int BlockSize = 16384);
 
 /// <summary>What was queued: the work's id, the catalog run, and the registered media (listing order).</summary>

@@ -13,8 +13,8 @@ public sealed class HangfireJobQueue(WorkStore work, IBackgroundJobClient jobs) 
 {
     public async Task<string> EnqueueDedupAsync(DedupRequest request, CancellationToken cancellationToken = default)
     {
-        if (request.Grouping is not ("connected" or "core"))
-            throw new ArgumentException($"Grouping '{request.Grouping}' is neither connected nor core.");
+        if (request.Grouping is not ("average" or "connected" or "core"))
+            throw new ArgumentException($"Grouping '{request.Grouping}' is none of average, connected, core.");
         long id = await work.CreateSetAsync(request.Tenant, request.RunId, request.Model, request.Threshold, request.Grouping,
             request.ChunkSize, request.BlockSize, request.MediaIds, cancellationToken);
         int chunks = (request.MediaIds.Count + request.ChunkSize - 1) / request.ChunkSize;

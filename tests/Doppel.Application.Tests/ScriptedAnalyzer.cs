@@ -13,6 +13,7 @@ internal sealed class ScriptedAnalyzer(IReadOnlyDictionary<string, float[]> vect
     public string EmbeddingModelVersion => "1";
     public IFaceEmbedder Embedder { get; } = new UnusedEmbedder();
     public float DefaultThreshold => 0.7f;
+    public Doppel.Vision.Embedding.RecognitionProfile Profile => Doppel.Vision.Embedding.RecognitionProfiles.Unmeasured(EmbeddingModel, DefaultThreshold);
 
     /// <summary>Files analysed so far (a re-run that analyses nothing leaves it unchanged).</summary>
     public int Analysed { get; private set; }

@@ -1,6 +1,5 @@
 using Doppel.Models;
 using Doppel.Storage;
-using Doppel.Storage.Sqlite;
 using Doppel.Testing;
 using Doppel.Vision.Detection;
 using Doppel.Vision.Embedding;
@@ -22,7 +21,7 @@ public class CatalogModesCommandTests
         detect.ExitCode.ShouldBe(0, detect.Error);
         detect.Output.ShouldContain("Scanned 30 files: new 30.");
         detect.Output.ShouldContain("Images processed this run: 30 (ok 30)");
-        using (var catalog = SqliteCatalog.Open(Path.Combine(dir, "c.db")))
+        using (var catalog = CatalogProbe.Open(Path.Combine(dir, "c.db")))
         {
             catalog.CountMedia(MediaState.Done).ShouldBe(30);
             var faces = catalog.ListFaces();
@@ -33,8 +32,8 @@ public class CatalogModesCommandTests
         }
 
         // While another process holds the run lock (here: this test), detect and run refuse clearly.
-        using (var catalog = SqliteCatalog.Open(Path.Combine(dir, "c.db")))
-        using (catalog.AcquireLock("ingest", "dedup by a colleague"))
+        using (var catalog = CatalogProbe.Open(Path.Combine(dir, "c.db")))
+        using (catalog.HoldLease("ingest", "dedup by a colleague"))
             foreach (var args in new[] { new[] { "detect", "--db", "c.db", "photos" }, ["run", "--all", "--db", "c.db"] })
             {
                 var refused = DoppelProcess.Run(dir, args);
@@ -45,7 +44,7 @@ public class CatalogModesCommandTests
 
         var recognize = DoppelProcess.Run(dir, "recognize", "--db", "c.db");
         recognize.ExitCode.ShouldBe(0, recognize.Error);
-        using (var catalog = SqliteCatalog.Open(Path.Combine(dir, "c.db")))
+        using (var catalog = CatalogProbe.Open(Path.Combine(dir, "c.db")))
             AssertPersonsArePure(catalog, minPersons: 4, minAssigned: 20);
 
         // Nothing new: no image is decoded or run through a model again, with or without the folder.
@@ -55,7 +54,7 @@ public class CatalogModesCommandTests
             again.ExitCode.ShouldBe(0, again.Error);
             again.Output.ShouldContain("Images processed this run: 0;");
         }
-        using (var catalog = SqliteCatalog.Open(Path.Combine(dir, "c.db")))
+        using (var catalog = CatalogProbe.Open(Path.Combine(dir, "c.db")))
             catalog.ListRuns().Where(r => r.Kind == "detect").Select(r => (r.Processed, r.State)).ShouldBe([(30L, RunState.Completed), (0L, RunState.Completed), (0L, RunState.Completed)]);
     }
 
@@ -67,7 +66,7 @@ public class CatalogModesCommandTests
         run.ExitCode.ShouldBe(0, run.Error);
         run.Output.ShouldContain("Images processed this run: 18 (ok 18)");
         run.Output.ShouldContain("Persons: ");
-        using (var catalog = SqliteCatalog.Open(Path.Combine(dir, "c.db")))
+        using (var catalog = CatalogProbe.Open(Path.Combine(dir, "c.db")))
             AssertPersonsArePure(catalog, minPersons: 3, minAssigned: 14);
 
         // Two more photos of one of them: only those are processed, and they join that person.
@@ -78,7 +77,7 @@ public class CatalogModesCommandTests
         var second = DoppelProcess.Run(dir, "run", "--all", "--db", "c.db", "photos");
         second.ExitCode.ShouldBe(0, second.Error);
         second.Output.ShouldContain("Images processed this run: 2 (ok 2)");
-        using (var catalog = SqliteCatalog.Open(Path.Combine(dir, "c.db")))
+        using (var catalog = CatalogProbe.Open(Path.Combine(dir, "c.db")))
         {
             AssertPersonsArePure(catalog, minPersons: 3, minAssigned: 16);
             var lopez = catalog.ListFaces().Where(f => LfwCorpus.IdentityOf(catalog.GetMedia(f.MediaId)!.Path) == "Jennifer_Lopez").ToList();
@@ -112,7 +111,7 @@ public class CatalogModesCommandTests
         Run(dir, "recognize", "--db", "c.db", "--model", ModelNames.MobileFaceNet192, "--similarity", "0.5").Output.ShouldContain("Embedded 1 faces");
         Run(dir, "recognize", "--db", "c.db", "--model", ModelNames.MobileFaceNet192, "--similarity", "0.5").Output.ShouldNotContain("Embedded");
 
-        using var catalog = SqliteCatalog.Open(Path.Combine(dir, "c.db"));
+        using var catalog = CatalogProbe.Open(Path.Combine(dir, "c.db"));
         var stored = catalog.ReadEmbeddings(ModelNames.MobileFaceNet192).ToList();
         stored.Count.ShouldBe(10);
         stored.ShouldAllBe(e => e.ModelVersion.StartsWith("sha256:"));
@@ -141,9 +140,9 @@ public class CatalogModesCommandTests
         dedup.Error.ShouldContain($"10 faces have no current {ModelNames.DlibResNet29} vector");
         Run(dir, "dedup", "photos", "--db", "clean.db");
 
-        using var catalog = SqliteCatalog.Open(Path.Combine(dir, "c.db"));
-        using var clean = SqliteCatalog.Open(Path.Combine(dir, "clean.db"));
-        float[] VectorOf(SqliteCatalog c, string path) =>
+        using var catalog = CatalogProbe.Open(Path.Combine(dir, "c.db"));
+        using var clean = CatalogProbe.Open(Path.Combine(dir, "clean.db"));
+        float[] VectorOf(CatalogProbe c, string path) =>
             c.GetEmbeddings(c.GetFacesOfMedia(c.FindMediaByPath(path)!.Id).Single().Id).Single(e => e.Model == ModelNames.DlibResNet29).Vector;
         foreach (var media in clean.ListMedia())
         {
@@ -191,8 +190,8 @@ public class CatalogModesCommandTests
         resumed.Output.ShouldContain($"Images processed this run: {Total - stored} ");
         resumed.Output.ShouldContain("(resumed)");
 
-        using var killed = SqliteCatalog.Open(db);
-        using var reference = SqliteCatalog.Open(Path.Combine(dir, "clean.db"));
+        using var killed = CatalogProbe.Open(db);
+        using var reference = CatalogProbe.Open(Path.Combine(dir, "clean.db"));
         killed.CountMedia(MediaState.Done).ShouldBe(Total);
         Summary(killed).ShouldBe(Summary(reference));
         var run = killed.ListRuns().ShouldHaveSingleItem();
@@ -200,7 +199,7 @@ public class CatalogModesCommandTests
     }
 
     /// <summary>Each image's reason code and face boxes (rounded), by path relative to the corpus.</summary>
-    private static List<string> Summary(SqliteCatalog catalog)
+    private static List<string> Summary(CatalogProbe catalog)
     {
         var pathOf = catalog.ListMedia().ToDictionary(m => m.Id, m => m.Path[(m.Path.IndexOf("/photos/", StringComparison.Ordinal) + 1)..]);
         var faces = catalog.ListFaces().ToLookup(f => f.MediaId);
@@ -210,7 +209,7 @@ public class CatalogModesCommandTests
     }
 
     /// <summary>Enough persons, enough faces in them, and no person mixing two LFW identities.</summary>
-    private static void AssertPersonsArePure(SqliteCatalog catalog, int minPersons, int minAssigned)
+    private static void AssertPersonsArePure(CatalogProbe catalog, int minPersons, int minAssigned)
     {
         var assigned = catalog.ListFaces().Where(f => f.PersonId != null).ToList();
         assigned.Count.ShouldBeGreaterThanOrEqualTo(minAssigned);

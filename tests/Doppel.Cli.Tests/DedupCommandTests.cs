@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Doppel.Models;
 using Doppel.Storage;
-using Doppel.Storage.Sqlite;
 using Doppel.Testing;
 
 namespace Doppel.Cli.Tests;
@@ -35,17 +34,22 @@ public class DedupCommandTests
         first.Output.ShouldContain("processed this run: 61");
 
         var csv = File.ReadAllLines(Path.Combine(dir, "report", "findings.csv"));
-        csv[0].ShouldBe("image_a,image_b,score");
+        csv[0].ShouldBe("image_a,image_b,score,probability,group");
         csv.Length.ShouldBeGreaterThan(1);
         foreach (var row in csv.Skip(1))
         {
             var cells = row.Split(',');
             File.Exists(Path.Combine(dir, "photos", cells[0])).ShouldBeTrue(cells[0]);
             double.Parse(cells[2], System.Globalization.CultureInfo.InvariantCulture).ShouldBeInRange(0, 1);
+            double.Parse(cells[3], System.Globalization.CultureInfo.InvariantCulture).ShouldBeInRange(0, 1); // the default profile is calibrated
+            int.Parse(cells[4], System.Globalization.CultureInfo.InvariantCulture).ShouldBeGreaterThanOrEqualTo(1);
         }
         using (var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "report", "summary.json"))))
             summary.RootElement.GetRawText().ShouldContain("unreadable");
-        File.ReadAllText(Path.Combine(dir, "report", "index.html")).ShouldContain("truncated.jpg");
+        var html = File.ReadAllText(Path.Combine(dir, "report", "index.html"));
+        html.ShouldContain("truncated.jpg");
+        html.ShouldContain("match probability");
+        html.ShouldContain("best match "); // why each member is in its group
 
         Directory.Exists(Path.Combine(dir, "report", "pages")).ShouldBeFalse(); // a few groups: one self-contained page
         Directory.Exists(Path.Combine(dir, "report", "thumbs")).ShouldBeFalse();

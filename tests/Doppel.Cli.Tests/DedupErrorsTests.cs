@@ -1,5 +1,4 @@
 using Doppel.Models;
-using Doppel.Storage.Sqlite;
 using Doppel.Testing;
 
 namespace Doppel.Cli.Tests;
@@ -33,8 +32,8 @@ public class DedupErrorsTests
     public void ACatalogLockedByAnotherProcessIsOneLine()
     {
         var dir = NewDir();
-        using var catalog = SqliteCatalog.Open(Path.Combine(dir, "c.db"));
-        using var held = catalog.AcquireLock("ingest", "dedup by a colleague");
+        using var catalog = CatalogProbe.Open(Path.Combine(dir, "c.db"));
+        using var held = catalog.HoldLease("ingest", "dedup by a colleague");
         var message = OneLineError(dir, NoTrace, "dedup", "photos", "--db", "c.db");
         message.ShouldContain("is in use: lock 'ingest' is held by 'dedup by a colleague'");
         message.ShouldContain($"pid {Environment.ProcessId}");
@@ -59,7 +58,7 @@ public class DedupErrorsTests
             message.ShouldStartWith($"error: Cannot write the report to {report}: ");
         }
         // Refused before ingest: no run was started.
-        using var catalog = SqliteCatalog.Open(Path.Combine(dir, "c.db"));
+        using var catalog = CatalogProbe.Open(Path.Combine(dir, "c.db"));
         catalog.ListRuns().ShouldBeEmpty();
     }
 

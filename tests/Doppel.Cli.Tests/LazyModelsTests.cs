@@ -1,5 +1,4 @@
 using Doppel.Storage;
-using Doppel.Storage.Sqlite;
 using Doppel.Testing;
 
 namespace Doppel.Cli.Tests;
@@ -28,7 +27,7 @@ public class LazyModelsTests
         Run(dir, noModels, "run", "--all", "--db", "c.db", "photos").Output.ShouldContain("Images processed this run: 0;");
 
         int runsBefore;
-        using (var catalog = SqliteCatalog.Open(Path.Combine(dir, "c.db")))
+        using (var catalog = CatalogProbe.Open(Path.Combine(dir, "c.db")))
             runsBefore = catalog.ListRuns().Count;
         File.Move(Path.Combine(held, Path.GetFileName(late)), late);
         var needsModel = DoppelProcess.Run(dir, noModels, "detect", "--db", "c.db", "photos");
@@ -38,7 +37,7 @@ public class LazyModelsTests
         lines[^1].ShouldContain("is not installed");
         lines[^1].ShouldContain("Run: doppel models install ");
         lines.ShouldNotContain(l => l.StartsWith("   at "));
-        using (var catalog = SqliteCatalog.Open(Path.Combine(dir, "c.db")))
+        using (var catalog = CatalogProbe.Open(Path.Combine(dir, "c.db")))
         {
             // The model was opened before a run was recorded: nothing half-started is left to resume.
             catalog.ListRuns().Count.ShouldBe(runsBefore);

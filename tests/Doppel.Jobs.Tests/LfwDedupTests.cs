@@ -1,29 +1,35 @@
+using Doppel.Application.Dedup;
 using Doppel.Jobs.Dedup;
-using Doppel.Models;
-using Doppel.Storage.Sqlite;
+using Doppel.Jobs.Ingest;
+using Doppel.Storage;
+using Doppel.Storage.Sqlite.Stores;
 using Doppel.Testing;
 using Doppel.Vision.Pipeline;
 
 namespace Doppel.Jobs.Tests;
 
 /// <summary>
-/// The main job over the whole LFW dev set (4,992 images, 3,189 same-person pairs among 12.4 M) with
-/// the default models, scored against the folder names. Measured 2026-11-23 (dlib-resnet29 at its
-/// dedup threshold 0.944): 2,966 image pairs in 904 groups, pair precision 0.783, recall 0.727; 966 of
-/// the 1,165 people with several photos found in a group with another photo of themselves.
+/// The main job (<see cref="DedupSetHandler"/>, what <c>doppel dedup</c> runs) over the whole LFW dev set (4,992 images, 3,189 same-person pairs among 12.4 M) with
+/// the default models, scored against the folder names. Measured 2026-12-07 (licence-clean profile:
+/// dlib-resnet29, cohort-normalised threshold 0.0343, average-linkage groups): 3,022 image pairs in
+/// 1,087 groups, pair precision 0.849, recall 0.804 (before normalisation and grouping: 2,720 pairs,
+/// 0.831 / 0.708, largest group 201 images of many people, 22 % of grouped images in mixed groups);
+/// largest group 8 = the largest identity, 9.6 % of grouped images in a group mixing people; 1,004 of the
+/// 1,165 people with several photos found in a group with another photo of themselves.
 /// </summary>
 public class LfwDedupTests(ITestOutputHelper output)
 {
     [Fact]
-    public void Lfw_dev_people_with_several_photos_come_out_as_duplicate_groups()
+    public async Task Lfw_dev_people_with_several_photos_come_out_as_duplicate_groups()
     {
         var images = SharedData.Require("data/lfw-dev/images");
         InstalledModels.RequireDefaults();
         var db = Path.Combine(RepoPaths.NewTempDir("doppel-lfw-dedup"), "lfw.db");
         DedupOutcome outcome;
-        using (var catalog = SqliteCatalog.Open(db))
+        await using (var database = SqliteDatabase.Open(db))
         using (var analyzer = new FacePipelineAnalyzer(FacePipeline.CreateDefault()))
-            outcome = new DedupJob(catalog, analyzer).Run(new DedupJobOptions { Roots = [images] }, TestContext.Current.CancellationToken);
+            outcome = await new DedupSetHandler(database, TenantId.Default, LocalFolderMediaStore.Instance, analyzer)
+                .HandleAsync(new DedupSetCommand { Roots = [images] }, TestContext.Current.CancellationToken);
 
         var personOf = outcome.Images.ToDictionary(i => i.Media.Id, i => Path.GetFileName(Path.GetDirectoryName(i.Media.Path))!);
         int truePairs = personOf.Values.GroupBy(p => p).Sum(g => g.Count() * (g.Count() - 1) / 2);
@@ -40,8 +46,25 @@ public class LfwDedupTests(ITestOutputHelper output)
 
         outcome.Images.Count.ShouldBe(4992);
         outcome.Faces.Count.ShouldBeGreaterThanOrEqualTo(4990);
-        precision.ShouldBeGreaterThanOrEqualTo(0.75);
-        recall.ShouldBeGreaterThanOrEqualTo(0.65);
-        peopleFound.ShouldBeGreaterThanOrEqualTo(0.75);
+        int largestIdentity = personOf.Values.GroupBy(p => p).Max(g => g.Count());
+        int largestGroup = outcome.Groups.Max(g => g.Count);
+        int groupedImages = outcome.Groups.Sum(g => g.Count);
+        int mixed = outcome.Groups.Where(g => g.Select(id => personOf[id]).Distinct().Count() > 1).Sum(g => g.Count);
+        output.WriteLine($"largest group {largestGroup} (largest identity {largestIdentity}); {mixed} of {groupedImages} grouped images in groups mixing people");
+
+        outcome.Images.Count.ShouldBe(4992);
+        outcome.Faces.Count.ShouldBeGreaterThanOrEqualTo(4990);
+        // Floors 0.03-0.05 under the measurement (another machine's ONNX Runtime may round differently).
+        precision.ShouldBeGreaterThanOrEqualTo(0.81);
+        recall.ShouldBeGreaterThanOrEqualTo(0.77);
+        peopleFound.ShouldBeGreaterThanOrEqualTo(0.80);
+        // Groups do not chain: the bound is 2x the largest identity (it was 201 images of many people).
+        largestGroup.ShouldBeLessThanOrEqualTo(2 * largestIdentity);
+        ((double)mixed / groupedImages).ShouldBeLessThanOrEqualTo(0.12);
+        // Every pair carries a calibrated probability, in [0, 1] and ordered like the scores.
+        var byScore = outcome.Pairs.OrderBy(p => p.Score).ToList();
+        byScore.ShouldAllBe(p => p.Probability >= 0 && p.Probability <= 1);
+        for (int i = 1; i < byScore.Count; i++)
+            byScore[i].Probability!.Value.ShouldBeGreaterThanOrEqualTo(byScore[i - 1].Probability!.Value);
     }
 }

@@ -12,7 +12,7 @@ public class DedupFilesTests
             new DuplicateGroup(
                 [new ReportImage("/data/photos/a/1.jpg"), new ReportImage("/data/photos/b/2.jpg"), new ReportImage("/data/photos/a/3, copy.jpg")],
                 [new DuplicatePair(0, 1, 0.97), new DuplicatePair(1, 2, 0.9512346), new DuplicatePair(2, 0, 0.93)]),
-            new DuplicateGroup([new ReportImage("z.jpg"), new ReportImage("/data/photos/y.jpg")], [new DuplicatePair(0, 1, 0.99)]),
+            new DuplicateGroup([new ReportImage("z.jpg"), new ReportImage("/data/photos/y.jpg")], [new DuplicatePair(0, 1, 0.99, 0.98765)]),
         ],
         [new PersonEntry("Person 1", 3, [new ReportImage("/data/photos/a/1.jpg")])],
         [new RejectedImage("/data/photos/wall.png", "no_face"), new RejectedImage("/data/photos/broken.jpg", "unreadable", "truncated JPEG")],
@@ -24,11 +24,11 @@ public class DedupFilesTests
     {
         var rows = DedupFindings.Rows(Synthetic());
         DedupFindings.ToCsv(rows).ShouldBe(
-            "image_a,image_b,score\n" +
-            "y.jpg,z.jpg,0.990000\n" +
-            "a/1.jpg,b/2.jpg,0.970000\n" +
-            "\"a/3, copy.jpg\",b/2.jpg,0.951235\n" +
-            "a/1.jpg,\"a/3, copy.jpg\",0.930000\n");
+            "image_a,image_b,score,probability,group\n" +
+            "y.jpg,z.jpg,0.990000,0.9877,2\n" +
+            "a/1.jpg,b/2.jpg,0.970000,,1\n" +
+            "\"a/3, copy.jpg\",b/2.jpg,0.951235,,1\n" +
+            "a/1.jpg,\"a/3, copy.jpg\",0.930000,,1\n");
     }
 
     [Fact]
@@ -38,7 +38,7 @@ public class DedupFilesTests
         {
             Groups = [new DuplicateGroup([new ReportImage("/data/photos/sub/p.jpg"), new ReportImage("/elsewhere/q.jpg")], [new DuplicatePair(0, 1, 0.5)])],
         };
-        DedupFindings.ToCsv(DedupFindings.Rows(report)).ShouldBe("image_a,image_b,score\n/elsewhere/q.jpg,sub/p.jpg,0.500000\n");
+        DedupFindings.ToCsv(DedupFindings.Rows(report)).ShouldBe("image_a,image_b,score,probability,group\n/elsewhere/q.jpg,sub/p.jpg,0.500000,,1\n");
     }
 
     [Fact]
@@ -49,7 +49,7 @@ public class DedupFilesTests
             Groups = [new DuplicateGroup([new ReportImage("p.jpg"), new ReportImage("q.jpg"), new ReportImage("p.jpg")],
                 [new DuplicatePair(0, 1, 0.91), new DuplicatePair(2, 1, 0.95)])],
         };
-        DedupFindings.ToCsv(DedupFindings.Rows(report)).ShouldBe("image_a,image_b,score\np.jpg,q.jpg,0.950000\n");
+        DedupFindings.ToCsv(DedupFindings.Rows(report)).ShouldBe("image_a,image_b,score,probability,group\np.jpg,q.jpg,0.950000,,1\n");
     }
 
     [Fact]
@@ -84,7 +84,7 @@ public class DedupFilesTests
     {
         var dir = RepoPaths.NewTempDir("doppel-report");
         var files = DedupReportWriter.Write(Synthetic(), dir);
-        File.ReadAllText(files.FindingsCsv).ShouldStartWith("image_a,image_b,score\ny.jpg,z.jpg,0.990000\n");
+        File.ReadAllText(files.FindingsCsv).ShouldStartWith("image_a,image_b,score,probability,group\ny.jpg,z.jpg,0.990000,0.9877,2\n");
         File.ReadAllText(files.SummaryJson).ShouldContain("\"groups\": 2");
         File.ReadAllText(files.IndexHtml).ShouldContain("data-group-count=\"2\"");
         files.ScoreHistogramPng.ShouldBeNull();

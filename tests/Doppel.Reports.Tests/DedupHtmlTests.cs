@@ -48,6 +48,23 @@ public class DedupHtmlTests
     }
 
     [Fact]
+    public void Each_member_shows_its_best_match_inside_its_group_and_pairs_show_their_probability()
+    {
+        var (report, _, one, _) = RealReport();
+        var group = report.Groups[0] with
+        {
+            Pairs = [new DuplicatePair(0, 1, 0.962, 0.9996), new DuplicatePair(1, 2, 0.948, 0.62), new DuplicatePair(0, 2, 0.955, 0.9)],
+        };
+        var html = File.ReadAllText(DedupReportWriter.Write(report with { Groups = [group] }, RepoPaths.NewTempDir("doppel-report-why")).IndexHtml);
+        html.ShouldContain("&gt;99.9 %<small>match probability</small><small>score 0.962</small>");
+        html.ShouldContain("62 %<small>match probability</small>");
+        // Members 0 and 1 are each other's best match; member 2's best is member 0 (0.955 beats 0.948).
+        html.ShouldContain($"best match {Path.GetFileName(one[1])} (&gt;99.9 % match); matches 2 of 2");
+        html.ShouldContain($"best match {Path.GetFileName(one[0])} (90 % match); matches 2 of 2");
+        group.Support().Select(s => s.BestMatch).ShouldBe([1, 0, 0]);
+    }
+
+    [Fact]
     public void HtmlIsSelfContainedAndEmbedsEachThumbnailOnce()
     {
         var (report, _, _, _) = RealReport();

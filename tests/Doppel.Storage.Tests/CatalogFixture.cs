@@ -1,4 +1,4 @@
-using Doppel.Storage.Sqlite;
+using Doppel.Storage.Sqlite.Stores;
 using Doppel.Testing;
 using Microsoft.Data.Sqlite;
 
@@ -11,9 +11,10 @@ internal sealed class TempCatalog : IDisposable
 
     public string Path => System.IO.Path.Combine(Directory, "catalog.db");
 
-    public SqliteCatalog Open() => SqliteCatalog.Open(Path);
+    /// <summary>Opens (migrating) the file; dispose it to let the file go.</summary>
+    public SqliteDatabase Open() => SqliteDatabase.Open(Path);
 
-    /// <summary>A raw connection for checks and faults the catalog API deliberately does not offer.</summary>
+    /// <summary>A raw connection for checks and faults the stores deliberately do not offer.</summary>
     public SqliteConnection Raw()
     {
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path, Pooling = false }.ToString());
@@ -40,7 +41,27 @@ internal sealed class TempCatalog : IDisposable
         }
     }
 
+    public static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>The stores of the default tenant (the CLI's).</summary>
+    public static ITenantStores Stores(IDoppelDatabase db) => db.For(TenantId.Default);
+
     public static string Hash(string content) => ContentHash.OfBytes(System.Text.Encoding.UTF8.GetBytes(content));
+
+    /// <summary>A local file whose bytes are <paramref name="content"/>, as a scan lists it.</summary>
+    public static MediaEntry Entry(string path, string content, long size = 1, string? movedFrom = null) =>
+        new(new MediaKey(MediaSources.File, path), Hash(content), size, movedFrom is null ? null : new MediaKey(MediaSources.File, movedFrom));
+
+    /// <summary>Registers one entry and returns what registration found.</summary>
+    public static async Task<MediaRegistration> Register(IStoreSet stores, MediaEntry entry) => (await stores.Media.RegisterAsync([entry], Ct)).Single();
+
+    public static async Task<List<T>> ToListAsync<T>(IAsyncEnumerable<T> source)
+    {
+        var list = new List<T>();
+        await foreach (var item in source)
+            list.Add(item);
+        return list;
+    }
 
     public static float[] UnitVector(int dimension, int seed)
     {

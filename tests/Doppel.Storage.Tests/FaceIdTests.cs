@@ -10,51 +10,53 @@ namespace Doppel.Storage.Tests;
 public class FaceIdTests
 {
     [Fact]
-    public void IdsAreNotReusedWhenAChangedFileHoldingTheHighestFaceIsDetectedAgain()
+    public async Task IdsAreNotReusedWhenAChangedFileHoldingTheHighestFaceIsDetectedAgain()
     {
         using var temp = new TempCatalog();
         long a, b, person, split;
-        using (var catalog = temp.Open())
+        await using (var db = temp.Open())
         {
-            var media = catalog.RegisterMediaBatch([new("/p/a.jpg", Hash("a"), 1), new("/p/b.jpg", Hash("b"), 1)], _ => true);
+            var s = Stores(db);
+            var media = await s.Media.RegisterAsync([Entry("/p/a.jpg", "a"), Entry("/p/b.jpg", "b")], Ct);
             (a, b) = (media[0].Media.Id, media[1].Media.Id);
-            catalog.SaveResults([Ok(a, Face(1, "m"), Face(2, "m")), Ok(b, Face(3, "m"))]);
-            catalog.ListFaces().Select(f => (f.Id, f.MediaId)).ShouldBe([(1L, a), (2L, a), (3L, b)]);
-            person = catalog.CreatePerson("Bea");
-            catalog.AssignPersons([(2, person), (3, person)]);
-            split = catalog.SplitPerson(person, [3], "Not Bea");
-            long set = catalog.CreateDedupSet(null);
-            catalog.AddFindings(set, [new NewFinding(a, b, 1, 3, 0.97f, "{}")]);
-            catalog.GetFindings(set).Single().Id.ShouldBe(1);
+            await s.Media.SaveResultsAsync([Ok(a, Face(1, "m"), Face(2, "m")), Ok(b, Face(3, "m"))], null, Ct);
+            (await s.Faces.ListAsync(Page.All, Ct)).Select(f => (f.Id, f.MediaId)).ShouldBe([(1L, a), (2L, a), (3L, b)]);
+            person = await s.Persons.CreateAsync("Bea", null, Ct);
+            await s.Faces.AssignPersonsAsync([(2, person), (3, person)], Ct);
+            split = await s.Persons.SplitAsync(person, [3], "Not Bea", null, Ct);
+            var set = await s.Dedup.CreateSetAsync(null, DedupSet.DefaultGroup, null, Ct);
+            await s.Dedup.AddFindingsAsync(set.Id, [new NewFinding(a, b, 1, 3, 0.97f, "{}")], Ct);
+            (await s.Dedup.GetFindingsAsync(set.Id, null, Ct)).Single().Id.ShouldBe(1);
 
             // b.jpg now holds other bytes: its face 3 (the highest id) and the finding naming it go.
-            catalog.RegisterMedia("/p/b.jpg", Hash("b, another photo"), 2).Change.ShouldBe(MediaChange.Changed);
-            catalog.GetFace(3).ShouldBeNull();
-            catalog.SaveResults([Ok(b, Face(4, "m"))]);
-            catalog.GetFacesOfMedia(b).Single().Id.ShouldBe(4);
-            catalog.GetFace(3).ShouldBeNull();
-            catalog.GetFace(4)!.PinnedPersonId.ShouldBeNull();
+            (await Register(s, Entry("/p/b.jpg", "b, another photo", 2))).Change.ShouldBe(MediaChange.Changed);
+            (await s.Faces.GetAsync(3, Ct)).ShouldBeNull();
+            await s.Media.SaveResultsAsync([Ok(b, Face(4, "m"))], null, Ct);
+            (await s.Faces.ListOfMediaAsync([b], Ct)).Single().Id.ShouldBe(4);
+            (await s.Faces.GetAsync(3, Ct)).ShouldBeNull();
+            (await s.Faces.GetAsync(4, Ct))!.PinnedPersonId.ShouldBeNull();
 
-            long again = catalog.CreateDedupSet(null);
-            catalog.AddFindings(again, [new NewFinding(a, b, 1, 4, 0.5f, "{}")]);
-            catalog.GetFindings(again).Single().Id.ShouldBe(2);
+            var again = await s.Dedup.CreateSetAsync(null, DedupSet.DefaultGroup, null, Ct);
+            await s.Dedup.AddFindingsAsync(again.Id, [new NewFinding(a, b, 1, 4, 0.5f, "{}")], Ct);
+            (await s.Dedup.GetFindingsAsync(again.Id, null, Ct)).Single().Id.ShouldBe(2);
         }
 
         // The counters live in the file: a reopened catalog re-detecting b again still moves on.
-        using (var catalog = temp.Open())
+        await using (var db = temp.Open())
         {
-            catalog.ResetMedia([b]);
-            catalog.SaveResults([Ok(b, Face(5, "m"), Face(6, "m"))]);
-            catalog.GetFacesOfMedia(b).Select(f => f.Id).ShouldBe([5L, 6L]);
+            var s = Stores(db);
+            await s.Media.ResetAsync([b], Ct);
+            await s.Media.SaveResultsAsync([Ok(b, Face(5, "m"), Face(6, "m"))], null, Ct);
+            (await s.Faces.ListOfMediaAsync([b], Ct)).Select(f => f.Id).ShouldBe([5L, 6L]);
             // The split still names face 3, which no longer exists, and no new face answers to it.
-            catalog.ListPersonDecisions().Single().FaceIds.ShouldBe([3L]);
-            Should.Throw<CatalogException>(() => catalog.PinFace(3, split)).Message.ShouldContain("Face id 3 is not in the catalog");
-            catalog.ListFaces().ShouldAllBe(f => f.PinnedPersonId == null);
+            (await s.Persons.ListDecisionsAsync(Ct)).Single().FaceIds.ShouldBe([3L]);
+            (await Should.ThrowAsync<CatalogException>(() => s.Faces.PinAsync(3, split, Ct))).Message.ShouldContain("Face id 3 is not in the catalog");
+            (await s.Faces.ListAsync(Page.All, Ct)).ShouldAllBe(f => f.PinnedPersonId == null);
         }
     }
 
     [Fact]
-    public void AVersion3CatalogMigratesToVersion4KeepingEveryRowIdAndReference()
+    public async Task AVersion3CatalogMigratesToVersion4KeepingEveryRowIdAndReference()
     {
         using var temp = new TempCatalog();
         SchemaV3.Create(temp.Path);
@@ -66,18 +68,19 @@ public class FaceIdTests
         before["findings"].Count.ShouldBe(2);
         before["person_decisions"].Count.ShouldBe(2);
 
-        using (var catalog = temp.Open())
+        await using (var db = temp.Open())
         {
-            catalog.SchemaVersion.ShouldBe(8);
-            // Read back through the API: faces with their persons, pins, exclusions, vectors; decisions; findings.
-            catalog.ListFaces().Select(f => (f.Id, f.MediaId, f.PersonId, f.PinnedPersonId, string.Join(",", f.ExcludedPersonIds)))
+            db.SchemaVersion.ShouldBe(8);
+            var s = Stores(db);
+            // Read back through the stores: faces with their persons, pins, exclusions, vectors; decisions; findings.
+            (await s.Faces.ListAsync(Page.All, Ct)).Select(f => (f.Id, f.MediaId, f.PersonId, f.PinnedPersonId, string.Join(",", f.ExcludedPersonIds)))
                 .ShouldBe([(1L, 1L, 1L, (long?)null, "2"), (2L, 2L, 2L, 2L, ""), (3L, 3L, 5L, null, "1"), (4L, 3L, (long?)null, 5L, "")]);
-            catalog.ListPersons().Select(p => (p.Id, p.Name, p.RepresentativeFaceId)).ShouldBe([(1L, "Alice", 1L), (2L, (string?)null, 2L), (5L, "Carol", 3L)]);
-            catalog.GetEmbeddings(3).ShouldHaveSingleItem().Vector.ShouldBe([0.6f, 0.8f]);
-            catalog.ListPersonDecisions().Select(d => (d.Kind, d.PersonId, string.Join(",", d.FaceIds)))
+            (await s.Persons.ListAsync(Page.All, Ct)).Select(p => (p.Id, p.Name, p.RepresentativeFaceId)).ShouldBe([(1L, "Alice", 1L), (2L, (string?)null, 2L), (5L, "Carol", 3L)]);
+            (await s.Faces.GetEmbeddingsAsync(3, Ct)).ShouldHaveSingleItem().Vector.ShouldBe([0.6f, 0.8f]);
+            (await s.Persons.ListDecisionsAsync(Ct)).Select(d => (d.Kind, d.PersonId, string.Join(",", d.FaceIds)))
                 .ShouldBe([(PersonDecisionKind.Merge, 5L, "4"), (PersonDecisionKind.Split, 2L, "2,6")]);
-            catalog.GetFindings(1).Select(f => (f.Id, f.FaceA, f.FaceB, f.Status)).ShouldBe([(1L, (long?)1L, (long?)2L, FindingStatus.Confirmed)]);
-            catalog.GetFindings(2).Select(f => (f.Id, f.FaceA, f.FaceB)).ShouldBe([(3L, (long?)3L, (long?)4L)]);
+            (await s.Dedup.GetFindingsAsync(1, null, Ct)).Select(f => (f.Id, f.FaceA, f.FaceB, f.Status)).ShouldBe([(1L, (long?)1L, (long?)2L, FindingStatus.Confirmed)]);
+            (await s.Dedup.GetFindingsAsync(2, null, Ct)).Select(f => (f.Id, f.FaceA, f.FaceB)).ShouldBe([(3L, (long?)3L, (long?)4L)]);
         }
 
         // Every row of every table is byte-for-byte what version 3 held; only the version row is new.
@@ -100,21 +103,22 @@ public class FaceIdTests
             CatalogDump.Rows(raw, "PRAGMA foreign_key_list(findings)").Count(r => r.Contains("|faces|")).ShouldBe(2);
         }
 
-        using (var catalog = temp.Open())
+        await using (var db = temp.Open())
         {
+            var s = Stores(db);
             // Face 6 was deleted under version 3 (its photo re-detected) and only survives in the split
             // decision: no new face takes it. Finding 4 never existed, so counting simply goes on from 3.
-            catalog.SaveResults([Ok(3, Face(7, "tiny"))]);
-            catalog.GetFacesOfMedia(3).Single().Id.ShouldBe(7);
-            long set = catalog.CreateDedupSet(null);
-            catalog.AddFindings(set, [new NewFinding(1, 3, 1, 7, 0.9f, "{}")]);
-            catalog.GetFindings(set).Single().Id.ShouldBe(4);
+            await s.Media.SaveResultsAsync([Ok(3, Face(7, "tiny"))], null, Ct);
+            (await s.Faces.ListOfMediaAsync([3], Ct)).Single().Id.ShouldBe(7);
+            var set = await s.Dedup.CreateSetAsync(null, DedupSet.DefaultGroup, null, Ct);
+            await s.Dedup.AddFindingsAsync(set.Id, [new NewFinding(1, 3, 1, 7, 0.9f, "{}")], Ct);
+            (await s.Dedup.GetFindingsAsync(set.Id, null, Ct)).Single().Id.ShouldBe(4);
             // The foreign keys point at the rebuilt faces table: deleting a face's media cascades through it.
-            catalog.GetFace(3).ShouldBeNull();
-            catalog.GetEmbeddings(3).ShouldBeEmpty();
-            catalog.GetPerson(5)!.RepresentativeFaceId.ShouldBeNull();
-            catalog.GetFindings(2).ShouldBeEmpty();
-            catalog.CreatePerson("New").ShouldBe(7);
+            (await s.Faces.GetAsync(3, Ct)).ShouldBeNull();
+            (await s.Faces.GetEmbeddingsAsync(3, Ct)).ShouldBeEmpty();
+            (await s.Persons.GetAsync(5, Ct))!.RepresentativeFaceId.ShouldBeNull();
+            (await s.Dedup.GetFindingsAsync(2, null, Ct)).ShouldBeEmpty();
+            (await s.Persons.CreateAsync("New", null, Ct)).ShouldBe(7);
         }
     }
 

@@ -1,63 +1,33 @@
+using static Doppel.Storage.Tests.TempCatalog;
+
 namespace Doppel.Storage.Tests;
 
+/// <summary>The ignore list is kept by content hash, so a pair a reviewer called "not the same person" stays hidden after
+/// either file moves. (That a "not duplicate" verdict puts the pair there, and "confirmed" does not, is the review use
+/// case's rule: ReviewFindingHandlerTests.)</summary>
 public class IgnoredFindingsTests
 {
     [Fact]
-    public void NotDuplicateVerdictSurvivesAMoveAndHidesThePairInLaterRuns()
+    public async Task AnIgnoredPairSurvivesAMoveAndIsHiddenInLaterRuns()
     {
         using var temp = new TempCatalog();
-        using var catalog = temp.Open();
-        var a = catalog.RegisterMedia("/p/a.jpg", TempCatalog.Hash("a"), 1).Media.Id;
-        var b = catalog.RegisterMedia("/p/b.jpg", TempCatalog.Hash("b"), 1).Media.Id;
-        var c = catalog.RegisterMedia("/p/c.jpg", TempCatalog.Hash("c"), 1).Media.Id;
-        var firstSet = catalog.CreateDedupSet(null);
-        catalog.AddFindings(firstSet, [new NewFinding(a, b, null, null, 0.95f, "{}"), new NewFinding(a, c, null, null, 0.94f, "{}")]);
-        var ab = catalog.GetFindings(firstSet)[0];
+        await using var db = temp.Open();
+        var s = Stores(db);
+        var media = await s.Media.RegisterAsync([Entry("/p/a.jpg", "a"), Entry("/p/b.jpg", "b"), Entry("/p/c.jpg", "c")], Ct);
+        var (a, b, c) = (media[0].Media.Id, media[1].Media.Id, media[2].Media.Id);
+        var firstSet = await s.Dedup.CreateSetAsync(null, DedupSet.DefaultGroup, null, Ct);
+        await s.Dedup.AddFindingsAsync(firstSet.Id, [new NewFinding(a, b, null, null, 0.95f, "{}"), new NewFinding(a, c, null, null, 0.94f, "{}")], Ct);
 
-        catalog.SetFindingStatus(ab.Id, FindingStatus.NotDuplicate, decidedBy: "alice");
-
-        var ignored = catalog.ListIgnoredPairs().Single();
-        (ignored.Reason, ignored.CreatedBy).ShouldBe(("marked not duplicate", "alice"));
-        catalog.IsIgnored(TempCatalog.Hash("b"), TempCatalog.Hash("a")).ShouldBeTrue();
+        (await s.IgnoredPairs.AddAsync(Hash("a"), Hash("b"), "marked not duplicate", "alice", Ct)).ShouldBeTrue();
+        (await s.IgnoredPairs.ContainsAsync(Hash("b"), Hash("a"), Ct)).ShouldBeTrue();
 
         // b is moved; a later run finds the same two pictures again.
-        catalog.RegisterMedia("/archive/b-renamed.jpg", TempCatalog.Hash("b"), 1, pathExists: p => p != "/p/b.jpg").Change.ShouldBe(MediaChange.Moved);
-        var secondSet = catalog.CreateDedupSet(null);
-        catalog.AddFindings(secondSet, [new NewFinding(b, a, null, null, 0.951f, "{}"), new NewFinding(c, a, null, null, 0.94f, "{}")]);
+        (await Register(s, Entry("/archive/b-renamed.jpg", "b", movedFrom: "/p/b.jpg"))).Change.ShouldBe(MediaChange.Moved);
+        var secondSet = await s.Dedup.CreateSetAsync(null, DedupSet.DefaultGroup, null, Ct);
+        await s.Dedup.AddFindingsAsync(secondSet.Id, [new NewFinding(b, a, null, null, 0.951f, "{}"), new NewFinding(c, a, null, null, 0.94f, "{}")], Ct);
 
-        catalog.GetFindings(secondSet).Count.ShouldBe(2);
-        var shown = catalog.GetFindings(secondSet, skipIgnored: true).Single();
+        (await s.Dedup.GetFindingsAsync(secondSet.Id, null, Ct)).Count.ShouldBe(2);
+        var shown = (await s.Dedup.GetFindingsAsync(secondSet.Id, new FindingQuery { SkipIgnored = true }, Ct)).Single();
         (shown.MediaA, shown.MediaB).ShouldBe((a, c));
-    }
-
-    [Fact]
-    public void ConfirmedVerdictIgnoresNothing()
-    {
-        using var temp = new TempCatalog();
-        using var catalog = temp.Open();
-        var a = catalog.RegisterMedia("/p/a.jpg", TempCatalog.Hash("a"), 1).Media.Id;
-        var b = catalog.RegisterMedia("/p/b.jpg", TempCatalog.Hash("b"), 1).Media.Id;
-        var set = catalog.CreateDedupSet(null);
-        catalog.AddFindings(set, [new NewFinding(a, b, null, null, 0.95f, "{}")]);
-        catalog.SetFindingStatus(catalog.GetFindings(set)[0].Id, FindingStatus.Confirmed);
-        catalog.ListIgnoredPairs().ShouldBeEmpty();
-        catalog.GetFindings(set, skipIgnored: true).Count.ShouldBe(1);
-    }
-
-    [Fact]
-    public void DefaultCatalogPathFollowsTheEnvironment()
-    {
-        var previous = Environment.GetEnvironmentVariable("DOPPEL_CATALOG");
-        try
-        {
-            Environment.SetEnvironmentVariable("DOPPEL_CATALOG", "/srv/doppel/catalog.db");
-            Doppel.Storage.Sqlite.SqliteCatalog.DefaultPath.ShouldBe("/srv/doppel/catalog.db");
-            Environment.SetEnvironmentVariable("DOPPEL_CATALOG", null);
-            Doppel.Storage.Sqlite.SqliteCatalog.DefaultPath.ShouldEndWith(Path.Combine(".local", "share", "doppel", "catalog.db"));
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("DOPPEL_CATALOG", previous);
-        }
     }
 }

@@ -1,12 +1,13 @@
 using System.Diagnostics;
+using static Doppel.Storage.Tests.TempCatalog;
 
 namespace Doppel.Storage.Tests;
 
 /// <summary>
-/// Two real processes on one catalog: the worker (tests/Doppel.Storage.Worker) takes the scan lock and
-/// stores results batch by batch; the test kills it with SIGKILL mid-run and checks that nothing is
-/// half-written, the dead owner's lock is taken over, and a second worker resumes the same run to
-/// exactly one face per file.
+/// Two real processes on one catalog: the worker (tests/Doppel.Storage.Worker) takes the "scan" lease and
+/// stores results batch by batch through the stores; the test kills it with SIGKILL mid-run and checks that
+/// nothing is half-written, the dead owner's lease is taken over, and a second worker resumes the same run
+/// to exactly one face per file.
 /// </summary>
 public class KilledProcessTests
 {
@@ -44,17 +45,18 @@ public class KilledProcessTests
             await first.WaitForExitAsync(TestContext.Current.CancellationToken);
         }
 
-        using (var catalog = temp.Open())
+        await using (var db = temp.Open())
         {
-            var run = catalog.FindUnfinishedRun("scan")!;
-            var done = catalog.CountMedia(MediaState.Done);
+            var s = Stores(db);
+            var run = (await s.Runs.FindUnfinishedAsync("scan", Ct))!;
+            var done = await s.Media.CountAsync(MediaState.Done, Ct);
             done.ShouldBeGreaterThanOrEqualTo(60);
             done.ShouldBeLessThan(Files);
             (done % 10).ShouldBe(0); // whole batches only
             run.Processed.ShouldBe(done);
-            catalog.CountFaces().ShouldBe(done);
-            catalog.ReadEmbeddings("worker-model").Count().ShouldBe((int)done);
-            catalog.GetLockOwner("scan").ShouldNotBeNull(); // the dead process never released it
+            (await s.Faces.CountAsync(Ct)).ShouldBe(done);
+            (await ToListAsync(s.Faces.ReadEmbeddingsAsync("worker-model", Ct))).Count.ShouldBe((int)done);
+            (await db.Leases.GetAsync("scan", Ct)).ShouldNotBeNull(); // the dead process never released it
         }
 
         using (var second = StartWorker(temp.Path, batch: 50, delayMs: 0))
@@ -67,15 +69,16 @@ public class KilledProcessTests
             output.ShouldContain("completed");
         }
 
-        using (var catalog = temp.Open())
+        await using (var db = temp.Open())
         {
-            var run = catalog.ListRuns().Single();
+            var s = Stores(db);
+            var run = (await s.Runs.ListAsync(Page.All, Ct)).Single();
             (run.State, run.Processed, run.Total).ShouldBe((RunState.Completed, (long)Files, (long)Files));
-            catalog.CountMedia().ShouldBe(Files);
-            catalog.CountMedia(MediaState.Pending).ShouldBe(0);
-            catalog.CountFaces().ShouldBe(Files);
-            catalog.ReadEmbeddings("worker-model").Count().ShouldBe(Files);
-            catalog.GetLockOwner("scan").ShouldBeNull();
+            (await s.Media.CountAsync(null, Ct)).ShouldBe(Files);
+            (await s.Media.CountAsync(MediaState.Pending, Ct)).ShouldBe(0);
+            (await s.Faces.CountAsync(Ct)).ShouldBe(Files);
+            (await ToListAsync(s.Faces.ReadEmbeddingsAsync("worker-model", Ct))).Count.ShouldBe(Files);
+            (await db.Leases.GetAsync("scan", Ct)).ShouldBeNull();
         }
         temp.RawScalar("SELECT COUNT(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'").ShouldBe(1);
     }
@@ -96,8 +99,8 @@ public class KilledProcessTests
             error.ShouldContain($"pid {first.Id}");
             error.ShouldContain("is in use");
 
-            using var catalog = temp.Open();
-            Should.Throw<CatalogLockedException>(() => catalog.AcquireLock("scan", "test")).Owner.Pid.ShouldBe(first.Id);
+            await using var db = temp.Open();
+            (await db.Leases.TryAcquireAsync("scan", LeaseHolder.ThisProcess("test"), TimeSpan.FromMinutes(1), null, Ct)).HeldBy!.Holder.Pid.ShouldBe(first.Id);
         }
         finally
         {

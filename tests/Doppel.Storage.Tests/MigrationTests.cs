@@ -1,15 +1,15 @@
-using Doppel.Storage.Sqlite;
+using static Doppel.Storage.Tests.TempCatalog;
 
 namespace Doppel.Storage.Tests;
 
 public class MigrationTests
 {
     [Fact]
-    public void FreshFileGetsEveryTableAndTheLatestVersion()
+    public async Task FreshFileGetsEveryTableAndTheLatestVersion()
     {
         using var temp = new TempCatalog();
-        using (var catalog = temp.Open())
-            catalog.SchemaVersion.ShouldBe(8);
+        await using (var db = temp.Open())
+            db.SchemaVersion.ShouldBe(8);
 
         foreach (var table in new[] { "media_files", "faces", "face_embeddings", "face_person_exclusions", "persons", "runs", "dedup_sets", "findings", "ignored_pairs", "leases", "tenants", "person_decisions", "admin_users", "schema_migrations" })
             temp.RawScalar($"SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '{table}'").ShouldBe(1, table);
@@ -21,24 +21,24 @@ public class MigrationTests
     }
 
     [Fact]
-    public void ReopeningKeepsDataAndAppliesNothingTwice()
+    public async Task ReopeningKeepsDataAndAppliesNothingTwice()
     {
         using var temp = new TempCatalog();
-        using (var catalog = temp.Open())
-            catalog.RegisterMedia("/photos/a.jpg", TempCatalog.Hash("a"), 1);
-        using (var catalog = temp.Open())
+        await using (var db = temp.Open())
+            await Register(Stores(db), Entry("/photos/a.jpg", "a"));
+        await using (var db = temp.Open())
         {
-            catalog.SchemaVersion.ShouldBe(8);
-            catalog.FindMediaByPath("/photos/a.jpg").ShouldNotBeNull();
+            db.SchemaVersion.ShouldBe(8);
+            (await Stores(db).Media.FindAsync(new MediaKey(MediaSources.File, "/photos/a.jpg"), Ct)).ShouldNotBeNull();
         }
         temp.RawScalar("SELECT COUNT(*) FROM schema_migrations").ShouldBe(7);
     }
 
     [Fact]
-    public void NewerDatabaseThanTheCodeIsAClearError()
+    public async Task NewerDatabaseThanTheCodeIsAClearError()
     {
         using var temp = new TempCatalog();
-        using (temp.Open()) { }
+        await using (temp.Open()) { }
         using (var raw = temp.Raw())
         {
             using var command = raw.CreateCommand();
@@ -91,11 +91,11 @@ public class ForeignDatabaseTests
     }
 
     [Fact]
-    public void AnEmptySqliteFileBecomesACatalog()
+    public async Task AnEmptySqliteFileBecomesACatalog()
     {
         using var temp = new TempCatalog();
         File.WriteAllBytes(temp.Path, []);
-        using var catalog = temp.Open();
-        catalog.SchemaVersion.ShouldBeGreaterThan(0);
+        await using var db = temp.Open();
+        db.SchemaVersion.ShouldBeGreaterThan(0);
     }
 }

@@ -1,3 +1,5 @@
+using static Doppel.Storage.Tests.TempCatalog;
+
 namespace Doppel.Storage.Tests;
 
 /// <summary>Person ids are never given out twice: a decision or a note about person 7 must never
@@ -7,27 +9,29 @@ namespace Doppel.Storage.Tests;
 public class PersonIdTests
 {
     [Fact]
-    public void IdsAreNotReusedAfterTheHighestPersonIsDeletedOrMergedAway()
+    public async Task IdsAreNotReusedAfterTheHighestPersonIsDeletedOrMergedAway()
     {
         using var temp = new TempCatalog();
-        using (var catalog = temp.Open())
+        await using (var db = temp.Open())
         {
-            long first = catalog.CreatePerson("A"), second = catalog.CreatePerson("B"), third = catalog.CreatePerson("C");
+            var p = Stores(db).Persons;
+            long first = await p.CreateAsync("A", null, Ct), second = await p.CreateAsync("B", null, Ct), third = await p.CreateAsync("C", null, Ct);
             (first, second, third).ShouldBe((1L, 2L, 3L));
-            catalog.DeletePerson(third);
-            catalog.CreatePerson("D").ShouldBe(4);
-            catalog.MergePersons(second, 4);
+            await p.DeleteAsync(third, Ct);
+            (await p.CreateAsync("D", null, Ct)).ShouldBe(4);
+            await p.MergeAsync(second, 4, null, Ct);
         }
         // Reopening must not forget either: the counter lives in the file, not in the process.
-        using (var catalog = temp.Open())
+        await using (var db = temp.Open())
         {
-            catalog.CreatePerson("E").ShouldBe(5);
-            catalog.ListPersons().Select(p => (p.Id, p.Name)).ShouldBe([(1L, "A"), (2L, "B"), (5L, "E")]);
+            var p = Stores(db).Persons;
+            (await p.CreateAsync("E", null, Ct)).ShouldBe(5);
+            (await p.ListAsync(Page.All, Ct)).Select(x => (x.Id, x.Name)).ShouldBe([(1L, "A"), (2L, "B"), (5L, "E")]);
         }
     }
 
     [Fact]
-    public void AVersion2CatalogMigratesToVersion3KeepingEveryRowIdAndReference()
+    public async Task AVersion2CatalogMigratesToVersion3KeepingEveryRowIdAndReference()
     {
         using var temp = new TempCatalog();
         SchemaV2.Create(temp.Path);
@@ -38,16 +42,17 @@ public class PersonIdTests
         before["persons"].Count.ShouldBe(3);
         before["faces"].Count.ShouldBe(4);
 
-        using (var catalog = temp.Open())
+        await using (var db = temp.Open())
         {
-            catalog.SchemaVersion.ShouldBe(8);
-            // Read back through the API: names, representatives, assignments, pins, exclusions, decisions.
-            catalog.ListPersons().Select(p => (p.Id, p.Name, p.RepresentativeFaceId)).ShouldBe([(1L, "Alice", 1L), (2L, (string?)null, 2L), (5L, "Carol", 3L)]);
-            catalog.ListFaces().Select(f => (f.Id, f.PersonId, f.PinnedPersonId, string.Join(",", f.ExcludedPersonIds)))
+            db.SchemaVersion.ShouldBe(8);
+            var s = Stores(db);
+            // Read back through the stores: names, representatives, assignments, pins, exclusions, decisions.
+            (await s.Persons.ListAsync(Page.All, Ct)).Select(p => (p.Id, p.Name, p.RepresentativeFaceId)).ShouldBe([(1L, "Alice", 1L), (2L, (string?)null, 2L), (5L, "Carol", 3L)]);
+            (await s.Faces.ListAsync(Page.All, Ct)).Select(f => (f.Id, f.PersonId, f.PinnedPersonId, string.Join(",", f.ExcludedPersonIds)))
                 .ShouldBe([(1L, 1L, (long?)null, "2"), (2L, 2L, 2L, ""), (3L, 5L, null, "1"), (4L, (long?)null, 5L, "")]);
-            catalog.ListPersonDecisions().Select(d => (d.Kind, d.PersonId, d.OtherPersonId, d.OtherName))
+            (await s.Persons.ListDecisionsAsync(Ct)).Select(d => (d.Kind, d.PersonId, d.OtherPersonId, d.OtherName))
                 .ShouldBe([(PersonDecisionKind.Merge, 5L, 6L, "Sixth"), (PersonDecisionKind.Split, 2L, 1L, "Alice")]);
-            catalog.GetEmbeddings(3).ShouldHaveSingleItem().Vector.ShouldBe([0.6f, 0.8f]);
+            (await s.Faces.GetEmbeddingsAsync(3, Ct)).ShouldHaveSingleItem().Vector.ShouldBe([0.6f, 0.8f]);
         }
 
         // Every row of every table is byte-for-byte what version 2 held; only the version rows (3 and 4) are new.
@@ -65,17 +70,18 @@ public class PersonIdTests
             CatalogDump.Rows(raw, "PRAGMA foreign_key_list(face_person_exclusions)").Count(r => r.Contains("|persons|")).ShouldBe(1);
         }
 
-        using (var catalog = temp.Open())
+        await using (var db = temp.Open())
         {
+            var s = Stores(db);
             // Person 6 was merged away under version 2 (its id only survives in the decision): no new person takes it.
-            catalog.CreatePerson("New").ShouldBe(7);
+            (await s.Persons.CreateAsync("New", null, Ct)).ShouldBe(7);
             // The foreign keys point at the rebuilt table: deleting Alice unassigns her face and drops exclusions naming her.
-            catalog.DeletePerson(1);
-            catalog.GetFace(1)!.PersonId.ShouldBeNull();
-            catalog.GetFace(3)!.ExcludedPersonIds.ShouldBeEmpty();
-            catalog.GetFace(3)!.PersonId.ShouldBe(5);
-            catalog.DeletePerson(7);
-            catalog.CreatePerson("Newer").ShouldBe(8);
+            await s.Persons.DeleteAsync(1, Ct);
+            (await s.Faces.GetAsync(1, Ct))!.PersonId.ShouldBeNull();
+            (await s.Faces.GetAsync(3, Ct))!.ExcludedPersonIds.ShouldBeEmpty();
+            (await s.Faces.GetAsync(3, Ct))!.PersonId.ShouldBe(5);
+            await s.Persons.DeleteAsync(7, Ct);
+            (await s.Persons.CreateAsync("Newer", null, Ct)).ShouldBe(8);
         }
     }
 

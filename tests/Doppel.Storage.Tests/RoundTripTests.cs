@@ -1,29 +1,33 @@
+using static Doppel.Storage.Tests.TempCatalog;
+
 namespace Doppel.Storage.Tests;
 
-/// <summary>Every entity written through the catalog, the file closed, reopened, and read back.</summary>
+/// <summary>Every entity written through the SQLite stores, the file closed, reopened, and read back.</summary>
 public class RoundTripTests
 {
     [Fact]
-    public void MediaFacesAndEmbeddingsSurviveReopening()
+    public async Task MediaFacesAndEmbeddingsSurviveReopening()
     {
         using var temp = new TempCatalog();
         long okId, noFaceId, runId;
-        var faceA = TempCatalog.Face(1, "dlib-resnet29", "mobilefacenet-192");
-        var faceB = TempCatalog.Face(2, "dlib-resnet29");
+        var faceA = Face(1, "dlib-resnet29", "mobilefacenet-192");
+        var faceB = Face(2, "dlib-resnet29");
         var before = DateTimeOffset.UtcNow;
-        using (var catalog = temp.Open())
+        await using (var db = temp.Open())
         {
-            okId = catalog.RegisterMedia("/photos/two faces.jpg", TempCatalog.Hash("two"), 12345).Media.Id;
-            noFaceId = catalog.RegisterMedia("/photos/wall.png", TempCatalog.Hash("wall"), 999).Media.Id;
-            runId = catalog.StartRun("scan", """{"dir":"/photos"}""", total: 2);
-            catalog.SaveResults([TempCatalog.Ok(okId, faceA, faceB), TempCatalog.NoFace(noFaceId)], runId);
+            var s = Stores(db);
+            var media = await s.Media.RegisterAsync([Entry("/photos/two faces.jpg", "two", 12345), Entry("/photos/wall.png", "wall", 999)], Ct);
+            (okId, noFaceId) = (media[0].Media.Id, media[1].Media.Id);
+            runId = await s.Runs.StartAsync("scan", """{"dir":"/photos"}""", 2, Ct);
+            await s.Media.SaveResultsAsync([Ok(okId, faceA, faceB), NoFace(noFaceId)], runId, Ct);
         }
 
-        using (var catalog = temp.Open())
+        await using (var db = temp.Open())
         {
-            var media = catalog.GetMedia(okId)!;
+            var s = Stores(db);
+            var media = (await s.Media.GetAsync(okId, Ct))!;
             media.Path.ShouldBe("/photos/two faces.jpg");
-            media.ContentHash.ShouldBe(TempCatalog.Hash("two"));
+            media.ContentHash.ShouldBe(Hash("two"));
             media.SizeBytes.ShouldBe(12345);
             (media.Format, media.Width, media.Height).ShouldBe(("jpeg", 250, 250));
             media.State.ShouldBe(MediaState.Done);
@@ -31,11 +35,11 @@ public class RoundTripTests
             media.ProcessedByRunId.ShouldBe(runId);
             media.ProcessedAt!.Value.ShouldBeGreaterThanOrEqualTo(before);
 
-            var rejected = catalog.GetMedia(noFaceId)!;
+            var rejected = (await s.Media.GetAsync(noFaceId, Ct))!;
             (rejected.ReasonCode, rejected.ReasonDetail, rejected.Format, rejected.Width, rejected.Height)
                 .ShouldBe(("no_face", "no face above 0.75", "png", 100, 120));
 
-            var faces = catalog.GetFacesOfMedia(okId);
+            var faces = await s.Faces.ListOfMediaAsync([okId], Ct);
             faces.Count.ShouldBe(2);
             faces.Select(f => f.FaceIndex).ShouldBe([0, 1]);
             var stored = faces[0];
@@ -46,45 +50,47 @@ public class RoundTripTests
             stored.Quality.ShouldBe(0.5f);
             stored.ThumbnailPath.ShouldBe("thumbs/1.jpg");
             stored.PersonId.ShouldBeNull();
-            catalog.GetFacesOfMedia(noFaceId).ShouldBeEmpty();
-            catalog.CountFaces().ShouldBe(2);
+            (await s.Faces.ListOfMediaAsync([noFaceId], Ct)).ShouldBeEmpty();
+            (await s.Faces.CountAsync(Ct)).ShouldBe(2);
 
-            var embeddings = catalog.GetEmbeddings(stored.Id);
+            var embeddings = await s.Faces.GetEmbeddingsAsync(stored.Id, Ct);
             embeddings.Select(e => (e.Model, e.ModelVersion, e.Dimension)).ShouldBe([("dlib-resnet29", "1", 128), ("mobilefacenet-192", "1", 192)]);
             embeddings[0].Vector.ShouldBe(faceA.Embeddings[0].Vector);
             embeddings[1].Vector.ShouldBe(faceA.Embeddings[1].Vector);
 
-            var dlib = catalog.ReadEmbeddings("dlib-resnet29").ToList();
+            var dlib = await ToListAsync(s.Faces.ReadEmbeddingsAsync("dlib-resnet29", Ct));
             dlib.Select(e => e.FaceId).ShouldBe([faces[0].Id, faces[1].Id]);
             dlib[1].Vector.ShouldBe(faceB.Embeddings[0].Vector);
-            catalog.ReadEmbeddings("mobilefacenet-192").Count().ShouldBe(1);
+            (await ToListAsync(s.Faces.ReadEmbeddingsAsync("mobilefacenet-192", Ct))).Count.ShouldBe(1);
 
-            var run = catalog.GetRun(runId)!;
+            var run = (await s.Runs.GetAsync(runId, Ct))!;
             (run.Kind, run.ArgsJson, run.State, run.Total, run.Processed, run.Rejected).ShouldBe(("scan", """{"dir":"/photos"}""", RunState.Running, 2L, 2L, 1L));
             run.OwnerPid.ShouldBe(Environment.ProcessId);
             run.OwnerHost.ShouldBe(Environment.MachineName);
-            catalog.FinishRun(runId, RunState.Completed);
+            await s.Runs.FinishAsync(runId, RunState.Completed, null, Ct);
         }
 
-        using (var catalog = temp.Open())
+        await using (var db = temp.Open())
         {
-            var run = catalog.GetRun(runId)!;
+            var s = Stores(db);
+            var run = (await s.Runs.GetAsync(runId, Ct))!;
             run.State.ShouldBe(RunState.Completed);
             run.FinishedAt.ShouldNotBeNull();
-            catalog.FindUnfinishedRun("scan").ShouldBeNull();
+            (await s.Runs.FindUnfinishedAsync("scan", Ct)).ShouldBeNull();
         }
     }
 
     [Fact]
-    public void EmbeddingStoredAsJsonTextByAnotherSystemIsRead()
+    public async Task EmbeddingStoredAsJsonTextByAnotherSystemIsRead()
     {
         using var temp = new TempCatalog();
         long faceId;
-        using (var catalog = temp.Open())
+        await using (var db = temp.Open())
         {
-            var id = catalog.RegisterMedia("/p/x.jpg", TempCatalog.Hash("x"), 1).Media.Id;
-            catalog.SaveResults([TempCatalog.Ok(id, TempCatalog.Face(1))]);
-            faceId = catalog.GetFacesOfMedia(id)[0].Id;
+            var s = Stores(db);
+            var id = (await Register(s, Entry("/p/x.jpg", "x"))).Media.Id;
+            await s.Media.SaveResultsAsync([Ok(id, Face(1))], null, Ct);
+            faceId = (await s.Faces.ListOfMediaAsync([id], Ct))[0].Id;
         }
         using (var raw = temp.Raw())
         {
@@ -93,168 +99,175 @@ public class RoundTripTests
             command.Parameters.AddWithValue("$f", faceId);
             command.ExecuteNonQuery();
         }
-        using (var catalog = temp.Open())
+        await using (var db = temp.Open())
         {
-            catalog.ReadEmbeddings("facenet").Single().Vector.ShouldBe([0.5f, -0.25f, 0.125f]);
+            var s = Stores(db);
+            (await ToListAsync(s.Faces.ReadEmbeddingsAsync("facenet", Ct))).Single().Vector.ShouldBe([0.5f, -0.25f, 0.125f]);
             // Which faces have a vector of this model and version: the version must match exactly.
-            catalog.FacesWithEmbedding("facenet", "seed").ShouldBe([faceId]);
-            catalog.FacesWithEmbedding("facenet", "other").ShouldBeEmpty();
-            catalog.FacesWithEmbedding("arcface", "seed").ShouldBeEmpty();
+            (await s.Faces.FacesWithEmbeddingAsync("facenet", "seed", Ct)).ShouldBe([faceId]);
+            (await s.Faces.FacesWithEmbeddingAsync("facenet", "other", Ct)).ShouldBeEmpty();
+            (await s.Faces.FacesWithEmbeddingAsync("arcface", "seed", Ct)).ShouldBeEmpty();
         }
     }
 
     [Fact]
-    public void PersonsAssignmentsPinsAndExclusionsRoundTrip()
+    public async Task PersonsAssignmentsPinsAndExclusionsRoundTrip()
     {
         using var temp = new TempCatalog();
         long[] faceIds;
         long alice, bob;
-        using (var catalog = temp.Open())
+        await using (var db = temp.Open())
         {
-            var id = catalog.RegisterMedia("/p/group.jpg", TempCatalog.Hash("group"), 1).Media.Id;
-            catalog.SaveResults([TempCatalog.Ok(id, TempCatalog.Face(1), TempCatalog.Face(2), TempCatalog.Face(3))]);
-            faceIds = catalog.GetFacesOfMedia(id).Select(f => f.Id).ToArray();
-            alice = catalog.CreatePerson("Alice", faceIds[0]);
-            bob = catalog.CreatePerson(null);
-            catalog.AssignPersons([(faceIds[0], alice), (faceIds[1], bob), (faceIds[2], alice)]);
-            catalog.PinFace(faceIds[1], bob);
-            catalog.ExcludeFaceFromPerson(faceIds[2], alice);
-            catalog.ExcludeFaceFromPerson(faceIds[2], bob);
-            catalog.UpdatePerson(bob, "Bob", faceIds[1]);
-            catalog.SetFaceThumbnail(faceIds[0], "/thumbs/alice.jpg");
+            var s = Stores(db);
+            var id = (await Register(s, Entry("/p/group.jpg", "group"))).Media.Id;
+            await s.Media.SaveResultsAsync([Ok(id, Face(1), Face(2), Face(3))], null, Ct);
+            faceIds = (await s.Faces.ListOfMediaAsync([id], Ct)).Select(f => f.Id).ToArray();
+            alice = await s.Persons.CreateAsync("Alice", faceIds[0], Ct);
+            bob = await s.Persons.CreateAsync(null, null, Ct);
+            await s.Faces.AssignPersonsAsync([(faceIds[0], alice), (faceIds[1], bob), (faceIds[2], alice)], Ct);
+            await s.Faces.PinAsync(faceIds[1], bob, Ct);
+            await s.Faces.ExcludeAsync(faceIds[2], alice, Ct);
+            await s.Faces.ExcludeAsync(faceIds[2], bob, Ct);
+            await s.Persons.UpdateAsync(bob, "Bob", faceIds[1], Ct);
+            await s.Faces.SetThumbnailAsync(faceIds[0], "/thumbs/alice.jpg", Ct);
         }
 
-        using (var catalog = temp.Open())
+        await using (var db = temp.Open())
         {
-            catalog.ListPersons().Select(p => (p.Id, p.Name, p.RepresentativeFaceId)).ShouldBe([(alice, "Alice", faceIds[0]), (bob, "Bob", faceIds[1])]);
-            var bobRow = catalog.GetPerson(bob)!;
+            var s = Stores(db);
+            (await s.Persons.ListAsync(Page.All, Ct)).Select(p => (p.Id, p.Name, p.RepresentativeFaceId)).ShouldBe([(alice, "Alice", faceIds[0]), (bob, "Bob", faceIds[1])]);
+            var bobRow = (await s.Persons.GetAsync(bob, Ct))!;
             bobRow.ModifiedAt.ShouldBeGreaterThanOrEqualTo(bobRow.CreatedAt);
-            var faces = catalog.ListFaces();
+            var faces = await s.Faces.ListAsync(Page.All, Ct);
             faces.Select(f => f.PersonId).ShouldBe([alice, bob, alice]);
             faces.Select(f => f.PinnedPersonId).ShouldBe([null, bob, null]);
             faces[2].ExcludedPersonIds.ShouldBe([alice, bob]);
-            catalog.GetFace(faceIds[2])!.ExcludedPersonIds.ShouldBe([alice, bob]);
+            (await s.Faces.GetAsync(faceIds[2], Ct))!.ExcludedPersonIds.ShouldBe([alice, bob]);
             faces[0].ThumbnailPath.ShouldBe("/thumbs/alice.jpg");
 
             // Excluding a face from the person it is pinned to removes the pin.
-            catalog.ExcludeFaceFromPerson(faceIds[1], bob);
-            catalog.GetFace(faceIds[1])!.PinnedPersonId.ShouldBeNull();
+            await s.Faces.ExcludeAsync(faceIds[1], bob, Ct);
+            (await s.Faces.GetAsync(faceIds[1], Ct))!.PinnedPersonId.ShouldBeNull();
 
-            catalog.DeletePerson(alice);
-            catalog.GetPerson(alice).ShouldBeNull();
-            catalog.ListFaces().Select(f => f.PersonId).ShouldBe([null, bob, null]);
-            catalog.GetFace(faceIds[2])!.ExcludedPersonIds.ShouldBe([bob]);
+            await s.Persons.DeleteAsync(alice, Ct);
+            (await s.Persons.GetAsync(alice, Ct)).ShouldBeNull();
+            (await s.Faces.ListAsync(Page.All, Ct)).Select(f => f.PersonId).ShouldBe([null, bob, null]);
+            (await s.Faces.GetAsync(faceIds[2], Ct))!.ExcludedPersonIds.ShouldBe([bob]);
         }
     }
 
     [Fact]
-    public void DedupSetsFindingsAndIgnoredPairsRoundTrip()
+    public async Task DedupSetsFindingsAndIgnoredPairsRoundTrip()
     {
         using var temp = new TempCatalog();
         long setId, a, b, c, runId;
-        using (var catalog = temp.Open())
+        await using (var db = temp.Open())
         {
-            a = catalog.RegisterMedia("/p/a.jpg", TempCatalog.Hash("a"), 1).Media.Id;
-            b = catalog.RegisterMedia("/p/b.jpg", TempCatalog.Hash("b"), 1).Media.Id;
-            c = catalog.RegisterMedia("/p/c.jpg", TempCatalog.Hash("c"), 1).Media.Id;
-            catalog.SaveResults([TempCatalog.Ok(a, TempCatalog.Face(1)), TempCatalog.Ok(b, TempCatalog.Face(2)), TempCatalog.Ok(c, TempCatalog.Face(3))]);
-            runId = catalog.StartRun("dedup", "{}");
-            setId = catalog.CreateDedupSet(runId);
-            var fa = catalog.GetFacesOfMedia(a)[0].Id;
-            var fb = catalog.GetFacesOfMedia(b)[0].Id;
+            var s = Stores(db);
+            var media = await s.Media.RegisterAsync([Entry("/p/a.jpg", "a"), Entry("/p/b.jpg", "b"), Entry("/p/c.jpg", "c")], Ct);
+            (a, b, c) = (media[0].Media.Id, media[1].Media.Id, media[2].Media.Id);
+            await s.Media.SaveResultsAsync([Ok(a, Face(1)), Ok(b, Face(2)), Ok(c, Face(3))], null, Ct);
+            runId = await s.Runs.StartAsync("dedup", "{}", 0, Ct);
+            setId = (await s.Dedup.CreateSetAsync(runId, DedupSet.DefaultGroup, null, Ct)).Id;
+            var fa = (await s.Faces.ListOfMediaAsync([a], Ct))[0].Id;
+            var fb = (await s.Faces.ListOfMediaAsync([b], Ct))[0].Id;
             const string settings = """{"model":"dlib-resnet29","threshold":0.93,"algorithm":"exact"}""";
             // Given b before a: stored a first, faces swapped with their media.
-            catalog.AddFindings(setId, [new NewFinding(b, a, fb, fa, 0.97f, settings), new NewFinding(a, c, null, null, 0.941f, settings)]);
-            catalog.IgnorePair(TempCatalog.Hash("c"), TempCatalog.Hash("a"), "twins", "alice");
+            await s.Dedup.AddFindingsAsync(setId, [new NewFinding(b, a, fb, fa, 0.97f, settings), new NewFinding(a, c, null, null, 0.941f, settings)], Ct);
+            await s.IgnoredPairs.AddAsync(Hash("c"), Hash("a"), "twins", "alice", Ct);
         }
 
-        using (var catalog = temp.Open())
+        await using (var db = temp.Open())
         {
-            catalog.ListDedupSets().Single().ShouldBe(new DedupSet(setId, runId, catalog.ListDedupSets()[0].CreatedAt));
-            var findings = catalog.GetFindings(setId);
+            var s = Stores(db);
+            var set = (await s.Dedup.ListSetsAsync(null, Page.All, Ct)).Single();
+            (set.Id, set.RunId, set.Group, set.OwnerOfFindings).ShouldBe((setId, (long?)runId, DedupSet.DefaultGroup, setId));
+            var findings = await s.Dedup.GetFindingsAsync(setId, null, Ct);
             findings.Count.ShouldBe(2);
             var first = findings[0];
             (first.MediaA, first.MediaB, first.Score, first.Status).ShouldBe((a, b, 0.97f, FindingStatus.New));
-            first.FaceA.ShouldBe(catalog.GetFacesOfMedia(a)[0].Id);
-            first.FaceB.ShouldBe(catalog.GetFacesOfMedia(b)[0].Id);
+            first.FaceA.ShouldBe((await s.Faces.ListOfMediaAsync([a], Ct))[0].Id);
+            first.FaceB.ShouldBe((await s.Faces.ListOfMediaAsync([b], Ct))[0].Id);
             first.SettingsJson.ShouldContain("\"threshold\":0.93");
             (findings[1].FaceA, findings[1].FaceB).ShouldBe((null, null));
 
-            catalog.SetFindingStatus(first.Id, FindingStatus.NotDuplicate);
-            catalog.SetFindingStatus(findings[1].Id, FindingStatus.Confirmed);
-            catalog.GetFindings(setId).Select(f => f.Status).ShouldBe([FindingStatus.NotDuplicate, FindingStatus.Confirmed]);
+            // The store records a verdict and only that: the ignore list is the review use case's (ReviewFindingHandlerTests).
+            await s.Dedup.SetFindingStatusAsync(first.Id, FindingStatus.NotDuplicate, null, Ct);
+            await s.Dedup.SetFindingStatusAsync(findings[1].Id, FindingStatus.Confirmed, null, Ct);
+            (await s.Dedup.GetFindingsAsync(setId, null, Ct)).Select(f => f.Status).ShouldBe([FindingStatus.NotDuplicate, FindingStatus.Confirmed]);
 
-            catalog.IsIgnored(TempCatalog.Hash("a"), TempCatalog.Hash("c")).ShouldBeTrue();
-            catalog.IsIgnored(TempCatalog.Hash("c"), TempCatalog.Hash("a")).ShouldBeTrue();
-            catalog.IsIgnored(TempCatalog.Hash("b"), TempCatalog.Hash("c")).ShouldBeFalse();
-            catalog.IsIgnored(TempCatalog.Hash("a"), TempCatalog.Hash("b")).ShouldBeTrue(); // the not-duplicate verdict above
-            var pairs = catalog.ListIgnoredPairs();
-            pairs.Count.ShouldBe(2);
-            pairs.ShouldAllBe(p => string.CompareOrdinal(p.HashA, p.HashB) < 0);
-            var twins = pairs.Single(p => p.Reason == "twins");
-            twins.CreatedBy.ShouldBe("alice");
-            catalog.UnignorePair(TempCatalog.Hash("a"), TempCatalog.Hash("c"));
-            catalog.ListIgnoredPairs().Single().Reason.ShouldBe("marked not duplicate");
+            (await s.IgnoredPairs.ContainsAsync(Hash("a"), Hash("c"), Ct)).ShouldBeTrue();
+            (await s.IgnoredPairs.ContainsAsync(Hash("c"), Hash("a"), Ct)).ShouldBeTrue();
+            (await s.IgnoredPairs.ContainsAsync(Hash("b"), Hash("c"), Ct)).ShouldBeFalse();
+            (await s.IgnoredPairs.ContainsAsync(Hash("a"), Hash("b"), Ct)).ShouldBeFalse();
+            var twins = (await s.IgnoredPairs.ListAsync(Ct)).Single();
+            string.CompareOrdinal(twins.HashA, twins.HashB).ShouldBeLessThan(0);
+            (twins.Reason, twins.CreatedBy).ShouldBe(("twins", "alice"));
+            (await s.IgnoredPairs.RemoveAsync(Hash("a"), Hash("c"), Ct)).ShouldBeTrue();
+            (await s.IgnoredPairs.ListAsync(Ct)).ShouldBeEmpty();
         }
     }
 
     [Fact]
-    public void PutEmbeddingAddsASecondModelAndReplacesTheSameModel()
+    public async Task PutEmbeddingAddsASecondModelAndReplacesTheSameModel()
     {
         using var temp = new TempCatalog();
-        using var catalog = temp.Open();
-        var id = catalog.RegisterMedia("/p/x.jpg", TempCatalog.Hash("x"), 1).Media.Id;
-        catalog.SaveResults([TempCatalog.Ok(id, TempCatalog.Face(1, "dlib-resnet29"))]);
-        var faceId = catalog.GetFacesOfMedia(id)[0].Id;
-        var sface = TempCatalog.UnitVector(128, 77);
-        catalog.PutEmbedding(new FaceEmbedding(faceId, "sface", "2021dec", sface));
-        catalog.PutEmbedding(new FaceEmbedding(faceId, "sface", "2021dec-int8", sface.Reverse().ToArray()));
-        var stored = catalog.GetEmbeddings(faceId).Single(e => e.Model == "sface");
+        await using var db = temp.Open();
+        var s = Stores(db);
+        var id = (await Register(s, Entry("/p/x.jpg", "x"))).Media.Id;
+        await s.Media.SaveResultsAsync([Ok(id, Face(1, "dlib-resnet29"))], null, Ct);
+        var faceId = (await s.Faces.ListOfMediaAsync([id], Ct))[0].Id;
+        var sface = UnitVector(128, 77);
+        await s.Faces.PutEmbeddingsAsync([new FaceEmbedding(faceId, "sface", "2021dec", sface)], Ct);
+        await s.Faces.PutEmbeddingsAsync([new FaceEmbedding(faceId, "sface", "2021dec-int8", sface.Reverse().ToArray())], Ct);
+        var stored = (await s.Faces.GetEmbeddingsAsync(faceId, Ct)).Single(e => e.Model == "sface");
         stored.ModelVersion.ShouldBe("2021dec-int8");
         stored.Vector.ShouldBe(sface.Reverse().ToArray());
-        catalog.GetEmbeddings(faceId).Count.ShouldBe(2);
+        (await s.Faces.GetEmbeddingsAsync(faceId, Ct)).Count.ShouldBe(2);
     }
 
     [Fact]
-    public void BadIdsAndHashesAreClearErrors()
+    public async Task BadIdsAndHashesAreClearErrors()
     {
         using var temp = new TempCatalog();
-        using var catalog = temp.Open();
-        Should.Throw<ArgumentException>(() => catalog.RegisterMedia("/p/x.jpg", "not-a-hash", 1)).Message.ShouldContain("SHA-256");
-        Should.Throw<CatalogException>(() => catalog.SaveResults([TempCatalog.NoFace(42)])).Message.ShouldContain("Media id 42");
-        Should.Throw<CatalogException>(() => catalog.PinFace(7, null)).Message.ShouldContain("Face id 7");
-        Should.Throw<CatalogException>(() => catalog.UpdatePerson(9, "x", null)).Message.ShouldContain("Person id 9");
-        Should.Throw<CatalogException>(() => catalog.FinishRun(5, RunState.Failed, "boom")).Message.ShouldContain("Run 5");
-        Should.Throw<ArgumentException>(() => catalog.FinishRun(5, RunState.Running));
+        await using var db = temp.Open();
+        var s = Stores(db);
+        (await Should.ThrowAsync<ArgumentException>(() => s.Media.RegisterAsync([new MediaEntry(new MediaKey(MediaSources.File, "/p/x.jpg"), "not-a-hash", 1)], Ct)))
+            .Message.ShouldContain("SHA-256");
+        (await Should.ThrowAsync<CatalogException>(() => s.Media.SaveResultsAsync([NoFace(42)], null, Ct))).Message.ShouldContain("Media id 42");
+        (await Should.ThrowAsync<CatalogException>(() => s.Faces.PinAsync(7, null, Ct))).Message.ShouldContain("Face id 7");
+        (await Should.ThrowAsync<CatalogException>(() => s.Persons.UpdateAsync(9, "x", null, Ct))).Message.ShouldContain("Person id 9");
+        (await Should.ThrowAsync<CatalogException>(() => s.Runs.FinishAsync(5, RunState.Failed, "boom", Ct))).Message.ShouldContain("Run 5");
+        await Should.ThrowAsync<ArgumentException>(() => s.Runs.FinishAsync(5, RunState.Running, null, Ct));
 
-        var id = catalog.RegisterMedia("/p/x.jpg", TempCatalog.Hash("x"), 1).Media.Id;
-        NewFace WithVector(float[] vector) => TempCatalog.Face(1) with { Embeddings = [new NewEmbedding("dlib-resnet29", "1", vector)] };
-        Should.Throw<ArgumentException>(() => catalog.SaveResults([TempCatalog.Ok(id, WithVector([]))])).Message.ShouldContain("is empty");
-        Should.Throw<ArgumentException>(() => catalog.SaveResults([TempCatalog.Ok(id, WithVector([0.5f, float.NaN]))])).Message.ShouldContain("non-finite");
-        catalog.GetMedia(id)!.State.ShouldBe(MediaState.Pending);
+        var id = (await Register(s, Entry("/p/x.jpg", "x"))).Media.Id;
+        NewFace WithVector(float[] vector) => Face(1) with { Embeddings = [new NewEmbedding("dlib-resnet29", "1", vector)] };
+        (await Should.ThrowAsync<ArgumentException>(() => s.Media.SaveResultsAsync([Ok(id, WithVector([]))], null, Ct))).Message.ShouldContain("is empty");
+        (await Should.ThrowAsync<ArgumentException>(() => s.Media.SaveResultsAsync([Ok(id, WithVector([0.5f, float.NaN]))], null, Ct))).Message.ShouldContain("non-finite");
+        (await s.Media.GetAsync(id, Ct))!.State.ShouldBe(MediaState.Pending);
     }
 
     [Fact]
-    public void FaceVectorsCarryMediaPersonAndQualityAndSkipRejectedFiles()
+    public async Task FaceVectorsCarryMediaPersonAndQualityAndSkipRejectedFiles()
     {
         using var temp = new TempCatalog();
-        using var catalog = temp.Open();
-        var ok = catalog.RegisterMedia("/p/ok.jpg", TempCatalog.Hash("ok"), 1).Media.Id;
-        var several = catalog.RegisterMedia("/p/group.jpg", TempCatalog.Hash("group"), 1).Media.Id;
-        catalog.SaveResults(
+        await using var db = temp.Open();
+        var s = Stores(db);
+        var media = await s.Media.RegisterAsync([Entry("/p/ok.jpg", "ok"), Entry("/p/group.jpg", "group")], Ct);
+        var (ok, several) = (media[0].Media.Id, media[1].Media.Id);
+        await s.Media.SaveResultsAsync(
         [
-            TempCatalog.Ok(ok, TempCatalog.Face(1, "dlib-resnet29")),
-            new MediaResult(several, "several_faces", "3 faces", "jpeg", 640, 480, [TempCatalog.Face(2, "dlib-resnet29"), TempCatalog.Face(3, "dlib-resnet29")]),
-        ]);
-        var person = catalog.CreatePerson("p");
-        var okFace = catalog.GetFacesOfMedia(ok)[0].Id;
-        catalog.AssignPersons([(okFace, person)]);
+            Ok(ok, Face(1, "dlib-resnet29")),
+            new MediaResult(several, "several_faces", "3 faces", "jpeg", 640, 480, [Face(2, "dlib-resnet29"), Face(3, "dlib-resnet29")]),
+        ], null, Ct);
+        var person = await s.Persons.CreateAsync("p", null, Ct);
+        var okFace = (await s.Faces.ListOfMediaAsync([ok], Ct))[0].Id;
+        await s.Faces.AssignPersonsAsync([(okFace, person)], Ct);
 
-        var vectors = catalog.ReadFaceVectors("dlib-resnet29").ToList();
-        var only = vectors.Single();
+        var only = (await ToListAsync(s.Faces.ReadFaceVectorsAsync("dlib-resnet29", true, Ct))).Single();
         (only.FaceId, only.MediaId, only.PersonId, only.Quality).ShouldBe((okFace, ok, (long?)person, (float?)0.5f));
-        only.Vector.ShouldBe(TempCatalog.Face(1, "dlib-resnet29").Embeddings[0].Vector);
-        catalog.ReadFaceVectors("dlib-resnet29", okMediaOnly: false).Select(v => v.MediaId).ShouldBe([ok, several, several]);
-        catalog.ReadFaceVectors("sface").ShouldBeEmpty();
+        only.Vector.ShouldBe(Face(1, "dlib-resnet29").Embeddings[0].Vector);
+        (await ToListAsync(s.Faces.ReadFaceVectorsAsync("dlib-resnet29", false, Ct))).Select(v => v.MediaId).ShouldBe([ok, several, several]);
+        (await ToListAsync(s.Faces.ReadFaceVectorsAsync("sface", true, Ct))).ShouldBeEmpty();
     }
 }

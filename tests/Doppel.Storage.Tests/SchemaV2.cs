@@ -5,7 +5,7 @@ namespace Doppel.Storage.Tests;
 /// <summary>
 /// A catalog file exactly as schema version 2 left it: the version 1 and 2 scripts as they were
 /// released (copied here, frozen, so later edits of the live migrations cannot change what an old
-/// file looks like), applied the way <c>SqliteCatalog.Migrate</c> applied them, with their
+/// file looks like), applied the way <c>SqliteCatalogFile.Migrate</c> applied them, with their
 /// <c>schema_migrations</c> rows.
 /// </summary>
 internal static class SchemaV2

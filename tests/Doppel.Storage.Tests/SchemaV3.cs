@@ -4,7 +4,7 @@ namespace Doppel.Storage.Tests;
 /// A catalog file exactly as schema version 3 left it: the frozen version 1 and 2 scripts of
 /// <see cref="SchemaV2"/> plus the version 3 script as it was released (persons rebuilt with
 /// AUTOINCREMENT; faces and findings still plain rowids, which SQLite reuses), applied the way
-/// <c>SqliteCatalog.Migrate</c> applied them, with their <c>schema_migrations</c> rows.
+/// <c>SqliteCatalogFile.Migrate</c> applied them, with their <c>schema_migrations</c> rows.
 /// </summary>
 internal static class SchemaV3
 {

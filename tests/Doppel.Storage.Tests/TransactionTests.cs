@@ -1,128 +1,127 @@
+using static Doppel.Storage.Tests.TempCatalog;
+
 namespace Doppel.Storage.Tests;
 
-/// <summary>All-or-nothing writes, and runs that resume after being cut off.</summary>
+/// <summary>All-or-nothing writes (units of work on the SQLite file), and runs that resume after being cut off.</summary>
 public class TransactionTests
 {
     [Fact]
-    public void DisposingATransactionWithoutCommitLeavesNothing()
+    public async Task DisposingAUnitOfWorkWithoutCommitLeavesNothing()
     {
         using var temp = new TempCatalog();
-        using (var catalog = temp.Open())
+        await using (var db = temp.Open())
         {
-            var kept = catalog.RegisterMedia("/p/kept.jpg", TempCatalog.Hash("kept"), 1).Media.Id;
-            using (catalog.BeginTransaction())
+            var s = Stores(db);
+            var kept = (await Register(s, Entry("/p/kept.jpg", "kept"))).Media.Id;
+            await using (var uow = await s.BeginAsync(null, Ct))
             {
-                var id = catalog.RegisterMedia("/p/a.jpg", TempCatalog.Hash("a"), 1).Media.Id;
-                catalog.SaveResults([TempCatalog.Ok(id, TempCatalog.Face(1, "dlib-resnet29")), TempCatalog.Ok(kept, TempCatalog.Face(2))]);
-                catalog.CreatePerson("p");
-                catalog.IgnorePair(TempCatalog.Hash("a"), TempCatalog.Hash("kept"), null, null);
-                catalog.CountFaces().ShouldBe(2); // visible inside the transaction
+                var id = (await Register(uow, Entry("/p/a.jpg", "a"))).Media.Id;
+                await uow.Media.SaveResultsAsync([Ok(id, Face(1, "dlib-resnet29")), Ok(kept, Face(2))], null, Ct);
+                await uow.Persons.CreateAsync("p", null, Ct);
+                await uow.IgnoredPairs.AddAsync(Hash("a"), Hash("kept"), null, null, Ct);
+                (await uow.Faces.CountAsync(Ct)).ShouldBe(2); // visible inside the unit of work
             }
-            catalog.CountMedia().ShouldBe(1);
-            catalog.CountFaces().ShouldBe(0);
-            catalog.GetMedia(kept)!.State.ShouldBe(MediaState.Pending);
-            catalog.ListPersons().ShouldBeEmpty();
-            catalog.ListIgnoredPairs().ShouldBeEmpty();
+            (await s.Media.CountAsync(null, Ct)).ShouldBe(1);
+            (await s.Faces.CountAsync(Ct)).ShouldBe(0);
+            (await s.Media.GetAsync(kept, Ct))!.State.ShouldBe(MediaState.Pending);
+            (await s.Persons.ListAsync(Page.All, Ct)).ShouldBeEmpty();
+            (await s.IgnoredPairs.ListAsync(Ct)).ShouldBeEmpty();
         }
         temp.RawScalar("SELECT COUNT(*) FROM face_embeddings").ShouldBe(0);
     }
 
     [Fact]
-    public void CommittedTransactionKeepsEverything()
+    public async Task ACommittedUnitOfWorkKeepsEverything()
     {
         using var temp = new TempCatalog();
-        using (var catalog = temp.Open())
-        using (var tx = catalog.BeginTransaction())
+        await using (var db = temp.Open())
+        await using (var uow = await Stores(db).BeginAsync(null, Ct))
         {
-            var id = catalog.RegisterMedia("/p/a.jpg", TempCatalog.Hash("a"), 1).Media.Id;
-            catalog.SaveResults([TempCatalog.Ok(id, TempCatalog.Face(1, "dlib-resnet29"))]);
-            tx.Commit();
-            Should.Throw<InvalidOperationException>(tx.Commit);
+            var id = (await Register(uow, Entry("/p/a.jpg", "a"))).Media.Id;
+            await uow.Media.SaveResultsAsync([Ok(id, Face(1, "dlib-resnet29"))], null, Ct);
+            await uow.CommitAsync(Ct);
+            await Should.ThrowAsync<InvalidOperationException>(() => uow.CommitAsync(Ct));
         }
         temp.RawScalar("SELECT COUNT(*) FROM face_embeddings").ShouldBe(1);
     }
 
     [Fact]
-    public void ABatchWithOneBadResultStoresNoneOfIt()
+    public async Task ABatchWithOneBadResultStoresNoneOfIt()
     {
         using var temp = new TempCatalog();
-        using var catalog = temp.Open();
-        var id = catalog.RegisterMedia("/p/a.jpg", TempCatalog.Hash("a"), 1).Media.Id;
-        var run = catalog.StartRun("scan", "{}");
+        await using var db = temp.Open();
+        var s = Stores(db);
+        var id = (await Register(s, Entry("/p/a.jpg", "a"))).Media.Id;
+        var run = await s.Runs.StartAsync("scan", "{}", 0, Ct);
 
-        Should.Throw<CatalogException>(() => catalog.SaveResults([TempCatalog.Ok(id, TempCatalog.Face(1, "dlib-resnet29")), TempCatalog.NoFace(id + 100)], run));
+        await Should.ThrowAsync<CatalogException>(() => s.Media.SaveResultsAsync([Ok(id, Face(1, "dlib-resnet29")), NoFace(id + 100)], run, Ct));
 
-        catalog.GetMedia(id)!.State.ShouldBe(MediaState.Pending);
-        catalog.CountFaces().ShouldBe(0);
-        catalog.GetRun(run)!.Processed.ShouldBe(0);
+        (await s.Media.GetAsync(id, Ct))!.State.ShouldBe(MediaState.Pending);
+        (await s.Faces.CountAsync(Ct)).ShouldBe(0);
+        (await s.Runs.GetAsync(run, Ct))!.Processed.ShouldBe(0);
     }
 
     [Fact]
-    public void AFailedWriteInsideATransactionUndoesOnlyItselfAndTheRestCommits()
+    public async Task AFailedWriteInsideAUnitOfWorkUndoesOnlyItselfAndTheRestCommits()
     {
         using var temp = new TempCatalog();
-        using (var catalog = temp.Open())
-        using (var tx = catalog.BeginTransaction())
+        await using (var db = temp.Open())
+        await using (var uow = await Stores(db).BeginAsync(null, Ct))
         {
-            var id = catalog.RegisterMedia("/p/a.jpg", TempCatalog.Hash("a"), 1).Media.Id;
-            Should.Throw<CatalogException>(() => catalog.SaveResults([TempCatalog.Ok(id, TempCatalog.Face(1)), TempCatalog.NoFace(999)]));
-            catalog.CountFaces().ShouldBe(0);
-            catalog.SaveResults([TempCatalog.NoFace(id)]);
-            tx.Commit();
+            var id = (await Register(uow, Entry("/p/a.jpg", "a"))).Media.Id;
+            await Should.ThrowAsync<CatalogException>(() => uow.Media.SaveResultsAsync([Ok(id, Face(1)), NoFace(999)], null, Ct));
+            (await uow.Faces.CountAsync(Ct)).ShouldBe(0);
+            await uow.Media.SaveResultsAsync([NoFace(id)], null, Ct);
+            await uow.CommitAsync(Ct);
         }
-        using (var catalog = temp.Open())
+        await using (var db = temp.Open())
         {
-            catalog.ListMedia().Single().ReasonCode.ShouldBe("no_face");
-            catalog.CountFaces().ShouldBe(0);
+            var s = Stores(db);
+            (await s.Media.ListAsync(null, Page.All, Ct)).Single().ReasonCode.ShouldBe("no_face");
+            (await s.Faces.CountAsync(Ct)).ShouldBe(0);
         }
     }
 
-    [Fact]
-    public void TransactionsDoNotNest()
-    {
-        using var temp = new TempCatalog();
-        using var catalog = temp.Open();
-        using var tx = catalog.BeginTransaction();
-        Should.Throw<InvalidOperationException>(() => catalog.BeginTransaction()).Message.ShouldContain("do not nest");
-    }
-
-    /// <summary>A scan cut off mid-batch (its process closed without committing) resumes: the run is
+    /// <summary>A scan cut off mid-batch (its unit of work ended without committing) resumes: the run is
     /// found, exactly the files without stored results are pending, the counters match, and finishing
-    /// the remaining files completes it with nothing done twice.</summary>
+    /// the remaining files completes it with nothing done twice. (KilledProcessTests does it with a real kill.)</summary>
     [Fact]
-    public void RunCutOffMidBatchResumesWithoutRedoingOrLosingWork()
+    public async Task RunCutOffMidBatchResumesWithoutRedoingOrLosingWork()
     {
         using var temp = new TempCatalog();
         long runId;
-        using (var catalog = temp.Open())
+        await using (var db = temp.Open())
         {
-            var ids = Enumerable.Range(0, 10).Select(i => catalog.RegisterMedia($"/p/{i}.jpg", TempCatalog.Hash($"img{i}"), 100 + i).Media.Id).ToList();
-            runId = catalog.StartRun("scan", """{"dir":"/p"}""", total: 10);
-            catalog.SaveResults([TempCatalog.Ok(ids[0], TempCatalog.Face(0, "dlib-resnet29")), TempCatalog.NoFace(ids[1])], runId);
-            catalog.SaveResults([TempCatalog.Ok(ids[2], TempCatalog.Face(2, "dlib-resnet29")), TempCatalog.Ok(ids[3], TempCatalog.Face(3, "dlib-resnet29"))], runId);
-            var cutOff = catalog.BeginTransaction();
-            catalog.SaveResults([TempCatalog.Ok(ids[4], TempCatalog.Face(4, "dlib-resnet29")), TempCatalog.Ok(ids[5], TempCatalog.Face(5, "dlib-resnet29"))], runId);
-            _ = cutOff; // the process "dies" here: the catalog closes with the batch uncommitted
+            var s = Stores(db);
+            var ids = (await s.Media.RegisterAsync(Enumerable.Range(0, 10).Select(i => Entry($"/p/{i}.jpg", $"img{i}", 100 + i)).ToList(), Ct))
+                .Select(r => r.Media.Id).ToList();
+            runId = await s.Runs.StartAsync("scan", """{"dir":"/p"}""", 10, Ct);
+            await s.Media.SaveResultsAsync([Ok(ids[0], Face(0, "dlib-resnet29")), NoFace(ids[1])], runId, Ct);
+            await s.Media.SaveResultsAsync([Ok(ids[2], Face(2, "dlib-resnet29")), Ok(ids[3], Face(3, "dlib-resnet29"))], runId, Ct);
+            await using var cutOff = await s.BeginAsync(null, Ct);
+            await cutOff.Media.SaveResultsAsync([Ok(ids[4], Face(4, "dlib-resnet29")), Ok(ids[5], Face(5, "dlib-resnet29"))], runId, Ct);
+            // the process "dies" here: the batch is never committed
         }
 
-        using (var catalog = temp.Open())
+        await using (var db = temp.Open())
         {
-            var run = catalog.FindUnfinishedRun("scan")!;
+            var s = Stores(db);
+            var run = (await s.Runs.FindUnfinishedAsync("scan", Ct))!;
             run.Id.ShouldBe(runId);
             (run.Processed, run.Rejected).ShouldBe((4L, 1L));
-            var pending = catalog.ListMedia(MediaState.Pending);
+            var pending = await s.Media.ListAsync(MediaState.Pending, Page.All, Ct);
             pending.Select(m => m.Path).ShouldBe(Enumerable.Range(4, 6).Select(i => $"/p/{i}.jpg"));
-            catalog.CountFaces().ShouldBe(3);
+            (await s.Faces.CountAsync(Ct)).ShouldBe(3);
 
-            catalog.UpdateRun(runId);
-            catalog.SaveResults(pending.Select(m => TempCatalog.Ok(m.Id, TempCatalog.Face((int)m.Id, "dlib-resnet29"))).ToList(), runId);
-            catalog.FinishRun(runId, RunState.Completed);
+            await s.Runs.UpdateAsync(runId, null, Ct);
+            await s.Media.SaveResultsAsync(pending.Select(m => Ok(m.Id, Face((int)m.Id, "dlib-resnet29"))).ToList(), runId, Ct);
+            await s.Runs.FinishAsync(runId, RunState.Completed, null, Ct);
 
-            var finished = catalog.GetRun(runId)!;
+            var finished = (await s.Runs.GetAsync(runId, Ct))!;
             (finished.State, finished.Processed, finished.Rejected, finished.Total).ShouldBe((RunState.Completed, 10L, 1L, 10L));
-            catalog.CountMedia(MediaState.Pending).ShouldBe(0);
-            catalog.CountFaces().ShouldBe(9);
-            catalog.ReadEmbeddings("dlib-resnet29").Count().ShouldBe(9);
+            (await s.Media.CountAsync(MediaState.Pending, Ct)).ShouldBe(0);
+            (await s.Faces.CountAsync(Ct)).ShouldBe(9);
+            (await ToListAsync(s.Faces.ReadEmbeddingsAsync("dlib-resnet29", Ct))).Count.ShouldBe(9);
         }
     }
 }

@@ -13,10 +13,14 @@ internal static class Fenced
             ? await PostgresDatabase.OpenAsync(catalogPath)
             : SqliteDatabase.Open(catalogPath);
         var ttl = TimeSpan.FromMilliseconds(ttlMs);
-        var attempt = await db.Leases.TryAcquireAsync("scan", LeaseHolder.ThisProcess($"worker pid {Environment.ProcessId}"), ttl);
+        var holder = LeaseHolder.ThisProcess($"worker pid {Environment.ProcessId}");
+        var attempt = await db.Leases.TryAcquireAsync("scan", holder, ttl);
+        // A killed worker on this host never renews: replace it at once instead of waiting for its expiry.
+        if (!attempt.Succeeded && attempt.HeldBy is { } current && LeaseHolders.IsDeadOnThisHost(current))
+            attempt = await db.Leases.TryAcquireAsync("scan", holder, ttl, current.Token);
         if (attempt.Granted is not { } lease)
         {
-            Console.Error.WriteLine($"lease held by pid {attempt.HeldBy!.Holder.Pid}");
+            Console.Error.WriteLine(new CatalogLockedException(db.Location, attempt.HeldBy!.ToOwner()).Message);
             return 3;
         }
         if (attempt.Replaced is { } previous)

@@ -21,7 +21,7 @@ public sealed record DedupSetCommand
     /// <summary>Cosine threshold for a face match; null = the embedder's calibrated dedup default.</summary>
     public float? Threshold { get; init; }
 
-    public GroupingMode Grouping { get; init; } = GroupingMode.Connected;
+    public GroupingMode Grouping { get; init; } = GroupingMode.Average;
 
     public SearchConfig Search { get; init; } = SearchConfig.Default;
 
@@ -119,7 +119,8 @@ public sealed class DedupSetHandler(IDoppelDatabase db, TenantId tenant, IMediaS
     private async Task<DedupOutcome> MatchAndStoreAsync(ITenantStores stores, LeaseFence fence, DedupSetCommand command, long runId,
         IReadOnlyList<RegisteredMedia> registered, int processed, bool resumed, CancellationToken cancellationToken)
     {
-        float threshold = command.Threshold ?? analyzer.DefaultThreshold;
+        var profile = analyzer.Profile;
+        float threshold = command.Threshold ?? profile.DedupThreshold;
         var ids = registered.Select(r => r.Registration.Media.Id).Distinct().ToList();
         var current = (await stores.Media.GetManyAsync(ids, cancellationToken).ConfigureAwait(false)).ToDictionary(m => m.Id);
         var images = registered.Select(r => new DedupImage(current[r.Registration.Media.Id], ToScanned(r.Object))).ToList();
@@ -132,12 +133,13 @@ public sealed class DedupSetHandler(IDoppelDatabase db, TenantId tenant, IMediaS
                 vectors.Add(e);
         var ignored = (await stores.IgnoredPairs.ListAsync(cancellationToken).ConfigureAwait(false)).Select(p => (p.HashA, p.HashB)).ToHashSet();
         var hashOf = current.ToDictionary(m => m.Key, m => m.Value.ContentHash);
-        var (pairs, groups) = DedupMatcher.Match(vectors, mediaOfFace, hashOf, ignored, threshold, command.Grouping, command.Search);
+        var match = DedupMatcher.Match(vectors, mediaOfFace, hashOf, ignored, threshold, command.Grouping, command.Search, profile, cancellationToken);
+        var (pairs, groups) = match;
 
-        var settings = JsonSerializer.Serialize(new { model = analyzer.EmbeddingModel, version = analyzer.EmbeddingModelVersion, threshold, rule = "best-face-pair", grouping = command.Grouping.ToString().ToLowerInvariant() });
-        var findings = pairs.Select(p => new NewFinding(p.MediaA, p.MediaB, p.FaceA, p.FaceB, p.Score, settings)).ToList();
+        var findings = pairs.Select(p => new NewFinding(p.MediaA, p.MediaB, p.FaceA, p.FaceB, p.Score,
+            DedupMatcher.FindingSettings(analyzer.EmbeddingModel, analyzer.EmbeddingModelVersion, threshold, profile, command.Grouping, p.Probability))).ToList();
         var set = await StoreSetAsync(stores, fence, command.Group, runId, findings, ignored, cancellationToken).ConfigureAwait(false);
-        OnMessage?.Invoke($"{faces.Count} faces, {pairs.Count} duplicate image pairs in {groups.Count} groups at threshold {threshold:0.###}" +
+        OnMessage?.Invoke($"{faces.Count} faces, {pairs.Count} duplicate image pairs in {groups.Count} groups at {DedupMatcher.ScoreKind(profile)} threshold {threshold:0.####}" +
             (set.FindingsSetId != set.Id ? $" (the same findings as set {set.FindingsSetId}: none stored again)." : ".") +
             (command.MinQuality is float q ? $" {faces.Count - matchable.Count} faces below quality {q:0.##} not matched ({lowQuality.Count} images low_quality)." : ""));
         return new DedupOutcome(runId, set.Id, threshold, analyzer.EmbeddingModel, images, faces, pairs, groups, processed, resumed, TimeSpan.Zero)
@@ -145,6 +147,7 @@ public sealed class DedupSetHandler(IDoppelDatabase db, TenantId tenant, IMediaS
             Vectors = vectors,
             LowQuality = lowQuality,
             MinQuality = command.MinQuality,
+            FaceLevels = match.FaceLevels,
         };
     }
 

@@ -1,7 +1,8 @@
 using Doppel.Jobs;
-using Doppel.Jobs.Ingest;
+using Doppel.Jobs.Dedup;
 using Doppel.Storage;
 using Doppel.Storage.Media;
+using Doppel.Vision;
 
 namespace Doppel.Application.Ingest;
 
@@ -29,7 +30,7 @@ public sealed class AnalyseMediaHandler(ITenantStores stores, IMediaStore media,
         OnProgress?.Invoke(0, pending.Count);
         foreach (var analysis in analyzer.Analyze(idOfPath.Keys.ToList(), cancellationToken))
         {
-            batch.Add(MediaIngest.ToResult(idOfPath[analysis.Path], analysis, analyzer));
+            batch.Add(ToResult(idOfPath[analysis.Path], analysis, analyzer));
             if (batch.Count >= batchSize)
                 await FlushAsync().ConfigureAwait(false);
         }
@@ -50,4 +51,20 @@ public sealed class AnalyseMediaHandler(ITenantStores stores, IMediaStore media,
             OnProgress?.Invoke(done, pending.Count);
         }
     }
+
+    /// <summary>What the catalog stores of one analysed file: status, size, faces with landmarks and vectors (under the analyzer's model version).</summary>
+    public static MediaResult ToResult(long mediaId, ImageAnalysis analysis, IImageAnalyzer analyzer) => new(
+        mediaId,
+        analysis.Status.ToCode(),
+        analysis.Detail,
+        analysis.Format,
+        analysis.Width > 0 ? analysis.Width : null,
+        analysis.Height > 0 ? analysis.Height : null,
+        analysis.Faces.Select(f => new NewFace(
+            new FaceBox(f.Detection.Box.X, f.Detection.Box.Y, f.Detection.Box.Width, f.Detection.Box.Height),
+            LandmarkCodec.Flatten(f.Detection.Landmarks),
+            analyzer.DetectorName,
+            f.Detection.Score,
+            f.Quality,
+            f.Embeddings.Select(e => new NewEmbedding(e.Key, analyzer.EmbeddingModelVersion, e.Value)).ToList())).ToList());
 }

@@ -1,4 +1,3 @@
-using Doppel.Jobs.Persons;
 using Doppel.Storage;
 
 namespace Doppel.Application.Persons;
@@ -12,7 +11,7 @@ public sealed record PersonDetail(Person Person, IReadOnlyList<(FaceRecord Face,
 /// <summary>
 /// The reviewer's use cases on persons: rename, pin a face, remove a face, merge, split; and the queries
 /// that list them. Every change holds the tenant's "persons" lease (the one recognise and recluster hold
-/// while they write assignments back, <see cref="RecognizeJob.PersonsLock"/>), and writes in one unit of
+/// while they write assignments back, <see cref="RecognizeHandler.PersonsLock"/>), and writes in one unit of
 /// work fenced by it, so an edit neither lands in the middle of a recluster nor gets overwritten by one.
 /// </summary>
 public sealed class PersonHandlers(IDoppelDatabase db, TenantId tenant)
@@ -80,7 +79,7 @@ public sealed class PersonHandlers(IDoppelDatabase db, TenantId tenant)
 
     private async Task<T> ChangeAsync<T>(string purpose, Func<IUnitOfWork, Task<T>> change, CancellationToken cancellationToken)
     {
-        await using var lease = await HeldLease.AcquireAsync(db, CatalogDatabases.LeaseName(tenant, RecognizeJob.PersonsLock), purpose,
+        await using var lease = await HeldLease.AcquireAsync(db, CatalogDatabases.LeaseName(tenant, RecognizeHandler.PersonsLock), purpose,
             cancellationToken: cancellationToken).ConfigureAwait(false);
         await using var uow = await Stores.BeginAsync(lease.Fence, cancellationToken).ConfigureAwait(false);
         var result = await change(uow).ConfigureAwait(false);

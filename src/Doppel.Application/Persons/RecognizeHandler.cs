@@ -15,13 +15,16 @@ namespace Doppel.Application.Persons;
 /// </summary>
 public sealed class RecognizeHandler(IDoppelDatabase db, TenantId tenant)
 {
+    /// <summary>The lease every writer of persons takes: this handler, and a reviewer's rename, pin, remove, merge and split.</summary>
+    public const string PersonsLock = "persons";
+
     /// <summary>Faces whose stored quality is below this are not matched: they keep whatever person they have and
     /// found none (faces stored without a quality take part). Null: all faces take part.</summary>
     public float? MinQuality { get; init; }
 
     public async Task<RecognizeOutcome> HandleAsync(string model, PersonOptions options, bool recluster, CancellationToken cancellationToken = default)
     {
-        await using var lease = await HeldLease.AcquireAsync(db, CatalogDatabases.LeaseName(tenant, RecognizeJob.PersonsLock), recluster ? "recluster" : "recognize",
+        await using var lease = await HeldLease.AcquireAsync(db, CatalogDatabases.LeaseName(tenant, PersonsLock), recluster ? "recluster" : "recognize",
             cancellationToken: cancellationToken).ConfigureAwait(false);
         var stores = db.For(tenant);
         var records = (await stores.Faces.ListAsync(Page.All, cancellationToken).ConfigureAwait(false)).ToDictionary(f => f.Id);

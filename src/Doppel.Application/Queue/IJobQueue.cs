@@ -17,8 +17,8 @@ public sealed record DedupRequest
     /// <summary>Null: the model's calibrated threshold, as recorded by the first worker.</summary>
     public float? Threshold { get; init; }
 
-    /// <summary><c>connected</c> or <c>core</c>.</summary>
-    public string Grouping { get; init; } = "connected";
+    /// <summary><c>average</c> (default), <c>connected</c> or <c>core</c>.</summary>
+    public string Grouping { get; init; } = "average";
 
     /// <summary>Media per analysis job.</summary>
     public int ChunkSize { get; init; } = 64;

@@ -32,8 +32,8 @@ public static class DedupCommand
             Description = "Catalog: a SQLite file, or postgres://... when that engine is built in (default $DOPPEL_DB, else doppel.db).",
             DefaultValueFactory = _ => CatalogDatabases.Setting(null, "doppel.db"),
         };
-        // At or below 0 every pair of faces "matches" (one group of everything); above 1 none can.
-        var threshold = new Option<float?>("--threshold") { Description = "Cosine similarity at or above which two faces match, in (0, 1] (default: the model's calibrated value)." }.Between(0, 1, minExclusive: true);
+        // On the profile's scale; at or below 0 nearly every pair near its faces' neighbourhood levels would match, above 1 none can.
+        var threshold = new Option<float?>("--threshold") { Description = "Score at or above which two faces match, in (0, 1], on the recognition profile's scale (dlib: cosine minus the two faces' neighbourhood levels; default: the profile's dedup threshold)." }.Between(0, 1, minExclusive: true);
         var report = new Option<string?>("--report") { Description = "Folder to write the HTML report, findings.csv and summary.json into." };
         var pageSize = new Option<int>("--report-page-size")
         {
@@ -41,8 +41,8 @@ public static class DedupCommand
             DefaultValueFactory = _ => DedupReportPaging.Default.GroupsPerPage,
         };
         pageSize.AtLeast(1);
-        var grouping = new Option<string>("--grouping") { Description = "connected (chains join) or core (every member matches the group's core).", DefaultValueFactory = _ => "connected" };
-        grouping.AcceptOnlyFromAmong("connected", "core");
+        var grouping = new Option<string>("--grouping") { Description = "average (default: every member matches its group on average, no chains), connected (chains join) or core (every member matches the group's core).", DefaultValueFactory = _ => "average" };
+        grouping.AcceptOnlyFromAmong("average", "connected", "core");
         var search = new Option<string>("--search")
         {
             Description = "How face pairs are found: exact (every pair compared), hnsw or ivf (approximate, for millions of faces; see docs/benchmarks-matching-search.md).",
@@ -80,7 +80,7 @@ public static class DedupCommand
                 var catalog = parse.GetValue(db)!;
                 DistributedDedup.RunAsync(new DistributedDedup.Settings(parse.GetValue(dirs)!, catalog,
                         Distributed.JobsAddress(parse.GetValue(jobsDb), catalog), parse.GetValue(threshold),
-                        parse.GetValue(grouping) == "core" ? GroupingMode.Core : GroupingMode.Connected, parse.GetValue(chunkSize), parse.GetValue(blockSize)),
+                        Enum.Parse<GroupingMode>(parse.GetValue(grouping)!, ignoreCase: true), parse.GetValue(chunkSize), parse.GetValue(blockSize)),
                     new FacePipelineAnalyzer(pipeline.Build(parse)), reportDir, parse.GetValue(pageSize), PrintSummary, CancellationToken.None).GetAwaiter().GetResult();
                 return;
             }
@@ -88,7 +88,7 @@ public static class DedupCommand
             {
                 Roots = parse.GetValue(dirs)!,
                 Threshold = parse.GetValue(threshold),
-                Grouping = parse.GetValue(grouping) == "core" ? GroupingMode.Core : GroupingMode.Connected,
+                Grouping = Enum.Parse<GroupingMode>(parse.GetValue(grouping)!, ignoreCase: true),
                 Search = new SearchConfig { Method = Enum.Parse<SearchMethod>(parse.GetValue(search)!, ignoreCase: true) },
                 MinQuality = parse.GetValue(quality.MinQuality),
             }).GetAwaiter().GetResult();
@@ -137,7 +137,7 @@ public static class DedupCommand
         Console.WriteLine($"Images: {outcome.Images.Count} ({string.Join(", ", reasons)}); processed this run: {outcome.ProcessedThisRun}{(outcome.Resumed ? " (resumed)" : "")}");
         if (outcome.Skipped.Count > 0)
             Console.WriteLine($"Not read: {Skipped.Describe(outcome.Skipped)}; the report lists each with its reason");
-        Console.WriteLine($"Faces: {outcome.Faces.Count}; model {outcome.Model}, threshold {outcome.Threshold:0.###}");
+        Console.WriteLine($"Faces: {outcome.Faces.Count}; model {outcome.Model}, threshold {outcome.Threshold:0.####}");
         Console.WriteLine($"Duplicate pairs: {outcome.Pairs.Count}; groups: {outcome.Groups.Count}; {outcome.Elapsed.TotalSeconds:0.0} s");
     }
 }

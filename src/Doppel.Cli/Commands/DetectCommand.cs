@@ -29,7 +29,7 @@ public static class DetectCommand
         var minSize = new Option<float>("--min-size") { Description = "Smallest face box width in pixels to accept.", DefaultValueFactory = _ => new FacePipelineOptions().MinFaceSize }.Between(0, 100_000);
         var score = new Option<float?>("--score") { Description = "Detector score threshold (default: the detector's own)." }.Between(0, 1);
         var db = new Option<string?>("--db") { Description = "Catalog database file: process every image in it not processed yet (faces, landmarks and embeddings stored)." };
-        var model = new Option<string>("--model") { Description = "With --db: the recogniser whose embeddings are stored with the faces.", DefaultValueFactory = _ => EmbedderRegistry.Default };
+        var model = new Option<string>("--model") { Description = "With --db: the recogniser whose embeddings are stored with the faces.", DefaultValueFactory = _ => ModelProfiles.Selected().Embedder };
         var severalFaces = new Option<string>("--several-faces") { Description = "With --db, images with several faces: largest (keep the largest), central (keep the one nearest the centre), all (keep every face), report (keep none).", DefaultValueFactory = _ => "largest" };
         severalFaces.AcceptOnlyFromAmong("largest", "all", "report");
         var command = new Command("detect", "Find faces in images, or in every unprocessed image of a catalog (--db).") { images, detector, outDir, json, minSize, score, db, model, severalFaces };

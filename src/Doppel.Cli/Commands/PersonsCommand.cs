@@ -28,7 +28,7 @@ public static class PersonsCommand
     private static Command Clustering(string name, string description, bool recluster)
     {
         var db = Db();
-        var model = new Option<string>("--model") { Description = "Embedding model to cluster.", DefaultValueFactory = _ => EmbedderRegistry.Default };
+        var model = new Option<string>("--model") { Description = "Embedding model to cluster.", DefaultValueFactory = _ => ModelProfiles.Selected().Embedder };
         var similarity = new Option<float?>("--similarity") { Description = "Cosine similarity at which two faces are neighbours (default: the model's tuned clustering distance, docs/benchmarks-clustering.md)." };
         var minFaces = new Option<int?>("--min-faces") { Description = "Neighbourhood size (the face included) that lets a face found a person (default: the model's tuned value)." };
         var command = new Command(name, description) { db, model, similarity, minFaces };

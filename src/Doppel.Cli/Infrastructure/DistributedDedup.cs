@@ -38,7 +38,7 @@ public static class DistributedDedup
         await using var work = await Transient.RetryAsync(() => WorkStore.OpenAsync(jobsConnection, cancellationToken), Message, cancellationToken: cancellationToken);
         var queue = new HangfireJobQueue(work, new BackgroundJobClient(JobsStorage.Create(jobsConnection)));
         var queued = await FolderSets.EnqueueAsync(catalog, media, queue, new FolderDedupRequest(roots, analyzer.EmbeddingModel, settings.Threshold,
-            settings.Grouping == GroupingMode.Core ? "core" : "connected", settings.ChunkSize, settings.BlockSize), Message, cancellationToken);
+            settings.Grouping.ToString().ToLowerInvariant(), settings.ChunkSize, settings.BlockSize), Message, cancellationToken);
 
         QueuedWorkProgress progress;
         string last = "";
@@ -78,26 +78,25 @@ public static class DistributedDedup
             if (inScope.Contains(e.FaceId) && e.ModelVersion == set.ModelVersion)
                 vectors.Add(e);
         var findings = await stores.Dedup.GetFindingsAsync(set.DedupSetId!.Value, cancellationToken: cancellationToken);
-        var pairs = findings.Select(f => new ImagePair(f.MediaA, f.MediaB, f.FaceA ?? 0, f.FaceB ?? 0, f.Score)).ToList();
-        // Groups as the single-process run forms them: the same matcher's second half, over the stored pairs' faces.
-        var faceRow = new Dictionary<long, int>();
-        var refs = new List<FaceRef>();
-        int Row(long face, long mediaId)
-        {
-            if (!faceRow.TryGetValue(face, out var row))
-            {
-                faceRow[face] = row = refs.Count;
-                refs.Add(new FaceRef(face, mediaId));
-            }
-            return row;
-        }
-        var facePairs = pairs.Select(p => new ScoredPair(Row(p.FaceA, p.MediaA), Row(p.FaceB, p.MediaB), p.Score)).ToList();
+        // Pairs and groups as the single-process run forms them: the same matcher's second half over the stored
+        // findings (final scores), with the same profile scoring for the grouping's unpaired members.
+        var mediaOfFace = faces.ToDictionary(f => f.Id, f => f.MediaId);
+        var (set1, refs) = DedupMatcher.VectorsOf(vectors, e => mediaOfFace[e.FaceId]);
+        var profile = Doppel.Vision.Embedding.RecognitionProfiles.For(set.Model);
+        var scoring = FaceScoring.For(profile, set1, refs, cancellationToken);
+        var rowOf = refs.Select((r, row) => (r.FaceId, row)).ToDictionary(x => x.FaceId, x => x.row);
+        var facePairs = findings.Where(f => f.FaceA is { } a && f.FaceB is { } b && rowOf.ContainsKey(a) && rowOf.ContainsKey(b))
+            .Select(f => rowOf[f.FaceA!.Value] < rowOf[f.FaceB!.Value]
+                ? new ScoredPair(rowOf[f.FaceA!.Value], rowOf[f.FaceB!.Value], f.Score)
+                : new ScoredPair(rowOf[f.FaceB!.Value], rowOf[f.FaceA!.Value], f.Score))
+            .OrderBy(p => p.A).ThenBy(p => p.B).ToList();
         var ignored = (await stores.IgnoredPairs.ListAsync(cancellationToken)).Select(p => (p.HashA, p.HashB)).ToHashSet();
-        var groups = DedupMatcher.FromFacePairs(facePairs, refs, media.ToDictionary(m => m.Key, m => m.Value.ContentHash), ignored,
-            set.Grouping == "core" ? GroupingMode.Core : GroupingMode.Connected).Groups;
-        return new DedupOutcome(set.RunId, set.DedupSetId.Value, set.Threshold ?? 0, set.Model, images, faces, pairs, groups, queued.Pending, false, elapsed)
+        var match = DedupMatcher.FromFacePairs(facePairs, refs, media.ToDictionary(m => m.Key, m => m.Value.ContentHash), ignored,
+            Doppel.Workers.DedupWork.GroupingOf(set.Grouping), set.Threshold ?? 0, scoring, scored: true);
+        return new DedupOutcome(set.RunId, set.DedupSetId.Value, set.Threshold ?? 0, set.Model, images, faces, match.Pairs, match.Groups, queued.Pending, false, elapsed)
         {
             Vectors = vectors,
+            FaceLevels = match.FaceLevels,
         };
     }
 }

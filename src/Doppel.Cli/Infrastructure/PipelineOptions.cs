@@ -12,7 +12,7 @@ namespace Doppel.Cli.Infrastructure;
 public sealed class PipelineOptions
 {
     public Option<string> Detector { get; } = new("--detector") { Description = $"Face detector: {string.Join(", ", DetectorRegistry.DetectorNames)}.", DefaultValueFactory = _ => DetectorRegistry.Default };
-    public Option<string> Model { get; } = new("--model") { Description = "Recogniser, or an ensemble 'a+b' (weights 'a*2+b').", DefaultValueFactory = _ => EmbedderRegistry.Default };
+    public Option<string> Model { get; } = new("--model") { Description = "Recogniser, or an ensemble 'a+b' (weights 'a*2+b'). Default: the selected profile's (doppel models install --profile).", DefaultValueFactory = _ => ModelProfiles.Selected().Embedder };
     public Option<bool> Flip { get; } = new("--flip") { Description = "Add the mirrored face's embedding (test-time augmentation)." };
     public Option<int> Jitters { get; } = new Option<int>("--jitters") { Description = "Average this many perturbed alignments (dlib's num_jitters).", DefaultValueFactory = _ => 0 }.AtLeast(0);
     public Option<string> Precision { get; } = CreatePrecision();

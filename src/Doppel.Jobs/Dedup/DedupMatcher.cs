@@ -1,16 +1,68 @@
 using Doppel.Matching;
 using Doppel.Storage;
+using Doppel.Vision.Embedding;
 
 namespace Doppel.Jobs.Dedup;
 
-/// <summary>What matching found: image pairs (best face pair each) and the groups they form.</summary>
-public sealed record DedupMatch(IReadOnlyList<ImagePair> Pairs, IReadOnlyList<IReadOnlyList<long>> Groups);
+/// <summary>What matching found: image pairs (best face pair each, with the profile's match probability) and
+/// the groups they form; <see cref="FaceLevels"/> holds each face's normalisation level when the profile normalises.</summary>
+public sealed record DedupMatch(IReadOnlyList<ImagePair> Pairs, IReadOnlyList<IReadOnlyList<long>> Groups)
+{
+    public IReadOnlyDictionary<long, float>? FaceLevels { get; init; }
+}
+
+/// <summary>
+/// How a dedup scores face pairs: the recognition profile (normalisation, calibration) and, when it
+/// normalises, every face's level over the set's vectors. Rows are those of the vectors (faces in
+/// face-id order, the order the distributed workers freeze), so one process and the workers compute the
+/// same levels and the same scores.
+/// </summary>
+public sealed class FaceScoring
+{
+    private FaceScoring(RecognitionProfile? profile, VectorSet? vectors, float[]? levels)
+    {
+        Profile = profile;
+        Vectors = vectors;
+        Levels = levels;
+    }
+
+    public RecognitionProfile? Profile { get; }
+    public VectorSet? Vectors { get; }
+    /// <summary>Each row's level, or null when scores are raw cosines.</summary>
+    public float[]? Levels { get; }
+
+    /// <summary>Raw cosines, no probabilities, no similarity for pairs that were not joined.</summary>
+    public static FaceScoring Raw { get; } = new(null, null, null);
+
+    /// <summary>The scoring of <paramref name="vectors"/> (rows in <paramref name="refs"/>' order) under <paramref name="profile"/>.</summary>
+    public static FaceScoring For(RecognitionProfile? profile, VectorSet vectors, IReadOnlyList<FaceRef> refs, CancellationToken cancellationToken = default)
+    {
+        var levels = profile?.Normalisation is { } normalisation && refs.Count > 1
+            ? normalisation.Levels(vectors, refs.Select(r => r.MediaId).ToList(), cancellationToken)
+            : null;
+        return new FaceScoring(profile, vectors, levels);
+    }
+
+    /// <summary>The cosine at which to join so every pair whose score reaches <paramref name="threshold"/> is found:
+    /// score = cosine − mean of the two levels, so cosine ≥ threshold + the lowest level covers them all.</summary>
+    public float JoinAt(float threshold) => Levels is { Length: > 0 } levels ? threshold + levels.Min() : threshold;
+
+    public float Score(int a, int b, float cosine) =>
+        Levels is null || Profile is null ? cosine : Profile.Score(cosine, Levels[a], Levels[b]);
+
+    public double? Probability(float score) => Profile?.Probability(score);
+
+    /// <summary>The score of two rows from their vectors, or null without vectors.</summary>
+    public float? Similarity(int a, int b) =>
+        Vectors is null ? null : Score(a, b, System.Numerics.Tensors.TensorPrimitives.Dot(Vectors.Row(a), Vectors.Row(b)));
+}
 
 /// <summary>
 /// The matching step of a dedup, with no storage: the vectors of the faces in scope are self-joined at the
-/// threshold, face pairs become image pairs (HDE rule: an image pair's score is its best face pair's), pairs
-/// a reviewer ignored (by content hash) are dropped, and the rest are grouped with the ignore list as a
-/// cannot-link constraint, so two images called different never meet in a group through a third.
+/// threshold (on the profile's score: cohort-normalised when the profile normalises), face pairs become
+/// image pairs (HDE rule: an image pair's score is its best face pair's) with the profile's calibrated
+/// probability, pairs a reviewer ignored (by content hash) are dropped, and the rest are grouped with the
+/// ignore list as a cannot-link constraint, so two images called different never meet in a group through a third.
 /// </summary>
 public static class DedupMatcher
 {
@@ -18,51 +70,92 @@ public static class DedupMatcher
     /// <param name="mediaOfFace">Face id → media id of every face in scope.</param>
     /// <param name="hashOf">Media id → content hash of every media in scope.</param>
     /// <param name="ignoredHashes">Ignored pairs of content hashes, smaller first.</param>
+    /// <param name="profile">The recogniser's profile (normalisation, calibration); null scores raw cosines.</param>
     public static DedupMatch Match(IEnumerable<FaceEmbedding> vectors, IReadOnlyDictionary<long, long> mediaOfFace,
-        IReadOnlyDictionary<long, string> hashOf, IReadOnlySet<(string, string)> ignoredHashes, float threshold, GroupingMode grouping, SearchConfig search)
+        IReadOnlyDictionary<long, string> hashOf, IReadOnlySet<(string, string)> ignoredHashes, float threshold, GroupingMode grouping, SearchConfig search,
+        RecognitionProfile? profile = null, CancellationToken cancellationToken = default)
     {
-        var set = new VectorSet(dimension: 1, capacity: 1);
-        var refs = new List<FaceRef>();
-        foreach (var e in vectors)
+        var (set, refs) = VectorsOf(vectors.Where(e => mediaOfFace.ContainsKey(e.FaceId)), e => mediaOfFace[e.FaceId]);
+        var scoring = FaceScoring.For(profile, set, refs, cancellationToken);
+        var facePairs = refs.Count > 1 ? VectorJoin.SelfJoin(set, scoring.JoinAt(threshold), search) : [];
+        return FromFacePairs(facePairs, refs, hashOf, ignoredHashes, grouping, threshold, scoring);
+    }
+
+    /// <summary>The vectors in face-id order (the order the distributed workers freeze) and their faces.</summary>
+    public static (VectorSet Vectors, List<FaceRef> Refs) VectorsOf(IEnumerable<FaceEmbedding> vectors, Func<FaceEmbedding, long> mediaOf)
+    {
+        var list = vectors.OrderBy(e => e.FaceId).ToList();
+        var set = list.Count == 0 ? new VectorSet(1, 1) : new VectorSet(list[0].Dimension, list.Count);
+        var refs = new List<FaceRef>(list.Count);
+        foreach (var e in list)
         {
-            if (!mediaOfFace.TryGetValue(e.FaceId, out var media))
-                continue;
-            if (refs.Count == 0)
-                set = new VectorSet(e.Dimension, mediaOfFace.Count);
             set.Add(e.FaceId, e.Vector);
-            refs.Add(new FaceRef(e.FaceId, media));
+            refs.Add(new FaceRef(e.FaceId, mediaOf(e)));
         }
-        var facePairs = refs.Count > 1 ? VectorJoin.SelfJoin(set, threshold, search) : [];
-        return FromFacePairs(facePairs, refs, hashOf, ignoredHashes, grouping);
+        return (set, refs);
     }
 
     /// <summary>The second half of <see cref="Match"/>, for face pairs found elsewhere (the distributed workers'
-    /// partitioned join): image pairs, the ignore list, groups.</summary>
-    /// <param name="facePairs">Pairs of rows of <paramref name="refs"/>, sorted by (A, B) as a self-join gives them.</param>
+    /// partitioned join): scores, image pairs, the ignore list, groups.</summary>
+    /// <param name="facePairs">Pairs of rows of <paramref name="refs"/> with their raw cosine (or, with
+    /// <see cref="FaceScoring.Raw"/>, their final score), sorted by (A, B) as a self-join gives them.</param>
+    /// <param name="scoring">How rows score; its vectors and levels are in <paramref name="refs"/>' order.</param>
+    /// <param name="scored">The pairs' scores are final already (stored findings): not normalised again.</param>
     public static DedupMatch FromFacePairs(IReadOnlyList<ScoredPair> facePairs, IReadOnlyList<FaceRef> refs,
-        IReadOnlyDictionary<long, string> hashOf, IReadOnlySet<(string, string)> ignoredHashes, GroupingMode grouping)
+        IReadOnlyDictionary<long, string> hashOf, IReadOnlySet<(string, string)> ignoredHashes, GroupingMode grouping,
+        float threshold, FaceScoring scoring, bool scored = false)
     {
         bool IsIgnored(long a, long b)
         {
             string ha = hashOf[a], hb = hashOf[b];
             return ignoredHashes.Contains(string.CompareOrdinal(ha, hb) <= 0 ? (ha, hb) : (hb, ha));
         }
-        var pairs = ImagePairs.FromFacePairs(facePairs, refs, IsIgnored);
+        var final = scored || scoring.Levels is null
+            ? facePairs
+            : facePairs.Select(p => p with { Score = scoring.Score(p.A, p.B, p.Score) }).Where(p => p.Score >= threshold).ToList();
+        var pairs = ImagePairs.FromFacePairs(final, refs, IsIgnored)
+            .Select(p => p with { Probability = scoring.Probability(p.Score) }).ToList();
 
         // Group images: rows are the media that take part in a pair. The ignore list holds for groups
         // too: filtering the pairs alone still lets two images a reviewer called different meet in one
         // group through a third that matches both.
         var mediaRows = pairs.SelectMany(p => new[] { p.MediaA, p.MediaB }).Distinct().Order().ToList();
         var rowOf = mediaRows.Select((id, row) => (id, row)).ToDictionary(x => x.id, x => x.row);
+        // Two images of one group that did not pair score their best face pair, so a chain of look-alikes
+        // averages below the threshold (average linkage).
+        var faceRowsOf = refs.Select((r, row) => (r.MediaId, row)).ToLookup(x => x.MediaId, x => x.row);
+        Func<int, int, float>? similarity = scoring.Vectors is null ? null : (a, b) =>
+        {
+            float best = float.NegativeInfinity;
+            foreach (int fa in faceRowsOf[mediaRows[a]])
+                foreach (int fb in faceRowsOf[mediaRows[b]])
+                    best = Math.Max(best, scoring.Similarity(fa, fb)!.Value);
+            return best;
+        };
         var groups = DuplicateGrouper.Group(mediaRows.Count,
                 pairs.Select(p => new ScoredPair(rowOf[p.MediaA], rowOf[p.MediaB], p.Score)),
-                new DedupOptions { Mode = grouping },
-                ignore: IgnoredAmong(mediaRows, hashOf, ignoredHashes), faceIds: mediaRows)
+                new DedupOptions { Mode = grouping, LinkageThreshold = threshold },
+                ignore: IgnoredAmong(mediaRows, hashOf, ignoredHashes), faceIds: mediaRows, similarity: similarity)
             .Select(g => (IReadOnlyList<long>)g.Members.Select(m => mediaRows[m]).ToList())
             .Where(g => g.Count > 1)
             .ToList();
-        return new DedupMatch(pairs, groups);
+        return new DedupMatch(pairs, groups)
+        {
+            FaceLevels = scoring.Levels is { } levels ? refs.Select((r, row) => (r.FaceId, levels[row])).ToDictionary(x => x.FaceId, x => x.Item2) : null,
+        };
     }
+
+    /// <summary>The settings a finding is stored with (one process and the distributed workers write the same):
+    /// model, threshold on the profile's score, which score, grouping, and the pair's match probability.</summary>
+    public static string FindingSettings(string model, string? version, float? threshold, RecognitionProfile profile, GroupingMode grouping, double? probability) =>
+        System.Text.Json.JsonSerializer.Serialize(new
+        {
+            model, version, threshold, score = ScoreKind(profile), rule = "best-face-pair",
+            grouping = grouping.ToString().ToLowerInvariant(), probability = probability is double pr ? Math.Round(pr, 4) : (double?)null,
+        });
+
+    /// <summary>What the profile's scores are, in words.</summary>
+    public static string ScoreKind(RecognitionProfile profile) => profile.Normalisation is null ? "cosine" : "cohort-normalised cosine";
 
     /// <summary>The ignored pairs among <paramref name="media"/>, keyed by media id (every copy of an ignored hash counts).</summary>
     public static IgnoreList IgnoredAmong(IReadOnlyList<long> media, IReadOnlyDictionary<long, string> hashOf, IReadOnlySet<(string, string)> ignoredHashes)

@@ -5,8 +5,10 @@ namespace Doppel.Jobs.Dedup;
 /// <summary>A face with the image it belongs to and its vector's row in the matching set.</summary>
 public readonly record struct FaceRef(long FaceId, long MediaId);
 
-/// <summary>Two images judged duplicates: the best-matching face pair across them and its score.</summary>
-public readonly record struct ImagePair(long MediaA, long MediaB, long FaceA, long FaceB, float Score);
+/// <summary>Two images judged duplicates: the best-matching face pair across them, its score (the
+/// recognition profile's: normalised where the profile normalises) and its calibrated match probability
+/// (null when the profile has no calibration).</summary>
+public readonly record struct ImagePair(long MediaA, long MediaB, long FaceA, long FaceB, float Score, double? Probability = null);
 
 /// <summary>
 /// Turns face-level matches into image-level duplicate pairs with the HDE rule: two images match

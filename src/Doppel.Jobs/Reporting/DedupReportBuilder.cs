@@ -18,10 +18,6 @@ namespace Doppel.Jobs.Reporting;
 /// </summary>
 public static class DedupReportBuilder
 {
-    public static DedupReportFiles Write(DedupOutcome outcome, ICatalog catalog, string outputDirectory, string? detectorName = null,
-        DedupReportPaging? paging = null) =>
-        Write(outcome, catalog.ListPersons(), () => catalog.ReadEmbeddings(outcome.Model), outputDirectory, detectorName, paging);
-
     /// <summary>The report from what a dedup found plus the catalog's persons and the vectors of the outcome's
     /// model (read once, for the score histogram), whatever engine they come from.</summary>
     public static DedupReportFiles Write(DedupOutcome outcome, IReadOnlyList<Person> catalogPersons, Func<IEnumerable<FaceEmbedding>> embeddings,
@@ -62,7 +58,7 @@ public static class DedupReportBuilder
             }
             groups.Add(new DuplicateGroup(
                 members.Select(m => Image(m, faceOf.TryGetValue(m, out var f) ? f : null)).ToList(),
-                pairs.Select(p => new DuplicatePair(index[p.MediaA], index[p.MediaB], Math.Clamp(p.Score, 0, 1))).ToList()));
+                pairs.Select(p => new DuplicatePair(index[p.MediaA], index[p.MediaB], Math.Clamp(p.Score, 0, 1), p.Probability)).ToList()));
         }
         // Largest groups first, then the surest: what a reviewer should see on the report's first page.
         // The sort is stable, so equal groups keep the job's order and the report stays the same across runs.
@@ -133,7 +129,9 @@ public static class DedupReportBuilder
     }
 
     /// <summary>Every image's best match score to any other image (not only those above the
-    /// threshold), so the histogram shows where the threshold cuts the distribution.</summary>
+    /// threshold), so the histogram shows where the threshold cuts the distribution. The best of its 4
+    /// nearest by cosine, normalised when the profile normalises (the nearest by normalised score is
+    /// almost always among them).</summary>
     private static byte[]? ScoreHistogram(DedupOutcome outcome, Func<IEnumerable<FaceEmbedding>> embeddings)
     {
         var best = BestMatchScores(outcome, embeddings);
@@ -147,6 +145,7 @@ public static class DedupReportBuilder
         var faces = outcome.Faces.ToDictionary(f => f.Id, f => f.MediaId);
         var set = new Doppel.Matching.VectorSet(1, 1);
         var media = new List<long>();
+        var levels = new List<float>();
         foreach (var e in embeddings())
         {
             if (!faces.TryGetValue(e.FaceId, out var m))
@@ -155,6 +154,7 @@ public static class DedupReportBuilder
                 set = new Doppel.Matching.VectorSet(e.Dimension, faces.Count);
             set.Add(e.FaceId, e.Vector);
             media.Add(m);
+            levels.Add(outcome.FaceLevels is { } known && known.TryGetValue(e.FaceId, out var level) ? level : 0);
         }
         if (media.Count < 2)
             return [];
@@ -166,8 +166,10 @@ public static class DedupReportBuilder
                 int other = n.A == i ? n.B : n.A;
                 if (media[other] == media[i])
                     continue;
-                if (!best.TryGetValue(media[i], out var s) || n.Score > s)
-                    best[media[i]] = n.Score;
+                // On the scale of the threshold: normalised like the pairs when the profile normalises.
+                double score = outcome.FaceLevels is null ? n.Score : Doppel.Matching.CohortNormalisation.Normalise(n.Score, levels[i], levels[other]);
+                if (!best.TryGetValue(media[i], out var s) || score > s)
+                    best[media[i]] = score;
             }
         return best.Values.ToList();
     }

@@ -13,8 +13,11 @@ public static class DuplicateGrouper
     /// <param name="imageOfFace">Image id of each face (length faceCount), or null for no per-image rule.</param>
     /// <param name="ignore">Reviewer decisions; keyed by row, or by <paramref name="faceIds"/> when given.</param>
     /// <param name="faceIds">Stable id of each face (length faceCount) used to look up <paramref name="ignore"/>.</param>
+    /// <param name="similarity">Average mode: the score of two rows that have no pair in <paramref name="pairs"/>
+    /// (e.g. from their vectors, normalised like the pairs); null = <see cref="DedupOptions.MissingScore"/>.</param>
     public static IReadOnlyList<DuplicateGroup> Group(int faceCount, IEnumerable<ScoredPair> pairs, DedupOptions? options = null,
-        IReadOnlyList<long>? imageOfFace = null, IgnoreList? ignore = null, IReadOnlyList<long>? faceIds = null)
+        IReadOnlyList<long>? imageOfFace = null, IgnoreList? ignore = null, IReadOnlyList<long>? faceIds = null,
+        Func<int, int, float>? similarity = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(faceCount);
         ArgumentNullException.ThrowIfNull(pairs);
@@ -40,6 +43,8 @@ public static class DuplicateGrouper
         {
             GroupingMode.Connected => Connected(faceCount, edges, constraints),
             GroupingMode.Core => CoreGroups(faceCount, edges, constraints),
+            GroupingMode.Average => AverageLinkage.Group(faceCount, edges, constraints, options, similarity,
+                () => CoreGroups(faceCount, edges, new GroupConstraints(faceCount, imageOfFace, ignore, faceIds))),
             _ => throw new ArgumentOutOfRangeException(nameof(options), options.Mode, "Unknown grouping mode."),
         };
         return Collect(groupOf, edges, options);
@@ -104,7 +109,7 @@ public static class DuplicateGrouper
         return groupOf;
     }
 
-    private static List<DuplicateGroup> Collect(int[] groupOf, List<ScoredPair> edges, DedupOptions options)
+    internal static List<DuplicateGroup> Collect(int[] groupOf, List<ScoredPair> edges, DedupOptions options)
     {
         var members = new Dictionary<int, List<int>>();
         for (int i = 0; i < groupOf.Length; i++)

@@ -68,6 +68,11 @@ internal sealed class GroupConstraints
         return true;
     }
 
+    /// <summary>Whether two faces may never share a group: the same image, or an ignored pair. Reads the
+    /// per-face constraints, so it holds only while no merge was recorded (<see cref="Merged"/>).</summary>
+    public bool CannotLink(int a, int b) =>
+        (_imageOfFace is not null && _imageOfFace[a] == _imageOfFace[b]) || (_cannotMeet[a]?.Contains(b) ?? false);
+
     /// <summary>Moves the absorbed root's constraints onto the surviving root.</summary>
     public void Merged(int root, int absorbed)
     {

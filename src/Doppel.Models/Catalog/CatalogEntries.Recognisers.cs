@@ -37,6 +37,7 @@ internal static partial class CatalogEntries
         Sources = [Faceplugin(FacepluginFeatureEntry)],
         Licence = "Package says MIT (template copyright); weights of unknown origin",
         RiskNote = "Opt-in: weight provenance unknown (no training-data or licence statement for the weights).",
+        LicenceUnclear = true,
         Input = new InputSpec("input", 112, 112, TensorLayout.Nchw, ChannelOrder.Rgb, Same3(127f), Same3(128f), DynamicBatch: true),
         OutputDimension = 512,
         Metric = ModelMetric.Cosine,
@@ -75,6 +76,7 @@ internal static partial class CatalogEntries
         Sources = [Faceplugin(FacepluginLandmarkEntry)],
         Licence = "Package says MIT (template copyright); weights of unknown origin",
         RiskNote = "Opt-in: weight provenance unknown.",
+        LicenceUnclear = true,
         // faceplugin's own preprocessing: BGR->grey, pixel / 256.
         Input = new InputSpec("input", 64, 64, TensorLayout.Nchw, ChannelOrder.Gray, [0f], [256f]),
         OutputDimension = 136,

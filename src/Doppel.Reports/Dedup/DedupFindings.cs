@@ -4,18 +4,21 @@ using Doppel.Reports.Html;
 
 namespace Doppel.Reports.Dedup;
 
-/// <summary>One row of findings.csv: a duplicate pair of images, paths relative to the scanned folder.</summary>
-public sealed record FindingRow(string ImageA, string ImageB, double Score);
+/// <summary>One row of findings.csv: a duplicate pair of images, paths relative to the scanned folder, its
+/// score, its match probability (null when the recogniser has no calibration) and its group (1-based, in
+/// report order).</summary>
+public sealed record FindingRow(string ImageA, string ImageB, double Score, double? Probability = null, int Group = 0);
 
 /// <summary>
-/// <c>findings.csv</c>: header <c>image_a,image_b,score</c>, one row per duplicate pair of images.
+/// <c>findings.csv</c>: header <c>image_a,image_b,score,probability,group</c>, one row per duplicate pair
+/// of images inside a group (probability empty when the recogniser has no calibration).
 /// Paths are relative to the scanned folder with '/' separators; in each row the ordinally smaller
 /// path comes first; rows go by score descending, then paths, so the file is stable across runs.
 /// Scores have six decimals. Fields are quoted per RFC 4180 when they need it.
 /// </summary>
 public static class DedupFindings
 {
-    public const string Header = "image_a,image_b,score";
+    public const string Header = "image_a,image_b,score,probability,group";
 
     public static IReadOnlyList<FindingRow> Rows(DedupReport report)
     {
@@ -35,7 +38,7 @@ public static class DedupFindings
                     (a, b) = (b, a);
                 // The same two images reached twice (two faces each) count once, at their best score.
                 if (!rows.TryGetValue((a, b), out var known) || known.Score < pair.Score)
-                    rows[(a, b)] = new FindingRow(a, b, pair.Score);
+                    rows[(a, b)] = new FindingRow(a, b, pair.Score, pair.Probability, g + 1);
             }
         }
         return rows.Values
@@ -50,7 +53,9 @@ public static class DedupFindings
         var csv = new StringBuilder(Header).Append('\n');
         foreach (var row in rows)
             csv.Append(CsvText.Field(row.ImageA)).Append(',').Append(CsvText.Field(row.ImageB)).Append(',')
-               .Append(row.Score.ToString("F6", CultureInfo.InvariantCulture)).Append('\n');
+               .Append(row.Score.ToString("F6", CultureInfo.InvariantCulture)).Append(',')
+               .Append(row.Probability is double p ? p.ToString("F4", CultureInfo.InvariantCulture) : "").Append(',')
+               .Append(row.Group.ToString(CultureInfo.InvariantCulture)).Append('\n');
         return csv.ToString();
     }
 

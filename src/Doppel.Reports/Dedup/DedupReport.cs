@@ -57,11 +57,35 @@ public sealed record ReportImage(string Path, ReportThumbnail? Thumbnail = null)
     public float? Quality { get; init; }
 }
 
-/// <summary>Two members of a group (indexes into <see cref="DuplicateGroup.Members"/>) and their match score in [0, 1].</summary>
-public sealed record DuplicatePair(int A, int B, double Score);
+/// <summary>Two members of a group (indexes into <see cref="DuplicateGroup.Members"/>), their match score in
+/// [0, 1] and their calibrated match probability (null when the recogniser has none).</summary>
+public sealed record DuplicatePair(int A, int B, double Score, double? Probability = null);
 
 /// <summary>Images showing the same person that dedup joined, and the pairwise matches that joined them.</summary>
-public sealed record DuplicateGroup(IReadOnlyList<ReportImage> Members, IReadOnlyList<DuplicatePair> Pairs);
+public sealed record DuplicateGroup(IReadOnlyList<ReportImage> Members, IReadOnlyList<DuplicatePair> Pairs)
+{
+    /// <summary>Why each member is in the group: its best match inside it and how many members it matches
+    /// (one entry per member, in member order; a member with no pair in the group has none).</summary>
+    public IReadOnlyList<MemberSupport> Support()
+    {
+        var best = new DuplicatePair?[Members.Count];
+        var matches = new int[Members.Count];
+        foreach (var pair in Pairs)
+            foreach (var (member, _) in new[] { (pair.A, pair.B), (pair.B, pair.A) })
+            {
+                matches[member]++;
+                if (best[member] is not { } known || pair.Score > known.Score)
+                    best[member] = pair;
+            }
+        return Enumerable.Range(0, Members.Count).Select(m => best[m] is { } b
+            ? new MemberSupport(m, b.A == m ? b.B : b.A, b.Score, b.Probability, matches[m])
+            : new MemberSupport(m, null, null, null, 0)).ToList();
+    }
+}
+
+/// <summary>Why <see cref="Member"/> is in its group: its best match <see cref="BestMatch"/> inside it
+/// (score and probability) and how many of the other members it matches.</summary>
+public sealed record MemberSupport(int Member, int? BestMatch, double? Score, double? Probability, int Matches);
 
 /// <summary>An identity found by clustering, with some of its face crops.</summary>
 public sealed record PersonEntry(string Label, int FaceCount, IReadOnlyList<ReportImage> Faces);

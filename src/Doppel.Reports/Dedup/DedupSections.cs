@@ -47,8 +47,9 @@ internal static class DedupSections
                 .Append("\" data-members=\"").Append(group.Members.Count).Append("\">\n<h3>Group ").Append(g + 1).Append(" · ")
                 .Append(group.Members.Count).Append(" images").Append(best is double b ? $" · best score {F(b, 3)}" : "").Append("</h3>\n");
             html.Append("<div class=\"members\">\n");
+            var support = group.Support();
             for (int m = 0; m < Math.Min(group.Members.Count, DedupReportWriter.MaxMembersPerGroup); m++)
-                Figure(html, thumbnails, group.Members[m].Thumbnail, paths[m], page.Depth, group.Members[m].Quality);
+                Figure(html, thumbnails, group.Members[m].Thumbnail, paths[m], page.Depth, Why(support[m], paths, group.Members.Count), group.Members[m].Quality);
             html.Append("</div>\n");
             if (group.Members.Count > DedupReportWriter.MaxMembersPerGroup)
                 html.Append("<p class=\"more\">").Append(N(group.Members.Count - DedupReportWriter.MaxMembersPerGroup))
@@ -59,9 +60,14 @@ internal static class DedupSections
                 foreach (var pair in ShownPairs(group))
                 {
                     html.Append("<div class=\"pair\">");
-                    Figure(html, thumbnails, group.Members[pair.A].Thumbnail, paths[pair.A], page.Depth, group.Members[pair.A].Quality);
-                    html.Append("<div class=\"score\">").Append(F(pair.Score, 3)).Append("<small>match score</small></div>");
-                    Figure(html, thumbnails, group.Members[pair.B].Thumbnail, paths[pair.B], page.Depth, group.Members[pair.B].Quality);
+                    Figure(html, thumbnails, group.Members[pair.A].Thumbnail, paths[pair.A], page.Depth, quality: group.Members[pair.A].Quality);
+                    html.Append("<div class=\"score\">");
+                    if (pair.Probability is double p)
+                        html.Append(E(Percent(p))).Append("<small>match probability</small><small>score ").Append(F(pair.Score, 3)).Append("</small>");
+                    else
+                        html.Append(F(pair.Score, 3)).Append("<small>match score</small>");
+                    html.Append("</div>");
+                    Figure(html, thumbnails, group.Members[pair.B].Thumbnail, paths[pair.B], page.Depth, quality: group.Members[pair.B].Quality);
                     html.Append("</div>\n");
                 }
                 html.Append("</div>\n");
@@ -83,13 +89,28 @@ internal static class DedupSections
         group.Members.Take(DedupReportWriter.MaxMembersPerGroup)
             .Concat(ShownPairs(group).SelectMany(p => new[] { group.Members[p.A], group.Members[p.B] }));
 
-    private static void Figure(StringBuilder html, IThumbnailMarkup thumbnails, ReportThumbnail? thumbnail, string path, int depth, float? quality = null)
+    private static void Figure(StringBuilder html, IThumbnailMarkup thumbnails, ReportThumbnail? thumbnail, string path, int depth, string? why = null, float? quality = null)
     {
         html.Append("<figure>").Append(thumbnails.Box(thumbnail, path, depth)).Append("<figcaption class=\"path\">").Append(E(path));
         if (quality is float q)
             html.Append("<br><span class=\"quality\">quality ").Append(q.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)).Append("</span>");
+        if (why is not null)
+            html.Append("<small class=\"why\">").Append(E(why)).Append("</small>");
         html.Append("</figcaption></figure>\n");
     }
+
+    /// <summary>Why a member is in its group, for a reviewer: its best match inside it and how many members it matches.</summary>
+    internal static string Why(MemberSupport support, IReadOnlyList<string> paths, int memberCount)
+    {
+        if (support.BestMatch is not int best)
+            return "no direct match in this group";
+        var strength = support.Probability is double p ? $"{Percent(p)} match" : $"score {F(support.Score!.Value, 3)}";
+        return $"best match {Path.GetFileName(paths[best])} ({strength}); matches {support.Matches} of {memberCount - 1}";
+    }
+
+    /// <summary>A probability as a reviewer reads it: whole percent, with "&gt;99.9 %" rather than a rounded 100.</summary>
+    internal static string Percent(double p) =>
+        p >= 0.9995 ? ">99.9 %" : p < 0.001 ? "<0.1 %" : (p * 100).ToString(p >= 0.995 || p < 0.01 ? "0.0" : "0", System.Globalization.CultureInfo.InvariantCulture) + " %";
 
     public static void Persons(StringBuilder html, DedupReport report, SectionPage page, IThumbnailMarkup thumbnails)
     {

@@ -37,6 +37,7 @@ internal static class Html
         .members { display: flex; flex-wrap: wrap; gap: 12px; }
         figure { margin: 0; width: 168px; }
         figcaption { font-size: 12px; color: var(--muted); word-break: break-all; margin-top: 4px; }
+        figcaption .why { display: block; word-break: normal; margin-top: 2px; }
         .thumb { width: 160px; height: 160px; border-radius: 6px; background-color: #e4e7ec; background-size: contain;
                  background-repeat: no-repeat; background-position: center; border: 1px solid var(--line); }
         img.thumb { display: block; object-fit: contain; }

@@ -36,7 +36,7 @@ public sealed record MediaFile(
     public MediaKey Key => new(Source, Path);
 }
 
-/// <summary>What <see cref="ICatalog.RegisterMedia"/> found for a path and its content hash.</summary>
+/// <summary>What registration (<see cref="IMediaRecordStore.RegisterAsync"/>) found for a key and its content hash.</summary>
 public enum MediaChange
 {
     /// <summary>Never seen: a new pending row.</summary>
@@ -48,9 +48,6 @@ public enum MediaChange
     /// <summary>Same path, different content: old faces, embeddings and findings deleted, row pending again.</summary>
     Changed,
 }
-
-/// <summary>A file as a scan sees it before processing.</summary>
-public sealed record MediaFileInfo(string Path, string ContentHash, long SizeBytes);
 
 public sealed record MediaRegistration(MediaFile Media, MediaChange Change, string? PreviousPath = null);
 
@@ -84,7 +81,7 @@ public sealed record FaceEmbedding(long FaceId, string Model, string ModelVersio
     public int Dimension => Vector.Length;
 }
 
-/// <summary>A face vector with what matching needs around it (see <see cref="ICatalog.ReadFaceVectors"/>).</summary>
+/// <summary>A face vector with what matching needs around it (see <see cref="IFaceStore.ReadFaceVectorsAsync"/>).</summary>
 public sealed record FaceVector(long FaceId, long MediaId, long? PersonId, long? PinnedPersonId, float? Quality, float[] Vector);
 
 /// <summary>A face found in a file, with its vectors, as a pipeline hands it to the catalog.</summary>

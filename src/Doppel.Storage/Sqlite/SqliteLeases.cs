@@ -4,18 +4,16 @@ namespace Doppel.Storage.Sqlite;
 
 /// <summary>
 /// The lease rows of a SQLite catalog (table <c>leases</c>), shared by <see cref="Stores.SqliteLeaseStore"/>
-/// and the CLI's <see cref="SqliteCatalogLock"/>. A row per name is kept after release, so its token only
+/// and the unit of work's fence check (<see cref="RequireFence"/>). A row per name is kept after release, so its token only
 /// grows: every grant (first, after a release, after an expiry, over a dead holder) gets token + 1, and
 /// a write fenced with an older token is refused (<see cref="RequireFence"/>). Each change is one
 /// IMMEDIATE transaction, so two processes racing for a lease cannot both win.
 /// </summary>
 internal static class SqliteLeases
 {
-    private const string Columns = "name, token, purpose, holder_host, holder_pid, holder_instance, acquired_at, renewed_at, expires_at, released";
+    private const string Columns = CatalogRows.LeaseColumns;
 
-    private static Lease Read(SqliteDataReader r) => new(
-        r.GetString(0), new LeaseHolder(r.GetString(2), r.GetString(3), r.GetInt32(4), r.GetString(5)), r.GetInt64(1),
-        SqliteCatalog.ParseTime(r.GetString(6)), SqliteCatalog.ParseTime(r.GetString(7)), SqliteCatalog.ParseTime(r.GetString(8)));
+    private static Lease Read(SqliteDataReader r) => Stores.SqliteRows.Instance.Lease(r);
 
     /// <summary>The row of <paramref name="name"/> and whether it was released; null when there is none.</summary>
     private static (Lease Lease, bool Released)? ReadRow(SqliteConnection connection, SqliteTransaction? tx, string name)
@@ -67,8 +65,8 @@ internal static class SqliteLeases
             upsert.Parameters.AddWithValue("@h", holder.Host);
             upsert.Parameters.AddWithValue("@pid", holder.Pid);
             upsert.Parameters.AddWithValue("@i", holder.Instance);
-            upsert.Parameters.AddWithValue("@t", SqliteCatalog.FormatTime(now));
-            upsert.Parameters.AddWithValue("@e", SqliteCatalog.FormatTime(granted.ExpiresAt));
+            upsert.Parameters.AddWithValue("@t", SqliteTime.Write(now));
+            upsert.Parameters.AddWithValue("@e", SqliteTime.Write(granted.ExpiresAt));
             upsert.ExecuteNonQuery();
         }
         tx.Commit();
@@ -82,8 +80,8 @@ internal static class SqliteLeases
         command.CommandText = $"""
             UPDATE leases SET renewed_at = @t, expires_at = @e WHERE name = @n AND token = @tok AND released = 0 RETURNING {Columns}
             """;
-        command.Parameters.AddWithValue("@t", SqliteCatalog.FormatTime(now));
-        command.Parameters.AddWithValue("@e", SqliteCatalog.FormatTime(now + timeToLive));
+        command.Parameters.AddWithValue("@t", SqliteTime.Write(now));
+        command.Parameters.AddWithValue("@e", SqliteTime.Write(now + timeToLive));
         command.Parameters.AddWithValue("@n", name);
         command.Parameters.AddWithValue("@tok", token);
         using var reader = command.ExecuteReader();
@@ -94,7 +92,7 @@ internal static class SqliteLeases
     {
         using var command = connection.CreateCommand();
         command.CommandText = "UPDATE leases SET released = 1, expires_at = @t WHERE name = @n AND token = @tok AND released = 0";
-        command.Parameters.AddWithValue("@t", SqliteCatalog.Now());
+        command.Parameters.AddWithValue("@t", SqliteTime.Now());
         command.Parameters.AddWithValue("@n", name);
         command.Parameters.AddWithValue("@tok", token);
         command.ExecuteNonQuery();

@@ -460,7 +460,7 @@ internal static class SqliteMigrations
     /// version 3 did for persons: create the new table, copy every row with its id, drop the old one,
     /// rename, recreate its indexes (dropping a table drops them). AUTOINCREMENT then counts on from
     /// the highest id copied, or from the highest that <paramref name="highestIdNamedElsewhere"/> (a
-    /// query) finds among ids that outlive their rows. Only correct inside <c>SqliteCatalog.Migrate</c>,
+    /// query) finds among ids that outlive their rows. Only correct inside <c>SqliteCatalogFile.Migrate</c>,
     /// which runs it with foreign keys off and checks them before committing. A released script must
     /// not change, so this must keep producing the same SQL for the calls that exist.
     /// </summary>

@@ -104,12 +104,19 @@ public interface IPersonStore
     /// <summary>Deletes a person; its faces become unassigned, pins and exclusions naming it go.</summary>
     Task DeleteAsync(long personId, CancellationToken cancellationToken = default);
 
-    /// <summary>Same contract as <see cref="ICatalog.MergePersons"/>. Atomic.</summary>
+    /// <summary>A reviewer's verdict that two persons are one: every face of either (assigned or pinned to it) is pinned to
+    /// <paramref name="intoPersonId"/>, which keeps its id and name (or takes the other's name when it has none); exclusions
+    /// from the merged person become exclusions from the kept one; the merged person is removed and the decision recorded.
+    /// Because the faces are pinned, no recluster splits them again. Atomic.</summary>
     Task MergeAsync(long intoPersonId, long mergedPersonId, string? decidedBy = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Same contract as <see cref="ICatalog.SplitPerson"/>; returns the new person's id. Atomic.</summary>
+    /// <summary>A reviewer's verdict that some faces of a person are someone else: they move to a new person (named
+    /// <paramref name="name"/>) and are pinned there, so they never go back on recluster. Every face must belong to
+    /// <paramref name="personId"/> (assigned or pinned). Returns the new person's id. Atomic.</summary>
     Task<long> SplitAsync(long personId, IReadOnlyList<long> faceIds, string? name, string? decidedBy = null, CancellationToken cancellationToken = default);
 
+    /// <summary>Every merge and split, oldest first, as decided: a face id in one may name a face since deleted (its photo
+    /// changed or was detected again), never a different face.</summary>
     Task<IReadOnlyList<PersonDecision>> ListDecisionsAsync(CancellationToken cancellationToken = default);
 }
 

@@ -14,14 +14,19 @@ public static class EmbedderRegistry
     /// <summary>The members of <paramref name="name"/> and their weights (1 for a single model), read
     /// from the catalogue without opening any model: what an embedder of that name will be, e.g. to
     /// know the version of its vectors before deciding whether it is needed at all.</summary>
-    public static IReadOnlyList<(EmbedderSpec Spec, float Weight)> Describe(string name)
+    public static IReadOnlyList<(EmbedderSpec Spec, float Weight)> Describe(string name) =>
+        Members(name).Select(m => (EmbedderSpec.FromCatalog(m.Name), m.Weight)).ToList();
+
+    /// <summary>The member names and weights of <paramref name="name"/> as written, without reading the
+    /// catalogue (what a recognition profile is looked up by).</summary>
+    public static IReadOnlyList<(string Name, float Weight)> Members(string name)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         var parts = name.Split('+', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         return parts.Select(part => part.Split('*', 2) is [var member, var weight]
-                ? (EmbedderSpec.FromCatalog(member), float.TryParse(weight, System.Globalization.CultureInfo.InvariantCulture, out var w) && w > 0 ? w
+                ? (member.Trim(), float.TryParse(weight, System.Globalization.CultureInfo.InvariantCulture, out var w) && w > 0 ? w
                     : throw new ArgumentException($"Bad ensemble weight in '{part}': expected NAME*WEIGHT with a positive number."))
-                : (EmbedderSpec.FromCatalog(part), 1f))
+                : (part, 1f))
             .ToList();
     }
 

@@ -21,7 +21,8 @@ public sealed record EmbedderSpec
     public required int Dimension { get; init; }
     public required float DefaultThreshold { get; init; }
 
-    /// <summary>True when the raw output norm predicts recognisability (MobileFaceNet-192); dlib's does not.</summary>
+    /// <summary>True when the raw output norm predicts recognisability (the profile's quality source:
+    /// MobileFaceNet-192); dlib's does not.</summary>
     public bool NormIsQuality { get; init; }
 
     /// <summary>Model file; null means the installed catalogue model <see cref="Name"/>.</summary>
@@ -42,8 +43,8 @@ public sealed record EmbedderSpec
 
     /// <summary>
     /// dlib ResNet-29 (default recogniser): dlib 150x150 chip, RGB − [122.782, 117.001, 104.298], / 255,
-    /// NCHW, 128-d; cosine on the normalised raw output, threshold calibrated on pairsDevTrain (see
-    /// <see cref="DlibResNet29Calibration"/>).
+    /// NCHW, 128-d; cosine on the normalised raw output, thresholds from its recognition profile
+    /// (<see cref="RecognitionProfiles.DlibResNet29"/>).
     /// </summary>
     public static EmbedderSpec DlibResNet29 { get; } = new()
     {
@@ -54,7 +55,7 @@ public sealed record EmbedderSpec
         Mean = [122.782f, 117.001f, 104.298f],
         Std = [255f, 255f, 255f],
         Dimension = 128,
-        DefaultThreshold = DlibResNet29Calibration.CosineThreshold,
+        DefaultThreshold = RecognitionProfiles.DlibResNet29.VerificationThreshold,
     };
 
     /// <summary>A spec for a catalogue embedder on the ArcFace 112 template (MobileFaceNets, SFace,
@@ -67,6 +68,7 @@ public sealed record EmbedderSpec
         if (name == ModelNames.DlibResNet29)
             return DlibResNet29;
         var input = spec.Input;
+        var profile = RecognitionProfiles.For(name);
         var t = template ?? AlignmentTemplate.ArcFace112;
         if (t.Width != input.Width || t.Height != input.Height)
             t = Scale(t, input.Width, input.Height);
@@ -79,8 +81,8 @@ public sealed record EmbedderSpec
             Mean = input.Mean,
             Std = input.Std,
             Dimension = spec.OutputDimension.Value,
-            NormIsQuality = name == ModelNames.MobileFaceNet192,
-            DefaultThreshold = cosineThreshold ?? (spec.Metric == ModelMetric.Cosine && spec.DefaultThreshold is { } th ? th : 0.3f),
+            NormIsQuality = profile.Quality == QualitySource.EmbeddingNorm,
+            DefaultThreshold = cosineThreshold ?? profile.VerificationThreshold,
         };
     }
 

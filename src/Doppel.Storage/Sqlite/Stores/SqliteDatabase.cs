@@ -6,7 +6,7 @@ namespace Doppel.Storage.Sqlite.Stores;
 /// The embedded engine of <see cref="IDoppelDatabase"/>: one SQLite file in WAL mode (readers never block
 /// the writer, a killed process never corrupts it), a pooled connection per operation, so one instance
 /// serves every thread of a process; several processes may share the file (writes wait up to
-/// <see cref="SqliteCatalog.BusyTimeout"/> for each other). Opening applies pending migrations.
+/// <see cref="SqliteCatalogFile.BusyTimeout"/> for each other). Opening applies pending migrations.
 /// </summary>
 public sealed class SqliteDatabase : IDoppelDatabase
 {
@@ -39,7 +39,7 @@ public sealed class SqliteDatabase : IDoppelDatabase
             Mode = SqliteOpenMode.ReadWrite,
             ForeignKeys = true,
             Pooling = true,
-            DefaultTimeout = (int)SqliteCatalog.BusyTimeout.TotalSeconds,
+            DefaultTimeout = (int)SqliteCatalogFile.BusyTimeout.TotalSeconds,
         }.ToString();
         Tenants = new SqliteTenantStore(this);
         Leases = new SqliteLeaseStore(this);
@@ -52,9 +52,8 @@ public sealed class SqliteDatabase : IDoppelDatabase
     /// <see cref="CatalogException"/> (or <see cref="CatalogVersionException"/>) with a message to act on.</summary>
     public static SqliteDatabase Open(string path)
     {
-        // The migration (and its checks and error messages) is the one SqliteCatalog has always run.
-        using var catalog = SqliteCatalog.Open(path);
-        return new SqliteDatabase(catalog.Location, catalog.SchemaVersion);
+        var (fullPath, schemaVersion) = SqliteCatalogFile.OpenAndMigrate(path);
+        return new SqliteDatabase(fullPath, schemaVersion);
     }
 
     internal SqliteSession OpenSession()
@@ -65,7 +64,7 @@ public sealed class SqliteDatabase : IDoppelDatabase
         {
             connection.Open();
             using var pragma = connection.CreateCommand();
-            pragma.CommandText = $"PRAGMA busy_timeout = {(int)SqliteCatalog.BusyTimeout.TotalMilliseconds}; PRAGMA synchronous = NORMAL;";
+            pragma.CommandText = $"PRAGMA busy_timeout = {(int)SqliteCatalogFile.BusyTimeout.TotalMilliseconds}; PRAGMA synchronous = NORMAL;";
             pragma.ExecuteNonQuery();
             return new SqliteSession(connection);
         }
@@ -95,7 +94,7 @@ public sealed class SqliteDatabase : IDoppelDatabase
 
 internal sealed class SqliteTenantStore(SqliteDatabase db) : ITenantStore
 {
-    private static Tenant Read(SqliteDataReader r) => new(new TenantId(r.GetInt64(0)), r.GetString(1), Col.Time(r, 2));
+    private static Tenant Read(SqliteDataReader r) => SqliteRows.Instance.Tenant(r);
 
     public Task<Tenant> CreateAsync(string name, CancellationToken cancellationToken = default)
     {
@@ -105,27 +104,27 @@ internal sealed class SqliteTenantStore(SqliteDatabase db) : ITenantStore
         {
             if (session.Long("SELECT COUNT(*) FROM tenants WHERE name = @n", ("@n", name)) > 0)
                 throw new CatalogException($"A tenant named '{name}' already exists in {db.Location}.");
-            return session.Query("INSERT INTO tenants (name, created_at) VALUES (@n, @t) RETURNING id, name, created_at", Read,
-                ("@n", name), ("@t", SqliteCatalog.Now())).Single();
+            return session.Query("INSERT INTO tenants (name, created_at) VALUES (@n, @t) RETURNING " + CatalogRows.TenantColumns, Read,
+                ("@n", name), ("@t", SqliteTime.Now())).Single();
         }));
     }
 
     public Task<Tenant?> GetAsync(TenantId id, CancellationToken cancellationToken = default)
     {
         using var session = db.OpenSession();
-        return Task.FromResult(session.Query("SELECT id, name, created_at FROM tenants WHERE id = @id", Read, ("@id", id.Value)).FirstOrDefault());
+        return Task.FromResult(session.Query($"SELECT {CatalogRows.TenantColumns} FROM tenants WHERE id = @id", Read, ("@id", id.Value)).FirstOrDefault());
     }
 
     public Task<Tenant?> FindAsync(string name, CancellationToken cancellationToken = default)
     {
         using var session = db.OpenSession();
-        return Task.FromResult(session.Query("SELECT id, name, created_at FROM tenants WHERE name = @n", Read, ("@n", name)).FirstOrDefault());
+        return Task.FromResult(session.Query($"SELECT {CatalogRows.TenantColumns} FROM tenants WHERE name = @n", Read, ("@n", name)).FirstOrDefault());
     }
 
     public Task<IReadOnlyList<Tenant>> ListAsync(CancellationToken cancellationToken = default)
     {
         using var session = db.OpenSession();
-        return Task.FromResult<IReadOnlyList<Tenant>>(session.Query("SELECT id, name, created_at FROM tenants ORDER BY id", Read));
+        return Task.FromResult<IReadOnlyList<Tenant>>(session.Query($"SELECT {CatalogRows.TenantColumns} FROM tenants ORDER BY id", Read));
     }
 }
 

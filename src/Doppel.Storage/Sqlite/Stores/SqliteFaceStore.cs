@@ -48,33 +48,18 @@ internal sealed class SqliteFaceStore(SqliteScope scope) : IFaceStore
         new(r.GetInt64(0), r.GetString(1), r.GetString(2), EmbeddingCodec.Parse(r.GetValue(4), r.GetInt32(3)));
 
     public Task<IReadOnlyList<FaceEmbedding>> GetEmbeddingsAsync(long faceId, CancellationToken cancellationToken = default) =>
-        Task.FromResult<IReadOnlyList<FaceEmbedding>>(scope.Read(s => s.Query("""
-            SELECT e.face_id, e.model, e.model_version, e.dimension, e.vector FROM face_embeddings e JOIN faces f ON f.id = e.face_id
-            WHERE e.face_id = @f AND f.tenant_id = @t ORDER BY e.model
-            """, ReadEmbedding, ("@f", faceId), ("@t", scope.T))));
+        Task.FromResult<IReadOnlyList<FaceEmbedding>>(scope.Read(s => s.Query(CatalogRows.EmbeddingsOfFaceSql, ReadEmbedding, ("@f", faceId), ("@t", scope.T))));
 
-    public IAsyncEnumerable<FaceEmbedding> ReadEmbeddingsAsync(string model, CancellationToken cancellationToken = default) => scope.Stream("""
-        SELECT e.face_id, e.model, e.model_version, e.dimension, e.vector FROM face_embeddings e JOIN faces f ON f.id = e.face_id
-        WHERE e.model = @m AND f.tenant_id = @t ORDER BY e.face_id
-        """, ReadEmbedding, [("@m", model), ("@t", scope.T)], cancellationToken);
+    public IAsyncEnumerable<FaceEmbedding> ReadEmbeddingsAsync(string model, CancellationToken cancellationToken = default) =>
+        scope.Stream(CatalogRows.EmbeddingsOfModelSql, ReadEmbedding, [("@m", model), ("@t", scope.T)], cancellationToken);
 
     public Task<IReadOnlySet<long>> FacesWithEmbeddingAsync(string model, string modelVersion, CancellationToken cancellationToken = default) =>
-        Task.FromResult<IReadOnlySet<long>>(scope.Read(s => s.Query("""
-            SELECT e.face_id FROM face_embeddings e JOIN faces f ON f.id = e.face_id
-            WHERE e.model = @m AND e.model_version = @v AND f.tenant_id = @t
-            """, r => r.GetInt64(0), ("@m", model), ("@v", modelVersion), ("@t", scope.T)).ToHashSet()));
+        Task.FromResult<IReadOnlySet<long>>(scope.Read(s => s.Query(CatalogRows.FacesWithEmbeddingSql, r => r.GetInt64(0), ("@m", model), ("@v", modelVersion), ("@t", scope.T)).ToHashSet()));
 
     public IAsyncEnumerable<FaceVector> ReadFaceVectorsAsync(string model, bool okMediaOnly = true, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(model);
-        return scope.Stream($"""
-            SELECT f.id, f.media_id, f.person_id, f.pinned_person_id, f.quality, e.dimension, e.vector
-            FROM face_embeddings e
-            JOIN faces f ON f.id = e.face_id
-            JOIN media_files m ON m.id = f.media_id
-            WHERE e.model = @model AND f.tenant_id = @t AND m.state = 'done' {(okMediaOnly ? "AND m.reason_code = 'ok'" : "")}
-            ORDER BY f.id
-            """, r => new FaceVector(r.GetInt64(0), r.GetInt64(1), Col.Long(r, 2), Col.Long(r, 3), Col.Float(r, 4), EmbeddingCodec.Parse(r.GetValue(6), r.GetInt32(5))),
+        return scope.Stream(CatalogRows.FaceVectorsSql(okMediaOnly), r => new FaceVector(r.GetInt64(0), r.GetInt64(1), Col.Long(r, 2), Col.Long(r, 3), Col.Float(r, 4), EmbeddingCodec.Parse(r.GetValue(6), r.GetInt32(5))),
             [("@model", model), ("@t", scope.T)], cancellationToken);
     }
 
@@ -110,7 +95,7 @@ internal sealed class SqliteFaceStore(SqliteScope scope) : IFaceStore
                 put.Parameters["@d"].Value = e.Dimension;
                 put.Parameters["@b"].Value = EmbeddingCodec.ToBytes(e.Vector);
                 if (put.ExecuteNonQuery() != 1)
-                    throw new RecordNotFoundException($"Face id {e.FaceId} is not in the catalog {scope.Database.Location}.");
+                    throw new RecordNotFoundException(NotInCatalog.Face(e.FaceId, scope.Database.Location));
             }
         });
         return Task.CompletedTask;
@@ -127,7 +112,7 @@ internal sealed class SqliteFaceStore(SqliteScope scope) : IFaceStore
                 update.Parameters["@p"].Value = (object?)personId ?? DBNull.Value;
                 update.Parameters["@f"].Value = faceId;
                 if (update.ExecuteNonQuery() != 1)
-                    throw new RecordNotFoundException($"Face id {faceId} is not in the catalog {scope.Database.Location}.");
+                    throw new RecordNotFoundException(NotInCatalog.Face(faceId, scope.Database.Location));
             }
         });
         return Task.CompletedTask;
@@ -138,9 +123,9 @@ internal sealed class SqliteFaceStore(SqliteScope scope) : IFaceStore
         scope.Write(s =>
         {
             if (personId is { } p && s.Long("SELECT COUNT(*) FROM persons WHERE id = @p AND tenant_id = @t", ("@p", p), ("@t", scope.T)) == 0)
-                throw new RecordNotFoundException($"Person id {p} is not in the catalog {scope.Database.Location}.");
+                throw new RecordNotFoundException(NotInCatalog.Person(p, scope.Database.Location));
             if (s.Execute("UPDATE faces SET pinned_person_id = @p WHERE id = @f AND tenant_id = @t", ("@p", personId), ("@f", faceId), ("@t", scope.T)) != 1)
-                throw new RecordNotFoundException($"Face id {faceId} is not in the catalog {scope.Database.Location}.");
+                throw new RecordNotFoundException(NotInCatalog.Face(faceId, scope.Database.Location));
             // Pinned to and excluded from one person cannot both hold; the newer correction wins.
             if (personId is not null)
                 s.Execute("DELETE FROM face_person_exclusions WHERE face_id = @f AND person_id = @p", ("@f", faceId), ("@p", personId));
@@ -153,9 +138,9 @@ internal sealed class SqliteFaceStore(SqliteScope scope) : IFaceStore
         scope.Write(s =>
         {
             if (s.Long("SELECT COUNT(*) FROM faces WHERE id = @f AND tenant_id = @t", ("@f", faceId), ("@t", scope.T)) == 0)
-                throw new RecordNotFoundException($"Face id {faceId} is not in the catalog {scope.Database.Location}.");
+                throw new RecordNotFoundException(NotInCatalog.Face(faceId, scope.Database.Location));
             if (s.Long("SELECT COUNT(*) FROM persons WHERE id = @p AND tenant_id = @t", ("@p", personId), ("@t", scope.T)) == 0)
-                throw new RecordNotFoundException($"Person id {personId} is not in the catalog {scope.Database.Location}.");
+                throw new RecordNotFoundException(NotInCatalog.Person(personId, scope.Database.Location));
             s.Execute("INSERT INTO face_person_exclusions (face_id, person_id) VALUES (@f, @p) ON CONFLICT (face_id, person_id) DO NOTHING",
                 ("@f", faceId), ("@p", personId));
             s.Execute("UPDATE faces SET pinned_person_id = NULL WHERE id = @f AND pinned_person_id = @p", ("@f", faceId), ("@p", personId));
@@ -168,7 +153,7 @@ internal sealed class SqliteFaceStore(SqliteScope scope) : IFaceStore
         scope.Write(s =>
         {
             if (s.Execute("UPDATE faces SET thumbnail_path = @p WHERE id = @f AND tenant_id = @t", ("@p", thumbnailPath), ("@f", faceId), ("@t", scope.T)) != 1)
-                throw new RecordNotFoundException($"Face id {faceId} is not in the catalog {scope.Database.Location}.");
+                throw new RecordNotFoundException(NotInCatalog.Face(faceId, scope.Database.Location));
         });
         return Task.CompletedTask;
     }

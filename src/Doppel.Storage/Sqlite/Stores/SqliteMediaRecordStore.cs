@@ -4,36 +4,18 @@ namespace Doppel.Storage.Sqlite.Stores;
 
 internal sealed class SqliteMediaRecordStore(SqliteScope scope) : IMediaRecordStore
 {
-    internal const string Columns =
-        "id, path, content_hash, size_bytes, format, width, height, state, reason_code, reason_detail, processed_at, processed_run_id, created_at, updated_at, tenant_id, source";
+    private const string Columns = CatalogRows.MediaColumns;
 
-    internal static MediaFile Read(SqliteDataReader r) => new(
-        r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetInt64(3), Col.Str(r, 4), Col.Int(r, 5), Col.Int(r, 6),
-        r.GetString(7) == "done" ? MediaState.Done : MediaState.Pending, Col.Str(r, 8), Col.Str(r, 9), Col.TimeOrNull(r, 10), Col.Long(r, 11),
-        Col.Time(r, 12), Col.Time(r, 13))
-    {
-        Tenant = new TenantId(r.GetInt64(14)),
-        Source = r.GetString(15),
-    };
-
-    private static string StateCode(MediaState state) => state == MediaState.Done ? "done" : "pending";
+    private static MediaFile Read(SqliteDataReader r) => SqliteRows.Instance.Media(r);
 
     public Task<IReadOnlyList<MediaRegistration>> RegisterAsync(IReadOnlyList<MediaEntry> entries, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(entries);
-        foreach (var entry in entries)
-        {
-            ArgumentException.ThrowIfNullOrWhiteSpace(entry.Key.Source);
-            ArgumentException.ThrowIfNullOrWhiteSpace(entry.Key.Key);
-            if (!ContentHash.IsValid(entry.ContentHash))
-                throw new ArgumentException($"'{entry.ContentHash}' (for {entry.Key}) is not a lowercase SHA-256 hex digest.", nameof(entries));
-            ArgumentOutOfRangeException.ThrowIfNegative(entry.SizeBytes);
-        }
+        CatalogRows.Validate(entries);
         if (entries.Count == 0)
             return Task.FromResult<IReadOnlyList<MediaRegistration>>([]);
         return Task.FromResult<IReadOnlyList<MediaRegistration>>(scope.Write(s =>
         {
-            var now = SqliteCatalog.Now();
+            var now = SqliteTime.Now();
             // Prepared once per batch: a scan registers every file it walks, so this is a bulk path.
             using var byKey = s.Command($"SELECT {Columns} FROM media_files WHERE tenant_id = @t AND source = @src AND path = @p",
                 ("@t", scope.T), ("@src", ""), ("@p", ""));
@@ -123,13 +105,13 @@ internal sealed class SqliteMediaRecordStore(SqliteScope scope) : IMediaRecordSt
         var limit = page.Limit <= 0 ? int.MaxValue : page.Limit;
         return Task.FromResult<IReadOnlyList<MediaFile>>(scope.Read(s => s.Query(
             $"SELECT {Columns} FROM media_files WHERE tenant_id = @t AND id > @after {(state is null ? "" : "AND state = @s")} ORDER BY id LIMIT @limit",
-            Read, ("@t", scope.T), ("@after", page.AfterId), ("@s", state is { } st ? StateCode(st) : null), ("@limit", limit))));
+            Read, ("@t", scope.T), ("@after", page.AfterId), ("@s", state is { } st ? StoreCodes.Code(st) : null), ("@limit", limit))));
     }
 
     public Task<long> CountAsync(MediaState? state = null, CancellationToken cancellationToken = default) =>
         Task.FromResult(scope.Read(s => s.Long(
             $"SELECT COUNT(*) FROM media_files WHERE tenant_id = @t {(state is null ? "" : "AND state = @s")}",
-            ("@t", scope.T), ("@s", state is { } st ? StateCode(st) : null))));
+            ("@t", scope.T), ("@s", state is { } st ? StoreCodes.Code(st) : null))));
 
     public Task<IReadOnlyList<MediaFile>> ClaimPendingAsync(int limit, CancellationToken cancellationToken = default)
     {
@@ -145,11 +127,11 @@ internal sealed class SqliteMediaRecordStore(SqliteScope scope) : IMediaRecordSt
     {
         scope.Write(s =>
         {
-            var now = SqliteCatalog.Now();
+            var now = SqliteTime.Now();
             foreach (var id in mediaIds)
             {
                 if (Get(s, id) is null)
-                    throw new RecordNotFoundException($"Media id {id} is not in the catalog {scope.Database.Location}.");
+                    throw new RecordNotFoundException(NotInCatalog.Media(id, scope.Database.Location));
                 DeleteDerived(s, id);
                 s.Execute("""
                     UPDATE media_files SET state = 'pending', reason_code = NULL, reason_detail = NULL, processed_at = NULL,
@@ -175,7 +157,7 @@ internal sealed class SqliteMediaRecordStore(SqliteScope scope) : IMediaRecordSt
             return Task.CompletedTask;
         scope.Write(s =>
         {
-            var now = SqliteCatalog.Now();
+            var now = SqliteTime.Now();
             // One prepared statement per shape, re-bound per row: the bulk path (thousands of faces a second).
             using var deleteFaces = s.Command("DELETE FROM faces WHERE media_id = @m", ("@m", 0L));
             using var markDone = s.Command("""
@@ -244,7 +226,7 @@ internal sealed class SqliteMediaRecordStore(SqliteScope scope) : IMediaRecordSt
             if (runId is { } run && s.Execute("""
                     UPDATE runs SET processed = processed + @n, rejected = rejected + @r, heartbeat_at = @now WHERE id = @id AND tenant_id = @t
                     """, ("@n", (long)results.Count), ("@r", rejected), ("@now", now), ("@id", run), ("@t", scope.T)) != 1)
-                throw new RecordNotFoundException($"Run {run} is not in the catalog {scope.Database.Location}.");
+                throw new RecordNotFoundException(NotInCatalog.Run(run, scope.Database.Location));
         });
         return Task.CompletedTask;
     }

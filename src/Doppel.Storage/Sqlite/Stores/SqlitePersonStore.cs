@@ -7,9 +7,9 @@ namespace Doppel.Storage.Sqlite.Stores;
 /// clustering obeys) and their record into <c>person_decisions</c> (the history).</summary>
 internal sealed class SqlitePersonStore(SqliteScope scope) : IPersonStore
 {
-    private const string Columns = "id, name, representative_face_id, created_at, modified_at";
+    private const string Columns = CatalogRows.PersonColumns;
 
-    private static Person Read(SqliteDataReader r) => new(r.GetInt64(0), Col.Str(r, 1), Col.Long(r, 2), Col.Time(r, 3), Col.Time(r, 4));
+    private static Person Read(SqliteDataReader r) => SqliteRows.Instance.Person(r);
 
     /// <summary>The faces that are a person's: pinned to it, or assigned to it and pinned nowhere else.</summary>
     private static string MemberOf(string p) => $"(pinned_person_id = {p} OR (pinned_person_id IS NULL AND person_id = {p}))";
@@ -18,11 +18,11 @@ internal sealed class SqlitePersonStore(SqliteScope scope) : IPersonStore
         s.Query($"SELECT {Columns} FROM persons WHERE id = @id AND tenant_id = @t", Read, ("@id", id), ("@t", scope.T)).FirstOrDefault();
 
     private Person Require(SqliteSession s, long id) =>
-        Get(s, id) ?? throw new RecordNotFoundException($"Person id {id} is not in the catalog {scope.Database.Location}.");
+        Get(s, id) ?? throw new RecordNotFoundException(NotInCatalog.Person(id, scope.Database.Location));
 
     private long Create(SqliteSession s, string? name, long? representativeFaceId) =>
         s.Long("INSERT INTO persons (tenant_id, name, representative_face_id, created_at, modified_at) VALUES (@t, @n, @r, @now, @now) RETURNING id",
-            ("@t", scope.T), ("@n", name), ("@r", representativeFaceId), ("@now", SqliteCatalog.Now()));
+            ("@t", scope.T), ("@n", name), ("@r", representativeFaceId), ("@now", SqliteTime.Now()));
 
     public Task<long> CreateAsync(string? name, long? representativeFaceId = null, CancellationToken cancellationToken = default) =>
         Task.FromResult(scope.Write(s => Create(s, name, representativeFaceId)));
@@ -39,8 +39,8 @@ internal sealed class SqlitePersonStore(SqliteScope scope) : IPersonStore
         scope.Write(s =>
         {
             if (s.Execute("UPDATE persons SET name = @n, representative_face_id = @r, modified_at = @now WHERE id = @id AND tenant_id = @t",
-                    ("@n", name), ("@r", representativeFaceId), ("@now", SqliteCatalog.Now()), ("@id", personId), ("@t", scope.T)) != 1)
-                throw new RecordNotFoundException($"Person id {personId} is not in the catalog {scope.Database.Location}.");
+                    ("@n", name), ("@r", representativeFaceId), ("@now", SqliteTime.Now()), ("@id", personId), ("@t", scope.T)) != 1)
+                throw new RecordNotFoundException(NotInCatalog.Person(personId, scope.Database.Location));
         });
         return Task.CompletedTask;
     }
@@ -50,7 +50,7 @@ internal sealed class SqlitePersonStore(SqliteScope scope) : IPersonStore
         scope.Write(s =>
         {
             if (s.Execute("DELETE FROM persons WHERE id = @id AND tenant_id = @t", ("@id", personId), ("@t", scope.T)) != 1)
-                throw new RecordNotFoundException($"Person id {personId} is not in the catalog {scope.Database.Location}.");
+                throw new RecordNotFoundException(NotInCatalog.Person(personId, scope.Database.Location));
         });
         return Task.CompletedTask;
     }
@@ -74,7 +74,7 @@ internal sealed class SqlitePersonStore(SqliteScope scope) : IPersonStore
                 """, ("@a", intoPersonId), ("@b", mergedPersonId));
             s.Execute("DELETE FROM face_person_exclusions WHERE person_id = @a AND face_id IN (SELECT id FROM faces WHERE pinned_person_id = @a)", ("@a", intoPersonId));
             s.Execute("UPDATE persons SET name = @n, representative_face_id = @r, modified_at = @now WHERE id = @a",
-                ("@n", into.Name ?? merged.Name), ("@r", into.RepresentativeFaceId ?? merged.RepresentativeFaceId), ("@now", SqliteCatalog.Now()), ("@a", intoPersonId));
+                ("@n", into.Name ?? merged.Name), ("@r", into.RepresentativeFaceId ?? merged.RepresentativeFaceId), ("@now", SqliteTime.Now()), ("@a", intoPersonId));
             s.Execute("DELETE FROM persons WHERE id = @b", ("@b", mergedPersonId));
             Record(s, "merge", intoPersonId, mergedPersonId, merged.Name, moved, decidedBy);
         });
@@ -93,7 +93,7 @@ internal sealed class SqlitePersonStore(SqliteScope scope) : IPersonStore
             foreach (var faceId in faces)
             {
                 var face = SqliteFaceStore.Query(s, scope.T, "id = @id", ("@id", faceId)).FirstOrDefault()
-                    ?? throw new RecordNotFoundException($"Face id {faceId} is not in the catalog {scope.Database.Location}.");
+                    ?? throw new RecordNotFoundException(NotInCatalog.Face(faceId, scope.Database.Location));
                 var owner = face.PinnedPersonId ?? face.PersonId;
                 if (owner != personId)
                     throw new ArgumentException($"Face {faceId} is not in person {personId} (it is in {(owner is long o ? $"person {o}" : "no person")}).");
@@ -110,7 +110,7 @@ internal sealed class SqlitePersonStore(SqliteScope scope) : IPersonStore
             }
             if (source.RepresentativeFaceId is long representative && faces.Contains(representative))
                 s.Execute($"UPDATE persons SET representative_face_id = (SELECT MIN(id) FROM faces WHERE {MemberOf("@p")}), modified_at = @now WHERE id = @p",
-                    ("@p", personId), ("@now", SqliteCatalog.Now()));
+                    ("@p", personId), ("@now", SqliteTime.Now()));
             Record(s, "split", created, personId, source.Name, faces, decidedBy);
             return created;
         }));
@@ -130,5 +130,5 @@ internal sealed class SqlitePersonStore(SqliteScope scope) : IPersonStore
             INSERT INTO person_decisions (tenant_id, kind, person_id, other_person_id, other_name, face_ids_json, decided_by, decided_at)
             VALUES (@t, @k, @p, @o, @n, @f, @by, @now)
             """, ("@t", scope.T), ("@k", kind), ("@p", personId), ("@o", otherPersonId), ("@n", otherName), ("@f", JsonSerializer.Serialize(faceIds)),
-            ("@by", decidedBy), ("@now", SqliteCatalog.Now()));
+            ("@by", decidedBy), ("@now", SqliteTime.Now()));
 }

@@ -4,30 +4,9 @@ namespace Doppel.Storage.Sqlite.Stores;
 
 internal sealed class SqliteRunStore(SqliteScope scope) : IRunStore
 {
-    private const string Columns =
-        "id, kind, args_json, state, started_at, finished_at, total, processed, rejected, owner_pid, owner_host, heartbeat_at, error";
+    private const string Columns = CatalogRows.RunColumns;
 
-    private static RunRecord Read(SqliteDataReader r) => new(
-        r.GetInt64(0), r.GetString(1), r.GetString(2), ParseState(r.GetString(3)), Col.Time(r, 4), Col.TimeOrNull(r, 5),
-        r.GetInt64(6), r.GetInt64(7), r.GetInt64(8), r.GetInt32(9), r.GetString(10), Col.Time(r, 11), Col.Str(r, 12));
-
-    internal static RunState ParseState(string code) => code switch
-    {
-        "running" => RunState.Running,
-        "completed" => RunState.Completed,
-        "failed" => RunState.Failed,
-        "cancelled" => RunState.Cancelled,
-        _ => throw new FormatException($"Unknown run state '{code}' in the catalog."),
-    };
-
-    internal static string Code(RunState state) => state switch
-    {
-        RunState.Running => "running",
-        RunState.Completed => "completed",
-        RunState.Failed => "failed",
-        RunState.Cancelled => "cancelled",
-        _ => throw new ArgumentOutOfRangeException(nameof(state), state, null),
-    };
+    private static RunRecord Read(SqliteDataReader r) => SqliteRows.Instance.Run(r);
 
     public Task<long> StartAsync(string kind, string argsJson, long total = 0, CancellationToken cancellationToken = default)
     {
@@ -36,7 +15,7 @@ internal sealed class SqliteRunStore(SqliteScope scope) : IRunStore
         return Task.FromResult(scope.Write(s => s.Long("""
             INSERT INTO runs (tenant_id, kind, args_json, state, started_at, total, owner_pid, owner_host, heartbeat_at)
             VALUES (@t, @k, @a, 'running', @now, @n, @pid, @host, @now) RETURNING id
-            """, ("@t", scope.T), ("@k", kind), ("@a", argsJson), ("@now", SqliteCatalog.Now()), ("@n", total),
+            """, ("@t", scope.T), ("@k", kind), ("@a", argsJson), ("@now", SqliteTime.Now()), ("@n", total),
             ("@pid", Environment.ProcessId), ("@host", Environment.MachineName))));
     }
 
@@ -59,9 +38,9 @@ internal sealed class SqliteRunStore(SqliteScope scope) : IRunStore
         {
             if (s.Execute("""
                     UPDATE runs SET total = COALESCE(@n, total), owner_pid = @pid, owner_host = @host, heartbeat_at = @now WHERE id = @id AND tenant_id = @t
-                    """, ("@n", total), ("@pid", Environment.ProcessId), ("@host", Environment.MachineName), ("@now", SqliteCatalog.Now()),
+                    """, ("@n", total), ("@pid", Environment.ProcessId), ("@host", Environment.MachineName), ("@now", SqliteTime.Now()),
                     ("@id", runId), ("@t", scope.T)) != 1)
-                throw new RecordNotFoundException($"Run {runId} is not in the catalog {scope.Database.Location}.");
+                throw new RecordNotFoundException(NotInCatalog.Run(runId, scope.Database.Location));
         });
         return Task.CompletedTask;
     }
@@ -73,8 +52,8 @@ internal sealed class SqliteRunStore(SqliteScope scope) : IRunStore
         scope.Write(s =>
         {
             if (s.Execute("UPDATE runs SET state = @s, finished_at = @now, heartbeat_at = @now, error = @e WHERE id = @id AND tenant_id = @t",
-                    ("@s", Code(state)), ("@now", SqliteCatalog.Now()), ("@e", error), ("@id", runId), ("@t", scope.T)) != 1)
-                throw new RecordNotFoundException($"Run {runId} is not in the catalog {scope.Database.Location}.");
+                    ("@s", StoreCodes.Code(state)), ("@now", SqliteTime.Now()), ("@e", error), ("@id", runId), ("@t", scope.T)) != 1)
+                throw new RecordNotFoundException(NotInCatalog.Run(runId, scope.Database.Location));
         });
         return Task.CompletedTask;
     }
@@ -82,31 +61,13 @@ internal sealed class SqliteRunStore(SqliteScope scope) : IRunStore
 
 internal sealed class SqliteDedupStore(SqliteScope scope) : IDedupStore
 {
-    private const string SetColumns = "id, run_id, created_at, group_name, COALESCE(findings_set_id, id)";
+    private const string SetColumns = CatalogRows.DedupSetColumns;
 
-    private static DedupSet ReadSet(SqliteDataReader r) =>
-        new(r.GetInt64(0), Col.Long(r, 1), Col.Time(r, 2)) { Group = r.GetString(3), FindingsSetId = r.GetInt64(4) };
+    private static DedupSet ReadSet(SqliteDataReader r) => SqliteRows.Instance.DedupSet(r);
 
-    private const string FindingColumns = "f.id, f.set_id, f.media_a, f.media_b, f.face_a, f.face_b, f.score, f.status, f.settings_json";
+    private const string FindingColumns = CatalogRows.FindingColumns;
 
-    private static Finding ReadFinding(SqliteDataReader r) => new(
-        r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), Col.Long(r, 4), Col.Long(r, 5), r.GetFloat(6),
-        r.GetString(7) switch
-        {
-            "new" => FindingStatus.New,
-            "confirmed" => FindingStatus.Confirmed,
-            "not_duplicate" => FindingStatus.NotDuplicate,
-            var other => throw new FormatException($"Unknown finding status '{other}' in the catalog."),
-        },
-        r.GetString(8));
-
-    internal static string Code(FindingStatus status) => status switch
-    {
-        FindingStatus.New => "new",
-        FindingStatus.Confirmed => "confirmed",
-        FindingStatus.NotDuplicate => "not_duplicate",
-        _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
-    };
+    private static Finding ReadFinding(SqliteDataReader r) => CatalogRows.Finding(r);
 
     private DedupSet? Get(SqliteSession s, long setId) =>
         s.Query($"SELECT {SetColumns} FROM dedup_sets WHERE id = @id AND tenant_id = @t", ReadSet, ("@id", setId), ("@t", scope.T)).FirstOrDefault();
@@ -118,12 +79,12 @@ internal sealed class SqliteDedupStore(SqliteScope scope) : IDedupStore
         {
             long? owner = null;
             if (sharesFindingsOf is { } shared)
-                owner = (Get(s, shared) ?? throw new RecordNotFoundException($"Dedup set {shared} is not in the catalog {scope.Database.Location}.")).FindingsSetId;
+                owner = (Get(s, shared) ?? throw new RecordNotFoundException(NotInCatalog.DedupSet(shared, scope.Database.Location))).FindingsSetId;
             if (runId is { } run && s.Long("SELECT COUNT(*) FROM runs WHERE id = @r AND tenant_id = @t", ("@r", run), ("@t", scope.T)) == 0)
-                throw new RecordNotFoundException($"Run {run} is not in the catalog {scope.Database.Location}.");
+                throw new RecordNotFoundException(NotInCatalog.Run(run, scope.Database.Location));
             return s.Query($"""
                 INSERT INTO dedup_sets (tenant_id, run_id, created_at, group_name, findings_set_id) VALUES (@t, @r, @now, @g, @o) RETURNING {SetColumns}
-                """, ReadSet, ("@t", scope.T), ("@r", runId), ("@now", SqliteCatalog.Now()), ("@g", group), ("@o", owner)).Single();
+                """, ReadSet, ("@t", scope.T), ("@r", runId), ("@now", SqliteTime.Now()), ("@g", group), ("@o", owner)).Single();
         }));
     }
 
@@ -143,7 +104,7 @@ internal sealed class SqliteDedupStore(SqliteScope scope) : IDedupStore
     {
         scope.Write(s =>
         {
-            var set = Get(s, setId) ?? throw new RecordNotFoundException($"Dedup set {setId} is not in the catalog {scope.Database.Location}.");
+            var set = Get(s, setId) ?? throw new RecordNotFoundException(NotInCatalog.DedupSet(setId, scope.Database.Location));
             if (set.FindingsSetId != set.Id)
                 throw new CatalogException($"Dedup set {setId} shares the findings of set {set.FindingsSetId}; it cannot have rows of its own.");
             using var insert = s.Command("""
@@ -170,25 +131,9 @@ internal sealed class SqliteDedupStore(SqliteScope scope) : IDedupStore
     public Task<IReadOnlyList<Finding>> GetFindingsAsync(long setId, FindingQuery? query = null, CancellationToken cancellationToken = default)
     {
         query ??= FindingQuery.All;
-        var filters = new List<string>();
-        if (query.Status is not null)
-            filters.Add("f.status = @status");
-        if (query.MinScore is not null)
-            filters.Add("f.score >= @min");
-        if (query.SkipIgnored)
-            filters.Add("""
-                NOT EXISTS (SELECT 1 FROM media_files a, media_files b, ignored_pairs i
-                    WHERE a.id = f.media_a AND b.id = f.media_b AND i.tenant_id = f.tenant_id
-                      AND ((i.hash_a = a.content_hash AND i.hash_b = b.content_hash) OR (i.hash_a = b.content_hash AND i.hash_b = a.content_hash)))
-                """);
-        var where = string.Concat(filters.Select(f => " AND " + f));
-        return Task.FromResult<IReadOnlyList<Finding>>(scope.Read(s => s.Query($"""
-            SELECT {FindingColumns} FROM findings f
-            WHERE f.tenant_id = @t AND f.set_id = (SELECT COALESCE(findings_set_id, id) FROM dedup_sets WHERE id = @set AND tenant_id = @t)
-              AND f.id > @after{where}
-            ORDER BY f.id LIMIT @limit
-            """, ReadFinding, ("@t", scope.T), ("@set", setId), ("@after", query.Page.AfterId), ("@limit", query.Page.Limit <= 0 ? int.MaxValue : query.Page.Limit),
-            ("@status", query.Status is { } st ? Code(st) : null), ("@min", query.MinScore))));
+        return Task.FromResult<IReadOnlyList<Finding>>(scope.Read(s => s.Query(CatalogRows.FindingsOfSetSql(query), ReadFinding,
+            ("@t", scope.T), ("@set", setId), ("@after", query.Page.AfterId), ("@limit", query.Page.Limit <= 0 ? int.MaxValue : query.Page.Limit),
+            ("@status", query.Status is { } st ? StoreCodes.Code(st) : null), ("@min", query.MinScore))));
     }
 
     public Task<Finding?> GetFindingAsync(long findingId, CancellationToken cancellationToken = default) =>
@@ -199,8 +144,8 @@ internal sealed class SqliteDedupStore(SqliteScope scope) : IDedupStore
     {
         scope.Write(s =>
         {
-            if (s.Execute("UPDATE findings SET status = @s WHERE id = @id AND tenant_id = @t", ("@s", Code(status)), ("@id", findingId), ("@t", scope.T)) != 1)
-                throw new RecordNotFoundException($"Finding {findingId} is not in the catalog {scope.Database.Location}.");
+            if (s.Execute("UPDATE findings SET status = @s WHERE id = @id AND tenant_id = @t", ("@s", StoreCodes.Code(status)), ("@id", findingId), ("@t", scope.T)) != 1)
+                throw new RecordNotFoundException(NotInCatalog.Finding(findingId, scope.Database.Location));
         });
         return Task.CompletedTask;
     }
@@ -222,7 +167,7 @@ internal sealed class SqliteIgnoredPairStore(SqliteScope scope) : IIgnoredPairSt
         return Task.FromResult(scope.Write(s => s.Execute("""
             INSERT INTO ignored_pairs (tenant_id, hash_a, hash_b, reason, created_by, created_at) VALUES (@t, @a, @b, @r, @w, @now)
             ON CONFLICT (tenant_id, hash_a, hash_b) DO NOTHING
-            """, ("@t", scope.T), ("@a", a), ("@b", b), ("@r", reason), ("@w", createdBy), ("@now", SqliteCatalog.Now())) == 1));
+            """, ("@t", scope.T), ("@a", a), ("@b", b), ("@r", reason), ("@w", createdBy), ("@now", SqliteTime.Now())) == 1));
     }
 
     public Task<bool> RemoveAsync(string hashA, string hashB, CancellationToken cancellationToken = default)

@@ -76,7 +76,7 @@ internal sealed class SqliteApiTokenStore(SqliteDatabase db) : IApiTokenStore
             if (s.Long("SELECT COUNT(*) FROM tenants WHERE id = @t", ("@t", tenant.Value)) == 0)
                 throw new RecordNotFoundException($"No tenant {tenant}.");
             return s.Query($"INSERT INTO api_tokens (tenant_id, name, prefix, secret_hash, scope, created_at) VALUES (@t, @n, @p, @h, @s, @now) RETURNING {Columns}",
-                Read, ("@t", tenant.Value), ("@n", name), ("@p", prefix), ("@h", secretHash), ("@s", ServiceCodes.Scope(scope)), ("@now", SqliteCatalog.Now())).Single();
+                Read, ("@t", tenant.Value), ("@n", name), ("@p", prefix), ("@h", secretHash), ("@s", ServiceCodes.Scope(scope)), ("@now", SqliteTime.Now())).Single();
         }));
     }
 
@@ -102,7 +102,7 @@ internal sealed class SqliteApiTokenStore(SqliteDatabase db) : IApiTokenStore
     {
         using var s = db.OpenSession();
         return Task.FromResult(s.Execute("UPDATE api_tokens SET revoked_at = @now WHERE id = @id AND tenant_id = @t AND revoked_at IS NULL",
-            ("@now", SqliteCatalog.Now()), ("@id", id), ("@t", tenant.Value)) == 1);
+            ("@now", SqliteTime.Now()), ("@id", id), ("@t", tenant.Value)) == 1);
     }
 
     public Task TouchAsync(long id, CancellationToken cancellationToken = default)
@@ -110,7 +110,7 @@ internal sealed class SqliteApiTokenStore(SqliteDatabase db) : IApiTokenStore
         var now = DateTimeOffset.UtcNow;
         using var s = db.OpenSession();
         s.Execute("UPDATE api_tokens SET last_used_at = @now WHERE id = @id AND (last_used_at IS NULL OR last_used_at < @before)",
-            ("@now", SqliteCatalog.FormatTime(now)), ("@id", id), ("@before", SqliteCatalog.FormatTime(now.AddMinutes(-1))));
+            ("@now", SqliteTime.Write(now)), ("@id", id), ("@before", SqliteTime.Write(now.AddMinutes(-1))));
         return Task.CompletedTask;
     }
 }
@@ -174,7 +174,7 @@ internal sealed class SqliteSetStore(SqliteDatabase db, TenantId tenant) : ISetS
     public Task<SetGroup> GetOrCreateGroupAsync(string referencePk, string defaultSettingsJson, CancellationToken cancellationToken = default) =>
         Task.FromResult(Write(s =>
         {
-            var now = SqliteCatalog.Now();
+            var now = SqliteTime.Now();
             s.Execute("INSERT INTO set_groups (tenant_id, reference_pk, settings_json, created_at, updated_at) VALUES (@t, @r, @j, @now, @now) ON CONFLICT (tenant_id, reference_pk) DO NOTHING",
                 ("@t", T), ("@r", referencePk), ("@j", defaultSettingsJson), ("@now", now));
             return s.Query($"SELECT {GroupColumns} FROM set_groups WHERE tenant_id = @t AND reference_pk = @r", ReadGroup, ("@t", T), ("@r", referencePk)).Single();
@@ -196,7 +196,7 @@ internal sealed class SqliteSetStore(SqliteDatabase db, TenantId tenant) : ISetS
     public Task UpdateGroupSettingsAsync(long groupId, string settingsJson, CancellationToken cancellationToken = default)
     {
         Write(s => s.Execute("UPDATE set_groups SET settings_json = @j, updated_at = @now WHERE id = @id AND tenant_id = @t",
-            ("@j", settingsJson), ("@now", SqliteCatalog.Now()), ("@id", groupId), ("@t", T)) == 1
+            ("@j", settingsJson), ("@now", SqliteTime.Now()), ("@id", groupId), ("@t", T)) == 1
             ? 0 : throw new RecordNotFoundException($"No group {groupId}."));
         return Task.CompletedTask;
     }
@@ -209,7 +209,7 @@ internal sealed class SqliteSetStore(SqliteDatabase db, TenantId tenant) : ISetS
             if (s.Long("SELECT COUNT(*) FROM service_sets WHERE group_id = @g AND state NOT IN ('Inactive', 'Rejected')", ("@g", groupId)) > 0)
                 throw new StoreConflictException("The group already has an open deduplication set; approve, reject or delete it first.");
             var id = Guid.NewGuid();
-            var now = SqliteCatalog.Now();
+            var now = SqliteTime.Now();
             s.Execute("""
                 INSERT INTO service_sets (id, tenant_id, group_id, state, notification_url, settings_json, created_at, updated_at)
                 VALUES (@id, @t, @g, 'Ready', @u, @j, @now, @now)
@@ -248,7 +248,7 @@ internal sealed class SqliteSetStore(SqliteDatabase db, TenantId tenant) : ISetS
             int changed = s.Execute("""
                 UPDATE service_sets SET state = @to, error = @e, run_id = COALESCE(@run, run_id), updated_at = @now
                 WHERE id = @id AND tenant_id = @t AND state IN (SELECT value FROM json_each(@from))
-                """, ("@to", to.ToString()), ("@e", error), ("@run", runId), ("@now", SqliteCatalog.Now()), ("@id", Id(id)), ("@t", T),
+                """, ("@to", to.ToString()), ("@e", error), ("@run", runId), ("@now", SqliteTime.Now()), ("@id", Id(id)), ("@t", T),
                 ("@from", ServiceCodes.States(from)));
             return changed == 1 ? GetSet(s, id) : null;
         }));
@@ -261,7 +261,7 @@ internal sealed class SqliteSetStore(SqliteDatabase db, TenantId tenant) : ISetS
         {
             if (!OwnsSet(s, setId))
                 throw new RecordNotFoundException($"No deduplication set {setId}.");
-            var now = SqliteCatalog.Now();
+            var now = SqliteTime.Now();
             var result = new List<SetImage>(images.Count);
             using var upsert = s.Command($"""
                 INSERT INTO set_images (set_id, reference_pk, filename, created_at, updated_at) VALUES (@s, @r, @f, @now, @now)
@@ -312,7 +312,7 @@ internal sealed class SqliteSetStore(SqliteDatabase db, TenantId tenant) : ISetS
     {
         Write(s =>
         {
-            var now = SqliteCatalog.Now();
+            var now = SqliteTime.Now();
             using var update = s.Command("""
                 UPDATE set_images SET media_id = @m, status_code = @c, updated_at = @now
                 WHERE id = @id AND EXISTS (SELECT 1 FROM service_sets x WHERE x.id = set_images.set_id AND x.tenant_id = @t)
@@ -340,7 +340,7 @@ internal sealed class SqliteSetStore(SqliteDatabase db, TenantId tenant) : ISetS
                     r => (First: r.GetInt64(0), Second: Col.Long(r, 1), Decision: r.GetString(2), By: Col.Str(r, 3), At: Col.Str(r, 4)), ("@s", Id(setId)))
                 .ToDictionary(d => (d.First, d.Second));
             s.Execute("DELETE FROM set_findings WHERE set_id = @s", ("@s", Id(setId)));
-            var now = SqliteCatalog.Now();
+            var now = SqliteTime.Now();
             using var insert = s.Command("""
                 INSERT INTO set_findings (set_id, first_image, second_image, score, confidence, status_code, updated_at, decision, decided_by, decided_at)
                 VALUES (@s, @a, @b, @score, @conf, @code, @now, @d, @by, @at)
@@ -390,8 +390,8 @@ internal sealed class SqliteSetStore(SqliteDatabase db, TenantId tenant) : ISetS
         [
             ("@t", T), ("@s", setId is null ? null : Id(setId.Value)), ("@g", groupId),
             ("@refs", query.ReferencePks is null ? null : Col.Strings(query.ReferencePks)), ("@code", query.StatusCode), ("@min", query.MinScore),
-            ("@after", query.UpdatedAfter is null ? null : SqliteCatalog.FormatTime(query.UpdatedAfter.Value)),
-            ("@before", query.UpdatedBefore is null ? null : SqliteCatalog.FormatTime(query.UpdatedBefore.Value)),
+            ("@after", query.UpdatedAfter is null ? null : SqliteTime.Write(query.UpdatedAfter.Value)),
+            ("@before", query.UpdatedBefore is null ? null : SqliteTime.Write(query.UpdatedBefore.Value)),
             ("@l", query.Limit), ("@o", query.Offset),
         ];
         var filter = string.Join(" AND ", where);
@@ -412,7 +412,7 @@ internal sealed class SqliteSetStore(SqliteDatabase db, TenantId tenant) : ISetS
             UPDATE set_findings SET decision = @d, decided_by = @by, decided_at = @at, updated_at = @now
             WHERE id = @id AND EXISTS (SELECT 1 FROM service_sets x WHERE x.id = set_findings.set_id AND x.tenant_id = @t)
             """, ("@d", decision is null ? null : ServiceCodes.Decision(decision)), ("@by", decision is null ? null : decidedBy),
-            ("@at", decision is null ? null : SqliteCatalog.Now()), ("@now", SqliteCatalog.Now()), ("@id", findingId), ("@t", T)) == 1));
+            ("@at", decision is null ? null : SqliteTime.Now()), ("@now", SqliteTime.Now()), ("@id", findingId), ("@t", T)) == 1));
 
     private static SetIgnoredPair ReadIgnored(SqliteDataReader r) => new(r.GetInt64(0), r.GetInt64(1),
         r.GetString(2) == "reference_pk" ? IgnoredKeyKind.ReferencePk : IgnoredKeyKind.Filename, r.GetString(3), r.GetString(4), Col.Str(r, 5), Col.Time(r, 6));
@@ -427,7 +427,7 @@ internal sealed class SqliteSetStore(SqliteDatabase db, TenantId tenant) : ISetS
             int added = s.Execute("""
                 INSERT INTO set_ignored_pairs (group_id, kind, first, second, created_by, created_at) VALUES (@g, @k, @a, @b, @by, @now)
                 ON CONFLICT (group_id, kind, first, second) DO NOTHING
-                """, ("@g", groupId), ("@k", ServiceCodes.Kind(kind)), ("@a", first), ("@b", second), ("@by", createdBy), ("@now", SqliteCatalog.Now()));
+                """, ("@g", groupId), ("@k", ServiceCodes.Kind(kind)), ("@a", first), ("@b", second), ("@by", createdBy), ("@now", SqliteTime.Now()));
             var pair = s.Query("SELECT id, group_id, kind, first, second, created_by, created_at FROM set_ignored_pairs WHERE group_id = @g AND kind = @k AND first = @a AND second = @b",
                 ReadIgnored, ("@g", groupId), ("@k", ServiceCodes.Kind(kind)), ("@a", first), ("@b", second)).Single();
             return (pair, added == 1);
@@ -460,7 +460,7 @@ internal sealed class SqliteWebhookStore(SqliteDatabase db) : IWebhookStore
 
     public Task<WebhookEndpoint> AddEndpointAsync(TenantId tenant, string url, string secret, CancellationToken cancellationToken = default) =>
         Task.FromResult(Run(s => s.Query("INSERT INTO webhook_endpoints (tenant_id, url, secret, created_at) VALUES (@t, @u, @s, @now) RETURNING id, tenant_id, url, secret, active, created_at",
-            ReadEndpoint, ("@t", tenant.Value), ("@u", url), ("@s", secret), ("@now", SqliteCatalog.Now())).Single()));
+            ReadEndpoint, ("@t", tenant.Value), ("@u", url), ("@s", secret), ("@now", SqliteTime.Now())).Single()));
 
     public Task<IReadOnlyList<WebhookEndpoint>> ListEndpointsAsync(TenantId tenant, CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<WebhookEndpoint>>(Run(s => s.Query("SELECT id, tenant_id, url, secret, active, created_at FROM webhook_endpoints WHERE tenant_id = @t AND active = 1 ORDER BY id",
@@ -474,22 +474,22 @@ internal sealed class SqliteWebhookStore(SqliteDatabase db) : IWebhookStore
             INSERT INTO webhook_deliveries (tenant_id, kind, endpoint_id, url, event_type, payload_json, state, next_attempt_at, created_at, set_id)
             VALUES (@t, @k, @e, @u, @ev, @p, 'pending', @now, @now, @set) RETURNING {DeliveryColumns}
             """, ReadDelivery, ("@t", tenant.Value), ("@k", ServiceCodes.Kind(kind)), ("@e", endpointId), ("@u", url), ("@ev", eventType), ("@p", payloadJson),
-            ("@now", SqliteCatalog.Now()), ("@set", setId?.ToString("D"))).Single()));
+            ("@now", SqliteTime.Now()), ("@set", setId?.ToString("D"))).Single()));
 
     public Task<IReadOnlyList<WebhookDelivery>> ListDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<WebhookDelivery>>(Run(s => s.Query($"SELECT {DeliveryColumns} FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= @now ORDER BY next_attempt_at, id LIMIT @l",
-            ReadDelivery, ("@now", SqliteCatalog.FormatTime(now)), ("@l", limit))));
+            ReadDelivery, ("@now", SqliteTime.Write(now)), ("@l", limit))));
 
     public Task RecordAttemptAsync(long deliveryId, int? statusCode, string? error, long durationMs, DeliveryState newState, DateTimeOffset nextAttemptAt, CancellationToken cancellationToken = default)
     {
         Run(s =>
         {
             s.Execute("UPDATE webhook_deliveries SET attempts = attempts + 1, state = @st, next_attempt_at = @next WHERE id = @id",
-                ("@st", ServiceCodes.State(newState)), ("@next", SqliteCatalog.FormatTime(nextAttemptAt)), ("@id", deliveryId));
+                ("@st", ServiceCodes.State(newState)), ("@next", SqliteTime.Write(nextAttemptAt)), ("@id", deliveryId));
             return s.Execute("""
                 INSERT INTO webhook_attempts (delivery_id, number, at, status_code, error, duration_ms)
                 VALUES (@id, (SELECT attempts FROM webhook_deliveries WHERE id = @id), @now, @code, @err, @ms)
-                """, ("@id", deliveryId), ("@now", SqliteCatalog.Now()), ("@code", statusCode), ("@err", error), ("@ms", durationMs));
+                """, ("@id", deliveryId), ("@now", SqliteTime.Now()), ("@code", statusCode), ("@err", error), ("@ms", durationMs));
         });
         return Task.CompletedTask;
     }
@@ -508,7 +508,7 @@ internal sealed class SqliteWebhookStore(SqliteDatabase db) : IWebhookStore
 
     public Task<bool> ResendAsync(TenantId tenant, long id, CancellationToken cancellationToken = default) =>
         Task.FromResult(Run(s => s.Execute("UPDATE webhook_deliveries SET state = 'pending', next_attempt_at = @now WHERE id = @id AND tenant_id = @t",
-            ("@now", SqliteCatalog.Now()), ("@id", id), ("@t", tenant.Value)) == 1));
+            ("@now", SqliteTime.Now()), ("@id", id), ("@t", tenant.Value)) == 1));
 }
 
 
@@ -529,7 +529,7 @@ internal sealed class SqliteAdminUserStore(SqliteDatabase db) : IAdminUserStore
             if (s.Long("SELECT COUNT(*) FROM admin_users WHERE name = @n", ("@n", name)) > 0)
                 throw new StoreConflictException($"An admin page user named '{name}' already exists.");
             return s.Query($"INSERT INTO admin_users (name, role, password_hash, created_at) VALUES (@n, @r, @h, @now) RETURNING {Columns}",
-                Read, ("@n", name), ("@r", Role(role)), ("@h", passwordHash), ("@now", SqliteCatalog.Now())).Single();
+                Read, ("@n", name), ("@r", Role(role)), ("@h", passwordHash), ("@now", SqliteTime.Now())).Single();
         }));
     }
 

@@ -91,20 +91,28 @@ internal sealed class SqliteSession(SqliteConnection connection) : IDisposable
     }
 }
 
+/// <summary>The catalog's rows as SQLite stores them: timestamps are ISO-8601 text (<see cref="SqliteTime"/>).</summary>
+internal sealed class SqliteRows : CatalogRows
+{
+    public static SqliteRows Instance { get; } = new();
+
+    public override DateTimeOffset Time(System.Data.Common.DbDataReader r, int i) => SqliteTime.Parse(r.GetString(i));
+}
+
 /// <summary>Column readers shared by the stores.</summary>
 internal static class Col
 {
-    public static string? Str(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+    public static string? Str(SqliteDataReader r, int i) => CatalogRows.Str(r, i);
 
-    public static long? Long(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt64(i);
+    public static long? Long(SqliteDataReader r, int i) => CatalogRows.Long(r, i);
 
-    public static int? Int(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt32(i);
+    public static int? Int(SqliteDataReader r, int i) => CatalogRows.Int(r, i);
 
-    public static float? Float(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetFloat(i);
+    public static float? Float(SqliteDataReader r, int i) => CatalogRows.Float(r, i);
 
-    public static DateTimeOffset Time(SqliteDataReader r, int i) => SqliteCatalog.ParseTime(r.GetString(i));
+    public static DateTimeOffset Time(SqliteDataReader r, int i) => SqliteRows.Instance.Time(r, i);
 
-    public static DateTimeOffset? TimeOrNull(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : SqliteCatalog.ParseTime(r.GetString(i));
+    public static DateTimeOffset? TimeOrNull(SqliteDataReader r, int i) => SqliteRows.Instance.TimeOrNull(r, i);
 
     /// <summary>A list of ids as one parameter: <c>IN (SELECT value FROM json_each(@ids))</c>.</summary>
     public static string Ids(IEnumerable<long> ids) => "[" + string.Join(',', ids.Select(i => i.ToString(CultureInfo.InvariantCulture))) + "]";

@@ -1,0 +1,178 @@
+using Doppel.Matching;
+using Doppel.Matching.Clustering;
+using Doppel.Models;
+
+namespace Doppel.Vision.Embedding;
+
+/// <summary>Where a face's quality score comes from.</summary>
+public enum QualitySource
+{
+    /// <summary>No quality score (dlib: its raw output norm does not predict recognisability).</summary>
+    None,
+
+    /// <summary>The recogniser's raw output norm (MobileFaceNet-192: the lowest norms are goggles, hands, profiles).</summary>
+    EmbeddingNorm,
+}
+
+/// <summary>
+/// Everything Doppel decides per recogniser, in one place: the metric (cosine on L2-normalised vectors,
+/// for every model), the verification threshold (LFW protocol), the dedup threshold on the score the
+/// profile's normalisation gives, the normalisation and calibration of that score, the clustering row
+/// and the quality source. The numbers, their measurement and the commands that reproduce them are in
+/// docs/benchmarks.md ("Trustworthy findings"); <see cref="RecognitionProfiles"/> holds the table.
+/// </summary>
+public sealed record RecognitionProfile
+{
+    /// <summary>Embedder name as <see cref="EmbedderRegistry"/> reads it: a catalogue model or an ensemble with
+    /// its weights (vectors are stored under the members' names without weights; the weights are in their version).</summary>
+    public required string Model { get; init; }
+
+    /// <summary>Cosine threshold for "same person" in LFW verification (tuned on pairsDevTrain).</summary>
+    public required float VerificationThreshold { get; init; }
+
+    /// <summary>Best all-pairs F1 threshold on the raw cosine (no normalisation): what an ensemble's
+    /// weighted mean rule reads for its members.</summary>
+    public required float RawDedupThreshold { get; init; }
+
+    /// <summary>Scores are normalised against each face's neighbourhood in the set before the dedup
+    /// threshold and the calibration apply; null = raw cosine.</summary>
+    public CohortNormalisation? Normalisation { get; init; }
+
+    /// <summary>The dedup threshold on the profile's score (normalised when <see cref="Normalisation"/> is set).</summary>
+    public required float DedupThreshold { get; init; }
+
+    /// <summary>Match probability from the profile's score; null when none was fitted (an ad-hoc ensemble).</summary>
+    public MatchCalibration? Calibration { get; init; }
+
+    public QualitySource Quality { get; init; }
+
+    /// <summary>False for a profile made up by rule for a model or ensemble nobody measured.</summary>
+    public bool Measured { get; init; } = true;
+
+    /// <summary>The clustering parameters (recognise, recluster, eval cluster) of this model's vectors.</summary>
+    public ModelClusterDefaults Cluster => ClusterDefaults.For(Model);
+
+    /// <summary>The normalised score of a pair whose faces have these levels (the raw score without normalisation).</summary>
+    public float Score(float cosine, float levelA, float levelB) =>
+        Normalisation is null ? cosine : CohortNormalisation.Normalise(cosine, levelA, levelB);
+
+    /// <summary>The match probability of a score of this profile, or null without a calibration.</summary>
+    public double? Probability(float score) => Calibration?.Probability(score);
+}
+
+/// <summary>
+/// The recognition profile of every recogniser and measured ensemble. Fitted on the LFW dev images of
+/// the 2,132 people in pairsDevTrain (3,442 images, all 5.9 M pairs), never on the 963 people of
+/// pairsDevTest, ORL or Yale, which docs/benchmarks.md reports as held-out.
+/// </summary>
+public static class RecognitionProfiles
+{
+    /// <summary>
+    /// dlib ResNet-29 (8-bit graph, face-api landmarks). Raw cosine is not comparable across faces: some
+    /// faces sit close to many strangers. Each face's level is the 99th percentile of its similarities to
+    /// the set's faces below 0.93 (above that it is probably the same person; 0.946 kept Yale's recall at
+    /// 0.77, 0.93 at 0.91, 0.92 lost LFW precision), at least 100 of them, else the median level 0.906 of
+    /// the fitting set. Best F1 on the fitting set at normalised 0.0343 (0.848); held-out LFW people 0.866
+    /// (raw cosine at its own fitted 0.946: 0.822), ORL 0.947, Yale 0.952. Calibration: logistic on all
+    /// fitting pairs with normalised score above −0.066.
+    /// </summary>
+    public static RecognitionProfile DlibResNet29 { get; } = new()
+    {
+        Model = ModelNames.DlibResNet29,
+        VerificationThreshold = DlibResNet29Calibration.CosineThreshold,
+        RawDedupThreshold = 0.946f,
+        Normalisation = new CohortNormalisation(Quantile: 0.99f, ExcludeAbove: 0.93f, MinCohort: 100, FallbackLevel: 0.9056f),
+        DedupThreshold = 0.0343f,
+        Calibration = new MatchCalibration(Slope: 225.5, Intercept: -8.208),
+        Quality = QualitySource.None,
+    };
+
+    /// <summary>
+    /// MobileFaceNet-192: centred vectors, normalisation gains nothing (fitting set F1 0.944 raw, 0.947
+    /// normalised; it broke ORL, where ten photos per person fill the top percentile). Dedup 0.595 (best
+    /// F1 on the fitting set), held-out LFW 0.942, ORL 0.972. Verification 0.37 (../shared/docs/models.md).
+    /// </summary>
+    public static RecognitionProfile MobileFaceNet192 { get; } = new()
+    {
+        Model = ModelNames.MobileFaceNet192,
+        VerificationThreshold = 0.37f,
+        RawDedupThreshold = 0.595f,
+        DedupThreshold = 0.595f,
+        Calibration = new MatchCalibration(Slope: 41.88, Intercept: -24.91),
+        Quality = QualitySource.EmbeddingNorm,
+    };
+
+    /// <summary>The accurate profile's recogniser: dlib and MobileFaceNet-192 fused, cosine = (2 dlib + MFN) / 3.</summary>
+    public const string AccurateFusion = ModelNames.DlibResNet29 + "*2+" + ModelNames.MobileFaceNet192;
+
+    /// <summary>
+    /// dlib ×2 + MobileFaceNet-192 (weights 2:1 of 0.5, 1, 2, 5 on the fitting set): best F1 0.951 at
+    /// 0.816; held-out LFW 0.946, ORL 0.977, Yale 0.999. No normalisation (MobileFaceNet's part is centred).
+    /// </summary>
+    public static RecognitionProfile Accurate { get; } = new()
+    {
+        Model = AccurateFusion,
+        VerificationThreshold = (2 * DlibResNet29Calibration.CosineThreshold + 0.37f) / 3,
+        RawDedupThreshold = 0.816f,
+        DedupThreshold = 0.816f,
+        Calibration = new MatchCalibration(Slope: 85.97, Intercept: -70.54),
+        Quality = QualitySource.EmbeddingNorm,
+    };
+
+    // Lazy: spelling an ensemble canonically reads the catalogue through EmbedderSpec, whose own static
+    // initialiser reads DlibResNet29 above; building this table eagerly would close that cycle.
+    private static readonly Dictionary<string, RecognitionProfile> Measured = new(StringComparer.Ordinal)
+    {
+        [Canonical(DlibResNet29.Model)] = DlibResNet29,
+        [Canonical(MobileFaceNet192.Model)] = MobileFaceNet192,
+        [Canonical(Accurate.Model)] = Accurate,
+    };
+
+    /// <summary>One spelling per recogniser: members with weights normalised to sum 1, so "a*2+b" and
+    /// "a*4+b*2" name the same fusion (and the same profile), "a+b" another.</summary>
+    public static string Canonical(string model)
+    {
+        if (!EmbedderRegistry.IsEnsemble(model))
+            return model.Trim();
+        var members = EmbedderRegistry.Members(model);
+        float total = members.Sum(m => m.Weight);
+        return string.Join("+", members.Select(m => $"{m.Name}*{(m.Weight / total).ToString("0.####", System.Globalization.CultureInfo.InvariantCulture)}"));
+    }
+
+    /// <summary>A profile with one raw-cosine threshold for verification and dedup, no normalisation, no calibration.</summary>
+    public static RecognitionProfile Unmeasured(string model, float threshold) => new()
+    {
+        Model = model, VerificationThreshold = threshold, RawDedupThreshold = threshold, DedupThreshold = threshold,
+        Quality = QualitySource.None, Measured = false,
+    };
+
+    /// <summary>The profile of <paramref name="model"/>: a measured one, or for an unmeasured catalogue
+    /// model its catalogue threshold for both verification and dedup, or for an unmeasured ensemble the
+    /// weighted mean of its members' (a weighted ensemble's best threshold was within 0.01 of that mean:
+    /// dlib×5+MFN 0.878 measured, 0.886 by the rule). Neither has a calibration.</summary>
+    public static RecognitionProfile For(string model)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(model);
+        if (Measured.TryGetValue(Canonical(model), out var known))
+            return known;
+        if (!EmbedderRegistry.IsEnsemble(model))
+        {
+            var entry = Doppel.Models.Catalog.ModelCatalog.Get(model);
+            return Unmeasured(model, entry.Metric == Doppel.Models.Catalog.ModelMetric.Cosine && entry.DefaultThreshold is { } t ? t : 0.3f);
+        }
+        var members = EmbedderRegistry.Describe(model);
+        float total = members.Sum(m => m.Weight);
+        var profiles = members.Select(m => (Profile: For(m.Spec.Name), Weight: m.Weight / total)).ToList();
+        // (Describe, not Members: it also checks every member is a catalogue recogniser.)
+        float raw = profiles.Sum(p => p.Weight * p.Profile.RawDedupThreshold);
+        return new RecognitionProfile
+        {
+            Model = model,
+            VerificationThreshold = profiles.Sum(p => p.Weight * p.Profile.VerificationThreshold),
+            RawDedupThreshold = raw,
+            DedupThreshold = raw,
+            Quality = profiles.Any(p => p.Profile.Quality == QualitySource.EmbeddingNorm) ? QualitySource.EmbeddingNorm : QualitySource.None,
+            Measured = false,
+        };
+    }
+}

@@ -1,0 +1,51 @@
+using Doppel.Vision.Embedding;
+
+namespace Doppel.Vision.Tests;
+
+/// <summary>Every threshold comes from one recognition profile per recogniser.</summary>
+public class RecognitionProfileTests
+{
+    [Fact]
+    public void Measured_profiles_hold_the_thresholds_the_pipeline_uses()
+    {
+        var dlib = RecognitionProfiles.For("dlib-resnet29");
+        dlib.ShouldBeSameAs(RecognitionProfiles.DlibResNet29);
+        EmbedderSpec.DlibResNet29.DefaultThreshold.ShouldBe(dlib.VerificationThreshold);
+        dlib.Normalisation.ShouldNotBeNull();
+        dlib.Calibration.ShouldNotBeNull();
+        dlib.Cluster.DbscanEps.ShouldBe(0.04f);
+        // The calibration puts the dedup threshold where about 4 in 10 pairs are the same person (fitted: 0.386).
+        dlib.Probability(dlib.DedupThreshold)!.Value.ShouldBeInRange(0.3, 0.5);
+
+        var mfn = RecognitionProfiles.For("mobilefacenet-192");
+        mfn.Quality.ShouldBe(QualitySource.EmbeddingNorm);
+        EmbedderSpec.FromCatalog("mobilefacenet-192").NormIsQuality.ShouldBeTrue();
+        EmbedderSpec.FromCatalog("mobilefacenet-192").DefaultThreshold.ShouldBe(mfn.VerificationThreshold);
+        mfn.Normalisation.ShouldBeNull();
+    }
+
+    [Fact]
+    public void An_ensemble_is_found_however_its_weights_are_written()
+    {
+        RecognitionProfiles.For("dlib-resnet29*2+mobilefacenet-192").ShouldBeSameAs(RecognitionProfiles.Accurate);
+        RecognitionProfiles.For("dlib-resnet29*4 + mobilefacenet-192*2").ShouldBeSameAs(RecognitionProfiles.Accurate);
+        RecognitionProfiles.For("dlib-resnet29*0.6666667+mobilefacenet-192*0.3333333").ShouldBeSameAs(RecognitionProfiles.Accurate);
+
+        // An unmeasured ensemble: the weighted mean of its members' raw dedup thresholds, no calibration.
+        var even = RecognitionProfiles.For("dlib-resnet29+mobilefacenet-192");
+        even.Measured.ShouldBeFalse();
+        even.DedupThreshold.ShouldBe((0.946f + 0.595f) / 2, 1e-5f);
+        even.Calibration.ShouldBeNull();
+        even.Probability(0.9f).ShouldBeNull();
+    }
+
+    [Fact]
+    public void Profiles_name_their_models_and_the_ones_whose_licence_needs_accepting()
+    {
+        ModelProfiles.LicenceClean.NeedingAcceptance.ShouldBeEmpty();
+        ModelProfiles.LicenceClean.Recognition.ShouldBeSameAs(RecognitionProfiles.DlibResNet29);
+        ModelProfiles.Accurate.NeedingAcceptance.Select(m => m.Name).ShouldBe(["mobilefacenet-192"]);
+        ModelProfiles.Accurate.Models.Select(m => m.Name).ShouldContain("dlib-resnet29");
+        Should.Throw<ArgumentException>(() => ModelProfiles.Get("fastest")).Message.ShouldContain("licence-clean, accurate");
+    }
+}
