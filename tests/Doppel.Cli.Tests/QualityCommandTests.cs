@@ -26,7 +26,9 @@ public class QualityCommandTests
     [Fact]
     public void Mobilefacenet_norm_cuts_its_own_false_non_matches_by_a_third_at_ten_percent()
     {
-        var (r, _) = EvalQuality("--model", "mobilefacenet-192", "--quality", "mobilefacenet-norm");
+        // No --quality: MobileFaceNet-192's profile names its norm as the quality source.
+        var (r, _) = EvalQuality("--model", "mobilefacenet-192");
+        r.GetProperty("quality").GetString().ShouldBe("mobilefacenet-norm");
         r.GetProperty("fnmr_at_fmr_1e-3").GetDouble().ShouldBeInRange(0.005, 0.04);
         r.GetProperty("fnmr_drop_at_10pct").GetDouble().ShouldBeGreaterThanOrEqualTo(0.30);
         r.GetProperty("random_drop_at_10pct").GetDouble().ShouldBeLessThan(0.1);

@@ -6,7 +6,8 @@ namespace Doppel.Vision.Quality;
 /// <summary>
 /// Face-quality assessors by name, for the CLI: <c>signals</c> (a logistic model on cheap signals, no
 /// network), <c>face-size</c> (baseline), <c>stability</c> (the recogniser's embedding stability under
-/// alignment jitter), <c>flip-stability</c> (the same under a horizontal flip), <c>mobilefacenet-norm</c>
+/// alignment jitter), <c>flip-stability</c> (the same under a horizontal flip), <c>signals-flip</c> (the
+/// signals model with flip stability as one more feature), <c>mobilefacenet-norm</c>
 /// (MobileFaceNet-192's raw norm; opt-in model), <c>ediffiqa-tiny</c> (eDifFIQA(T), download only).
 /// Which one a pipeline uses by default follows its recogniser's profile (<see cref="DefaultFor"/>).
 /// </summary>
@@ -16,13 +17,14 @@ public static class QualityRegistry
     public const string FaceSize = "face-size";
     public const string Stability = "stability";
     public const string FlipStability = "flip-stability";
+    public const string SignalsFlip = "signals-flip";
     public const string MobileFaceNetNorm = "mobilefacenet-norm";
     public const string EDifFiqa = ModelNames.EDifFiqaTiny;
 
     /// <summary>The assessor of a recogniser whose profile names no quality source of its own.</summary>
     public const string Default = Signals;
 
-    public static IReadOnlyList<string> Names { get; } = [Signals, FaceSize, Stability, FlipStability, MobileFaceNetNorm, EDifFiqa];
+    public static IReadOnlyList<string> Names { get; } = [Signals, SignalsFlip, FaceSize, Stability, FlipStability, MobileFaceNetNorm, EDifFiqa];
 
     /// <summary>
     /// The assessor a pipeline with this recogniser (a model or an ensemble) uses when none is named: its
@@ -46,6 +48,7 @@ public static class QualityRegistry
         FaceSize => SignalQuality.FaceSize(),
         Stability => new StabilityQuality(recogniser ?? throw new ArgumentException("The stability assessor needs the pipeline's recogniser."), ownsRecogniser: false),
         FlipStability => new FlipStabilityQuality(OnnxRecogniser(recogniser), ownsRecogniser: false),
+        SignalsFlip => SignalModels.FittedWithFlip(OnnxRecogniser(recogniser)),
         MobileFaceNetNorm => NormQuality(embedderOptions),
         _ => new EDifFiqaQuality(),
     };
