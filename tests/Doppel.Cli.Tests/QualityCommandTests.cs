@@ -56,6 +56,27 @@ public class QualityCommandTests
         File.ReadAllText(Path.Combine(dir, "erc", "index.html")).ShouldContain("face-size");
     }
 
+    /// <summary>Without --quality the accurate profile's fusion is assessed by MobileFaceNet-192's norm (its
+    /// profile's source, read from the fused run), dlib alone by signals; a small labelled set, so only the
+    /// choice is checked here (the accurate profile's ERC, 41 % at 10 % on LFW dev, is in docs/benchmarks.md).</summary>
+    [Fact]
+    public void The_default_assessor_follows_the_recognisers_profile()
+    {
+        InstalledModels.Require("mobilefacenet-192");
+        var dir = LfwCorpus.Identities("doppel-cli-quality-profile", ["Ricardo_Lagos", "Paul_Wolfowitz", "Jennifer_Lopez"], perPerson: 3);
+        var labels = Directory.GetFiles(Path.Combine(dir, "photos"), "*.jpg", SearchOption.AllDirectories)
+            .Select(p => $"{Path.GetRelativePath(Path.Combine(dir, "photos"), p)},{LfwCorpus.IdentityOf(p)}");
+        File.WriteAllLines(Path.Combine(dir, "labels.csv"), ["path,identity", .. labels]);
+        foreach (var (model, expected) in new[] { ("dlib-resnet29*2+mobilefacenet-192", "mobilefacenet-norm"), ("dlib-resnet29", "signals") })
+        {
+            var run = DoppelProcess.Run(dir, "eval", "quality", "--images", "photos", "--labels", "labels.csv", "--model", model, "--json");
+            run.ExitCode.ShouldBe(0, run.Error);
+            var json = JsonDocument.Parse(run.Output.Split('\n').Single(l => l.StartsWith('{'))).RootElement;
+            json.GetProperty("quality").GetString().ShouldBe(expected, model);
+            json.GetProperty("genuine_pairs").GetInt32().ShouldBe(9);
+        }
+    }
+
     [Fact]
     public void Eval_quality_needs_pairs_or_labels()
     {
