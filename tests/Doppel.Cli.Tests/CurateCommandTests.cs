@@ -68,5 +68,15 @@ public class CurateCommandTests
         var bad = DoppelProcess.Run(dir, "curate", "photos");
         bad.ExitCode.ShouldBe(1);
         bad.Error.ShouldContain("--out");
+
+        // A report replaces its whole folder: one holding other files is refused before any work, and kept.
+        Directory.CreateDirectory(Path.Combine(dir, "notes"));
+        File.WriteAllText(Path.Combine(dir, "notes", "mine.txt"), "keep me");
+        var refused = DoppelProcess.Run(dir, "curate", "photos", "--list", "again.csv", "--report", "notes");
+        refused.ExitCode.ShouldBe(1);
+        refused.Error.ShouldStartWith("error: ");
+        refused.Error.ShouldContain("not a Doppel report");
+        File.ReadAllText(Path.Combine(dir, "notes", "mine.txt")).ShouldBe("keep me");
+        File.Exists(Path.Combine(dir, "again.csv")).ShouldBeFalse();
     }
 }
