@@ -18,6 +18,7 @@ return args switch
     ["harsh-crops", var shared, ..] => HarshCropCount.Run(shared, args.Length > 2 ? int.Parse(args[2]) : 300, args.Length > 3 ? int.Parse(args[3]) : 100, args.Skip(4).ToArray()),
     ["harsh-crops-write", var shared, var outDir, ..] => HarshCropCount.Write(shared, outDir, args.Length > 3 ? int.Parse(args[3]) : 300, args.Length > 4 ? int.Parse(args[4]) : 100),
     ["landmark-agreement", var images, ..] => LandmarkAgreement.Run(images, args.Length > 2 ? int.Parse(args[2]) : 0),
+    ["quality-costs", var images, ..] => QualityCosts.Run(images, args.Length > 2 ? int.Parse(args[2]) : 0),
     ["decoder-choice", var images, ..] => DecoderChoice.Run(images, args.Length > 2 && args[2] != "-" ? args[2] : null, args.Length > 3 ? int.Parse(args[3]) : 20),
     _ => Usage(),
 };
@@ -40,6 +41,7 @@ static int Usage()
           harsh-crops SHARED_DATA [LFW_N] [GREY_N] [DETECTOR...]  share of dark / tight crops (HarshCrops) with exactly one usable face (old vs new default)
           harsh-crops-write SHARED_DATA OUT [LFW_N] [GREY_N]      write those crops as PNG to look at
           landmark-agreement IMAGES_DIR [LIMIT] UltraFace + faceplugin-landmark68 five points vs YuNet's, relative to interocular
+          quality-costs IMAGES_DIR [LIMIT]      CPU ms per face of the dlib embedding and of each face-quality assessor (one thread)
           decoder-choice IMAGES_DIR [JPEG|-] [N] a 20 MP JPEG decoded in full (OpenCV), scaled (OpenCV libjpeg, ImageDecoder), scaled (SkiaSharp): ms, pixels
         """);
     return 2;

@@ -102,7 +102,7 @@ public static class DedupCommand
         var (media, roots) = Engines.MediaFor(request.Roots);
         request = request with { Roots = roots };
         await using var db = await CatalogDatabases.OpenAsync(dbSetting);
-        using var analyzer = new FacePipelineAnalyzer(pipeline.Recipe(parse) with { Qualities = quality.Names(parse) });
+        using var analyzer = new FacePipelineAnalyzer(quality.Apply(parse, pipeline.Recipe(parse)));
         // Dedup needs the recogniser's profile and models before it records a run: a missing model is one error, before any work.
         analyzer.Load();
         ConsoleProgress? progress = null;

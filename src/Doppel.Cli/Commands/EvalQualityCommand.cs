@@ -34,7 +34,7 @@ public static class EvalQualityCommand
         var report = new Option<DirectoryInfo?>("--report") { Description = "Write erc.png, metrics.csv and index.html here." };
         var signals = new Option<FileInfo?>("--signals") { Description = "Also write every face's cheap signals (the features the 'signals' assessor is fitted on), qualities and vector to this CSV." };
         var quality = new QualityOptions(withMinimum: false);
-        quality.Quality.Description = $"Assessor(s) to evaluate, comma-separated: {string.Join(", ", QualityRegistry.Names)}. The first is the headline.";
+        quality.Quality.Description = $"Assessor(s) to evaluate, comma-separated: {string.Join(", ", QualityRegistry.Names)}. The first is the headline. Default: the recogniser profile's.";
         var pipeline = PipelineOptions.Create(severalFaces: "central");
         var command = new Command("quality", "Error-versus-reject curve of face-quality assessors (FNMR at FMR 1e-3), against random and face-size rejection.")
         {
@@ -65,8 +65,8 @@ public static class EvalQualityCommand
             if (genuine.Count == 0)
                 throw new ArgumentException("No same-person comparisons: quality cannot be evaluated without them.");
 
-            var names = quality.Names(parse);
-            var recipe = pipeline.Recipe(parse) with { Qualities = names };
+            var recipe = quality.Apply(parse, pipeline.Recipe(parse));
+            var names = recipe.Qualities;
             using var built = recipe.Build();
             var recorder = parse.GetValue(signals) is not null ? new SignalRecorder() : null;
             using var faces = recorder is null ? built : new FacePipeline(built.Detector, built.Embedders, built.Options, ownsModels: false) { Qualities = [.. built.Qualities, recorder] };

@@ -8,10 +8,10 @@ namespace Doppel.Cli.Infrastructure;
 /// quality evaluation.</summary>
 public sealed class QualityOptions
 {
-    public Option<string> Quality { get; } = new("--quality")
+    public Option<string?> Quality { get; } = new("--quality")
     {
-        Description = $"Face-quality assessor: {string.Join(", ", QualityRegistry.Names)} (default {QualityRegistry.Default}; see docs/benchmarks.md).",
-        DefaultValueFactory = _ => QualityRegistry.Default,
+        Description = $"Face-quality assessor: {string.Join(", ", QualityRegistry.Names)}. Default: the recogniser profile's "
+            + $"({QualityRegistry.MobileFaceNetNorm} for mobilefacenet-192 and the accurate profile, {QualityRegistry.Default} otherwise; see docs/benchmarks.md).",
     };
 
     public Option<float?> MinQuality { get; } = new("--min-quality")
@@ -43,8 +43,13 @@ public sealed class QualityOptions
         if (_withMinimum) command.Options.Add(MinQuality);
     }
 
-    /// <summary>The assessor names given (comma-separated), canonical, in order.</summary>
-    public IReadOnlyList<string> Names(ParseResult parse) =>
-        (parse.GetValue(Quality) ?? QualityRegistry.Default).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+    /// <summary>The assessor names given (comma-separated), canonical, in order; none given: the one of
+    /// <paramref name="model"/>'s recognition profile (<see cref="QualityRegistry.DefaultFor"/>).</summary>
+    public IReadOnlyList<string> Names(ParseResult parse, string model) =>
+        (parse.GetValue(Quality) ?? QualityRegistry.DefaultFor(model)).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .Select(QualityRegistry.Canonical).Distinct().ToList();
+
+    /// <summary>The recipe with the assessors asked for (or its recogniser's default) added.</summary>
+    public Doppel.Jobs.FacePipelineRecipe Apply(ParseResult parse, Doppel.Jobs.FacePipelineRecipe recipe) =>
+        recipe with { Qualities = Names(parse, recipe.Embedder) };
 }

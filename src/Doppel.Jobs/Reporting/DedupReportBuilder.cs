@@ -38,7 +38,7 @@ public static class DedupReportBuilder
             {
                 quality = face.Quality;
                 if (LandmarkCodec.Unflatten(face.Landmarks) is { } landmarks)
-                    thumbnail = ReportThumbnail.Rendered(CropKey(image.Media.ContentHash, face.Landmarks!), () => AlignedCrop(decoder, image.Media.Path, landmarks));
+                    thumbnail = ReportThumbnail.Rendered(FaceThumbnails.CropKey(image.Media.ContentHash, face.Landmarks!), () => FaceThumbnails.AlignedCrop(decoder, image.Media.Path, landmarks));
             }
             return new ReportImage(image.File.FullPath, thumbnail) { Quality = quality };
         }
@@ -97,22 +97,6 @@ public static class DedupReportBuilder
             Statistics: stats,
             ScoreHistogramPng: ScoreHistogram(outcome, embeddings));
         return DedupReportWriter.Write(report, outputDirectory, paging);
-    }
-
-    /// <summary>What a face crop shows: the photo's content and where its landmarks put the face. The
-    /// report names thumbnail files after it, so a run into the same folder reuses them undrawn.</summary>
-    private static string CropKey(string contentHash, float[] landmarks) =>
-        $"arcface112 {contentHash} {string.Join(' ', landmarks.Select(v => v.ToString("R", CultureInfo.InvariantCulture)))}";
-
-    /// <summary>The face aligned as the recogniser sees it (ArcFace 112x112), as lossless BMP bytes: the
-    /// report shrinks and JPEG-encodes it once, so it is not compressed twice. Null when the photo no longer decodes.</summary>
-    private static byte[]? AlignedCrop(ImageDecoder decoder, string imagePath, FaceLandmarks landmarks)
-    {
-        using var decoded = decoder.Decode(imagePath);
-        if (!decoded.IsOk)
-            return null;
-        using var face = FaceAligner.Align(decoded.Image!, landmarks, AlignmentTemplate.ArcFace112);
-        return face.ImEncode(".bmp");
     }
 
     /// <summary>Reports before paging kept face crops in <c>thumbnails/face-ID.jpg</c>; thumbnails now live

@@ -29,9 +29,22 @@ public sealed class EnsembleEmbedder : IFaceEmbedder
         DefaultThreshold = defaultThreshold ?? _members.Sum(m => m.Embedder.DefaultThreshold * m.Weight);
     }
 
-    public float[][] Embed(IReadOnlyList<FaceCrop> faces)
+    public float[][] Embed(IReadOnlyList<FaceCrop> faces) => EmbedWithNorms(faces).Vectors;
+
+    /// <summary>The fused vectors and, for each member whose raw output norm carries quality
+    /// (<see cref="EmbedderSpec.NormIsQuality"/>: MobileFaceNet-192 in the accurate profile), its raw norms
+    /// by member name: the norm quality of a fused pipeline costs no second run of that member.</summary>
+    public (float[][] Vectors, IReadOnlyDictionary<string, float[]> RawNorms) EmbedWithNorms(IReadOnlyList<FaceCrop> faces)
     {
-        var parts = _members.Select(m => m.Embedder.Embed(faces)).ToArray();
+        var norms = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        var parts = _members.Select(m =>
+        {
+            if (m.Embedder is not OnnxFaceEmbedder { Spec.NormIsQuality: true } onnx)
+                return m.Embedder.Embed(faces);
+            var batch = onnx.EmbedWithNorms(faces);
+            norms[onnx.Name] = batch.RawNorms;
+            return batch.Vectors;
+        }).ToArray();
         var fused = new float[faces.Count][];
         for (int i = 0; i < faces.Count; i++)
         {
@@ -49,7 +62,7 @@ public sealed class EnsembleEmbedder : IFaceEmbedder
                 for (int d = 0; d < v.Length; d++) v[d] /= norm;
             fused[i] = v;
         }
-        return fused;
+        return (fused, norms);
     }
 
     public void Dispose()

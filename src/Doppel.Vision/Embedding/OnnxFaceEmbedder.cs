@@ -54,10 +54,23 @@ public sealed class OnnxFaceEmbedder : IFaceEmbedder
 
     public float[][] Embed(IReadOnlyList<FaceCrop> faces) => EmbedWithNorms(faces).Vectors;
 
-    public EmbeddingBatch EmbedWithNorms(IReadOnlyList<FaceCrop> faces)
+    public EmbeddingBatch EmbedWithNorms(IReadOnlyList<FaceCrop> faces) => Run(faces, ViewsPerFace, View);
+
+    /// <summary>One view per face whatever the options' flip and jitters: the plain alignment, or its
+    /// mirror image. What a flip-stability check compares (a face the network sees clearly embeds alike
+    /// mirrored).</summary>
+    public float[][] EmbedSingleView(IReadOnlyList<FaceCrop> faces, bool mirrored) => Run(faces, 1, (face, _) =>
+    {
+        var crop = FaceAligner.Align(face.Bgr, face.Landmarks, Spec.Template);
+        if (mirrored) Cv2.Flip(crop, crop, FlipMode.Y);
+        return crop;
+    }).Vectors;
+
+    /// <summary>Embeds <paramref name="views"/> crops per face (made by <paramref name="view"/>), averages
+    /// each face's raw outputs, keeps the norm of the average and L2-normalises it.</summary>
+    private EmbeddingBatch Run(IReadOnlyList<FaceCrop> faces, int views, Func<FaceCrop, int, Mat> view)
     {
         if (faces.Count == 0) return new EmbeddingBatch([], []);
-        int views = ViewsPerFace;
         int dim = Spec.Dimension;
         var sums = new float[faces.Count][];
         for (int i = 0; i < faces.Count; i++) sums[i] = new float[dim];
@@ -73,7 +86,7 @@ public sealed class OnnxFaceEmbedder : IFaceEmbedder
             for (int j = 0; j < count; j++)
             {
                 int item = start + j;
-                using var crop = View(faces[item / views], item % views);
+                using var crop = view(faces[item / views], item % views);
                 PixelTensor.Write(crop, Spec, tensor.AsSpan(j * perTensor, perTensor));
             }
             long[] shape = Spec.Layout == TensorLayout.Nchw

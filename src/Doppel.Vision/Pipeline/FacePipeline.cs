@@ -29,7 +29,7 @@ public sealed class FacePipeline : IDisposable
     /// <summary>Quality assessors run on every kept face (disposed with the pipeline when it owns its
     /// models); the first one's score is <see cref="FaceAnalysis.Quality"/>, all are in
     /// <see cref="FaceAnalysis.Qualities"/>. Empty: the quality is the mapped embedding norm of a
-    /// recogniser whose norm carries it (MobileFaceNet-192), else none.</summary>
+    /// recogniser or ensemble member whose norm carries it (MobileFaceNet-192), else none.</summary>
     public IReadOnlyList<IFaceQuality> Qualities { get; init; } = [];
 
     /// <param name="ownsModels">Dispose detector and embedders with the pipeline.</param>
@@ -210,20 +210,37 @@ public sealed class FacePipeline : IDisposable
         var crops = images.SelectMany(i => i.Faces.Select(f => f.Crop)).ToList();
         try
         {
-            var vectors = new List<(string Name, float[][] Vectors, float[]? Norms)>();
+            var vectors = new List<(string Name, float[][] Vectors)>();
+            // Raw norms of every recogniser (or ensemble member) whose norm carries quality.
+            var norms = new List<(string Name, float[] Norms)>();
             foreach (var embedder in _embedders)
             {
-                if (embedder is OnnxFaceEmbedder onnx)
+                switch (embedder)
                 {
-                    var batch = onnx.EmbedWithNorms(crops);
-                    vectors.Add((embedder.Name, batch.Vectors, onnx.Spec.NormIsQuality ? batch.RawNorms : null));
-                }
-                else
-                {
-                    vectors.Add((embedder.Name, embedder.Embed(crops), null));
+                    case OnnxFaceEmbedder onnx:
+                        var batch = onnx.EmbedWithNorms(crops);
+                        vectors.Add((embedder.Name, batch.Vectors));
+                        if (onnx.Spec.NormIsQuality) norms.Add((onnx.Name, batch.RawNorms));
+                        break;
+                    case EnsembleEmbedder ensemble:
+                        var (fused, memberNorms) = ensemble.EmbedWithNorms(crops);
+                        vectors.Add((embedder.Name, fused));
+                        norms.AddRange(memberNorms.Select(kv => (kv.Key, kv.Value)));
+                        break;
+                    default:
+                        vectors.Add((embedder.Name, embedder.Embed(crops)));
+                        break;
                 }
             }
-            var inputs = images.SelectMany(i => i.Faces.Select(f => new QualityInput(f.Crop, f.Face))).ToList();
+            var embeddings = Enumerable.Range(0, crops.Count)
+                .Select(i => (IReadOnlyDictionary<string, float[]>)vectors.ToDictionary(v => v.Name, v => v.Vectors[i])).ToArray();
+            var rawNorms = norms.Count == 0 ? null : Enumerable.Range(0, crops.Count)
+                .Select(i => (IReadOnlyDictionary<string, float>)norms.ToDictionary(n => n.Name, n => n.Norms[i])).ToArray();
+            var inputs = images.SelectMany(i => i.Faces).Select((f, i) => new QualityInput(f.Crop, f.Face)
+            {
+                Vectors = embeddings[i],
+                RawNorms = rawNorms?[i],
+            }).ToList();
             var assessed = Qualities.Select(q => (q.Name, Scores: q.Assess(inputs))).ToList();
             var results = new List<ImageAnalysis>(images.Count);
             int at = 0;
@@ -232,10 +249,9 @@ public sealed class FacePipeline : IDisposable
                 var faces = new List<FaceAnalysis>(image.Faces.Count);
                 for (int f = 0; f < image.Faces.Count; f++, at++)
                 {
-                    var embeddings = vectors.ToDictionary(v => v.Name, v => v.Vectors[at]);
                     float? quality = assessed.Count > 0 ? assessed[0].Scores[at]
-                        : vectors.Select(v => v.Norms?[at]).FirstOrDefault(n => n is not null) is { } norm ? EmbeddingNormQuality.Map(norm) : null;
-                    faces.Add(new FaceAnalysis(image.Faces[f].Face, embeddings, quality)
+                        : norms.Count > 0 ? EmbeddingNormQuality.Map(norms[0].Norms[at]) : null;
+                    faces.Add(new FaceAnalysis(image.Faces[f].Face, embeddings[at], quality)
                     {
                         Qualities = assessed.ToDictionary(a => a.Name, a => a.Scores[at]),
                     });

@@ -9,7 +9,8 @@ namespace Doppel.Vision.Quality;
 /// embedded as detected and under <see cref="Perturbations"/> (landmarks rotated, scaled and shifted
 /// about their centre); the score is the mean cosine between the perturbed and the plain vectors,
 /// mapped linearly from [<see cref="Floor"/>, 1] to [0, 1]. Costs one extra embedding per
-/// perturbation. Uses the recogniser it is given (the pipeline's), so it measures that model's
+/// perturbation (the plain vector is the pipeline's, <see cref="QualityInput.Vectors"/>, when it comes
+/// with the face). Uses the recogniser it is given (the pipeline's), so it measures that model's
 /// stability.
 /// </summary>
 public sealed class StabilityQuality(IFaceEmbedder recogniser, bool ownsRecogniser = false) : IFaceQuality
@@ -31,23 +32,25 @@ public sealed class StabilityQuality(IFaceEmbedder recogniser, bool ownsRecognis
     public float[] Assess(IReadOnlyList<QualityInput> faces)
     {
         if (faces.Count == 0) return [];
-        var crops = new List<FaceCrop>(faces.Count * (1 + Perturbations.Count));
+        // The pipeline's vector of the plain face, when it comes with every face, is not computed again.
+        bool known = faces.All(f => f.Vectors?.ContainsKey(recogniser.Name) == true);
+        int own = known ? 0 : 1, views = own + Perturbations.Count;
+        var crops = new List<FaceCrop>(faces.Count * views);
         foreach (var face in faces)
         {
-            crops.Add(face.Crop);
+            if (!known) crops.Add(face.Crop);
             foreach (var p in Perturbations)
                 crops.Add(face.Crop with { Landmarks = Perturb(face.Crop.Landmarks, p) });
         }
         var vectors = recogniser.Embed(crops);
         var scores = new float[faces.Count];
-        int views = 1 + Perturbations.Count;
         for (int i = 0; i < faces.Count; i++)
         {
-            var plain = vectors[i * views];
+            var plain = known ? faces[i].Vectors![recogniser.Name] : vectors[i * views];
             float sum = 0;
-            for (int v = 1; v < views; v++)
+            for (int v = own; v < views; v++)
                 sum += TensorPrimitives.CosineSimilarity(plain, vectors[i * views + v]);
-            float mean = sum / (views - 1);
+            float mean = sum / Perturbations.Count;
             scores[i] = Math.Clamp((mean - Floor) / (1 - Floor), 0, 1);
         }
         return scores;

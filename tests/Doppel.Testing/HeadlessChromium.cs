@@ -1,11 +1,12 @@
 using System.Diagnostics;
-using Doppel.Testing;
+using Xunit;
 
-namespace Doppel.Reports.Tests;
+namespace Doppel.Testing;
 
 /// <summary>Renders pages in the real browser (Debian's chromium, headless): a screenshot and the DOM
-/// after parsing. Skips when chromium is absent, fails under CI.</summary>
-internal static class HeadlessChromium
+/// after parsing. Skips when chromium is absent, fails under CI. Shared by the report tests and the CLI
+/// tests that open a report a command wrote.</summary>
+public static class HeadlessChromium
 {
     private const string Executable = "/usr/bin/chromium";
 
