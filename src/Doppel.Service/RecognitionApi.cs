@@ -120,6 +120,8 @@ internal static class RecognitionApi
             {
                 throw new ValidationException($"'{what}': content_base64 is not valid base64.");
             }
+            if (bytes.Length > options.MaxUploadBytes)
+                throw new PayloadTooLargeException($"Photos are limited to {options.MaxUploadBytes.ToString(CultureInfo.InvariantCulture)} bytes.");
             if (bytes.Length == 0)
                 throw new ValidationException($"'{what}' is empty.");
             var extension = photo.Str("extension")?.ToLowerInvariant() is var e && e is ".jpg" or ".jpeg" or ".png" or ".bmp" or ".webp" or ".tif" or ".tiff" ? e : ".jpg";

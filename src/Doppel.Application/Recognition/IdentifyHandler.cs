@@ -11,8 +11,8 @@ public sealed record IdentifyOutcome(ProbeFace Probe, IReadOnlyList<IdentifyCand
 
 /// <summary>
 /// Use case "identify" (CompreFace's recognition): one photo against a group's approved gallery (the images of its
-/// approved sets, HOPE's reference data), the top <c>k</c> images by their best face's cosine, each with the findings'
-/// 0–1 confidence. Synchronous, nothing stored. Only vectors of the analyzer's model version are compared; a gallery
+/// approved sets, HOPE's reference data), the top <c>k</c> images by their best face's cosine, each with a
+/// 0–1 confidence (0.5 at the profile's verification threshold). Synchronous, nothing stored. Only vectors of the analyzer's model version are compared; a gallery
 /// image analysed by another version is left out (its set is processed again to join). Another tenant's group is
 /// <see cref="NotFoundException"/>.
 /// </summary>
@@ -44,7 +44,8 @@ public sealed class IdentifyHandler(IDoppelDatabase db, TenantId tenant, IImageA
                 if (!best.TryGetValue(media, out var b) || s > b.Score)
                     best[media] = (s, e.FaceId);
             }
-        float threshold = analyzer.DefaultThreshold;
+        // Verification's own threshold (a raw cosine fitted on LFW's pairs: dlib 0.9107), not the dedup one.
+        float threshold = analyzer.Profile.VerificationThreshold;
         var candidates = best
             .SelectMany(kv => imagesOfMedia[kv.Key].Select(i => new IdentifyCandidate(i.ReferencePk, i.Filename, kv.Value.FaceId, kv.Value.Score, Confidence.Of(kv.Value.Score, threshold))))
             .Where(c => minConfidence is not float min || c.Confidence >= min)

@@ -4,8 +4,8 @@ using Doppel.Storage;
 
 namespace Doppel.Application.Recognition;
 
-/// <summary>The answer of a verification: the cosine of the two faces, the 0–1 confidence the findings use
-/// (<see cref="Confidence"/>: 0.5 at the model's calibrated threshold), and the decision at that threshold.</summary>
+/// <summary>The answer of a verification: the cosine of the two faces, a 0–1 confidence (<see cref="Confidence"/>:
+/// 0.5 at the profile's verification threshold), and the decision at that threshold.</summary>
 public sealed record VerifyOutcome(float Similarity, float Confidence, bool Same, float Threshold, string Model, ProbeFace First, long? MatchedFaceId);
 
 /// <summary>
@@ -46,7 +46,8 @@ public sealed class VerifyHandler(IDoppelDatabase db, TenantId tenant, IImageAna
 
     private VerifyOutcome Outcome(float cosine, ProbeFace first, long? matched)
     {
-        float threshold = analyzer.DefaultThreshold;
+        // Verification's own threshold (a raw cosine fitted on LFW's pairs: dlib 0.9107), not the dedup one.
+        float threshold = analyzer.Profile.VerificationThreshold;
         return new VerifyOutcome(cosine, Confidence.Of(cosine, threshold), cosine >= threshold, threshold, analyzer.EmbeddingModel, first, matched);
     }
 }

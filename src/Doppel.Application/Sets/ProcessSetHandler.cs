@@ -200,7 +200,10 @@ public sealed class ProcessSetHandler(IDoppelDatabase db, IImageAnalyzer analyze
             vectors.Add(e.FaceId, e.Vector);
             refs.Add(new FaceRef(e.FaceId, mediaId));
         }
-        float modelThreshold = analyzer.DefaultThreshold;
+        // HOPE's score is a 0–1 similarity: the raw cosine, with 0.5 confidence at the profile's raw-cosine dedup
+        // threshold (dlib 0.946). The analyzer's DefaultThreshold is the profile's dedup threshold, which for a
+        // normalising profile is on the normalised score (dlib 0.0343), not a cosine: as a cosine it kept every pair.
+        float modelThreshold = analyzer.Profile.RawDedupThreshold;
         float threshold = Confidence.CosineAt(settings.DuplicateConfidenceThreshold, modelThreshold);
         var facePairs = refs.Count > 1 ? VectorJoin.SelfJoin(vectors, threshold) : [];
         var mediaPairs = ImagePairs.FromFacePairs(facePairs, refs);
