@@ -45,7 +45,8 @@ public static class JobsWebExtensions
             DashboardTitle = "Doppel jobs",
             AppPath = appPath,
             Authorization = [new Filter(authorize)],
-            IsReadOnlyFunc = readOnly is null ? null : context => readOnly(context.GetHttpContext()),
+            // Never null: Hangfire reads it on every page that lists jobs (a null threw on the succeeded page).
+            IsReadOnlyFunc = readOnly is null ? _ => false : context => readOnly(context.GetHttpContext()),
             // The service's own pages poll; the dashboard's live counters need no faster cadence.
             StatsPollingInterval = 5000,
         });

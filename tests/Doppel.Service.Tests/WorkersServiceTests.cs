@@ -75,7 +75,7 @@ public sealed class WorkersServiceTests(PostgresServer server) : IClassFixture<P
             // The work was a Hangfire job a worker completed, not the service's own.
             (await SucceededSetJobsAsync(withWorkers.ConnectionString, ct)).ShouldBe(1, string.Join('\n', log));
 
-            await DashboardIsForAdministratorsAsync(site, ct);
+            await DashboardIsForAdministratorsAsync(site, log, ct);
 
             int basePort = Ports.Free();
             var baseSite = $"http://127.0.0.1:{basePort}";
@@ -145,7 +145,7 @@ public sealed class WorkersServiceTests(PostgresServer server) : IClassFixture<P
             .Order(StringComparer.Ordinal).ToList();
     }
 
-    private static async Task DashboardIsForAdministratorsAsync(string site, CancellationToken ct)
+    private static async Task DashboardIsForAdministratorsAsync(string site, ConcurrentQueue<string> log, CancellationToken ct)
     {
         using var anonymous = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(site) };
         foreach (var path in new[] { "/admin/jobs/", "/admin/jobs/jobs/succeeded", "/admin/jobs/jobs/failed" })
@@ -170,7 +170,7 @@ public sealed class WorkersServiceTests(PostgresServer server) : IClassFixture<P
         using var admin = await AdminHttp.SignInAsync(site, "alice", AdminPassword, ct);
         (await admin.GetStringAsync("/admin/api/me", ct)).ShouldContain("\"jobs_dashboard\":\"/admin/jobs/\"");
         var page = await admin.GetAsync("/admin/jobs/jobs/succeeded", ct);
-        page.StatusCode.ShouldBe(HttpStatusCode.OK);
+        page.StatusCode.ShouldBe(HttpStatusCode.OK, string.Join('\n', log.TakeLast(20)));
         var html = await page.Content.ReadAsStringAsync(ct);
         html.ShouldContain("Doppel jobs");
         // A newcomer finds the set's job by its name.
@@ -199,7 +199,12 @@ public sealed class WorkersServiceTests(PostgresServer server) : IClassFixture<P
     private static Process Start(ConcurrentQueue<string> log, params string[] args)
     {
         var process = Process.Start(ServeProcessTests.Info(args))!;
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null && !e.Data.StartsWith('{')) log.Enqueue($"[{args[0]}] {e.Data}"); };
+        // JSON request lines are many; keep the plain ones and any error.
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null && (!e.Data.StartsWith('{') || e.Data.Contains("\"LogLevel\":\"Error\"", StringComparison.Ordinal) || e.Data.Contains("\"LogLevel\":\"Critical\"", StringComparison.Ordinal)))
+                log.Enqueue($"[{args[0]}] {e.Data}");
+        };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.Enqueue($"[{args[0]}] {e.Data}"); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
