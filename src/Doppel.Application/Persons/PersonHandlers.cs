@@ -97,8 +97,9 @@ public sealed class PersonHandlers(IDoppelDatabase db, TenantId tenant)
             foreach (var faceId in faceIds.Distinct())
             {
                 var face = await RequireFaceAsync(uow, faceId, cancellationToken).ConfigureAwait(false);
-                if ((face.PinnedPersonId ?? face.PersonId) != personId)
-                    throw new ValidationException($"Face {faceId} is not a face of person {personId}.");
+                // The stores' wording (the CLI's tests hold it), as a refusal the service answers 400.
+                if ((face.PinnedPersonId ?? face.PersonId) is var owner && owner != personId)
+                    throw new ValidationException($"Face {faceId} is not in person {personId} (it is in {(owner is long o ? $"person {o}" : "no person")}).");
             }
             return await uow.Persons.SplitAsync(personId, faceIds, name, decidedBy, cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
@@ -114,9 +115,9 @@ public sealed class PersonHandlers(IDoppelDatabase db, TenantId tenant)
     }
 
     private static async Task<Person> RequirePersonAsync(IStoreSet stores, long personId, CancellationToken cancellationToken) =>
-        await stores.Persons.GetAsync(personId, cancellationToken).ConfigureAwait(false) ?? throw new NotFoundException($"No person {personId}.");
+        await stores.Persons.GetAsync(personId, cancellationToken).ConfigureAwait(false) ?? throw new NotFoundException($"Person id {personId} is not in the catalog.");
 
     // Another tenant's person or face reads as absent (the stores are scoped by tenant), so its id leaks nothing.
     private static async Task<FaceRecord> RequireFaceAsync(IStoreSet stores, long faceId, CancellationToken cancellationToken) =>
-        await stores.Faces.GetAsync(faceId, cancellationToken).ConfigureAwait(false) ?? throw new NotFoundException($"No face {faceId}.");
+        await stores.Faces.GetAsync(faceId, cancellationToken).ConfigureAwait(false) ?? throw new NotFoundException($"Face id {faceId} is not in the catalog.");
 }
