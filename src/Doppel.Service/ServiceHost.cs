@@ -5,6 +5,7 @@ using Doppel.Application.Webhooks;
 using Doppel.Service.Admin;
 using Doppel.Jobs;
 using Doppel.Storage;
+using Doppel.Workers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -18,12 +19,16 @@ namespace Doppel.Service;
 /// Builds the web application of <c>doppel serve</c>: one <see cref="IDoppelDatabase"/> and media folder for the
 /// process, the application handlers, the HOPE-compatible and v1 endpoints, OpenAPI at <c>/openapi/v1.json</c> with
 /// the Scalar UI at <c>/scalar</c> (its script served from the package, no CDN), <c>/healthz</c> and <c>/readyz</c>,
-/// JSON logs with each request's id, RFC 7807 errors, a request body limit, and the two background workers
-/// (set processing, webhook delivery). The admin page is at <c>/admin/</c> (cookie sign-in; see <see cref="AdminAuth"/>).
+/// JSON logs with each request's id, RFC 7807 errors, a request body limit, and the background workers (set
+/// processing, unless <see cref="ServiceOptions.JobsDatabase"/> hands it to <c>doppel worker</c> processes; webhook
+/// delivery). The admin page is at <c>/admin/</c> (cookie sign-in; see <see cref="AdminAuth"/>), with Hangfire's
+/// dashboard at <c>/admin/jobs</c> when workers process the sets.
 /// </summary>
 public static class ServiceHost
 {
-    public static WebApplication Build(ServiceOptions options, IDoppelDatabase db, IImageAnalyzer analyzer, string[]? args = null)
+    /// <param name="probes">Makes the pipeline verify and identify run on (see <see cref="ProbeAnalyzer"/>); null: they
+    /// share <paramref name="analyzer"/>, one call at a time.</param>
+    public static WebApplication Build(ServiceOptions options, IDoppelDatabase db, IImageAnalyzer analyzer, string[]? args = null, Func<IImageAnalyzer>? probes = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args ?? [] });
         builder.WebHost.UseUrls(options.Urls);
@@ -44,9 +49,21 @@ public static class ServiceHost
         services.AddSingleton(options);
         services.AddSingleton(db);
         services.AddSingleton(analyzer);
-        services.AddSingleton(new MediaFolder(options.MediaFolder));
-        services.AddSingleton<InProcessSetQueue>();
-        services.AddSingleton<ISetProcessingQueue>(sp => sp.GetRequiredService<InProcessSetQueue>());
+        services.AddSingleton(_ => new ProbeAnalyzer(analyzer, probes));
+        var media = new MediaFolder(options.MediaFolder);
+        services.AddSingleton(media);
+        if (options.JobsDatabase is { } jobs)
+        {
+            // Workers process the sets: the service only queues them (Hangfire on PostgreSQL).
+            services.AddDoppelJobs(jobs);
+            services.AddDoppelSetQueue(media.Root);
+        }
+        else
+        {
+            services.AddSingleton<InProcessSetQueue>();
+            services.AddSingleton<ISetProcessingQueue>(sp => sp.GetRequiredService<InProcessSetQueue>());
+            services.AddHostedService<SetProcessingWorker>();
+        }
         services.AddSingleton<SetEvents>(sp => new SetEvents(db));
         services.AddSingleton<SetHandlers>();
         services.AddSingleton<TokenHandlers>();
@@ -55,12 +72,11 @@ public static class ServiceHost
         services.AddHttpClient(nameof(WebhookDispatcher)).ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
         services.AddSingleton(sp => new WebhookDispatcher(db, sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(WebhookDispatcher)), options.Webhooks));
         services.AddSingleton<ModelReadiness>();
-        services.AddHostedService<SetProcessingWorker>();
         services.AddHostedService<WebhookWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<ModelReadiness>());
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx => ctx.ProblemDetails.Extensions["request_id"] = ctx.HttpContext.TraceIdentifier);
         services.AddExceptionHandler<ProblemExceptionHandler>();
-        services.AddAdminAuth();
+        services.AddAdminAuth(options.AdminSignInsPerMinute);
         services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
         {
             doc.Info.Title = "Doppel";
@@ -84,14 +100,24 @@ public static class ServiceHost
 
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/scalar", o => o.WithTitle("Doppel API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
         app.MapGet("/healthz", () => Results.Ok(new { status = "live" })).WithTags("Health");
         app.MapGet("/readyz", Ready).WithTags("Health");
         HopeApi.Map(app);
         V1Api.Map(app);
+        PersonsApi.Map(app);
+        RecognitionApi.Map(app);
         AdminPage.Map(app);
         AdminApi.Map(app);
+        if (options.JobsDatabase is not null)
+        {
+            // Hangfire's dashboard for administrators only: the admin policy refuses others before Hangfire runs
+            // (no cookie → the sign-in page, a reviewer → 403), and Hangfire's own check repeats it for its posts.
+            app.MapDoppelJobsDashboard(AdminAuth.JobsPath, c => c.User.IsInRole("admin"), appPath: "/admin/")
+                .RequireAuthorization(AdminAuth.AdminPolicy);
+        }
         return app;
     }
 
@@ -118,7 +144,7 @@ public static class ServiceHost
     }
 }
 
-/// <summary>The in-process queue of sets to process (a Hangfire enqueue replaces it with the workers).</summary>
+/// <summary>The in-process queue of sets to process (the service without workers; with them, <see cref="HangfireSetQueue"/>).</summary>
 internal sealed class InProcessSetQueue : ISetProcessingQueue
 {
     private readonly Channel<(TenantId Tenant, Guid Set)> _channel = Channel.CreateUnbounded<(TenantId, Guid)>();

@@ -28,6 +28,15 @@ public sealed record ServiceOptions
     /// <summary>The least severe log line written (JSON on stdout, one line per request at Information).</summary>
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
 
+    /// <summary>The job database (<c>postgres://…</c>) of <c>doppel worker</c> processes: set processing is queued
+    /// there as Hangfire jobs and Hangfire's dashboard is mounted at <c>/admin/jobs</c> for administrators. Null: sets
+    /// are processed in this process (the embedded SQLite setup).</summary>
+    public string? JobsDatabase { get; init; }
+
+    /// <summary>Sign-in attempts of the admin page per client address and minute (429 above): with the PBKDF2 hashes'
+    /// cost this bounds both password guessing and the CPU a client can make the service spend.</summary>
+    public int AdminSignInsPerMinute { get; init; } = 10;
+
     /// <summary>Open the face models at start (readiness reports them); off for tests that never process.</summary>
     public bool LoadModelsAtStart { get; init; } = true;
 }

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Text.Json;
 using Doppel.Jobs.Dedup;
 using Doppel.Application.Ingest;
@@ -28,6 +29,7 @@ public sealed class DedupWork(WorkerServices services)
     public const string RunKind = "dedup";
 
     [Queue(JobQueues.Analyse)]
+    [DisplayName("Analyse set {0}, chunk {1}")]
     public async Task AnalyseChunk(long setId, int chunk, CancellationToken cancellationToken)
     {
         var set = await RequireAsync(setId, cancellationToken);
@@ -82,6 +84,7 @@ public sealed class DedupWork(WorkerServices services)
     }
 
     [Queue(JobQueues.Match)]
+    [DisplayName("Plan matching of set {0}")]
     public async Task PlanMatching(long setId, CancellationToken cancellationToken)
     {
         var set = await RequireAsync(setId, cancellationToken);
@@ -108,6 +111,7 @@ public sealed class DedupWork(WorkerServices services)
     }
 
     [Queue(JobQueues.Match)]
+    [DisplayName("Match set {0}, blocks {1} x {2}")]
     /// <param name="joinAt">The cosine the partitions join at (see <see cref="PlanMatching"/>).</param>
     public async Task MatchPartition(long setId, int rowBlock, int colBlock, float joinAt, CancellationToken cancellationToken)
     {
@@ -150,6 +154,7 @@ public sealed class DedupWork(WorkerServices services)
     }
 
     [Queue(JobQueues.Report)]
+    [DisplayName("Finish set {0}: findings")]
     public async Task Finish(long setId, CancellationToken cancellationToken)
     {
         var set = await RequireAsync(setId, cancellationToken);

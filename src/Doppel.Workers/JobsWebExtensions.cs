@@ -24,22 +24,29 @@ public static class JobsWebExtensions
         return services;
     }
 
+    /// <summary>The service's sets go to the workers (<see cref="SetWork"/> jobs) instead of an in-process queue;
+    /// call after <see cref="AddDoppelJobs"/>. <paramref name="mediaRoot"/> is the folder the sets' image keys are in.</summary>
+    public static IServiceCollection AddDoppelSetQueue(this IServiceCollection services, string mediaRoot) =>
+        services.AddSingleton<Doppel.Application.Sets.ISetProcessingQueue>(provider => new HangfireSetQueue(provider.GetRequiredService<IBackgroundJobClient>(), mediaRoot));
+
     /// <summary>
     /// Mounts the dashboard at <paramref name="path"/> (e.g. <c>/admin/jobs</c>). Every request, the pages and
     /// their JSON/retry posts alike, passes <paramref name="authorize"/> (the admin session check); a refused one gets
     /// 401 (Hangfire's answer), never the dashboard. <paramref name="readOnly"/> hides retry and delete for roles
     /// that may look but not act.
     /// </summary>
+    /// <param name="appPath">Where the dashboard's "back to site" link goes (the admin page); none when null.</param>
     public static IEndpointConventionBuilder MapDoppelJobsDashboard(this IEndpointRouteBuilder endpoints, string path,
-        Func<HttpContext, bool> authorize, Func<HttpContext, bool>? readOnly = null)
+        Func<HttpContext, bool> authorize, Func<HttpContext, bool>? readOnly = null, string? appPath = null)
     {
         ArgumentNullException.ThrowIfNull(authorize);
         return endpoints.MapHangfireDashboard(path, new DashboardOptions
         {
             DashboardTitle = "Doppel jobs",
-            AppPath = null,
+            AppPath = appPath,
             Authorization = [new Filter(authorize)],
-            IsReadOnlyFunc = readOnly is null ? null : context => readOnly(context.GetHttpContext()),
+            // Never null: Hangfire reads it on every page that lists jobs (a null threw on the succeeded page).
+            IsReadOnlyFunc = readOnly is null ? _ => false : context => readOnly(context.GetHttpContext()),
             // The service's own pages poll; the dashboard's live counters need no faster cadence.
             StatsPollingInterval = 5000,
         });

@@ -58,6 +58,7 @@ public sealed class WorkerHost : IAsyncDisposable
         public override object ActivateJob(Type jobType) =>
             jobType == typeof(DedupWork) ? new DedupWork(services)
             : jobType == typeof(RecurringDedup) ? new RecurringDedup(services)
+            : jobType == typeof(SetWork) ? new SetWork(services)
             : base.ActivateJob(jobType);
     }
 }

@@ -9,8 +9,9 @@ namespace Doppel.Service.Tests;
 /// <summary>
 /// The admin page end to end, as an operator uses it: <c>doppel users add</c> creates an administrator and a
 /// reviewer, the real <c>doppel serve</c> process processes real LFW photos, and Debian's chromium (driven by
-/// Playwright, never its own browser download) signs in, opens the set, reviews pairs with the keyboard, and
-/// moves the threshold explorer. Decisions are checked through the v1 API, not the page.
+/// Playwright, never its own browser download) signs in, opens the set, reviews pairs with the keyboard, moves the
+/// threshold explorer, and splits a face off a person and merges it back. Decisions are checked through the v1 API,
+/// not the page.
 /// </summary>
 public sealed class AdminPageTests
 {
@@ -137,6 +138,32 @@ public sealed class AdminPageTests
             // A state change without the antiforgery header is refused even with a valid session.
             (await reviewer.APIRequest.PostAsync($"{site}/admin/api/findings/{decided[2]}/decision", new() { DataObject = new { decision = "confirmed" } })).Status.ShouldBe(400);
             (await hope.GetAsync($"v1/findings/{decided[2]}")).Body!["decision"].ShouldBeNull();
+
+            // Persons: grouped through the API, then in the page a face is split off the largest person and merged back.
+            (await hope.PostAsync("v1/persons/recognize")).Status.ShouldBe(HttpStatusCode.OK);
+            var persons = await hope.AllPagesAsync("v1/persons");
+            var largest = persons.MaxBy(p => p["faces"]!.GetValue<int>())!;
+            long largestId = largest["id"]!.GetValue<long>();
+            int count = largest["faces"]!.GetValue<int>();
+            count.ShouldBeGreaterThanOrEqualTo(2);
+            await admin.GotoAsync($"{site}/admin/#persons");
+            await Assertions.Expect(admin.Locator("#persons tr[data-person-id]")).ToHaveCountAsync(persons.Count);
+            await admin.Locator($"#persons tr[data-person-id='{largestId}'] a").ClickAsync();
+            await Assertions.Expect(admin.Locator("#person-faces")).ToHaveTextAsync(count.ToString());
+            await Assertions.Expect(admin.Locator(".face .crop[data-loaded=true]")).ToHaveCountAsync(count);
+            await admin.Locator(".face-pick").First.CheckAsync();
+            await admin.Locator("#split-name").FillAsync("split off");
+            await admin.Locator("#split").ClickAsync();
+            await Assertions.Expect(admin.Locator("#person-name")).ToHaveTextAsync("split off");
+            await Assertions.Expect(admin.Locator("#person-faces")).ToHaveTextAsync("1");
+            long splitId = long.Parse(admin.Url.Split('/').Last());
+            await admin.GotoAsync($"{site}/admin/#person/{largestId}");
+            await Assertions.Expect(admin.Locator("#person-faces")).ToHaveTextAsync((count - 1).ToString());
+            await admin.Locator("#merge-from").SelectOptionAsync(splitId.ToString());
+            await admin.Locator("#merge").ClickAsync();
+            await Assertions.Expect(admin.Locator("#person-faces")).ToHaveTextAsync(count.ToString());
+            (await hope.GetAsync($"v1/persons/{splitId}")).Status.ShouldBe(HttpStatusCode.NotFound);
+            (await hope.GetAsync($"v1/persons/{largestId}")).Body!["faces"]!.AsArray().Count.ShouldBe(count);
         }
         finally
         {

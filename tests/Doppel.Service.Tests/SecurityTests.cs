@@ -89,6 +89,11 @@ public sealed class SecurityTests(ServiceFixture service) : IClassFixture<Servic
         _ when path.EndsWith("deduplication_sets/") || path.EndsWith("v1/sets") => """{"reference_pk": "SEC-NEW", "group": "SEC-NEW"}""",
         _ when path.EndsWith("/tokens") => """{"name": "x", "scope": "read"}""",
         _ when path.EndsWith("/webhooks") => """{"url": "http://127.0.0.1:9/"}""",
+        _ when path.EndsWith("/merge") || path.EndsWith("/person") || path.EndsWith("/exclude") => """{"person": 1}""",
+        _ when path.EndsWith("/split") => """{"faces": [1]}""",
+        _ when path.EndsWith("/name") => """{"name": "x"}""",
+        _ when path.EndsWith("/verify") => """{"first": {"key": "a/1.jpg"}, "second": {"key": "a/2.jpg"}}""",
+        _ when path.EndsWith("/identify") => """{"image": {"key": "a/1.jpg"}, "group": "SEC-A"}""",
         _ => "{}",
     };
 

@@ -3,16 +3,28 @@ using Doppel.Storage;
 
 namespace Doppel.Application.Export;
 
+/// <summary>What an export wrote: how many vectors, their dimension, and the model versions that made them (one,
+/// unless the catalog holds vectors of an older version not re-embedded yet).</summary>
+public sealed record ExportedEmbeddings(int Count, int Dimension, IReadOnlyList<string> ModelVersions)
+{
+    public void Deconstruct(out int count, out int dimension) => (count, dimension) = (Count, Dimension);
+}
+
 /// <summary>Query "export embeddings": every stored vector of a model, each named <c>KEY#FACE</c> (the media key
-/// and the face's index in it), written as <c>.npy</c> (+ ids) or JSONL. Returns how many and their dimension.</summary>
+/// and the face's index in it), written as <c>.npy</c> (+ ids) or JSONL. Returns how many, their dimension and the
+/// model versions. <see cref="NotFoundException"/> when the catalog (the tenant's, for the service) holds none.</summary>
 public sealed class ExportEmbeddingsHandler(IStoreSet stores)
 {
-    public async Task<(int Count, int Dimension)> HandleAsync(string model, string format, string outputFile, CancellationToken cancellationToken = default)
+    /// <param name="keyOf">How a media path is named in the ids (the CLI: as stored; the service: relative to its
+    /// media folder, the key the tenant registered, so no server path leaves it). Null: as stored.</param>
+    public async Task<ExportedEmbeddings> HandleAsync(string model, string format, string outputFile, Func<string, string>? keyOf = null,
+        CancellationToken cancellationToken = default)
     {
-        var path = (await stores.Media.ListAsync(null, Page.All, cancellationToken).ConfigureAwait(false)).ToDictionary(m => m.Id, m => m.Path);
+        var path = (await stores.Media.ListAsync(null, Page.All, cancellationToken).ConfigureAwait(false)).ToDictionary(m => m.Id, m => keyOf is null ? m.Path : keyOf(m.Path));
         var faces = (await stores.Faces.ListAsync(Page.All, cancellationToken).ConfigureAwait(false)).ToDictionary(f => f.Id);
         var ids = new List<string>();
         var data = new List<float>();
+        var versions = new SortedSet<string>(StringComparer.Ordinal);
         int dimension = 0;
         await foreach (var e in stores.Faces.ReadEmbeddingsAsync(model, cancellationToken).ConfigureAwait(false))
         {
@@ -20,14 +32,15 @@ public sealed class ExportEmbeddingsHandler(IStoreSet stores)
             ids.Add($"{path[face.MediaId]}#{face.FaceIndex}");
             data.AddRange(e.Vector);
             dimension = e.Dimension;
+            versions.Add(e.ModelVersion);
         }
         if (ids.Count == 0)
-            throw new ArgumentException($"The catalog holds no '{model}' vectors.");
+            throw new NotFoundException($"The catalog holds no '{model}' vectors.");
         var set = new EmbeddingSet(ids, [.. data], dimension);
         if (format == "jsonl")
             EmbeddingFiles.WriteJsonl(set, outputFile);
         else
             EmbeddingFiles.WriteNpy(set, outputFile);
-        return (ids.Count, dimension);
+        return new ExportedEmbeddings(ids.Count, dimension, versions.ToList());
     }
 }

@@ -9,8 +9,8 @@ using Doppel.Storage;
 namespace Doppel.Application.Sets;
 
 /// <summary>
-/// Processes one deduplication set (the use case a queue runs; the service's background worker now, a Hangfire
-/// job later): finds each image's file in the media folder, registers it in the tenant's media records by
+/// Processes one deduplication set (the use case a queue runs: the service's background worker on SQLite, a
+/// <c>doppel worker</c>'s Hangfire job when the service runs with workers): finds each image's file in the media folder, registers it in the tenant's media records by
 /// content hash (an image seen before, in any set, is not analysed again), analyses the new ones in atomic
 /// batches counted in a run, then matches the set's faces within the set and against the group's approved sets
 /// (new × new and new × approved pairs only: approved pairs are never re-matched), drops pairs on the group's
@@ -20,17 +20,27 @@ namespace Doppel.Application.Sets;
 /// </summary>
 public sealed class ProcessSetHandler(IDoppelDatabase db, IImageAnalyzer analyzer, MediaFolder media, SetHandlers sets)
 {
+    /// <summary>What one call did: ran the set (to Ready or Failed), found nothing to do (the set is not Processing,
+    /// or gone), or found another process holding the set's lease (a queue retries later: the holder may be a killed
+    /// worker whose lease has not expired yet).</summary>
+    public enum Outcome
+    {
+        Ran,
+        NothingToDo,
+        HeldElsewhere,
+    }
+
     public const string RunKind = "set-process";
 
     /// <summary>Images whose results are stored in one transaction.</summary>
     public int BatchSize { get; init; } = 32;
 
-    public async Task RunAsync(TenantId tenant, Guid setId, CancellationToken cancellationToken = default)
+    public async Task<Outcome> RunAsync(TenantId tenant, Guid setId, CancellationToken cancellationToken = default)
     {
         var store = db.SetsFor(tenant);
         var set = await store.GetSetAsync(setId, cancellationToken);
         if (set is null || set.State != SetState.Processing)
-            return;
+            return Outcome.NothingToDo;
         HeldLease held;
         try
         {
@@ -38,7 +48,7 @@ public sealed class ProcessSetHandler(IDoppelDatabase db, IImageAnalyzer analyze
         }
         catch (CatalogLockedException)
         {
-            return; // another process runs this set
+            return Outcome.HeldElsewhere;
         }
         await using var _ = held;
         var lease = held.Lease;
@@ -76,6 +86,7 @@ public sealed class ProcessSetHandler(IDoppelDatabase db, IImageAnalyzer analyze
             if (current?.State == SetState.Processing)
                 await sets.MoveAsync(tenant, current, SetAction.Fail, error, runId, CancellationToken.None);
         }
+        return Outcome.Ran;
     }
 
     private static async Task<List<SetImage>> AllImagesAsync(ISetStore store, Guid setId, CancellationToken cancellationToken)
@@ -189,7 +200,10 @@ public sealed class ProcessSetHandler(IDoppelDatabase db, IImageAnalyzer analyze
             vectors.Add(e.FaceId, e.Vector);
             refs.Add(new FaceRef(e.FaceId, mediaId));
         }
-        float modelThreshold = analyzer.DefaultThreshold;
+        // HOPE's score is a 0–1 similarity: the raw cosine, with 0.5 confidence at the profile's raw-cosine dedup
+        // threshold (dlib 0.946). The analyzer's DefaultThreshold is the profile's dedup threshold, which for a
+        // normalising profile is on the normalised score (dlib 0.0343), not a cosine: as a cosine it kept every pair.
+        float modelThreshold = analyzer.Profile.RawDedupThreshold;
         float threshold = Confidence.CosineAt(settings.DuplicateConfidenceThreshold, modelThreshold);
         var facePairs = refs.Count > 1 ? VectorJoin.SelfJoin(vectors, threshold) : [];
         var mediaPairs = ImagePairs.FromFacePairs(facePairs, refs);

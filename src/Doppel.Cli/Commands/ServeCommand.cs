@@ -48,30 +48,55 @@ public static class ServeCommand
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable(MediaVariable) is { Length: > 0 } v ? v : "media",
         };
         var maxUpload = new Option<long>("--max-upload-bytes") { Description = "Largest uploaded image (413 above).", DefaultValueFactory = _ => 10 << 20 };
+        var jobs = Distributed.JobsOption();
+        var inProcess = new Option<bool>("--in-process")
+        {
+            Description = "Process sets in this process even on PostgreSQL (by default a PostgreSQL service queues them for doppel worker processes).",
+        };
         var pipeline = PipelineOptions.Create();
         var command = new Command("serve", "Run the REST service: HOPE-compatible API, Doppel's v1, OpenAPI at /openapi/v1.json, UI at /scalar.")
         {
-            db, urls, media, maxUpload,
+            db, urls, media, maxUpload, jobs, inProcess,
         };
         pipeline.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            await using var database = Open(parse.GetValue(db)!);
-            using var analyzer = new FacePipelineAnalyzer(pipeline.Recipe(parse));
+            var catalog = parse.GetValue(db)!;
+            var jobsAddress = JobsOf(parse.GetValue(jobs), catalog, parse.GetValue(inProcess));
+            await using var database = Open(catalog);
+            var recipe = pipeline.Recipe(parse);
+            using var analyzer = new FacePipelineAnalyzer(recipe);
             var options = new ServiceOptions
             {
                 Urls = parse.GetValue(urls)!,
                 Database = database.Location,
                 MediaFolder = Path.GetFullPath(parse.GetValue(media)!),
                 MaxUploadBytes = parse.GetValue(maxUpload),
+                JobsDatabase = jobsAddress,
             };
-            await using var app = ServiceHost.Build(options, database, analyzer);
+            // verify/identify get their own pipeline (opened at the first call) unless workers process the sets, which
+            // leaves the service's own one idle.
+            await using var app = ServiceHost.Build(options, database, analyzer, probes: jobsAddress is null ? () => new FacePipelineAnalyzer(recipe) : null);
             await app.StartAsync(cancellationToken);
             Console.Error.WriteLine($"doppel serve: listening on {app.Address()} (catalog {database.Location}, media {options.MediaFolder}); API docs at {app.Address()}scalar, admin page at {app.Address()}admin/");
+            Console.Error.WriteLine(jobsAddress is null
+                ? "doppel serve: sets are processed in this process."
+                : $"doppel serve: sets are queued for doppel worker processes (start one: doppel worker --db {catalog}); jobs dashboard at {app.Address()}admin/jobs/ for administrators.");
             await app.WaitForShutdownAsync(cancellationToken);
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Where the service queues sets for workers: <c>--jobs-db</c>, else the catalog when it is PostgreSQL;
+    /// null (processed in the service) with <c>--in-process</c> or a SQLite catalog.</summary>
+    private static string? JobsOf(string? jobsDb, string catalog, bool inProcess)
+    {
+        if (inProcess)
+            return jobsDb is null ? null : throw new ArgumentException("--in-process and --jobs-db contradict each other: give one.");
+        if (jobsDb is not null && !Doppel.Workers.JobsStorage.IsPostgres(jobsDb))
+            throw new ArgumentException($"--jobs-db must be a postgres://USER@HOST[:PORT]/DB address (got '{jobsDb}').");
+        return jobsDb ?? (Doppel.Workers.JobsStorage.IsPostgres(catalog) ? catalog : null);
     }
 
     private static Command Tenants()

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Doppel.Application;
 using Doppel.Application.Admin;
+using Doppel.Application.Persons;
 using Doppel.Application.Sets;
 using Doppel.Application.Tokens;
 using Doppel.Models;
@@ -25,16 +26,21 @@ internal static class AdminApi
     /// <summary>How many findings the threshold explorer reads at most; a bigger set is explored on its first this many.</summary>
     private const int ExplorerWindow = 100_000;
 
+    /// <summary>Persons listed, and faces shown per person, at most (largest persons first).</summary>
+    private const int PersonsWindow = 200;
+
     public static void Map(IEndpointRouteBuilder app)
     {
         var reviewer = app.MapGroup("/admin/api").RequireAuthorization(AdminAuth.ReviewerPolicy).RequireCsrf().WithTags("Admin page").ExcludeFromDescription();
         var admin = app.MapGroup("/admin/api").RequireAuthorization(AdminAuth.AdminPolicy).RequireCsrf().WithTags("Admin page").ExcludeFromDescription();
 
-        reviewer.MapGet("/me", (HttpContext c, IAntiforgery antiforgery) => Results.Ok(new
+        reviewer.MapGet("/me", (HttpContext c, IAntiforgery antiforgery, ServiceOptions options) => Results.Ok(new
         {
             name = c.User.Identity!.Name,
             role = c.User.IsInRole("admin") ? "admin" : "reviewer",
             csrf = antiforgery.GetAndStoreTokens(c).RequestToken,
+            // Hangfire's dashboard (queues, running and failed jobs with their errors, retry): administrators, with workers.
+            jobs_dashboard = options.JobsDatabase is not null && c.User.IsInRole("admin") ? AdminAuth.JobsPath + "/" : null,
         }));
         reviewer.MapGet("/tenants", async (IDoppelDatabase db, CancellationToken ct) =>
             Results.Ok((await db.Tenants.ListAsync(ct)).Select(t => new { id = t.Id.Value, name = t.Name, created_at = t.CreatedAt })));
@@ -73,6 +79,46 @@ internal static class AdminApi
                 var other => throw new ValidationException($"decision must be confirmed, not_duplicate or null (got '{other}')."),
             };
             return Results.Ok(V1Api.FindingJson(await h.DecideAsync(TenantOf(c), id, decision, c.Actor(), c.RequestAborted)));
+        });
+
+        // Persons of the tenant (from recognise): thumbnails, merge and split, through the same handler as v1 and the CLI.
+        reviewer.MapGet("/persons", async (HttpContext c, IDoppelDatabase db) =>
+        {
+            var tenant = TenantOf(c);
+            var json = new List<object>();
+            foreach (var p in (await new PersonHandlers(db, tenant).ListAsync(c.RequestAborted)).Take(PersonsWindow))
+            {
+                var face = p.Person.RepresentativeFaceId is long f ? await db.For(tenant).Faces.GetAsync(f, c.RequestAborted) : null;
+                json.Add(new { id = p.Person.Id, name = p.Person.Name, faces = p.Faces, face = face is null ? null : FaceJson(face) });
+            }
+            return Results.Ok(json);
+        });
+        reviewer.MapGet("/persons/{id:long}", async (HttpContext c, long id, IDoppelDatabase db) =>
+        {
+            var detail = await new PersonHandlers(db, TenantOf(c)).ShowAsync(id, c.RequestAborted);
+            return Results.Ok(new
+            {
+                id = detail.Person.Id, name = detail.Person.Name, face_count = detail.Faces.Count,
+                faces = detail.Faces.Take(PersonsWindow).Select(f => FaceJson(f.Face)),
+            });
+        });
+        reviewer.MapGet("/faces/{id:long}/photo", FacePhoto);
+        reviewer.MapPost("/persons/{id:long}/merge", async (HttpContext c, long id, IDoppelDatabase db) =>
+        {
+            var body = await JsonBody.ObjectAsync(c.Request);
+            long other = body["person"] is JsonValue v && v.TryGetValue<long>(out var o) ? o : throw new ValidationException("'person' must be a person id.");
+            var kept = await new PersonHandlers(db, TenantOf(c)).MergeAsync(id, other, c.Actor(), c.RequestAborted);
+            return Results.Ok(new { id = kept.Person.Id, name = kept.Person.Name, faces = kept.Faces });
+        });
+        reviewer.MapPost("/persons/{id:long}/split", async (HttpContext c, long id, IDoppelDatabase db) =>
+        {
+            var body = await JsonBody.ObjectAsync(c.Request);
+            var faces = (body["faces"] as JsonArray ?? throw new ValidationException("'faces' must be a list of face ids."))
+                .Select(n => n is JsonValue v && v.TryGetValue<long>(out var f) ? f : throw new ValidationException("faces must be face ids.")).Take(10_001).ToList();
+            if (faces.Count > 10_000)
+                throw new ValidationException("At most 10,000 faces per split.");
+            var created = await new PersonHandlers(db, TenantOf(c)).SplitAsync(id, faces, body.Str("name"), c.Actor(), c.RequestAborted);
+            return Results.Ok(new { id = created });
         });
 
         admin.MapPost("/webhooks/deliveries/{id:long}/resend", async (HttpContext c, long id, IDoppelDatabase db) =>
@@ -118,6 +164,35 @@ internal static class AdminApi
             installed = m.OnnxFile is { } f && File.Exists(Path.Combine(ModelStore.ModelDirectory(m.Name), f.FileName)),
         })));
     }
+
+    /// <summary>A face's photo (the whole image; the page draws the box), read from the media folder: only a file
+    /// inside it is ever served, whatever path the catalog holds.</summary>
+    private static async Task<IResult> FacePhoto(HttpContext c, long id, IDoppelDatabase db, MediaFolder media)
+    {
+        var stores = db.For(TenantOf(c));
+        var face = await stores.Faces.GetAsync(id, c.RequestAborted) ?? throw new NotFoundException($"No face {id}.");
+        var file = (await stores.Media.GetManyAsync([face.MediaId], c.RequestAborted)).FirstOrDefault() ?? throw new NotFoundException($"No photo of face {id}.");
+        var relative = Path.GetRelativePath(media.Root, file.Path).Replace(Path.DirectorySeparatorChar, '/');
+        if (MediaFolder.Problem(relative) is not null || !File.Exists(file.Path))
+            throw new NotFoundException($"The photo of face {id} is not in the media folder.");
+        c.Response.Headers.CacheControl = "private, max-age=300";
+        return Results.File(media.PathOf(relative), ImageType(file.Path));
+    }
+
+    private static object FaceJson(FaceRecord f) => new
+    {
+        id = f.Id, pinned = f.PinnedPersonId is not null,
+        box = new { x = f.Box.X, y = f.Box.Y, width = f.Box.Width, height = f.Box.Height },
+    };
+
+    private static string ImageType(string path) => Path.GetExtension(path).ToLowerInvariant() switch
+    {
+        ".png" => "image/png",
+        ".bmp" => "image/bmp",
+        ".webp" => "image/webp",
+        ".tif" or ".tiff" => "image/tiff",
+        _ => "image/jpeg",
+    };
 
     /// <summary>The tenant the page works in (<c>?tenant=ID</c>; the first tenant when absent).</summary>
     private static TenantId TenantOf(HttpContext c) =>

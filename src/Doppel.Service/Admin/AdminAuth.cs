@@ -23,8 +23,28 @@ public static class AdminAuth
 
     public const string CsrfHeader = "X-CSRF-TOKEN";
 
-    internal static void AddAdminAuth(this IServiceCollection services)
+    /// <summary>Where Hangfire's dashboard is mounted when workers process the sets.</summary>
+    public const string JobsPath = "/admin/jobs";
+
+    /// <summary>The rate limiter policy of the sign-in form (<see cref="ServiceOptions.AdminSignInsPerMinute"/>).</summary>
+    public const string SignInLimit = "admin-sign-in";
+
+    internal static void AddAdminAuth(this IServiceCollection services, int signInsPerMinute = 10)
     {
+        services.AddRateLimiter(o =>
+        {
+            o.AddPolicy(SignInLimit, context => System.Threading.RateLimiting.RateLimitPartition.GetFixedWindowLimiter(
+                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new System.Threading.RateLimiting.FixedWindowRateLimiterOptions { PermitLimit = signInsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.OnRejected = async (context, cancellationToken) =>
+            {
+                context.HttpContext.Response.Headers.RetryAfter = "60";
+                context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Doppel.Service.Admin")
+                    .LogWarning("Admin sign-in rate limit reached for {Address}", context.HttpContext.Connection.RemoteIpAddress?.ToString());
+                await context.HttpContext.Response.WriteAsync("Too many sign-in attempts from this address; wait a minute and try again.", cancellationToken);
+            };
+        });
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(o =>
         {
             o.Cookie.Name = "doppel.admin";

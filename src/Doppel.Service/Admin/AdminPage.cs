@@ -27,7 +27,7 @@ internal static class AdminPage
         app.MapGet("/admin/assets/{name}", (HttpContext c, string name) => Types.ContainsKey(name) && name != "index.html" ? Asset(c, name) : Results.NotFound())
             .ExcludeFromDescription();
         app.MapGet("/admin/login", (HttpContext c, IAntiforgery antiforgery) => LoginForm(c, antiforgery, null)).ExcludeFromDescription();
-        app.MapPost("/admin/login", SignIn).DisableAntiforgery().ExcludeFromDescription();
+        app.MapPost("/admin/login", SignIn).DisableAntiforgery().RequireRateLimiting(AdminAuth.SignInLimit).ExcludeFromDescription();
         app.MapPost("/admin/logout", async (HttpContext c, IAntiforgery antiforgery) =>
         {
             if (!await antiforgery.IsRequestValidAsync(c))

@@ -212,6 +212,59 @@ async function modelsView() {
         el('td', {}, m.licence), el('td', {}, m.risk_note), el('td', {}, el('code', {}, m.sha256 || '–'))))));
 }
 
+// A face as a 112 px crop of its photo (CSS background of the whole image: the photo is the only source of pixels).
+function faceThumb(face) {
+  const src = `/admin/api/faces/${face.id}/photo?tenant=${state.tenant}`;
+  const crop = el('span', { class: 'crop', title: 'face ' + face.id, dataset: { faceId: face.id } });
+  const img = new Image();
+  img.addEventListener('load', () => {
+    const b = face.box, k = 112 / Math.max(b.width, b.height, 1);
+    Object.assign(crop.style, { backgroundImage: `url("${src}")`, backgroundSize: `${img.naturalWidth * k}px ${img.naturalHeight * k}px`, backgroundPosition: `${-b.x * k}px ${-b.y * k}px` });
+    crop.dataset.loaded = 'true';
+  });
+  img.src = src;
+  return crop;
+}
+
+async function personsView() {
+  const persons = await api('/persons');
+  const rows = persons.map(p => el('tr', { dataset: { personId: p.id } },
+    el('td', {}, p.face ? faceThumb(p.face) : ''),
+    el('td', {}, el('a', { href: '#person/' + p.id }, p.name || `person ${p.id}`)),
+    el('td', { class: 'faces' }, p.faces)));
+  show(el('h1', {}, 'Persons'),
+    el('p', { class: 'muted' }, 'Faces of processed sets grouped by identity (POST /api/v1/persons/recognize). Open a person to split faces off or merge another person into it; both are kept by every later recognise.'),
+    persons.length ? el('table', { id: 'persons' }, el('tr', {}, ['', 'Person', 'Faces'].map(h => el('th', {}, h))), rows)
+      : el('p', { class: 'muted' }, 'No persons in this tenant yet.'));
+}
+
+async function personView(id) {
+  const [p, all] = await Promise.all([api('/persons/' + id), api('/persons')]);
+  const faces = p.faces.map(f => el('label', { class: 'face' }, el('input', { type: 'checkbox', value: f.id, class: 'face-pick' }), faceThumb(f)));
+  const name = el('input', { id: 'split-name', placeholder: 'name of the new person' });
+  const split = el('button', { id: 'split', onclick: async () => {
+    const picked = [...document.querySelectorAll('.face-pick:checked')].map(x => Number(x.value));
+    if (!picked.length) return;
+    try {
+      const created = await api(`/persons/${id}/split`, { method: 'POST', body: { faces: picked, name: name.value || null } });
+      location.hash = '#person/' + created.id;
+    } catch (e) { failure(e); }
+  } }, 'Split selected faces off');
+  const others = all.filter(o => o.id !== p.id);
+  const from = el('select', { id: 'merge-from' }, others.map(o => el('option', { value: o.id }, `${o.name || 'person ' + o.id} (${o.faces})`)));
+  const merge = el('button', { id: 'merge', onclick: async () => {
+    try {
+      await api(`/persons/${id}/merge`, { method: 'POST', body: { person: Number(from.value) } });
+      await route();
+    } catch (e) { failure(e); }
+  } }, 'Merge into this person');
+  show(el('h1', {}, el('a', { href: '#persons' }, 'Persons'), ' / ', el('span', { id: 'person-name' }, p.name || `person ${p.id}`)),
+    el('p', {}, el('span', { id: 'person-faces' }, p.face_count), ' faces'),
+    el('div', { class: 'faces', id: 'person-face-list' }, faces),
+    el('p', {}, name, ' ', split),
+    others.length ? el('p', {}, from, ' ', merge) : '');
+}
+
 async function route() {
   const [name, id] = location.hash.slice(1).split('/');
   try {
@@ -222,6 +275,8 @@ async function route() {
       case 'tokens': return await tokensView();
       case 'groups': return await groupsView();
       case 'models': return await modelsView();
+      case 'persons': return await personsView();
+      case 'person': return await personView(id);
       default: return await setsView();
     }
   } catch (e) {
@@ -235,6 +290,9 @@ async function start() {
   document.getElementById('who').textContent = `${me.name} (${me.role})`;
   document.getElementById('logout-token').value = me.csrf;
   if (me.role !== 'admin') document.querySelectorAll('.admin-only').forEach(a => a.remove());
+  // Hangfire's dashboard (a set's jobs by name: set and chunk; failed jobs with their error; retry) when workers run the sets.
+  const jobs = document.getElementById('jobs-link');
+  if (jobs && me.jobs_dashboard) { jobs.href = me.jobs_dashboard; jobs.hidden = false; }
   const tenants = await api('/tenants');
   const select = document.getElementById('tenant');
   select.replaceChildren(...tenants.map(t => el('option', { value: t.id }, t.name)));

@@ -1,0 +1,224 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using Doppel.Application.Admin;
+using Doppel.Application.Tokens;
+using Doppel.Storage;
+using Doppel.Storage.Postgres;
+using Doppel.Testing;
+using Doppel.Testing.Servers;
+using Npgsql;
+
+namespace Doppel.Service.Tests;
+
+/// <summary>
+/// The service with workers, as README's "many machines" lines start it: PostgreSQL (started here), the real
+/// <c>doppel serve</c> on it and one real <c>doppel worker</c>. A HOPE client's flow (create, register real LFW photos,
+/// a missing file and a text file, process, notification, findings) runs on the worker, through Hangfire, and ends
+/// with exactly the findings of the same flow processed inside the service (<c>serve --in-process</c>, a second
+/// database). Hangfire's dashboard is there for a signed-in administrator only: no session → the sign-in page, a
+/// reviewer → 403; the administrator finds the set's job by name.
+/// </summary>
+public sealed class WorkersServiceTests(PostgresServer server) : IClassFixture<PostgresServer>
+{
+    private static readonly string[] People = ["Aaron_Peirsol", "Abdullah_Gul", "Abel_Pacheco"];
+
+    [Fact]
+    public async Task AWorkerProcessesTheServicesSetsWithTheInProcessFindings()
+    {
+        server.Require();
+        var lfw = SharedData.Require("data/lfw-dev/images");
+        InstalledModels.RequireDefaults();
+        var ct = TestContext.Current.CancellationToken;
+        var root = RepoPaths.NewTempDir("doppel-serve-workers");
+        var media = Path.Combine(root, "media");
+        var images = new JsonArray();
+        foreach (var person in People)
+            foreach (var file in Directory.GetFiles(Path.Combine(lfw, person), "*.jpg").Order())
+            {
+                var key = $"p/{person}/{Path.GetFileName(file)}";
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(media, key))!);
+                File.Copy(file, Path.Combine(media, key));
+                images.Add(new JsonObject { ["reference_pk"] = Path.GetFileNameWithoutExtension(file), ["filename"] = key });
+            }
+        File.WriteAllText(Path.Combine(media, "p", "not-an-image.jpg"), "this is text");
+        images.Add(new JsonObject { ["reference_pk"] = "IND-TEXT", ["filename"] = "p/not-an-image.jpg" });
+        images.Add(new JsonObject { ["reference_pk"] = "IND-MISSING", ["filename"] = "p/never-uploaded.jpg" });
+
+        var withWorkers = await server.CreateDatabaseAsync("svcworkers");
+        var inProcess = await server.CreateDatabaseAsync("svcinprocess");
+        var token = await SeedAsync(withWorkers.Uri, ct);
+        var baselineToken = await SeedAsync(inProcess.Uri, ct);
+        var log = new ConcurrentQueue<string>();
+        var processes = new List<Process>();
+        try
+        {
+            int port = Ports.Free();
+            var site = $"http://127.0.0.1:{port}";
+            processes.Add(Start(log, "serve", "--db", withWorkers.Uri, "--media", media, "--urls", site));
+            // The worker after the service is up: the service created Hangfire's schema, so the two never race to.
+            using (var probe = new HttpClient())
+                await WaitUntilAsync(async () => (await ServeProcessTests.Try(() => probe.GetAsync(site + "/readyz", ct)))?.StatusCode == HttpStatusCode.OK, processes, log);
+            processes.Add(Start(log, "worker", "--db", withWorkers.Uri, "--queues", "analyse=1,match=1,report=1,notify=1"));
+            await using var receiver = await Receiver.StartAsync();
+            var observer = new Hope(Client(site, token));
+            receiver.OnCall = async _ => await observer.StateAsync("PROG-W");
+            var viaWorkers = await HopeFlowAsync(site, token, images, new Uri(receiver.Url, "notify/").ToString(), processes, log);
+
+            // The end notification went out after the worker stored the results: the client reacting to it read Ready.
+            var calls = await receiver.WaitForAsync(c => c.Count >= 2);
+            calls.Count.ShouldBe(2, string.Join('\n', log));
+            calls.ShouldAllBe(c => c.Method == "GET" && c.Path == "/notify/");
+            calls[1].Observed.ShouldBe("Ready");
+            // The work was a Hangfire job a worker completed, not the service's own.
+            (await SucceededSetJobsAsync(withWorkers.ConnectionString, ct)).ShouldBe(1, string.Join('\n', log));
+
+            await DashboardIsForAdministratorsAsync(site, log, ct);
+
+            int basePort = Ports.Free();
+            var baseSite = $"http://127.0.0.1:{basePort}";
+            processes.Add(Start(log, "serve", "--db", inProcess.Uri, "--media", media, "--urls", baseSite, "--in-process"));
+            var baseline = await HopeFlowAsync(baseSite, baselineToken, images, null, processes, log);
+            (await SucceededSetJobsAsync(inProcess.ConnectionString, ct)).ShouldBe(0);
+            using (var anonymous = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }))
+                (await anonymous.GetAsync(baseSite + "/admin/jobs/", ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound, "no dashboard without workers");
+
+            viaWorkers.ShouldContain(f => f.StartsWith("200 ", StringComparison.Ordinal));
+            viaWorkers.ShouldContain("404 IND-MISSING | 0");
+            viaWorkers.ShouldContain("500 IND-TEXT | 0");
+            viaWorkers.ShouldBe(baseline);
+        }
+        finally
+        {
+            foreach (var process in processes)
+            {
+                if (!process.HasExited)
+                    process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync(CancellationToken.None);
+                process.Dispose();
+            }
+            try
+            {
+                Directory.Delete(root, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    /// <summary>A tenant with a write token, an administrator and a reviewer of the admin page; returns the token.</summary>
+    private static async Task<string> SeedAsync(string uri, CancellationToken ct)
+    {
+        await using var db = await PostgresDatabase.OpenAsync(uri, ct);
+        var tokens = new TokenHandlers(db);
+        await tokens.AddTenantAsync("registry", ct);
+        var users = new AdminUserHandlers(db);
+        await users.AddAsync("alice", AdminRole.Admin, AdminPassword, ct);
+        await users.AddAsync("bob", AdminRole.Reviewer, ReviewerPassword, ct);
+        return (await tokens.IssueAsync("registry", "hope", TokenScope.Write, ct)).Secret;
+    }
+
+    private const string AdminPassword = "correct horse battery";
+    private const string ReviewerPassword = "reviewer horse battery";
+
+    /// <summary>Create PROG-W, register, process, wait for Ready; every finding as "STATUS FIRST|SECOND|SCORE", sorted.</summary>
+    private static async Task<List<string>> HopeFlowAsync(string site, string token, JsonArray images, string? notify, List<Process> processes, ConcurrentQueue<string> log)
+    {
+        var http = Client(site, token);
+        await WaitUntilAsync(async () => (await ServeProcessTests.Try(() => http.GetAsync(site + "/readyz")))?.StatusCode == HttpStatusCode.OK, processes, log);
+        var hope = new Hope(http);
+        var body = new JsonObject { ["reference_pk"] = "PROG-W" };
+        if (notify is not null)
+            body["notification_url"] = notify;
+        (await hope.PostAsync("deduplication_sets/", body)).Status.ShouldBe(HttpStatusCode.Created);
+        (await hope.PostAsync("deduplication_sets/PROG-W/images_bulk/", JsonNode.Parse(images.ToJsonString()))).Status.ShouldBe(HttpStatusCode.OK);
+        var (status, started) = await hope.PostAsync("deduplication_sets/PROG-W/process/");
+        status.ShouldBe(HttpStatusCode.OK);
+        started!["message"]!.GetValue<string>().ShouldBe("started");
+        (await hope.WaitForStateAsync("PROG-W", "Ready", "Failed")).ShouldBe("Ready", string.Join('\n', log.TakeLast(60)));
+        var findings = await hope.AllPagesAsync("deduplication_sets/PROG-W/duplicates/?page_size=7");
+        return findings.Select(f => $"{f["status_code"]!.GetValue<int>()} {f["first"]!["reference_pk"]!.GetValue<string>()}|{f["second"]!["reference_pk"]!.GetValue<string>()}"
+                                    .TrimEnd('|') + $" | {f["score"]!.GetValue<double>().ToString("R", System.Globalization.CultureInfo.InvariantCulture)}")
+            .Order(StringComparer.Ordinal).ToList();
+    }
+
+    private static async Task DashboardIsForAdministratorsAsync(string site, ConcurrentQueue<string> log, CancellationToken ct)
+    {
+        using var anonymous = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(site) };
+        foreach (var path in new[] { "/admin/jobs/", "/admin/jobs/jobs/succeeded", "/admin/jobs/jobs/failed" })
+        {
+            var refused = await anonymous.GetAsync(path, ct);
+            refused.StatusCode.ShouldBe(HttpStatusCode.Redirect, path);
+            refused.Headers.Location!.ToString().ShouldContain("/admin/login");
+        }
+        (await anonymous.PostAsync("/admin/jobs/stats", new StringContent(""), ct)).StatusCode.ShouldNotBe(HttpStatusCode.OK);
+        // An API token is not a session: the dashboard is for people signed in to the admin page.
+        using (var request = new HttpRequestMessage(HttpMethod.Get, "/admin/jobs/"))
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Token", "dpl_anything");
+            (await anonymous.SendAsync(request, ct)).StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        }
+
+        using var reviewer = await AdminHttp.SignInAsync(site, "bob", ReviewerPassword, ct);
+        (await reviewer.GetAsync("/admin/jobs/", ct)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await reviewer.GetAsync("/admin/jobs/jobs/succeeded", ct)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await reviewer.GetStringAsync("/admin/api/me", ct)).ShouldContain("\"jobs_dashboard\":null");
+
+        using var admin = await AdminHttp.SignInAsync(site, "alice", AdminPassword, ct);
+        (await admin.GetStringAsync("/admin/api/me", ct)).ShouldContain("\"jobs_dashboard\":\"/admin/jobs/\"");
+        var page = await admin.GetAsync("/admin/jobs/jobs/succeeded", ct);
+        page.StatusCode.ShouldBe(HttpStatusCode.OK, string.Join('\n', log.TakeLast(20)));
+        var html = await page.Content.ReadAsStringAsync(ct);
+        html.ShouldContain("Doppel jobs");
+        // A newcomer finds the set's job by its name.
+        html.ShouldContain("Process service set");
+        (await admin.GetStringAsync("/admin/", ct)).ShouldContain("id=\"jobs-link\"");
+    }
+
+    private static async Task<long> SucceededSetJobsAsync(string connectionString, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(ct);
+        await using var exists = new NpgsqlCommand("SELECT to_regclass('hangfire.job') IS NOT NULL", connection);
+        if (!(bool)(await exists.ExecuteScalarAsync(ct))!)
+            return 0;
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM hangfire.job WHERE statename = 'Succeeded' AND invocationdata::text LIKE '%SetWork%'", connection);
+        return (long)(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    private static HttpClient Client(string site, string token)
+    {
+        var http = new HttpClient { BaseAddress = new Uri(site + "/api/"), Timeout = TimeSpan.FromSeconds(60) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Token", token);
+        return http;
+    }
+
+    private static Process Start(ConcurrentQueue<string> log, params string[] args)
+    {
+        var process = Process.Start(ServeProcessTests.Info(args))!;
+        // JSON request lines are many; keep the plain ones and any error.
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null && (!e.Data.StartsWith('{') || e.Data.Contains("\"LogLevel\":\"Error\"", StringComparison.Ordinal) || e.Data.Contains("\"LogLevel\":\"Critical\"", StringComparison.Ordinal)))
+                log.Enqueue($"[{args[0]}] {e.Data}");
+        };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.Enqueue($"[{args[0]}] {e.Data}"); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> ready, List<Process> processes, ConcurrentQueue<string> log)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (!await ready())
+        {
+            processes.ShouldAllBe(p => !p.HasExited, string.Join('\n', log));
+            DateTime.UtcNow.ShouldBeLessThan(deadline, string.Join('\n', log));
+            await Task.Delay(200);
+        }
+    }
+}
