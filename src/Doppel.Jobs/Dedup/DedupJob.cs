@@ -137,7 +137,7 @@ public sealed class DedupJob(ICatalog catalog, IImageAnalyzer analyzer)
         var hashOf = images.GroupBy(i => i.Media.Id).ToDictionary(g => g.Key, g => g.First().Media.ContentHash);
         var ignored = catalog.ListIgnoredPairs().Select(p => (p.HashA, p.HashB)).ToHashSet();
         var match = DedupMatcher.Match(catalog.ReadEmbeddings(analyzer.EmbeddingModel), matchable.ToDictionary(f => f.Id, f => f.MediaId),
-            hashOf, ignored, threshold, options.Grouping, options.Search, profile, cancellationToken);
+            hashOf, ignored, threshold, options.Grouping, options.Search, profile, analyzer.EmbeddingModelVersion, cancellationToken);
         var (pairs, groups) = match;
 
         var scoreKind = DedupMatcher.ScoreKind(profile);

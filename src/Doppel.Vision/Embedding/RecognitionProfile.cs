@@ -34,9 +34,19 @@ public sealed record RecognitionProfile
     /// weighted mean rule reads for its members.</summary>
     public required float RawDedupThreshold { get; init; }
 
-    /// <summary>Scores are normalised against each face's neighbourhood in the set before the dedup
-    /// threshold and the calibration apply; null = raw cosine.</summary>
+    /// <summary>Scores are normalised against each face's level in the profile's reference cohort before the
+    /// dedup threshold and the calibration apply; null = raw cosine.</summary>
     public CohortNormalisation? Normalisation { get; init; }
+
+    /// <summary>The reference cohorts of <see cref="Normalisation"/>, one per vector version the profile was
+    /// measured with (the 8-bit and the float graph make slightly different vectors).</summary>
+    public IReadOnlyList<CohortResource> Cohorts { get; init; } = [];
+
+    /// <summary>The cohort made with vectors of <paramref name="modelVersion"/>, or null when none was: then every
+    /// face gets the normalisation's fallback level (a raw threshold, no hub correction) rather than being
+    /// levelled against vectors of another model file, crop or augmentation.</summary>
+    public ReferenceCohort? CohortFor(string? modelVersion) =>
+        modelVersion is null ? null : Cohorts.Select(c => c.Cohort).FirstOrDefault(c => c.ModelVersion == modelVersion);
 
     /// <summary>The dedup threshold on the profile's score (normalised when <see cref="Normalisation"/> is set).</summary>
     public required float DedupThreshold { get; init; }
@@ -82,6 +92,7 @@ public static class RecognitionProfiles
         VerificationThreshold = DlibResNet29Calibration.CosineThreshold,
         RawDedupThreshold = 0.946f,
         Normalisation = new CohortNormalisation(Quantile: 0.99f, ExcludeAbove: 0.93f, MinCohort: 100, FallbackLevel: 0.9056f),
+        Cohorts = [new CohortResource("dlib-resnet29.int8.cohort", "a95ef1b92a409970ad8fded4fec3482f3622180ea5a63d309e93a68f4c6b9a4a")],
         DedupThreshold = 0.0343f,
         Calibration = new MatchCalibration(Slope: 225.5, Intercept: -8.208),
         Quality = QualitySource.None,
