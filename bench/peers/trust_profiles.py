@@ -5,9 +5,13 @@ pairsDevTrain (all pairs), then scores the people of pairsDevTest, the whole dev
 that threshold: pair P/R/F1, average-linkage groups (largest, mixed share, BCubed), calibration bins and
 how concentrated the false pairs are. Vectors come from doppel catalogs (one face per image).
 
-usage: trust_profiles.py LFW_DB ORL_DB YALE_DB MODEL[*W+MODEL...] [QUANTILE EXCLUDE_ABOVE]
-  e.g. trust_profiles.py lfw.db orl.db yale.db dlib-resnet29 0.99 0.93
-       trust_profiles.py lfw.db orl.db yale.db 'dlib-resnet29*2+mobilefacenet-192'"""
+usage: trust_profiles.py LFW_DB ORL_DB YALE_DB MODEL[*W+MODEL...] [QUANTILE EXCLUDE_ABOVE [COHORT]]
+  e.g. trust_profiles.py lfw.db orl.db yale.db dlib-resnet29 0.99 0.93 src/Doppel.Vision/Embedding/Cohorts/dlib-resnet29.int8.cohort
+       trust_profiles.py lfw.db orl.db yale.db dlib-resnet29 0.99 0.93     # levels over each set itself (before 2026-12-07)
+       trust_profiles.py lfw.db orl.db yale.db 'dlib-resnet29*2+mobilefacenet-192'
+With COHORT (a file of make_cohort.py) a face's level is the QUANTILE of its similarities below
+EXCLUDE_ABOVE to that fixed cohort, as Doppel computes it (ReferenceCohort, CohortNormalisation), and
+the fallback level (faces with under 100 cohort members) is the median level of the fitting set."""
 import sys, os, csv, sqlite3
 from collections import Counter
 import numpy as np
@@ -20,6 +24,13 @@ from sklearn.linear_model import LogisticRegression
 SHARED = os.path.join(os.path.dirname(os.path.abspath(__file__)), '../../../shared/data')
 lfw_db, orl_db, yale_db, spec = sys.argv[1:5]
 q, excl = (float(sys.argv[5]), float(sys.argv[6])) if len(sys.argv) > 6 else (0.0, 2.0)
+cohort_file = sys.argv[7] if len(sys.argv) > 7 else None
+def read_cohort(f):
+    b = open(f, 'rb').read(); assert b[:8] == b'DPCOHRT1', f
+    d, n, lv = np.frombuffer(b[8:20], dtype='<i4')
+    C = np.frombuffer(b[20 + lv:], dtype='<f2').astype(np.float32).reshape(n, d).astype(np.float64)
+    return C / np.linalg.norm(C, axis=1, keepdims=True)
+COHORT = read_cohort(cohort_file) if cohort_file else None
 def load(db, model, root):
     c=sqlite3.connect(db)
     rows=c.execute("select m.path, e.vector from face_embeddings e join faces f on f.id=e.face_id join media_files m on m.id=f.media_id where e.model=? order by m.path",(model,)).fetchall()
@@ -37,6 +48,7 @@ def people(f):
         if len(p) == 3: s.add(p[0])
         elif len(p) == 4: s.add(p[0]); s.add(p[2])
     return s
+LEVELS = {}  # id(S) -> the faces' cohort levels
 def similarity(db, root):
     total, S, y = 0, 0, None
     for term in spec.split('+'):
@@ -44,14 +56,32 @@ def similarity(db, root):
         _, X, labels = load(db, name, root)
         assert y is None or (y == labels).all(); y = labels
         S = S + w * (X @ X.T); total += w
-    return S / total, y
+    S = S / total
+    if COHORT is not None:
+        assert '+' not in spec, 'a cohort is made of one model\'s vectors'
+        T = X @ COHORT.T; T[T >= excl] = np.nan
+        lv = np.nanquantile(T, q, axis=1); lv[(~np.isnan(T)).sum(axis=1) < 100] = np.nan
+        LEVELS[id(S)] = lv
+    return S, y
+def subset(S, keep):
+    T = S[np.ix_(keep, keep)]
+    if id(S) in LEVELS: LEVELS[id(T)] = LEVELS[id(S)][keep]
+    return T
+FALLBACK = None
 def normalise(S):
     if q == 0: return S
-    T = S.copy(); np.fill_diagonal(T, np.nan); T[T >= excl] = np.nan
-    m = np.nanquantile(T, q, axis=1); return S - (m[:, None] + m[None, :]) / 2
+    if COHORT is not None:
+        m = LEVELS[id(S)].copy(); m[np.isnan(m)] = FALLBACK
+    else:
+        T = S.copy(); np.fill_diagonal(T, np.nan); T[T >= excl] = np.nan
+        m = np.nanquantile(T, q, axis=1)
+    return S - (m[:, None] + m[None, :]) / 2
 S, y = similarity(lfw_db, f'{SHARED}/lfw-dev')
 train = np.array([v in people('pairsDevTrain.txt') for v in y])
-sets = {'lfw-train': (S[np.ix_(train, train)], y[train]), 'lfw-test': (S[np.ix_(~train, ~train)], y[~train]), 'lfw-all': (S, y)}
+sets = {'lfw-train': (subset(S, train), y[train]), 'lfw-test': (subset(S, ~train), y[~train]), 'lfw-all': (S, y)}
+if COHORT is not None:
+    FALLBACK = float(np.nanmedian(LEVELS[id(sets['lfw-train'][0])]))
+    print(f'cohort {cohort_file}: {len(COHORT)} vectors; fallback level (fitting median) {FALLBACK:.4f}')
 sets['orl'] = similarity(orl_db, f'{SHARED}/orl'); sets['yale'] = similarity(yale_db, f'{SHARED}/yale')
 def prf(s,same,t):
     pred=s>=t; tp=(pred&same).sum(); p=tp/max(pred.sum(),1); r=tp/max(same.sum(),1); return p,r,2*p*r/max(p+r,1e-9)
@@ -70,25 +100,6 @@ def groups(N,t,cut,mode):
         Z=linkage(squareform(d,checks=False),method='average'); f=fcluster(Z,1-cut,criterion='distance')
         for v in np.unique(f): out[idx[f==v]]=nxt; nxt+=1
     return out
-def gmetrics(g,y):
-    n=len(y); from collections import Counter
-    sizes=Counter(g); grouped=[i for i in range(n) if sizes[g[i]]>1]
-    mixed=0; 
-    by={}
-    for i in range(n): by.setdefault(g[i],[]).append(i)
-    for k,m in by.items():
-        if len(m)>1 and len(set(y[m]))>1: mixed+=len(m)
-    idc=Counter(y)
-    # bcubed
-    P=R=0
-    for i in range(n):
-        m=by[g[i]]; same=sum(1 for j in m if y[j]==y[i]); P+=same/len(m); R+=same/idc[y[i]]
-    P/=n;R/=n; F=2*P*R/(P+R)
-    # group pair P/R/F
-    tp=sum(sum(1 for a in range(len(m)) for b in range(a+1,len(m)) if y[m[a]]==y[m[b]]) for m in by.values())
-    pp=sum(len(m)*(len(m)-1)//2 for m in by.values()); tt=sum(c*(c-1)//2 for c in idc.values())
-    gp=tp/max(pp,1); gr=tp/tt
-    return f'largest {max(sizes.values())}/{max(idc.values())} mixed {mixed/max(len(grouped),1):.3f} ({mixed}/{len(grouped)}) grpPRF {gp:.3f}/{gr:.3f}/{2*gp*gr/max(gp+gr,1e-9):.3f} BCubed {F:.3f}'
 def gmetrics(g,y):
     n=len(y); from collections import Counter
     sizes=Counter(g); grouped=[i for i in range(n) if sizes[g[i]]>1]

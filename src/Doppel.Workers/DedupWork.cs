@@ -207,7 +207,7 @@ public sealed class DedupWork(WorkerServices services)
         if (refs.Count != faces.Count || refs.Select(r => r.FaceId).Zip(faces, (a, f) => a != f.FaceId).Any(x => x))
             throw new InvalidOperationException($"Set {set.Id}'s faces lost vectors after matching was planned (their images were analysed again); re-run the set.");
         var profile = Doppel.Vision.Embedding.RecognitionProfiles.For(set.Model);
-        return (refs, FaceScoring.For(profile, vectors, refs, cancellationToken), profile);
+        return (refs, FaceScoring.For(profile, set.ModelVersion, vectors, cancellationToken), profile);
     }
 
     private async Task<WorkSet> RequireAsync(long setId, CancellationToken cancellationToken) =>

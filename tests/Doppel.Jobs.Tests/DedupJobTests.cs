@@ -73,10 +73,11 @@ public class DedupJobTests
         var found = PairNames(first);
         var blair = identity.Keys.Where(k => k.StartsWith("Tony_Blair_")).Order(StringComparer.Ordinal).First();
         found.ShouldContain((blair, "copy_of_blair.jpg"));
-        // The byte-identical copy: cosine 1, which the profile normalises to 1 − 0.906 (21 faces are too few
-        // for a cohort, so both faces get the fallback level) and calibrates to a near-certain match.
+        // The byte-identical copy: cosine 1, which the profile normalises to 1 − the face's level in its reference
+        // cohort (both copies have the same level) and calibrates to a near-certain match.
         var copy = first.Pairs.MaxBy(p => p.Score);
-        copy.Score.ShouldBe(1 - RecognitionProfiles.DlibResNet29.Normalisation!.FallbackLevel, 1e-3f);
+        first.FaceLevels![copy.FaceB].ShouldBe(first.FaceLevels[copy.FaceA], 1e-5f);
+        copy.Score.ShouldBe(1 - first.FaceLevels[copy.FaceA], 1e-3f);
         copy.Probability!.Value.ShouldBeGreaterThan(0.9999);
 
         var truth = identity.Keys.SelectMany(a => identity.Keys.Where(b => string.CompareOrdinal(a, b) < 0 && identity[a] == identity[b]).Select(b => (a, b))).ToHashSet();

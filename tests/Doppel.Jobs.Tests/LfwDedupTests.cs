@@ -11,11 +11,12 @@ namespace Doppel.Jobs.Tests;
 /// <summary>
 /// The main job (<see cref="DedupSetHandler"/>, what <c>doppel dedup</c> runs) over the whole LFW dev set (4,992 images, 3,189 same-person pairs among 12.4 M) with
 /// the default models, scored against the folder names. Measured 2026-12-07 (licence-clean profile:
-/// dlib-resnet29, cohort-normalised threshold 0.0343, average-linkage groups): 3,022 image pairs in
-/// 1,087 groups, pair precision 0.849, recall 0.804 (before normalisation and grouping: 2,720 pairs,
-/// 0.831 / 0.708, largest group 201 images of many people, 22 % of grouped images in mixed groups);
-/// largest group 8 = the largest identity, 9.6 % of grouped images in a group mixing people; 1,004 of the
-/// 1,165 people with several photos found in a group with another photo of themselves.
+/// dlib-resnet29, levels against the fixed reference cohort, normalised threshold 0.0271, average-linkage
+/// groups): 2,957 image pairs in 1,095 groups, pair precision 0.876, recall 0.811 (levels over the set
+/// itself: 0.849 / 0.804; before normalisation and grouping: 2,720 pairs, 0.831 / 0.708, largest group 201
+/// images of many people, 22 % of grouped images in mixed groups); largest group 8 = the largest identity,
+/// 8.4 % of grouped images in a group mixing people; 1,013 of the 1,165 people with several photos found in
+/// a group with another photo of themselves (86.9 %).
 /// </summary>
 public class LfwDedupTests(ITestOutputHelper output)
 {
@@ -54,13 +55,14 @@ public class LfwDedupTests(ITestOutputHelper output)
 
         outcome.Images.Count.ShouldBe(4992);
         outcome.Faces.Count.ShouldBeGreaterThanOrEqualTo(4990);
-        // Floors 0.03-0.05 under the measurement (another machine's ONNX Runtime may round differently).
-        precision.ShouldBeGreaterThanOrEqualTo(0.81);
-        recall.ShouldBeGreaterThanOrEqualTo(0.77);
-        peopleFound.ShouldBeGreaterThanOrEqualTo(0.80);
+        // Floors 0.03-0.04 under the measurement (another machine's ONNX Runtime may round differently).
+        precision.ShouldBeGreaterThanOrEqualTo(0.84);
+        recall.ShouldBeGreaterThanOrEqualTo(0.78);
+        peopleFound.ShouldBeGreaterThanOrEqualTo(0.83);
         // Groups do not chain: the bound is 2x the largest identity (it was 201 images of many people).
         largestGroup.ShouldBeLessThanOrEqualTo(2 * largestIdentity);
-        ((double)mixed / groupedImages).ShouldBeLessThanOrEqualTo(0.12);
+        // Measured 8.4 %; slack 2.6 points.
+        ((double)mixed / groupedImages).ShouldBeLessThanOrEqualTo(0.11);
         // Every pair carries a calibrated probability, in [0, 1] and ordered like the scores.
         var byScore = outcome.Pairs.OrderBy(p => p.Score).ToList();
         byScore.ShouldAllBe(p => p.Probability >= 0 && p.Probability <= 1);

@@ -19,15 +19,20 @@ public sealed class WorkerFaultTests(PostgresServer server)
     // Short enough that a killed worker's job and lease come back within seconds; the production defaults are minutes.
     private static readonly string[] FastRecovery = ["--orphan-after", "3", "--lease-ttl", "4"];
 
-    /// <summary>Catalog and queue on PostgreSQL. 60 LFW photos in 15 chunks and 4 matching blocks (10 partitions) over 3 workers: 20 kills of a random
-    /// worker at random moments (each replaced by a fresh process), and two restarts of PostgreSQL among them (every
-    /// connection dropped mid-job). Env DOPPEL_WORKERS_LONG=1 runs 240 photos and 40 kills.</summary>
+    /// <summary>Catalog and queue on PostgreSQL. 60 LFW photos in 30 chunks and 4 matching blocks (10 partitions) over 3 workers: 20 kills of a random
+    /// worker at random points of the run (each replaced by a fresh process), and two restarts of PostgreSQL among them (every
+    /// connection dropped mid-job). Env DOPPEL_WORKERS_LONG=1 runs 240 photos and 40 kills.
+    /// The kill points follow the set's observed progress, not the clock: a schedule in seconds ran past the end of
+    /// the set before its 20 kills on a loaded 2-core machine (2026-12-07). Each kill has its own number of finished
+    /// chunks, drawn at random and never in the last fifth (so every kill falls inside the run), and waits for it, then
+    /// for a random share of the observed time between two chunks, so kills land at varied moments of a job at any
+    /// machine speed.</summary>
     [Fact]
     public async Task KilledWorkersAndARestartedDatabaseEndWithTheSingleProcessFindings()
     {
         server.Require();
         bool longRun = Environment.GetEnvironmentVariable("DOPPEL_WORKERS_LONG") == "1";
-        int images = longRun ? 240 : 60, kills = longRun ? 40 : 20;
+        int images = longRun ? 240 : 60, kills = longRun ? 40 : 20, chunkSize = 2, chunks = images / chunkSize;
         var dir = LfwCorpus.First("workers-kill", images);
         var single = DoppelProcess.Run(dir, "dedup", "photos", "--db", "single.db", "--report", "single");
         single.ExitCode.ShouldBe(0, single.Error);
@@ -36,7 +41,7 @@ public sealed class WorkerFaultTests(PostgresServer server)
         // Catalog and job queue in one PostgreSQL database, as in production.
         using var workers = new WorkerProcesses(dir, ["--db", jobs.Uri, "--attempts", "10", .. FastRecovery]);
         using var follower = DoppelProcess.Start(dir, "dedup", "photos", "--db", jobs.Uri, "--distributed",
-            "--chunk-size", "4", "--block-size", "16", "--report", "dist");
+            "--chunk-size", chunkSize.ToString(System.Globalization.CultureInfo.InvariantCulture), "--block-size", "16", "--report", "dist");
         var followerOut = follower.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
         var followerErr = follower.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         workers.StartAll(3);
@@ -44,14 +49,28 @@ public sealed class WorkerFaultTests(PostgresServer server)
         int seed = Environment.TickCount;
         var random = new Random(seed);
         string Context() => $"seed {seed}\nfollower:\n{(follower.HasExited ? followerErr.Result : "(running)")}\nworkers:\n{workers.Log}";
+        // Distinct points among the first four fifths of the chunks (20 of 24 here).
+        var points = Enumerable.Range(0, chunks - chunks / 5).OrderBy(_ => random.Next()).Take(kills).Order().ToList();
+        points.Count.ShouldBe(kills);
+        await using var progress = await WorkStore.OpenAsync(jobs.ConnectionString, TestContext.Current.CancellationToken);
+        var clock = Stopwatch.StartNew();
+        (TimeSpan At, int Done)? first = null;
+        var landed = new List<int>();
         for (int kill = 1; kill <= kills; kill++)
         {
-            await Task.Delay(random.Next(300, 2500), TestContext.Current.CancellationToken);
+            int done = await ChunksDoneAsync(progress, follower, points[kill - 1], Context);
+            first ??= done >= 1 ? (clock.Elapsed, done) : null;
+            // The mean time between two chunk completions since the first seen (the first chunks include loading the models).
+            var between = first is { } f && done > f.Done ? (clock.Elapsed - f.At) / (done - f.Done) : TimeSpan.FromMilliseconds(200);
+            await Task.Delay(between * random.NextDouble(), TestContext.Current.CancellationToken);
             follower.HasExited.ShouldBeFalse($"the set finished after {kill - 1} of {kills} kills; the kills must fall inside the run. {Context()}");
             if (kill % 7 == 0)
                 await server.RestartAsync();
-            workers.KillAndReplace(random.Next(workers.Count));
+            int slot = random.Next(workers.Count);
+            workers.KillAndReplace(slot);
+            landed.Add(done);
         }
+        TestContext.Current.TestOutputHelper?.WriteLine($"seed {seed}: kills after {string.Join(", ", landed)} of {chunks} chunks");
 
         follower.WaitForExit(TimeSpan.FromMinutes(10)).ShouldBeTrue($"the set did not finish within 10 minutes after the last kill. {Context()}");
         follower.ExitCode.ShouldBe(0, Context());
@@ -64,7 +83,7 @@ public sealed class WorkerFaultTests(PostgresServer server)
         // No stale locks: every chunk lease is released, or expired (a holder killed after its commit, whose retry
         // found the chunk done and took no lease) — none blocks anything.
         await using var catalog = await PostgresDatabase.OpenAsync(jobs.Uri, TestContext.Current.CancellationToken);
-        for (int chunk = 0; chunk < images / 4; chunk++)
+        for (int chunk = 0; chunk < chunks; chunk++)
         {
             var lease = await catalog.Leases.GetAsync($"work/1/chunk/{chunk}", TestContext.Current.CancellationToken);
             if (lease is not null)
@@ -117,6 +136,29 @@ public sealed class WorkerFaultTests(PostgresServer server)
         var monitoring = JobsStorage.Create(jobs.ConnectionString).GetMonitoringApi();
         monitoring.FailedCount().ShouldBe(1);
         monitoring.FailedJobs(0, 10).Single().Value.ExceptionType.ShouldEndWith(nameof(ModelVersionMismatchException));
+    }
+
+    /// <summary>Waits until set 1 has at least <paramref name="atLeast"/> chunks done and returns how many it has (a restarted
+    /// PostgreSQL refuses a few polls: they are retried).</summary>
+    private static async Task<int> ChunksDoneAsync(WorkStore work, Process follower, int atLeast, Func<string> context)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(5);
+        while (true)
+        {
+            WorkSet? set = null;
+            try
+            {
+                set = await work.GetSetAsync(1, TestContext.Current.CancellationToken);
+            }
+            catch (Npgsql.NpgsqlException)
+            {
+            }
+            if (set is not null && set.ChunksDone >= atLeast)
+                return set.ChunksDone;
+            follower.HasExited.ShouldBeFalse($"the follower ended while waiting for chunk {atLeast}. {context()}");
+            DateTime.UtcNow.ShouldBeLessThan(deadline, $"no progress to chunk {atLeast} in 5 minutes. {context()}");
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
     }
 
     private static string LastLine(string output, string prefix) =>

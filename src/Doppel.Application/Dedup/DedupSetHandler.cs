@@ -133,7 +133,7 @@ public sealed class DedupSetHandler(IDoppelDatabase db, TenantId tenant, IMediaS
                 vectors.Add(e);
         var ignored = (await stores.IgnoredPairs.ListAsync(cancellationToken).ConfigureAwait(false)).Select(p => (p.HashA, p.HashB)).ToHashSet();
         var hashOf = current.ToDictionary(m => m.Key, m => m.Value.ContentHash);
-        var match = DedupMatcher.Match(vectors, mediaOfFace, hashOf, ignored, threshold, command.Grouping, command.Search, profile, cancellationToken);
+        var match = DedupMatcher.Match(vectors, mediaOfFace, hashOf, ignored, threshold, command.Grouping, command.Search, profile, analyzer.EmbeddingModelVersion, cancellationToken);
         var (pairs, groups) = match;
 
         var findings = pairs.Select(p => new NewFinding(p.MediaA, p.MediaB, p.FaceA, p.FaceB, p.Score,

@@ -83,7 +83,7 @@ public static class DistributedDedup
         var mediaOfFace = faces.ToDictionary(f => f.Id, f => f.MediaId);
         var (set1, refs) = DedupMatcher.VectorsOf(vectors, e => mediaOfFace[e.FaceId]);
         var profile = Doppel.Vision.Embedding.RecognitionProfiles.For(set.Model);
-        var scoring = FaceScoring.For(profile, set1, refs, cancellationToken);
+        var scoring = FaceScoring.For(profile, set.ModelVersion, set1, cancellationToken);
         var rowOf = refs.Select((r, row) => (r.FaceId, row)).ToDictionary(x => x.FaceId, x => x.row);
         var facePairs = findings.Where(f => f.FaceA is { } a && f.FaceB is { } b && rowOf.ContainsKey(a) && rowOf.ContainsKey(b))
             .Select(f => rowOf[f.FaceA!.Value] < rowOf[f.FaceB!.Value]

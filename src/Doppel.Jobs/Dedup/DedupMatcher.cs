@@ -13,9 +13,9 @@ public sealed record DedupMatch(IReadOnlyList<ImagePair> Pairs, IReadOnlyList<IR
 
 /// <summary>
 /// How a dedup scores face pairs: the recognition profile (normalisation, calibration) and, when it
-/// normalises, every face's level over the set's vectors. Rows are those of the vectors (faces in
-/// face-id order, the order the distributed workers freeze), so one process and the workers compute the
-/// same levels and the same scores.
+/// normalises, every face's level against the profile's fixed reference cohort for the vectors' version.
+/// A level depends on the face alone, so a pair scores the same in one process, in the distributed
+/// workers' partitions, and whatever else the set holds.
 /// </summary>
 public sealed class FaceScoring
 {
@@ -34,11 +34,13 @@ public sealed class FaceScoring
     /// <summary>Raw cosines, no probabilities, no similarity for pairs that were not joined.</summary>
     public static FaceScoring Raw { get; } = new(null, null, null);
 
-    /// <summary>The scoring of <paramref name="vectors"/> (rows in <paramref name="refs"/>' order) under <paramref name="profile"/>.</summary>
-    public static FaceScoring For(RecognitionProfile? profile, VectorSet vectors, IReadOnlyList<FaceRef> refs, CancellationToken cancellationToken = default)
+    /// <summary>The scoring of <paramref name="vectors"/> (made by <paramref name="modelVersion"/>) under <paramref name="profile"/>:
+    /// levels against the profile's cohort of that version (<see cref="RecognitionProfile.CohortFor"/>).</summary>
+    public static FaceScoring For(RecognitionProfile? profile, string? modelVersion, VectorSet vectors, CancellationToken cancellationToken = default)
     {
-        var levels = profile?.Normalisation is { } normalisation && refs.Count > 1
-            ? normalisation.Levels(vectors, refs.Select(r => r.MediaId).ToList(), cancellationToken)
+        ArgumentNullException.ThrowIfNull(vectors);
+        var levels = profile?.Normalisation is { } normalisation && vectors.Count > 0
+            ? normalisation.Levels(vectors, profile.CohortFor(modelVersion), cancellationToken)
             : null;
         return new FaceScoring(profile, vectors, levels);
     }
@@ -71,12 +73,13 @@ public static class DedupMatcher
     /// <param name="hashOf">Media id → content hash of every media in scope.</param>
     /// <param name="ignoredHashes">Ignored pairs of content hashes, smaller first.</param>
     /// <param name="profile">The recogniser's profile (normalisation, calibration); null scores raw cosines.</param>
+    /// <param name="modelVersion">The vectors' version: which of the profile's reference cohorts levels them.</param>
     public static DedupMatch Match(IEnumerable<FaceEmbedding> vectors, IReadOnlyDictionary<long, long> mediaOfFace,
         IReadOnlyDictionary<long, string> hashOf, IReadOnlySet<(string, string)> ignoredHashes, float threshold, GroupingMode grouping, SearchConfig search,
-        RecognitionProfile? profile = null, CancellationToken cancellationToken = default)
+        RecognitionProfile? profile = null, string? modelVersion = null, CancellationToken cancellationToken = default)
     {
         var (set, refs) = VectorsOf(vectors.Where(e => mediaOfFace.ContainsKey(e.FaceId)), e => mediaOfFace[e.FaceId]);
-        var scoring = FaceScoring.For(profile, set, refs, cancellationToken);
+        var scoring = FaceScoring.For(profile, modelVersion, set, cancellationToken);
         var facePairs = refs.Count > 1 ? VectorJoin.SelfJoin(set, scoring.JoinAt(threshold), search) : [];
         return FromFacePairs(facePairs, refs, hashOf, ignoredHashes, grouping, threshold, scoring);
     }

@@ -67,6 +67,21 @@ public static class DetectorRegistry
 
     public static IReadOnlyCollection<string> DetectorNames => Detectors.Keys;
 
+    /// <summary>The catalogue models the named detector (optionally "+landmark-model") runs: a composite such as the
+    /// cascade names no catalogue model itself, so installing a profile must install its parts.</summary>
+    public static IReadOnlyList<string> ModelsOf(string name)
+    {
+        Resolve(name);
+        var parts = name.Split('+', 2, StringSplitOptions.TrimEntries);
+        IEnumerable<string> boxes = parts[0] switch
+        {
+            CascadeDetector.RegistryName => [ModelNames.BlazeFaceBack, ModelNames.YuNet],
+            SizedYuNetDetector.RegistryName => [ModelNames.YuNet],
+            _ => [parts[0]],
+        };
+        return [.. boxes, .. parts.Skip(1)];
+    }
+
     public static IReadOnlyCollection<string> LandmarkNames => Refiners.Keys;
 
     /// <summary>Makes the named detector (optionally "+landmark-model"); throws a clear error for an

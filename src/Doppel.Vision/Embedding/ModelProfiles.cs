@@ -13,7 +13,7 @@ public sealed record ModelProfile(string Name, string Embedder, string Descripti
 
     /// <summary>The catalogue models the profile runs: the default detector's, then the recogniser's members.</summary>
     public IReadOnlyList<ModelSpec> Models =>
-        DetectorRegistry.Default.Split('+').Concat(EmbedderRegistry.Describe(Embedder).Select(m => m.Spec.Name))
+        DetectorRegistry.ModelsOf(DetectorRegistry.Default).Concat(EmbedderRegistry.Describe(Embedder).Select(m => m.Spec.Name))
             .Distinct().Select(ModelCatalog.Get).ToList();
 
     /// <summary>Models whose weights' licence is unclear: installing the profile needs the user's acceptance.</summary>
@@ -33,7 +33,7 @@ public static class ModelProfiles
     public const string AccurateName = "accurate";
 
     public static ModelProfile LicenceClean { get; } = new(LicenceCleanName, ModelNames.DlibResNet29,
-        "dlib ResNet-29 (public-domain weights), scores normalised against each face's neighbourhood: LFW held-out pair F1 0.87");
+        "dlib ResNet-29 (public-domain weights), scores normalised against a fixed reference cohort: LFW held-out pair F1 0.88");
 
     public static ModelProfile Accurate { get; } = new(AccurateName, RecognitionProfiles.AccurateFusion,
         "dlib ResNet-29 x2 fused with MobileFaceNet-192 (weights' licence unclear): LFW held-out pair F1 0.95");

@@ -34,9 +34,19 @@ public sealed record RecognitionProfile
     /// weighted mean rule reads for its members.</summary>
     public required float RawDedupThreshold { get; init; }
 
-    /// <summary>Scores are normalised against each face's neighbourhood in the set before the dedup
-    /// threshold and the calibration apply; null = raw cosine.</summary>
+    /// <summary>Scores are normalised against each face's level in the profile's reference cohort before the
+    /// dedup threshold and the calibration apply; null = raw cosine.</summary>
     public CohortNormalisation? Normalisation { get; init; }
+
+    /// <summary>The reference cohorts of <see cref="Normalisation"/>, one per vector version the profile was
+    /// measured with (the 8-bit and the float graph make slightly different vectors).</summary>
+    public IReadOnlyList<CohortResource> Cohorts { get; init; } = [];
+
+    /// <summary>The cohort made with vectors of <paramref name="modelVersion"/>, or null when none was: then every
+    /// face gets the normalisation's fallback level (a raw threshold, no hub correction) rather than being
+    /// levelled against vectors of another model file, crop or augmentation.</summary>
+    public ReferenceCohort? CohortFor(string? modelVersion) =>
+        modelVersion is null ? null : Cohorts.Select(c => c.Cohort).FirstOrDefault(c => c.ModelVersion == modelVersion);
 
     /// <summary>The dedup threshold on the profile's score (normalised when <see cref="Normalisation"/> is set).</summary>
     public required float DedupThreshold { get; init; }
@@ -69,21 +79,25 @@ public static class RecognitionProfiles
 {
     /// <summary>
     /// dlib ResNet-29 (8-bit graph, face-api landmarks). Raw cosine is not comparable across faces: some
-    /// faces sit close to many strangers. Each face's level is the 99th percentile of its similarities to
-    /// the set's faces below 0.93 (above that it is probably the same person; 0.946 kept Yale's recall at
-    /// 0.77, 0.93 at 0.91, 0.92 lost LFW precision), at least 100 of them, else the median level 0.906 of
-    /// the fitting set. Best F1 on the fitting set at normalised 0.0343 (0.848); held-out LFW people 0.866
-    /// (raw cosine at its own fitted 0.946: 0.822), ORL 0.947, Yale 0.952. Calibration: logistic on all
-    /// fitting pairs with normalised score above −0.066.
+    /// faces sit close to many strangers. Each face's level is the 99.5th percentile of its similarities to a
+    /// fixed reference cohort, the 3,443 vectors of the fitting people's images (pairsDevTrain; made by
+    /// bench/peers/make_cohort.py with the 8-bit graph), members at or above 0.95 left out (probably the same
+    /// person), at least 100 of them, else the median level 0.9118 of the fitting set. Quantile and bound are the
+    /// best fitting-set F1 of 0.95/0.98/0.99/0.995/0.997/0.998/0.999 × 0.93/0.95/0.97/none. Best F1 on the fitting
+    /// set at normalised 0.0271 (0.860); held-out LFW people 0.876 (levels over the set itself, before: 0.866; raw
+    /// cosine: 0.822), ORL 0.949, Yale 0.968. Calibration: logistic on all fitting pairs with normalised score
+    /// above −0.073. Vectors of another version (the float graph, flip, jitters, a newly published model file)
+    /// have no cohort: every face gets the fallback level.
     /// </summary>
     public static RecognitionProfile DlibResNet29 { get; } = new()
     {
         Model = ModelNames.DlibResNet29,
         VerificationThreshold = DlibResNet29Calibration.CosineThreshold,
         RawDedupThreshold = 0.946f,
-        Normalisation = new CohortNormalisation(Quantile: 0.99f, ExcludeAbove: 0.93f, MinCohort: 100, FallbackLevel: 0.9056f),
-        DedupThreshold = 0.0343f,
-        Calibration = new MatchCalibration(Slope: 225.5, Intercept: -8.208),
+        Normalisation = new CohortNormalisation(Quantile: 0.995f, ExcludeAbove: 0.95f, MinCohort: 100, FallbackLevel: 0.9118f),
+        Cohorts = [new CohortResource("dlib-resnet29.int8.cohort", "a95ef1b92a409970ad8fded4fec3482f3622180ea5a63d309e93a68f4c6b9a4a")],
+        DedupThreshold = 0.0271f,
+        Calibration = new MatchCalibration(Slope: 237.66, Intercept: -6.729),
         Quality = QualitySource.None,
     };
 

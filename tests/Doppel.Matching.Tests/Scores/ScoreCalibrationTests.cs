@@ -36,20 +36,42 @@ public class ScoreCalibrationTests
     }
 
     [Fact]
-    public void Levels_leave_out_matches_and_faces_of_the_same_image_and_fall_back_on_small_cohorts()
+    public void Levels_come_from_the_fixed_cohort_leave_out_matches_and_fall_back_on_small_cohorts()
     {
-        // Row 0 and row 1 are the same direction (a match, cosine 1), rows 2..5 are at cosine 0.6 from row 0.
+        // The cohort: one vector a face matches (cosine 1) and four strangers at cosine 0.6 from [1, 0].
+        var bytes = ReferenceCohort.Write("v1", [[1, 0], [0.6f, 0.8f], [0.6f, 0.8f], [0.6f, 0.8f], [0.6f, 0.8f]]);
+        var cohort = ReferenceCohort.Parse(bytes, "test");
+        cohort.ModelVersion.ShouldBe("v1");
+        cohort.Count.ShouldBe(5);
         var set = new VectorSet(2);
-        set.Add(0, [1, 0]);
-        set.Add(1, [1, 0]);
-        for (int i = 0; i < 4; i++)
-            set.Add(2 + i, [0.6f, 0.8f]);
+        set.Add(10, [1, 0]);
+        set.Add(11, [0.6f, 0.8f]);
         var normaliser = new CohortNormalisation(Quantile: 1f, ExcludeAbove: 0.9f, MinCohort: 3, FallbackLevel: 0.42f);
-        var levels = normaliser.Levels(set, cancellationToken: TestContext.Current.CancellationToken);
-        levels[0].ShouldBe(0.6f, 1e-5f); // its twin (1.0) is excluded; the strangers remain
-        levels[2].ShouldBe(0.42f); // its three look-alikes (1.0) are excluded: 2 strangers < MinCohort 3
-        // Faces of the same image are not each other's cohort: row 0 now sees rows 2..5 only.
-        normaliser.Levels(set, [7, 7, 1, 2, 3, 4], TestContext.Current.CancellationToken)[0].ShouldBe(0.6f, 1e-5f);
+        var levels = normaliser.Levels(set, cohort, TestContext.Current.CancellationToken);
+        levels[0].ShouldBe(0.6f, 1e-3f); // its match (1.0) is excluded; the strangers remain (half floats: 1e-3)
+        levels[1].ShouldBe(0.42f); // its four look-alikes are excluded: 1 member < MinCohort 3
+        // A face's level depends on the face and the cohort only: a set with other faces gives it the same level.
+        var larger = new VectorSet(2);
+        larger.Add(1, [0, 1]);
+        larger.Add(10, [1, 0]);
+        larger.Add(2, [0.8f, 0.6f]);
+        normaliser.Levels(larger, cohort, TestContext.Current.CancellationToken)[1].ShouldBe(levels[0]);
+        // Without a cohort for the vectors' version every face gets the fallback level.
+        normaliser.Levels(set, null, TestContext.Current.CancellationToken).ShouldAllBe(l => l == 0.42f);
         CohortNormalisation.Normalise(0.95f, 0.9f, 0.8f).ShouldBe(0.1f, 1e-6f);
+    }
+
+    [Fact]
+    public void A_cohort_file_is_refused_unless_its_checksum_and_shape_hold()
+    {
+        var bytes = ReferenceCohort.Write("v1", [[1, 0], [0, 1]]);
+        var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+        ReferenceCohort.Read(bytes, sha, "ok").Count.ShouldBe(2);
+        var changed = (byte[])bytes.Clone();
+        changed[^1] ^= 1;
+        Should.Throw<InvalidDataException>(() => ReferenceCohort.Read(changed, sha, "changed")).Message.ShouldContain("without its pin");
+        Should.Throw<InvalidDataException>(() => ReferenceCohort.Parse(bytes.AsSpan(0, bytes.Length - 2), "short")).Message.ShouldContain("header says 2 × 2");
+        Should.Throw<InvalidDataException>(() => ReferenceCohort.Parse(new byte[30], "zeros")).Message.ShouldContain("not a cohort file");
+        Should.Throw<InvalidDataException>(() => ReferenceCohort.Parse(ReferenceCohort.Write("v1", [[0, 0]]), "empty row")).Message.ShouldContain("not a vector");
     }
 }

@@ -1,0 +1,57 @@
+using Doppel.Jobs.Dedup;
+using Doppel.Matching;
+using Doppel.Models;
+using Doppel.Storage;
+using Doppel.Vision.Embedding;
+
+namespace Doppel.Jobs.Tests;
+
+/// <summary>The licence-clean profile levels faces against its shipped reference cohort, of the vectors' own version only,
+/// so a pair scores the same whatever else is in the set (issue 12: hostile files must not move the real photos' findings).</summary>
+public class ReferenceCohortTests
+{
+    private static readonly RecognitionProfile Profile = RecognitionProfiles.DlibResNet29;
+
+    [Fact]
+    public void The_cohort_is_the_one_of_the_vectors_version_and_no_other()
+    {
+        var version = FacePipelineAnalyzer.ModelVersionOf(ModelNames.DlibResNet29, new EmbedderOptions());
+        var cohort = Profile.CohortFor(version).ShouldNotBeNull();
+        // The LFW dev images of the 2,132 people of pairsDevTrain (one image holds two faces), 128-d.
+        cohort.Count.ShouldBe(3443);
+        cohort.Dimension.ShouldBe(128);
+        // The float graph, flip and jitters make other vectors: no cohort, every face gets the fallback level.
+        Profile.CohortFor(FacePipelineAnalyzer.ModelVersionOf(ModelNames.DlibResNet29, new EmbedderOptions { Precision = ModelPrecision.Float32 })).ShouldBeNull();
+        Profile.CohortFor(FacePipelineAnalyzer.ModelVersionOf(ModelNames.DlibResNet29, new EmbedderOptions { FlipTta = true })).ShouldBeNull();
+        Profile.CohortFor(null).ShouldBeNull();
+        RecognitionProfiles.MobileFaceNet192.Cohorts.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void A_pair_scores_the_same_whatever_else_the_set_holds()
+    {
+        var version = FacePipelineAnalyzer.ModelVersionOf(ModelNames.DlibResNet29, new EmbedderOptions());
+        var cohort = Profile.CohortFor(version)!;
+        var random = new Random(7);
+        // Faces made from real dlib vectors (cohort rows) with noise: two photos per "person", some look-alike hubs.
+        FaceEmbedding Face(long id, int row)
+        {
+            var v = cohort.Row(row).ToArray();
+            for (int i = 0; i < v.Length; i++)
+                v[i] += (float)(random.NextDouble() - 0.5) * 0.02f;
+            return new FaceEmbedding(id, ModelNames.DlibResNet29, version, v);
+        }
+        var set = Enumerable.Range(0, 60).Select(i => Face(i, i / 2)).ToList();
+        var others = Enumerable.Range(0, 300).Select(i => Face(1000 + i, 30 + i / 3)).ToList();
+        DedupMatch Run(IReadOnlyList<FaceEmbedding> faces) => DedupMatcher.Match(faces, faces.ToDictionary(f => f.FaceId, f => f.FaceId),
+            faces.ToDictionary(f => f.FaceId, f => $"h{f.FaceId}"), new HashSet<(string, string)>(), Profile.DedupThreshold, GroupingMode.Average,
+            SearchConfig.Default, Profile, version, TestContext.Current.CancellationToken);
+
+        var alone = Run(set);
+        var mixed = Run([.. set, .. others]);
+        alone.Pairs.Count.ShouldBeGreaterThanOrEqualTo(25); // the 30 noisy twins, less a few hub pairs below the threshold
+        mixed.Pairs.Where(p => p.MediaA < 1000 && p.MediaB < 1000).ShouldBe(alone.Pairs, ignoreOrder: true);
+        foreach (var face in set)
+            mixed.FaceLevels![face.FaceId].ShouldBe(alone.FaceLevels![face.FaceId]);
+    }
+}
