@@ -43,6 +43,7 @@ public sealed class ModelsContainerCommandTests(AzuriteServer azurite) : IDispos
             first.Error.ShouldContain($"models: {model} version");
         var findings = File.ReadAllText(Path.Combine(_dir, "r1", "findings.csv"));
         findings.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length.ShouldBeGreaterThan(1);
+        var firstVectors = Vectors(Path.Combine(_dir, "cat.db"));
 
         // A new version of dlib-resnet29: the same weights with another doc string, so other bytes (a new
         // sha256) and the same vectors; the environment variable names the container this time.
@@ -63,7 +64,14 @@ public sealed class ModelsContainerCommandTests(AzuriteServer azurite) : IDispos
         second.Error.ShouldContain("models: dlib-resnet29 version");
         second.Error.ShouldNotContain("models: blazeface-back"); // unchanged models are verified, not downloaded
         second.Error.ShouldContain("24 faces have no current dlib-resnet29 vector");
-        File.ReadAllText(Path.Combine(_dir, "r2", "findings.csv")).ShouldBe(findings);
+        // Re-embedded with the new file, every face has exactly its old vector. (The findings' scores are not
+        // compared: the licence-clean profile's reference cohort belongs to the shipped file's version, so vectors
+        // of any other file get the profile's fallback level until a cohort is made for it; RecognitionProfile.CohortFor.)
+        var secondVectors = Vectors(Path.Combine(_dir, "cat.db"));
+        secondVectors.Count.ShouldBe(firstVectors.Count);
+        foreach (var (face, vector) in firstVectors)
+            secondVectors[face].ShouldBe(vector, $"face {face}");
+        File.Exists(Path.Combine(_dir, "r2", "findings.csv")).ShouldBeTrue();
         // Every stored vector now carries the new file's checksum.
         var newInt8 = Doppel.Models.Catalog.Checksum.Sha256Of(Path.Combine(replacement, "model.int8.onnx")).Hex[..12];
         VectorVersions(Path.Combine(_dir, "cat.db")).ShouldHaveSingleItem().ShouldStartWith($"sha256:{newInt8} ");
@@ -81,6 +89,19 @@ public sealed class ModelsContainerCommandTests(AzuriteServer azurite) : IDispos
         lines.Last().ShouldContain("refusing it");
         File.Exists(Path.Combine(_dir, "other.db")).ShouldBeFalse();
         Directory.Exists(Path.Combine(freshCache, "dlib-resnet29")).ShouldBeFalse();
+    }
+
+    private static Dictionary<long, byte[]> Vectors(string db)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={db};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT face_id, vector FROM face_embeddings WHERE model = 'dlib-resnet29'";
+        using var reader = command.ExecuteReader();
+        var vectors = new Dictionary<long, byte[]>();
+        while (reader.Read())
+            vectors[reader.GetInt64(0)] = (byte[])reader.GetValue(1);
+        return vectors;
     }
 
     private static List<string> VectorVersions(string db)
