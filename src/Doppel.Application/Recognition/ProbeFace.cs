@@ -14,8 +14,8 @@ public sealed record ProbeFace(float[] Vector, BoxF Box, float DetectorScore, st
         var analysis = await Task.Run(() => analyzer.Analyze([path], cancellationToken).Single(), cancellationToken).ConfigureAwait(false);
         var face = analysis.Faces.FirstOrDefault();
         if (face is null || !face.Embeddings.TryGetValue(analyzer.EmbeddingModel, out var vector))
-            throw new ValidationException($"{what} has no usable face (status {StatusWord(analysis.Status)}{(analysis.Detail is { Length: > 0 } d ? $": {d}" : "")}).");
-        return new ProbeFace(vector, face.Detection.Box, face.Detection.Score, StatusWord(analysis.Status));
+            throw new ValidationException($"{what} has no usable face (status {analysis.Status.ToCode()}{(analysis.Detail is { Length: > 0 } d ? $": {d}" : "")}).");
+        return new ProbeFace(vector, face.Detection.Box, face.Detection.Score, analysis.Status.ToCode());
     }
 
     /// <summary>The cosine of two L2-normalised vectors (the analyzer's output).</summary>
@@ -25,19 +25,4 @@ public sealed record ProbeFace(float[] Vector, BoxF Box, float DetectorScore, st
             throw new InvalidOperationException($"Vectors of {a.Length} and {b.Length} dimensions cannot be compared.");
         return System.Numerics.Tensors.TensorPrimitives.Dot(a, b);
     }
-
-    private static string StatusWord(ImageStatus status) => status switch
-    {
-        ImageStatus.Ok => "ok",
-        ImageStatus.NoFace => "no_face",
-        ImageStatus.SeveralFaces => "several_faces",
-        ImageStatus.FaceTooSmall => "face_too_small",
-        ImageStatus.LowConfidence => "low_confidence",
-        ImageStatus.Unreadable => "unreadable",
-        ImageStatus.Unsupported => "unsupported",
-        ImageStatus.TooLarge => "too_large",
-        ImageStatus.Timeout => "timeout",
-        ImageStatus.LowQuality => "low_quality",
-        _ => status.ToString().ToLowerInvariant(),
-    };
 }

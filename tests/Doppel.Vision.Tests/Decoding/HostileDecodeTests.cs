@@ -6,33 +6,9 @@ namespace Doppel.Vision.Tests.Decoding;
 
 /// <summary>Issue 12 rows 4, 5 and 6: budgets checked before the decoder allocates, and orientation
 /// right in every container that carries it.</summary>
-public sealed class HostileDecodeTests : IDisposable
+public sealed class HostileDecodeTests() : DecoderTestFolder("doppel-hostile-decode")
 {
-    private readonly string _dir = RepoPaths.NewTempDir("doppel-hostile-decode");
     private readonly ImageDecoder _decoder = new();
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private string Write(string name, byte[] bytes)
-    {
-        var path = Path.Combine(_dir, name);
-        File.WriteAllBytes(path, bytes);
-        return path;
-    }
-
-    /// <summary>60 wide, 40 tall, grey with a red 20x20 block in the top-left corner.</summary>
-    private static Mat Marker()
-    {
-        var mat = new Mat(40, 60, MatType.CV_8UC3, new Scalar(128, 128, 128));
-        mat[new Rect(0, 0, 20, 20)].SetTo(new Scalar(0, 0, 255));
-        return mat;
-    }
-
-    private static byte[] Encode(Mat mat, string ext, params ImageEncodingParam[] p)
-    {
-        Cv2.ImEncode(ext, mat, out var bytes, p);
-        return bytes;
-    }
 
     [Fact]
     public void AJpegHeaderClaiming10000x10000IsDecodedScaledNotInFull()
@@ -83,7 +59,7 @@ public sealed class HostileDecodeTests : IDisposable
     [Fact]
     public void AHugeFileIsRefusedWithoutBeingRead()
     {
-        var path = Path.Combine(_dir, "huge.jpg");
+        var path = Path.Combine(Folder, "huge.jpg");
         using (var stream = File.Create(path))
         {
             stream.Write([0xFF, 0xD8, 0xFF, 0xE0]);

@@ -7,33 +7,9 @@ namespace Doppel.Vision.Tests.Decoding;
 
 /// <summary>A corpus of good and bad files written by the test itself into a temp folder, each of which
 /// must get the right status (and, where decoded, the right pixels).</summary>
-public sealed class ImageDecoderTests : IDisposable
+public sealed class ImageDecoderTests() : DecoderTestFolder("doppel-decode")
 {
-    private readonly string _dir = RepoPaths.NewTempDir("doppel-decode");
     private readonly ImageDecoder _decoder = new();
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private string Write(string name, byte[] bytes)
-    {
-        var path = Path.Combine(_dir, name);
-        File.WriteAllBytes(path, bytes);
-        return path;
-    }
-
-    /// <summary>60 wide, 40 tall, grey with a red 20x20 block in the top-left corner.</summary>
-    private static Mat Marker()
-    {
-        var mat = new Mat(40, 60, MatType.CV_8UC3, new Scalar(128, 128, 128));
-        mat[new Rect(0, 0, 20, 20)].SetTo(new Scalar(0, 0, 255));
-        return mat;
-    }
-
-    private static byte[] Encode(Mat mat, string ext, params ImageEncodingParam[] p)
-    {
-        Cv2.ImEncode(ext, mat, out var bytes, p);
-        return bytes;
-    }
 
     [Fact]
     public void ZeroByteFileIsUnreadable()
@@ -54,7 +30,7 @@ public sealed class ImageDecoderTests : IDisposable
     [Fact]
     public void MissingFileIsUnreadable()
     {
-        using var result = _decoder.Decode(Path.Combine(_dir, "does-not-exist.png"));
+        using var result = _decoder.Decode(Path.Combine(Folder, "does-not-exist.png"));
         result.Status.ShouldBe(ImageStatus.Unreadable);
     }
 
