@@ -192,7 +192,11 @@ public sealed class AdminPageTests
     {
         await page.Locator("input[name=name]").FillAsync(name);
         await page.Locator("input[name=password]").FillAsync(password);
-        await page.Locator("button[type=submit]").ClickAsync();
-        await page.WaitForLoadStateAsync();
+        // Wait for the server's answer to the post itself, then for the document it leads to; waiting for the
+        // full "load" state after the click timed out once in four suite runs (cause not found; the document is
+        // what the next step needs).
+        await page.RunAndWaitForResponseAsync(() => page.Locator("button[type=submit]").ClickAsync(),
+            r => r.Request.Method == "POST" && r.Url.Contains("/admin/login", StringComparison.Ordinal));
+        await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
     }
 }
