@@ -66,10 +66,15 @@ public class CatalogModesCommandTests
         run.ExitCode.ShouldBe(0, run.Error);
         run.Output.ShouldContain("Images processed this run: 18 (ok 18)");
         run.Output.ShouldContain("Persons: ");
+        int lopezBefore;
+        long lopezPerson;
         using (var catalog = CatalogProbe.Open(Path.Combine(dir, "c.db")))
+        {
             AssertPersonsArePure(catalog, minPersons: 3, minAssigned: 14);
+            (lopezPerson, lopezBefore) = LargestPersonOf(catalog, "Jennifer_Lopez");
+        }
 
-        // Two more photos of one of them: only those are processed, and they join that person.
+        // Two more photos of one of them: only those are processed, and they join her persons.
         var extra = LfwCorpus.Identities("doppel-run-all-extra", ["Jennifer_Lopez"], 8);
         var late = Directory.GetFiles(Path.Combine(extra, "photos", "Jennifer_Lopez")).Order(StringComparer.Ordinal).Skip(6).ToList();
         foreach (var file in late)
@@ -80,9 +85,13 @@ public class CatalogModesCommandTests
         using (var catalog = CatalogProbe.Open(Path.Combine(dir, "c.db")))
         {
             AssertPersonsArePure(catalog, minPersons: 3, minAssigned: 16);
-            var lopez = catalog.ListFaces().Where(f => LfwCorpus.IdentityOf(catalog.GetMedia(f.MediaId)!.Path) == "Jennifer_Lopez").ToList();
-            var person = lopez.GroupBy(f => f.PersonId).Where(g => g.Key != null).MaxBy(g => g.Count())!.Key;
-            lopez.Count(f => f.PersonId == person).ShouldBeGreaterThanOrEqualTo(6);
+            // Jennifer_Lopez_0015 sits at cosine 0.977 to her main person's faces (threshold 0.95), so it
+            // joins that person on any CPU; _0021's best match is 0.953, within the few thousandths by
+            // which the int8 model's vectors differ between CPUs (VNNI or not), so it is only required
+            // not to land in anyone else's person (checked by AssertPersonsArePure).
+            var (person, after) = LargestPersonOf(catalog, "Jennifer_Lopez");
+            person.ShouldBe(lopezPerson);
+            after.ShouldBeGreaterThanOrEqualTo(lopezBefore + 1);
         }
 
         var missing = DoppelProcess.Run(dir, "run", "--db", "c.db");
@@ -209,6 +218,16 @@ public class CatalogModesCommandTests
     }
 
     /// <summary>Enough persons, enough faces in them, and no person mixing two LFW identities.</summary>
+    /// <summary>The person holding most faces of <paramref name="identity"/>, and how many it holds.</summary>
+    private static (long Person, int Count) LargestPersonOf(CatalogProbe catalog, string identity)
+    {
+        var largest = catalog.ListFaces()
+            .Where(f => f.PersonId != null && LfwCorpus.IdentityOf(catalog.GetMedia(f.MediaId)!.Path) == identity)
+            .GroupBy(f => f.PersonId!.Value).MaxBy(g => g.Count());
+        largest.ShouldNotBeNull($"no person holds {identity}");
+        return (largest.Key, largest.Count());
+    }
+
     private static void AssertPersonsArePure(CatalogProbe catalog, int minPersons, int minAssigned)
     {
         var assigned = catalog.ListFaces().Where(f => f.PersonId != null).ToList();

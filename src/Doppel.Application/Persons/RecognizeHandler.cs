@@ -43,6 +43,10 @@ public sealed class RecognizeHandler(IDoppelDatabase db, TenantId tenant)
             var current = pinned ? v.PinnedPersonId : v.PersonId is long p && record.ExcludedPersonIds.Contains(p) ? null : v.PersonId;
             faces.Add(new FaceState(v.FaceId, v.Vector, current, pinned, record.ExcludedPersonIds.Count > 0 ? record.ExcludedPersonIds.ToHashSet() : null, v.Quality));
         }
+        // Incremental assignment is order-dependent (the first core face of an identity founds its person), and
+        // face ids follow the order in which the parallel pipeline finished its images, which varies with load
+        // and cores. Media ids follow the sorted scan, so this order gives the same persons on every run.
+        faces.Sort((x, y) => (records[x.FaceId].MediaId, x.FaceId).CompareTo((records[y.FaceId].MediaId, y.FaceId)));
         var persons = (await stores.Persons.ListAsync(Page.All, cancellationToken).ConfigureAwait(false)).Select(p => new MatchingPerson(p.Id, p.Name)).ToList();
         var result = recluster ? PersonClustering.Recluster(faces, persons, options) : PersonClustering.AssignIncremental(faces, persons, options);
 
