@@ -45,9 +45,12 @@ def find(x):
     while parent.setdefault(x, x) != x:
         parent[x] = parent[parent[x]]; x = parent[x]
     return x
+ungrouped = []
 for r in csv.DictReader(open(os.path.join(report, 'findings.csv'))):
     a, b = full(r['image_a']), full(r['image_b'])
-    if 'group' in r:
+    if 'group' in r and r['group'] == '':  # above the threshold, kept apart by the grouping (2026-12-07 on)
+        ungrouped.append((a, b))
+    elif 'group' in r:
         g = int(r['group']); members[g].add(a); members[g].add(b)
     else:  # a report from before the group column (connected grouping): its groups are the components
         parent[find(a)] = find(b)
@@ -72,3 +75,6 @@ gpp = sum(len(m) * (len(m) - 1) // 2 for m in members.values())
 gp, gr = gtp / max(gpp, 1), gtp / true_pairs
 print(f'groups {len(members)}  largest {largest} (largest identity {max(ids.values())})  mixed {mixed}/{grouped} = {mixed/max(grouped,1):.3f}  '
       f'group pairs P {gp:.3f} R {gr:.3f} F1 {2*gp*gr/max(gp+gr,1e-9):.3f}  BCubed P {P:.3f} R {R:.3f} F {2*P*R/(P+R):.3f}')
+if ungrouped:
+    ut = sum(1 for a, b in ungrouped if labels[a] == labels[b])
+    print(f'pairs no group holds together {len(ungrouped)}: {ut} same person ({ut/len(ungrouped):.3f})')

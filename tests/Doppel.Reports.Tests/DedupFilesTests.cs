@@ -31,6 +31,40 @@ public class DedupFilesTests
             "a/1.jpg,\"a/3, copy.jpg\",0.930000,,1\n");
     }
 
+    /// <summary>A pair the grouping kept apart is still a finding: listed after the grouped pairs with its group
+    /// empty, counted in summary.json, and shown in the HTML with the groups its images are in.</summary>
+    [Fact]
+    public void PairsNoGroupHoldsTogetherAreListedWithAnEmptyGroup()
+    {
+        var report = Synthetic() with
+        {
+            UngroupedPairs =
+            [
+                new UngroupedPair("/data/photos/y.jpg", "/data/photos/b/2.jpg", 0.031, 0.62),
+                new UngroupedPair("/data/photos/lone.jpg", "/data/photos/a/1.jpg", 0.0285, 0.47),
+                new UngroupedPair("/data/photos/b/2.jpg", "/data/photos/a/1.jpg", 0.5), // already a group's pair: listed once, in its group
+            ],
+        };
+        var rows = DedupFindings.Rows(report);
+        DedupFindings.ToCsv(rows).ShouldBe(
+            "image_a,image_b,score,probability,group\n" +
+            "y.jpg,z.jpg,0.990000,0.9877,2\n" +
+            "a/1.jpg,b/2.jpg,0.970000,,1\n" +
+            "\"a/3, copy.jpg\",b/2.jpg,0.951235,,1\n" +
+            "a/1.jpg,\"a/3, copy.jpg\",0.930000,,1\n" +
+            "b/2.jpg,y.jpg,0.031000,0.6200,\n" +
+            "a/1.jpg,lone.jpg,0.028500,0.4700,\n");
+        var summary = DedupSummary.ToJson(report, rows.Count);
+        summary.ShouldContain("\"pairs\": 6,");
+        summary.ShouldContain("\"ungrouped_pairs\": 3,");
+        var html = DedupReportWriter.RenderHtml(report, rows.Count);
+        html.ShouldContain("data-ungrouped-count=\"3\"");
+        html.ShouldContain("<td>group 2 · group 1</td>"); // y.jpg is in group 2, b/2.jpg in group 1
+        html.ShouldContain("<td>no group · group 1</td>");
+        html.ShouldContain("(3 outside groups)");
+        DedupReportWriter.RenderHtml(Synthetic(), 4).ShouldNotContain("ungrouped");
+    }
+
     [Fact]
     public void FileOutsideTheScannedFolderKeepsItsFullPath()
     {
@@ -66,6 +100,7 @@ public class DedupFilesTests
                 "unreadable": 1
               },
               "pairs": 4,
+              "ungrouped_pairs": 0,
               "groups": 2,
               "grouped_images": 5,
               "persons": 1,

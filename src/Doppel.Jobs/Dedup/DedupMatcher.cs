@@ -54,6 +54,9 @@ public sealed class FaceScoring
 
     public double? Probability(float score) => Profile?.Probability(score);
 
+    /// <summary>Where average linkage cuts groups for pairs found at <paramref name="threshold"/> (<see cref="RecognitionProfile.GroupCut"/>).</summary>
+    public float GroupCut(float threshold) => Profile?.GroupCut(threshold) ?? threshold;
+
     /// <summary>The score of two rows from their vectors, or null without vectors.</summary>
     public float? Similarity(int a, int b) =>
         Vectors is null ? null : Score(a, b, System.Numerics.Tensors.TensorPrimitives.Dot(Vectors.Row(a), Vectors.Row(b)));
@@ -137,7 +140,7 @@ public static class DedupMatcher
         };
         var groups = DuplicateGrouper.Group(mediaRows.Count,
                 pairs.Select(p => new ScoredPair(rowOf[p.MediaA], rowOf[p.MediaB], p.Score)),
-                new DedupOptions { Mode = grouping, LinkageThreshold = threshold },
+                new DedupOptions { Mode = grouping, LinkageThreshold = scoring.GroupCut(threshold) },
                 ignore: IgnoredAmong(mediaRows, hashOf, ignoredHashes), faceIds: mediaRows, similarity: similarity)
             .Select(g => (IReadOnlyList<long>)g.Members.Select(m => mediaRows[m]).ToList())
             .Where(g => g.Count > 1)

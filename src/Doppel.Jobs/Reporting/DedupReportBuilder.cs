@@ -60,6 +60,15 @@ public static class DedupReportBuilder
                 members.Select(m => Image(m, faceOf.TryGetValue(m, out var f) ? f : null)).ToList(),
                 pairs.Select(p => new DuplicatePair(index[p.MediaA], index[p.MediaB], Math.Clamp(p.Score, 0, 1), p.Probability)).ToList()));
         }
+        // Pairs the grouping kept apart are findings too: listed on their own, not hidden.
+        var groupOfMedia = new Dictionary<long, int>();
+        for (int g = 0; g < outcome.Groups.Count; g++)
+            foreach (var m in outcome.Groups[g])
+                groupOfMedia[m] = g;
+        var ungrouped = outcome.Pairs
+            .Where(p => !(groupOfMedia.TryGetValue(p.MediaA, out var ga) && groupOfMedia.TryGetValue(p.MediaB, out var gb) && ga == gb))
+            .Select(p => new UngroupedPair(mediaById[p.MediaA].File.FullPath, mediaById[p.MediaB].File.FullPath, Math.Clamp(p.Score, 0, 1), p.Probability))
+            .ToList();
         // Largest groups first, then the surest: what a reviewer should see on the report's first page.
         // The sort is stable, so equal groups keep the job's order and the report stays the same across runs.
         groups = groups.OrderByDescending(g => g.Members.Count).ThenByDescending(g => g.Pairs.Count > 0 ? g.Pairs.Max(p => p.Score) : 0).ToList();
@@ -95,7 +104,10 @@ public static class DedupReportBuilder
             Persons: persons,
             Rejected: rejected,
             Statistics: stats,
-            ScoreHistogramPng: ScoreHistogram(outcome, embeddings));
+            ScoreHistogramPng: ScoreHistogram(outcome, embeddings))
+        {
+            UngroupedPairs = ungrouped,
+        };
         return DedupReportWriter.Write(report, outputDirectory, paging);
     }
 

@@ -6,12 +6,13 @@ namespace Doppel.Reports.Dedup;
 
 /// <summary>One row of findings.csv: a duplicate pair of images, paths relative to the scanned folder, its
 /// score, its match probability (null when the recogniser has no calibration) and its group (1-based, in
-/// report order).</summary>
+/// report order; 0 for a pair no group holds together).</summary>
 public sealed record FindingRow(string ImageA, string ImageB, double Score, double? Probability = null, int Group = 0);
 
 /// <summary>
 /// <c>findings.csv</c>: header <c>image_a,image_b,score,probability,group</c>, one row per duplicate pair
-/// of images inside a group (probability empty when the recogniser has no calibration).
+/// of images: those inside a group with its number, then those no group holds together with the group empty
+/// (<see cref="DedupReport.UngroupedPairs"/>); probability empty when the recogniser has no calibration.
 /// Paths are relative to the scanned folder with '/' separators; in each row the ordinally smaller
 /// path comes first; rows go by score descending, then paths, so the file is stable across runs.
 /// Scores have six decimals. Fields are quoted per RFC 4180 when they need it.
@@ -41,12 +42,25 @@ public static class DedupFindings
                     rows[(a, b)] = new FindingRow(a, b, pair.Score, pair.Probability, g + 1);
             }
         }
-        return rows.Values
-            .OrderByDescending(r => r.Score)
-            .ThenBy(r => r.ImageA, StringComparer.Ordinal)
-            .ThenBy(r => r.ImageB, StringComparer.Ordinal)
-            .ToList();
+        var ungrouped = new Dictionary<(string, string), FindingRow>();
+        foreach (var pair in report.UngroupedPairs)
+        {
+            if (!double.IsFinite(pair.Score) || pair.Score < 0 || pair.Score > 1)
+                throw new ArgumentException($"An ungrouped pair has a score {pair.Score} outside [0, 1]; map similarities to [0, 1] before reporting.");
+            var a = ReportPaths.Relative(report.ScannedRoot, pair.ImageA);
+            var b = ReportPaths.Relative(report.ScannedRoot, pair.ImageB);
+            if (string.CompareOrdinal(a, b) > 0)
+                (a, b) = (b, a);
+            if (!rows.ContainsKey((a, b)) && (!ungrouped.TryGetValue((a, b), out var known) || known.Score < pair.Score))
+                ungrouped[(a, b)] = new FindingRow(a, b, pair.Score, pair.Probability);
+        }
+        return Sorted(rows.Values).Concat(Sorted(ungrouped.Values)).ToList();
     }
+
+    private static IEnumerable<FindingRow> Sorted(IEnumerable<FindingRow> rows) =>
+        rows.OrderByDescending(r => r.Score)
+            .ThenBy(r => r.ImageA, StringComparer.Ordinal)
+            .ThenBy(r => r.ImageB, StringComparer.Ordinal);
 
     public static string ToCsv(IReadOnlyList<FindingRow> rows)
     {
@@ -55,7 +69,7 @@ public static class DedupFindings
             csv.Append(CsvText.Field(row.ImageA)).Append(',').Append(CsvText.Field(row.ImageB)).Append(',')
                .Append(row.Score.ToString("F6", CultureInfo.InvariantCulture)).Append(',')
                .Append(row.Probability is double p ? p.ToString("F4", CultureInfo.InvariantCulture) : "").Append(',')
-               .Append(row.Group.ToString(CultureInfo.InvariantCulture)).Append('\n');
+               .Append(row.Group > 0 ? row.Group.ToString(CultureInfo.InvariantCulture) : "").Append('\n');
         return csv.ToString();
     }
 

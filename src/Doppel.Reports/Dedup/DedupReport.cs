@@ -87,6 +87,11 @@ public sealed record DuplicateGroup(IReadOnlyList<ReportImage> Members, IReadOnl
 /// (score and probability) and how many of the other members it matches.</summary>
 public sealed record MemberSupport(int Member, int? BestMatch, double? Score, double? Probability, int Matches);
 
+/// <summary>Two images whose match reached the pair threshold but that no group holds together: the grouping
+/// kept them apart (their groups do not match on average, or one of them matches its group too weakly). Each is
+/// a finding a reviewer decides on its own; paths as <see cref="ReportImage.Path"/>.</summary>
+public sealed record UngroupedPair(string ImageA, string ImageB, double Score, double? Probability = null);
+
 /// <summary>An identity found by clustering, with some of its face crops.</summary>
 public sealed record PersonEntry(string Label, int FaceCount, IReadOnlyList<ReportImage> Faces);
 
@@ -113,4 +118,8 @@ public sealed record DedupReport(
     DedupRunStatistics Statistics,
     byte[]? ScoreHistogramPng = null,
     DateTimeOffset? CreatedAt = null,
-    string Title = "Doppel duplicate report");
+    string Title = "Doppel duplicate report")
+{
+    /// <summary>Pairs above the threshold that no group holds together (<see cref="UngroupedPair"/>).</summary>
+    public IReadOnlyList<UngroupedPair> UngroupedPairs { get; init; } = [];
+}

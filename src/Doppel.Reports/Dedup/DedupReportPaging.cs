@@ -19,6 +19,9 @@ public sealed record DedupReportPaging
     /// <summary>Rows of the table of images without a usable face per page: text only, so many fit.</summary>
     public int RejectedPerPage { get; init; } = 1000;
 
+    /// <summary>Rows of the table of pairs no group holds together per page: text only, so many fit.</summary>
+    public int UngroupedPairsPerPage { get; init; } = 1000;
+
     /// <summary>Most distinct pictures a one-file report embeds, about 3 KB each: beyond this the single
     /// file grows past what mail and browsers take comfortably, so the report is paged even when its
     /// sections would fit on one page.</summary>
@@ -28,8 +31,8 @@ public sealed record DedupReportPaging
 
     internal void Validate()
     {
-        if (GroupsPerPage < 1 || PersonsPerPage < 1 || RejectedPerPage < 1)
-            throw new ArgumentException($"Report pages must hold at least one entry (groups {GroupsPerPage}, persons {PersonsPerPage}, rejected {RejectedPerPage}).");
+        if (GroupsPerPage < 1 || PersonsPerPage < 1 || RejectedPerPage < 1 || UngroupedPairsPerPage < 1)
+            throw new ArgumentException($"Report pages must hold at least one entry (groups {GroupsPerPage}, persons {PersonsPerPage}, rejected {RejectedPerPage}, ungrouped pairs {UngroupedPairsPerPage}).");
         if (MaxEmbeddedThumbnails < 0)
             throw new ArgumentException($"MaxEmbeddedThumbnails must not be negative (got {MaxEmbeddedThumbnails}).");
     }
@@ -41,6 +44,7 @@ internal enum ReportSection
     Groups,
     Persons,
     Rejected,
+    UngroupedPairs,
 }
 
 /// <summary>One page of one section: entries [<see cref="First"/>, <see cref="First"/> + <see cref="Count"/>),
@@ -76,6 +80,7 @@ internal static class SectionPages
     {
         ReportSection.Groups => "groups",
         ReportSection.Persons => "persons",
+        ReportSection.UngroupedPairs => "ungrouped-pairs",
         _ => "rejected",
     };
 

@@ -83,7 +83,8 @@ public static partial class DedupReportWriter
         var groups = SectionPages.Split(ReportSection.Groups, report.Groups.Count, paging.GroupsPerPage);
         var persons = SectionPages.Split(ReportSection.Persons, report.Persons.Count, paging.PersonsPerPage);
         var rejected = SectionPages.Split(ReportSection.Rejected, report.Rejected.Count, paging.RejectedPerPage);
-        bool singleFile = groups.Count == 1 && persons.Count == 1 && rejected.Count == 1
+        var ungrouped = SectionPages.Split(ReportSection.UngroupedPairs, report.UngroupedPairs.Count, paging.UngroupedPairsPerPage);
+        bool singleFile = groups.Count == 1 && persons.Count == 1 && rejected.Count == 1 && ungrouped.Count == 1
                           && DistinctThumbnails(report).Count() <= paging.MaxEmbeddedThumbnails;
 
         if (singleFile)
@@ -94,7 +95,7 @@ public static partial class DedupReportWriter
             return new DedupReportFiles(indexHtml, findingsCsv, summaryJson, report.ScoreHistogramPng is null ? null : histogramPng, [indexHtml], null);
         }
         var thumbnails = new ThumbnailFolder(outputDirectory);
-        var pages = WritePaged(report, findings.Count, outputDirectory, [groups, persons, rejected], thumbnails);
+        var pages = WritePaged(report, findings.Count, outputDirectory, [groups, ungrouped, persons, rejected], thumbnails);
         RemovePagesExcept(outputDirectory, pages.Skip(1).Select(p => Path.GetFileName(p)).ToHashSet(StringComparer.Ordinal));
         thumbnails.RemoveUnused();
         return new DedupReportFiles(indexHtml, findingsCsv, summaryJson, report.ScoreHistogramPng is null ? null : histogramPng, pages, thumbnails.Directory);
@@ -107,11 +108,13 @@ public static partial class DedupReportWriter
     {
         thumbnails.Prepare(DistinctThumbnails(report));
         var sortedRejected = DedupSections.RejectedInDisplayOrder(report);
+        var sortedUngrouped = DedupSections.UngroupedInDisplayOrder(report);
         void Section(StringBuilder html, SectionPage page)
         {
             switch (page.Section)
             {
                 case ReportSection.Groups: DedupSections.Groups(html, report, page, thumbnails); break;
+                case ReportSection.UngroupedPairs: DedupSections.UngroupedPairs(html, report, sortedUngrouped, page); break;
                 case ReportSection.Persons: DedupSections.Persons(html, report, page, thumbnails); break;
                 default: DedupSections.Rejected(html, report, sortedRejected, page); break;
             }
@@ -150,6 +153,7 @@ public static partial class DedupReportWriter
         if (report.ScoreHistogramPng is not null)
             DedupSections.Histogram(body, report, PngDataUri(report.ScoreHistogramPng));
         DedupSections.Groups(body, report, SectionPages.Whole(ReportSection.Groups, report.Groups.Count), thumbnails);
+        DedupSections.UngroupedPairs(body, report, DedupSections.UngroupedInDisplayOrder(report), SectionPages.Whole(ReportSection.UngroupedPairs, report.UngroupedPairs.Count));
         DedupSections.Persons(body, report, SectionPages.Whole(ReportSection.Persons, report.Persons.Count), thumbnails);
         DedupSections.Rejected(body, report, DedupSections.RejectedInDisplayOrder(report), SectionPages.Whole(ReportSection.Rejected, report.Rejected.Count));
         return Page(report, body, thumbnails.StyleRules(), depth: 0, subtitle: null, selfContained: true);
@@ -159,6 +163,7 @@ public static partial class DedupReportWriter
     {
         ReportSection.Groups => "Duplicate groups",
         ReportSection.Persons => "Persons",
+        ReportSection.UngroupedPairs => DedupSections.UngroupedTitle,
         _ => "Images without a usable face",
     };
 

@@ -14,7 +14,7 @@ internal static class DedupSections
         Card(html, "images", N(stats.Images), "images scanned");
         Card(html, "faces", N(stats.Faces), "faces");
         Card(html, "groups", N(report.Groups.Count), "duplicate groups");
-        Card(html, "pairs", N(pairCount), "duplicate pairs");
+        Card(html, "pairs", N(pairCount), report.UngroupedPairs.Count > 0 ? $"duplicate pairs ({N(report.UngroupedPairs.Count)} outside groups)" : "duplicate pairs");
         Card(html, "persons", N(report.Persons.Count), "persons");
         Card(html, "rejected", N(report.Rejected.Count), "without a usable face");
         Card(html, "seconds", F(stats.Seconds, 1), "seconds");
@@ -161,6 +161,40 @@ internal static class DedupSections
         }
         SectionEnd(html, page, "Images without a usable face");
     }
+
+    public const string UngroupedTitle = "Pairs no group holds together";
+
+    /// <summary>Pairs above the threshold that the grouping kept apart, strongest first; each names the groups its
+    /// images are in, so a reviewer sees which groups a pair would bridge. <paramref name="sorted"/> is
+    /// <see cref="DedupReport.UngroupedPairs"/> in display order.</summary>
+    public static void UngroupedPairs(StringBuilder html, DedupReport report, IReadOnlyList<UngroupedPair> sorted, SectionPage page)
+    {
+        if (sorted.Count == 0)
+            return;
+        SectionStart(html, page, "ungrouped-count", UngroupedTitle);
+        if (page.InIndex)
+            html.Append("<p class=\"note\">These images match above the threshold, but joining them would put faces in one group that do not match ")
+                .Append("each other well enough on average. Review each pair on its own.</p>\n");
+        var groupOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int g = 0; g < report.Groups.Count; g++)
+            foreach (var member in report.Groups[g].Members)
+                groupOf.TryAdd(member.Path, g + 1);
+        string Where(string path) => groupOf.TryGetValue(path, out var g) ? $"group {g}" : "no group";
+        html.Append("<table>\n<thead><tr><th>Image</th><th>Image</th><th>Score</th><th>Probability</th><th>Groups</th></tr></thead>\n<tbody>\n");
+        for (int r = page.First; r < page.First + page.Count; r++)
+        {
+            var pair = sorted[r];
+            html.Append("<tr class=\"ungrouped\"><td class=\"path\">").Append(E(ReportPaths.Relative(report.ScannedRoot, pair.ImageA)))
+                .Append("</td><td class=\"path\">").Append(E(ReportPaths.Relative(report.ScannedRoot, pair.ImageB)))
+                .Append("</td><td>").Append(F(pair.Score, 3)).Append("</td><td>").Append(pair.Probability is double p ? F(p, 2) : "")
+                .Append("</td><td>").Append(E(Where(pair.ImageA))).Append(" · ").Append(E(Where(pair.ImageB))).Append("</td></tr>\n");
+        }
+        html.Append("</tbody>\n</table>\n");
+        SectionEnd(html, page, UngroupedTitle);
+    }
+
+    public static IReadOnlyList<UngroupedPair> UngroupedInDisplayOrder(DedupReport report) =>
+        report.UngroupedPairs.OrderByDescending(p => p.Score).ThenBy(p => p.ImageA, StringComparer.Ordinal).ThenBy(p => p.ImageB, StringComparer.Ordinal).ToList();
 
     public static IReadOnlyList<RejectedImage> RejectedInDisplayOrder(DedupReport report) =>
         report.Rejected.OrderBy(r => r.ReasonCode, StringComparer.Ordinal).ThenBy(r => r.Path, StringComparer.Ordinal).ToList();

@@ -5,7 +5,7 @@ namespace Doppel.Reports.Dedup;
 
 /// <summary>
 /// <c>summary.json</c>: counts a script can check without parsing HTML — images, faces, reason codes
-/// (sorted), duplicate pairs, groups, persons, seconds — plus the settings when known.
+/// (sorted), duplicate pairs (of which ungrouped: above the threshold, no group holds them together), groups, persons, seconds — plus the settings when known.
 /// </summary>
 public static class DedupSummary
 {
@@ -23,6 +23,7 @@ public static class DedupSummary
                 json.WriteNumber(code, count);
             json.WriteEndObject();
             json.WriteNumber("pairs", pairCount);
+            json.WriteNumber("ungrouped_pairs", report.UngroupedPairs.Count);
             json.WriteNumber("groups", report.Groups.Count);
             json.WriteNumber("grouped_images", report.Groups.Sum(g => g.Members.Count));
             json.WriteNumber("persons", report.Persons.Count);
