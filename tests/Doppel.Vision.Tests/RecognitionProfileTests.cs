@@ -27,9 +27,11 @@ public class RecognitionProfileTests
     [Fact]
     public void An_ensemble_is_found_however_its_weights_are_written()
     {
-        RecognitionProfiles.For("dlib-resnet29*2+mobilefacenet-192").ShouldBeSameAs(RecognitionProfiles.Accurate);
-        RecognitionProfiles.For("dlib-resnet29*4 + mobilefacenet-192*2").ShouldBeSameAs(RecognitionProfiles.Accurate);
-        RecognitionProfiles.For("dlib-resnet29*0.6666667+mobilefacenet-192*0.3333333").ShouldBeSameAs(RecognitionProfiles.Accurate);
+        RecognitionProfiles.For("dlib-resnet29*2+mobilefacenet-192+faceplugin-feature-512").ShouldBeSameAs(RecognitionProfiles.Accurate);
+        RecognitionProfiles.For("dlib-resnet29*1 + mobilefacenet-192*0.5+faceplugin-feature-512*0.5").ShouldBeSameAs(RecognitionProfiles.Accurate);
+        RecognitionProfiles.For("dlib-resnet29*2+mobilefacenet-192").ShouldBeSameAs(RecognitionProfiles.DlibMobileFaceNet);
+        RecognitionProfiles.For("dlib-resnet29*4 + mobilefacenet-192*2").ShouldBeSameAs(RecognitionProfiles.DlibMobileFaceNet);
+        RecognitionProfiles.For("dlib-resnet29*0.6666667+mobilefacenet-192*0.3333333").ShouldBeSameAs(RecognitionProfiles.DlibMobileFaceNet);
 
         // An unmeasured ensemble: the weighted mean of its members' raw dedup thresholds, no calibration.
         var even = RecognitionProfiles.For("dlib-resnet29+mobilefacenet-192");
@@ -44,7 +46,7 @@ public class RecognitionProfileTests
     {
         ModelProfiles.LicenceClean.NeedingAcceptance.ShouldBeEmpty();
         ModelProfiles.LicenceClean.Recognition.ShouldBeSameAs(RecognitionProfiles.DlibResNet29);
-        ModelProfiles.Accurate.NeedingAcceptance.Select(m => m.Name).ShouldBe(["mobilefacenet-192"]);
+        ModelProfiles.Accurate.NeedingAcceptance.Select(m => m.Name).ShouldBe(["mobilefacenet-192", "faceplugin-feature-512"]);
         ModelProfiles.Accurate.Models.Select(m => m.Name).ShouldContain("dlib-resnet29");
         // The default detector is a cascade: its parts are what a profile installs.
         ModelProfiles.LicenceClean.Models.Select(m => m.Name).ShouldBe(["blazeface-back", "yunet", "faceapi-landmark68", "dlib-resnet29"]);

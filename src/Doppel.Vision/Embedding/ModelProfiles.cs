@@ -23,8 +23,8 @@ public sealed record ModelProfile(string Name, string Embedder, string Descripti
 /// <summary>
 /// The two profiles and the selected one. <c>licence-clean</c>: dlib ResNet-29 (public-domain weights)
 /// with cohort-normalised scores. <c>accurate</c>: dlib fused with MobileFaceNet-192, whose weights have
-/// no upstream licence file and were trained on MS1M-derived data, so it is chosen only with an explicit
-/// acceptance. The selection lives in the model cache (<see cref="SelectionFile"/>), written by the
+/// no upstream licence file and were trained on MS1M-derived data, and faceplugin's 512-d model, whose weights'
+/// origin is unknown, so it is chosen only with an explicit acceptance. The selection lives in the model cache (<see cref="SelectionFile"/>), written by the
 /// installer once every model of the profile is in place.
 /// </summary>
 public static class ModelProfiles
@@ -36,7 +36,7 @@ public static class ModelProfiles
         "dlib ResNet-29 (public-domain weights), scores normalised against a fixed reference cohort: LFW held-out pair F1 0.88");
 
     public static ModelProfile Accurate { get; } = new(AccurateName, RecognitionProfiles.AccurateFusion,
-        "dlib ResNet-29 x2 fused with MobileFaceNet-192 (weights' licence unclear): LFW held-out pair F1 0.95");
+        "dlib ResNet-29 x2 fused with MobileFaceNet-192 and faceplugin-512 (both weights' licence unclear): LFW held-out pair F1 0.96");
 
     public static IReadOnlyList<ModelProfile> All { get; } = [LicenceClean, Accurate];
 

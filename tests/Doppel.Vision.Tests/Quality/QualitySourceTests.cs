@@ -43,7 +43,7 @@ public sealed class QualitySourceTests
         opened.ShouldBe(1);
     }
 
-    /// <summary>The accurate profile's pipeline (dlib×2 + MobileFaceNet-192 fused) scores quality with
+    /// <summary>A fused pipeline (dlib×2 + MobileFaceNet-192) scores quality with
     /// MobileFaceNet's raw norm from the fused run itself: the assessor's own model is never opened, and
     /// the score is the one a lone MobileFaceNet-192 gives the same face.</summary>
     [Fact]
@@ -53,7 +53,7 @@ public sealed class QualitySourceTests
         var images = Lfw.AllImages().Where((_, i) => i % 997 == 0).Take(4).ToList();
         var spec = EmbedderSpec.FromCatalog(ModelNames.MobileFaceNet192);
         using var norm = new EmbeddingNormQuality(spec, () => throw new InvalidOperationException("the assessor ran its own model"));
-        using var fused = new FacePipeline(new BlazeFaceDetector(), [EmbedderRegistry.Create(RecognitionProfiles.AccurateFusion)]) { Qualities = [norm] };
+        using var fused = new FacePipeline(new BlazeFaceDetector(), [EmbedderRegistry.Create(RecognitionProfiles.DlibMobileFaceNetFusion)]) { Qualities = [norm] };
         using var alone = new FacePipeline(new BlazeFaceDetector(), [new OnnxFaceEmbedder(spec)]);
         foreach (var path in images)
         {
