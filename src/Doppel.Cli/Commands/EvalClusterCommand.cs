@@ -55,11 +55,12 @@ public static class EvalClusterCommand
             Description = "hdbscan only: the smallest group that counts as a cluster. Default: the model's tuned value.",
         };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
+        var search = SearchOption.Create("neighbours (DBSCAN's, UMAP's, incremental's; HDBSCAN compares every pair)");
         var pipeline = PipelineOptions.Create();
 
         var command = new Command("cluster", "Cluster labelled faces (embeddings or images) and score the persons found.")
         {
-            embeddings, images, labels, algorithm, eps, minSamples, minClusterSize, json,
+            embeddings, images, labels, algorithm, eps, minSamples, minClusterSize, json, search,
         };
         pipeline.AddTo(command);
         pipeline.Model.Description = "Recogniser for --images; with --embeddings, the model that made them (picks the tuned defaults).";
@@ -81,6 +82,7 @@ public static class EvalClusterCommand
                     Eps = parse.GetValue(eps) ?? defaults.Eps,
                     MinSamples = parse.GetValue(minSamples) ?? defaults.MinSamples,
                     MinClusterSize = parse.GetValue(minClusterSize) ?? defaults.MinClusterSize,
+                    Search = SearchOption.Of(parse, search),
                 };
                 if (settings.MinSamples < 1)
                     throw new ArgumentException("--min-samples must be at least 1.");
