@@ -43,7 +43,7 @@ public static class DedupCommand
         pageSize.AtLeast(1);
         var grouping = new Option<string>("--grouping") { Description = "average (default: every member matches its group on average, no chains), connected (chains join) or core (every member matches the group's core).", DefaultValueFactory = _ => "average" };
         grouping.AcceptOnlyFromAmong("average", "connected", "core");
-        var search = SearchOption.Create("face pairs");
+        var search = SearchMethodOption.Create("face pairs");
         var distributed = new Option<bool>("--distributed") { Description = "Queue the work for doppel worker processes (Hangfire on PostgreSQL) and follow it; same findings as a single-process run." };
         var jobsDb = Distributed.JobsOption();
         var chunkSize = new Option<int>("--chunk-size") { Description = "With --distributed: images per analysis job.", DefaultValueFactory = _ => 64 };
@@ -84,7 +84,7 @@ public static class DedupCommand
                 Roots = parse.GetValue(dirs)!,
                 Threshold = parse.GetValue(threshold),
                 Grouping = Enum.Parse<GroupingMode>(parse.GetValue(grouping)!, ignoreCase: true),
-                Search = SearchOption.Of(parse, search),
+                Search = SearchMethodOption.Of(parse, search),
                 MinQuality = parse.GetValue(quality.MinQuality),
             }).GetAwaiter().GetResult();
         });

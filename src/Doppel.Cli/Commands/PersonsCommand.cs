@@ -31,7 +31,7 @@ public static class PersonsCommand
         var model = new Option<string>("--model") { Description = "Embedding model to cluster.", DefaultValueFactory = _ => ModelProfiles.Selected().Embedder };
         var similarity = new Option<float?>("--similarity") { Description = "Cosine similarity at which two faces are neighbours (default: the model's tuned clustering distance, docs/benchmarks-clustering.md)." };
         var minFaces = new Option<int?>("--min-faces") { Description = "Neighbourhood size (the face included) that lets a face found a person (default: the model's tuned value)." };
-        var search = SearchOption.Create("each face's neighbours");
+        var search = SearchMethodOption.Create("each face's neighbours");
         var command = new Command(name, description) { db, model, similarity, minFaces, search };
         var quality = new QualityOptions();
         command.Options.Add(quality.MinQuality);
@@ -42,7 +42,7 @@ public static class PersonsCommand
             var defaults = recluster ? ClusterDefaults.Recluster(m) : ClusterDefaults.Recognize(m);
             var options = new PersonOptions(parse.GetValue(similarity) is float t ? 1 - t : defaults.MaxDistance, parse.GetValue(minFaces) ?? defaults.MinFaces)
             {
-                Search = SearchOption.Of(parse, search),
+                Search = SearchMethodOption.Of(parse, search),
             };
             var outcome = Task.Run(async () =>
             {

@@ -25,7 +25,7 @@ public static class RunCommand
         var db = new Option<string>("--db") { Description = "Catalog (SQLite file or postgres://...; default $DOPPEL_DB, else doppel.db).", DefaultValueFactory = _ => CatalogDatabases.Setting(null, "doppel.db") };
         var similarity = new Option<float?>("--similarity") { Description = "Cosine similarity at which two faces are neighbours (default: the model's tuned clustering value)." };
         var minFaces = new Option<int?>("--min-faces") { Description = "Neighbourhood size (the face included) that lets a face found a person (default: the model's tuned value)." };
-        var search = SearchOption.Create("each face's neighbours");
+        var search = SearchMethodOption.Create("each face's neighbours");
         var pipeline = PipelineOptions.Create();
         var command = new Command("run", "Run the pipeline once over a catalog: detect + recognize (--all).") { dirs, all, db, similarity, minFaces, search };
         pipeline.AddTo(command);
@@ -46,7 +46,7 @@ public static class RunCommand
             var defaults = ClusterDefaults.Recognize(analyzer.EmbeddingModel);
             var options = new PersonOptions(parse.GetValue(similarity) is float t ? 1 - t : defaults.MaxDistance, parse.GetValue(minFaces) ?? defaults.MinFaces)
             {
-                Search = SearchOption.Of(parse, search),
+                Search = SearchMethodOption.Of(parse, search),
             };
             ConsoleProgress? progress = null;
             var outcome = await new RunAllHandler(catalog, TenantId.Default, LocalFolderMediaStore.Instance, analyzer)

@@ -5,7 +5,7 @@ namespace Doppel.Cli.Infrastructure;
 
 /// <summary><c>--search exact|hnsw|ivf</c>: the one place a command picks how neighbours are found
 /// (<see cref="IVectorSearch"/>); dedup, recognise, recluster, run and eval cluster share it.</summary>
-public static class SearchOption
+public static class SearchMethodOption
 {
     public static Option<string> Create(string what)
     {
