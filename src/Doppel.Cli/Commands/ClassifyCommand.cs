@@ -1,12 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Doppel.Application.Evaluation;
 using Doppel.Cli.Infrastructure;
 using Doppel.Identities.Classification;
 using Doppel.Jobs.Evaluation;
-using Doppel.Matching.IO;
 
 namespace Doppel.Cli.Commands;
 

@@ -1,15 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Doppel.Application.Evaluation;
 using Doppel.Cli.Infrastructure;
 using Doppel.Jobs.Evaluation;
-using Doppel.Matching.IO;
 using Doppel.Reports.Charts;
 using Doppel.Reports.Eval;
-using Doppel.Vision;
-using Doppel.Vision.Pipeline;
 using Doppel.Vision.Quality;
 
 namespace Doppel.Cli.Commands;
