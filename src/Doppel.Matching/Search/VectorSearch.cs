@@ -20,18 +20,46 @@ public static class VectorSearch
         };
     }
 
-    internal static void RequireSameDimension(VectorSet queries, VectorSet reference)
+    /// <summary>Checks a cross-join's arguments; false when one side is empty (no pairs).</summary>
+    internal static bool CrossJoinHasWork(VectorSet queries, VectorSet reference, float threshold, PairBatchHandler onBatch)
     {
         ArgumentNullException.ThrowIfNull(queries);
         ArgumentNullException.ThrowIfNull(reference);
+        ArgumentNullException.ThrowIfNull(onBatch);
         if (queries.Dimension != reference.Dimension)
             throw new ArgumentException($"Query dimension {queries.Dimension} differs from reference dimension {reference.Dimension}.");
+        RequireThreshold(threshold);
+        return queries.Count > 0 && reference.Count > 0;
     }
 
     internal static void RequireThreshold(float threshold)
     {
         if (float.IsNaN(threshold))
             throw new ArgumentException("Threshold is NaN.", nameof(threshold));
+    }
+
+    /// <summary>An approximate top-k row by row: <paramref name="prepare"/> gets the row length wanted
+    /// (min(k, n − 1)) and returns the per-row search; a row it leaves short is completed by a full scan.</summary>
+    internal static ScoredPair[][] TopKByRow(VectorSet vectors, int k, int maxThreads, Func<int, Func<int, ScoredPair[]>> prepare)
+    {
+        ArgumentNullException.ThrowIfNull(vectors);
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        var result = new ScoredPair[vectors.Count][];
+        if (vectors.Count == 0)
+            return result;
+        int want = Math.Min(k, vectors.Count - 1);
+        if (want == 0)
+        {
+            Array.Fill(result, []);
+            return result;
+        }
+        var search = prepare(want);
+        Parallel.For(0, vectors.Count, new ParallelOptions { MaxDegreeOfParallelism = maxThreads }, row =>
+        {
+            var hits = search(row);
+            result[row] = hits.Length == want ? hits : ScanTopK(vectors, row, want);
+        });
+        return result;
     }
 
     /// <summary>Row <paramref name="row"/>'s k best other rows by a full scan: how an approximate top-k
@@ -91,10 +119,7 @@ internal sealed class HnswSearch(HnswOptions options) : IVectorSearch
 
     public long CrossJoin(VectorSet queries, VectorSet reference, float threshold, PairBatchHandler onBatch)
     {
-        VectorSearch.RequireSameDimension(queries, reference);
-        ArgumentNullException.ThrowIfNull(onBatch);
-        VectorSearch.RequireThreshold(threshold);
-        if (queries.Count == 0 || reference.Count == 0)
+        if (!VectorSearch.CrossJoinHasWork(queries, reference, threshold, onBatch))
             return 0;
         var index = Build(reference);
         var found = new ScoredPair[queries.Count][];
@@ -103,23 +128,12 @@ internal sealed class HnswSearch(HnswOptions options) : IVectorSearch
         return Deliver(found, onBatch);
     }
 
-    public ScoredPair[][] SelfTopK(VectorSet vectors, int k)
+    public ScoredPair[][] SelfTopK(VectorSet vectors, int k) => VectorSearch.TopKByRow(vectors, k, options.MaxThreads, want =>
     {
-        ArgumentNullException.ThrowIfNull(vectors);
-        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
-        var result = new ScoredPair[vectors.Count][];
-        if (vectors.Count == 0)
-            return result;
-        int want = Math.Min(k, vectors.Count - 1);
         var index = Build(vectors);
-        Parallel.For(0, vectors.Count, new ParallelOptions { MaxDegreeOfParallelism = options.MaxThreads }, row =>
-        {
-            var hits = index.Search(vectors.Row(row), want + 1).Where(n => n.Id != row).Take(want)
-                .Select(n => new ScoredPair(row, (int)n.Id, n.Similarity)).ToArray();
-            result[row] = hits.Length == want ? hits : VectorSearch.ScanTopK(vectors, row, want);
-        });
-        return result;
-    }
+        return row => [.. index.Search(vectors.Row(row), want + 1).Where(n => n.Id != row).Take(want)
+            .Select(n => new ScoredPair(row, (int)n.Id, n.Similarity))];
+    });
 
     internal static long Deliver(ScoredPair[][] rows, PairBatchHandler onBatch)
     {
@@ -146,10 +160,7 @@ internal sealed class IvfSearch(IvfOptions options) : IVectorSearch
 
     public long CrossJoin(VectorSet queries, VectorSet reference, float threshold, PairBatchHandler onBatch)
     {
-        VectorSearch.RequireSameDimension(queries, reference);
-        ArgumentNullException.ThrowIfNull(onBatch);
-        VectorSearch.RequireThreshold(threshold);
-        if (queries.Count == 0 || reference.Count == 0)
+        if (!VectorSearch.CrossJoinHasWork(queries, reference, threshold, onBatch))
             return 0;
         var (homes, probes) = Cells(reference, queries);
         var found = new ScoredPair[queries.Count][];
@@ -169,21 +180,10 @@ internal sealed class IvfSearch(IvfOptions options) : IVectorSearch
         return HnswSearch.Deliver(found, onBatch);
     }
 
-    public ScoredPair[][] SelfTopK(VectorSet vectors, int k)
+    public ScoredPair[][] SelfTopK(VectorSet vectors, int k) => VectorSearch.TopKByRow(vectors, k, options.MaxThreads, want =>
     {
-        ArgumentNullException.ThrowIfNull(vectors);
-        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
-        var result = new ScoredPair[vectors.Count][];
-        if (vectors.Count == 0)
-            return result;
-        int want = Math.Min(k, vectors.Count - 1);
-        if (want == 0)
-        {
-            Array.Fill(result, []);
-            return result;
-        }
         var (homes, probes) = Cells(vectors, vectors);
-        Parallel.For(0, vectors.Count, new ParallelOptions { MaxDegreeOfParallelism = options.MaxThreads }, row =>
+        return row =>
         {
             var q = vectors.Row(row);
             var heap = new TopKHeap(want);
@@ -191,10 +191,9 @@ internal sealed class IvfSearch(IvfOptions options) : IVectorSearch
                 foreach (int member in homes.MembersOf(cell))
                     if (member != row)
                         heap.Offer(member, TensorPrimitives.Dot(q, vectors.Row(member)));
-            result[row] = heap.Count == want ? heap.ToSortedPairs(row) : VectorSearch.ScanTopK(vectors, row, want);
-        });
-        return result;
-    }
+            return heap.ToSortedPairs(row);
+        };
+    });
 
     /// <summary>Cells trained on <paramref name="reference"/>: each reference row homed in its nearest cell,
     /// and each query row's probe list by the options' probes and margin.</summary>
