@@ -156,8 +156,9 @@ public class ExactSearchContractTests : VectorSearchContract
     }
 }
 
-/// <summary>HNSW with the production options: 0.99 of pairs and of the 10 nearest neighbours, the floor
-/// HnswIndexTests holds the self-join to.</summary>
+/// <summary>HNSW with the production options: floor 0.99 of pairs and of the 10 nearest neighbours, the floor
+/// HnswIndexTests holds the self-join to (measured on this set 2026-12-07: self-join 1.000, cross-join 1.000,
+/// top-10 0.9995).</summary>
 public class HnswSearchContractTests : VectorSearchContract
 {
     protected override IVectorSearch Search { get; } = SearchConfig.Parse("hnsw").CreateSearch();
@@ -168,7 +169,7 @@ public class HnswSearchContractTests : VectorSearchContract
 /// <summary>IVF with the production options (4·√N cells, margin 0.2): 0.99 of pairs, the floor IvfJoinTests
 /// holds the self-join to at 12k vectors. Its probes are chosen for threshold joins (cells within 0.2 of the
 /// best), so the 10th neighbour of a face with few look-alikes, another identity's face, often lies outside
-/// them: top-10 recall measured 0.939 on this set (2026-12-07), floor 0.92.</summary>
+/// them: top-10 recall measured 0.939 on this set (2026-12-07), floor 0.92 (self-join 1.000, cross-join 0.9987).</summary>
 public class IvfSearchContractTests : VectorSearchContract
 {
     protected override IVectorSearch Search { get; } = SearchConfig.Parse("ivf").CreateSearch();
