@@ -39,6 +39,48 @@ internal static class Commands
         return 0;
     }
 
+    /// <summary>The exact path through the search seam must cost what the direct kernel call costs: rounds
+    /// alternate the two (streamed self-join, collected self-join, self top-k) so load drifts hit both alike.</summary>
+    public static int Seam(string[] a)
+    {
+        var set = NpyFile.ReadMatrix(a[0]);
+        float t = float.Parse(a[1], Inv);
+        int rounds = a.Length > 2 ? int.Parse(a[2], Inv) : 3;
+        int k = a.Length > 3 ? int.Parse(a[3], Inv) : 15;
+        var search = VectorSearch.Exact;
+        var warm = Prefix(set, 4096);
+        ExactJoin.SelfJoin(warm, t, _ => { });
+        search.SelfJoin(warm, t, _ => { });
+        var best = new Dictionary<string, double>();
+        var counts = new Dictionary<string, long>();
+        void Time(string name, Func<long> run)
+        {
+            var sw = Stopwatch.StartNew();
+            long count = run();
+            double s = sw.Elapsed.TotalSeconds;
+            best[name] = Math.Min(best.GetValueOrDefault(name, double.MaxValue), s);
+            counts[name] = count;
+        }
+        for (int r = 0; r < rounds; r++)
+        {
+            Time("stream direct", () => ExactJoin.SelfJoin(set, t, _ => { }));
+            Time("stream seam", () => search.SelfJoin(set, t, _ => { }));
+            Time("list direct", () => ExactJoin.SelfJoin(set, t).Count);
+            Time("list seam", () => search.SelfJoin(set, t).Count);
+            Time("topk direct", () => ExactJoin.SelfTopK(set, k).Sum(row => (long)row.Length));
+            Time("topk seam", () => search.SelfTopK(set, k).Sum(row => (long)row.Length));
+        }
+        Console.WriteLine($"seam N={set.Count} d={set.Dimension} t={t} k={k} rounds={rounds} (best of each):");
+        foreach (var pair in new[] { "stream", "list", "topk" })
+        {
+            double direct = best[$"{pair} direct"], seam = best[$"{pair} seam"];
+            Console.WriteLine($"  {pair,-6} direct {direct:F3}s seam {seam:F3}s ratio {seam / direct:F3}  results {counts[$"{pair} direct"]} / {counts[$"{pair} seam"]}");
+            if (counts[$"{pair} direct"] != counts[$"{pair} seam"])
+                throw new InvalidOperationException($"{pair}: the seam returned a different number of results.");
+        }
+        return 0;
+    }
+
     public static int Hnsw(string[] a)
     {
         var set = NpyFile.ReadMatrix(a[0]);

@@ -9,6 +9,7 @@ return args.Length == 0 ? Usage() : args[0] switch
     "hnsw" => Commands.Hnsw(args[1..]),
     "ivf" => Commands.Ivf(args[1..]),
     "compact" => Commands.Compact(args[1..]),
+    "seam" => Commands.Seam(args[1..]),
     _ => Usage(),
 };
 
@@ -23,6 +24,8 @@ static int Usage()
           ivf IN.npy THRESHOLD [CELLS|auto] [MAX_PROBES] [MARGIN|inf] [RECALL_SAMPLE] [THREADS] [ITERATIONS] [POINTS_PER_CELL]
                                                IVF self-join: time, memory, pair recall vs exact
           compact IN.npy THRESHOLD             pair recall of float16 / int8 storage vs float32
+          seam IN.npy THRESHOLD [ROUNDS] [K]   exact self-join and top-k called directly vs through IVectorSearch
+                                               (alternating rounds, best of each): same pairs, the seam's overhead
         """);
     return 2;
 }

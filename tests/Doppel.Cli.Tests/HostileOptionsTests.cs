@@ -50,6 +50,10 @@ public class HostileOptionsTests
     [InlineData("detect", "x.jpg", "--score", "1.5")]
     [InlineData("eval", "detect", "--images", "photos", "--annotations", "a.json", "--min-score", "-1")]
     [InlineData("findings", "list", "--status", "bogus")]
+    [InlineData("recognize", "--search", "faiss")]
+    [InlineData("recluster", "--search", "faiss")]
+    [InlineData("run", "--all", "--search", "faiss")]
+    [InlineData("eval", "cluster", "--embeddings", "e.npy", "--labels", "l.csv", "--search", "faiss")]
     public void AnOptionOutOfRangeIsOneLineBeforeAnyWork(params string[] args) => OneLineError(args);
 
     [Fact]

@@ -43,7 +43,7 @@ public class DedupJobTests
         await using var database = SqliteDatabase.Open(db);
         using var analyzer = new FacePipelineAnalyzer(FacePipeline.CreateDefault());
         return await new DedupSetHandler(database, TenantId.Default, LocalFolderMediaStore.Instance, analyzer)
-            .HandleAsync(new DedupSetCommand { Roots = [dir], Search = search ?? SearchConfig.Default }, Ct);
+            .HandleAsync(new DedupSetCommand { Roots = [dir], Search = (search ?? SearchConfig.Default).CreateSearch() }, Ct);
     }
 
     private static async Task<List<FaceEmbedding>> StoredVectors(IDoppelDatabase db, string model)

@@ -45,7 +45,7 @@ public class ReferenceCohortTests
         var others = Enumerable.Range(0, 300).Select(i => Face(1000 + i, 30 + i / 3)).ToList();
         DedupMatch Run(IReadOnlyList<FaceEmbedding> faces) => DedupMatcher.Match(faces, faces.ToDictionary(f => f.FaceId, f => f.FaceId),
             faces.ToDictionary(f => f.FaceId, f => $"h{f.FaceId}"), new HashSet<(string, string)>(), Profile.DedupThreshold, GroupingMode.Average,
-            SearchConfig.Default, Profile, version, TestContext.Current.CancellationToken);
+            VectorSearch.Exact, Profile, version, TestContext.Current.CancellationToken);
 
         var alone = Run(set);
         var mixed = Run([.. set, .. others]);

@@ -23,7 +23,7 @@ public sealed record DedupSetCommand
 
     public GroupingMode Grouping { get; init; } = GroupingMode.Average;
 
-    public SearchConfig Search { get; init; } = SearchConfig.Default;
+    public IVectorSearch Search { get; init; } = VectorSearch.Exact;
 
     /// <summary>Faces whose stored quality is below this take no part in matching; an image left with no face
     /// is reported as <c>low_quality</c> (<see cref="DedupOutcome.LowQuality"/>). Decided at match time from the

@@ -205,7 +205,7 @@ public sealed class ProcessSetHandler(IDoppelDatabase db, IImageAnalyzer analyze
         // normalising profile is on the normalised score (dlib 0.0343), not a cosine: as a cosine it kept every pair.
         float modelThreshold = analyzer.Profile.RawDedupThreshold;
         float threshold = Confidence.CosineAt(settings.DuplicateConfidenceThreshold, modelThreshold);
-        var facePairs = refs.Count > 1 ? VectorJoin.SelfJoin(vectors, threshold) : [];
+        var facePairs = refs.Count > 1 ? VectorSearch.Exact.SelfJoin(vectors, threshold) : [];
         var mediaPairs = ImagePairs.FromFacePairs(facePairs, refs);
 
         var ignored = (await store.ListIgnoredAsync(set.GroupId, cancellationToken))

@@ -1,11 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
+using Doppel.Application.Evaluation;
 using Doppel.Cli.Infrastructure;
 using Doppel.Identities.Classification;
 using Doppel.Jobs.Evaluation;
-using Doppel.Matching.IO;
 
 namespace Doppel.Cli.Commands;
 
@@ -130,35 +129,21 @@ public static class ClassifyCommand
         command.SetAction(parse =>
         {
             Logging.Configure("eval-classify");
-            if (parse.GetValue(vectorsFile) is { } dumped)
+            ConsoleProgress? progress = null;
+            var outcome = new EvaluateClassifierHandler(() => pipeline.Build(parse))
             {
-                var (ids, split, vecs) = ReadDump(dumped.FullName);
-                var fromDump = ClassifierEvaluation.Run(ids, split, vecs, "dump", new ClassifierOptions { Trainer = parse.GetValue(trainer)!, Seed = parse.GetValue(seed) });
-                Print(parse.GetValue(json), "dump", parse.GetValue(trainer)!, fromDump, 0);
-                return 0;
-            }
-            var dir = parse.GetValue(images)!.FullName;
-            var identityOf = LabelsCsv.Read(parse.GetValue(labels)!.FullName)
-                .ToDictionary(kv => Path.GetFullPath(Path.Combine(dir, kv.Key)), kv => kv.Value, StringComparer.Ordinal);
-            var missing = identityOf.Keys.Where(p => !File.Exists(p)).Take(3).ToList();
-            if (missing.Count > 0)
-                throw new FileNotFoundException($"Labelled images not found under {dir}, e.g. {string.Join(", ", missing)}.");
-            var roles = ClassifierEvaluation.Split(identityOf, parse.GetValue(trainFraction), parse.GetValue(unknownFraction), parse.GetValue(seed));
-            using var faces = pipeline.Build(parse);
-            var vectors = Embed(faces, roles.Keys.ToList());
-            var model = faces.Embedders[0].Name;
-            if (parse.GetValue(dump) is { } dumpFile)
+                OnProgress = (done, total) => (progress ??= new ConsoleProgress("images", total)).Report(done),
+            }.Handle(new EvaluateClassifierCommand(parse.GetValue(trainer)!, parse.GetValue(seed))
             {
-                var csv = new StringBuilder("role,identity,path,vector\n");
-                foreach (var (path, role) in roles.OrderBy(r => r.Key, StringComparer.Ordinal))
-                    if (vectors.TryGetValue(path, out var v))
-                        csv.Append(role.ToString().ToLowerInvariant()).Append(',').Append(identityOf[path].Replace(",", "_")).Append(',')
-                            .Append(Path.GetRelativePath(dir, path).Replace(",", "_")).Append(',')
-                            .Append(string.Join(' ', v.Select(x => x.ToString("R", CultureInfo.InvariantCulture)))).Append('\n');
-                File.WriteAllText(dumpFile.FullName, csv.ToString());
-            }
-            var result = ClassifierEvaluation.Run(identityOf, roles, vectors, model, new ClassifierOptions { Trainer = parse.GetValue(trainer)!, Seed = parse.GetValue(seed) });
-            Print(parse.GetValue(json), model, parse.GetValue(trainer)!, result, roles.Count - vectors.Count);
+                ImagesDir = parse.GetValue(images)?.FullName,
+                LabelsFile = parse.GetValue(labels)?.FullName,
+                VectorsFile = parse.GetValue(vectorsFile)?.FullName,
+                TrainFraction = parse.GetValue(trainFraction),
+                UnknownFraction = parse.GetValue(unknownFraction),
+                DumpFile = parse.GetValue(dump)?.FullName,
+            });
+            progress?.Dispose();
+            Print(parse.GetValue(json), outcome.Model, outcome.Trainer, outcome.Result, outcome.WithoutFace);
             return 0;
         });
         return command;
@@ -188,26 +173,6 @@ public static class ClassifyCommand
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"accuracy {result.Accuracy:P2}; open-set accuracy {result.OpenSetAccuracy:P2} (known accepted {result.KnownAccepted:P1}, unknown rejected {result.UnknownRejected:P1}, threshold {result.Threshold:0.000})"));
         }
-    }
-
-    /// <summary>Reads a <c>--dump</c> CSV back: identities, roles and vectors keyed by path.</summary>
-    private static (Dictionary<string, string>, Dictionary<string, SplitRole>, Dictionary<string, float[]>) ReadDump(string file)
-    {
-        var ids = new Dictionary<string, string>(StringComparer.Ordinal);
-        var roles = new Dictionary<string, SplitRole>(StringComparer.Ordinal);
-        var vectors = new Dictionary<string, float[]>(StringComparer.Ordinal);
-        int line = 0;
-        foreach (var text in File.ReadLines(file))
-        {
-            if (line++ == 0) continue;
-            var f = text.Split(',');
-            if (f.Length != 4 || !Enum.TryParse<SplitRole>(f[0], ignoreCase: true, out var role))
-                throw new FormatException($"{file}:{line}: expected 'role,identity,path,vector'.");
-            ids[f[2]] = f[1];
-            roles[f[2]] = role;
-            vectors[f[2]] = f[3].Split(' ').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray();
-        }
-        return (ids, roles, vectors);
     }
 
     /// <summary>Every image under DIR/IDENTITY/ with its identity (the folder name).</summary>

@@ -43,12 +43,7 @@ public static class DedupCommand
         pageSize.AtLeast(1);
         var grouping = new Option<string>("--grouping") { Description = "average (default: every member matches its group on average, no chains), connected (chains join) or core (every member matches the group's core).", DefaultValueFactory = _ => "average" };
         grouping.AcceptOnlyFromAmong("average", "connected", "core");
-        var search = new Option<string>("--search")
-        {
-            Description = "How face pairs are found: exact (every pair compared), hnsw or ivf (approximate, for millions of faces; see docs/benchmarks-matching-search.md).",
-            DefaultValueFactory = _ => "exact",
-        };
-        search.AcceptOnlyFromAmong("exact", "hnsw", "ivf");
+        var search = SearchMethodOption.Create("face pairs");
         var distributed = new Option<bool>("--distributed") { Description = "Queue the work for doppel worker processes (Hangfire on PostgreSQL) and follow it; same findings as a single-process run." };
         var jobsDb = Distributed.JobsOption();
         var chunkSize = new Option<int>("--chunk-size") { Description = "With --distributed: images per analysis job.", DefaultValueFactory = _ => 64 };
@@ -89,7 +84,7 @@ public static class DedupCommand
                 Roots = parse.GetValue(dirs)!,
                 Threshold = parse.GetValue(threshold),
                 Grouping = Enum.Parse<GroupingMode>(parse.GetValue(grouping)!, ignoreCase: true),
-                Search = new SearchConfig { Method = Enum.Parse<SearchMethod>(parse.GetValue(search)!, ignoreCase: true) },
+                Search = SearchMethodOption.Of(parse, search),
                 MinQuality = parse.GetValue(quality.MinQuality),
             }).GetAwaiter().GetResult();
         });

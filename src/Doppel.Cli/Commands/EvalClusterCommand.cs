@@ -1,11 +1,9 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Doppel.Application.Evaluation;
 using Doppel.Cli.Infrastructure;
-using Doppel.Jobs.Evaluation;
 using Doppel.Matching.Clustering;
-using Doppel.Matching.IO;
 using Doppel.Matching.Metrics;
 
 namespace Doppel.Cli.Commands;
@@ -14,7 +12,7 @@ namespace Doppel.Cli.Commands;
 /// <c>doppel eval cluster</c>: clusters labelled faces — embeddings from a file, or images run
 /// through the face pipeline (largest face per image) — and prints pairwise and BCubed
 /// precision/recall/F and persons found vs true. Parameters default to the model's row of
-/// <see cref="ClusterDefaults"/>; the scoring itself is <see cref="ClusterEvaluation.Run(EmbeddingSet, IReadOnlyDictionary{string, string}, ClusterSettings, IReadOnlyList{string})"/>.
+/// <see cref="ClusterDefaults"/>; the use case is <see cref="EvaluateClusteringHandler"/>.
 /// </summary>
 public static class EvalClusterCommand
 {
@@ -55,11 +53,12 @@ public static class EvalClusterCommand
             Description = "hdbscan only: the smallest group that counts as a cluster. Default: the model's tuned value.",
         };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
+        var search = SearchMethodOption.Create("neighbours (DBSCAN's, UMAP's, incremental's; HDBSCAN compares every pair)");
         var pipeline = PipelineOptions.Create();
 
         var command = new Command("cluster", "Cluster labelled faces (embeddings or images) and score the persons found.")
         {
-            embeddings, images, labels, algorithm, eps, minSamples, minClusterSize, json,
+            embeddings, images, labels, algorithm, eps, minSamples, minClusterSize, json, search,
         };
         pipeline.AddTo(command);
         pipeline.Model.Description = "Recogniser for --images; with --embeddings, the model that made them (picks the tuned defaults).";
@@ -75,26 +74,21 @@ public static class EvalClusterCommand
             try
             {
                 var model = parse.GetValue(pipeline.Model)!;
-                var defaults = ClusterDefaults.Settings(model, ParseAlgorithm(parse.GetValue(algorithm)!));
-                var settings = defaults with
+                ConsoleProgress? progress = null;
+                var outcome = new EvaluateClusteringHandler(() => pipeline.Build(parse))
                 {
-                    Eps = parse.GetValue(eps) ?? defaults.Eps,
-                    MinSamples = parse.GetValue(minSamples) ?? defaults.MinSamples,
-                    MinClusterSize = parse.GetValue(minClusterSize) ?? defaults.MinClusterSize,
-                };
-                if (settings.MinSamples < 1)
-                    throw new ArgumentException("--min-samples must be at least 1.");
-                if (settings.Algorithm == ClusterAlgorithm.Hdbscan && settings.MinClusterSize < 2)
-                    throw new ArgumentException("--min-cluster-size must be at least 2.");
-                if (settings.Eps is < 0)
-                    throw new ArgumentException("--eps must not be negative.");
-                var truth = LabelsCsv.Read(parse.GetValue(labels)!.FullName);
-                var (set, unembedded, detector) = parse.GetValue(images) is { } dir
-                    ? EmbedImages(pipeline, parse, dir.FullName, truth)
-                    : (EmbeddingFiles.Read(parse.GetValue(embeddings)!.FullName), (IReadOnlyList<string>)[], null);
-                var watch = Stopwatch.StartNew();
-                var result = ClusterEvaluation.Run(set, truth, settings, unembedded);
-                Print(output, result, new RunInfo(settings, model, ClusterDefaults.IsTuned(model), detector), watch.Elapsed.TotalSeconds, parse.GetValue(json));
+                    OnProgress = (done, total) => (progress ??= new ConsoleProgress("images", total)).Report(done),
+                }.Handle(new EvaluateClusteringCommand(parse.GetValue(labels)!.FullName, model, ParseAlgorithm(parse.GetValue(algorithm)!))
+                {
+                    EmbeddingsFile = parse.GetValue(embeddings)?.FullName,
+                    ImagesDir = parse.GetValue(images)?.FullName,
+                    Eps = parse.GetValue(eps),
+                    MinSamples = parse.GetValue(minSamples),
+                    MinClusterSize = parse.GetValue(minClusterSize),
+                    Search = SearchMethodOption.Of(parse, search),
+                });
+                progress?.Dispose();
+                Print(output, outcome.Result, new RunInfo(outcome.Settings, model, outcome.Tuned, outcome.Detector), outcome.Elapsed.TotalSeconds, parse.GetValue(json));
                 return 0;
             }
             catch (Exception e) when (e is IOException or InvalidDataException || CliErrors.IsUserFacing(e))
@@ -104,42 +98,6 @@ public static class EvalClusterCommand
             }
         });
         return command;
-    }
-
-    /// <summary>Runs every labelled image of <paramref name="dir"/> through the pipeline; ids are the labels' relative paths.</summary>
-    private static (EmbeddingSet Set, IReadOnlyList<string> Unembedded, string Detector) EmbedImages(
-        PipelineOptions pipeline, ParseResult parse, string dir, IReadOnlyDictionary<string, string> truth)
-    {
-        if (!Directory.Exists(dir))
-            throw new DirectoryNotFoundException($"Image folder '{dir}' does not exist.");
-        var relative = truth.Keys.Order(StringComparer.Ordinal).ToList();
-        var fullPath = relative.ToDictionary(r => r, r => Path.GetFullPath(Path.Combine(dir, r)), StringComparer.Ordinal);
-        var absent = relative.Where(r => !File.Exists(fullPath[r])).ToList();
-        if (absent.Count > 0)
-            throw new FileNotFoundException(
-                $"{absent.Count} of {relative.Count} labelled images are not under '{dir}' (e.g. '{string.Join("', '", absent.Take(3))}').");
-        using var faces = pipeline.Build(parse);
-        ConsoleProgress? progress = null;
-        var vectors = PipelineEmbeddings.Embed(faces, [.. fullPath.Values], (done, total) => (progress ??= new ConsoleProgress("images", total)).Report(done));
-        progress?.Dispose();
-        var ids = new List<string>();
-        var data = new List<float>();
-        var unembedded = new List<string>();
-        int dimension = 0;
-        foreach (var r in relative)
-        {
-            if (vectors.GetValueOrDefault(fullPath[r]) is not { } v)
-            {
-                unembedded.Add(r);
-                continue;
-            }
-            ids.Add(r);
-            data.AddRange(v);
-            dimension = v.Length;
-        }
-        if (ids.Count == 0)
-            throw new ArgumentException($"The pipeline found no face in any of the {relative.Count} labelled images under '{dir}'.");
-        return (new EmbeddingSet(ids, [.. data], dimension), unembedded, faces.Detector.Name);
     }
 
     private sealed record RunInfo(ClusterSettings Settings, string Model, bool Tuned, string? Detector);

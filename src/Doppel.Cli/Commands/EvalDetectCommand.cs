@@ -1,6 +1,6 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Text.Json;
+using Doppel.Application.Evaluation;
 using Doppel.Cli.Infrastructure;
 using Doppel.Vision.Detection;
 using Doppel.Vision.Detection.Evaluation;
@@ -28,32 +28,24 @@ public static class EvalDetectCommand
         };
         command.SetAction(parse =>
         {
-            var name = parse.GetValue(detector)!;
-            var threshold = parse.GetValue(minScore);
+            var outcome = new EvaluateDetectionHandler().Handle(new EvaluateDetectionCommand(
+                parse.GetValue(images)!.FullName, parse.GetValue(annotations)!.FullName, parse.GetValue(detector)!, parse.GetValue(minScore)));
+            string? plotPath = null;
+            if (parse.GetValue(report) is { } reportDir)
             {
-                var set = WiderAnnotations.Load(parse.GetValue(annotations)!.FullName);
-                using var faceDetector = DetectorRegistry.Create(name, threshold);
-                var clock = Stopwatch.StartNew();
-                var evaluator = DetectionBenchmarkRun.Evaluate(faceDetector, set, parse.GetValue(images)!.FullName);
-                clock.Stop();
-                var results = evaluator.EvaluateAll();
-
-                string? plotPath = null;
-                if (parse.GetValue(report) is { } reportDir)
-                {
-                    plotPath = Path.Combine(reportDir.FullName, "pr-curve.png");
-                    PrCurvePlot.Write(plotPath, $"{faceDetector.Name} on {set.Count} images (IoU 0.5)", results);
-                }
-                Print(parse.GetValue(json), faceDetector.Name, set.Count, clock.Elapsed, results, plotPath);
-                return 0;
+                plotPath = Path.Combine(reportDir.FullName, "pr-curve.png");
+                PrCurvePlot.Write(plotPath, $"{outcome.Detector} on {outcome.Images} images (IoU 0.5)", outcome.Results);
             }
+            Print(parse.GetValue(json), outcome, plotPath);
+            return 0;
         });
         return command;
     }
 
-    private static void Print(bool asJson, string detector, int imageCount, TimeSpan elapsed, IReadOnlyList<DetectionApResult> results, string? plotPath)
+    private static void Print(bool asJson, DetectionOutcome outcome, string? plotPath)
     {
-        double Ap(WiderDifficulty d) => Math.Round(results.Single(r => r.Difficulty == d).AveragePrecision, 4);
+        var (detector, imageCount, elapsed, results) = (outcome.Detector, outcome.Images, outcome.Elapsed, outcome.Results);
+        double Ap(WiderDifficulty d) => Math.Round(outcome[d].AveragePrecision, 4);
         if (asJson)
         {
             var payload = new Dictionary<string, object?>
@@ -63,9 +55,9 @@ public static class EvalDetectCommand
                 ["ap_easy"] = Ap(WiderDifficulty.Easy),
                 ["ap_medium"] = Ap(WiderDifficulty.Medium),
                 ["ap_hard"] = Ap(WiderDifficulty.Hard),
-                ["faces_easy"] = results.Single(r => r.Difficulty == WiderDifficulty.Easy).FaceCount,
-                ["faces_medium"] = results.Single(r => r.Difficulty == WiderDifficulty.Medium).FaceCount,
-                ["faces_hard"] = results.Single(r => r.Difficulty == WiderDifficulty.Hard).FaceCount,
+                ["faces_easy"] = outcome[WiderDifficulty.Easy].FaceCount,
+                ["faces_medium"] = outcome[WiderDifficulty.Medium].FaceCount,
+                ["faces_hard"] = outcome[WiderDifficulty.Hard].FaceCount,
                 ["seconds"] = Math.Round(elapsed.TotalSeconds, 2),
                 ["report"] = plotPath,
             };

@@ -1,14 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
+using Doppel.Application.Evaluation;
 using Doppel.Cli.Infrastructure;
 using Doppel.Jobs.Evaluation;
-using Doppel.Matching.IO;
 using Doppel.Reports.Charts;
 using Doppel.Reports.Eval;
-using Doppel.Vision;
-using Doppel.Vision.Pipeline;
 using Doppel.Vision.Quality;
 
 namespace Doppel.Cli.Commands;
@@ -52,44 +49,27 @@ public static class EvalQualityCommand
         {
             Logging.Configure("eval-quality");
             var dir = parse.GetValue(images)!.FullName;
-            if (!Directory.Exists(dir))
-                throw new DirectoryNotFoundException($"Images folder '{dir}' does not exist.");
             if (parse.GetValue(report) is { } r)
                 OutputFolders.RequireWritable(r.FullName, "report");
-            var (identities, genuine) = parse.GetValue(labels) is { } labelsFile
-                ? FromLabels(dir, labelsFile.FullName)
-                : FromPairs(dir, parse.GetValue(pairs)!);
-            var missing = identities.Keys.Where(p => !File.Exists(p)).Take(3).ToList();
-            if (missing.Count > 0)
-                throw new FileNotFoundException($"Images not found under {dir}, e.g. {string.Join(", ", missing)}.");
-            if (genuine.Count == 0)
-                throw new ArgumentException("No same-person comparisons: quality cannot be evaluated without them.");
-
-            var recipe = quality.Apply(parse, pipeline.Recipe(parse));
-            var names = recipe.Qualities;
-            using var built = recipe.Build();
-            var recorder = parse.GetValue(signals) is not null ? new SignalRecorder() : null;
-            using var faces = recorder is null ? built : new FacePipeline(built.Detector, built.Embedders, built.Options, ownsModels: false) { Qualities = [.. built.Qualities, recorder] };
-            var model = faces.Embedders[0].Name;
             ConsoleProgress? progress = null;
-            var analyses = new Dictionary<string, FaceAnalysis?>(StringComparer.Ordinal);
-            foreach (var analysis in faces.AnalyzeManyAsync(identities.Keys.ToList()).ToBlockingEnumerable())
+            var outcome = new EvaluateQualityHandler(quality.Apply(parse, pipeline.Recipe(parse)))
             {
-                analyses[analysis.Path] = analysis.Status is ImageStatus.Ok or ImageStatus.SeveralFaces ? analysis.Faces.FirstOrDefault() : null;
-                (progress ??= new ConsoleProgress("images", identities.Count)).Report(analyses.Count);
-            }
+                OnProgress = (done, total) => (progress ??= new ConsoleProgress("images", total)).Report(done),
+            }.Handle(new EvaluateQualityCommand(dir)
+            {
+                PairsFiles = [.. (parse.GetValue(pairs) ?? []).Select(f => f.FullName)],
+                LabelsFile = parse.GetValue(labels)?.FullName,
+                SignalsFile = parse.GetValue(signals)?.FullName,
+            });
             progress?.Dispose();
-            if (recorder is not null)
-                WriteSignals(parse.GetValue(signals)!.FullName, dir, identities, analyses, recorder, names);
-
-            var result = QualityEvaluation.Run(identities, genuine, analyses, model, names);
+            var (model, result) = (outcome.Model, outcome.Result);
             var head = result.Curves[0];
             var byName = result.Curves.ToDictionary(c => c.Name);
             if (parse.GetValue(json))
                 Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
                 {
                     ["model"] = model,
-                    ["detector"] = faces.Detector.Name,
+                    ["detector"] = outcome.Detector,
                     ["quality"] = head.Name,
                     ["fnmr_at_fmr_1e-3"] = result.FnmrAtFmr,
                     ["fnmr_drop_at_10pct"] = head.DropAt10Percent,
@@ -109,7 +89,7 @@ public static class EvalQualityCommand
                 }));
             else
             {
-                Console.WriteLine($"{model} ({faces.Detector.Name}): {result.Images} images ({result.FailedImages} without a face), {result.GenuinePairs} genuine pairs, {result.ImpostorPairs} impostor pairs");
+                Console.WriteLine($"{model} ({outcome.Detector}): {result.Images} images ({result.FailedImages} without a face), {result.GenuinePairs} genuine pairs, {result.ImpostorPairs} impostor pairs");
                 Console.WriteLine($"threshold at FMR 1e-3: {result.Threshold:0.0000}; FNMR {result.FnmrAtFmr:P2} with nothing rejected");
                 foreach (var c in result.Curves)
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -126,65 +106,5 @@ public static class EvalQualityCommand
             return 0;
         });
         return command;
-    }
-
-    private static (IReadOnlyDictionary<string, string>, IReadOnlyList<(string, string)>) FromLabels(string dir, string labelsFile)
-    {
-        var identities = LabelsCsv.Read(labelsFile).ToDictionary(kv => Path.GetFullPath(Path.Combine(dir, kv.Key)), kv => kv.Value, StringComparer.Ordinal);
-        return (identities, QualityEvaluation.AllGenuinePairs(identities));
-    }
-
-    private static (IReadOnlyDictionary<string, string>, IReadOnlyList<(string, string)>) FromPairs(string dir, FileInfo[] files)
-    {
-        var all = files.SelectMany(f => LfwPairs.Read(f.FullName).Pairs).ToList();
-        string Full(string relative) => Path.GetFullPath(Path.Combine(dir, relative));
-        var identities = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var p in all)
-            foreach (var image in new[] { p.ImageA, p.ImageB })
-                identities[Full(image)] = Path.GetFileName(Path.GetDirectoryName(image)) ?? image;
-        var genuine = all.Where(p => p.Same).Select(p => (Full(p.ImageA), Full(p.ImageB))).Distinct().ToList();
-        return (identities, genuine);
-    }
-
-    private static void WriteSignals(string file, string dir, IReadOnlyDictionary<string, string> identities,
-        IReadOnlyDictionary<string, FaceAnalysis?> analyses, SignalRecorder recorder, IReadOnlyList<string> names)
-    {
-        var csv = new StringBuilder("path,identity,").Append(string.Join(',', FaceSignals.FeatureNames)).Append(',').Append(string.Join(',', names)).Append(",vector\n");
-        foreach (var (path, identity) in identities.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-        {
-            if (analyses.GetValueOrDefault(path) is not { } face || !recorder.TryGet(face.Detection, out var features))
-                continue;
-            csv.Append(Field(Path.GetRelativePath(dir, path))).Append(',').Append(Field(identity)).Append(',')
-                .Append(string.Join(',', features.Select(f => f.ToString("R", CultureInfo.InvariantCulture)))).Append(',')
-                .Append(string.Join(',', names.Select(n => face.Qualities.TryGetValue(n, out var q) ? q.ToString("R", CultureInfo.InvariantCulture) : ""))).Append(',')
-                .Append(string.Join(' ', face.Embeddings.Values.First().Select(f => f.ToString("R", CultureInfo.InvariantCulture))))
-                .Append('\n');
-        }
-        File.WriteAllText(file, csv.ToString());
-    }
-
-    private static string Field(string value) =>
-        value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? '"' + value.Replace("\"", "\"\"") + '"' : value;
-
-    /// <summary>Keeps each assessed face's <see cref="FaceSignals.Features"/> (by detection, which the
-    /// pipeline passes through unchanged); scores nothing of its own.</summary>
-    private sealed class SignalRecorder : IFaceQuality
-    {
-        private readonly System.Collections.Concurrent.ConcurrentDictionary<DetectedFace, float[]> _features = new(ReferenceEqualityComparer.Instance);
-
-        public string Name => "signal-recorder";
-
-        public float[] Assess(IReadOnlyList<QualityInput> faces)
-        {
-            foreach (var face in faces)
-                _features[face.Detection] = FaceSignals.Measure(face).Features();
-            return new float[faces.Count];
-        }
-
-        public bool TryGet(DetectedFace face, out float[] features) => _features.TryGetValue(face, out features!);
-
-        public void Dispose()
-        {
-        }
     }
 }

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
+using Doppel.Application.Evaluation;
 using Doppel.Cli.Infrastructure;
-using Doppel.Jobs.Evaluation;
 using Doppel.Reports.Charts;
 using Doppel.Reports.Eval;
 
@@ -42,18 +42,17 @@ public static class EvalVerifyCommand
             using var faces = pipeline.Build(parse);
             var dir = parse.GetValue(images)!.FullName;
             ConsoleProgress? progress = null;
-            var summary = VerificationProtocol.Run(dir,
-                parse.GetValue(pairs) is { } p ? LfwPairs.Read(p.FullName) : null,
-                parse.GetValue(train) is { } tr ? LfwPairs.Read(tr.FullName) : null,
-                parse.GetValue(test) is { } te ? LfwPairs.Read(te.FullName) : null,
-                files => PipelineEmbeddings.Embed(faces, files, (done, total) => (progress ??= new ConsoleProgress("images", total)).Report(done)));
+            var outcome = new EvaluateVerificationHandler(faces)
+            {
+                OnProgress = (done, total) => (progress ??= new ConsoleProgress("images", total)).Report(done),
+            }.Handle(new EvaluateVerificationCommand(dir, parse.GetValue(pairs)?.FullName, parse.GetValue(train)?.FullName, parse.GetValue(test)?.FullName));
             progress?.Dispose();
-            var model = faces.Embedders[0].Name;
+            var (model, summary) = (outcome.Model, outcome.Summary);
             if (parse.GetValue(json))
                 Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
                 {
                     ["model"] = model,
-                    ["detector"] = faces.Detector.Name,
+                    ["detector"] = outcome.Detector,
                     ["protocol"] = summary.Protocol,
                     ["accuracy"] = summary.Accuracy,
                     ["accuracy_std"] = summary.AccuracyStd,
@@ -71,7 +70,7 @@ public static class EvalVerifyCommand
                 }));
             else
             {
-                Console.WriteLine($"{model} ({faces.Detector.Name}), {summary.Protocol}, {summary.Pairs} pairs, {summary.Images} images ({summary.FailedImages} without a face)");
+                Console.WriteLine($"{model} ({outcome.Detector}), {summary.Protocol}, {summary.Pairs} pairs, {summary.Images} images ({summary.FailedImages} without a face)");
                 Console.WriteLine($"accuracy {summary.Accuracy:P2} ± {summary.AccuracyStd:P2}  AUC {summary.Auc:0.0000}  TAR@FAR=1e-2 {summary.TarAtFar1e2:P2}  TAR@FAR=1e-3 {summary.TarAtFar1e3:P2}  EER {summary.EqualErrorRate:P2}  threshold {summary.Threshold:0.0000}");
                 if (summary.Protocol == "train/test")
                     Console.WriteLine($"10-fold over the train and test pairs together: {summary.TenFoldAccuracy:P2} ± {summary.TenFoldStd:P2}");
@@ -80,13 +79,11 @@ public static class EvalVerifyCommand
             }
             if (parse.GetValue(report) is { } reportDir)
             {
-                var s = summary.Evaluated;
                 var result = new VerificationResult(model,
                     summary.Roc.Select(r => new ChartPoint(r.FalseAcceptRate, r.TrueAcceptRate)).ToList(),
                     summary.Pairs, summary.Accuracy, summary.Threshold, summary.Auc, summary.EqualErrorRate,
                     new Dictionary<double, double> { [1e-2] = summary.TarAtFar1e2, [1e-3] = summary.TarAtFar1e3 },
-                    SameScores: Enumerable.Range(0, s.Scores.Count).Where(i => s.Same[i]).Select(i => s.Scores[i]).ToList(),
-                    DifferentScores: Enumerable.Range(0, s.Scores.Count).Where(i => !s.Same[i]).Select(i => s.Scores[i]).ToList());
+                    SameScores: outcome.SameScores, DifferentScores: outcome.DifferentScores);
                 var files = VerificationReportWriter.Write(new VerificationReport("Doppel face verification", dir, [result], clock.Elapsed.TotalSeconds), reportDir.FullName);
                 Console.Error.WriteLine($"Report: {files.IndexHtml}");
             }

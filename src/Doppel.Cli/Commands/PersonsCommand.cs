@@ -31,7 +31,8 @@ public static class PersonsCommand
         var model = new Option<string>("--model") { Description = "Embedding model to cluster.", DefaultValueFactory = _ => ModelProfiles.Selected().Embedder };
         var similarity = new Option<float?>("--similarity") { Description = "Cosine similarity at which two faces are neighbours (default: the model's tuned clustering distance, docs/benchmarks-clustering.md)." };
         var minFaces = new Option<int?>("--min-faces") { Description = "Neighbourhood size (the face included) that lets a face found a person (default: the model's tuned value)." };
-        var command = new Command(name, description) { db, model, similarity, minFaces };
+        var search = SearchMethodOption.Create("each face's neighbours");
+        var command = new Command(name, description) { db, model, similarity, minFaces, search };
         var quality = new QualityOptions();
         command.Options.Add(quality.MinQuality);
         command.SetAction(parse =>
@@ -39,7 +40,10 @@ public static class PersonsCommand
             var m = parse.GetValue(model)!;
             // The same per-model values as doppel eval cluster: incremental for recognise, DBSCAN for recluster.
             var defaults = recluster ? ClusterDefaults.Recluster(m) : ClusterDefaults.Recognize(m);
-            var options = new PersonOptions(parse.GetValue(similarity) is float t ? 1 - t : defaults.MaxDistance, parse.GetValue(minFaces) ?? defaults.MinFaces);
+            var options = new PersonOptions(parse.GetValue(similarity) is float t ? 1 - t : defaults.MaxDistance, parse.GetValue(minFaces) ?? defaults.MinFaces)
+            {
+                Search = SearchMethodOption.Of(parse, search),
+            };
             var outcome = Task.Run(async () =>
             {
                 await using var catalog = await CatalogCommands.OpenExistingAsync(parse.GetValue(db)!);

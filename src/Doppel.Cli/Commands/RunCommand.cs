@@ -25,8 +25,9 @@ public static class RunCommand
         var db = new Option<string>("--db") { Description = "Catalog (SQLite file or postgres://...; default $DOPPEL_DB, else doppel.db).", DefaultValueFactory = _ => CatalogDatabases.Setting(null, "doppel.db") };
         var similarity = new Option<float?>("--similarity") { Description = "Cosine similarity at which two faces are neighbours (default: the model's tuned clustering value)." };
         var minFaces = new Option<int?>("--min-faces") { Description = "Neighbourhood size (the face included) that lets a face found a person (default: the model's tuned value)." };
+        var search = SearchMethodOption.Create("each face's neighbours");
         var pipeline = PipelineOptions.Create();
-        var command = new Command("run", "Run the pipeline once over a catalog: detect + recognize (--all).") { dirs, all, db, similarity, minFaces };
+        var command = new Command("run", "Run the pipeline once over a catalog: detect + recognize (--all).") { dirs, all, db, similarity, minFaces, search };
         pipeline.AddTo(command);
         command.SetAction(async (parse, cancellation) =>
         {
@@ -43,7 +44,10 @@ public static class RunCommand
             using var analyzer = new FacePipelineAnalyzer(pipeline.Recipe(parse));
             // The same per-model values as doppel recognize and eval cluster.
             var defaults = ClusterDefaults.Recognize(analyzer.EmbeddingModel);
-            var options = new PersonOptions(parse.GetValue(similarity) is float t ? 1 - t : defaults.MaxDistance, parse.GetValue(minFaces) ?? defaults.MinFaces);
+            var options = new PersonOptions(parse.GetValue(similarity) is float t ? 1 - t : defaults.MaxDistance, parse.GetValue(minFaces) ?? defaults.MinFaces)
+            {
+                Search = SearchMethodOption.Of(parse, search),
+            };
             ConsoleProgress? progress = null;
             var outcome = await new RunAllHandler(catalog, TenantId.Default, LocalFolderMediaStore.Instance, analyzer)
             {

@@ -78,12 +78,12 @@ public static class DedupMatcher
     /// <param name="profile">The recogniser's profile (normalisation, calibration); null scores raw cosines.</param>
     /// <param name="modelVersion">The vectors' version: which of the profile's reference cohorts levels them.</param>
     public static DedupMatch Match(IEnumerable<FaceEmbedding> vectors, IReadOnlyDictionary<long, long> mediaOfFace,
-        IReadOnlyDictionary<long, string> hashOf, IReadOnlySet<(string, string)> ignoredHashes, float threshold, GroupingMode grouping, SearchConfig search,
+        IReadOnlyDictionary<long, string> hashOf, IReadOnlySet<(string, string)> ignoredHashes, float threshold, GroupingMode grouping, IVectorSearch search,
         RecognitionProfile? profile = null, string? modelVersion = null, CancellationToken cancellationToken = default)
     {
         var (set, refs) = VectorsOf(vectors.Where(e => mediaOfFace.ContainsKey(e.FaceId)), e => mediaOfFace[e.FaceId]);
         var scoring = FaceScoring.For(profile, modelVersion, set, cancellationToken);
-        var facePairs = refs.Count > 1 ? VectorJoin.SelfJoin(set, scoring.JoinAt(threshold), search) : [];
+        var facePairs = refs.Count > 1 ? search.SelfJoin(set, scoring.JoinAt(threshold)) : [];
         return FromFacePairs(facePairs, refs, hashOf, ignoredHashes, grouping, threshold, scoring);
     }
 

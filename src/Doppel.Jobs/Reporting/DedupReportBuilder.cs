@@ -154,7 +154,7 @@ public static class DedupReportBuilder
         }
         if (media.Count < 2)
             return [];
-        var top = Doppel.Matching.ExactJoin.SelfTopK(set, k: 4);
+        var top = Doppel.Matching.VectorSearch.Exact.SelfTopK(set, k: 4);
         var best = new Dictionary<long, double>();
         for (int i = 0; i < media.Count; i++)
             foreach (var n in top[i])

@@ -35,6 +35,10 @@ public sealed record ClusterSettings(
     /// <summary>Layout ε for UMAP + DBSCAN: with min_dist 0 an identity packs into a blob far below the layout's ~10-unit span; 0.1 scored best on synthetic faces (docs/benchmarks-clustering.md).</summary>
     public const float DefaultLayoutEps = 0.1f;
 
+    /// <summary>Where neighbours come from (DBSCAN's ε-graph, UMAP's k-NN, incremental assignment's
+    /// neighbourhoods); exact by default. HDBSCAN needs every distance for its spanning tree and ignores it.</summary>
+    public IVectorSearch Search { get; init; } = VectorSearch.Exact;
+
     public float DefaultEps => Algorithm switch
     {
         ClusterAlgorithm.UmapDbscan => DefaultLayoutEps,
@@ -49,7 +53,7 @@ public sealed record ClusterSettings(
         switch (Algorithm)
         {
             case ClusterAlgorithm.Dbscan:
-                return Dbscan.Cluster(vectors, eps, MinSamples);
+                return Dbscan.Cluster(vectors, eps, MinSamples, Search);
             case ClusterAlgorithm.Hdbscan:
                 return Hdbscan.Cluster(vectors, MinClusterSize, MinSamples);
             case ClusterAlgorithm.UmapDbscan:
@@ -57,7 +61,7 @@ public sealed record ClusterSettings(
                 if (vectors.Count < 3)
                     return Enumerable.Repeat(Dbscan.Noise, vectors.Count).ToArray();
                 var umap = Umap ?? DefaultUmap;
-                umap = umap with { Neighbors = Math.Min(umap.Neighbors, vectors.Count) };
+                umap = umap with { Neighbors = Math.Min(umap.Neighbors, vectors.Count), Search = Search };
                 var layout = Clustering.Umap.FitTransform(vectors, umap);
                 return Dbscan.Cluster(NeighborGraph.Euclidean(layout, umap.Components, eps), MinSamples);
             }
@@ -66,7 +70,7 @@ public sealed record ClusterSettings(
                 var faces = new FaceState[vectors.Count];
                 for (int i = 0; i < faces.Length; i++)
                     faces[i] = new FaceState(i, vectors.Row(i).ToArray());
-                var result = PersonClustering.AssignIncremental(faces, [], new PersonOptions(eps, MinSamples));
+                var result = PersonClustering.AssignIncremental(faces, [], new PersonOptions(eps, MinSamples) { Search = Search });
                 var labelOf = result.CreatedPersonIds.Select((id, index) => (id, index)).ToDictionary(x => x.id, x => x.index);
                 return faces.Select(f => result.PersonOfFace[f.FaceId] is long pid ? labelOf[pid] : Dbscan.Noise).ToArray();
             }

@@ -19,10 +19,10 @@ public static class Dbscan
     public const int Noise = -1;
 
     /// <summary>Clusters L2-normalised vectors under cosine distance 1 − cos.</summary>
-    public static int[] Cluster(VectorSet vectors, float eps = DefaultEps, int minSamples = DefaultMinSamples)
+    public static int[] Cluster(VectorSet vectors, float eps = DefaultEps, int minSamples = DefaultMinSamples, IVectorSearch? search = null)
     {
         ArgumentNullException.ThrowIfNull(vectors);
-        return Cluster(NeighborGraph.Cosine(vectors, eps), minSamples);
+        return Cluster(NeighborGraph.Cosine(vectors, eps, search), minSamples);
     }
 
     /// <summary>Clusters points given their ε-neighbourhoods (any metric).</summary>

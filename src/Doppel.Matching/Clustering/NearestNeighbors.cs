@@ -2,12 +2,12 @@ namespace Doppel.Matching.Clustering;
 
 /// <summary>
 /// Exact k nearest neighbours under cosine distance, each point's own row first (distance 0) as
-/// UMAP expects, from the exact top-k join. An HNSW graph can stand in for very large sets.
+/// UMAP expects, from the search's top-k (<see cref="IVectorSearch.SelfTopK"/>; exact by default).
 /// </summary>
 public static class NearestNeighbors
 {
     /// <summary>Row i holds the k nearest of point i (itself included), nearest first: indices and cosine distances.</summary>
-    public static (int[] Indices, float[] Distances) CosineKnn(VectorSet vectors, int k)
+    public static (int[] Indices, float[] Distances) CosineKnn(VectorSet vectors, int k, IVectorSearch? search = null)
     {
         ArgumentNullException.ThrowIfNull(vectors);
         int n = vectors.Count;
@@ -15,7 +15,7 @@ public static class NearestNeighbors
             throw new ArgumentOutOfRangeException(nameof(k), $"k = {k} must lie in 1..{n} (the number of points).");
         var indices = new int[n * k];
         var distances = new float[n * k];
-        var nearest = k > 1 ? ExactJoin.SelfTopK(vectors, k - 1) : new ScoredPair[n][];
+        var nearest = k > 1 ? (search ?? VectorSearch.Exact).SelfTopK(vectors, k - 1) : new ScoredPair[n][];
         for (int i = 0; i < n; i++)
         {
             indices[i * k] = i;

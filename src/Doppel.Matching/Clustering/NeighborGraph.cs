@@ -48,10 +48,10 @@ public sealed class NeighborGraph
 
     /// <summary>
     /// Cosine ε-neighbourhoods: pairs whose cosine distance 1 − cos is at most <paramref name="eps"/>,
-    /// found with the exact self-join. The distance is formed in float32 as sklearn does
+    /// found with the search's self-join (exact by default). The distance is formed in float32 as sklearn does
     /// (1 − similarity ≤ ε), so boundary pairs are decided the same way.
     /// </summary>
-    public static NeighborGraph Cosine(VectorSet vectors, float eps)
+    public static NeighborGraph Cosine(VectorSet vectors, float eps, IVectorSearch? search = null)
     {
         ArgumentNullException.ThrowIfNull(vectors);
         if (!(eps >= 0))
@@ -60,7 +60,7 @@ public sealed class NeighborGraph
             return FromPairs(0, []);
         // Join slightly below the threshold, then decide each pair with sklearn's own comparison.
         var pairs = new List<ScoredPair>();
-        ExactJoin.SelfJoin(vectors, 1f - eps - 1e-5f, batch =>
+        (search ?? VectorSearch.Exact).SelfJoin(vectors, 1f - eps - 1e-5f, batch =>
         {
             foreach (var p in batch)
                 if (1f - p.Score <= eps)

@@ -30,7 +30,11 @@ public sealed record UmapOptions(
     double LearningRate = 1.0,
     int Seed = 42,
     UmapInit Init = UmapInit.Spectral,
-    bool PerComponent = true);
+    bool PerComponent = true)
+{
+    /// <summary>Where the k-NN graph comes from (<see cref="NearestNeighbors.CosineKnn"/>); exact by default.</summary>
+    public IVectorSearch Search { get; init; } = VectorSearch.Exact;
+}
 
 /// <summary>
 /// Uniform Manifold Approximation and Projection (McInnes, Healy, Melville 2018), following
@@ -68,7 +72,7 @@ public static class Umap
         Validate(options, vectors.Count);
         int n = vectors.Count;
         int k = Math.Min(options.Neighbors, n);
-        var (knnIndices, knnDistances) = NearestNeighbors.CosineKnn(vectors, k);
+        var (knnIndices, knnDistances) = NearestNeighbors.CosineKnn(vectors, k, options.Search);
         return FuzzySimplicialSet.Build(n, k, knnIndices, knnDistances);
     }
 

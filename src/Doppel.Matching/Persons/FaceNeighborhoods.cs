@@ -42,7 +42,7 @@ internal sealed class FaceNeighborhoods
         _neighbors = new List<(int, float)>[faces.Count];
         for (int i = 0; i < faces.Count; i++)
             _neighbors[i] = [];
-        foreach (var pair in ExactJoin.SelfJoin(Vectors, 1f - options.MaxDistance))
+        foreach (var pair in options.Search.SelfJoin(Vectors, 1f - options.MaxDistance))
         {
             _neighbors[pair.A].Add((pair.B, pair.Score));
             _neighbors[pair.B].Add((pair.A, pair.Score));

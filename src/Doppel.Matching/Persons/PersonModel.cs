@@ -34,6 +34,9 @@ public sealed record PersonAssignment(
 /// <param name="MinFaces">Neighbourhood size, the face itself included, that makes a face core: only core faces found new persons (immich's min faces).</param>
 public sealed record PersonOptions(float MaxDistance = 0.5f, int MinFaces = 3)
 {
+    /// <summary>Where each face's neighbours come from (a threshold self-join); exact by default.</summary>
+    public IVectorSearch Search { get; init; } = VectorSearch.Exact;
+
     public void Validate()
     {
         if (MaxDistance is < 0 or > 2 || float.IsNaN(MaxDistance))

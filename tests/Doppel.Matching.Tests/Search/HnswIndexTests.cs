@@ -19,14 +19,14 @@ public class HnswIndexTests
         var (set, _) = SyntheticEmbeddings.Generate(4000, 64, seed: 11);
         var exact = ExactJoin.SelfJoin(set, 0.5f);
         exact.Count.ShouldBeGreaterThan(10_000, "the generator should give many same-identity pairs");
-        var approx = VectorJoin.SelfJoin(set, 0.5f, new SearchConfig { Method = SearchMethod.Hnsw, Hnsw = Small });
+        var approx = new SearchConfig { Method = SearchMethod.Hnsw, Hnsw = Small }.CreateSearch().SelfJoin(set, 0.5f);
         var found = approx.Select(p => (p.A, p.B)).ToHashSet();
         double recall = exact.Count(p => found.Contains((p.A, p.B))) / (double)exact.Count;
         recall.ShouldBeGreaterThanOrEqualTo(0.99);
         approx.ShouldAllBe(p => p.Score >= 0.5f && p.A < p.B);
 
         // The variant that searches every node from the top layer keeps the same floor.
-        var fromTop = VectorJoin.SelfJoin(set, 0.5f, new SearchConfig { Method = SearchMethod.Hnsw, Hnsw = Small with { JoinSearchFromTop = true } });
+        var fromTop = new SearchConfig { Method = SearchMethod.Hnsw, Hnsw = Small with { JoinSearchFromTop = true } }.CreateSearch().SelfJoin(set, 0.5f);
         var truth = exact.Select(p => (p.A, p.B)).ToHashSet();
         (fromTop.Count(p => truth.Contains((p.A, p.B))) / (double)exact.Count).ShouldBeGreaterThanOrEqualTo(0.99);
         fromTop.ShouldAllBe(p => p.Score >= 0.5f && p.A < p.B);

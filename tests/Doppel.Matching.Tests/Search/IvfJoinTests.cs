@@ -61,15 +61,15 @@ public class IvfJoinTests
     {
         var (set, _) = SyntheticEmbeddings.Generate(3000, 64, seed: 8);
         var options = new IvfOptions { Cells = 20, MaxProbes = 4 };
-        var viaConfig = VectorJoin.SelfJoin(set, 0.5f, new SearchConfig { Method = SearchMethod.Ivf, Ivf = options });
+        var viaConfig = new SearchConfig { Method = SearchMethod.Ivf, Ivf = options }.CreateSearch().SelfJoin(set, 0.5f);
         viaConfig.ShouldBe(IvfJoin.SelfJoin(set, 0.5f, options));
         // Probing 4 of 20 cells compares less than the exact join, so it may only miss pairs, never invent them.
-        var exact = VectorJoin.SelfJoin(set, 0.5f, new SearchConfig { Method = SearchMethod.Exact }).ToHashSet();
+        var exact = new SearchConfig { Method = SearchMethod.Exact }.CreateSearch().SelfJoin(set, 0.5f).ToHashSet();
         viaConfig.ShouldAllBe(p => exact.Contains(p));
         viaConfig.Count.ShouldBeGreaterThan(exact.Count * 9 / 10);
 
         Should.Throw<NotSupportedException>(() => new SearchConfig { Method = SearchMethod.Ivf }.CreateIndex(64))
-            .Message.ShouldContain("VectorJoin.SelfJoin");
+            .Message.ShouldContain("IVectorSearch");
     }
 
     [Fact]

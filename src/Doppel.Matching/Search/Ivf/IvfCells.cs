@@ -47,6 +47,12 @@ internal sealed class IvfCells
 
     public int Home(int row) => _probeCells[_probeStart[row]];
 
+    /// <summary>The cells <paramref name="row"/> probes, its home first.</summary>
+    public ReadOnlySpan<ushort> ProbesOf(int row) => _probeCells.AsSpan(_probeStart[row], _probeStart[row + 1] - _probeStart[row]);
+
+    /// <summary>The rows homed in <paramref name="cell"/>.</summary>
+    public ReadOnlySpan<int> MembersOf(int cell) => Members.AsSpan(MemberStart[cell], MemberStart[cell + 1] - MemberStart[cell]);
+
     /// <summary>True when <paramref name="row"/> probes <paramref name="cell"/>.</summary>
     public bool Probes(int row, int cell) =>
         _probeCells.AsSpan(_probeStart[row], _probeStart[row + 1] - _probeStart[row]).Contains((ushort)cell);
