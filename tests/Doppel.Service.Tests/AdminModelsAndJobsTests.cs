@@ -12,6 +12,7 @@ using Doppel.Storage;
 using Doppel.Storage.Sqlite.Stores;
 using Doppel.Testing;
 using Doppel.Vision;
+using Doppel.Vision.Embedding;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Playwright;
 
@@ -36,13 +37,18 @@ public sealed class AdminModelsAndJobsTests
     public async Task AdministratorPublishesAnInstalledModelAndAReviewerCannot()
     {
         Assert.SkipUnless(File.Exists(AdminPageTests.Chromium), $"{AdminPageTests.Chromium} is not installed (apt-get install chromium).");
-        InstalledModels.Require(Model);
+        InstalledModels.Require([Model, .. ModelProfiles.Accurate.Models.Select(m => m.Name)]);
         var ct = TestContext.Current.CancellationToken;
         var root = RepoPaths.NewTempDir("doppel-admin-models");
         var containerFolder = Path.Combine(root, "models-container");
+        // The installed models seen through links, so the profile the page activates is written here, not in the real cache.
+        var cache = Path.Combine(root, "model-cache");
+        Directory.CreateDirectory(cache);
+        foreach (var installed in Directory.GetDirectories(ModelStore.CacheRoot).Where(d => !Path.GetFileName(d).StartsWith('.')))
+            Directory.CreateSymbolicLink(Path.Combine(cache, Path.GetFileName(installed)), installed);
         try
         {
-            await using var service = await StartAsync(root, new FlakyAnalyzer(failures: 0), new FolderModelContainer(containerFolder));
+            await using var service = await StartAsync(root, new FlakyAnalyzer(failures: 0), new FolderModelContainer(containerFolder), cache);
             using var playwright = await Playwright.CreateAsync();
             await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = AdminPageTests.Chromium, Headless = true, Args = ["--no-sandbox"] });
 
@@ -75,6 +81,21 @@ public sealed class AdminModelsAndJobsTests
             details["by"]!.GetValue<string>().ShouldBe("user:alice");
             details["version"]!.GetValue<string>().ShouldBe(version);
 
+            // Activating the accurate profile needs the licence risk accepted; then it is the cache's selection, audited.
+            var accurate = admin.Locator($"#profiles tr[data-profile='{ModelProfiles.AccurateName}']");
+            await accurate.Locator("button.activate").ClickAsync();
+            await Assertions.Expect(admin.Locator("#activate-error")).ToContainTextAsync("accept the licence risk");
+            File.Exists(ModelProfiles.SelectionFileIn(cache)).ShouldBeFalse();
+            await accurate.Locator(".accept-licence").CheckAsync();
+            await accurate.Locator("button.activate").ClickAsync();
+            await Assertions.Expect(accurate.Locator(".selected")).ToHaveTextAsync("selected");
+            ModelProfiles.SelectedIn(cache).ShouldBe(ModelProfiles.Accurate);
+            await Assertions.Expect(admin.Locator("#models-log tr", new() { HasText = "activate" })).ToHaveCountAsync(1);
+            var runs = await service.Db.For(TenantId.Default).Runs.ListAsync(cancellationToken: ct);
+            runs.Count.ShouldBe(2);
+            runs[1].Kind.ShouldBe("model-activate");
+            JsonNode.Parse(runs[1].ArgsJson)!["by"]!.GetValue<string>().ShouldBe("user:alice");
+
             // A reviewer reads the models but has no button, and the call itself is refused (with a valid CSRF header).
             var reviewer = await SignedInAsync(browser, service.Site, "bob", ReviewerPassword);
             await reviewer.Locator("nav a[href='#models']").ClickAsync();
@@ -83,7 +104,12 @@ public sealed class AdminModelsAndJobsTests
             var status = await reviewer.EvaluateAsync<int>(
                 $"async () => (await fetch('/admin/api/models/{Model}/publish', {{ method: 'POST', headers: {{ 'X-CSRF-TOKEN': state.csrf }} }})).status");
             status.ShouldBe(403);
-            (await service.Db.For(TenantId.Default).Runs.ListAsync(cancellationToken: ct)).Count.ShouldBe(1);
+            await Assertions.Expect(reviewer.Locator("button.activate")).ToHaveCountAsync(0);
+            status = await reviewer.EvaluateAsync<int>(
+                $"async () => (await fetch('/admin/api/models/profiles/{ModelProfiles.LicenceCleanName}/activate', {{ method: 'POST', headers: {{ 'X-CSRF-TOKEN': state.csrf, 'Content-Type': 'application/json' }}, body: '{{}}' }})).status");
+            status.ShouldBe(403);
+            ModelProfiles.SelectedIn(cache).ShouldBe(ModelProfiles.Accurate);
+            (await service.Db.For(TenantId.Default).Runs.ListAsync(cancellationToken: ct)).Count.ShouldBe(2);
         }
         finally
         {
@@ -164,7 +190,7 @@ public sealed class AdminModelsAndJobsTests
     }
 
     /// <summary>The service on a fresh SQLite file: tenant "registry" with an admin token, administrator alice and reviewer bob.</summary>
-    private static async Task<Service> StartAsync(string root, IImageAnalyzer analyzer, IModelContainer? container)
+    private static async Task<Service> StartAsync(string root, IImageAnalyzer analyzer, IModelContainer? container, string? modelCache = null)
     {
         var db = SqliteDatabase.Open(Path.Combine(root, "doppel.db"));
         var media = Path.Combine(root, "media");
@@ -176,6 +202,7 @@ public sealed class AdminModelsAndJobsTests
             LoadModelsAtStart = false,
             LogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
             ModelsContainer = container,
+            ModelCache = modelCache ?? ModelStore.CacheRoot,
         }, db, analyzer);
         await app.StartAsync();
         var tokens = new TokenHandlers(db);

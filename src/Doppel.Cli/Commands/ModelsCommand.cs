@@ -120,7 +120,7 @@ public static class ModelsCommand
             int code = Install(requested, parse.GetValue(all), parse.GetValue(forTests), parse.GetValue(force), output, error);
             if (code == 0 && chosen is not null)
             {
-                ModelProfiles.Select(chosen);
+                new ActivateProfileHandler(ModelStore.CacheRoot).ActivateAsync(chosen.Name, parse.GetValue(acceptLicence), $"os:{Environment.UserName}").GetAwaiter().GetResult();
                 output.WriteLine($"Selected profile {chosen.Name}: dedup, recognise and the other pipeline commands use {chosen.Embedder} unless --model says otherwise.");
             }
             return code;

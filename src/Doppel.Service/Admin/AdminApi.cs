@@ -6,10 +6,12 @@ using Doppel.Application.Models;
 using Doppel.Application.Persons;
 using Doppel.Application.Sets;
 using Doppel.Application.Tokens;
+using Doppel.Jobs;
 using Doppel.Models;
 using Doppel.Models.Catalog;
 using Doppel.Models.Publishing;
 using Doppel.Storage;
+using Doppel.Vision.Embedding;
 using Microsoft.AspNetCore.Antiforgery;
 
 namespace Doppel.Service.Admin;
@@ -162,9 +164,10 @@ internal static class AdminApi
         // Models: every reader sees the catalogue, what the container publishes and who published it; administrators publish.
         reviewer.MapGet("/models", Models);
         reviewer.MapGet("/models/log", async (IDoppelDatabase db, CancellationToken ct) =>
-            Results.Ok((await NewestRunsAsync(db, TenantId.Default, PublishModelsHandler.RunKind, LogWindow, ct)).Select(r => new
+            Results.Ok((await NewestRunsAsync(db, TenantId.Default, [PublishModelsHandler.RunKind, ActivateProfileHandler.RunKind], LogWindow, ct)).Select(r => new
             {
-                id = r.Id, state = r.State.ToString().ToLowerInvariant(), at = r.StartedAt, error = r.Error, details = JsonNode.Parse(r.ArgsJson),
+                id = r.Id, kind = r.Kind == ActivateProfileHandler.RunKind ? "activate" : "publish", state = r.State.ToString().ToLowerInvariant(),
+                at = r.StartedAt, error = r.Error, details = JsonNode.Parse(r.ArgsJson),
             })));
         admin.MapPost("/models/{name}/publish", async (HttpContext c, string name, ServiceOptions options, IDoppelDatabase db) =>
         {
@@ -173,6 +176,14 @@ internal static class AdminApi
             var spec = PublishModelsHandler.Resolve([name], null)[0];
             var published = await new PublishModelsHandler(container, options.ModelCache, db).PublishAsync(spec, c.Actor(), cancellationToken: c.RequestAborted);
             return Results.Ok(PublishedJson(published));
+        });
+
+        admin.MapPost("/models/profiles/{name}/activate", async (HttpContext c, string name, ServiceOptions options, IDoppelDatabase db) =>
+        {
+            var body = await JsonBody.ObjectAsync(c.Request);
+            bool accepted = body["accept_licence"] is JsonValue v && v.TryGetValue<bool>(out var b) && b;
+            var profile = await new ActivateProfileHandler(options.ModelCache, db).ActivateAsync(name, accepted, c.Actor(), c.RequestAborted);
+            return Results.Ok(new { name = profile.Name, embedder = profile.Embedder });
         });
 
         // Jobs of Doppel's own (any engine): the tenant's sets with their state, progress and error, and its runs.
@@ -187,8 +198,10 @@ internal static class AdminApi
     /// <summary>Runs of the jobs view and the publication log at most, newest first.</summary>
     private const int LogWindow = 100;
 
-    private static async Task<IResult> Models(HttpContext c, ServiceOptions options, CancellationToken ct)
+    private static async Task<IResult> Models(HttpContext c, ServiceOptions options, IImageAnalyzer analyzer, CancellationToken ct)
     {
+        var profiles = new ActivateProfileHandler(options.ModelCache);
+        var selected = profiles.Selected;
         var published = options.ModelsContainer is { } container
             ? (await new PublishModelsHandler(container, options.ModelCache).PublishedAsync(ct)).ToDictionary(p => p.Name)
             : [];
@@ -196,6 +209,15 @@ internal static class AdminApi
         {
             container = options.ModelsContainer?.Address,
             can_publish = options.ModelsContainer is not null && c.User.IsInRole("admin"),
+            can_activate = c.User.IsInRole("admin"),
+            // What this process's pipeline runs; a newly activated profile takes over at the next start.
+            running = analyzer.EmbeddingModel,
+            profiles = ModelProfiles.All.Select(p => new
+            {
+                name = p.Name, embedder = p.Embedder, description = p.Description, selected = p == selected,
+                needs_acceptance = p.NeedingAcceptance.Select(m => new { name = m.Name, licence = m.Licence, risk_note = m.RiskNote }),
+                missing = profiles.Missing(p),
+            }),
             models = ModelCatalog.All.Select(m => new
             {
                 name = m.Name, task = m.Task.ToString().ToLowerInvariant(), licence = m.Licence, risk_note = m.RiskNote, is_default = m.IsDefault,
@@ -213,8 +235,8 @@ internal static class AdminApi
     };
 
     /// <summary>The newest runs (of one kind, or all): runs are few (one per job), so the listing reads them all and keeps the last.</summary>
-    private static async Task<List<RunRecord>> NewestRunsAsync(IDoppelDatabase db, TenantId tenant, string? kind, int count, CancellationToken ct) =>
-        [.. (await db.For(tenant).Runs.ListAsync(Page.All, ct)).Where(r => kind is null || r.Kind == kind).Reverse().Take(count)];
+    private static async Task<List<RunRecord>> NewestRunsAsync(IDoppelDatabase db, TenantId tenant, string[]? kinds, int count, CancellationToken ct) =>
+        [.. (await db.For(tenant).Runs.ListAsync(Page.All, ct)).Where(r => kinds is null || kinds.Contains(r.Kind)).Reverse().Take(count)];
 
     private static async Task<IResult> Jobs(HttpContext c, IDoppelDatabase db, ServiceOptions options)
     {

@@ -228,11 +228,32 @@ async function modelsView() {
       x.models.map(m => el('tr', { dataset: { model: m.name } }, el('td', {}, m.name), el('td', {}, m.task), el('td', {}, m.installed ? 'yes' : 'no'), el('td', {}, m.is_default ? 'yes' : ''),
         el('td', {}, m.licence), el('td', {}, m.risk_note), el('td', {}, el('code', {}, m.sha256 || '–')), el('td', { class: 'model-published' }, published(m.published)),
         el('td', {}, x.can_publish && m.installed ? publish(m) : '')))),
-    el('h2', {}, 'Publication log'),
-    log.length ? el('table', { id: 'models-log' }, el('tr', {}, ['When', 'Model', 'Version', 'By', 'Outcome'].map(h => el('th', {}, h))),
-      log.map(r => el('tr', {}, el('td', {}, when(r.at)), el('td', {}, r.details.model), el('td', {}, el('code', {}, r.details.version || '–')), el('td', {}, r.details.by),
+    el('h2', {}, 'Profiles'),
+    el('p', { class: 'muted' }, 'This service runs ', el('code', { id: 'running-model' }, x.running),
+      '. Activating a profile selects it in the model cache for processes started afterwards (this service and its workers at their next start); their vectors carry a new version, and stored ones are re-embedded, never compared with them.'),
+    el('table', { id: 'profiles' }, el('tr', {}, ['Profile', 'Recogniser', 'Licence risk', 'Installed', 'Selected', ''].map(h => el('th', {}, h))),
+      x.profiles.map(p => {
+        const accept = p.needs_acceptance.length ? el('input', { type: 'checkbox', class: 'accept-licence' }) : null;
+        const activate = el('button', { class: 'activate', onclick: async e => {
+          e.target.disabled = true;
+          try {
+            await api(`/models/profiles/${encodeURIComponent(p.name)}/activate`, { method: 'POST', body: { accept_licence: !!(accept && accept.checked) } });
+            await modelsView();
+          } catch (error) {
+            e.target.disabled = false;
+            notice.replaceChildren(el('p', { class: 'error', id: 'activate-error' }, error.message));
+          }
+        } }, 'Activate');
+        return el('tr', { dataset: { profile: p.name } }, el('td', {}, p.name), el('td', {}, el('code', {}, p.embedder)),
+          el('td', {}, p.needs_acceptance.map(m => `${m.name}: ${m.licence}. ${m.risk_note}`).join(' ') || 'none'),
+          el('td', {}, p.missing.length ? 'missing ' + p.missing.join(', ') : 'yes'), el('td', { class: 'selected' }, p.selected ? 'selected' : ''),
+          el('td', {}, x.can_activate && !p.selected && !p.missing.length ? [accept ? el('label', {}, accept, ' accept the licence risk ') : '', activate] : ''));
+      })),
+    el('h2', {}, 'Log'),
+    log.length ? el('table', { id: 'models-log' }, el('tr', {}, ['When', 'Action', 'Model or profile', 'Version', 'By', 'Outcome'].map(h => el('th', {}, h))),
+      log.map(r => el('tr', {}, el('td', {}, when(r.at)), el('td', {}, r.kind), el('td', {}, r.details.model || r.details.profile), el('td', {}, el('code', {}, r.details.version || '–')), el('td', {}, r.details.by),
         el('td', {}, r.state === 'completed' ? 'published' : el('span', { class: 'error' }, r.error)))))
-      : el('p', { class: 'muted' }, 'Nothing published from this service yet.'));
+      : el('p', { class: 'muted' }, 'Nothing published or activated from this service yet.'));
 }
 
 async function jobsView() {
