@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Doppel.Application;
 using Doppel.Application.Sets;
 using Doppel.Storage;
@@ -63,24 +64,31 @@ internal static class HopeApi
         ["updated_at"] = s.UpdatedAt,
     };
 
-    internal static object ImageJson(SetImage i) => new Dictionary<string, object?>
-    {
-        ["id"] = i.Id,
-        ["reference_pk"] = i.ReferencePk,
-        ["filename"] = i.Filename,
-        ["status_code"] = i.StatusCode,
-        ["created_at"] = i.CreatedAt,
-    };
+    internal static object ImageJson(SetImage i) => new HopeImage(i.Id, i.ReferencePk, i.Filename, i.StatusCode, i.CreatedAt);
 
-    internal static object FindingJson(SetFinding f) => new Dictionary<string, object?>
-    {
-        ["id"] = f.Id,
-        ["first"] = new Dictionary<string, string> { ["reference_pk"] = f.FirstReferencePk, ["filename"] = f.FirstFilename },
-        ["second"] = new Dictionary<string, string> { ["reference_pk"] = f.SecondReferencePk, ["filename"] = f.SecondFilename },
-        ["score"] = Math.Round(f.Confidence, 4),
-        ["status_code"] = f.StatusCode,
-        ["updated_at"] = f.UpdatedAt,
-    };
+    internal static object FindingJson(SetFinding f) => new HopeFinding(f.Id, new HopeSide(f.FirstReferencePk, f.FirstFilename),
+        new HopeSide(f.SecondReferencePk, f.SecondFilename), Math.Round(f.Confidence, 4), f.StatusCode, f.UpdatedAt);
+
+    // HOPE's rows as records rather than dictionaries: a findings page of 100 serialised 300 dictionaries and boxed
+    // every value (about ten allocations a row, counted from the shapes); the JSON is the same, names and order.
+    private sealed record HopeImage(
+        [property: JsonPropertyName("id")] long Id,
+        [property: JsonPropertyName("reference_pk")] string ReferencePk,
+        [property: JsonPropertyName("filename")] string Filename,
+        [property: JsonPropertyName("status_code")] int? StatusCode,
+        [property: JsonPropertyName("created_at")] DateTimeOffset CreatedAt);
+
+    private sealed record HopeSide(
+        [property: JsonPropertyName("reference_pk")] string? ReferencePk,
+        [property: JsonPropertyName("filename")] string? Filename);
+
+    private sealed record HopeFinding(
+        [property: JsonPropertyName("id")] long Id,
+        [property: JsonPropertyName("first")] HopeSide First,
+        [property: JsonPropertyName("second")] HopeSide Second,
+        [property: JsonPropertyName("score")] double Score,
+        [property: JsonPropertyName("status_code")] int StatusCode,
+        [property: JsonPropertyName("updated_at")] DateTimeOffset UpdatedAt);
 
     private static async Task<IResult> ListSets(HttpContext c, IDoppelDatabase db)
     {

@@ -23,6 +23,8 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
             ValidationException e => (400, "Invalid request", e.Message),
             RecordNotFoundException e => (404, "Not found", e.Message),
             StoreConflictException e => (409, "Conflict", e.Message),
+            // A model not installed or damaged, a container that refuses: the state of the models, not the request.
+            Doppel.Models.Publishing.ModelContainerException e => (409, "Models container", e.Message),
             PayloadTooLargeException e => (413, "Request body too large", e.Message),
             BadHttpRequestException e => (e.StatusCode, e.StatusCode == 413 ? "Request body too large" : "Bad request", e.Message),
             System.Text.Json.JsonException => (400, "Malformed JSON", "The request body is not valid JSON of the expected shape."),

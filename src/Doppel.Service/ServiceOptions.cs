@@ -1,4 +1,6 @@
 using Doppel.Application.Webhooks;
+using Doppel.Models;
+using Doppel.Models.Publishing;
 using Microsoft.Extensions.Logging;
 
 namespace Doppel.Service;
@@ -36,6 +38,13 @@ public sealed record ServiceOptions
     /// <summary>Sign-in attempts of the admin page per client address and minute (429 above): with the PBKDF2 hashes'
     /// cost this bounds both password guessing and the CPU a client can make the service spend.</summary>
     public int AdminSignInsPerMinute { get; init; } = 10;
+
+    /// <summary>The models container (<c>--models-container</c>) the admin page publishes to; null: publishing is off
+    /// and the Models view only lists the catalogue.</summary>
+    public IModelContainer? ModelsContainer { get; init; }
+
+    /// <summary>The model cache published files are read from (<c>DOPPEL_MODELS</c>, else ~/.cache/doppel/models).</summary>
+    public string ModelCache { get; init; } = ModelStore.CacheRoot;
 
     /// <summary>Open the face models at start (readiness reports them); off for tests that never process.</summary>
     public bool LoadModelsAtStart { get; init; } = true;

@@ -15,7 +15,7 @@ namespace Doppel.Service.Tests;
 /// </summary>
 public sealed class AdminPageTests
 {
-    private const string Chromium = "/usr/bin/chromium";
+    internal const string Chromium = "/usr/bin/chromium";
 
     /// <summary>Generous: the test machine is shared and slow; every wait is for a selector or a state, never a sleep.</summary>
     private const float Timeout = 60_000;
@@ -179,7 +179,7 @@ public sealed class AdminPageTests
         }
     }
 
-    private static async Task<IPage> NewPageAsync(IBrowser browser)
+    internal static async Task<IPage> NewPageAsync(IBrowser browser)
     {
         var context = await browser.NewContextAsync();
         context.SetDefaultTimeout(Timeout);
@@ -188,7 +188,7 @@ public sealed class AdminPageTests
         return await context.NewPageAsync();
     }
 
-    private static async Task SignInAsync(IPage page, string name, string password)
+    internal static async Task SignInAsync(IPage page, string name, string password)
     {
         await page.Locator("input[name=name]").FillAsync(name);
         await page.Locator("input[name=password]").FillAsync(password);

@@ -175,7 +175,9 @@ public sealed class WorkersServiceTests(PostgresServer server) : IClassFixture<P
         html.ShouldContain("Doppel jobs");
         // A newcomer finds the set's job by its name.
         html.ShouldContain("Process service set");
-        (await admin.GetStringAsync("/admin/", ct)).ShouldContain("id=\"jobs-link\"");
+        // The page's own Jobs view links the dashboard for administrators, never for reviewers.
+        (await admin.GetStringAsync("/admin/api/jobs", ct)).ShouldContain("\"dashboard\":\"/admin/jobs/\"");
+        (await reviewer.GetStringAsync("/admin/api/jobs", ct)).ShouldContain("\"dashboard\":null");
     }
 
     private static async Task<long> SucceededSetJobsAsync(string connectionString, CancellationToken ct)

@@ -61,6 +61,7 @@ public sealed class ProcessSetHandler(IDoppelDatabase db, IImageAnalyzer analyze
             await stores.Runs.UpdateAsync(runId, images.Count, cancellationToken);
             var resolved = await RegisterAsync(stores, images, cancellationToken);
             await AnalyseAsync(stores, resolved, runId, lease, cancellationToken);
+            await EmbedStaleAsync(tenant, store, set, resolved, lease, cancellationToken);
             var statuses = await StatusesAsync(stores, images, resolved, settings, cancellationToken);
             var findings = await MatchAsync(store, stores, set, images, resolved, statuses, settings, cancellationToken);
             await store.SaveImageResultsAsync(images.Select(i => new SetImageResult(i.Id, resolved.GetValueOrDefault(i.Id)?.Id, statuses[i.Id])).ToList(), cancellationToken);
@@ -129,6 +130,26 @@ public sealed class ProcessSetHandler(IDoppelDatabase db, IImageAnalyzer analyze
     {
         var pending = resolved.Values.Where(m => m.State == MediaState.Pending).DistinctBy(m => m.Id).ToList();
         return new AnalyseMediaHandler(stores, LocalFolderMediaStore.Instance, analyzer).HandleAsync(pending, runId, BatchSize, lease.Fence, cancellationToken);
+    }
+
+    /// <summary>
+    /// Faces of the set's images and of the group's approved images that have no vector of the running model version
+    /// (analysed before a new version was published, or by another profile) are embedded again from their stored
+    /// landmarks, the path dedup takes (<see cref="EmbedMissingHandler"/>): matching reads only the running version's
+    /// vectors, so without this such an image would silently match nothing, and with it two versions are never compared.
+    /// </summary>
+    private async Task EmbedStaleAsync(TenantId tenant, ISetStore store, DeduplicationSet set, Dictionary<long, MediaFile> resolved, Lease lease, CancellationToken cancellationToken)
+    {
+        var reference = await store.ListReferenceImagesAsync(set.GroupId, cancellationToken);
+        var mediaIds = resolved.Values.Select(m => m.Id).Concat(reference.Where(i => i.MediaId is not null).Select(i => i.MediaId!.Value)).ToHashSet();
+        if (mediaIds.Count == 0)
+            return;
+        await new EmbedMissingHandler(db, tenant, LocalFolderMediaStore.Instance).HandleAsync(analyzer.EmbeddingModel, analyzer.EmbeddingModelVersion,
+            () =>
+            {
+                analyzer.Load();
+                return analyzer.Embedder;
+            }, mediaIds, lease.Fence, cancellationToken);
     }
 
     /// <summary>HOPE's status code of every image: 404 file not found, 412 no face, 416 face below the detection

@@ -2,12 +2,12 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Doppel.Application.Models;
 using Doppel.Cli.Infrastructure;
 using Doppel.Models;
 using Doppel.Models.Catalog;
 using Doppel.Models.Install;
 using Doppel.Vision.Embedding;
-using Doppel.Models.Publishing;
 
 namespace Doppel.Cli.Commands;
 
@@ -49,21 +49,15 @@ public static class ModelsCommand
         publish.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
-            var requested = parse.GetValue(names) ?? [];
-            var unknown = requested.Where(n => !ModelCatalog.TryGet(n, out _)).ToList();
-            if (unknown.Count > 0)
-                throw new ArgumentException($"Unknown model name{(unknown.Count > 1 ? "s" : "")}: {string.Join(", ", unknown)}. Valid names: {string.Join(", ", ModelCatalog.Names)}.");
             var address = parse.GetValue(to) ?? ModelsContainer.Configured(parse)
                 ?? throw new ArgumentException($"Name the models container with --to (or {ModelsContainer.Variable}).");
             var folder = parse.GetValue(from);
-            if (folder is not null && requested.Length != 1)
-                throw new ArgumentException("--from publishes one model: name exactly one.");
-            var specs = requested.Length > 0 ? requested.Select(ModelCatalog.Get).ToList() : ModelCatalog.DefaultSet.ToList();
-            var publisher = new ModelPublisher(ModelsContainer.Open(address), ModelStore.CacheRoot, line => output.WriteLine(line));
+            var specs = PublishModelsHandler.Resolve(parse.GetValue(names) ?? [], folder);
+            var handler = new PublishModelsHandler(ModelsContainer.Open(address), ModelStore.CacheRoot, log: line => output.WriteLine(line));
             foreach (var spec in specs)
             {
                 output.WriteLine($"{spec.Name}:");
-                var published = publisher.PublishAsync(spec, folder).GetAwaiter().GetResult();
+                var published = handler.PublishAsync(spec, $"os:{Environment.UserName}", folder).GetAwaiter().GetResult();
                 output.WriteLine($"  published version {published.Version} ({published.Files.Count} file{(published.Files.Count == 1 ? "" : "s")}, {published.Files.Sum(f => f.Bytes) / 1e6:0.0} MB) to {address}");
             }
             return 0;
@@ -126,7 +120,7 @@ public static class ModelsCommand
             int code = Install(requested, parse.GetValue(all), parse.GetValue(forTests), parse.GetValue(force), output, error);
             if (code == 0 && chosen is not null)
             {
-                ModelProfiles.Select(chosen);
+                new ActivateProfileHandler(ModelStore.CacheRoot).ActivateAsync(chosen.Name, parse.GetValue(acceptLicence), $"os:{Environment.UserName}").GetAwaiter().GetResult();
                 output.WriteLine($"Selected profile {chosen.Name}: dedup, recognise and the other pipeline commands use {chosen.Embedder} unless --model says otherwise.");
             }
             return code;

@@ -73,6 +73,8 @@ public static class ServeCommand
                 MediaFolder = Path.GetFullPath(parse.GetValue(media)!),
                 MaxUploadBytes = parse.GetValue(maxUpload),
                 JobsDatabase = jobsAddress,
+                // The container this process synced its models from at start is the one its admin page publishes to.
+                ModelsContainer = ModelsContainer.Configured(parse) is { } models ? ModelsContainer.Open(models) : null,
             };
             // verify/identify get their own pipeline (opened at the first call) unless workers process the sets, which
             // leaves the service's own one idle.

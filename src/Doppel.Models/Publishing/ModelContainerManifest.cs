@@ -54,8 +54,9 @@ public sealed record ModelContainerManifest(int Format, IReadOnlyList<PublishedM
     };
 }
 
-/// <summary>One model's current version in a container.</summary>
-public sealed record PublishedModel(string Name, string Version, DateTimeOffset PublishedAt, string? Origin, IReadOnlyList<PublishedFile> Files)
+/// <summary>One model's current version in a container; <paramref name="PublishedBy"/> is absent from manifests written
+/// before it was recorded (readers of format 1 skip it).</summary>
+public sealed record PublishedModel(string Name, string Version, DateTimeOffset PublishedAt, string? Origin, IReadOnlyList<PublishedFile> Files, string? PublishedBy = null)
 {
     /// <summary>The version of a set of files: the first 16 hex digits of the sha256 of their sorted "name sha256" lines.</summary>
     public static string VersionOf(IEnumerable<(string Name, string Sha256)> files)

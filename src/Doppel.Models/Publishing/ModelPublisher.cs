@@ -16,6 +16,9 @@ public sealed class ModelPublisher(IModelContainer container, string cacheRoot, 
     private const int ManifestAttempts = 5;
     private readonly Action<string> _log = log ?? (_ => { });
 
+    /// <summary>Who publishes (an admin page user, or the CLI's OS user), written into the manifest entry.</summary>
+    public string? PublishedBy { get; init; }
+
     public async Task<PublishedModel> PublishAsync(ModelSpec spec, string? fromDirectory = null, CancellationToken cancellation = default)
     {
         var files = fromDirectory is null ? InstalledFiles(spec) : ReplacementFiles(spec, fromDirectory);
@@ -34,7 +37,7 @@ public sealed class ModelPublisher(IModelContainer container, string cacheRoot, 
             }
             published.Add(new PublishedFile(file.Name, file.Sha256, file.Bytes, blob));
         }
-        var entry = new PublishedModel(spec.Name, version, DateTimeOffset.UtcNow, fromDirectory is null ? "model cache" : "folder", published);
+        var entry = new PublishedModel(spec.Name, version, DateTimeOffset.UtcNow, fromDirectory is null ? "model cache" : "folder", published, PublishedBy);
         for (var attempt = 1; ; attempt++)
         {
             var current = await container.ReadManifestAsync(cancellation);

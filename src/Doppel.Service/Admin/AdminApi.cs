@@ -2,12 +2,16 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Doppel.Application;
 using Doppel.Application.Admin;
+using Doppel.Application.Models;
 using Doppel.Application.Persons;
 using Doppel.Application.Sets;
 using Doppel.Application.Tokens;
+using Doppel.Jobs;
 using Doppel.Models;
 using Doppel.Models.Catalog;
+using Doppel.Models.Publishing;
 using Doppel.Storage;
+using Doppel.Vision.Embedding;
 using Microsoft.AspNetCore.Antiforgery;
 
 namespace Doppel.Service.Admin;
@@ -157,12 +161,98 @@ internal static class AdminApi
             Results.Ok(await h.UpdateSettingsAsync(TenantOf(c), group, await JsonBody.ObjectAsync(c.Request), c.RequestAborted)));
         admin.MapGet("/users", async (AdminUserHandlers users, CancellationToken ct) =>
             Results.Ok((await users.ListAsync(ct)).Select(u => new { name = u.Name, role = u.Role.ToString().ToLowerInvariant(), created_at = u.CreatedAt })));
-        admin.MapGet("/models", () => Results.Ok(ModelCatalog.All.Select(m => new
+        // Models: every reader sees the catalogue, what the container publishes and who published it; administrators publish.
+        reviewer.MapGet("/models", Models);
+        reviewer.MapGet("/models/log", async (IDoppelDatabase db, CancellationToken ct) =>
+            Results.Ok((await NewestRunsAsync(db, TenantId.Default, [PublishModelsHandler.RunKind, ActivateProfileHandler.RunKind], LogWindow, ct)).Select(r => new
+            {
+                id = r.Id, kind = r.Kind == ActivateProfileHandler.RunKind ? "activate" : "publish", state = r.State.ToString().ToLowerInvariant(),
+                at = r.StartedAt, error = r.Error, details = JsonNode.Parse(r.ArgsJson),
+            })));
+        admin.MapPost("/models/{name}/publish", async (HttpContext c, string name, ServiceOptions options, IDoppelDatabase db) =>
         {
-            name = m.Name, task = m.Task.ToString().ToLowerInvariant(), licence = m.Licence, risk_note = m.RiskNote, is_default = m.IsDefault,
-            sha256 = m.OnnxFile?.Checksum.Hex,
-            installed = m.OnnxFile is { } f && File.Exists(Path.Combine(ModelStore.ModelDirectory(m.Name), f.FileName)),
-        })));
+            var container = options.ModelsContainer
+                ?? throw new ConflictException("No models container: start doppel serve with --models-container (or DOPPEL_MODELS_CONTAINER) to publish from this page.");
+            var spec = PublishModelsHandler.Resolve([name], null)[0];
+            var published = await new PublishModelsHandler(container, options.ModelCache, db).PublishAsync(spec, c.Actor(), cancellationToken: c.RequestAborted);
+            return Results.Ok(PublishedJson(published));
+        });
+
+        admin.MapPost("/models/profiles/{name}/activate", async (HttpContext c, string name, ServiceOptions options, IDoppelDatabase db) =>
+        {
+            var body = await JsonBody.ObjectAsync(c.Request);
+            bool accepted = body["accept_licence"] is JsonValue v && v.TryGetValue<bool>(out var b) && b;
+            var profile = await new ActivateProfileHandler(options.ModelCache, db).ActivateAsync(name, accepted, c.Actor(), c.RequestAborted);
+            return Results.Ok(new { name = profile.Name, embedder = profile.Embedder });
+        });
+
+        // Jobs of Doppel's own (any engine): the tenant's sets with their state, progress and error, and its runs.
+        reviewer.MapGet("/jobs", Jobs);
+        admin.MapPost("/sets/{id:guid}/retry", async (HttpContext c, Guid id, SetHandlers h) =>
+        {
+            var moved = await h.ActAsync(TenantOf(c), id.ToString("D"), SetAction.Retry, c.RequestAborted);
+            return Results.Ok(new { id = moved.Id, state = moved.State.ToString() });
+        });
+    }
+
+    /// <summary>Runs of the jobs view and the publication log at most, newest first.</summary>
+    private const int LogWindow = 100;
+
+    private static async Task<IResult> Models(HttpContext c, ServiceOptions options, IImageAnalyzer analyzer, CancellationToken ct)
+    {
+        var profiles = new ActivateProfileHandler(options.ModelCache);
+        var selected = profiles.Selected;
+        var published = options.ModelsContainer is { } container
+            ? (await new PublishModelsHandler(container, options.ModelCache).PublishedAsync(ct)).ToDictionary(p => p.Name)
+            : [];
+        return Results.Ok(new
+        {
+            container = options.ModelsContainer?.Address,
+            can_publish = options.ModelsContainer is not null && c.User.IsInRole("admin"),
+            can_activate = c.User.IsInRole("admin"),
+            // What this process's pipeline runs; a newly activated profile takes over at the next start.
+            running = analyzer.EmbeddingModel,
+            profiles = ModelProfiles.All.Select(p => new
+            {
+                name = p.Name, embedder = p.Embedder, description = p.Description, selected = p == selected,
+                needs_acceptance = p.NeedingAcceptance.Select(m => new { name = m.Name, licence = m.Licence, risk_note = m.RiskNote }),
+                missing = profiles.Missing(p),
+            }),
+            models = ModelCatalog.All.Select(m => new
+            {
+                name = m.Name, task = m.Task.ToString().ToLowerInvariant(), licence = m.Licence, risk_note = m.RiskNote, is_default = m.IsDefault,
+                sha256 = m.OnnxFile?.Checksum.Hex,
+                installed = m.Files.Count > 0 && m.Files.All(f => File.Exists(Path.Combine(options.ModelCache, m.Name, f.FileName))),
+                published = published.TryGetValue(m.Name, out var p) ? PublishedJson(p) : null,
+            }),
+        });
+    }
+
+    private static object PublishedJson(PublishedModel p) => new
+    {
+        version = p.Version, published_at = p.PublishedAt, published_by = p.PublishedBy, origin = p.Origin,
+        files = p.Files.Select(f => new { name = f.Name, sha256 = f.Sha256, bytes = f.Bytes, blob = f.Blob }),
+    };
+
+    /// <summary>The newest runs (of one kind, or all): runs are few (one per job), so the listing reads them all and keeps the last.</summary>
+    private static async Task<List<RunRecord>> NewestRunsAsync(IDoppelDatabase db, TenantId tenant, string[]? kinds, int count, CancellationToken ct) =>
+        [.. (await db.For(tenant).Runs.ListAsync(Page.All, ct)).Where(r => kinds is null || kinds.Contains(r.Kind)).Reverse().Take(count)];
+
+    private static async Task<IResult> Jobs(HttpContext c, IDoppelDatabase db, ServiceOptions options)
+    {
+        var tenant = TenantOf(c);
+        var sets = new List<object>();
+        foreach (var s in await db.SetsFor(tenant).ListSetsAsync(null, null, 0, 200, c.RequestAborted))
+        {
+            var run = s.RunId is long id ? await db.For(tenant).Runs.GetAsync(id, c.RequestAborted) : null;
+            sets.Add(new { id = s.Id, group = s.GroupKey, state = s.State.ToString(), error = s.Error, run = run is null ? null : V1Api.RunJson(run), updated_at = s.UpdatedAt });
+        }
+        return Results.Ok(new
+        {
+            sets,
+            runs = (await NewestRunsAsync(db, tenant, null, LogWindow, c.RequestAborted)).Select(V1Api.RunJson),
+            dashboard = options.JobsDatabase is not null && c.User.IsInRole("admin") ? AdminAuth.JobsPath + "/" : null,
+        });
     }
 
     /// <summary>A face's photo (the whole image; the page draws the box), read from the media folder: only a file

@@ -47,13 +47,17 @@ public static class ModelProfiles
         ?? throw new ArgumentException($"Unknown profile '{name}'; profiles: {string.Join(", ", All.Select(p => p.Name))}.", nameof(name));
 
     /// <summary>The file naming the selected profile: <c>profile</c> in the model cache.</summary>
-    public static string SelectionFile => Path.Combine(ModelStore.CacheRoot, "profile");
+    public static string SelectionFile => SelectionFileIn(ModelStore.CacheRoot);
+
+    public static string SelectionFileIn(string cacheRoot) => Path.Combine(cacheRoot, "profile");
 
     /// <summary>The selected profile: the one the last <c>models install --profile</c> chose, else <see cref="Default"/>.
     /// A file naming no known profile (edited by hand) is an error, not a silent fallback.</summary>
-    public static ModelProfile Selected()
+    public static ModelProfile Selected() => SelectedIn(ModelStore.CacheRoot);
+
+    public static ModelProfile SelectedIn(string cacheRoot)
     {
-        var file = SelectionFile;
+        var file = SelectionFileIn(cacheRoot);
         if (!File.Exists(file))
             return Default;
         var name = File.ReadAllText(file).Trim();
@@ -62,12 +66,15 @@ public static class ModelProfiles
     }
 
     /// <summary>Records <paramref name="profile"/> as selected (written beside, then renamed: never half a file).</summary>
-    public static void Select(ModelProfile profile)
+    public static void Select(ModelProfile profile) => SelectIn(profile, ModelStore.CacheRoot);
+
+    public static void SelectIn(ModelProfile profile, string cacheRoot)
     {
         ArgumentNullException.ThrowIfNull(profile);
-        Directory.CreateDirectory(ModelStore.CacheRoot);
-        var temp = SelectionFile + ".tmp";
+        Directory.CreateDirectory(cacheRoot);
+        var file = SelectionFileIn(cacheRoot);
+        var temp = file + ".tmp";
         File.WriteAllText(temp, profile.Name + "\n");
-        File.Move(temp, SelectionFile, overwrite: true);
+        File.Move(temp, file, overwrite: true);
     }
 }

@@ -205,11 +205,78 @@ async function groupsView() {
 }
 
 async function modelsView() {
-  const models = await api('/models');
+  const [x, log] = await Promise.all([api('/models'), api('/models/log')]);
+  const notice = el('div', { id: 'publish-result' });
+  const publish = m => el('button', { class: 'publish', dataset: { model: m.name }, onclick: async e => {
+    e.target.disabled = true;
+    try {
+      const p = await api(`/models/${encodeURIComponent(m.name)}/publish`, { method: 'POST' });
+      await modelsView();
+      document.getElementById('publish-result').replaceChildren(el('p', { class: 'secret' }, `${m.name} published as version `, el('code', {}, p.version)));
+    } catch (error) {
+      e.target.disabled = false;
+      notice.replaceChildren(el('p', { class: 'error' }, error.message));
+    }
+  } }, 'Publish');
+  const published = p => p ? el('span', { class: 'published' }, el('code', {}, p.version), ` by ${p.published_by || '?'} ${when(p.published_at)}`) : '–';
   show(el('h1', {}, 'Models'),
-    el('table', { id: 'models' }, el('tr', {}, ['Name', 'Task', 'Installed', 'Default', 'Licence', 'Risk note', 'sha256'].map(h => el('th', {}, h))),
-      models.map(m => el('tr', {}, el('td', {}, m.name), el('td', {}, m.task), el('td', {}, m.installed ? 'yes' : 'no'), el('td', {}, m.is_default ? 'yes' : ''),
-        el('td', {}, m.licence), el('td', {}, m.risk_note), el('td', {}, el('code', {}, m.sha256 || '–'))))));
+    el('p', { class: 'muted', id: 'models-container' }, x.container
+      ? ['Models container ', el('code', {}, x.container), '. Publishing puts the installed, checksum-verified files there; processes started with --models-container download and verify them at their next start, and re-embed stored vectors of the old version instead of mixing them.']
+      : 'No models container: start doppel serve with --models-container to publish from this page.'),
+    notice,
+    el('table', { id: 'models' }, el('tr', {}, ['Name', 'Task', 'Installed', 'Default', 'Licence', 'Risk note', 'sha256', 'Published', ''].map(h => el('th', {}, h))),
+      x.models.map(m => el('tr', { dataset: { model: m.name } }, el('td', {}, m.name), el('td', {}, m.task), el('td', {}, m.installed ? 'yes' : 'no'), el('td', {}, m.is_default ? 'yes' : ''),
+        el('td', {}, m.licence), el('td', {}, m.risk_note), el('td', {}, el('code', {}, m.sha256 || '–')), el('td', { class: 'model-published' }, published(m.published)),
+        el('td', {}, x.can_publish && m.installed ? publish(m) : '')))),
+    el('h2', {}, 'Profiles'),
+    el('p', { class: 'muted' }, 'This service runs ', el('code', { id: 'running-model' }, x.running),
+      '. Activating a profile selects it in the model cache for processes started afterwards (this service and its workers at their next start); their vectors carry a new version, and stored ones are re-embedded, never compared with them.'),
+    el('table', { id: 'profiles' }, el('tr', {}, ['Profile', 'Recogniser', 'Licence risk', 'Installed', 'Selected', ''].map(h => el('th', {}, h))),
+      x.profiles.map(p => {
+        const accept = p.needs_acceptance.length ? el('input', { type: 'checkbox', class: 'accept-licence' }) : null;
+        const activate = el('button', { class: 'activate', onclick: async e => {
+          e.target.disabled = true;
+          try {
+            await api(`/models/profiles/${encodeURIComponent(p.name)}/activate`, { method: 'POST', body: { accept_licence: !!(accept && accept.checked) } });
+            await modelsView();
+          } catch (error) {
+            e.target.disabled = false;
+            notice.replaceChildren(el('p', { class: 'error', id: 'activate-error' }, error.message));
+          }
+        } }, 'Activate');
+        return el('tr', { dataset: { profile: p.name } }, el('td', {}, p.name), el('td', {}, el('code', {}, p.embedder)),
+          el('td', {}, p.needs_acceptance.map(m => `${m.name}: ${m.licence}. ${m.risk_note}`).join(' ') || 'none'),
+          el('td', {}, p.missing.length ? 'missing ' + p.missing.join(', ') : 'yes'), el('td', { class: 'selected' }, p.selected ? 'selected' : ''),
+          el('td', {}, x.can_activate && !p.selected && !p.missing.length ? [accept ? el('label', {}, accept, ' accept the licence risk ') : '', activate] : ''));
+      })),
+    el('h2', {}, 'Log'),
+    log.length ? el('table', { id: 'models-log' }, el('tr', {}, ['When', 'Action', 'Model or profile', 'Version', 'By', 'Outcome'].map(h => el('th', {}, h))),
+      log.map(r => el('tr', {}, el('td', {}, when(r.at)), el('td', {}, r.kind), el('td', {}, r.details.model || r.details.profile), el('td', {}, el('code', {}, r.details.version || '–')), el('td', {}, r.details.by),
+        el('td', {}, r.state === 'completed' ? 'published' : el('span', { class: 'error' }, r.error)))))
+      : el('p', { class: 'muted' }, 'Nothing published or activated from this service yet.'));
+}
+
+async function jobsView() {
+  const x = await api('/jobs');
+  const admin = state.me.role === 'admin';
+  const progress = r => r ? `${r.processed}/${r.total} (${r.state})` : '–';
+  const retry = s => el('button', { class: 'retry', onclick: async e => {
+    e.target.disabled = true;
+    try { await api(`/sets/${s.id}/retry`, { method: 'POST' }); await jobsView(); } catch (error) { e.target.disabled = false; failure(error); }
+  } }, 'Retry');
+  show(el('h1', {}, 'Jobs'),
+    x.dashboard ? el('p', {}, el('a', { href: x.dashboard, id: 'hangfire-link' }, 'Hangfire dashboard'), ' (the workers\' queues, chunks and their retries)') : '',
+    el('h2', {}, 'Sets'),
+    x.sets.length ? el('table', { id: 'job-sets' }, el('tr', {}, ['Group', 'State', 'Progress', 'Error', 'Updated', ''].map(h => el('th', {}, h))),
+      x.sets.map(s => el('tr', { dataset: { setId: s.id } }, el('td', {}, el('a', { href: '#set/' + s.id }, s.group)), el('td', { class: 'state' }, s.state),
+        el('td', {}, progress(s.run)), el('td', { class: 'set-error' }, s.error || ''), el('td', {}, when(s.updated_at)),
+        el('td', {}, admin && s.state === 'Failed' ? retry(s) : ''))))
+      : el('p', { class: 'muted' }, 'No sets in this tenant yet.'),
+    el('h2', {}, 'Runs'),
+    x.runs.length ? el('table', { id: 'job-runs' }, el('tr', {}, ['Id', 'Kind', 'State', 'Progress', 'Started', 'Finished', 'Error'].map(h => el('th', {}, h))),
+      x.runs.map(r => el('tr', {}, el('td', {}, r.id), el('td', {}, r.kind), el('td', {}, r.state), el('td', {}, `${r.processed}/${r.total}`),
+        el('td', {}, when(r.started_at)), el('td', {}, when(r.finished_at)), el('td', { class: 'error' }, r.error || ''))))
+      : el('p', { class: 'muted' }, 'No runs in this tenant yet.'));
 }
 
 // A face as a 112 px crop of its photo (CSS background of the whole image: the photo is the only source of pixels).
@@ -275,6 +342,7 @@ async function route() {
       case 'tokens': return await tokensView();
       case 'groups': return await groupsView();
       case 'models': return await modelsView();
+      case 'jobs': return await jobsView();
       case 'persons': return await personsView();
       case 'person': return await personView(id);
       default: return await setsView();
@@ -290,9 +358,6 @@ async function start() {
   document.getElementById('who').textContent = `${me.name} (${me.role})`;
   document.getElementById('logout-token').value = me.csrf;
   if (me.role !== 'admin') document.querySelectorAll('.admin-only').forEach(a => a.remove());
-  // Hangfire's dashboard (a set's jobs by name: set and chunk; failed jobs with their error; retry) when workers run the sets.
-  const jobs = document.getElementById('jobs-link');
-  if (jobs && me.jobs_dashboard) { jobs.href = me.jobs_dashboard; jobs.hidden = false; }
   const tenants = await api('/tenants');
   const select = document.getElementById('tenant');
   select.replaceChildren(...tenants.map(t => el('option', { value: t.id }, t.name)));
