@@ -7,7 +7,7 @@ namespace Doppel.Vision.Tests.Pipeline;
 public sealed class BatchingWorkerTests
 {
     private static async Task<(List<List<string>> Batches, List<string> Discarded)> Run(
-        BatchingWorker.TryTake take, Func<bool> looksEmpty, int batchWeight, CancellationToken? stop = null, Func<string, string>? prepare = null)
+        BatchingWorker.TryTake<string> take, Func<bool> looksEmpty, int batchWeight, CancellationToken? stop = null, Func<string, string>? prepare = null)
     {
         var batches = new List<List<string>>();
         var discarded = new List<string>();
