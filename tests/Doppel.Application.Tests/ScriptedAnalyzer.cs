@@ -59,12 +59,12 @@ internal sealed class ScriptedAnalyzer(IReadOnlyDictionary<string, float[]> vect
         }
     }
 
-    private static (ImageBytes? Read, string? Error) Read(ImageSource source, CancellationToken cancellationToken)
+    private static (SourceBytes? Read, string? Error) Read(ImageSource source, CancellationToken cancellationToken)
     {
         try
         {
             using var stream = source.Open(cancellationToken);
-            return (ImageBytes.Read(stream, 64L << 20, cancellationToken), null);
+            return (SourceBytes.Read(stream, 64L << 20, cancellationToken), null);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

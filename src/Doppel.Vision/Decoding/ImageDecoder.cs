@@ -166,16 +166,16 @@ public sealed class ImageDecoder(ImageDecoderOptions? options = null)
         return read == buffer.Length ? buffer : buffer[..read];
     }
 
-    /// <summary>Reads <paramref name="source"/> once (<see cref="ImageBytes.Read"/>: hashed as it is read, held only
+    /// <summary>Reads <paramref name="source"/> once (<see cref="SourceBytes.Read"/>: hashed as it is read, held only
     /// up to the file budget) and decodes those bytes. <paramref name="read"/> is what was read, null when the
     /// source could not be opened or read (status <see cref="ImageStatus.Unreadable"/>).</summary>
-    public DecodedImage Decode(ImageSource source, CancellationToken cancellationToken, out ImageBytes? read)
+    public DecodedImage Decode(ImageSource source, CancellationToken cancellationToken, out SourceBytes? read)
     {
         read = null;
         try
         {
             using var stream = source.Open(cancellationToken);
-            read = ImageBytes.Read(stream, Options.MaxFileBytes, cancellationToken);
+            read = SourceBytes.Read(stream, Options.MaxFileBytes, cancellationToken);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
         {

@@ -16,9 +16,9 @@ public sealed record ImageSource(string Name, Func<CancellationToken, Stream> Op
 /// bytes themselves when they fit the file budget. Above it (<see cref="Bytes"/> null) the rest is hashed as it
 /// streams past, never held: memory stays one budget per image in flight, and the file still gets its content hash.
 /// </summary>
-public sealed record ImageBytes(byte[]? Bytes, long Length, string Sha256)
+public sealed record SourceBytes(byte[]? Bytes, long Length, string Sha256)
 {
-    public static ImageBytes Read(Stream stream, long maxBytes, CancellationToken cancellationToken = default)
+    public static SourceBytes Read(Stream stream, long maxBytes, CancellationToken cancellationToken = default)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         long announced = stream.CanSeek ? stream.Length - stream.Position : -1;
@@ -67,7 +67,7 @@ public sealed record ImageBytes(byte[]? Bytes, long Length, string Sha256)
         }
         var digest = Convert.ToHexStringLower(sha.GetHashAndReset());
         if (overBudget)
-            return new ImageBytes(null, length, digest);
-        return new ImageBytes(length == kept.Length ? kept : kept[..(int)length], length, digest);
+            return new SourceBytes(null, length, digest);
+        return new SourceBytes(length == kept.Length ? kept : kept[..(int)length], length, digest);
     }
 }

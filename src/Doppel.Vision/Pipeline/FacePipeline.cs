@@ -71,7 +71,7 @@ public sealed class FacePipeline : IDisposable
     }
 
     /// <summary>One image for the workers: its name and how to get its pixels (and what was read, for a source).</summary>
-    private sealed record Work(string Name, Func<CancellationToken, (DecodedImage Image, ImageBytes? Read)> Decode);
+    private sealed record Work(string Name, Func<CancellationToken, (DecodedImage Image, SourceBytes? Read)> Decode);
 
     /// <summary>Analyses many files; results stream out in completion order (match them by
     /// <see cref="ImageAnalysis.Path"/>). Progress is reported after every image.</summary>
@@ -192,10 +192,10 @@ public sealed class FacePipeline : IDisposable
     /// the region around them, so the full decoded image can be freed at once.</summary>
     private sealed record DetectedImage(string Path, ImageStatus Status, string? Detail, string? Format, int Width, int Height, IReadOnlyList<(DetectedFace Face, FaceCrop Crop)> Faces)
     {
-        public ImageBytes? Read { get; init; }
+        public SourceBytes? Read { get; init; }
     }
 
-    private DetectedImage DetectOne(string path, Func<(DecodedImage Image, ImageBytes? Read)> decode)
+    private DetectedImage DetectOne(string path, Func<(DecodedImage Image, SourceBytes? Read)> decode)
     {
         var (image, read) = decode();
         using var decoded = image;

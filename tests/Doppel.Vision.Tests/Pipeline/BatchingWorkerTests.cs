@@ -69,7 +69,7 @@ public sealed class BatchingWorkerTests
         {
             var queue = new System.Collections.Concurrent.ConcurrentQueue<string>(Enumerable.Range(0, 500).Select(i => i.ToString()));
             var flushed = new System.Collections.Concurrent.ConcurrentBag<string>();
-            var workers = Enumerable.Range(0, 8).Select(_ => Task.Run(() => BatchingWorker.RunAsync(
+            var workers = Enumerable.Range(0, 8).Select(_ => Task.Run(() => BatchingWorker.RunAsync<string, string>(
                 queue.TryDequeue, () => queue.IsEmpty, p => p, _ => 1, 7,
                 (batch, _) => { foreach (var x in batch) flushed.Add(x); return Task.CompletedTask; },
                 _ => throw new InvalidOperationException("nothing should be discarded"), TestContext.Current.CancellationToken), TestContext.Current.CancellationToken)).ToArray();
