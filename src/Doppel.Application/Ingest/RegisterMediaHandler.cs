@@ -106,9 +106,7 @@ public sealed class RegisterMediaHandler(IStoreSet stores, IMediaStore media)
             var o = objects[i];
             if (known.TryGetValue(o.Key, out var record))
             {
-                // Unread and pending: the analysis still to come reads it. Unread and done: it could not be read
-                // then, so reading it now tells whether it came back (changed, analysed again) or is passed over.
-                toHash[i] = record.ContentHash == ContentHash.NotRead ? record.State != MediaState.Pending : record.SizeBytes == o.SizeBytes;
+                toHash[i] = KnownNeedsHash(record, o.SizeBytes);
                 continue;
             }
             foreach (var candidate in unlistedBySize[o.SizeBytes])
@@ -124,6 +122,13 @@ public sealed class RegisterMediaHandler(IStoreSet stores, IMediaStore media)
         }
         return toHash;
     }
+
+    /// <summary>Whether a file the catalog knows under its key must be hashed at registration: yes when its record was read
+    /// and its size is the same (unchanged, or changed in place?); no when the size differs (changed for certain: the
+    /// analysis hashes it) or the record is unread and pending (the analysis still to come reads it). An unread record
+    /// that is done could not be read then: hashing it now tells whether it came back (changed) or is passed over.</summary>
+    public static bool KnownNeedsHash(MediaFile record, long sizeBytes) =>
+        record.ContentHash == ContentHash.NotRead ? record.State != MediaState.Pending : record.SizeBytes == sizeBytes;
 
     /// <summary>An unknown key whose bytes the catalog knows under a key of this store that no longer exists is a
     /// move (the record keeps its id and faces); if every such key still exists it is a copy, a file of its own.</summary>
