@@ -53,13 +53,13 @@ internal static class BlobDedupBench
             var uri = $"az://{container.Name}/{Prefix}";
 
             Console.WriteLine($"load before: {File.ReadAllText("/proc/loadavg").Trim()}");
-            var (folderSeconds, folderOutput) = Run(doppel, folder, [], "dedup", images, "--db", "folder.db", "--report", "folder-report");
-            var (blobSeconds, blobOutput) = Run(doppel, folder, blob, "dedup", uri, "--db", "blob.db", "--report", "blob-report");
+            var (folderSeconds, folderOutput) = RunDoppel(doppel, folder, [], "dedup", images, "--db", "folder.db", "--report", "folder-report");
+            var (blobSeconds, blobOutput) = RunDoppel(doppel, folder, blob, "dedup", uri, "--db", "blob.db", "--report", "blob-report");
             Console.WriteLine($"load after: {File.ReadAllText("/proc/loadavg").Trim()}");
 
-            var fromFolder = Run(doppel, folder, [], "findings", "list", "--db", "folder.db", "--format", "csv").Output
+            var fromFolder = RunDoppel(doppel, folder, [], "findings", "list", "--db", "folder.db", "--format", "csv").Output
                 .Replace(images + "/", "", StringComparison.Ordinal);
-            var fromBlob = Run(doppel, folder, blob, "findings", "list", "--db", "blob.db", "--format", "csv").Output
+            var fromBlob = RunDoppel(doppel, folder, blob, "findings", "list", "--db", "blob.db", "--format", "csv").Output
                 .Replace(Prefix + "/", "", StringComparison.Ordinal);
             var csvFolder = File.ReadAllText(Path.Combine(folder, "folder-report", "findings.csv"));
             var csvBlob = File.ReadAllText(Path.Combine(folder, "blob-report", "findings.csv"));
@@ -86,7 +86,9 @@ internal static class BlobDedupBench
     private static string Summary(string output) =>
         string.Join("; ", output.Split('\n').Where(l => l.StartsWith("Duplicate pairs", StringComparison.Ordinal) || l.Contains("processed this run", StringComparison.Ordinal)).Select(l => l.Trim()));
 
-    private static (double Seconds, string Output) Run(string doppel, string folder, Dictionary<string, string> environment, params string[] arguments)
+    /// <summary>Runs the built <c>doppel</c> in <paramref name="folder"/> (its logs there too) and times it; throws with its
+    /// error output when it fails. The engine bench's runner as well.</summary>
+    public static (double Seconds, string Output) RunDoppel(string doppel, string folder, Dictionary<string, string> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
