@@ -16,9 +16,10 @@ namespace Doppel.Workers;
 /// <item><see cref="AnalyseChunk"/> (fan-out): analyse one chunk of the set's media and store faces and vectors;
 /// the last chunk to finish enqueues <see cref="PlanMatching"/>;</item>
 /// <item><see cref="PlanMatching"/> (fan-in): freezes the face order and enqueues one <see cref="MatchPartition"/> per
-/// (row block, column block) of the upper triangle;</item>
-/// <item><see cref="MatchPartition"/> (fan-out): the exact join of two blocks, its pairs merged into the set's;
-/// the last enqueues <see cref="Finish"/>;</item>
+/// (row block, column block) of the upper triangle; with IVF it trains the cells once, freezes every face's probe
+/// list with the order, and enqueues one <see cref="MatchCells"/> per range of cells;</item>
+/// <item><see cref="MatchPartition"/> / <see cref="MatchCells"/> (fan-out): the exact join of two blocks, or the IVF join
+/// of the pairs a range of cells owns, its pairs merged into the set's; the last enqueues <see cref="Finish"/>;</item>
 /// <item><see cref="Finish"/> (fan-in): image pairs from the merged face pairs, findings stored in the catalog.</item>
 /// </list>
 /// Every job is idempotent (keyed by set and chunk or partition) and checks what is done first, so a job that
@@ -95,7 +96,8 @@ public sealed class DedupWork(WorkerServices services)
         var withVector = await stores.Faces.FacesWithEmbeddingAsync(set.Model, version, cancellationToken);
         var faces = (await stores.Faces.ListOfMediaAsync(set.MediaIds, cancellationToken))
             .Where(f => withVector.Contains(f.Id)).OrderBy(f => f.Id).Select(f => (f.Id, f.MediaId)).ToList();
-        var (_, blocks) = await services.Work.FreezeFacesAsync(setId, faces, set.BlockSize, cancellationToken);
+        var ivf = set.Search == WorkSet.SearchIvf && set.Blocks is null ? await PlanCellsAsync(set, faces, cancellationToken) : null;
+        var (_, blocks) = await services.Work.FreezeFacesAsync(setId, faces, set.BlockSize, cancellationToken, ivf);
         if (blocks == 0)
         {
             services.Jobs.Create<DedupWork>(w => w.Finish(setId, CancellationToken.None), new EnqueuedState(JobQueues.Report));
@@ -105,6 +107,16 @@ public sealed class DedupWork(WorkerServices services)
         // cosine that finds every pair reaching it (threshold + the lowest level), Finish normalises.
         float threshold = set.Threshold ?? throw new InvalidOperationException($"Set {setId} reached matching with no threshold recorded.");
         float joinAt = (await ScoringAsync(set, cancellationToken)).Scoring.JoinAt(threshold);
+        if (set.Search == WorkSet.SearchIvf)
+        {
+            for (int range = 0; range < blocks; range++)
+            {
+                int r = range;
+                if (!await services.Work.IsPartitionDoneAsync(setId, r, r, cancellationToken))
+                    services.Jobs.Create<DedupWork>(w => w.MatchCells(setId, r, joinAt, CancellationToken.None), new EnqueuedState(JobQueues.Match));
+            }
+            return;
+        }
         foreach (var (row, col) in PartitionJoin.Partitions(blocks))
             if (!await services.Work.IsPartitionDoneAsync(setId, row, col, cancellationToken))
                 services.Jobs.Create<DedupWork>(w => w.MatchPartition(setId, row, col, joinAt, CancellationToken.None), new EnqueuedState(JobQueues.Match));
@@ -137,20 +149,69 @@ public sealed class DedupWork(WorkerServices services)
     private async Task<(VectorSet Vectors, int Start)> BlockAsync(WorkSet set, IReadOnlyList<(long FaceId, long MediaId)> faces, int block, CancellationToken cancellationToken)
     {
         int start = block * set.BlockSize, end = Math.Min(faces.Count, start + set.BlockSize);
-        var row = new Dictionary<long, int>(end - start);
-        for (int i = start; i < end; i++)
-            row[faces[i].FaceId] = i - start;
-        var vectors = new float[end - start][];
+        return (await VectorsAsync(set, faces.Skip(start).Take(end - start).Select(f => f.FaceId).ToList(), cancellationToken), start);
+    }
+
+    /// <summary>The vectors of <paramref name="faceIds"/> (rows in that order), added as a single process adds them
+    /// (<see cref="VectorSet.Add"/> normalises the stored vector), so every score is bit-identical to its own.</summary>
+    private async Task<VectorSet> VectorsAsync(WorkSet set, IReadOnlyList<long> faceIds, CancellationToken cancellationToken)
+    {
+        var row = new Dictionary<long, int>(faceIds.Count);
+        for (int i = 0; i < faceIds.Count; i++)
+            row[faceIds[i]] = i;
+        var vectors = new float[faceIds.Count][];
         await foreach (var e in services.Catalog.For(new TenantId(set.Tenant)).Faces.ReadEmbeddingsAsync(set.Model, cancellationToken))
             if (e.ModelVersion == set.ModelVersion && row.TryGetValue(e.FaceId, out var r))
                 vectors[r] = e.Vector;
         int missing = Array.FindIndex(vectors, v => v is null);
         if (missing >= 0)
-            throw new InvalidOperationException($"Face {faces[start + missing].FaceId} of set {set.Id} lost its vector after matching was planned (its image was analysed again); re-run the set.");
-        var set1 = new VectorSet(vectors[0].Length, vectors.Length);
+            throw new InvalidOperationException($"Face {faceIds[missing]} of set {set.Id} lost its vector after matching was planned (its image was analysed again); re-run the set.");
+        var result = new VectorSet(vectors.Length == 0 ? 1 : vectors[0].Length, Math.Max(vectors.Length, 1));
         for (int i = 0; i < vectors.Length; i++)
-            set1.Add(faces[start + i].FaceId, vectors[i]);
-        return (set1, start);
+            result.Add(faceIds[i], vectors[i]);
+        return result;
+    }
+
+    /// <summary>
+    /// The IVF cells of the set, planned once here so every worker joins with the same ones: k-means and probe lists
+    /// exactly as the single-process <c>--search ivf</c> computes them over the same vectors in the same (face id) order,
+    /// and ranges of consecutive cells probed at most <see cref="WorkSet.BlockSize"/> times each (one job per range).
+    /// </summary>
+    private async Task<IvfFreeze> PlanCellsAsync(WorkSet set, IReadOnlyList<(long FaceId, long MediaId)> faces, CancellationToken cancellationToken)
+    {
+        if (faces.Count < 2)
+            return new IvfFreeze([], faces.Select(_ => Array.Empty<ushort>()).ToList(), [0]);
+        var vectors = await VectorsAsync(set, faces.Select(f => f.FaceId).ToList(), cancellationToken);
+        var plan = IvfPartitions.Plan(vectors);
+        var centroids = new byte[plan.Centroids.Data.Length * sizeof(float)];
+        System.Runtime.InteropServices.MemoryMarshal.AsBytes(plan.Centroids.Data).CopyTo(centroids);
+        return new IvfFreeze(centroids, Enumerable.Range(0, faces.Count).Select(r => plan.ProbesOf(r).ToArray()).ToList(),
+            [.. plan.Ranges(set.BlockSize).Select(r => r.First), plan.CellCount]);
+    }
+
+    [Queue(JobQueues.Match)]
+    [DisplayName("Match set {0}, cell range {1}")]
+    /// <param name="joinAt">The cosine the partitions join at (see <see cref="PlanMatching"/>).</param>
+    public async Task MatchCells(long setId, int range, float joinAt, CancellationToken cancellationToken)
+    {
+        var set = await RequireAsync(setId, cancellationToken);
+        if (set.IsFinal)
+            return;
+        int done;
+        if (await services.Work.IsPartitionDoneAsync(setId, range, range, cancellationToken))
+            done = set.PartitionsDone;
+        else
+        {
+            var bounds = set.CellBounds ?? throw new InvalidOperationException($"Set {setId} has no IVF cells planned; its matching was planned for the exact join.");
+            // Every face probing a cell of the range, with its whole probe list: that is all the join of the range needs.
+            var probers = await services.Work.ReadProbersAsync(setId, bounds[range], bounds[range + 1], cancellationToken);
+            var vectors = await VectorsAsync(set, probers.Select(p => p.FaceId).ToList(), cancellationToken);
+            var found = IvfPartitions.JoinRange(vectors, probers.Select(p => p.Cells).ToList(), bounds[^1], bounds[range], bounds[range + 1], joinAt);
+            var pairs = found.Select(p => new PartitionPair(probers[p.A].Ord, probers[p.B].Ord, p.Score)).ToList();
+            done = await services.Work.SavePartitionAsync(setId, range, range, pairs, services.WorkerName, cancellationToken);
+        }
+        if (done >= set.Partitions)
+            services.Jobs.Create<DedupWork>(w => w.Finish(setId, CancellationToken.None), new EnqueuedState(JobQueues.Report));
     }
 
     [Queue(JobQueues.Report)]
