@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Text.Json;
 using Doppel.Jobs.Dedup;
 using Doppel.Application.Ingest;
+using Doppel.Application.Sets;
 using Doppel.Matching;
 using Doppel.Storage;
 using Hangfire;
@@ -92,10 +93,17 @@ public sealed class DedupWork(WorkerServices services)
         if (set.IsFinal)
             return;
         var stores = services.Catalog.For(new TenantId(set.Tenant));
-        var version = set.ModelVersion ?? throw new InvalidOperationException($"Set {setId} reached matching with no model version recorded.");
-        var withVector = await stores.Faces.FacesWithEmbeddingAsync(set.Model, version, cancellationToken);
-        var faces = (await stores.Faces.ListOfMediaAsync(set.MediaIds, cancellationToken))
-            .Where(f => withVector.Contains(f.Id)).OrderBy(f => f.Id).Select(f => (f.Id, f.MediaId)).ToList();
+        List<(long, long)> faces;
+        if (set.ServiceSet is not null)
+            // A service set with no image to analyse (every file missing) has no version and no face of its own to match.
+            faces = set.ModelVersion is null ? [] : [.. (await ServiceScopeAsync(set, cancellationToken)).Scope.Faces.Select(f => (f.FaceId, f.MediaId))];
+        else
+        {
+            var version = set.ModelVersion ?? throw new InvalidOperationException($"Set {setId} reached matching with no model version recorded.");
+            var withVector = await stores.Faces.FacesWithEmbeddingAsync(set.Model, version, cancellationToken);
+            faces = (await stores.Faces.ListOfMediaAsync(set.MediaIds, cancellationToken))
+                .Where(f => withVector.Contains(f.Id)).OrderBy(f => f.Id).Select(f => (f.Id, f.MediaId)).ToList();
+        }
         var ivf = set.Search == WorkSet.SearchIvf && set.Blocks is null ? await PlanCellsAsync(set, faces, cancellationToken) : null;
         var (_, blocks) = await services.Work.FreezeFacesAsync(setId, faces, set.BlockSize, cancellationToken, ivf);
         if (blocks == 0)
@@ -106,7 +114,8 @@ public sealed class DedupWork(WorkerServices services)
         // With a normalising profile the threshold is on the normalised score; the partitions join at the
         // cosine that finds every pair reaching it (threshold + the lowest level), Finish normalises.
         float threshold = set.Threshold ?? throw new InvalidOperationException($"Set {setId} reached matching with no threshold recorded.");
-        float joinAt = (await ScoringAsync(set, cancellationToken)).Scoring.JoinAt(threshold);
+        // A service set's threshold is a raw cosine (HOPE's scores are cosines): no normalisation.
+        float joinAt = set.ServiceSet is not null ? threshold : (await ScoringAsync(set, cancellationToken)).Scoring.JoinAt(threshold);
         if (set.Search == WorkSet.SearchIvf)
         {
             for (int range = 0; range < blocks; range++)
@@ -222,6 +231,12 @@ public sealed class DedupWork(WorkerServices services)
         if (set.IsFinal)
             return;
         await services.Work.SetStateAsync(setId, WorkState.Finishing, cancellationToken: cancellationToken);
+        if (set.ServiceSet is not null)
+        {
+            await FinishServiceSetAsync(set, cancellationToken);
+            await services.Work.SetStateAsync(setId, WorkState.Completed, cancellationToken: cancellationToken);
+            return;
+        }
         var stores = services.Catalog.For(new TenantId(set.Tenant));
         var (refs, scoring, profile) = await ScoringAsync(set, cancellationToken);
         var facePairs = (await services.Work.ReadPairsAsync(setId, cancellationToken)).Select(p => new ScoredPair(p.A, p.B, p.Score)).ToList();
@@ -248,6 +263,29 @@ public sealed class DedupWork(WorkerServices services)
             dedupSetId = created.Id;
         }
         await services.Work.SetStateAsync(setId, WorkState.Completed, dedupSetId: dedupSetId, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>A service set's matching scope, as the application decides it (statuses, usable and approved images'
+    /// faces), from the image → media records its start job stored.</summary>
+    private async Task<(SetResults Results, DeduplicationSet? Set, IReadOnlyList<SetImage> Images, IReadOnlyDictionary<long, long> MediaOfImage, SetResults.Scope Scope)>
+        ServiceScopeAsync(WorkSet set, CancellationToken cancellationToken)
+    {
+        var results = new SetResults(services.Catalog, SetWork.HandlersOf(services.Catalog));
+        var (serviceSet, images) = await results.SetAndImagesAsync(new TenantId(set.Tenant), set.ServiceSet!.Value, cancellationToken);
+        if (serviceSet is null)
+            throw new InvalidOperationException($"Service set {set.ServiceSet} of work set {set.Id} was deleted while it was processed.");
+        var mediaOfImage = await services.Work.ReadImageMediaAsync(set.Id, cancellationToken);
+        var scope = await results.ScopeAsync(new TenantId(set.Tenant), serviceSet, images, mediaOfImage, set.Model, set.ModelVersion ?? "", cancellationToken);
+        return (results, serviceSet, images, mediaOfImage, scope);
+    }
+
+    /// <summary>The fan-in of a service set: its results from the merged pairs, over the faces frozen when matching was planned.</summary>
+    private async Task FinishServiceSetAsync(WorkSet set, CancellationToken cancellationToken)
+    {
+        var (results, _, images, mediaOfImage, scope) = await ServiceScopeAsync(set, cancellationToken);
+        var frozen = (await services.Work.ReadFacesAsync(set.Id, cancellationToken)).Select(f => new FaceRef(f.FaceId, f.MediaId)).ToList();
+        var pairs = (await services.Work.ReadPairsAsync(set.Id, cancellationToken)).Select(p => new ScoredPair(p.A, p.B, p.Score)).ToList();
+        await results.CompleteAsync(new TenantId(set.Tenant), set.ServiceSet!.Value, images, mediaOfImage, scope with { Faces = frozen }, pairs, set.RunId, cancellationToken);
     }
 
     /// <summary>The set's grouping as stored ("average", "connected", "core").</summary>

@@ -141,6 +141,12 @@ public sealed class WorkStore : IAsyncDisposable
             -- IVF: each face's probe list (home cell first), and the same lists inverted so a partition reads only
             -- the faces probing its cells.
             ALTER TABLE doppel_work.faces ADD COLUMN IF NOT EXISTS cells int[];
+            -- A service set's images and the media record each one's file was registered as (images without a file have none).
+            CREATE TABLE IF NOT EXISTS doppel_work.set_images (
+                set_id bigint NOT NULL REFERENCES doppel_work.sets ON DELETE CASCADE,
+                image_id bigint NOT NULL,
+                media_id bigint NOT NULL,
+                PRIMARY KEY (set_id, image_id));
             CREATE TABLE IF NOT EXISTS doppel_work.probes (
                 set_id bigint NOT NULL REFERENCES doppel_work.sets ON DELETE CASCADE,
                 cell int NOT NULL,
@@ -190,6 +196,41 @@ public sealed class WorkStore : IAsyncDisposable
         command.Parameters.Add(new() { Value = search });
         command.Parameters.Add(new() { Value = serviceSet.HasValue ? serviceSet.Value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>Stores a service set's image → media records (again: the first stored stay).</summary>
+    public async Task SaveImageMediaAsync(long id, IReadOnlyDictionary<long, long> imageMedia, CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand("""
+            INSERT INTO doppel_work.set_images (set_id, image_id, media_id) SELECT $1, i, m FROM unnest($2::bigint[], $3::bigint[]) AS t (i, m)
+            ON CONFLICT DO NOTHING
+            """);
+        command.Parameters.Add(new() { Value = id });
+        command.Parameters.Add(new() { Value = imageMedia.Keys.ToArray() });
+        command.Parameters.Add(new() { Value = imageMedia.Values.ToArray() });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyDictionary<long, long>> ReadImageMediaAsync(long id, CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand("SELECT image_id, media_id FROM doppel_work.set_images WHERE set_id = $1");
+        command.Parameters.Add(new() { Value = id });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var map = new Dictionary<long, long>();
+        while (await reader.ReadAsync(cancellationToken))
+            map[reader.GetInt64(0)] = reader.GetInt64(1);
+        return map;
+    }
+
+    /// <summary>The catalog run of the service set's unfinished work, if it has one (a start job that runs again reuses it).</summary>
+    public async Task<long?> OpenRunOfServiceSetAsync(long tenant, Guid serviceSet, CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand("""
+            SELECT run_id FROM doppel_work.sets WHERE tenant = $1 AND service_set = $2 AND state NOT IN ('completed', 'failed') ORDER BY id DESC LIMIT 1
+            """);
+        command.Parameters.Add(new() { Value = tenant });
+        command.Parameters.Add(new() { Value = serviceSet });
+        return await command.ExecuteScalarAsync(cancellationToken) is long run ? run : null;
     }
 
     public async Task<WorkSet?> GetSetAsync(long id, CancellationToken cancellationToken = default)

@@ -29,6 +29,13 @@ public sealed record DedupRequest
     /// <summary><c>exact</c> (default: row × column block partitions) or <c>ivf</c> (cells trained once, a partition per
     /// range of cells): the same findings as a single process with the same search.</summary>
     public string Search { get; init; } = "exact";
+
+    /// <summary>The service's set this work processes (null: a catalog dedup); its fan-in stores the set's results
+    /// through the application's <c>SetResults</c> instead of catalog findings.</summary>
+    public Guid? ServiceSet { get; init; }
+
+    /// <summary>With <see cref="ServiceSet"/>: image id → media record of each image whose file was found.</summary>
+    public IReadOnlyDictionary<long, long>? ImageMedia { get; init; }
 }
 
 /// <summary>How far queued work got, for progress bars, the API and the admin page.</summary>
