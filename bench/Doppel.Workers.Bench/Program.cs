@@ -10,6 +10,12 @@ using Doppel.Workers;
 // of (a, b, score bits)). The job queue is left out: it adds a few queries per partition, not per pair.
 //
 //   dotnet bench/Doppel.Workers.Bench/bin/Release/net10.0/Doppel.Workers.Bench.dll match 1000000 65536 2
+//
+// ivf N MAX_PROBERS W: the same with --search ivf's partitions (IvfPartitions): the cells planned once (k-means and
+// probe lists, timed apart: the plan job), ranges of cells probed at most MAX_PROBERS times each dealt round-robin to
+// W processes, each joining its ranges from their probers alone, vs one process running IvfJoin.SelfJoin.
+//
+//   dotnet bench/Doppel.Workers.Bench/bin/Release/net10.0/Doppel.Workers.Bench.dll ivf 1000000 2000000 2
 var inv = CultureInfo.InvariantCulture;
 const float Threshold = 0.5f;
 const int Seed = 20261207;
@@ -53,8 +59,68 @@ switch (args.FirstOrDefault())
         Report(clock.Elapsed.TotalSeconds, found);
         return 0;
     }
+    case "ivf":
+    {
+        int n = int.Parse(args[1], inv), workers = int.Parse(args[3], inv);
+        var single = Run(["ivf-single", args[1]]);
+        var split = Stopwatch.StartNew();
+        var children = Enumerable.Range(0, workers).Select(i => Start(["ivf-part", args[1], args[2], i.ToString(inv), args[3]])).ToList();
+        var results = children.Select(c => Finish(c)).ToList();
+        split.Stop();
+        long pairs = results.Sum(r => r.Pairs);
+        ulong sum = results.Aggregate(0UL, (s, r) => unchecked(s + r.Checksum));
+        Console.WriteLine($"N={n} d=128 t={Threshold} IVF defaults, ranges of at most {args[2]} probers");
+        Console.WriteLine($"one process (IvfJoin.SelfJoin): wall {single.Wall:F1} s (train + assign + join {single.Join:F1} s), pairs {single.Pairs}");
+        Console.WriteLine($"{workers} worker processes (each plans, as the plan job does once, then joins its ranges): wall {split.Elapsed.TotalSeconds:F1} s " +
+                          $"(joins of the ranges {string.Join(" / ", results.Select(r => r.Join.ToString("F1", inv)))} s), pairs {pairs}");
+        Console.WriteLine($"identical pairs: {(pairs == single.Pairs && sum == single.Checksum ? "yes" : "NO")}");
+        return pairs == single.Pairs && sum == single.Checksum ? 0 : 1;
+    }
+    case "ivf-single":
+    {
+        int count = int.Parse(args[1], inv);
+        var vectors = Block(Generate(count), 0, count);
+        var clock = Stopwatch.StartNew();
+        var pairs = IvfJoin.SelfJoin(vectors, Threshold);
+        Report(clock.Elapsed.TotalSeconds, pairs.Select(p => new PartitionPair(p.A, p.B, p.Score)));
+        return 0;
+    }
+    case "ivf-part":
+    {
+        int n = int.Parse(args[1], inv), index = int.Parse(args[3], inv), of = int.Parse(args[4], inv);
+        long maxProbers = long.Parse(args[2], inv);
+        var generated = Generate(n);
+        var vectors = Block(generated, 0, n);
+        var plan = IvfPartitions.Plan(vectors);
+        var clock = Stopwatch.StartNew();
+        var found = new List<PartitionPair>();
+        int k = 0;
+        foreach (var (first, end) in plan.Ranges(maxProbers))
+        {
+            if (k++ % of != index)
+                continue;
+            // What a MatchCells job reads: the rows probing the range and their probe lists.
+            var rows = new List<int>();
+            for (int r = 0; r < n; r++)
+                foreach (ushort c in plan.ProbesOf(r))
+                    if (c >= first && c < end)
+                    {
+                        rows.Add(r);
+                        break;
+                    }
+            var probers = new VectorSet(vectors.Dimension, Math.Max(1, rows.Count));
+            // Added from the generated rows as Block adds them (a worker adds the stored vectors as one process does), so
+            // every score is bit-identical.
+            foreach (int r in rows)
+                probers.Add(r, generated.Row(r));
+            foreach (var p in IvfPartitions.JoinRange(probers, rows.Select(r => plan.ProbesOf(r).ToArray()).ToList(), plan.CellCount, first, end, Threshold))
+                found.Add(new PartitionPair(rows[p.A], rows[p.B], p.Score));
+        }
+        Report(clock.Elapsed.TotalSeconds, found);
+        return 0;
+    }
     default:
-        Console.Error.WriteLine("usage: match N BLOCK WORKERS   (e.g. match 1000000 65536 2)");
+        Console.Error.WriteLine("usage: match N BLOCK WORKERS (e.g. match 1000000 65536 2) | ivf N MAX_PROBERS WORKERS (e.g. ivf 1000000 2000000 2)");
         return 2;
 }
 
