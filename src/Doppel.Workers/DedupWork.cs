@@ -136,20 +136,25 @@ public sealed class DedupWork(WorkerServices services)
     /// <param name="joinAt">The cosine the partitions join at (see <see cref="PlanMatching"/>).</param>
     public async Task MatchPartition(long setId, int rowBlock, int colBlock, float joinAt, CancellationToken cancellationToken)
     {
-        var set = await RequireAsync(setId, cancellationToken);
-        if (set.IsFinal)
-            return;
-        int done;
-        if (await services.Work.IsPartitionDoneAsync(setId, rowBlock, colBlock, cancellationToken))
-            done = set.PartitionsDone;
-        else
+        await JoinPartitionAsync(setId, rowBlock, colBlock, async set =>
         {
             var faces = await services.Work.ReadFacesAsync(setId, cancellationToken);
             var (rows, rowStart) = await BlockAsync(set, faces, rowBlock, cancellationToken);
             var (cols, colStart) = rowBlock == colBlock ? (rows, rowStart) : await BlockAsync(set, faces, colBlock, cancellationToken);
-            var pairs = PartitionJoin.Join(rows, rowStart, cols, colStart, rowBlock == colBlock, joinAt);
-            done = await services.Work.SavePartitionAsync(setId, rowBlock, colBlock, pairs, services.WorkerName, cancellationToken);
-        }
+            return PartitionJoin.Join(rows, rowStart, cols, colStart, rowBlock == colBlock, joinAt);
+        }, cancellationToken);
+    }
+
+    /// <summary>One matching partition, idempotently: joined (<paramref name="join"/>) and merged unless it is done; the
+    /// last partition to finish enqueues <see cref="Finish"/>.</summary>
+    private async Task JoinPartitionAsync(long setId, int row, int col, Func<WorkSet, Task<List<PartitionPair>>> join, CancellationToken cancellationToken)
+    {
+        var set = await RequireAsync(setId, cancellationToken);
+        if (set.IsFinal)
+            return;
+        int done = await services.Work.IsPartitionDoneAsync(setId, row, col, cancellationToken)
+            ? set.PartitionsDone
+            : await services.Work.SavePartitionAsync(setId, row, col, await join(set), services.WorkerName, cancellationToken);
         if (done >= set.Partitions)
             services.Jobs.Create<DedupWork>(w => w.Finish(setId, CancellationToken.None), new EnqueuedState(JobQueues.Report));
     }
@@ -203,24 +208,15 @@ public sealed class DedupWork(WorkerServices services)
     /// <param name="joinAt">The cosine the partitions join at (see <see cref="PlanMatching"/>).</param>
     public async Task MatchCells(long setId, int range, float joinAt, CancellationToken cancellationToken)
     {
-        var set = await RequireAsync(setId, cancellationToken);
-        if (set.IsFinal)
-            return;
-        int done;
-        if (await services.Work.IsPartitionDoneAsync(setId, range, range, cancellationToken))
-            done = set.PartitionsDone;
-        else
+        await JoinPartitionAsync(setId, range, range, async set =>
         {
             var bounds = set.CellBounds ?? throw new InvalidOperationException($"Set {setId} has no IVF cells planned; its matching was planned for the exact join.");
             // Every face probing a cell of the range, with its whole probe list: that is all the join of the range needs.
             var probers = await services.Work.ReadProbersAsync(setId, bounds[range], bounds[range + 1], cancellationToken);
             var vectors = await VectorsAsync(set, probers.Select(p => p.FaceId).ToList(), cancellationToken);
             var found = IvfPartitions.JoinRange(vectors, probers.Select(p => p.Cells).ToList(), bounds[^1], bounds[range], bounds[range + 1], joinAt);
-            var pairs = found.Select(p => new PartitionPair(probers[p.A].Ord, probers[p.B].Ord, p.Score)).ToList();
-            done = await services.Work.SavePartitionAsync(setId, range, range, pairs, services.WorkerName, cancellationToken);
-        }
-        if (done >= set.Partitions)
-            services.Jobs.Create<DedupWork>(w => w.Finish(setId, CancellationToken.None), new EnqueuedState(JobQueues.Report));
+            return found.Select(p => new PartitionPair(probers[p.A].Ord, probers[p.B].Ord, p.Score)).ToList();
+        }, cancellationToken);
     }
 
     [Queue(JobQueues.Report)]

@@ -13,8 +13,6 @@ namespace Doppel.Workers.Tests;
 [Collection("shared-postgres")]
 public sealed class IvfWorkerTests(PostgresServer server)
 {
-    private static readonly string[] FastRecovery = ["--orphan-after", "3", "--lease-ttl", "4"];
-
     /// <summary>120 LFW photos; --block-size 8 caps the probes per job, so the ~44 cells of the set (4·√N) become
     /// dozens of cell-range jobs. One worker runs them one after another and is killed once some, not all, are done;
     /// a fresh worker takes over the job it held.</summary>
@@ -28,7 +26,7 @@ public sealed class IvfWorkerTests(PostgresServer server)
         single.ExitCode.ShouldBe(0, single.Error);
 
         var jobs = await server.CreateDatabaseAsync("jobs");
-        using var workers = new WorkerProcesses(dir, ["--db", jobs.Uri, "--attempts", "10", .. FastRecovery]);
+        using var workers = new WorkerProcesses(dir, ["--db", jobs.Uri, "--attempts", "10", .. WorkerProcesses.FastRecovery]);
         using var follower = DoppelProcess.Start(dir, "dedup", "photos", "--db", jobs.Uri, "--distributed", "--search", "ivf",
             "--chunk-size", "16", "--block-size", "8", "--report", "dist");
         var followerOut = follower.StandardOutput.ReadToEndAsync(ct);
