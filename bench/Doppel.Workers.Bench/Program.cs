@@ -10,6 +10,13 @@ using Doppel.Workers;
 // of (a, b, score bits)). The job queue is left out: it adds a few queries per partition, not per pair.
 //
 //   dotnet bench/Doppel.Workers.Bench/bin/Release/net10.0/Doppel.Workers.Bench.dll match 1000000 65536 2
+//
+// ivf N MAX_PROBERS W: the same with --search ivf's partitions (IvfPartitions): the cells planned (k-means and probe
+// lists; every process plans, as the plan job does once, timed with its joins), ranges of cells probed at most
+// MAX_PROBERS times each dealt round-robin to W processes, each joining its ranges from their probers alone, vs one
+// process running IvfJoin.SelfJoin.
+//
+//   dotnet bench/Doppel.Workers.Bench/bin/Release/net10.0/Doppel.Workers.Bench.dll ivf 1000000 20000000 2
 var inv = CultureInfo.InvariantCulture;
 const float Threshold = 0.5f;
 const int Seed = 20261207;
@@ -17,19 +24,9 @@ switch (args.FirstOrDefault())
 {
     case "match":
     {
-        int n = int.Parse(args[1], inv), block = int.Parse(args[2], inv), workers = int.Parse(args[3], inv);
-        var single = Run(["single", args[1]]);
-        var split = Stopwatch.StartNew();
-        var children = Enumerable.Range(0, workers).Select(i => Start(["part", args[1], args[2], i.ToString(inv), args[3]])).ToList();
-        var results = children.Select(c => Finish(c)).ToList();
-        split.Stop();
-        long pairs = results.Sum(r => r.Pairs);
-        ulong sum = results.Aggregate(0UL, (s, r) => unchecked(s + r.Checksum));
+        int n = int.Parse(args[1], inv), block = int.Parse(args[2], inv);
         Console.WriteLine($"N={n} d=128 t={Threshold} block={block} partitions={(n + block - 1) / block * ((n + block - 1) / block + 1) / 2}");
-        Console.WriteLine($"one process (ExactJoin.SelfJoin): wall {single.Wall:F1} s (join {single.Join:F1} s), pairs {single.Pairs}");
-        Console.WriteLine($"{workers} worker processes (partitions): wall {split.Elapsed.TotalSeconds:F1} s (joins {string.Join(" / ", results.Select(r => r.Join.ToString("F1", inv)))} s), pairs {pairs}");
-        Console.WriteLine($"identical pairs: {(pairs == single.Pairs && sum == single.Checksum ? "yes" : "NO")}; speed-up {single.Join / results.Max(r => r.Join):F2}x on the joins, {single.Wall / split.Elapsed.TotalSeconds:F2}x wall");
-        return pairs == single.Pairs && sum == single.Checksum ? 0 : 1;
+        return Compare("single", "part", "ExactJoin.SelfJoin", "partitions", args);
     }
     case "single":
     {
@@ -53,9 +50,78 @@ switch (args.FirstOrDefault())
         Report(clock.Elapsed.TotalSeconds, found);
         return 0;
     }
+    case "ivf":
+    {
+        Console.WriteLine($"N={args[1]} d=128 t={Threshold} IVF defaults, ranges of at most {args[2]} probers");
+        // The single process's time is train + assign + join; each worker process's is the plan (which the plan job
+        // does once, before the range jobs) + the join of its ranges, so the speed-up printed is a lower bound.
+        return Compare("ivf-single", "ivf-part", "IvfJoin.SelfJoin", "cell ranges", args);
+    }
+    case "ivf-single":
+    {
+        int count = int.Parse(args[1], inv);
+        var vectors = Block(Generate(count), 0, count);
+        var clock = Stopwatch.StartNew();
+        var pairs = IvfJoin.SelfJoin(vectors, Threshold);
+        Report(clock.Elapsed.TotalSeconds, pairs.Select(p => new PartitionPair(p.A, p.B, p.Score)));
+        return 0;
+    }
+    case "ivf-part":
+    {
+        int n = int.Parse(args[1], inv), index = int.Parse(args[3], inv), of = int.Parse(args[4], inv);
+        long maxProbers = long.Parse(args[2], inv);
+        var generated = Generate(n);
+        var vectors = Block(generated, 0, n);
+        var clock = Stopwatch.StartNew();
+        var plan = IvfPartitions.Plan(vectors);
+        var found = new List<PartitionPair>();
+        int k = 0;
+        foreach (var (first, end) in plan.Ranges(maxProbers))
+        {
+            if (k++ % of != index)
+                continue;
+            // What a MatchCells job reads: the rows probing the range and their probe lists.
+            var rows = new List<int>();
+            for (int r = 0; r < n; r++)
+                foreach (ushort c in plan.ProbesOf(r))
+                    if (c >= first && c < end)
+                    {
+                        rows.Add(r);
+                        break;
+                    }
+            var probers = new VectorSet(vectors.Dimension, Math.Max(1, rows.Count));
+            // Added from the generated rows as Block adds them (a worker adds the stored vectors as one process does), so
+            // every score is bit-identical.
+            foreach (int r in rows)
+                probers.Add(r, generated.Row(r));
+            foreach (var p in IvfPartitions.JoinRange(probers, rows.Select(r => plan.ProbesOf(r).ToArray()).ToList(), plan.CellCount, first, end, Threshold))
+                found.Add(new PartitionPair(rows[p.A], rows[p.B], p.Score));
+        }
+        Report(clock.Elapsed.TotalSeconds, found);
+        return 0;
+    }
     default:
-        Console.Error.WriteLine("usage: match N BLOCK WORKERS   (e.g. match 1000000 65536 2)");
+        Console.Error.WriteLine("usage: match N BLOCK WORKERS (e.g. match 1000000 65536 2) | ivf N MAX_PROBERS WORKERS (e.g. ivf 1000000 20000000 2)");
         return 2;
+}
+
+// args: MODE N SIZE WORKERS. One process running `single`, then WORKERS processes running `part` on their share.
+static int Compare(string single, string part, string singleName, string partsName, string[] args)
+{
+    var inv = CultureInfo.InvariantCulture;
+    int workers = int.Parse(args[3], inv);
+    var one = Run([single, args[1]]);
+    var split = Stopwatch.StartNew();
+    var children = Enumerable.Range(0, workers).Select(i => Start([part, args[1], args[2], i.ToString(inv), args[3]])).ToList();
+    var results = children.Select(c => Finish(c)).ToList();
+    split.Stop();
+    long pairs = results.Sum(r => r.Pairs);
+    ulong sum = results.Aggregate(0UL, (s, r) => unchecked(s + r.Checksum));
+    Console.WriteLine($"one process ({singleName}): wall {one.Wall:F1} s (join {one.Join:F1} s), pairs {one.Pairs}");
+    Console.WriteLine($"{workers} worker processes ({partsName}): wall {split.Elapsed.TotalSeconds:F1} s (joins {string.Join(" / ", results.Select(r => r.Join.ToString("F1", inv)))} s), pairs {pairs}");
+    bool same = pairs == one.Pairs && sum == one.Checksum;
+    Console.WriteLine($"identical pairs: {(same ? "yes" : "NO")}; speed-up {one.Join / results.Max(r => r.Join):F2}x on the joins, {one.Wall / split.Elapsed.TotalSeconds:F2}x wall");
+    return same ? 0 : 1;
 }
 
 static VectorSet Generate(int n) => SyntheticEmbeddings.Generate(n, 128, Seed).Vectors;

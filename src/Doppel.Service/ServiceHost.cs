@@ -56,7 +56,7 @@ public static class ServiceHost
         {
             // Workers process the sets: the service only queues them (Hangfire on PostgreSQL).
             services.AddDoppelJobs(jobs);
-            services.AddDoppelSetQueue(media.Root);
+            services.AddDoppelSetQueue(media.Root, options.SetChunkSize, options.SetBlockSize);
         }
         else
         {

@@ -35,6 +35,12 @@ public sealed record ServiceOptions
     /// are processed in this process (the embedded SQLite setup).</summary>
     public string? JobsDatabase { get; init; }
 
+    /// <summary>With <see cref="JobsDatabase"/>: images of a set per analysis job on the workers.</summary>
+    public int SetChunkSize { get; init; } = 64;
+
+    /// <summary>With <see cref="JobsDatabase"/>: faces per matching block of a set (a matching job joins two blocks).</summary>
+    public int SetBlockSize { get; init; } = 16384;
+
     /// <summary>Sign-in attempts of the admin page per client address and minute (429 above): with the PBKDF2 hashes'
     /// cost this bounds both password guessing and the CPU a client can make the service spend.</summary>
     public int AdminSignInsPerMinute { get; init; } = 10;

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Text.Json;
 using Doppel.Jobs.Dedup;
 using Doppel.Application.Ingest;
+using Doppel.Application.Sets;
 using Doppel.Matching;
 using Doppel.Storage;
 using Hangfire;
@@ -16,9 +17,10 @@ namespace Doppel.Workers;
 /// <item><see cref="AnalyseChunk"/> (fan-out): analyse one chunk of the set's media and store faces and vectors;
 /// the last chunk to finish enqueues <see cref="PlanMatching"/>;</item>
 /// <item><see cref="PlanMatching"/> (fan-in): freezes the face order and enqueues one <see cref="MatchPartition"/> per
-/// (row block, column block) of the upper triangle;</item>
-/// <item><see cref="MatchPartition"/> (fan-out): the exact join of two blocks, its pairs merged into the set's;
-/// the last enqueues <see cref="Finish"/>;</item>
+/// (row block, column block) of the upper triangle; with IVF it trains the cells once, freezes every face's probe
+/// list with the order, and enqueues one <see cref="MatchCells"/> per range of cells;</item>
+/// <item><see cref="MatchPartition"/> / <see cref="MatchCells"/> (fan-out): the exact join of two blocks, or the IVF join
+/// of the pairs a range of cells owns, its pairs merged into the set's; the last enqueues <see cref="Finish"/>;</item>
 /// <item><see cref="Finish"/> (fan-in): image pairs from the merged face pairs, findings stored in the catalog.</item>
 /// </list>
 /// Every job is idempotent (keyed by set and chunk or partition) and checks what is done first, so a job that
@@ -91,11 +93,19 @@ public sealed class DedupWork(WorkerServices services)
         if (set.IsFinal)
             return;
         var stores = services.Catalog.For(new TenantId(set.Tenant));
-        var version = set.ModelVersion ?? throw new InvalidOperationException($"Set {setId} reached matching with no model version recorded.");
-        var withVector = await stores.Faces.FacesWithEmbeddingAsync(set.Model, version, cancellationToken);
-        var faces = (await stores.Faces.ListOfMediaAsync(set.MediaIds, cancellationToken))
-            .Where(f => withVector.Contains(f.Id)).OrderBy(f => f.Id).Select(f => (f.Id, f.MediaId)).ToList();
-        var (_, blocks) = await services.Work.FreezeFacesAsync(setId, faces, set.BlockSize, cancellationToken);
+        List<(long, long)> faces;
+        if (set.ServiceSet is not null)
+            // A service set with no image to analyse (every file missing) has no version and no face of its own to match.
+            faces = set.ModelVersion is null ? [] : [.. (await ServiceScopeAsync(set, cancellationToken)).Scope.Faces.Select(f => (f.FaceId, f.MediaId))];
+        else
+        {
+            var version = set.ModelVersion ?? throw new InvalidOperationException($"Set {setId} reached matching with no model version recorded.");
+            var withVector = await stores.Faces.FacesWithEmbeddingAsync(set.Model, version, cancellationToken);
+            faces = (await stores.Faces.ListOfMediaAsync(set.MediaIds, cancellationToken))
+                .Where(f => withVector.Contains(f.Id)).OrderBy(f => f.Id).Select(f => (f.Id, f.MediaId)).ToList();
+        }
+        var ivf = set.Search == WorkSet.SearchIvf && set.Blocks is null ? await PlanCellsAsync(set, faces, cancellationToken) : null;
+        var (_, blocks) = await services.Work.FreezeFacesAsync(setId, faces, set.BlockSize, cancellationToken, ivf);
         if (blocks == 0)
         {
             services.Jobs.Create<DedupWork>(w => w.Finish(setId, CancellationToken.None), new EnqueuedState(JobQueues.Report));
@@ -104,7 +114,18 @@ public sealed class DedupWork(WorkerServices services)
         // With a normalising profile the threshold is on the normalised score; the partitions join at the
         // cosine that finds every pair reaching it (threshold + the lowest level), Finish normalises.
         float threshold = set.Threshold ?? throw new InvalidOperationException($"Set {setId} reached matching with no threshold recorded.");
-        float joinAt = (await ScoringAsync(set, cancellationToken)).Scoring.JoinAt(threshold);
+        // A service set's threshold is a raw cosine (HOPE's scores are cosines): no normalisation.
+        float joinAt = set.ServiceSet is not null ? threshold : (await ScoringAsync(set, cancellationToken)).Scoring.JoinAt(threshold);
+        if (set.Search == WorkSet.SearchIvf)
+        {
+            for (int range = 0; range < blocks; range++)
+            {
+                int r = range;
+                if (!await services.Work.IsPartitionDoneAsync(setId, r, r, cancellationToken))
+                    services.Jobs.Create<DedupWork>(w => w.MatchCells(setId, r, joinAt, CancellationToken.None), new EnqueuedState(JobQueues.Match));
+            }
+            return;
+        }
         foreach (var (row, col) in PartitionJoin.Partitions(blocks))
             if (!await services.Work.IsPartitionDoneAsync(setId, row, col, cancellationToken))
                 services.Jobs.Create<DedupWork>(w => w.MatchPartition(setId, row, col, joinAt, CancellationToken.None), new EnqueuedState(JobQueues.Match));
@@ -115,20 +136,25 @@ public sealed class DedupWork(WorkerServices services)
     /// <param name="joinAt">The cosine the partitions join at (see <see cref="PlanMatching"/>).</param>
     public async Task MatchPartition(long setId, int rowBlock, int colBlock, float joinAt, CancellationToken cancellationToken)
     {
-        var set = await RequireAsync(setId, cancellationToken);
-        if (set.IsFinal)
-            return;
-        int done;
-        if (await services.Work.IsPartitionDoneAsync(setId, rowBlock, colBlock, cancellationToken))
-            done = set.PartitionsDone;
-        else
+        await JoinPartitionAsync(setId, rowBlock, colBlock, async set =>
         {
             var faces = await services.Work.ReadFacesAsync(setId, cancellationToken);
             var (rows, rowStart) = await BlockAsync(set, faces, rowBlock, cancellationToken);
             var (cols, colStart) = rowBlock == colBlock ? (rows, rowStart) : await BlockAsync(set, faces, colBlock, cancellationToken);
-            var pairs = PartitionJoin.Join(rows, rowStart, cols, colStart, rowBlock == colBlock, joinAt);
-            done = await services.Work.SavePartitionAsync(setId, rowBlock, colBlock, pairs, services.WorkerName, cancellationToken);
-        }
+            return PartitionJoin.Join(rows, rowStart, cols, colStart, rowBlock == colBlock, joinAt);
+        }, cancellationToken);
+    }
+
+    /// <summary>One matching partition, idempotently: joined (<paramref name="join"/>) and merged unless it is done; the
+    /// last partition to finish enqueues <see cref="Finish"/>.</summary>
+    private async Task JoinPartitionAsync(long setId, int row, int col, Func<WorkSet, Task<List<PartitionPair>>> join, CancellationToken cancellationToken)
+    {
+        var set = await RequireAsync(setId, cancellationToken);
+        if (set.IsFinal)
+            return;
+        int done = await services.Work.IsPartitionDoneAsync(setId, row, col, cancellationToken)
+            ? set.PartitionsDone
+            : await services.Work.SavePartitionAsync(setId, row, col, await join(set), services.WorkerName, cancellationToken);
         if (done >= set.Partitions)
             services.Jobs.Create<DedupWork>(w => w.Finish(setId, CancellationToken.None), new EnqueuedState(JobQueues.Report));
     }
@@ -137,20 +163,60 @@ public sealed class DedupWork(WorkerServices services)
     private async Task<(VectorSet Vectors, int Start)> BlockAsync(WorkSet set, IReadOnlyList<(long FaceId, long MediaId)> faces, int block, CancellationToken cancellationToken)
     {
         int start = block * set.BlockSize, end = Math.Min(faces.Count, start + set.BlockSize);
-        var row = new Dictionary<long, int>(end - start);
-        for (int i = start; i < end; i++)
-            row[faces[i].FaceId] = i - start;
-        var vectors = new float[end - start][];
+        return (await VectorsAsync(set, faces.Skip(start).Take(end - start).Select(f => f.FaceId).ToList(), cancellationToken), start);
+    }
+
+    /// <summary>The vectors of <paramref name="faceIds"/> (rows in that order), added as a single process adds them
+    /// (<see cref="VectorSet.Add"/> normalises the stored vector), so every score is bit-identical to its own.</summary>
+    private async Task<VectorSet> VectorsAsync(WorkSet set, IReadOnlyList<long> faceIds, CancellationToken cancellationToken)
+    {
+        var row = new Dictionary<long, int>(faceIds.Count);
+        for (int i = 0; i < faceIds.Count; i++)
+            row[faceIds[i]] = i;
+        var vectors = new float[faceIds.Count][];
         await foreach (var e in services.Catalog.For(new TenantId(set.Tenant)).Faces.ReadEmbeddingsAsync(set.Model, cancellationToken))
             if (e.ModelVersion == set.ModelVersion && row.TryGetValue(e.FaceId, out var r))
                 vectors[r] = e.Vector;
         int missing = Array.FindIndex(vectors, v => v is null);
         if (missing >= 0)
-            throw new InvalidOperationException($"Face {faces[start + missing].FaceId} of set {set.Id} lost its vector after matching was planned (its image was analysed again); re-run the set.");
-        var set1 = new VectorSet(vectors[0].Length, vectors.Length);
+            throw new InvalidOperationException($"Face {faceIds[missing]} of set {set.Id} lost its vector after matching was planned (its image was analysed again); re-run the set.");
+        var result = new VectorSet(vectors.Length == 0 ? 1 : vectors[0].Length, Math.Max(vectors.Length, 1));
         for (int i = 0; i < vectors.Length; i++)
-            set1.Add(faces[start + i].FaceId, vectors[i]);
-        return (set1, start);
+            result.Add(faceIds[i], vectors[i]);
+        return result;
+    }
+
+    /// <summary>
+    /// The IVF cells of the set, planned once here so every worker joins with the same ones: k-means and probe lists
+    /// exactly as the single-process <c>--search ivf</c> computes them over the same vectors in the same (face id) order,
+    /// and ranges of consecutive cells probed at most <see cref="WorkSet.BlockSize"/> times each (one job per range).
+    /// </summary>
+    private async Task<IvfFreeze> PlanCellsAsync(WorkSet set, IReadOnlyList<(long FaceId, long MediaId)> faces, CancellationToken cancellationToken)
+    {
+        if (faces.Count < 2)
+            return new IvfFreeze([], faces.Select(_ => Array.Empty<ushort>()).ToList(), [0]);
+        var vectors = await VectorsAsync(set, faces.Select(f => f.FaceId).ToList(), cancellationToken);
+        var plan = IvfPartitions.Plan(vectors);
+        var centroids = new byte[plan.Centroids.Data.Length * sizeof(float)];
+        System.Runtime.InteropServices.MemoryMarshal.AsBytes(plan.Centroids.Data).CopyTo(centroids);
+        return new IvfFreeze(centroids, Enumerable.Range(0, faces.Count).Select(r => plan.ProbesOf(r).ToArray()).ToList(),
+            [.. plan.Ranges(set.BlockSize).Select(r => r.First), plan.CellCount]);
+    }
+
+    [Queue(JobQueues.Match)]
+    [DisplayName("Match set {0}, cell range {1}")]
+    /// <param name="joinAt">The cosine the partitions join at (see <see cref="PlanMatching"/>).</param>
+    public async Task MatchCells(long setId, int range, float joinAt, CancellationToken cancellationToken)
+    {
+        await JoinPartitionAsync(setId, range, range, async set =>
+        {
+            var bounds = set.CellBounds ?? throw new InvalidOperationException($"Set {setId} has no IVF cells planned; its matching was planned for the exact join.");
+            // Every face probing a cell of the range, with its whole probe list: that is all the join of the range needs.
+            var probers = await services.Work.ReadProbersAsync(setId, bounds[range], bounds[range + 1], cancellationToken);
+            var vectors = await VectorsAsync(set, probers.Select(p => p.FaceId).ToList(), cancellationToken);
+            var found = IvfPartitions.JoinRange(vectors, probers.Select(p => p.Cells).ToList(), bounds[^1], bounds[range], bounds[range + 1], joinAt);
+            return found.Select(p => new PartitionPair(probers[p.A].Ord, probers[p.B].Ord, p.Score)).ToList();
+        }, cancellationToken);
     }
 
     [Queue(JobQueues.Report)]
@@ -161,6 +227,12 @@ public sealed class DedupWork(WorkerServices services)
         if (set.IsFinal)
             return;
         await services.Work.SetStateAsync(setId, WorkState.Finishing, cancellationToken: cancellationToken);
+        if (set.ServiceSet is not null)
+        {
+            await FinishServiceSetAsync(set, cancellationToken);
+            await services.Work.SetStateAsync(setId, WorkState.Completed, cancellationToken: cancellationToken);
+            return;
+        }
         var stores = services.Catalog.For(new TenantId(set.Tenant));
         var (refs, scoring, profile) = await ScoringAsync(set, cancellationToken);
         var facePairs = (await services.Work.ReadPairsAsync(setId, cancellationToken)).Select(p => new ScoredPair(p.A, p.B, p.Score)).ToList();
@@ -187,6 +259,29 @@ public sealed class DedupWork(WorkerServices services)
             dedupSetId = created.Id;
         }
         await services.Work.SetStateAsync(setId, WorkState.Completed, dedupSetId: dedupSetId, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>A service set's matching scope, as the application decides it (statuses, usable and approved images'
+    /// faces), from the image → media records its start job stored.</summary>
+    private async Task<(SetResults Results, DeduplicationSet? Set, IReadOnlyList<SetImage> Images, IReadOnlyDictionary<long, long> MediaOfImage, SetResults.Scope Scope)>
+        ServiceScopeAsync(WorkSet set, CancellationToken cancellationToken)
+    {
+        var results = new SetResults(services.Catalog, SetWork.HandlersOf(services.Catalog));
+        var (serviceSet, images) = await results.SetAndImagesAsync(new TenantId(set.Tenant), set.ServiceSet!.Value, cancellationToken);
+        if (serviceSet is null)
+            throw new InvalidOperationException($"Service set {set.ServiceSet} of work set {set.Id} was deleted while it was processed.");
+        var mediaOfImage = await services.Work.ReadImageMediaAsync(set.Id, cancellationToken);
+        var scope = await results.ScopeAsync(new TenantId(set.Tenant), serviceSet, images, mediaOfImage, set.Model, set.ModelVersion ?? "", cancellationToken);
+        return (results, serviceSet, images, mediaOfImage, scope);
+    }
+
+    /// <summary>The fan-in of a service set: its results from the merged pairs, over the faces frozen when matching was planned.</summary>
+    private async Task FinishServiceSetAsync(WorkSet set, CancellationToken cancellationToken)
+    {
+        var (results, _, images, mediaOfImage, scope) = await ServiceScopeAsync(set, cancellationToken);
+        var frozen = (await services.Work.ReadFacesAsync(set.Id, cancellationToken)).Select(f => new FaceRef(f.FaceId, f.MediaId)).ToList();
+        var pairs = (await services.Work.ReadPairsAsync(set.Id, cancellationToken)).Select(p => new ScoredPair(p.A, p.B, p.Score)).ToList();
+        await results.CompleteAsync(new TenantId(set.Tenant), set.ServiceSet!.Value, images, mediaOfImage, scope with { Faces = frozen }, pairs, set.RunId, cancellationToken);
     }
 
     /// <summary>The set's grouping as stored ("average", "connected", "core").</summary>

@@ -16,12 +16,16 @@ public sealed class HangfireJobQueue(WorkStore work, IBackgroundJobClient jobs) 
         if (request.Grouping is not ("average" or "connected" or "core"))
             throw new ArgumentException($"Grouping '{request.Grouping}' is none of average, connected, core.");
         long id = await work.CreateSetAsync(request.Tenant, request.RunId, request.Model, request.Threshold, request.Grouping,
-            request.ChunkSize, request.BlockSize, request.MediaIds, cancellationToken);
+            request.ChunkSize, request.BlockSize, request.MediaIds, cancellationToken, request.Search, request.ServiceSet);
+        if (request.ImageMedia is { } imageMedia)
+            await work.SaveImageMediaAsync(id, imageMedia, cancellationToken);
         int chunks = (request.MediaIds.Count + request.ChunkSize - 1) / request.ChunkSize;
         for (int chunk = 0; chunk < chunks; chunk++)
         {
             int c = chunk;
-            jobs.Create<DedupWork>(w => w.AnalyseChunk(id, c, CancellationToken.None), new EnqueuedState(JobQueues.Analyse));
+            // Queued again (an enqueuer retried), a chunk that is done is not queued twice.
+            if (!await work.IsChunkDoneAsync(id, c, cancellationToken))
+                jobs.Create<DedupWork>(w => w.AnalyseChunk(id, c, CancellationToken.None), new EnqueuedState(JobQueues.Analyse));
         }
         if (chunks == 0)
             jobs.Create<DedupWork>(w => w.PlanMatching(id, CancellationToken.None), new EnqueuedState(JobQueues.Match));

@@ -25,9 +25,12 @@ public static class JobsWebExtensions
     }
 
     /// <summary>The service's sets go to the workers (<see cref="SetWork"/> jobs) instead of an in-process queue;
-    /// call after <see cref="AddDoppelJobs"/>. <paramref name="mediaRoot"/> is the folder the sets' image keys are in.</summary>
-    public static IServiceCollection AddDoppelSetQueue(this IServiceCollection services, string mediaRoot) =>
-        services.AddSingleton<Doppel.Application.Sets.ISetProcessingQueue>(provider => new HangfireSetQueue(provider.GetRequiredService<IBackgroundJobClient>(), mediaRoot));
+    /// call after <see cref="AddDoppelJobs"/>. <paramref name="mediaRoot"/> is the folder the sets' image keys are in; a set's
+    /// analysis is split into jobs of <paramref name="chunkSize"/> images, its matching into blocks of <paramref name="blockSize"/> faces.</summary>
+    public static IServiceCollection AddDoppelSetQueue(this IServiceCollection services, string mediaRoot, int chunkSize = HangfireSetQueue.DefaultChunkSize,
+        int blockSize = HangfireSetQueue.DefaultBlockSize) =>
+        services.AddSingleton<Doppel.Application.Sets.ISetProcessingQueue>(provider =>
+            new HangfireSetQueue(provider.GetRequiredService<IBackgroundJobClient>(), mediaRoot, chunkSize, blockSize));
 
     /// <summary>
     /// Mounts the dashboard at <paramref name="path"/> (e.g. <c>/admin/jobs</c>). Every request, the pages and

@@ -21,7 +21,7 @@ public static class PartitionJoin
     /// <summary>The pairs of one partition at or above <paramref name="threshold"/>, in set positions (A &lt; B).</summary>
     public static List<PartitionPair> Join(VectorSet rows, int rowStart, VectorSet cols, int colStart, bool diagonal, float threshold)
     {
-        var found = diagonal ? ExactJoin.SelfJoin(rows, threshold) : ExactJoin.CrossJoin(rows, cols, threshold);
+        var found = diagonal ? VectorSearch.Exact.SelfJoin(rows, threshold) : VectorSearch.Exact.CrossJoin(rows, cols, threshold);
         return found.Select(p => new PartitionPair(rowStart + p.A, colStart + p.B, p.Score)).ToList();
     }
 }

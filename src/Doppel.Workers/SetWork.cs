@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Doppel.Application.Queue;
 using Doppel.Application.Sets;
 using Doppel.Storage;
 using Hangfire;
@@ -7,27 +8,39 @@ using Hangfire.States;
 namespace Doppel.Workers;
 
 /// <summary>
-/// A deduplication set of the REST service (HOPE's <c>process/</c>, v1's <c>process</c>), processed by a
-/// <c>doppel worker</c> instead of the service: the job runs the application's <see cref="ProcessSetHandler"/>, the
-/// use case the service runs in-process on SQLite, so findings are the same either way. The handler holds the set's
-/// lease, resumes from what is stored (analysed images are not analysed again) and moves the set to Ready or Failed;
-/// its state changes queue the webhooks and HOPE notifications in the catalog, which the service delivers.
+/// A deduplication set of the REST service (HOPE's <c>process/</c>, v1's <c>process</c>), processed by <c>doppel worker</c>
+/// processes instead of the service, as the same job graph a distributed dedup runs (<see cref="DedupWork"/>):
+/// <see cref="Process"/> registers the set's images once (the application's <see cref="ProcessSetHandler.PrepareAsync"/>)
+/// and queues its media as analysis chunks (idempotent per set and chunk); the last chunk plans matching over the faces
+/// <see cref="SetResults.ScopeAsync"/> names (usable images and the group's approved sets), partitions join them, and the
+/// fan-in stores the set's results through <see cref="SetResults.CompleteAsync"/>, which moves the set to Ready and queues
+/// its webhooks and HOPE notifications in the catalog (the service delivers them). The service runs the same handler
+/// in-process on SQLite, so findings are the same either way.
 /// </summary>
 public sealed class SetWork(WorkerServices services)
 {
     [Queue(JobQueues.Analyse)]
-    [DisplayName("Process service set {1} (tenant {0})")]
-    public async Task Process(long tenant, Guid setId, string mediaRoot, CancellationToken cancellationToken)
+    [DisplayName("Process service set {1} (tenant {0}): register, queue chunks")]
+    public async Task Process(long tenant, Guid setId, string mediaRoot, int chunkSize, int blockSize, CancellationToken cancellationToken)
     {
         var analyzer = services.RentAnalyzer();
         try
         {
             var handler = new ProcessSetHandler(services.Catalog, analyzer, new MediaFolder(mediaRoot), HandlersOf(services.Catalog));
-            // The set's lease is held: by a live process (it finishes the set, and the next run finds nothing to do), or
-            // by a killed worker on another machine until its lease expires. Look again later; this is no failure, so it
-            // uses none of the job's attempts.
-            if (await handler.RunAsync(new TenantId(tenant), setId, cancellationToken) == ProcessSetHandler.Outcome.HeldElsewhere)
-                services.Jobs.Schedule<SetWork>(w => w.Process(tenant, setId, mediaRoot, CancellationToken.None), services.Timings.LeaseTimeToLive);
+            var prepared = await handler.PrepareAsync(new TenantId(tenant), setId, cancellationToken);
+            if (prepared is null)
+                return;
+            // Run again (its worker killed after queuing), the job finds the set's unfinished work and queues what is left of it.
+            long runId = await services.Work.OpenRunOfServiceSetAsync(tenant, setId, cancellationToken)
+                         ?? await handler.StartRunAsync(new TenantId(tenant), setId, cancellationToken);
+            await services.Catalog.For(new TenantId(tenant)).Runs.UpdateAsync(runId, prepared.Images.Count, cancellationToken);
+            await new HangfireJobQueue(services.Work, services.Jobs).EnqueueDedupAsync(new DedupRequest
+            {
+                Tenant = tenant, RunId = runId, Model = analyzer.EmbeddingModel,
+                MediaIds = prepared.MediaOfImage.Values.Distinct().Order().ToList(),
+                Threshold = ProcessSetHandler.CosineThreshold(prepared.Set, analyzer.EmbeddingModel),
+                ChunkSize = chunkSize, BlockSize = blockSize, ServiceSet = setId, ImageMedia = prepared.MediaOfImage,
+            }, cancellationToken);
         }
         finally
         {
@@ -50,14 +63,19 @@ public sealed class SetWork(WorkerServices services)
 /// <summary>
 /// The service's <see cref="ISetProcessingQueue"/> when it runs with workers: each set to process becomes one
 /// <see cref="SetWork.Process"/> job on the <c>analyse</c> queue, with the service's media folder (image keys are
-/// relative to it; every worker sees it at the same path, or the service and workers share one machine).
+/// relative to it; every worker sees it at the same path, or the service and workers share one machine) and the
+/// images per analysis job and faces per matching block.
 /// </summary>
-public sealed class HangfireSetQueue(IBackgroundJobClient jobs, string mediaRoot) : ISetProcessingQueue
+public sealed class HangfireSetQueue(IBackgroundJobClient jobs, string mediaRoot, int chunkSize = HangfireSetQueue.DefaultChunkSize,
+    int blockSize = HangfireSetQueue.DefaultBlockSize) : ISetProcessingQueue
 {
+    public const int DefaultChunkSize = 64;
+    public const int DefaultBlockSize = 16384;
+
     public ValueTask EnqueueAsync(TenantId tenant, Guid setId, CancellationToken cancellationToken = default)
     {
         long t = tenant.Value;
-        jobs.Create<SetWork>(w => w.Process(t, setId, mediaRoot, CancellationToken.None), new EnqueuedState(JobQueues.Analyse));
+        jobs.Create<SetWork>(w => w.Process(t, setId, mediaRoot, chunkSize, blockSize, CancellationToken.None), new EnqueuedState(JobQueues.Analyse));
         return ValueTask.CompletedTask;
     }
 }

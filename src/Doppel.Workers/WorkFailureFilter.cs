@@ -7,7 +7,7 @@ namespace Doppel.Workers;
 /// When a job of the graph lands in Hangfire's failed state (its attempts used up: retries are elected to
 /// Scheduled before this filter sees them), its set goes to <see cref="WorkState.Failed"/> with the job and
 /// its error, so the CLI, the API and the admin page show why, and the catalog run is marked failed. A service
-/// set's job (<see cref="SetWork"/>) that fails for good moves that set to Failed with the error (HOPE's client
+/// set's job (<see cref="SetWork"/>, or any job of its graph) that fails for good moves that set to Failed with the error (HOPE's client
 /// reads <c>Failed</c> as an error), through the same transition the in-process service makes.
 /// </summary>
 public sealed class WorkFailureFilter(WorkerServices services) : JobFilterAttribute, IElectStateFilter
@@ -28,7 +28,12 @@ public sealed class WorkFailureFilter(WorkerServices services) : JobFilterAttrib
         {
             var set = services.Work.GetSetAsync(setId).GetAwaiter().GetResult();
             if (services.Work.SetStateAsync(setId, WorkState.Failed, error).GetAwaiter().GetResult() && set is not null)
+            {
                 services.Catalog.For(new Doppel.Storage.TenantId(set.Tenant)).Runs.FinishAsync(set.RunId, Doppel.Storage.RunState.Failed, error).GetAwaiter().GetResult();
+                // A service set's chunk, partition or fan-in failed for good: the set fails as its start job's failure fails it.
+                if (set.ServiceSet is { } serviceSet)
+                    FailServiceSet(set.Tenant, serviceSet, $"Processing failed on the workers: {error}");
+            }
         }
         catch (Exception e)
         {
@@ -42,7 +47,11 @@ public sealed class WorkFailureFilter(WorkerServices services) : JobFilterAttrib
         var args = context.BackgroundJob.Job?.Args;
         if (args is null || args.Count < 2 || args[0] is not long tenant || args[1] is not Guid setId)
             return;
-        var error = $"Processing failed on the workers (job {context.BackgroundJob.Id}): {failed.Exception.GetType().Name}: {failed.Exception.Message}";
+        FailServiceSet(tenant, setId, $"Processing failed on the workers (job {context.BackgroundJob.Id}): {failed.Exception.GetType().Name}: {failed.Exception.Message}");
+    }
+
+    private void FailServiceSet(long tenant, Guid setId, string error)
+    {
         error = error.Length <= 500 ? error : error[..500];
         try
         {

@@ -36,7 +36,23 @@ public sealed record WorkSet(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt)
 {
-    public int? Partitions => Blocks is { } b ? b * (b + 1) / 2 : null;
+    /// <summary>How pairs are found: <see cref="SearchExact"/> (row × column block partitions) or <see cref="SearchIvf"/>
+    /// (cell-range partitions of the inverted file trained once when matching is planned).</summary>
+    public string Search { get; init; } = SearchExact;
+
+    public const string SearchExact = "exact";
+    public const string SearchIvf = "ivf";
+
+    /// <summary>With IVF, once planned: the first cell of each partition, then the cell count (partition g joins cells
+    /// [CellBounds[g], CellBounds[g + 1])).</summary>
+    public int[]? CellBounds { get; init; }
+
+    /// <summary>The service's set (HOPE/v1) this work processes, or null for a catalog dedup (CLI, schedule).</summary>
+    public Guid? ServiceSet { get; init; }
+
+    /// <summary>Matching partitions once planned: every (row, column) block pair of the upper triangle for the exact
+    /// join, one per cell range (<see cref="Blocks"/> of them) for IVF.</summary>
+    public int? Partitions => Blocks is not { } b ? null : Search == SearchIvf ? b : b * (b + 1) / 2;
 
     public bool IsFinal => State is WorkState.Completed or WorkState.Failed;
 }
@@ -103,6 +119,11 @@ public sealed class WorkStore : IAsyncDisposable
                 error text,
                 created_at timestamptz NOT NULL DEFAULT now(),
                 updated_at timestamptz NOT NULL DEFAULT now());
+            -- Added with IVF partitions and service sets; a store made before reads as exact catalog dedups.
+            ALTER TABLE doppel_work.sets ADD COLUMN IF NOT EXISTS search text NOT NULL DEFAULT 'exact';
+            ALTER TABLE doppel_work.sets ADD COLUMN IF NOT EXISTS cell_bounds int[];
+            ALTER TABLE doppel_work.sets ADD COLUMN IF NOT EXISTS centroids bytea;
+            ALTER TABLE doppel_work.sets ADD COLUMN IF NOT EXISTS service_set uuid;
             -- One set per catalog run: an enqueuer retrying after a dropped connection gets the same set.
             CREATE UNIQUE INDEX IF NOT EXISTS sets_run ON doppel_work.sets (tenant, run_id);
             CREATE TABLE IF NOT EXISTS doppel_work.chunks (
@@ -117,6 +138,18 @@ public sealed class WorkStore : IAsyncDisposable
                 face_id bigint NOT NULL,
                 media_id bigint NOT NULL,
                 PRIMARY KEY (set_id, ord));
+            -- IVF: each face's probe list (home cell first), GIN-indexed so a partition reads only the faces probing its
+            -- cells. The index's compressed posting lists cost a few bytes per probe; a (cell, face) row per probe cost
+            -- ~40 bytes plus its b-tree, 10 GB and more for a million faces at 150 probes each.
+            ALTER TABLE doppel_work.faces ADD COLUMN IF NOT EXISTS cells int[];
+            CREATE INDEX IF NOT EXISTS faces_cells ON doppel_work.faces USING gin (cells);
+            -- A service set's images and the media record each one's file was registered as (images without a file have none).
+            CREATE TABLE IF NOT EXISTS doppel_work.set_images (
+                set_id bigint NOT NULL REFERENCES doppel_work.sets ON DELETE CASCADE,
+                image_id bigint NOT NULL,
+                media_id bigint NOT NULL,
+                PRIMARY KEY (set_id, image_id));
+
             CREATE TABLE IF NOT EXISTS doppel_work.partitions (
                 set_id bigint NOT NULL REFERENCES doppel_work.sets ON DELETE CASCADE,
                 row_block int NOT NULL,
@@ -138,13 +171,15 @@ public sealed class WorkStore : IAsyncDisposable
 
     /// <summary>The set of catalog run <paramref name="runId"/>: created, or the one created before for that run.</summary>
     public async Task<long> CreateSetAsync(long tenant, long runId, string model, float? threshold, string grouping, int chunkSize, int blockSize,
-        IReadOnlyList<long> mediaIds, CancellationToken cancellationToken = default)
+        IReadOnlyList<long> mediaIds, CancellationToken cancellationToken = default, string search = WorkSet.SearchExact, Guid? serviceSet = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1);
+        if (search is not (WorkSet.SearchExact or WorkSet.SearchIvf))
+            throw new ArgumentException($"Search '{search}' cannot be partitioned over workers: use exact or ivf.", nameof(search));
         await using var command = _source.CreateCommand("""
-            INSERT INTO doppel_work.sets (tenant, run_id, state, model, threshold, grouping, chunk_size, block_size, media_ids, chunks)
-            VALUES ($1, $2, 'analysing', $3, $4, $5, $6, $7, $8, $9)
+            INSERT INTO doppel_work.sets (tenant, run_id, state, model, threshold, grouping, chunk_size, block_size, media_ids, chunks, search, service_set)
+            VALUES ($1, $2, 'analysing', $3, $4, $5, $6, $7, $8, $9, $10, $11)
             ON CONFLICT (tenant, run_id) DO UPDATE SET updated_at = doppel_work.sets.updated_at RETURNING id
             """);
         command.Parameters.Add(new() { Value = tenant });
@@ -156,7 +191,44 @@ public sealed class WorkStore : IAsyncDisposable
         command.Parameters.Add(new() { Value = blockSize });
         command.Parameters.Add(new() { Value = mediaIds.ToArray() });
         command.Parameters.Add(new() { Value = (mediaIds.Count + chunkSize - 1) / chunkSize });
+        command.Parameters.Add(new() { Value = search });
+        command.Parameters.Add(new() { Value = serviceSet.HasValue ? serviceSet.Value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>Stores a service set's image → media records (again: the first stored stay).</summary>
+    public async Task SaveImageMediaAsync(long id, IReadOnlyDictionary<long, long> imageMedia, CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand("""
+            INSERT INTO doppel_work.set_images (set_id, image_id, media_id) SELECT $1, i, m FROM unnest($2::bigint[], $3::bigint[]) AS t (i, m)
+            ON CONFLICT DO NOTHING
+            """);
+        command.Parameters.Add(new() { Value = id });
+        command.Parameters.Add(new() { Value = imageMedia.Keys.ToArray() });
+        command.Parameters.Add(new() { Value = imageMedia.Values.ToArray() });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyDictionary<long, long>> ReadImageMediaAsync(long id, CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand("SELECT image_id, media_id FROM doppel_work.set_images WHERE set_id = $1");
+        command.Parameters.Add(new() { Value = id });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var map = new Dictionary<long, long>();
+        while (await reader.ReadAsync(cancellationToken))
+            map[reader.GetInt64(0)] = reader.GetInt64(1);
+        return map;
+    }
+
+    /// <summary>The catalog run of the service set's unfinished work, if it has one (a start job that runs again reuses it).</summary>
+    public async Task<long?> OpenRunOfServiceSetAsync(long tenant, Guid serviceSet, CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand("""
+            SELECT run_id FROM doppel_work.sets WHERE tenant = $1 AND service_set = $2 AND state NOT IN ('completed', 'failed') ORDER BY id DESC LIMIT 1
+            """);
+        command.Parameters.Add(new() { Value = tenant });
+        command.Parameters.Add(new() { Value = serviceSet });
+        return await command.ExecuteScalarAsync(cancellationToken) is long run ? run : null;
     }
 
     public async Task<WorkSet?> GetSetAsync(long id, CancellationToken cancellationToken = default)
@@ -165,7 +237,7 @@ public sealed class WorkStore : IAsyncDisposable
             SELECT s.id, s.tenant, s.run_id, s.state, s.model, s.model_version, s.threshold, s.grouping, s.chunk_size, s.block_size,
                    s.media_ids, s.chunks, (SELECT count(*) FROM doppel_work.chunks c WHERE c.set_id = s.id)::int,
                    s.blocks, (SELECT count(*) FROM doppel_work.partitions p WHERE p.set_id = s.id)::int,
-                   s.dedup_set_id, s.error, s.created_at, s.updated_at
+                   s.dedup_set_id, s.error, s.created_at, s.updated_at, s.search, s.cell_bounds, s.service_set
             FROM doppel_work.sets s WHERE s.id = $1
             """);
         command.Parameters.Add(new() { Value = id });
@@ -177,7 +249,12 @@ public sealed class WorkStore : IAsyncDisposable
             reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetFloat(6),
             reader.GetString(7), reader.GetInt32(8), reader.GetInt32(9), reader.GetFieldValue<long[]>(10), reader.GetInt32(11), reader.GetInt32(12),
             reader.IsDBNull(13) ? null : reader.GetInt32(13), reader.GetInt32(14), reader.IsDBNull(15) ? null : reader.GetInt64(15),
-            reader.IsDBNull(16) ? null : reader.GetString(16), reader.GetFieldValue<DateTimeOffset>(17), reader.GetFieldValue<DateTimeOffset>(18));
+            reader.IsDBNull(16) ? null : reader.GetString(16), reader.GetFieldValue<DateTimeOffset>(17), reader.GetFieldValue<DateTimeOffset>(18))
+        {
+            Search = reader.GetString(19),
+            CellBounds = reader.IsDBNull(20) ? null : reader.GetFieldValue<int[]>(20),
+            ServiceSet = reader.IsDBNull(21) ? null : reader.GetGuid(21),
+        };
     }
 
     /// <summary>Records the model version and threshold the set's vectors are made with, if none is recorded yet;
@@ -220,11 +297,15 @@ public sealed class WorkStore : IAsyncDisposable
 
     /// <summary>
     /// Freezes the face order matching runs over (face id order) and the number of blocks, once: a second call
-    /// (a fan-in step that ran twice) keeps the first order and returns it. Moves the set to matching.
+    /// (a fan-in step that ran twice) keeps the first order and returns it. Moves the set to matching. With
+    /// <paramref name="ivf"/> the cells are frozen with it (centroids, each face's probe list, the cell ranges), and the
+    /// blocks are the cell ranges.
     /// </summary>
     public async Task<(IReadOnlyList<(long FaceId, long MediaId)> Faces, int Blocks)> FreezeFacesAsync(long id,
-        IReadOnlyList<(long FaceId, long MediaId)> faces, int blockSize, CancellationToken cancellationToken = default)
+        IReadOnlyList<(long FaceId, long MediaId)> faces, int blockSize, CancellationToken cancellationToken = default, IvfFreeze? ivf = null)
     {
+        if (ivf is not null && ivf.ProbeLists.Count != faces.Count)
+            throw new ArgumentException($"{faces.Count} faces but {ivf.ProbeLists.Count} probe lists.", nameof(ivf));
         await using var connection = await _source.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
         await using (var lockSet = new NpgsqlCommand("SELECT blocks FROM doppel_work.sets WHERE id = $1 FOR UPDATE", connection, tx))
@@ -237,7 +318,7 @@ public sealed class WorkStore : IAsyncDisposable
                 return (await ReadFacesAsync(id, cancellationToken), frozen);
             }
         }
-        await using (var import = await connection.BeginBinaryImportAsync("COPY doppel_work.faces (set_id, ord, face_id, media_id) FROM STDIN (FORMAT BINARY)", cancellationToken))
+        await using (var import = await connection.BeginBinaryImportAsync("COPY doppel_work.faces (set_id, ord, face_id, media_id, cells) FROM STDIN (FORMAT BINARY)", cancellationToken))
         {
             for (int i = 0; i < faces.Count; i++)
             {
@@ -246,14 +327,23 @@ public sealed class WorkStore : IAsyncDisposable
                 await import.WriteAsync(i, NpgsqlDbType.Integer, cancellationToken);
                 await import.WriteAsync(faces[i].FaceId, NpgsqlDbType.Bigint, cancellationToken);
                 await import.WriteAsync(faces[i].MediaId, NpgsqlDbType.Bigint, cancellationToken);
+                if (ivf is null)
+                    await import.WriteNullAsync(cancellationToken);
+                else
+                    await import.WriteAsync(Array.ConvertAll(ivf.ProbeLists[i], c => (int)c), NpgsqlDbType.Array | NpgsqlDbType.Integer, cancellationToken);
             }
             await import.CompleteAsync(cancellationToken);
         }
-        int count = (faces.Count + blockSize - 1) / blockSize;
-        await using (var update = new NpgsqlCommand("UPDATE doppel_work.sets SET blocks = $2, state = 'matching', updated_at = now() WHERE id = $1 AND state = 'analysing'", connection, tx))
+        int count = ivf is null ? (faces.Count + blockSize - 1) / blockSize : ivf.CellBounds.Length - 1;
+        await using (var update = new NpgsqlCommand("""
+            UPDATE doppel_work.sets SET blocks = $2, cell_bounds = $3, centroids = $4, state = 'matching', updated_at = now()
+            WHERE id = $1 AND state = 'analysing'
+            """, connection, tx))
         {
             update.Parameters.Add(new() { Value = id });
             update.Parameters.Add(new() { Value = count });
+            update.Parameters.Add(new() { Value = (object?)ivf?.CellBounds ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
+            update.Parameters.Add(new() { Value = (object?)ivf?.Centroids ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bytea });
             await update.ExecuteNonQueryAsync(cancellationToken);
         }
         await tx.CommitAsync(cancellationToken);
@@ -269,6 +359,26 @@ public sealed class WorkStore : IAsyncDisposable
         while (await reader.ReadAsync(cancellationToken))
             faces.Add((reader.GetInt64(0), reader.GetInt64(1)));
         return faces;
+    }
+
+    /// <summary>The faces probing cells [<paramref name="firstCell"/>, <paramref name="endCell"/>) of an IVF set, in frozen
+    /// order: position, face, and its whole probe list.</summary>
+    public async Task<IReadOnlyList<(int Ord, long FaceId, ushort[] Cells)>> ReadProbersAsync(long id, int firstCell, int endCell, CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand("""
+            SELECT ord, face_id, cells FROM doppel_work.faces WHERE set_id = $1 AND cells && $2 ORDER BY ord
+            """);
+        command.Parameters.Add(new() { Value = id });
+        command.Parameters.Add(new() { Value = Enumerable.Range(firstCell, endCell - firstCell).ToArray() });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var probers = new List<(int, long, ushort[])>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            if (reader.IsDBNull(2))
+                throw new InvalidOperationException($"Set {id}'s face at position {reader.GetInt32(0)} has no probe list: the set was not planned for IVF.");
+            probers.Add((reader.GetInt32(0), reader.GetInt64(1), Array.ConvertAll(reader.GetFieldValue<int[]>(2), c => checked((ushort)c))));
+        }
+        return probers;
     }
 
     public async Task<bool> IsPartitionDoneAsync(long id, int rowBlock, int colBlock, CancellationToken cancellationToken = default)
@@ -367,3 +477,7 @@ public sealed class WorkStore : IAsyncDisposable
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }
+
+/// <summary>An IVF set's cells as matching is planned: the trained centroids (float32, little-endian, cell after cell),
+/// each face's probe list in frozen order (home cell first), and the partitions' cell ranges as bounds.</summary>
+public sealed record IvfFreeze(byte[] Centroids, IReadOnlyList<ushort[]> ProbeLists, int[] CellBounds);

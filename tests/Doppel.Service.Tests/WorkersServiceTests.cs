@@ -16,7 +16,8 @@ namespace Doppel.Service.Tests;
 /// <summary>
 /// The service with workers, as README's "many machines" lines start it: PostgreSQL (started here), the real
 /// <c>doppel serve</c> on it and one real <c>doppel worker</c>. A HOPE client's flow (create, register real LFW photos,
-/// a missing file and a text file, process, notification, findings) runs on the worker, through Hangfire, and ends
+/// a missing file and a text file, process, notification, findings) runs on the worker, through Hangfire, as the job
+/// graph of a distributed dedup (analysis in chunks of 3 images, matching in blocks of 2 faces, one fan-in), and ends
 /// with exactly the findings of the same flow processed inside the service (<c>serve --in-process</c>, a second
 /// database). Hangfire's dashboard is there for a signed-in administrator only: no session → the sign-in page, a
 /// reviewer → 403; the administrator finds the set's job by name.
@@ -57,7 +58,7 @@ public sealed class WorkersServiceTests(PostgresServer server) : IClassFixture<P
         {
             int port = Ports.Free();
             var site = $"http://127.0.0.1:{port}";
-            processes.Add(Start(log, "serve", "--db", withWorkers.Uri, "--media", media, "--urls", site));
+            processes.Add(Start(log, "serve", "--db", withWorkers.Uri, "--media", media, "--urls", site, "--chunk-size", "3", "--block-size", "2"));
             // The worker after the service is up: the service created Hangfire's schema, so the two never race to.
             using (var probe = new HttpClient())
                 await WaitUntilAsync(async () => (await ServeProcessTests.Try(() => probe.GetAsync(site + "/readyz", ct)))?.StatusCode == HttpStatusCode.OK, processes, log);
@@ -72,8 +73,18 @@ public sealed class WorkersServiceTests(PostgresServer server) : IClassFixture<P
             calls.Count.ShouldBe(2, string.Join('\n', log));
             calls.ShouldAllBe(c => c.Method == "GET" && c.Path == "/notify/");
             calls[1].Observed.ShouldBe("Ready");
-            // The work was a Hangfire job a worker completed, not the service's own.
+            // The work was Hangfire jobs the worker completed, not the service's own: one start job, then the set's graph.
             (await SucceededSetJobsAsync(withWorkers.ConnectionString, ct)).ShouldBe(1, string.Join('\n', log));
+            await using (var work = await Doppel.Workers.WorkStore.OpenAsync(withWorkers.ConnectionString, ct))
+            {
+                var done = (await work.GetSetAsync(1, ct))!;
+                done.ServiceSet.ShouldNotBeNull();
+                done.State.ShouldBe(Doppel.Workers.WorkState.Completed);
+                // The 11 found files (10 photos and the text file) in chunks of 3; the usable faces in blocks of 2.
+                (done.Chunks, done.ChunksDone).ShouldBe((4, 4));
+                done.Partitions!.Value.ShouldBeGreaterThan(1);
+                done.PartitionsDone.ShouldBe(done.Partitions.Value);
+            }
 
             await DashboardIsForAdministratorsAsync(site, log, ct);
 

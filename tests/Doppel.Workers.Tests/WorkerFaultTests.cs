@@ -16,9 +16,6 @@ namespace Doppel.Workers.Tests;
 [Collection("shared-postgres")]
 public sealed class WorkerFaultTests(PostgresServer server)
 {
-    // Short enough that a killed worker's job and lease come back within seconds; the production defaults are minutes.
-    private static readonly string[] FastRecovery = ["--orphan-after", "3", "--lease-ttl", "4"];
-
     /// <summary>Catalog and queue on PostgreSQL. 60 LFW photos in 30 chunks and 4 matching blocks (10 partitions) over 3 workers: 20 kills of a random
     /// worker at random points of the run (each replaced by a fresh process), and two restarts of PostgreSQL among them (every
     /// connection dropped mid-job). Env DOPPEL_WORKERS_LONG=1 runs 240 photos and 40 kills.
@@ -39,7 +36,7 @@ public sealed class WorkerFaultTests(PostgresServer server)
 
         var jobs = await server.CreateDatabaseAsync("jobs");
         // Catalog and job queue in one PostgreSQL database, as in production.
-        using var workers = new WorkerProcesses(dir, ["--db", jobs.Uri, "--attempts", "10", .. FastRecovery]);
+        using var workers = new WorkerProcesses(dir, ["--db", jobs.Uri, "--attempts", "10", .. WorkerProcesses.FastRecovery]);
         using var follower = DoppelProcess.Start(dir, "dedup", "photos", "--db", jobs.Uri, "--distributed",
             "--chunk-size", chunkSize.ToString(System.Globalization.CultureInfo.InvariantCulture), "--block-size", "16", "--report", "dist");
         var followerOut = follower.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
@@ -119,7 +116,7 @@ public sealed class WorkerFaultTests(PostgresServer server)
             }
             await work.ClaimModelAsync(2, "dlib-resnet29:another-graph", 0.9f, TestContext.Current.CancellationToken);
         }
-        using (var workers = new WorkerProcesses(dir, ["--db", "dist.db", "--jobs-db", jobs.Uri, "--attempts", "2", .. FastRecovery]))
+        using (var workers = new WorkerProcesses(dir, ["--db", "dist.db", "--jobs-db", jobs.Uri, "--attempts", "2", .. WorkerProcesses.FastRecovery]))
         {
             workers.StartAll(1);
             follower.WaitForExit(TimeSpan.FromMinutes(5)).ShouldBeTrue(workers.Log);

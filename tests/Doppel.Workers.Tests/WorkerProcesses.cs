@@ -7,6 +7,10 @@ namespace Doppel.Workers.Tests;
 /// restartable in its slot; every process's stderr is kept for the failure message.</summary>
 internal sealed class WorkerProcesses(string directory, string[] arguments) : IDisposable
 {
+    /// <summary>Worker options short enough that a killed worker's job and lease come back within seconds; the production
+    /// defaults are minutes.</summary>
+    public static readonly string[] FastRecovery = ["--orphan-after", "3", "--lease-ttl", "4"];
+
     private readonly List<Process?> _slots = [];
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _log = new();
 

@@ -23,8 +23,19 @@ public sealed record DedupRequest
     /// <summary>Media per analysis job.</summary>
     public int ChunkSize { get; init; } = 64;
 
-    /// <summary>Faces per matching block: a partition joins two blocks.</summary>
+    /// <summary>Faces per matching block: a partition joins two blocks (with IVF: face probes per cell-range partition).</summary>
     public int BlockSize { get; init; } = 16384;
+
+    /// <summary><c>exact</c> (default: row × column block partitions) or <c>ivf</c> (cells trained once, a partition per
+    /// range of cells): the same findings as a single process with the same search.</summary>
+    public string Search { get; init; } = "exact";
+
+    /// <summary>The service's set this work processes (null: a catalog dedup); its fan-in stores the set's results
+    /// through the application's <c>SetResults</c> instead of catalog findings.</summary>
+    public Guid? ServiceSet { get; init; }
+
+    /// <summary>With <see cref="ServiceSet"/>: image id → media record of each image whose file was found.</summary>
+    public IReadOnlyDictionary<long, long>? ImageMedia { get; init; }
 }
 
 /// <summary>How far queued work got, for progress bars, the API and the admin page.</summary>

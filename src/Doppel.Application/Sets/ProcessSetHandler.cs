@@ -17,6 +17,9 @@ namespace Doppel.Application.Sets;
 /// ignore list, and stores the findings and per-image statuses with HOPE's codes. The set moves to Ready (or
 /// Failed with a short error) only after its results are stored, so the end notification reads them.
 /// A lease per set (renewed in the background, fencing every write) keeps two processes from running the same set.
+/// Workers run the same steps split into jobs: <see cref="PrepareAsync"/> and <see cref="StartRunAsync"/> once, the
+/// analysis of the prepared media in chunks, then <see cref="SetResults.ScopeAsync"/> to plan matching and
+/// <see cref="SetResults.CompleteAsync"/> with the face pairs the partitions found.
 /// </summary>
 public sealed class ProcessSetHandler(IDoppelDatabase db, IImageAnalyzer analyzer, MediaFolder media, SetHandlers sets)
 {
@@ -53,23 +56,20 @@ public sealed class ProcessSetHandler(IDoppelDatabase db, IImageAnalyzer analyze
         await using var _ = held;
         var lease = held.Lease;
         var stores = db.For(tenant);
-        long runId = await stores.Runs.StartAsync(RunKind, JsonSerializer.Serialize(new { set = setId, model = analyzer.EmbeddingModel }), 0, cancellationToken);
+        long runId = await StartRunAsync(tenant, setId, cancellationToken);
         try
         {
-            var settings = GroupSettings.FromJson(set.SettingsJson);
             var images = await AllImagesAsync(store, setId, cancellationToken);
             await stores.Runs.UpdateAsync(runId, images.Count, cancellationToken);
             var resolved = await RegisterAsync(stores, images, cancellationToken);
             await AnalyseAsync(stores, resolved, runId, lease, cancellationToken);
             await EmbedStaleAsync(tenant, store, set, resolved, lease, cancellationToken);
-            var statuses = await StatusesAsync(stores, images, resolved, settings, cancellationToken);
-            var findings = await MatchAsync(store, stores, set, images, resolved, statuses, settings, cancellationToken);
-            await store.SaveImageResultsAsync(images.Select(i => new SetImageResult(i.Id, resolved.GetValueOrDefault(i.Id)?.Id, statuses[i.Id])).ToList(), cancellationToken);
-            await store.ReplaceFindingsAsync(setId, findings, cancellationToken);
-            await stores.Runs.FinishAsync(runId, RunState.Completed, cancellationToken: cancellationToken);
-            var current = await store.GetSetAsync(setId, cancellationToken);
-            if (current?.State == SetState.Processing)
-                await sets.MoveAsync(tenant, current, SetAction.Complete, runId: runId, cancellationToken: cancellationToken);
+            var mediaOfImage = resolved.ToDictionary(r => r.Key, r => r.Value.Id);
+            var results = new SetResults(db, sets);
+            var scope = await results.ScopeAsync(tenant, set, images, mediaOfImage, analyzer.EmbeddingModel, analyzer.EmbeddingModelVersion, cancellationToken);
+            var vectors = await results.VectorsAsync(tenant, scope, analyzer.EmbeddingModel, analyzer.EmbeddingModelVersion, cancellationToken);
+            var facePairs = scope.Faces.Count > 1 ? VectorSearch.Exact.SelfJoin(vectors, scope.Threshold) : [];
+            await results.CompleteAsync(tenant, setId, images, mediaOfImage, scope, facePairs, runId, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -90,7 +90,32 @@ public sealed class ProcessSetHandler(IDoppelDatabase db, IImageAnalyzer analyze
         return Outcome.Ran;
     }
 
-    private static async Task<List<SetImage>> AllImagesAsync(ISetStore store, Guid setId, CancellationToken cancellationToken)
+    /// <summary>The catalog run a processing of the set is counted in.</summary>
+    public Task<long> StartRunAsync(TenantId tenant, Guid setId, CancellationToken cancellationToken = default) =>
+        db.For(tenant).Runs.StartAsync(RunKind, JsonSerializer.Serialize(new { set = setId, model = analyzer.EmbeddingModel }), 0, cancellationToken);
+
+    /// <summary>A set to process as the workers take it: the set, its images, and the media record of each image whose
+    /// file exists (registered by content hash: idempotent, an image seen before keeps its record and is not analysed
+    /// again). Null when the set is gone or not Processing.</summary>
+    public sealed record Prepared(DeduplicationSet Set, IReadOnlyList<SetImage> Images, IReadOnlyDictionary<long, long> MediaOfImage);
+
+    /// <summary>The first step of <see cref="RunAsync"/> on its own (registration), for workers that analyse in chunks.</summary>
+    public async Task<Prepared?> PrepareAsync(TenantId tenant, Guid setId, CancellationToken cancellationToken = default)
+    {
+        var store = db.SetsFor(tenant);
+        var set = await store.GetSetAsync(setId, cancellationToken);
+        if (set is null || set.State != SetState.Processing)
+            return null;
+        var images = await AllImagesAsync(store, setId, cancellationToken);
+        var resolved = await RegisterAsync(db.For(tenant), images, cancellationToken);
+        return new Prepared(set, images, resolved.ToDictionary(r => r.Key, r => r.Value.Id));
+    }
+
+    /// <summary>The cosine the set's faces are matched at, from its group's settings (see <see cref="SetResults.ScopeAsync"/>).</summary>
+    public static float CosineThreshold(DeduplicationSet set, string model) =>
+        Confidence.CosineAt(GroupSettings.FromJson(set.SettingsJson).DuplicateConfidenceThreshold, Doppel.Vision.Embedding.RecognitionProfiles.For(model).RawDedupThreshold);
+
+    internal static async Task<List<SetImage>> AllImagesAsync(ISetStore store, Guid setId, CancellationToken cancellationToken)
     {
         var all = new List<SetImage>();
         while (true)
@@ -156,112 +181,4 @@ public sealed class ProcessSetHandler(IDoppelDatabase db, IImageAnalyzer analyze
                 return analyzer.Embedder;
             }, mediaIds, lease.Fence, cancellationToken);
     }
-
-    /// <summary>HOPE's status code of every image: 404 file not found, 412 no face, 416 face below the detection
-    /// confidence, 417 face too small, 418 quality below the threshold, 429 several faces, 500 unreadable; 200 usable.</summary>
-    private static async Task<Dictionary<long, int>> StatusesAsync(ITenantStores stores, IReadOnlyList<SetImage> images, Dictionary<long, MediaFile> resolved,
-        GroupSettings settings, CancellationToken cancellationToken)
-    {
-        var mediaIds = resolved.Values.Select(m => m.Id).Distinct().ToList();
-        var current = (await stores.Media.GetManyAsync(mediaIds, cancellationToken)).ToDictionary(m => m.Id);
-        var bestFace = (await stores.Faces.ListOfMediaAsync(mediaIds, cancellationToken))
-            .GroupBy(f => f.MediaId).ToDictionary(g => g.Key, g => g.MaxBy(f => f.DetectorScore)!);
-        var result = new Dictionary<long, int>();
-        foreach (var image in images)
-        {
-            if (!resolved.TryGetValue(image.Id, out var m) || !current.TryGetValue(m.Id, out var file))
-            {
-                result[image.Id] = 404;
-                continue;
-            }
-            int code = file.ReasonCode switch
-            {
-                "ok" => 200,
-                "no_face" => 412,
-                "low_confidence" => 416,
-                "face_too_small" => 417,
-                "several_faces" => 429,
-                _ => 500,
-            };
-            if (code == 200 && bestFace.TryGetValue(file.Id, out var face))
-            {
-                if (face.DetectorScore < settings.FaceDetectionConfidenceThreshold)
-                    code = 416;
-                else if (settings.UnifiedQualityScoreThreshold > 0 && face.Quality is { } q && q < settings.UnifiedQualityScoreThreshold)
-                    code = 418;
-            }
-            else if (code == 200)
-                code = 412;
-            result[image.Id] = code;
-        }
-        return result;
-    }
-
-    private async Task<List<NewSetFinding>> MatchAsync(ISetStore store, ITenantStores stores, DeduplicationSet set, IReadOnlyList<SetImage> images,
-        Dictionary<long, MediaFile> resolved, Dictionary<long, int> statuses, GroupSettings settings, CancellationToken cancellationToken)
-    {
-        var findings = images.Where(i => statuses[i.Id] != 200)
-            .Select(i => new NewSetFinding(i.Id, null, 0f, 0f, statuses[i.Id])).ToList();
-        var usable = images.Where(i => statuses[i.Id] == 200).ToList();
-        // Approved sets of the group are reference data: matched against, never re-matched among themselves.
-        var reference = (await store.ListReferenceImagesAsync(set.GroupId, cancellationToken)).Where(i => i.StatusCode == 200 && i.MediaId is not null).ToList();
-        var mediaOfImage = usable.ToDictionary(i => i.Id, i => resolved[i.Id].Id);
-        foreach (var image in reference)
-            mediaOfImage[image.Id] = image.MediaId!.Value;
-
-        var isReference = reference.Select(i => i.Id).ToHashSet();
-        var allImages = usable.Concat(reference).Where(i => mediaOfImage.ContainsKey(i.Id)).ToList();
-        var imagesOfMedia = allImages.GroupBy(i => mediaOfImage[i.Id]).ToDictionary(g => g.Key, g => g.ToList());
-        var faces = await stores.Faces.ListOfMediaAsync(imagesOfMedia.Keys.ToList(), cancellationToken);
-        var faceMedia = faces.ToDictionary(f => f.Id, f => f.MediaId);
-
-        var vectors = new VectorSet(dimension: 1, capacity: 1);
-        var refs = new List<FaceRef>();
-        await foreach (var e in stores.Faces.ReadEmbeddingsAsync(analyzer.EmbeddingModel, cancellationToken))
-        {
-            if (e.ModelVersion != analyzer.EmbeddingModelVersion || !faceMedia.TryGetValue(e.FaceId, out var mediaId))
-                continue;
-            if (refs.Count == 0)
-                vectors = new VectorSet(e.Dimension, faces.Count);
-            vectors.Add(e.FaceId, e.Vector);
-            refs.Add(new FaceRef(e.FaceId, mediaId));
-        }
-        // HOPE's score is a 0–1 similarity: the raw cosine, with 0.5 confidence at the profile's raw-cosine dedup
-        // threshold (dlib 0.946). The analyzer's DefaultThreshold is the profile's dedup threshold, which for a
-        // normalising profile is on the normalised score (dlib 0.0343), not a cosine: as a cosine it kept every pair.
-        float modelThreshold = analyzer.Profile.RawDedupThreshold;
-        float threshold = Confidence.CosineAt(settings.DuplicateConfidenceThreshold, modelThreshold);
-        var facePairs = refs.Count > 1 ? VectorSearch.Exact.SelfJoin(vectors, threshold) : [];
-        var mediaPairs = ImagePairs.FromFacePairs(facePairs, refs);
-
-        var ignored = (await store.ListIgnoredAsync(set.GroupId, cancellationToken))
-            .Select(p => (p.Kind, p.First, p.Second)).ToHashSet();
-        bool Ignored(SetImage a, SetImage b) =>
-            ignored.Contains((IgnoredKeyKind.ReferencePk, Min(a.ReferencePk, b.ReferencePk), Max(a.ReferencePk, b.ReferencePk))) ||
-            ignored.Contains((IgnoredKeyKind.Filename, Min(a.Filename, b.Filename), Max(a.Filename, b.Filename)));
-
-        foreach (var pair in mediaPairs)
-            foreach (var a in imagesOfMedia[pair.MediaA])
-                foreach (var b in imagesOfMedia[pair.MediaB])
-                    AddPair(a, b, pair.Score);
-        // The same file registered under two reference ids is a duplicate of itself.
-        foreach (var group in imagesOfMedia.Values.Where(g => g.Count > 1))
-            for (int i = 0; i < group.Count; i++)
-                for (int j = i + 1; j < group.Count; j++)
-                    AddPair(group[i], group[j], 1f);
-        return findings;
-
-        void AddPair(SetImage a, SetImage b, float score)
-        {
-            if ((isReference.Contains(a.Id) && isReference.Contains(b.Id)) || Ignored(a, b))
-                return;
-            // The set's own image goes first; between two of its own, the older registration.
-            var (first, second) = isReference.Contains(a.Id) || (!isReference.Contains(b.Id) && b.Id < a.Id) ? (b, a) : (a, b);
-            findings.Add(new NewSetFinding(first.Id, second.Id, score, Confidence.Of(score, modelThreshold), 200));
-        }
-    }
-
-    private static string Min(string a, string b) => string.CompareOrdinal(a, b) <= 0 ? a : b;
-
-    private static string Max(string a, string b) => string.CompareOrdinal(a, b) <= 0 ? b : a;
 }

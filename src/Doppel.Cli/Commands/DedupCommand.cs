@@ -47,7 +47,7 @@ public static class DedupCommand
         var distributed = new Option<bool>("--distributed") { Description = "Queue the work for doppel worker processes (Hangfire on PostgreSQL) and follow it; same findings as a single-process run." };
         var jobsDb = Distributed.JobsOption();
         var chunkSize = new Option<int>("--chunk-size") { Description = "With --distributed: images per analysis job.", DefaultValueFactory = _ => 64 };
-        var blockSize = new Option<int>("--block-size") { Description = "With --distributed: faces per matching block (a job joins two blocks).", DefaultValueFactory = _ => 16384 };
+        var blockSize = new Option<int>("--block-size") { Description = "With --distributed: faces per matching block (a job joins two blocks); with --search ivf, face probes per job (a job joins a range of cells).", DefaultValueFactory = _ => 16384 };
         var pipeline = PipelineOptions.Create();
         var quality = new QualityOptions();
 
@@ -68,14 +68,17 @@ public static class DedupCommand
             }
             if (parse.GetValue(distributed))
             {
-                if (parse.GetValue(search) != "exact")
-                    throw new ArgumentException("--distributed matches with the exact join (partitioned over workers); --search hnsw/ivf run in a single process.");
+                // An HNSW graph is built by inserting every vector in turn, each insert searching what is in already: it
+                // has no partition whose pairs are the single graph's, so it stays a single-process search.
+                if (parse.GetValue(search) == "hnsw")
+                    throw new ArgumentException("--distributed partitions the exact join (row x column blocks) or --search ivf (ranges of cells); --search hnsw builds one graph in a single process: run it without --distributed.");
                 if (parse.GetValue(chunkSize) < 1 || parse.GetValue(blockSize) < 1)
                     throw new ArgumentException("--chunk-size and --block-size must be at least 1.");
                 var catalog = parse.GetValue(db)!;
                 DistributedDedup.RunAsync(new DistributedDedup.Settings(parse.GetValue(dirs)!, catalog,
                         Distributed.JobsAddress(parse.GetValue(jobsDb), catalog), parse.GetValue(threshold),
-                        Enum.Parse<GroupingMode>(parse.GetValue(grouping)!, ignoreCase: true), parse.GetValue(chunkSize), parse.GetValue(blockSize)),
+                        Enum.Parse<GroupingMode>(parse.GetValue(grouping)!, ignoreCase: true), parse.GetValue(chunkSize), parse.GetValue(blockSize),
+                        parse.GetValue(search)!),
                     new FacePipelineAnalyzer(pipeline.Build(parse)), reportDir, parse.GetValue(pageSize), PrintSummary, CancellationToken.None).GetAwaiter().GetResult();
                 return;
             }

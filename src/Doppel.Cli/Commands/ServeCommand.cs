@@ -53,10 +53,22 @@ public static class ServeCommand
         {
             Description = "Process sets in this process even on PostgreSQL (by default a PostgreSQL service queues them for doppel worker processes).",
         };
+        var chunkSize = new Option<int>("--chunk-size")
+        {
+            Description = "With workers: images of a set per analysis job (a set's analysis is split over the workers in jobs of this many).",
+            DefaultValueFactory = _ => Doppel.Workers.HangfireSetQueue.DefaultChunkSize,
+        };
+        chunkSize.AtLeast(1);
+        var blockSize = new Option<int>("--block-size")
+        {
+            Description = "With workers: faces per matching block of a set (a matching job joins two blocks).",
+            DefaultValueFactory = _ => Doppel.Workers.HangfireSetQueue.DefaultBlockSize,
+        };
+        blockSize.AtLeast(1);
         var pipeline = PipelineOptions.Create();
         var command = new Command("serve", "Run the REST service: HOPE-compatible API, Doppel's v1, OpenAPI at /openapi/v1.json, UI at /scalar.")
         {
-            db, urls, media, maxUpload, jobs, inProcess,
+            db, urls, media, maxUpload, jobs, inProcess, chunkSize, blockSize,
         };
         pipeline.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -75,6 +87,8 @@ public static class ServeCommand
                 JobsDatabase = jobsAddress,
                 // The container this process synced its models from at start is the one its admin page publishes to.
                 ModelsContainer = ModelsContainer.Configured(parse) is { } models ? ModelsContainer.Open(models) : null,
+                SetChunkSize = parse.GetValue(chunkSize),
+                SetBlockSize = parse.GetValue(blockSize),
             };
             // verify/identify get their own pipeline (opened at the first call) unless workers process the sets, which
             // leaves the service's own one idle.

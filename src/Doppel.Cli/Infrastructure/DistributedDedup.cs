@@ -21,7 +21,8 @@ public static class DistributedDedup
     /// <summary>How long following a set waits for an unreachable job database before giving up (the work goes on).</summary>
     private static readonly TimeSpan UnreachableLimit = TimeSpan.FromMinutes(5);
 
-    public sealed record Settings(IReadOnlyList<string> Roots, string Catalog, string JobsAddress, float? Threshold, GroupingMode Grouping, int ChunkSize, int BlockSize);
+    public sealed record Settings(IReadOnlyList<string> Roots, string Catalog, string JobsAddress, float? Threshold, GroupingMode Grouping, int ChunkSize, int BlockSize,
+        string Search = WorkSet.SearchExact);
 
     public static async Task RunAsync(Settings settings, IImageAnalyzer analyzer, string? reportDir, int pageSize, Action<DedupOutcome> summary, CancellationToken cancellationToken)
     {
@@ -38,7 +39,7 @@ public static class DistributedDedup
         await using var work = await Transient.RetryAsync(() => WorkStore.OpenAsync(jobsConnection, cancellationToken), Message, cancellationToken: cancellationToken);
         var queue = new HangfireJobQueue(work, new BackgroundJobClient(JobsStorage.Create(jobsConnection)));
         var queued = await FolderSets.EnqueueAsync(catalog, media, queue, new FolderDedupRequest(roots, analyzer.EmbeddingModel, settings.Threshold,
-            settings.Grouping.ToString().ToLowerInvariant(), settings.ChunkSize, settings.BlockSize), Message, cancellationToken);
+            settings.Grouping.ToString().ToLowerInvariant(), settings.ChunkSize, settings.BlockSize, settings.Search), Message, cancellationToken);
 
         QueuedWorkProgress progress;
         string last = "";

@@ -36,6 +36,24 @@ internal sealed class IvfCells
 
     public int Count => _probeStart.Length - 1;
 
+    /// <summary>Cells from probe lists made elsewhere (<see cref="IvfPartitions"/>: a worker joining some cells gets the
+    /// probe lists of the rows probing them, home cell first, in row order).</summary>
+    public static IvfCells FromProbeLists(int cellCount, IReadOnlyList<ushort[]> lists)
+    {
+        var probeStart = new int[lists.Count + 1];
+        for (int r = 0; r < lists.Count; r++)
+        {
+            if (lists[r].Length == 0)
+                throw new ArgumentException($"Row {r} probes no cell; every row probes at least its home cell.", nameof(lists));
+            probeStart[r + 1] = checked(probeStart[r] + lists[r].Length);
+        }
+        var probeCells = new ushort[probeStart[^1]];
+        for (int r = 0; r < lists.Count; r++)
+            foreach (var (i, c) in lists[r].Index())
+                probeCells[probeStart[r] + i] = c < cellCount ? c : throw new ArgumentOutOfRangeException(nameof(lists), $"Row {r} probes cell {c}; there are {cellCount}.");
+        return new IvfCells(cellCount, probeStart, probeCells);
+    }
+
     /// <summary>Rows homed in cell c: Members[MemberStart[c] .. MemberStart[c + 1]).</summary>
     public int[] Members { get; }
     public int[] MemberStart { get; }

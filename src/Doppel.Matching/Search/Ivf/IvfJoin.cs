@@ -62,7 +62,7 @@ public static class IvfJoin
         var cells = IvfCells.Assign(vectors, centroids, options.MaxProbes, options.ProbeMargin, join);
         var assignment = clock.Elapsed;
         clock.Restart();
-        var (pairs, comparisons, passBytes) = JoinCells(vectors, cells, threshold, onBatch, kind, options.MaxThreads);
+        var (pairs, comparisons, passBytes) = JoinCells(vectors, cells, 0, cells.CellCount, threshold, onBatch, kind, options.MaxThreads);
         var joinTime = clock.Elapsed;
 
         // Vectors and their 8-byte ids, the resident cell lists, the largest pass of prober lists, centroids.
@@ -74,17 +74,19 @@ public static class IvfJoin
     /// joined in passes over consecutive cell ranges so the inverted lists never exist all at once.</summary>
     private const int ProberIntsPerVectorPerPass = 16;
 
-    private static (long Pairs, long Comparisons, double PassBytesPerVector) JoinCells(VectorSet vectors, IvfCells cells, float threshold,
-        PairBatchHandler onBatch, JoinKernelKind kind, int maxThreads)
+    /// <summary>Joins cells [<paramref name="firstCell"/>, <paramref name="endCell"/>): each pair is reported by exactly one
+    /// cell (see <see cref="CellHandler"/>), so the cells of a whole partition of the range, joined apart, report every pair once.</summary>
+    internal static (long Pairs, long Comparisons, double PassBytesPerVector) JoinCells(VectorSet vectors, IvfCells cells, int firstCell, int endCell,
+        float threshold, PairBatchHandler onBatch, JoinKernelKind kind, int maxThreads)
     {
         var sink = new SerialisedSink(onBatch);
         var workers = new ConcurrentBag<Worker>();
         long comparisons = 0, budget = Math.Max((long)ProberIntsPerVectorPerPass * cells.Count, cells.ProberCount.Max()), largestPass = 0;
-        for (int first = 0; first < cells.CellCount;)
+        for (int first = firstCell; first < endCell;)
         {
             int end = first;
             long listed = 0;
-            while (end < cells.CellCount && (end == first || listed + cells.ProberCount[end] <= budget))
+            while (end < endCell && (end == first || listed + cells.ProberCount[end] <= budget))
                 listed += cells.ProberCount[end++];
             largestPass = Math.Max(largestPass, listed);
             var (start, probers) = cells.Probers(first, end);
