@@ -38,7 +38,7 @@ public sealed class SetWork(WorkerServices services)
             {
                 Tenant = tenant, RunId = runId, Model = analyzer.EmbeddingModel,
                 MediaIds = prepared.MediaOfImage.Values.Distinct().Order().ToList(),
-                Threshold = ProcessSetHandler.CosineThreshold(prepared.Set, analyzer.EmbeddingModel),
+                Threshold = ProcessSetHandler.CosineThreshold(prepared.Set, analyzer.Profile),
                 ChunkSize = chunkSize, BlockSize = blockSize, ServiceSet = setId, ImageMedia = prepared.MediaOfImage,
             }, cancellationToken);
         }

@@ -66,7 +66,7 @@ public sealed class ProcessSetHandler(IDoppelDatabase db, IImageAnalyzer analyze
             await EmbedStaleAsync(tenant, store, set, resolved, lease, cancellationToken);
             var mediaOfImage = resolved.ToDictionary(r => r.Key, r => r.Value.Id);
             var results = new SetResults(db, sets);
-            var scope = await results.ScopeAsync(tenant, set, images, mediaOfImage, analyzer.EmbeddingModel, analyzer.EmbeddingModelVersion, cancellationToken);
+            var scope = await results.ScopeAsync(tenant, set, images, mediaOfImage, analyzer.EmbeddingModel, analyzer.EmbeddingModelVersion, cancellationToken, analyzer.Profile);
             var vectors = await results.VectorsAsync(tenant, scope, analyzer.EmbeddingModel, analyzer.EmbeddingModelVersion, cancellationToken);
             var facePairs = scope.Faces.Count > 1 ? VectorSearch.Exact.SelfJoin(vectors, scope.Threshold) : [];
             await results.CompleteAsync(tenant, setId, images, mediaOfImage, scope, facePairs, runId, cancellationToken);
@@ -112,8 +112,8 @@ public sealed class ProcessSetHandler(IDoppelDatabase db, IImageAnalyzer analyze
     }
 
     /// <summary>The cosine the set's faces are matched at, from its group's settings (see <see cref="SetResults.ScopeAsync"/>).</summary>
-    public static float CosineThreshold(DeduplicationSet set, string model) =>
-        Confidence.CosineAt(GroupSettings.FromJson(set.SettingsJson).DuplicateConfidenceThreshold, Doppel.Vision.Embedding.RecognitionProfiles.For(model).RawDedupThreshold);
+    public static float CosineThreshold(DeduplicationSet set, Doppel.Vision.Embedding.RecognitionProfile profile) =>
+        Confidence.CosineAt(GroupSettings.FromJson(set.SettingsJson).DuplicateConfidenceThreshold, profile.RawDedupThreshold);
 
     internal static async Task<List<SetImage>> AllImagesAsync(ISetStore store, Guid setId, CancellationToken cancellationToken)
     {

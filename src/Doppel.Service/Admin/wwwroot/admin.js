@@ -332,8 +332,17 @@ async function personView(id) {
     others.length ? el('p', {}, from, ' ', merge) : '');
 }
 
+// Views load asynchronously: when a navigation happens while another view is still loading, the one that
+// finishes last would win the screen. After a view renders, a hash that moved on meanwhile is routed again,
+// so the screen always ends on the view the address names.
 async function route() {
-  const [name, id] = location.hash.slice(1).split('/');
+  const hash = location.hash;
+  await renderView(hash);
+  if (location.hash !== hash) await route();
+}
+
+async function renderView(hash) {
+  const [name, id] = hash.slice(1).split('/');
   try {
     switch (name) {
       case 'set': return await setView(id);
