@@ -96,8 +96,7 @@ public sealed record NewFace(
 
 public sealed record NewEmbedding(string Model, string ModelVersion, float[] Vector);
 
-/// <summary>The processing result of one media file: its status code and the faces to keep, and the content hash
-/// and size of the bytes analysed when the analysis read them itself (null: the record's stay).</summary>
+/// <summary>The processing result of one media file: its status code and the faces to keep.</summary>
 public sealed record MediaResult(
     long MediaId,
     string ReasonCode,
@@ -105,9 +104,7 @@ public sealed record MediaResult(
     string? Format,
     int? Width,
     int? Height,
-    IReadOnlyList<NewFace> Faces,
-    string? ContentHash = null,
-    long? SizeBytes = null);
+    IReadOnlyList<NewFace> Faces);
 
 public sealed record Person(long Id, string? Name, long? RepresentativeFaceId, DateTimeOffset CreatedAt, DateTimeOffset ModifiedAt);
 
