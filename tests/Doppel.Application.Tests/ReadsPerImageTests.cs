@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Doppel.Application.Dedup;
+using Doppel.Application.Ingest;
 using Doppel.Azure;
 using Doppel.Jobs.Dedup;
 using Doppel.Jobs.Ingest;
@@ -127,6 +128,57 @@ public class ReadsPerImageTests(AzuriteServer azurite) : IClassFixture<AzuriteSe
         opens.ShouldBe(2);
         outcome.Images.Single(i => i.Media.Path == a).Media.ContentHash.ShouldBe(ContentHash.OfBytes("third bytes of a......"u8));
         analyzer.Analysed.ShouldBe(4);
+    }
+
+    /// <summary>
+    /// A distributed chunk's job, killed or failed at any point, is run again (WorkerFaultTests). The hash of a new image
+    /// is written only with its analysis, in the chunk's one unit of work: an attempt that dies before its commit leaves
+    /// the images pending and unread (and a registration in between, as a set queued again, still reads nothing); the
+    /// retry reads each image once and stores faces and hash once; one that dies after its commit leaves nothing pending,
+    /// so its retry reads nothing, and a later registration finds every image unchanged with its faces kept.
+    /// </summary>
+    [Fact]
+    public async Task AChunkKilledBeforeOrAfterItsCommitIsRetriedWithOneReadPerImage()
+    {
+        var photos = Photos();
+        var store = new CountingStore(LocalFolderMediaStore.Instance);
+        var analyzer = Analyzer();
+        await using var db = SqliteDatabase.Open(Path.Combine(_dir, "c.db"));
+        var stores = db.For(TenantId.Default);
+        var registered = await new RegisterMediaHandler(stores, store).HandleAsync([photos], Ct);
+        registered.Media.ShouldAllBe(m => m.Registration.Change == MediaChange.New && m.Registration.Media.ContentHash == ContentHash.NotRead);
+        store.Opens.ShouldBeEmpty();
+        var ids = registered.Media.Select(m => m.Registration.Media.Id).ToList();
+        long run = await stores.Runs.StartAsync("dedup", "{}", ids.Count, Ct);
+        // As DedupWork.AnalyseChunk runs it: the chunk's pending media in one batch, one unit of work.
+        async Task AnalyseAsync() =>
+            await new AnalyseMediaHandler(stores, store, analyzer).HandleAsync(await stores.Media.ListAsync(MediaState.Pending, cancellationToken: Ct), run, batchSize: ids.Count, null, Ct);
+
+        var c = Path.Combine(photos, "c.jpg");
+        store.BeforeOpen = key => { if (key == c) throw new OperationCanceledException("the worker was killed"); };
+        await Should.ThrowAsync<OperationCanceledException>(AnalyseAsync);
+        var media = await stores.Media.GetManyAsync(ids, Ct);
+        media.ShouldAllBe(m => m.State == MediaState.Pending && m.ContentHash == ContentHash.NotRead);
+        (await stores.Faces.ListOfMediaAsync(ids, Ct)).ShouldBeEmpty();
+        store.Opens.Values.ShouldAllBe(n => n == 1); // a, b read and c opened before the kill: never twice in one attempt
+        store.Opens.Clear();
+        (await new RegisterMediaHandler(stores, store).HandleAsync([photos], Ct)).Media.ShouldAllBe(m => m.Registration.Change == MediaChange.Unchanged);
+        store.Opens.ShouldBeEmpty();
+
+        store.BeforeOpen = null;
+        await AnalyseAsync();
+        Names.Select(n => store.Opens.GetValueOrDefault(Path.Combine(photos, n))).ShouldBe([1, 1, 1]);
+        media = await stores.Media.GetManyAsync(ids, Ct);
+        media.ShouldAllBe(m => m.State == MediaState.Done && m.ContentHash == ContentHash.OfFile(m.Path) && m.SizeBytes == new FileInfo(m.Path).Length);
+        var faces = await stores.Faces.ListOfMediaAsync(ids, Ct);
+        faces.Count.ShouldBe(3);
+
+        // Killed after the commit, before the chunk was marked done: the retry finds nothing pending and reads nothing.
+        store.Opens.Clear();
+        await AnalyseAsync();
+        store.Opens.ShouldBeEmpty();
+        (await new RegisterMediaHandler(stores, store).HandleAsync([photos], Ct)).Media.ShouldAllBe(m => m.Registration.Change == MediaChange.Unchanged);
+        (await stores.Faces.ListOfMediaAsync(ids, Ct)).Select(f => f.Id).ShouldBe(faces.Select(f => f.Id));
     }
 
     public void Dispose()
