@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Doppel.Testing;
 using Doppel.Testing.Servers;
@@ -62,26 +61,9 @@ internal static class EngineDedupBench
 
     private static double Run(string doppel, string folder, string images, string db)
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            WorkingDirectory = folder,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[] { doppel, "dedup", images, "--db", db })
-            start.ArgumentList.Add(argument);
-        start.Environment["DOPPEL_LOG_DIR"] = Path.Combine(folder, "logs");
-        var clock = Stopwatch.StartNew();
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        clock.Stop();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"doppel dedup --db {db} failed ({process.ExitCode}): {error.Result}");
-        Console.WriteLine($"  {db}: {output.Result.Split('\n').FirstOrDefault(l => l.StartsWith("Duplicate pairs", StringComparison.Ordinal))}");
-        return clock.Elapsed.TotalSeconds;
+        var (seconds, output) = BlobDedupBench.RunDoppel(doppel, folder, [], "dedup", images, "--db", db);
+        Console.WriteLine($"  {db}: {output.Split('\n').FirstOrDefault(l => l.StartsWith("Duplicate pairs", StringComparison.Ordinal))}");
+        return seconds;
     }
 
     private static void Record(Dictionary<string, List<double>> times, string name, double seconds)

@@ -10,6 +10,7 @@ using Doppel.Testing.Servers;
 
 // Usage: Doppel.Storage.Bench vectors [COUNT] [DIMENSION] [BATCH]
 //        Doppel.Storage.Bench dedup IMAGES [ROUNDS]
+//        Doppel.Storage.Bench blob IMAGES   (folder vs Azurite container: identical findings, both wall times; BlobDedupBench)
 //   Stores COUNT media with one face and one DIMENSION-d vector each (BATCH media per SaveResultsAsync: the
 //   dedup job's bulk path; COPY on PostgreSQL), then streams every vector back (ReadEmbeddingsAsync, what
 //   matching reads), on SQLite (a temp file) and on PostgreSQL (a temporary cluster this bench starts:
@@ -17,9 +18,11 @@ using Doppel.Testing.Servers;
 //   vectors/s and size on disk per engine. Defaults: 1,000,000 x 128, batches of 10,000.
 if (args.Length >= 2 && args[0] == "dedup")
     return await EngineDedupBench.RunAsync(args[1], args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 2);
+if (args.Length >= 2 && args[0] == "blob")
+    return await BlobDedupBench.RunAsync(args[1]);
 if (args.Length == 0 || args[0] != "vectors")
 {
-    Console.Error.WriteLine("usage: Doppel.Storage.Bench vectors [COUNT] [DIMENSION] [BATCH] | dedup IMAGES [ROUNDS]");
+    Console.Error.WriteLine("usage: Doppel.Storage.Bench vectors [COUNT] [DIMENSION] [BATCH] | dedup IMAGES [ROUNDS] | blob IMAGES");
     return 2;
 }
 int count = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000;

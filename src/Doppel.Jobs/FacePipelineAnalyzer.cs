@@ -115,6 +115,9 @@ public sealed class FacePipelineAnalyzer : IImageAnalyzer
     public IEnumerable<ImageAnalysis> Analyze(IReadOnlyList<string> paths, CancellationToken cancellationToken = default) =>
         Pipeline.AnalyzeManyAsync(paths, cancellation: cancellationToken).ToBlockingEnumerable(cancellationToken);
 
+    public IEnumerable<ImageAnalysis> Analyze(IReadOnlyList<Doppel.Vision.Decoding.ImageSource> sources, CancellationToken cancellationToken = default) =>
+        Pipeline.AnalyzeManyAsync(sources, cancellation: cancellationToken).ToBlockingEnumerable(cancellationToken);
+
     public void Dispose()
     {
         if (_pipeline.IsValueCreated)

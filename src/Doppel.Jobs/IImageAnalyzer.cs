@@ -33,4 +33,10 @@ public interface IImageAnalyzer : IDisposable
     Doppel.Vision.Embedding.RecognitionProfile Profile => Doppel.Vision.Embedding.RecognitionProfiles.For(EmbeddingModel);
 
     IEnumerable<ImageAnalysis> Analyze(IReadOnlyList<string> paths, CancellationToken cancellationToken = default);
+
+    /// <summary>Analyses images read from the caller's media store: each source is opened once, and each result
+    /// carries the content hash and size of exactly the bytes it analysed (<see cref="ImageAnalysis.ContentHash"/>;
+    /// null when the source could not be read), so a job reads an image once and never stores an analysis under
+    /// the hash of other bytes.</summary>
+    IEnumerable<ImageAnalysis> Analyze(IReadOnlyList<Doppel.Vision.Decoding.ImageSource> sources, CancellationToken cancellationToken = default);
 }

@@ -47,7 +47,7 @@ internal sealed class PgMediaRecordStore(PgScope scope) : IMediaRecordStore
                 await FlushAsync();
             if (known.TryGetValue(entry.Key, out var current))
             {
-                if (current.ContentHash == entry.ContentHash)
+                if (current.ContentHash == (entry.ContentHash ?? ContentHash.NotRead))
                 {
                     registrations[i] = new MediaRegistration(current, MediaChange.Unchanged);
                     continue;
@@ -58,7 +58,7 @@ internal sealed class PgMediaRecordStore(PgScope scope) : IMediaRecordStore
                     UPDATE media_files SET content_hash = @h, size_bytes = @sz, format = NULL, width = NULL, height = NULL,
                         state = 'pending', reason_code = NULL, reason_detail = NULL, processed_at = NULL, processed_run_id = NULL, updated_at = clock_timestamp()
                     WHERE id = @id RETURNING {Columns}
-                    """, Read, ct, ("h", entry.ContentHash), ("sz", entry.SizeBytes), ("id", current.Id))).Single();
+                    """, Read, ct, ("h", entry.ContentHash ?? ContentHash.NotRead), ("sz", entry.SizeBytes), ("id", current.Id))).Single();
                 known[entry.Key] = changed;
                 registrations[i] = new MediaRegistration(changed, MediaChange.Changed);
                 continue;
@@ -92,7 +92,7 @@ internal sealed class PgMediaRecordStore(PgScope scope) : IMediaRecordStore
                 ORDER BY u.n
                 RETURNING {Columns}
                 """, Read, ct, ("t", scope.T), ("src", batch.Select(e => e.Key.Source).ToArray()), ("p", batch.Select(e => e.Key.Key).ToArray()),
-                ("h", batch.Select(e => e.ContentHash).ToArray()), ("sz", batch.Select(e => e.SizeBytes).ToArray()));
+                ("h", batch.Select(e => e.ContentHash ?? ContentHash.NotRead).ToArray()), ("sz", batch.Select(e => e.SizeBytes).ToArray()));
             var byKey = inserted.ToDictionary(m => m.Key);
             foreach (var i in pending)
             {
@@ -173,12 +173,7 @@ internal sealed class PgMediaRecordStore(PgScope scope) : IMediaRecordStore
     {
         ArgumentNullException.ThrowIfNull(results);
         foreach (var result in results)
-        {
-            ArgumentException.ThrowIfNullOrWhiteSpace(result.ReasonCode, nameof(result.ReasonCode));
-            foreach (var face in result.Faces)
-                foreach (var embedding in face.Embeddings)
-                    SqliteFaceStore.CheckVector(embedding.Model, embedding.Vector, result.MediaId);
-        }
+            CatalogRows.Validate(result);
         if (results.Count == 0)
             return Task.CompletedTask;
         return scope.WriteAsync(s => SaveAsync(s, results, runId, cancellationToken), cancellationToken);
@@ -197,13 +192,16 @@ internal sealed class PgMediaRecordStore(PgScope scope) : IMediaRecordStore
         var updated = await s.QueryAsync("""
             UPDATE media_files m SET state = 'done', reason_code = u.code, reason_detail = u.detail,
                 format = COALESCE(u.format, m.format), width = COALESCE(u.w, m.width), height = COALESCE(u.h, m.height),
+                content_hash = COALESCE(u.hash, m.content_hash), size_bytes = COALESCE(u.size, m.size_bytes),
                 processed_at = clock_timestamp(), processed_run_id = @run, updated_at = clock_timestamp()
-            FROM unnest(@ids::bigint[], @codes::text[], @details::text[], @formats::text[], @ws::integer[], @hs::integer[]) AS u(id, code, detail, format, w, h)
+            FROM unnest(@ids::bigint[], @codes::text[], @details::text[], @formats::text[], @ws::integer[], @hs::integer[], @hashes::text[], @sizes::bigint[])
+                AS u(id, code, detail, format, w, h, hash, size)
             WHERE m.id = u.id AND m.tenant_id = @t
             RETURNING m.id
             """, r => r.GetInt64(0), ct, ("ids", ids), ("codes", last.Select(r => r.ReasonCode).ToArray()),
             ("details", last.Select(r => r.ReasonDetail).ToArray()), ("formats", last.Select(r => r.Format).ToArray()),
-            ("ws", last.Select(r => r.Width).ToArray()), ("hs", last.Select(r => r.Height).ToArray()), ("run", runId), ("t", scope.T));
+            ("ws", last.Select(r => r.Width).ToArray()), ("hs", last.Select(r => r.Height).ToArray()),
+            ("hashes", last.Select(r => r.ContentHash).ToArray()), ("sizes", last.Select(r => r.SizeBytes).ToArray()), ("run", runId), ("t", scope.T));
         if (updated.Count != ids.Length)
             throw new RecordNotFoundException($"{NotFound(ids.Except(updated).First())[..^1]}; register the file before saving its results.");
 

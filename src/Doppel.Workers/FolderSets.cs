@@ -17,7 +17,8 @@ public sealed record QueuedFolderSet(string Id, long RunId, IReadOnlyList<Regist
 /// <summary>
 /// Turning roots into a queued set: the application's <see cref="RegisterMediaHandler"/> (list, hash, register:
 /// content hashes make it idempotent, moves keep their records), a catalog run, then the queue. The enqueuer
-/// registers because workers need media ids; the images are read once more, by the worker that analyses them.
+/// registers because workers need media ids; it reads a new image not at all (registered unread): the worker that
+/// analyses it reads it once and stores its hash with the analysis.
 /// </summary>
 public static class FolderSets
 {

@@ -9,8 +9,8 @@ using Doppel.Testing;
 namespace Doppel.Application.Tests;
 
 /// <summary>Issue 12 rows 1-3 and 8 on the application path (register → dedup set): every entry the folder
-/// listing passes over reaches the outcome with its status, and a file that cannot be read when hashed is
-/// passed over as unreadable instead of failing the run.</summary>
+/// listing passes over reaches the outcome with its status, and a file that cannot be read does not fail the run:
+/// passed over as unreadable when hashed at registration, status unreadable when first read by the analysis.</summary>
 public class HostileRegisterTests : IDisposable
 {
     private readonly string _dir = RepoPaths.NewTempDir("doppel-app-hostile");
@@ -52,16 +52,23 @@ public class HostileRegisterTests : IDisposable
     }
 
     [Fact]
-    public async Task AFileUnreadableWhenHashedIsPassedOverNotFatal()
+    public async Task AFileUnreadableWhenReadIsNotFatal()
     {
         WritePhotos();
+        // A new file is first read by the analysis: unreadable there, it is an image with that status.
         var outcome = await Dedup(new FailingReads(Path.Combine(Photos, "b.jpg")), Photos);
-
-        var entry = outcome.Skipped.ShouldHaveSingleItem();
-        (entry.RelativePath, entry.Status).ShouldBe(("b.jpg", ScanStatus.Unreadable));
-        entry.Detail.ShouldNotBeNull().ShouldContain("Permission denied");
-        outcome.Images.Select(i => Path.GetFileName(i.Media.Path)).ShouldBe(["a.jpg", "c.jpg"], ignoreOrder: true);
+        outcome.Skipped.ShouldBeEmpty();
+        var b = outcome.Images.Single(i => Path.GetFileName(i.Media.Path) == "b.jpg").Media;
+        (b.ReasonCode, b.ContentHash).ShouldBe(("unreadable", ContentHash.NotRead));
+        b.ReasonDetail.ShouldNotBeNull().ShouldContain("Permission denied");
         outcome.Pairs.ShouldBeEmpty();
+
+        // A known file is hashed at registration: unreadable then, it is passed over.
+        outcome = await Dedup(new FailingReads(Path.Combine(Photos, "a.jpg")), Photos);
+        var entry = outcome.Skipped.ShouldHaveSingleItem();
+        (entry.RelativePath, entry.Status).ShouldBe(("a.jpg", ScanStatus.Unreadable));
+        entry.Detail.ShouldNotBeNull().ShouldContain("Permission denied");
+        outcome.Images.Select(i => Path.GetFileName(i.Media.Path)).ShouldBe(["b.jpg", "c.jpg"], ignoreOrder: true);
     }
 
     /// <summary>The local store, except that one file cannot be opened (as a file whose permissions changed

@@ -1,5 +1,6 @@
 using Doppel.Jobs;
 using Doppel.Vision;
+using Doppel.Vision.Decoding;
 
 namespace Doppel.Application.Tests;
 
@@ -18,6 +19,9 @@ internal sealed class ScriptedAnalyzer(IReadOnlyDictionary<string, float[]> vect
     /// <summary>Files analysed so far (a re-run that analyses nothing leaves it unchanged).</summary>
     public int Analysed { get; private set; }
 
+    /// <summary>Sources that could not be read (stored as status unreadable, as the pipeline does).</summary>
+    public int Unreadable { get; private set; }
+
     public void Load()
     {
     }
@@ -35,6 +39,36 @@ internal sealed class ScriptedAnalyzer(IReadOnlyDictionary<string, float[]> vect
                 new FaceAnalysis(new DetectedFace(new BoxF(10, 10, 80, 80), 0.99f, landmarks), new Dictionary<string, float[]> { [EmbeddingModel] = vector },
                     qualityOf is not null && qualityOf.TryGetValue(name, out var q) ? q : 0.5f),
             ]);
+        }
+    }
+
+    /// <summary>Reads each source once, as the pipeline does, and reports the hash and size of what it read.</summary>
+    public IEnumerable<ImageAnalysis> Analyze(IReadOnlyList<ImageSource> sources, CancellationToken cancellationToken = default)
+    {
+        foreach (var source in sources)
+        {
+            var (read, error) = Read(source, cancellationToken);
+            if (read is null)
+            {
+                Unreadable++;
+                yield return new ImageAnalysis(source.Name, ImageStatus.Unreadable, $"cannot read file: {error}", null, 0, 0, []);
+                continue;
+            }
+            var analysis = Analyze([source.Name], cancellationToken).Single();
+            yield return analysis with { ContentHash = read.Sha256, SizeBytes = read.Length };
+        }
+    }
+
+    private static (SourceBytes? Read, string? Error) Read(ImageSource source, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var stream = source.Open(cancellationToken);
+            return (SourceBytes.Read(stream, 64L << 20, cancellationToken), null);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return (null, e.Message);
         }
     }
 

@@ -1,3 +1,4 @@
+using Doppel.Vision.Decoding;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
@@ -266,6 +267,18 @@ public sealed class AdminModelsAndJobsTests
             if (failures > 0)
                 _gate.Wait(cancellationToken);
             return paths.Select(p => new ImageAnalysis(p, ImageStatus.NoFace, null, "jpeg", 10, 10, [])).ToList();
+        }
+
+        /// <summary>As the pipeline does: each source read once, the result carrying the hash and size of what was read.</summary>
+        public IEnumerable<ImageAnalysis> Analyze(IReadOnlyList<ImageSource> sources, CancellationToken cancellationToken = default)
+        {
+            var analyses = Analyze(sources.Select(s => s.Name).ToList(), cancellationToken);
+            return sources.Zip(analyses, (source, analysis) =>
+            {
+                using var stream = source.Open(cancellationToken);
+                var read = SourceBytes.Read(stream, 64L << 20, cancellationToken);
+                return analysis with { ContentHash = read.Sha256, SizeBytes = read.Length };
+            }).ToList();
         }
 
         public void Dispose() => _gate.Dispose();

@@ -125,6 +125,33 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         (await s.Media.FindByHashesAsync([Hash("a")], Ct)).Select(m => m.Path).ShouldBe(["/renamed.jpg", "/moved/a-copy.jpg"]);
     }
 
+    /// <summary>Read once per job (issue 9): a file registered unread gets the hash and size of the bytes its analysis
+    /// read, and only then is it found by that hash; an unread entry leaves an unread record as it is and resets a read one.</summary>
+    [Fact]
+    public async Task AnUnreadFileTakesTheHashItsAnalysisRead()
+    {
+        var db = await OpenFreshAsync();
+        var s = db.For(TenantId.Default);
+        var first = await s.Media.RegisterAsync([Entry("/a.jpg", "a") with { ContentHash = null }, Entry("/b.jpg", "b") with { ContentHash = null }], Ct);
+        first.Select(r => (r.Change, r.Media.ContentHash, r.Media.State)).ShouldBe(
+            [(MediaChange.New, ContentHash.NotRead, MediaState.Pending), (MediaChange.New, ContentHash.NotRead, MediaState.Pending)]);
+        (await s.Media.RegisterAsync([Entry("/a.jpg", "a") with { ContentHash = null }], Ct)).Single().Change.ShouldBe(MediaChange.Unchanged);
+
+        await s.Media.SaveResultsAsync([Ok(first[0].Media.Id, Face(1)) with { ContentHash = Hash("a"), SizeBytes = 4321 },
+            new MediaResult(first[1].Media.Id, "unreadable", "cannot read file", null, null, null, [])], null, Ct);
+        var a = (await s.Media.GetAsync(first[0].Media.Id, Ct))!;
+        (a.ContentHash, a.SizeBytes, a.State).ShouldBe((Hash("a"), 4321L, MediaState.Done));
+        (await s.Media.GetAsync(first[1].Media.Id, Ct))!.ContentHash.ShouldBe(ContentHash.NotRead); // nothing read, nothing recorded
+        (await s.Media.FindByHashesAsync([Hash("a")], Ct)).Single().Id.ShouldBe(a.Id);
+        (await s.Media.RegisterAsync([Entry("/a.jpg", "a")], Ct)).Single().Change.ShouldBe(MediaChange.Unchanged);
+
+        // An unread entry for a read record (registration sends one when the size changed): changed, faces gone, unread, pending.
+        var changed = (await s.Media.RegisterAsync([Entry("/a.jpg", "a") with { ContentHash = null }], Ct)).Single();
+        (changed.Change, changed.Media.ContentHash, changed.Media.State).ShouldBe((MediaChange.Changed, ContentHash.NotRead, MediaState.Pending));
+        (await s.Faces.ListOfMediaAsync([a.Id], Ct)).ShouldBeEmpty();
+        await Should.ThrowAsync<ArgumentException>(() => s.Media.SaveResultsAsync([Ok(a.Id) with { ContentHash = "not a hash" }], null, Ct));
+    }
+
     [Fact]
     public async Task SameKeyInTwoSourcesOrTwoTenantsIsTwoRecordsAndTenantsSeeOnlyTheirOwn()
     {

@@ -1,8 +1,10 @@
 using Doppel.Jobs;
 using Doppel.Jobs.Dedup;
+using Doppel.Jobs.Ingest;
 using Doppel.Storage;
 using Doppel.Storage.Media;
 using Doppel.Vision;
+using Doppel.Vision.Decoding;
 
 namespace Doppel.Application.Ingest;
 
@@ -10,6 +12,9 @@ namespace Doppel.Application.Ingest;
 /// Use case "analyse": run the face pipeline on pending media and store each file's status, faces and
 /// vectors in small atomic batches (each a unit of work, fenced by the caller's lease when given). A file is
 /// pending until its batch commits, so a run killed at any point leaves exactly the unstored files pending.
+/// The pipeline reads each file once from the media store (a folder or a blob container, no local copy) and
+/// each result is stored with the content hash and size of exactly the bytes analysed: a file registered unread
+/// gets its hash here, and one that changed after registration is stored under its new hash, never the old one.
 /// </summary>
 public sealed class AnalyseMediaHandler(ITenantStores stores, IMediaStore media, IImageAnalyzer analyzer)
 {
@@ -22,15 +27,15 @@ public sealed class AnalyseMediaHandler(ITenantStores stores, IMediaStore media,
         if (pending.Count == 0)
             return 0;
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        using var local = await LocalCopies.CreateAsync(media, pending, cancellationToken).ConfigureAwait(false);
-        var idOfPath = pending.ToDictionary(m => local.PathOf(m.Id), m => m.Id);
+        var idOfKey = pending.ToDictionary(m => m.Path, m => m.Id);
+        var sources = pending.Select(m => new ImageSource(m.Path, OpenerOf(m))).ToList();
         var batch = new List<MediaResult>(batchSize);
         int done = 0;
         // Progress starts before the first (slow) batch, so rates and ETAs count from the real start.
         OnProgress?.Invoke(0, pending.Count);
-        foreach (var analysis in analyzer.Analyze(idOfPath.Keys.ToList(), cancellationToken))
+        foreach (var analysis in analyzer.Analyze(sources, cancellationToken))
         {
-            batch.Add(ToResult(idOfPath[analysis.Path], analysis, analyzer));
+            batch.Add(ToResult(idOfKey[analysis.Path], analysis, analyzer));
             if (batch.Count >= batchSize)
                 await FlushAsync().ConfigureAwait(false);
         }
@@ -52,6 +57,16 @@ public sealed class AnalyseMediaHandler(ITenantStores stores, IMediaStore media,
         }
     }
 
+    /// <summary>How the pipeline opens a media's bytes: from the media store, or from its own path for a local file.</summary>
+    private Func<CancellationToken, Stream> OpenerOf(MediaFile m)
+    {
+        var store = m.Source == media.Source ? media
+            : m.Source == MediaSources.File ? LocalFolderMediaStore.Instance
+            : throw new CatalogException($"Media {m.Id} is in {m.Source}, not in the media store given ({media.Source}).");
+        // Called on a pipeline worker, which blocks on it like a file read.
+        return token => store.OpenReadAsync(m.Path, token).GetAwaiter().GetResult();
+    }
+
     /// <summary>What the catalog stores of one analysed file: status, size, faces with landmarks and vectors (under the analyzer's model version).</summary>
     public static MediaResult ToResult(long mediaId, ImageAnalysis analysis, IImageAnalyzer analyzer) => new(
         mediaId,
@@ -66,5 +81,7 @@ public sealed class AnalyseMediaHandler(ITenantStores stores, IMediaStore media,
             analyzer.DetectorName,
             f.Detection.Score,
             f.Quality,
-            f.Embeddings.Select(e => new NewEmbedding(e.Key, analyzer.EmbeddingModelVersion, e.Value)).ToList())).ToList());
+            f.Embeddings.Select(e => new NewEmbedding(e.Key, analyzer.EmbeddingModelVersion, e.Value)).ToList())).ToList(),
+        analysis.ContentHash,
+        analysis.SizeBytes);
 }

@@ -127,7 +127,8 @@ public sealed class ProcessSetHandler(IDoppelDatabase db, IImageAnalyzer analyze
         }
     }
 
-    /// <summary>The media record of each image whose file exists (keyed by image id); a missing file has none.</summary>
+    /// <summary>The media record of each image whose file exists (keyed by image id); a missing file has none. A file is
+    /// hashed here only when the catalog knows it (is it unchanged?), as <see cref="Ingest.RegisterMediaHandler"/> decides.</summary>
     private async Task<Dictionary<long, MediaFile>> RegisterAsync(ITenantStores stores, IReadOnlyList<SetImage> images, CancellationToken cancellationToken)
     {
         var found = new List<(SetImage Image, MediaEntry Entry)>();
@@ -137,7 +138,11 @@ public sealed class ProcessSetHandler(IDoppelDatabase db, IImageAnalyzer analyze
             var info = new FileInfo(path);
             if (!info.Exists)
                 continue;
-            found.Add((image, new MediaEntry(new MediaKey(MediaSources.File, path), ContentHash.OfFile(path), info.Length)));
+            // A new file is registered unread and read once, by the analysis, which records the hash of the bytes it analysed.
+            var key = new MediaKey(MediaSources.File, path);
+            var known = await stores.Media.FindAsync(key, cancellationToken);
+            bool hash = known is not null && RegisterMediaHandler.KnownNeedsHash(known, info.Length);
+            found.Add((image, new MediaEntry(key, hash ? ContentHash.OfFile(path) : null, info.Length)));
         }
         var byId = new Dictionary<long, MediaFile>();
         // The same file under two reference ids is one media record.

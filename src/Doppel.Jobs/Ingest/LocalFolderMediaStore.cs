@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Doppel.Storage;
 using Doppel.Storage.Media;
+using Doppel.Vision.Decoding;
 
 namespace Doppel.Jobs.Ingest;
 
@@ -46,8 +47,17 @@ public sealed class LocalFolderMediaStore : IScanningMediaStore
     public static MediaObject ToObject(ScannedFile file) =>
         new(new MediaKey(MediaSources.File, file.FullPath), file.RelativePath, file.Root, file.Size, new DateTimeOffset(file.LastWriteUtc, TimeSpan.Zero));
 
-    public Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken = default) =>
-        Task.FromResult<Stream>(new FileStream(key, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan));
+    /// <summary>Opens a regular file only: a FIFO put where a listed photo was blocks <c>open()</c> until someone
+    /// writes to it, and a device never ends, so anything else is an <see cref="IOException"/> (status unreadable).</summary>
+    public Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var probe = FileSystemProbe.Stat(key);
+        if (probe.Kind == FileKind.Missing)
+            throw new FileNotFoundException($"no such file ({key})", key);
+        if (probe.Kind != FileKind.Regular)
+            throw new IOException($"not a regular file ({probe.Kind}): not read");
+        return Task.FromResult<Stream>(new FileStream(key, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan));
+    }
 
     public Task<MediaObject?> StatAsync(string key, CancellationToken cancellationToken = default)
     {

@@ -13,6 +13,11 @@ public static class ContentHash
 
     public static string OfBytes(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
+    /// <summary>What a record holds before its bytes were read: registration leaves a new file unread when nothing
+    /// needs its hash yet (no move can end at it), and the analysis that reads it once records the hash of exactly the
+    /// bytes it analysed (<see cref="MediaResult.ContentHash"/>).</summary>
+    public const string NotRead = "";
+
     public static bool IsValid(string hash) =>
         hash.Length == 64 && hash.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
 }

@@ -96,7 +96,8 @@ public sealed record NewFace(
 
 public sealed record NewEmbedding(string Model, string ModelVersion, float[] Vector);
 
-/// <summary>The processing result of one media file: its status code and the faces to keep.</summary>
+/// <summary>The processing result of one media file: its status code and the faces to keep, and the content hash
+/// and size of the bytes analysed when the analysis read them itself (null: the record's stay).</summary>
 public sealed record MediaResult(
     long MediaId,
     string ReasonCode,
@@ -104,7 +105,9 @@ public sealed record MediaResult(
     string? Format,
     int? Width,
     int? Height,
-    IReadOnlyList<NewFace> Faces);
+    IReadOnlyList<NewFace> Faces,
+    string? ContentHash = null,
+    long? SizeBytes = null);
 
 public sealed record Person(long Id, string? Name, long? RepresentativeFaceId, DateTimeOffset CreatedAt, DateTimeOffset ModifiedAt);
 

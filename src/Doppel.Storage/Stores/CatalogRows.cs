@@ -89,6 +89,19 @@ internal abstract class CatalogRows
 
     /// <summary>What both engines refuse before registering anything: an entry without a source or key, a hash that is not a
     /// lowercase SHA-256 digest, a negative size.</summary>
+    /// <summary>A result's status code, vectors and, when given, content hash and size (both engines' check).</summary>
+    public static void Validate(MediaResult result)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(result.ReasonCode, nameof(result.ReasonCode));
+        if (result.ContentHash is not null && !ContentHash.IsValid(result.ContentHash))
+            throw new ArgumentException($"'{result.ContentHash}' (for media {result.MediaId}) is not a lowercase SHA-256 hex digest.", nameof(result));
+        if (result.SizeBytes is < 0)
+            throw new ArgumentOutOfRangeException(nameof(result), $"Media {result.MediaId}: a size of {result.SizeBytes} bytes.");
+        foreach (var face in result.Faces)
+            foreach (var embedding in face.Embeddings)
+                Sqlite.Stores.SqliteFaceStore.CheckVector(embedding.Model, embedding.Vector, result.MediaId);
+    }
+
     public static void Validate(IReadOnlyList<MediaEntry> entries)
     {
         ArgumentNullException.ThrowIfNull(entries);
@@ -96,7 +109,7 @@ internal abstract class CatalogRows
         {
             ArgumentException.ThrowIfNullOrWhiteSpace(entry.Key.Source);
             ArgumentException.ThrowIfNullOrWhiteSpace(entry.Key.Key);
-            if (!ContentHash.IsValid(entry.ContentHash))
+            if (entry.ContentHash is not null && !ContentHash.IsValid(entry.ContentHash))
                 throw new ArgumentException($"'{entry.ContentHash}' (for {entry.Key}) is not a lowercase SHA-256 hex digest.", nameof(entries));
             ArgumentOutOfRangeException.ThrowIfNegative(entry.SizeBytes);
         }

@@ -2,8 +2,9 @@ namespace Doppel.Storage;
 
 /// <summary>A media file as a listing of its store gives it to registration (see <see cref="IMediaRecordStore.RegisterAsync"/>).
 /// <see cref="MovedFrom"/> is the caller's finding that the same bytes' earlier key no longer exists in its
-/// store (a move or rename: the record keeps its id and faces); stores never look at a file system.</summary>
-public sealed record MediaEntry(MediaKey Key, string ContentHash, long SizeBytes, MediaKey? MovedFrom = null);
+/// store (a move or rename: the record keeps its id and faces); stores never look at a file system. A null
+/// <see cref="ContentHash"/> registers the key unread (<see cref="Storage.ContentHash.NotRead"/>): the analysis records its hash.</summary>
+public sealed record MediaEntry(MediaKey Key, string? ContentHash, long SizeBytes, MediaKey? MovedFrom = null);
 
 /// <summary>Media records (one row per (tenant, source, key), with its content hash and processing state).</summary>
 public interface IMediaRecordStore
@@ -13,7 +14,8 @@ public interface IMediaRecordStore
     /// <see cref="MediaChange.Unchanged"/>; with another hash <see cref="MediaChange.Changed"/> (its faces,
     /// embeddings and findings go, it is pending again); an unknown key whose <see cref="MediaEntry.MovedFrom"/>
     /// names a record of the same hash is <see cref="MediaChange.Moved"/> (that record takes the new key,
-    /// keeping id and faces); anything else is <see cref="MediaChange.New"/>. Atomic.
+    /// keeping id and faces); anything else is <see cref="MediaChange.New"/>. An entry with no hash (unread) is
+    /// unchanged on a record that is still unread, else changed. Atomic.
     /// </summary>
     Task<IReadOnlyList<MediaRegistration>> RegisterAsync(IReadOnlyList<MediaEntry> entries, CancellationToken cancellationToken = default);
 
@@ -33,7 +35,8 @@ public interface IMediaRecordStore
     Task<long> CountAsync(MediaState? state = null, CancellationToken cancellationToken = default);
 
     /// <summary>Stores the analysis of several media at once: replaces their faces and embeddings (new faces
-    /// get new ids, never reused), marks them done, adds them to run <paramref name="runId"/>'s counters. Atomic.</summary>
+    /// get new ids, never reused), marks them done, adds them to run <paramref name="runId"/>'s counters, and records
+    /// the content hash and size of the bytes analysed where a result gives them. Atomic.</summary>
     Task SaveResultsAsync(IReadOnlyList<MediaResult> results, long? runId = null, CancellationToken cancellationToken = default);
 
     /// <summary>Marks media pending again; their faces and findings go.</summary>

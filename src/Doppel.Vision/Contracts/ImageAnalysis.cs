@@ -21,4 +21,12 @@ public sealed record ImageAnalysis(
     string? Format,
     int Width,
     int Height,
-    IReadOnlyList<FaceAnalysis> Faces);
+    IReadOnlyList<FaceAnalysis> Faces)
+{
+    /// <summary>SHA-256 (lowercase hex) of exactly the bytes analysed, when the pipeline read them itself from an
+    /// <see cref="Decoding.ImageSource"/>; null for a path or byte array given to it, or a source it could not read.</summary>
+    public string? ContentHash { get; init; }
+
+    /// <summary>How many bytes were read, with <see cref="ContentHash"/>.</summary>
+    public long? SizeBytes { get; init; }
+}

@@ -166,6 +166,26 @@ public sealed class ImageDecoder(ImageDecoderOptions? options = null)
         return read == buffer.Length ? buffer : buffer[..read];
     }
 
+    /// <summary>Reads <paramref name="source"/> once (<see cref="SourceBytes.Read"/>: hashed as it is read, held only
+    /// up to the file budget) and decodes those bytes. <paramref name="read"/> is what was read, null when the
+    /// source could not be opened or read (status <see cref="ImageStatus.Unreadable"/>).</summary>
+    public DecodedImage Decode(ImageSource source, CancellationToken cancellationToken, out SourceBytes? read)
+    {
+        read = null;
+        try
+        {
+            using var stream = source.Open(cancellationToken);
+            read = SourceBytes.Read(stream, Options.MaxFileBytes, cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            return DecodedImage.Fail(ImageStatus.Unreadable, null, $"cannot read file: {e.Message}");
+        }
+        if (read.Bytes is null)
+            return DecodedImage.Fail(ImageStatus.TooLarge, null, $"file of {read.Length / 1048576.0:0.#} MiB exceeds the limit of {Options.MaxFileBytes / 1048576.0:0.#} MiB");
+        return Decode(read.Bytes);
+    }
+
     public DecodedImage Decode(byte[] bytes)
     {
         if (bytes.Length == 0)

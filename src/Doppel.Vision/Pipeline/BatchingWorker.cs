@@ -13,8 +13,8 @@ public static class BatchingWorker
     /// <param name="looksEmpty">Whether the source is empty now; a hint only, it may change right after.</param>
     /// <param name="flush">Handles a batch (embeds and writes it); owns the items from then on.</param>
     /// <param name="discard">Frees an item that was prepared but will not be flushed (stop requested, or an error).</param>
-    public static async Task RunAsync<T>(
-        TryTake tryTake, Func<bool> looksEmpty, Func<string, T> prepare, Func<T, int> weight, int batchWeight,
+    public static async Task RunAsync<TItem, T>(
+        TryTake<TItem> tryTake, Func<bool> looksEmpty, Func<TItem, T> prepare, Func<T, int> weight, int batchWeight,
         Func<List<T>, CancellationToken, Task> flush, Action<T> discard, CancellationToken stop)
     {
         var pending = new List<T>();
@@ -51,5 +51,5 @@ public static class BatchingWorker
         return flush(batch, stop);
     }
 
-    public delegate bool TryTake([System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out string item);
+    public delegate bool TryTake<TItem>([System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out TItem item);
 }

@@ -60,15 +60,18 @@ public sealed class FacePipeline : IDisposable
 
     public ImageAnalysis Analyze(string path)
     {
-        var found = DetectOne(path, () => _decoder.Decode(path));
+        var found = DetectOne(path, () => (_decoder.Decode(path), null));
         return Embed([found])[0];
     }
 
     public ImageAnalysis Analyze(byte[] bytes, string name)
     {
-        var found = DetectOne(name, () => _decoder.Decode(bytes));
+        var found = DetectOne(name, () => (_decoder.Decode(bytes), null));
         return Embed([found])[0];
     }
+
+    /// <summary>One image for the workers: its name and how to get its pixels (and what was read, for a source).</summary>
+    private sealed record Work(string Name, Func<CancellationToken, (DecodedImage Image, SourceBytes? Read)> Decode);
 
     /// <summary>Analyses many files; results stream out in completion order (match them by
     /// <see cref="ImageAnalysis.Path"/>). Progress is reported after every image.</summary>
@@ -77,12 +80,32 @@ public sealed class FacePipeline : IDisposable
     /// faces (or the images run out), then embed them in one batch. With one worker per core and
     /// single-threaded sessions no core waits on another and none is oversubscribed; a separate
     /// embedding thread, or intra-op threads, cost more CPU per image on 2 cores (docs/benchmarks.md).</remarks>
-    public async IAsyncEnumerable<ImageAnalysis> AnalyzeManyAsync(
+    public IAsyncEnumerable<ImageAnalysis> AnalyzeManyAsync(
         IEnumerable<string> paths,
         IProgress<PipelineProgress>? progress = null,
-        [EnumeratorCancellation] CancellationToken cancellation = default)
+        CancellationToken cancellation = default) =>
+        AnalyzeAllAsync(paths.Select(path => new Work(path, _ => (_decoder.Decode(path), null))).ToList(), progress, cancellation);
+
+    /// <summary>Analyses images the caller's store reads (a folder, a blob container): each source is opened once,
+    /// on a worker, and its bytes are hashed as they are read and decoded as they are, so the image is read once and
+    /// each result's <see cref="ImageAnalysis.ContentHash"/> is that of exactly the bytes analysed. The budgets of
+    /// <see cref="FacePipelineOptions.Decoder"/> hold as for files: at most the file budget is held per image in
+    /// flight (a bigger one is only hashed, <see cref="ImageStatus.TooLarge"/>), then the decode rules.</summary>
+    public IAsyncEnumerable<ImageAnalysis> AnalyzeManyAsync(
+        IEnumerable<ImageSource> sources,
+        IProgress<PipelineProgress>? progress = null,
+        CancellationToken cancellation = default) =>
+        AnalyzeAllAsync(sources.Select(source => new Work(source.Name, token =>
+        {
+            var image = _decoder.Decode(source, token, out var read);
+            return (image, read);
+        })).ToList(), progress, cancellation);
+
+    private async IAsyncEnumerable<ImageAnalysis> AnalyzeAllAsync(
+        IReadOnlyList<Work> list,
+        IProgress<PipelineProgress>? progress,
+        [EnumeratorCancellation] CancellationToken cancellation)
     {
-        var list = paths as IReadOnlyCollection<string> ?? paths.ToList();
         var clock = Stopwatch.StartNew();
         // Cancelled when the caller stops enumerating early, so that no worker waits forever on a full channel.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
@@ -91,7 +114,7 @@ public sealed class FacePipeline : IDisposable
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        var queue = new System.Collections.Concurrent.ConcurrentQueue<string>(list);
+        var queue = new System.Collections.Concurrent.ConcurrentQueue<Work>(list);
         var workers = Enumerable.Range(0, Math.Max(1, Options.Workers))
             .Select(_ => Task.Run(() => AnalyzeQueueAsync(queue, analysed.Writer, stop.Token), stop.Token))
             .ToArray();
@@ -129,10 +152,10 @@ public sealed class FacePipeline : IDisposable
 
     /// <summary>One worker: takes images off the shared queue, detects, embeds a batch's worth of faces
     /// at a time and writes the results (scheduling in <see cref="BatchingWorker"/>).</summary>
-    private Task AnalyzeQueueAsync(System.Collections.Concurrent.ConcurrentQueue<string> queue, ChannelWriter<ImageAnalysis> results, CancellationToken stop) =>
-        BatchingWorker.RunAsync(
+    private Task AnalyzeQueueAsync(System.Collections.Concurrent.ConcurrentQueue<Work> queue, ChannelWriter<ImageAnalysis> results, CancellationToken stop) =>
+        BatchingWorker.RunAsync<Work, DetectedImage>(
             queue.TryDequeue, () => queue.IsEmpty,
-            path => DetectOne(path, () => _decoder.Decode(path)),
+            work => DetectOne(work.Name, () => work.Decode(stop)),
             image => image.Faces.Count,
             Options.EmbedBatchSize,
             async (batch, token) =>
@@ -167,28 +190,37 @@ public sealed class FacePipeline : IDisposable
 
     /// <summary>A decoded-and-detected image waiting for embedding. Kept faces carry a small copy of
     /// the region around them, so the full decoded image can be freed at once.</summary>
-    private sealed record DetectedImage(string Path, ImageStatus Status, string? Detail, string? Format, int Width, int Height, IReadOnlyList<(DetectedFace Face, FaceCrop Crop)> Faces);
-
-    private DetectedImage DetectOne(string path, Func<DecodedImage> decode)
+    private sealed record DetectedImage(string Path, ImageStatus Status, string? Detail, string? Format, int Width, int Height, IReadOnlyList<(DetectedFace Face, FaceCrop Crop)> Faces)
     {
-        using var decoded = decode();
+        public SourceBytes? Read { get; init; }
+    }
+
+    private DetectedImage DetectOne(string path, Func<(DecodedImage Image, SourceBytes? Read)> decode)
+    {
+        var (image, read) = decode();
+        using var decoded = image;
+        return DetectOne(path, decoded) with { Read = read is null ? null : read with { Bytes = null } };
+    }
+
+    private DetectedImage DetectOne(string path, DecodedImage decoded)
+    {
         if (!decoded.IsOk)
             return new DetectedImage(path, decoded.Status, decoded.Detail, decoded.Format, decoded.Width, decoded.Height, []);
-        var image = decoded.Image!;
+        var pixels = decoded.Image!;
         IReadOnlyList<DetectedFace> detections;
         try
         {
-            detections = _detector.Detect(image);
+            detections = _detector.Detect(pixels);
         }
         catch (Exception e) when (e is OpenCVException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
         {
             return new DetectedImage(path, ImageStatus.Unreadable, $"detector failed: {e.Message}", decoded.Format, decoded.Width, decoded.Height, []);
         }
-        var (status, detail, kept) = FaceSelector.Select(detections, Options, image.Width, image.Height);
+        var (status, detail, kept) = FaceSelector.Select(detections, Options, pixels.Width, pixels.Height);
         var faces = kept.Select(face =>
         {
             var withLandmarks = face.Landmarks is null ? face with { Landmarks = FaceSelector.LandmarksFromBox(face.Box) } : face;
-            return (withLandmarks, CropAround(image, withLandmarks));
+            return (withLandmarks, CropAround(pixels, withLandmarks));
         }).ToList();
         return new DetectedImage(path, status, detail, decoded.Format, decoded.Width, decoded.Height, faces);
     }
@@ -261,7 +293,11 @@ public sealed class FacePipeline : IDisposable
                         FaceAligner.WriteThumbnail(crop.Bgr, crop.Landmarks, System.IO.Path.Combine(dir, $"{System.IO.Path.GetFileNameWithoutExtension(image.Path)}_{f}.jpg"));
                     }
                 }
-                results.Add(new ImageAnalysis(image.Path, image.Status, image.Detail, image.Format, image.Width, image.Height, faces));
+                results.Add(new ImageAnalysis(image.Path, image.Status, image.Detail, image.Format, image.Width, image.Height, faces)
+                {
+                    ContentHash = image.Read?.Sha256,
+                    SizeBytes = image.Read?.Length,
+                });
             }
             return results;
         }

@@ -7,7 +7,7 @@ namespace Doppel.Vision.Tests.Pipeline;
 public sealed class BatchingWorkerTests
 {
     private static async Task<(List<List<string>> Batches, List<string> Discarded)> Run(
-        BatchingWorker.TryTake take, Func<bool> looksEmpty, int batchWeight, CancellationToken? stop = null, Func<string, string>? prepare = null)
+        BatchingWorker.TryTake<string> take, Func<bool> looksEmpty, int batchWeight, CancellationToken? stop = null, Func<string, string>? prepare = null)
     {
         var batches = new List<List<string>>();
         var discarded = new List<string>();
@@ -69,7 +69,7 @@ public sealed class BatchingWorkerTests
         {
             var queue = new System.Collections.Concurrent.ConcurrentQueue<string>(Enumerable.Range(0, 500).Select(i => i.ToString()));
             var flushed = new System.Collections.Concurrent.ConcurrentBag<string>();
-            var workers = Enumerable.Range(0, 8).Select(_ => Task.Run(() => BatchingWorker.RunAsync(
+            var workers = Enumerable.Range(0, 8).Select(_ => Task.Run(() => BatchingWorker.RunAsync<string, string>(
                 queue.TryDequeue, () => queue.IsEmpty, p => p, _ => 1, 7,
                 (batch, _) => { foreach (var x in batch) flushed.Add(x); return Task.CompletedTask; },
                 _ => throw new InvalidOperationException("nothing should be discarded"), TestContext.Current.CancellationToken), TestContext.Current.CancellationToken)).ToArray();

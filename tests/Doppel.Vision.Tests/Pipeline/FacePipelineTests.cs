@@ -109,6 +109,44 @@ public sealed class FacePipelineTests
         }
     }
 
+    /// <summary>Sources a caller's store reads (issue 9): each opened once, decoded exactly as the same file by path, and
+    /// each result carrying the SHA-256 and size of the bytes read; a source that cannot be opened is unreadable with no
+    /// hash, one over the file budget too_large with the hash of all its bytes.</summary>
+    [Fact]
+    public void SourcesAreReadOnceHashedAndDecodedAsTheirFiles()
+    {
+        var paths = Lfw.AllImages().Take(12).ToList();
+        var opens = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+        var sources = paths.Select(p => new Doppel.Vision.Decoding.ImageSource(p, _ =>
+        {
+            opens.AddOrUpdate(p, 1, (_, n) => n + 1);
+            return File.OpenRead(p);
+        })).ToList();
+        var big = new byte[(1 << 20) + 1];
+        sources.Add(new("big.jpg", _ => new MemoryStream(big)));
+        sources.Add(new("gone.jpg", _ => throw new FileNotFoundException("no such file (gone.jpg)")));
+        var budget = new FacePipelineOptions { EmbedBatchSize = 4, Decoder = Doppel.Vision.Decoding.ImageDecoderOptions.FromEnvironment() with { MaxFileBytes = 1 << 20 } };
+        using var pipeline = Create(budget);
+
+        var results = pipeline.AnalyzeManyAsync(sources, cancellation: TestContext.Current.CancellationToken)
+            .ToBlockingEnumerable(TestContext.Current.CancellationToken).ToDictionary(r => r.Path);
+        paths.Select(p => opens[p]).ShouldAllBe(n => n == 1);
+        var byPath = pipeline.AnalyzeMany(paths);
+        for (int i = 0; i < paths.Count; i++)
+        {
+            var bytes = File.ReadAllBytes(paths[i]);
+            var result = results[paths[i]];
+            (result.ContentHash, result.SizeBytes).ShouldBe((Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)), bytes.LongLength));
+            (result.Status, result.Faces.Count).ShouldBe((byPath[i].Status, byPath[i].Faces.Count));
+            result.Faces[0].Embeddings["dlib-resnet29"].ShouldBe(byPath[i].Faces[0].Embeddings["dlib-resnet29"]);
+            byPath[i].ContentHash.ShouldBeNull();
+        }
+        (results["big.jpg"].Status, results["big.jpg"].SizeBytes).ShouldBe((ImageStatus.TooLarge, big.LongLength));
+        results["big.jpg"].ContentHash.ShouldBe(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(big)));
+        (results["gone.jpg"].Status, results["gone.jpg"].ContentHash).ShouldBe((ImageStatus.Unreadable, null));
+        results["gone.jpg"].Detail.ShouldNotBeNull().ShouldContain("gone.jpg");
+    }
+
     [Fact]
     public async Task StoppingEarlyDoesNotHang()
     {

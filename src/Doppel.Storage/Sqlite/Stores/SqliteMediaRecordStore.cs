@@ -31,7 +31,7 @@ internal sealed class SqliteMediaRecordStore(SqliteScope scope) : IMediaRecordSt
             {
                 if (One(byKey, entry.Key) is { } known)
                 {
-                    if (known.ContentHash == entry.ContentHash)
+                    if (known.ContentHash == (entry.ContentHash ?? ContentHash.NotRead))
                     {
                         registrations.Add(new MediaRegistration(known, MediaChange.Unchanged));
                         continue;
@@ -42,7 +42,7 @@ internal sealed class SqliteMediaRecordStore(SqliteScope scope) : IMediaRecordSt
                         UPDATE media_files SET content_hash = @h, size_bytes = @sz, format = NULL, width = NULL, height = NULL,
                             state = 'pending', reason_code = NULL, reason_detail = NULL, processed_at = NULL, processed_run_id = NULL, updated_at = @now
                         WHERE id = @id
-                        """, ("@h", entry.ContentHash), ("@sz", entry.SizeBytes), ("@now", now), ("@id", known.Id));
+                        """, ("@h", entry.ContentHash ?? ContentHash.NotRead), ("@sz", entry.SizeBytes), ("@now", now), ("@id", known.Id));
                     registrations.Add(new MediaRegistration(Get(s, known.Id)!, MediaChange.Changed));
                     continue;
                 }
@@ -55,7 +55,7 @@ internal sealed class SqliteMediaRecordStore(SqliteScope scope) : IMediaRecordSt
                 }
                 insert.Parameters["@src"].Value = entry.Key.Source;
                 insert.Parameters["@p"].Value = entry.Key.Key;
-                insert.Parameters["@h"].Value = entry.ContentHash;
+                insert.Parameters["@h"].Value = entry.ContentHash ?? ContentHash.NotRead;
                 insert.Parameters["@sz"].Value = entry.SizeBytes;
                 using var reader = insert.ExecuteReader();
                 reader.Read();
@@ -147,12 +147,7 @@ internal sealed class SqliteMediaRecordStore(SqliteScope scope) : IMediaRecordSt
     {
         ArgumentNullException.ThrowIfNull(results);
         foreach (var result in results)
-        {
-            ArgumentException.ThrowIfNullOrWhiteSpace(result.ReasonCode, nameof(result.ReasonCode));
-            foreach (var face in result.Faces)
-                foreach (var embedding in face.Embeddings)
-                    SqliteFaceStore.CheckVector(embedding.Model, embedding.Vector, result.MediaId);
-        }
+            CatalogRows.Validate(result);
         if (results.Count == 0)
             return Task.CompletedTask;
         scope.Write(s =>
@@ -163,9 +158,11 @@ internal sealed class SqliteMediaRecordStore(SqliteScope scope) : IMediaRecordSt
             using var markDone = s.Command("""
                 UPDATE media_files SET state = 'done', reason_code = @code, reason_detail = @detail,
                     format = COALESCE(@format, format), width = COALESCE(@w, width), height = COALESCE(@h, height),
+                    content_hash = COALESCE(@hash, content_hash), size_bytes = COALESCE(@size, size_bytes),
                     processed_at = @now, processed_run_id = @run, updated_at = @now
                 WHERE id = @m AND tenant_id = @t
-                """, ("@code", ""), ("@detail", null), ("@format", null), ("@w", null), ("@h", null), ("@now", now), ("@run", runId), ("@m", 0L), ("@t", scope.T));
+                """, ("@code", ""), ("@detail", null), ("@format", null), ("@w", null), ("@h", null), ("@hash", null), ("@size", null),
+                ("@now", now), ("@run", runId), ("@m", 0L), ("@t", scope.T));
             using var insertFace = s.Command("""
                 INSERT INTO faces (tenant_id, media_id, face_index, box_x, box_y, box_w, box_h, landmarks_json, detector, detector_score, quality, thumbnail_path, created_at)
                 VALUES (@t, @m, @i, @x, @y, @w, @h, @lm, @det, @score, @q, @thumb, @now) RETURNING id
@@ -187,6 +184,8 @@ internal sealed class SqliteMediaRecordStore(SqliteScope scope) : IMediaRecordSt
                 markDone.Parameters["@format"].Value = (object?)result.Format ?? DBNull.Value;
                 markDone.Parameters["@w"].Value = (object?)result.Width ?? DBNull.Value;
                 markDone.Parameters["@h"].Value = (object?)result.Height ?? DBNull.Value;
+                markDone.Parameters["@hash"].Value = (object?)result.ContentHash ?? DBNull.Value;
+                markDone.Parameters["@size"].Value = (object?)result.SizeBytes ?? DBNull.Value;
                 markDone.Parameters["@m"].Value = result.MediaId;
                 if (markDone.ExecuteNonQuery() != 1)
                     throw new RecordNotFoundException($"Media id {result.MediaId} is not in the catalog {scope.Database.Location}; register the file before saving its results.");
