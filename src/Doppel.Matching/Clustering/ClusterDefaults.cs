@@ -81,6 +81,9 @@ public static class ClusterDefaults
             ClusterAlgorithm.UmapDbscan => new ClusterSettings(algorithm, d.UmapLayoutEps, d.UmapMinSamples,
                 Umap: ClusterSettings.DefaultUmap with { Neighbors = d.UmapNeighbors, Components = d.UmapComponents }),
             ClusterAlgorithm.Incremental => new ClusterSettings(algorithm, d.IncrementalMaxDistance, d.IncrementalMinFaces),
+            // The distance and the levels come from the recognition profile (RecognitionProfile.PersonsMaxDistance,
+            // LevelOffsets): persons cut where the dedup's groups do, so no row of this table holds them.
+            ClusterAlgorithm.Average => new ClusterSettings(algorithm, null, 2),
             _ => throw new ArgumentOutOfRangeException(nameof(algorithm), algorithm, "Unknown clustering algorithm."),
         };
     }

@@ -73,6 +73,28 @@ public sealed record RecognitionProfile
     public float Score(float cosine, float levelA, float levelB) =>
         Normalisation is null ? cosine : CohortNormalisation.Normalise(cosine, levelA, levelB);
 
+    /// <summary>The cosine distance at which persons cut (<c>ClusterAlgorithm.Average</c>, the persons
+    /// <c>eval cluster</c> scores by default): the dedup's group cut (<see cref="GroupCut"/> at the pair
+    /// threshold), on cosine levelled by <see cref="LevelOffsets"/>, so a person is what a dedup group is.
+    /// dlib: 1 − (0.0300 + 0.9118) = 0.0582; LFW held-out people BCubed F 0.957, ORL 0.974, Yale 0.975
+    /// (docs/benchmarks-clustering.md, "Persons on normalised scores").</summary>
+    public float PersonsMaxDistance => 1f - (GroupCut(DedupThreshold) + (Normalisation?.FallbackLevel ?? 0f));
+
+    /// <summary>Each row's cohort level minus <see cref="CohortNormalisation.FallbackLevel"/>: cos − the mean of two
+    /// rows' offsets is the profile's normalised score plus that fallback level, a cosine on the raw scale (a face at
+    /// the median level keeps its cosine). Null when the profile does not normalise. Costs one dot product per
+    /// vector and cohort member (dlib: 3,443 per face), the work the dedup does for its levels.</summary>
+    public float[]? LevelOffsets(VectorSet vectors, string? modelVersion, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(vectors);
+        if (Normalisation is not { } normalisation)
+            return null;
+        var levels = normalisation.Levels(vectors, CohortFor(modelVersion), cancellationToken);
+        for (int i = 0; i < levels.Length; i++)
+            levels[i] -= normalisation.FallbackLevel;
+        return levels;
+    }
+
     /// <summary>The match probability of a score of this profile, or null without a calibration.</summary>
     public double? Probability(float score) => Calibration?.Probability(score);
 
