@@ -68,15 +68,17 @@ public sealed class EvaluateClusteringHandler(Func<FacePipeline> pipeline)
         bool tuned = ClusterDefaults.IsTuned(command.Model);
         if (settings.Algorithm == ClusterAlgorithm.Average)
         {
-            // Persons as the dedup groups them: the profile's normalised score and group cut.
-            var profile = RecognitionProfiles.For(command.Model);
-            version ??= profile.Cohorts.FirstOrDefault()?.Cohort.ModelVersion;
+            // Persons as the dedup groups them: the profile's normalised score and group cut. Vectors of a model
+            // outside the catalogue (synthetic ones) have no profile: raw cosine at the given or default distance.
+            var profile = EmbedderRegistry.IsEnsemble(command.Model) || Doppel.Models.Catalog.ModelCatalog.TryGet(command.Model, out _)
+                ? RecognitionProfiles.For(command.Model) : null;
+            version ??= profile?.Cohorts.FirstOrDefault()?.Cohort.ModelVersion;
             settings = settings with
             {
-                Eps = command.Eps ?? profile.PersonsMaxDistance,
-                LevelOffsets = set.Count == 0 ? null : profile.LevelOffsets(set.ToVectorSet(), version),
+                Eps = command.Eps ?? profile?.PersonsMaxDistance ?? settings.DefaultEps,
+                LevelOffsets = set.Count == 0 ? null : profile?.LevelOffsets(set.ToVectorSet(), version),
             };
-            tuned = profile.Measured;
+            tuned = profile?.Measured ?? false;
         }
         var result = ClusterEvaluation.Run(set, truth, settings, unembedded);
         return new ClusteringOutcome(result, settings, command.Model, tuned, detector, watch.Elapsed);
