@@ -15,7 +15,7 @@ using Doppel.Matching.Metrics;
 //   trust NPY LAYOUT.npy K [SAMPLE]  → trustworthiness of a layout (ours or umap-learn's)
 //   cluster NPY LABELS.csv ALGORITHM EPS MIN_SAMPLES → scores (as doppel eval cluster)
 //   umap-sweep NPY LABELS.csv COMPONENTS MIN_SAMPLES EPS,EPS,… → one UMAP layout, DBSCAN scores per layout ε
-//   sweep NPY LABELS.csv ALGORITHM [GRID]  → scores over a parameter grid (Sweep.cs); labelled ids
+//   sweep NPY LABELS.csv ALGORITHM [GRID [COHORT]]  → scores over a parameter grid (Sweep.cs); labelled ids
 //                                           missing from NPY (no face) count as unassigned singletons
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
@@ -33,7 +33,7 @@ return args[0] switch
     "layout-cluster" => LayoutCluster(args[1], args[2], int.Parse(args[3]), args[4].Split(',').Select(float.Parse).ToArray()),
     "trust" => TrustBench(args[1], args[2], int.Parse(args[3]), args.Length > 4 ? int.Parse(args[4]) : int.MaxValue),
     "cluster" => ClusterBench(args[1], args[2], args[3], float.Parse(args[4]), int.Parse(args[5])),
-    "sweep" => Sweep.Run(args[1], args[2], args[3], args.Length > 4 ? args[4] : null),
+    "sweep" => Sweep.Run(args[1], args[2], args[3], args.Length > 4 && args[4].Length > 0 ? args[4] : null, args.Length > 5 ? args[5] : null),
     "umap-sweep" => UmapSweep(args[1], args[2], int.Parse(args[3]), int.Parse(args[4]), args[5].Split(',').Select(float.Parse).ToArray()),
     _ => throw new ArgumentException($"Unknown command '{args[0]}'."),
 };

@@ -13,11 +13,15 @@ using Doppel.Matching.Metrics;
 /// by the many singletons; the mean keeps both honest).
 /// GRID overrides the default grid: "eps=0.2:0.6:0.02;min_samples=2,3" style, keys per algorithm:
 /// dbscan/incremental eps, min_samples; hdbscan min_cluster_size, min_samples; umap-dbscan
-/// neighbors, components, eps, min_samples.
+/// neighbors, components, eps, min_samples; average eps (the levelled cosine distance at which persons cut).
+/// COHORT ("FILE,QUANTILE,EXCLUDE_ABOVE,FALLBACK", e.g. the dlib profile's
+/// "src/Doppel.Vision/Embedding/Cohorts/dlib-resnet29.int8.cohort,0.995,0.95,0.9118") levels each vector against that
+/// reference cohort as the recognition profile does, for <c>average</c>: levelled cosine = cos − the mean of the
+/// two faces' level − FALLBACK.
 /// </summary>
 internal static class Sweep
 {
-    public static int Run(string npy, string labelsCsv, string algorithm, string? grid)
+    public static int Run(string npy, string labelsCsv, string algorithm, string? grid, string? cohort = null)
     {
         var set = EmbeddingFiles.Read(npy);
         var labels = LabelsCsv.Read(labelsCsv);
@@ -59,6 +63,17 @@ internal static class Sweep
                     }
                 break;
             }
+            case "average":
+            {
+                float[]? offsets = cohort is null ? null : LevelOffsets(vectors, cohort);
+                foreach (var eps in g.Floats("eps", Range(0.04f, 0.08f, 0.0025f)))
+                {
+                    var watch = Stopwatch.StartNew();
+                    var l = AverageClustering.Cluster(vectors, eps, offsets);
+                    Score(new() { ["eps"] = eps, ["normalised"] = offsets is not null }, l, watch.Elapsed.TotalSeconds);
+                }
+                break;
+            }
             case "hdbscan":
                 foreach (var minClusterSize in g.Ints("min_cluster_size", [2, 3, 4, 5]))
                     foreach (var minSamples in g.Ints("min_samples", [1, 2, 3, 4, 5]))
@@ -93,6 +108,18 @@ internal static class Sweep
         best["command"] = "sweep-best";
         Console.WriteLine(JsonSerializer.Serialize(best));
         return 0;
+    }
+
+    private static float[] LevelOffsets(VectorSet vectors, string spec)
+    {
+        var parts = spec.Split(',');
+        if (parts.Length != 4)
+            throw new ArgumentException($"COHORT must be FILE,QUANTILE,EXCLUDE_ABOVE,FALLBACK, not '{spec}'.");
+        var reference = ReferenceCohort.Parse(File.ReadAllBytes(parts[0]), parts[0]);
+        float fallback = float.Parse(parts[3], System.Globalization.CultureInfo.InvariantCulture);
+        var normalisation = new CohortNormalisation(float.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture),
+            float.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture), 100, fallback);
+        return normalisation.Levels(vectors, reference).Select(l => l - fallback).ToArray();
     }
 
     private static float[] Range(float from, float to, float step) =>

@@ -16,7 +16,10 @@ namespace Doppel.Jobs.Tests;
 /// itself: 0.849 / 0.804; before normalisation and grouping: 2,720 pairs, 0.831 / 0.708, largest group 201
 /// images of many people, 22 % of grouped images in mixed groups); largest group 8 = the largest identity,
 /// 8.4 % of grouped images in a group mixing people; 1,013 of the 1,165 people with several photos found in
-/// a group with another photo of themselves (86.9 %).
+/// a group with another photo of themselves (86.9 %). Groups cut at p 0.6 (session 6): 1,036 groups, 4.9 % mixed.
+/// Cut corrected for the set's size (2026-12-07, trust7: 4,992 faces against the calibration's 3,443, cut 0.0300 →
+/// 0.0316): the same 2,957 pairs in 1,010 groups, 3.9 % of grouped images in mixed groups (100 of 2,543), BCubed F
+/// 0.944, about 966 of the 1,165 people found (82.9 %, from the same groups in bench/peers' Python).
 /// </summary>
 public class LfwDedupTests(ITestOutputHelper output)
 {
@@ -58,11 +61,11 @@ public class LfwDedupTests(ITestOutputHelper output)
         // Floors 0.03-0.04 under the measurement (another machine's ONNX Runtime may round differently).
         precision.ShouldBeGreaterThanOrEqualTo(0.84);
         recall.ShouldBeGreaterThanOrEqualTo(0.78);
-        peopleFound.ShouldBeGreaterThanOrEqualTo(0.83);
+        peopleFound.ShouldBeGreaterThanOrEqualTo(0.80);
         // Groups do not chain: the bound is 2x the largest identity (it was 201 images of many people).
         largestGroup.ShouldBeLessThanOrEqualTo(2 * largestIdentity);
-        // Measured 8.4 %; slack 2.6 points.
-        ((double)mixed / groupedImages).ShouldBeLessThanOrEqualTo(0.11);
+        // Measured 3.9 % (4.9 % before the set-size correction of the group cut); slack 2 points.
+        ((double)mixed / groupedImages).ShouldBeLessThanOrEqualTo(0.06);
         // Every pair carries a calibrated probability, in [0, 1] and ordered like the scores.
         var byScore = outcome.Pairs.OrderBy(p => p.Score).ToList();
         byScore.ShouldAllBe(p => p.Probability >= 0 && p.Probability <= 1);

@@ -52,4 +52,24 @@ public class RecognitionProfileTests
         ModelProfiles.LicenceClean.Models.Select(m => m.Name).ShouldBe(["blazeface-back", "yunet", "faceapi-landmark68", "dlib-resnet29"]);
         Should.Throw<ArgumentException>(() => ModelProfiles.Get("fastest")).Message.ShouldContain("licence-clean, accurate");
     }
+
+    [Fact]
+    public void Groups_in_sets_larger_than_the_calibration_s_ask_for_the_same_probability_after_the_prior_shift()
+    {
+        var dlib = RecognitionProfiles.DlibResNet29;
+        float t = dlib.DedupThreshold, fitted = dlib.GroupCut(t);
+        // p 0.6 on the fitting set's scale: normalised 0.0300.
+        fitted.ShouldBe(0.0300f, 0.0001f);
+        // Sets up to the calibration's 3,443 faces keep the fitted cut (ORL, Yale, the held-out LFW people).
+        dlib.GroupCut(t, 165).ShouldBe(fitted);
+        dlib.GroupCut(t, 3443).ShouldBe(fitted);
+        // All of LFW dev (4,992 faces): log-odds + ln(4992 / 3443) = 0.37, 0.0016 higher at slope 237.66.
+        dlib.GroupCut(t, 4992).ShouldBe(0.0316f, 0.0001f);
+        // Ten times the faces: ln 10 = 2.30 more log-odds, 0.0097 higher; it only grows with the set.
+        dlib.GroupCut(t, 34430).ShouldBe(fitted + (float)(Math.Log(10) / 237.66), 0.0001f);
+        dlib.GroupCut(t, 34430).ShouldBeGreaterThan(dlib.GroupCut(t, 4992));
+        // A profile without the fitting set's size keeps its cut at any size.
+        RecognitionProfiles.Accurate.GroupCut(RecognitionProfiles.Accurate.DedupThreshold, 100_000)
+            .ShouldBe(RecognitionProfiles.Accurate.GroupCut(RecognitionProfiles.Accurate.DedupThreshold));
+    }
 }

@@ -1,9 +1,11 @@
 using System.Diagnostics;
+using Doppel.Jobs;
 using Doppel.Jobs.Evaluation;
 using Doppel.Matching;
 using Doppel.Matching.Clustering;
 using Doppel.Matching.IO;
 using Doppel.Matching.Metrics;
+using Doppel.Vision.Embedding;
 using Doppel.Vision.Pipeline;
 
 namespace Doppel.Application.Evaluation;
@@ -20,6 +22,11 @@ public sealed record EvaluateClusteringCommand(string LabelsFile, string Model, 
     public int? MinSamples { get; init; }
     public int? MinClusterSize { get; init; }
     public IVectorSearch Search { get; init; } = VectorSearch.Exact;
+
+    /// <summary>The version of the vectors of <see cref="EmbeddingsFile"/> (which cohort levels them for
+    /// <see cref="ClusterAlgorithm.Average"/>); null: the profile's first cohort, made by the default pipeline.
+    /// Images take the pipeline's own version.</summary>
+    public string? ModelVersion { get; init; }
 }
 
 /// <summary>The scores, the settings that ran, whether they were tuned for the model, the detector
@@ -54,16 +61,31 @@ public sealed class EvaluateClusteringHandler(Func<FacePipeline> pipeline)
         if (settings.Eps is < 0)
             throw new ArgumentException("--eps must not be negative.");
         var truth = LabelsCsv.Read(command.LabelsFile);
-        var (set, unembedded, detector) = command.ImagesDir is { } dir
+        var (set, unembedded, detector, version) = command.ImagesDir is { } dir
             ? EmbedImages(dir, truth)
-            : (EmbeddingFiles.Read(command.EmbeddingsFile!), (IReadOnlyList<string>)[], null);
+            : (EmbeddingFiles.Read(command.EmbeddingsFile!), (IReadOnlyList<string>)[], null, command.ModelVersion);
         var watch = Stopwatch.StartNew();
+        bool tuned = ClusterDefaults.IsTuned(command.Model);
+        if (settings.Algorithm == ClusterAlgorithm.Average)
+        {
+            // Persons as the dedup groups them: the profile's normalised score and group cut. Vectors of a model
+            // outside the catalogue (synthetic ones) have no profile: raw cosine at the given or default distance.
+            var profile = EmbedderRegistry.IsEnsemble(command.Model) || Doppel.Models.Catalog.ModelCatalog.TryGet(command.Model, out _)
+                ? RecognitionProfiles.For(command.Model) : null;
+            version ??= profile?.Cohorts.FirstOrDefault()?.Cohort.ModelVersion;
+            settings = settings with
+            {
+                Eps = command.Eps ?? profile?.PersonsMaxDistance ?? settings.DefaultEps,
+                LevelOffsets = set.Count == 0 ? null : profile?.LevelOffsets(set.ToVectorSet(), version),
+            };
+            tuned = profile?.Measured ?? false;
+        }
         var result = ClusterEvaluation.Run(set, truth, settings, unembedded);
-        return new ClusteringOutcome(result, settings, command.Model, ClusterDefaults.IsTuned(command.Model), detector, watch.Elapsed);
+        return new ClusteringOutcome(result, settings, command.Model, tuned, detector, watch.Elapsed);
     }
 
     /// <summary>Runs every labelled image of <paramref name="dir"/> through the pipeline; ids are the labels' relative paths.</summary>
-    private (EmbeddingSet Set, IReadOnlyList<string> Unembedded, string Detector) EmbedImages(string dir, IReadOnlyDictionary<string, string> truth)
+    private (EmbeddingSet Set, IReadOnlyList<string> Unembedded, string Detector, string Version) EmbedImages(string dir, IReadOnlyDictionary<string, string> truth)
     {
         if (!Directory.Exists(dir))
             throw new DirectoryNotFoundException($"Image folder '{dir}' does not exist.");
@@ -92,6 +114,6 @@ public sealed class EvaluateClusteringHandler(Func<FacePipeline> pipeline)
         }
         if (ids.Count == 0)
             throw new ArgumentException($"The pipeline found no face in any of the {relative.Count} labelled images under '{dir}'.");
-        return (new EmbeddingSet(ids, [.. data], dimension), unembedded, faces.Detector.Name);
+        return (new EmbeddingSet(ids, [.. data], dimension), unembedded, faces.Detector.Name, FacePipelineAnalyzer.ModelVersionOf(faces.Embedders[0]));
     }
 }

@@ -35,13 +35,13 @@ public static class EvalClusterCommand
         };
         var algorithm = new Option<string>("--algorithm")
         {
-            Description = "dbscan | hdbscan | umap-dbscan | incremental.",
-            DefaultValueFactory = _ => "dbscan",
+            Description = "average (default: the dedup's groups, average linkage on the profile's normalised score cut at its group cut) | dbscan | hdbscan | umap-dbscan | incremental.",
+            DefaultValueFactory = _ => "average",
         };
-        algorithm.AcceptOnlyFromAmong("dbscan", "hdbscan", "umap-dbscan", "incremental");
+        algorithm.AcceptOnlyFromAmong("average", "dbscan", "hdbscan", "umap-dbscan", "incremental");
         var eps = new Option<float?>("--eps")
         {
-            Description = "Neighbourhood radius: cosine distance for dbscan/incremental, Euclidean in the UMAP layout for umap-dbscan " +
+            Description = "Neighbourhood radius: cosine distance for dbscan/incremental (average: levelled by the profile's cohort, mean over the person), Euclidean in the UMAP layout for umap-dbscan " +
                           "(default: the model's tuned value, docs/benchmarks-clustering.md).",
         };
         var minSamples = new Option<int?>("--min-samples")
@@ -108,6 +108,7 @@ public static class EvalClusterCommand
         "hdbscan" => ClusterAlgorithm.Hdbscan,
         "umap-dbscan" => ClusterAlgorithm.UmapDbscan,
         "incremental" => ClusterAlgorithm.Incremental,
+        "average" => ClusterAlgorithm.Average,
         _ => throw new ArgumentException($"Unknown algorithm '{name}'."),
     };
 
@@ -150,6 +151,8 @@ public static class EvalClusterCommand
                 record["min_cluster_size"] = settings.MinClusterSize;
             else
                 record["eps"] = Math.Round((double)eps, 6);
+            if (settings.Algorithm == ClusterAlgorithm.Average)
+                record["normalised"] = settings.LevelOffsets is not null;
             if (settings.Algorithm == ClusterAlgorithm.UmapDbscan && settings.Umap is { } umap)
             {
                 record["umap_neighbors"] = umap.Neighbors;
@@ -163,6 +166,7 @@ public static class EvalClusterCommand
         {
             ClusterAlgorithm.Hdbscan => $"min_cluster_size={settings.MinClusterSize} min_samples={settings.MinSamples}",
             ClusterAlgorithm.UmapDbscan when settings.Umap is { } u => string.Create(c, $"umap n_neighbors={u.Neighbors} n_components={u.Components}, eps={eps} min_samples={settings.MinSamples}"),
+            ClusterAlgorithm.Average => string.Create(c, $"eps={eps} (levelled cosine distance{(settings.LevelOffsets is null ? ", no cohort" : "")})"),
             _ => string.Create(c, $"eps={eps} min_samples={settings.MinSamples}"),
         };
         var source = run.Detector is null ? run.Model : $"{run.Model} ({run.Detector})";

@@ -38,10 +38,12 @@ public static class PersonsCommand
         command.SetAction(parse =>
         {
             var m = parse.GetValue(model)!;
-            // The same per-model values as doppel eval cluster: incremental for recognise, DBSCAN for recluster.
+            // The same per-model values as doppel eval cluster: incremental for recognise; recluster average linkage (dlib) or DBSCAN.
             var defaults = recluster ? ClusterDefaults.Recluster(m) : ClusterDefaults.Recognize(m);
-            var options = new PersonOptions(parse.GetValue(similarity) is float t ? 1 - t : defaults.MaxDistance, parse.GetValue(minFaces) ?? defaults.MinFaces)
+            var options = defaults with
             {
+                MaxDistance = parse.GetValue(similarity) is float t ? 1 - t : defaults.MaxDistance,
+                MinFaces = parse.GetValue(minFaces) ?? defaults.MinFaces,
                 Search = SearchMethodOption.Of(parse, search),
             };
             var outcome = Task.Run(async () =>

@@ -54,8 +54,9 @@ public sealed class FaceScoring
 
     public double? Probability(float score) => Profile?.Probability(score);
 
-    /// <summary>Where average linkage cuts groups for pairs found at <paramref name="threshold"/> (<see cref="RecognitionProfile.GroupCut"/>).</summary>
-    public float GroupCut(float threshold) => Profile?.GroupCut(threshold) ?? threshold;
+    /// <summary>Where average linkage cuts groups for pairs found at <paramref name="threshold"/> among <paramref name="faces"/>
+    /// faces (<see cref="RecognitionProfile.GroupCut(float, int)"/>: larger sets than the calibration's ask for more).</summary>
+    public float GroupCut(float threshold, int faces) => Profile?.GroupCut(threshold, faces) ?? threshold;
 
     /// <summary>The score of two rows from their vectors, or null without vectors.</summary>
     public float? Similarity(int a, int b) =>
@@ -140,7 +141,7 @@ public static class DedupMatcher
         };
         var groups = DuplicateGrouper.Group(mediaRows.Count,
                 pairs.Select(p => new ScoredPair(rowOf[p.MediaA], rowOf[p.MediaB], p.Score)),
-                new DedupOptions { Mode = grouping, LinkageThreshold = scoring.GroupCut(threshold) },
+                new DedupOptions { Mode = grouping, LinkageThreshold = scoring.GroupCut(threshold, refs.Count) },
                 ignore: IgnoredAmong(mediaRows, hashOf, ignoredHashes), faceIds: mediaRows, similarity: similarity)
             .Select(g => (IReadOnlyList<long>)g.Members.Select(m => mediaRows[m]).ToList())
             .Where(g => g.Count > 1)

@@ -15,6 +15,9 @@ public enum ClusterAlgorithm
 
     /// <summary>immich-style incremental person assignment over the faces in order.</summary>
     Incremental,
+
+    /// <summary>Average linkage on cohort-levelled cosine, as the dedup groups (<see cref="AverageClustering"/>).</summary>
+    Average,
 }
 
 /// <summary>
@@ -38,6 +41,11 @@ public sealed record ClusterSettings(
     /// <summary>Where neighbours come from (DBSCAN's ε-graph, UMAP's k-NN, incremental assignment's
     /// neighbourhoods); exact by default. HDBSCAN needs every distance for its spanning tree and ignores it.</summary>
     public IVectorSearch Search { get; init; } = VectorSearch.Exact;
+
+    /// <summary><see cref="ClusterAlgorithm.Average"/>: each row's cohort level minus the profile's reference
+    /// level (levelled similarity = cos − mean of the two offsets); null = raw cosine. The other algorithms
+    /// read raw cosine.</summary>
+    public float[]? LevelOffsets { get; init; }
 
     public float DefaultEps => Algorithm switch
     {
@@ -74,6 +82,8 @@ public sealed record ClusterSettings(
                 var labelOf = result.CreatedPersonIds.Select((id, index) => (id, index)).ToDictionary(x => x.id, x => x.index);
                 return faces.Select(f => result.PersonOfFace[f.FaceId] is long pid ? labelOf[pid] : Dbscan.Noise).ToArray();
             }
+            case ClusterAlgorithm.Average:
+                return AverageClustering.Cluster(vectors, eps, LevelOffsets, Search);
             default:
                 throw new ArgumentOutOfRangeException(nameof(Algorithm), Algorithm, "Unknown clustering algorithm.");
         }

@@ -43,7 +43,7 @@ public static class PersonClustering
     }
 
     /// <summary>
-    /// Full recluster with DBSCAN (eps = MaxDistance, min_samples = MinFaces) that keeps every person
+    /// Full recluster with DBSCAN (eps = MaxDistance, min_samples = MinFaces; or average linkage, <see cref="PersonOptions.AverageLinkage"/>) that keeps every person
     /// id and name: each cluster takes the existing person that most of its labelled faces belong to
     /// (every labelled face counts once, pinned or not); clusters with no labelled face get new
     /// persons. A pin holds only the pinned face: it stays where the user put it, but one pinned
@@ -58,7 +58,9 @@ public static class PersonClustering
         var hood = new FaceNeighborhoods(faces, persons, options);
         var ids = new PersonIdSource(hood.PersonIds, firstNewPersonId);
         int n = faces.Count;
-        var labels = Dbscan.Cluster(hood.ToGraph(), options.MinFaces);
+        var labels = options.AverageLinkage
+            ? AverageClustering.Cluster(hood.Vectors, options.MaxDistance, options.LevelOffsets, options.Search)
+            : Dbscan.Cluster(hood.ToGraph(), options.MinFaces);
 
         // Overlap of each cluster with each current person: one vote per labelled face. Pins get no
         // extra weight, or a single pinned face would take its person's whole cluster from the
@@ -87,7 +89,9 @@ public static class PersonClustering
                 continue;
             if (labels[i] < 0)
             {
-                fallback.Add(i);
+                // Average linkage already weighed this face against every person near it and kept it out.
+                if (!options.AverageLinkage)
+                    fallback.Add(i);
                 continue;
             }
             if (!personOfCluster.TryGetValue(labels[i], out var person))

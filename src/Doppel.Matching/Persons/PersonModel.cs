@@ -37,6 +37,15 @@ public sealed record PersonOptions(float MaxDistance = 0.5f, int MinFaces = 3)
     /// <summary>Where each face's neighbours come from (a threshold self-join); exact by default.</summary>
     public IVectorSearch Search { get; init; } = VectorSearch.Exact;
 
+    /// <summary>Recluster only: persons by average linkage (<see cref="Clustering.AverageClustering"/>, as the dedup groups)
+    /// instead of DBSCAN; <see cref="MaxDistance"/> is then the levelled distance at which persons cut, and a face in no
+    /// person of two waits instead of joining its nearest neighbour's.</summary>
+    public bool AverageLinkage { get; init; }
+
+    /// <summary>With <see cref="AverageLinkage"/>: each face's cohort level minus the profile's reference level, by
+    /// face row (the order faces are given in); null = raw cosine (<see cref="Clustering.ClusterSettings.LevelOffsets"/>).</summary>
+    public float[]? LevelOffsets { get; init; }
+
     public void Validate()
     {
         if (MaxDistance is < 0 or > 2 || float.IsNaN(MaxDistance))

@@ -143,6 +143,41 @@ public class PersonClusteringTests
     }
 
     [Fact]
+    public void Recluster_with_average_linkage_keeps_the_groups_and_ids_and_a_face_it_left_out_waits()
+    {
+        // The same state as above, reclustered the way dlib's default does (average linkage): the four groups are tight,
+        // so they come out as with DBSCAN; face 99, far from all and pinned, stays Dee's.
+        var faces = Groups().Select(f => f.FaceId switch
+        {
+            >= 20 and < 24 => f with { PersonId = 5 },
+            99 => f with { PersonId = 8, Pinned = true },
+            _ => f,
+        }).ToList();
+        var options = Options with { AverageLinkage = true };
+        var result = PersonClustering.Recluster(faces, [new(5, "Bob"), new(8, "Dee")], options);
+        Enumerable.Range(20, 4).Select(f => PersonOf(result, f)).ShouldAllBe(p => p == 5);
+        PersonOf(result, 99).ShouldBe(8);
+        foreach (int group in new[] { 10, 30, 40 })
+        {
+            var person = PersonOf(result, group).ShouldNotBeNull();
+            Enumerable.Range(group, 4).Select(f => PersonOf(result, f)).ShouldAllBe(p => p == person);
+        }
+        result.CreatedPersonIds.Count.ShouldBe(3);
+
+        // A chain a–b–c (neighbours 10° apart, ends 20°) under a 12° cut: DBSCAN makes one person of it and hands the
+        // left-out end to its neighbour's person; average linkage keeps the end out and lets it wait.
+        FaceState At(long id, double degrees) => new(id, [(float)Math.Cos(degrees * Math.PI / 180), (float)Math.Sin(degrees * Math.PI / 180)]);
+        List<FaceState> chain = [At(1, 0), At(2, 10), At(3, 20)];
+        var cut = new PersonOptions(1f - (float)Math.Cos(12 * Math.PI / 180), 2);
+        var dbscan = PersonClustering.Recluster(chain, [], cut);
+        dbscan.PersonOfFace.Values.Distinct().ShouldHaveSingleItem().ShouldNotBeNull();
+        var average = PersonClustering.Recluster(chain, [], cut with { AverageLinkage = true });
+        average.PersonOfFace[1].ShouldNotBeNull();
+        average.PersonOfFace[2].ShouldBe(average.PersonOfFace[1]);
+        average.PersonOfFace[3].ShouldBeNull();
+    }
+
+    [Fact]
     public void Representative_is_the_best_quality_face_when_given_else_the_medoid()
     {
         // Four faces on an arc: 0°, 10°, 20°, 40°; the medoid (most similar to the rest) is the 20° or 10° face.
