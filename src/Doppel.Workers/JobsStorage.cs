@@ -38,14 +38,23 @@ public static class JobsStorage
     }
 
     /// <param name="invisibility">How long a job a worker took stays invisible to others without the worker's
-    /// heartbeat (sliding): after a <c>kill -9</c> the job is taken by another worker after this.</param>
+    /// heartbeat (sliding): after a <c>kill -9</c> the job is taken by another worker after this. Hangfire's
+    /// distributed locks held by a killed process expire after the same time (see below).</param>
     public static PostgreSqlStorage Create(string connectionString, TimeSpan? invisibility = null)
     {
+        var orphanAfter = invisibility ?? TimeSpan.FromMinutes(2);
         var options = new PostgreSqlStorageOptions
         {
             PrepareSchemaIfNecessary = true,
             UseSlidingInvisibilityTimeout = true,
-            InvisibilityTimeout = invisibility ?? TimeSpan.FromMinutes(2),
+            InvisibilityTimeout = orphanAfter,
+            // Hangfire.PostgreSql's locks are rows with no heartbeat, broken only when older than this (10 min by
+            // default). Every state change holds its job's lock ("job:ID:state-lock") for a moment; a worker killed
+            // inside one (right after fetching the job: Enqueued -> Processing) left the lock behind, and the worker
+            // that fetched the job next waited on it, heartbeating the job invisible: the job stayed Enqueued for
+            // minutes (WorkerFaultTests.AJobWhoseWorkerDiedInsideItsStateChangeRunsAfterOrphanAfter). Hangfire holds
+            // its locks for single state changes and scheduler passes, far shorter than any orphan-after we run.
+            DistributedLockTimeout = orphanAfter,
             // Idle workers ask for work this often: the latency a new job sees, at one cheap query per queue.
             QueuePollInterval = TimeSpan.FromMilliseconds(500),
         };

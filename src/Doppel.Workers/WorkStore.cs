@@ -57,6 +57,10 @@ public sealed record WorkSet(
     public bool IsFinal => State is WorkState.Completed or WorkState.Failed;
 }
 
+/// <summary>What an analysis chunk records for planning: its media's faces with a vector of the set's version, and the
+/// lowest of their levels when the set's scores are normalised (null otherwise, or with no face).</summary>
+public readonly record struct ChunkFaces(int Faces, float? LowestLevel);
+
 /// <summary>A face pair a matching partition found, by the faces' positions in the set's frozen face order.</summary>
 public readonly record struct PartitionPair(int A, int B, float Score);
 
@@ -132,6 +136,9 @@ public sealed class WorkStore : IAsyncDisposable
                 worker text NOT NULL,
                 done_at timestamptz NOT NULL DEFAULT now(),
                 PRIMARY KEY (set_id, chunk));
+            -- Added when planning stopped reading every vector: each chunk's faces with a vector and their lowest level.
+            ALTER TABLE doppel_work.chunks ADD COLUMN IF NOT EXISTS faces int;
+            ALTER TABLE doppel_work.chunks ADD COLUMN IF NOT EXISTS lowest_level real;
             CREATE TABLE IF NOT EXISTS doppel_work.faces (
                 set_id bigint NOT NULL REFERENCES doppel_work.sets ON DELETE CASCADE,
                 ord int NOT NULL,
@@ -164,6 +171,8 @@ public sealed class WorkStore : IAsyncDisposable
                 b int NOT NULL,
                 score real NOT NULL,
                 PRIMARY KEY (set_id, a, b));
+            -- How many vectors each partition read (its blocks' faces, or its cells' probers).
+            ALTER TABLE doppel_work.partitions ADD COLUMN IF NOT EXISTS vectors int;
             INSERT INTO doppel_work.version SELECT {SchemaVersion} WHERE NOT EXISTS (SELECT 1 FROM doppel_work.version);
             """, cancellationToken);
         await tx.CommitAsync(cancellationToken);
@@ -274,17 +283,31 @@ public sealed class WorkStore : IAsyncDisposable
         return (reader.GetString(0), reader.GetFloat(1));
     }
 
-    /// <summary>Marks an analysis chunk done (again is a no-op); returns how many chunks of the set are done.</summary>
-    public async Task<int> MarkChunkDoneAsync(long id, int chunk, string worker, CancellationToken cancellationToken = default)
+    /// <summary>Marks an analysis chunk done (again is a no-op) with its <paramref name="faces"/>; returns how many chunks of the set are done.</summary>
+    public async Task<int> MarkChunkDoneAsync(long id, int chunk, string worker, CancellationToken cancellationToken = default, ChunkFaces? faces = null)
     {
         await using var command = _source.CreateCommand("""
-            INSERT INTO doppel_work.chunks (set_id, chunk, worker) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING;
+            INSERT INTO doppel_work.chunks (set_id, chunk, worker, faces, lowest_level) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING;
             """);
         command.Parameters.Add(new() { Value = id });
         command.Parameters.Add(new() { Value = chunk });
         command.Parameters.Add(new() { Value = worker });
+        command.Parameters.Add(new() { Value = faces is { } f ? f.Faces : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
+        command.Parameters.Add(new() { Value = faces?.LowestLevel is { } l ? l : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Real });
         await command.ExecuteNonQueryAsync(cancellationToken);
         return await CountAsync("SELECT count(*)::int FROM doppel_work.chunks WHERE set_id = $1", id, cancellationToken);
+    }
+
+    /// <summary>Over the set's done chunks: whether every one recorded its faces, how many faces they hold, and the lowest level.</summary>
+    public async Task<(bool Recorded, long Faces, float? Lowest)> ChunkLevelsAsync(long id, CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand("""
+            SELECT coalesce(bool_and(faces IS NOT NULL), true), coalesce(sum(faces), 0)::bigint, min(lowest_level) FROM doppel_work.chunks WHERE set_id = $1
+            """);
+        command.Parameters.Add(new() { Value = id });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return (reader.GetBoolean(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetFloat(2));
     }
 
     public async Task<bool> IsChunkDoneAsync(long id, int chunk, CancellationToken cancellationToken = default)
@@ -361,6 +384,20 @@ public sealed class WorkStore : IAsyncDisposable
         return faces;
     }
 
+    /// <summary>Positions [<paramref name="start"/>, <paramref name="start"/> + <paramref name="count"/>) of the frozen order: one block.</summary>
+    public async Task<IReadOnlyList<(long FaceId, long MediaId)>> ReadFacesAsync(long id, int start, int count, CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand("SELECT face_id, media_id FROM doppel_work.faces WHERE set_id = $1 AND ord >= $2 AND ord < $2 + $3 ORDER BY ord");
+        command.Parameters.Add(new() { Value = id });
+        command.Parameters.Add(new() { Value = start });
+        command.Parameters.Add(new() { Value = count });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var faces = new List<(long, long)>();
+        while (await reader.ReadAsync(cancellationToken))
+            faces.Add((reader.GetInt64(0), reader.GetInt64(1)));
+        return faces;
+    }
+
     /// <summary>The faces probing cells [<paramref name="firstCell"/>, <paramref name="endCell"/>) of an IVF set, in frozen
     /// order: position, face, and its whole probe list.</summary>
     public async Task<IReadOnlyList<(int Ord, long FaceId, ushort[] Cells)>> ReadProbersAsync(long id, int firstCell, int endCell, CancellationToken cancellationToken = default)
@@ -394,12 +431,12 @@ public sealed class WorkStore : IAsyncDisposable
     /// before is left as it was (pairs are keyed by set and faces, so a re-run adds nothing). Returns the number
     /// of partitions done.</summary>
     public async Task<int> SavePartitionAsync(long id, int rowBlock, int colBlock, IReadOnlyList<PartitionPair> pairs, string worker,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, int? vectorsRead = null)
     {
         await using var connection = await _source.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
         await using (var mark = new NpgsqlCommand("""
-            INSERT INTO doppel_work.partitions (set_id, row_block, col_block, pairs, worker) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING
+            INSERT INTO doppel_work.partitions (set_id, row_block, col_block, pairs, worker, vectors) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING
             """, connection, tx))
         {
             mark.Parameters.Add(new() { Value = id });
@@ -407,6 +444,7 @@ public sealed class WorkStore : IAsyncDisposable
             mark.Parameters.Add(new() { Value = colBlock });
             mark.Parameters.Add(new() { Value = pairs.Count });
             mark.Parameters.Add(new() { Value = worker });
+            mark.Parameters.Add(new() { Value = vectorsRead.HasValue ? vectorsRead.Value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
             if (await mark.ExecuteNonQueryAsync(cancellationToken) == 1 && pairs.Count > 0)
             {
                 // A staging table, then one INSERT ... ON CONFLICT: COPY cannot skip rows that exist already.
@@ -429,6 +467,18 @@ public sealed class WorkStore : IAsyncDisposable
         }
         await tx.CommitAsync(cancellationToken);
         return await CountAsync("SELECT count(*)::int FROM doppel_work.partitions WHERE set_id = $1", id, cancellationToken);
+    }
+
+    /// <summary>The set's done partitions with the number of vectors each read (null: stored by a worker before that was recorded).</summary>
+    public async Task<IReadOnlyList<(int Row, int Col, int? Vectors)>> ReadPartitionsAsync(long id, CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand("SELECT row_block, col_block, vectors FROM doppel_work.partitions WHERE set_id = $1 ORDER BY row_block, col_block");
+        command.Parameters.Add(new() { Value = id });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var partitions = new List<(int, int, int?)>();
+        while (await reader.ReadAsync(cancellationToken))
+            partitions.Add((reader.GetInt32(0), reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetInt32(2)));
+        return partitions;
     }
 
     /// <summary>Every pair the set's partitions found, sorted by (A, B): the order a single exact self-join gives.</summary>
