@@ -65,7 +65,7 @@ public sealed class DedupWork(WorkerServices services)
     private async Task<ChunkFaces> ChunkFacesAsync(WorkSet set, int chunk, string version, CancellationToken cancellationToken)
     {
         var stores = services.Catalog.For(new TenantId(set.Tenant));
-        var ids = (await stores.Faces.ListOfMediaAsync(ChunkMedia(set, chunk), cancellationToken)).Select(f => f.Id).ToList();
+        var ids = QualityGate.Split(await stores.Faces.ListOfMediaAsync(ChunkMedia(set, chunk), cancellationToken), set.MinQuality).Matchable.Select(f => f.Id).ToList();
         var vectors = await VectorsAsync(set with { ModelVersion = version }, ids, cancellationToken, missingAllowed: true);
         // A service set's threshold is a raw cosine: no levels (see PlanMatching).
         var levels = set.ServiceSet is null ? FaceScoring.For(Doppel.Vision.Embedding.RecognitionProfiles.For(set.Model), version, vectors, cancellationToken).Levels : null;
@@ -120,7 +120,8 @@ public sealed class DedupWork(WorkerServices services)
         {
             var version = set.ModelVersion ?? throw new InvalidOperationException($"Set {setId} reached matching with no model version recorded.");
             var withVector = await stores.Faces.FacesWithEmbeddingAsync(set.Model, version, cancellationToken);
-            faces = (await stores.Faces.ListOfMediaAsync(set.MediaIds, cancellationToken))
+            // The faces --min-quality keeps, decided from the stored qualities as a single-process dedup decides it.
+            faces = QualityGate.Split(await stores.Faces.ListOfMediaAsync(set.MediaIds, cancellationToken), set.MinQuality).Matchable
                 .Where(f => withVector.Contains(f.Id)).OrderBy(f => f.Id).Select(f => (f.Id, f.MediaId)).ToList();
         }
         var ivf = set.Search == WorkSet.SearchIvf && set.Blocks is null ? await PlanCellsAsync(set, faces, cancellationToken) : null;

@@ -47,6 +47,9 @@ public sealed record WorkSet(
     /// [CellBounds[g], CellBounds[g + 1])).</summary>
     public int[]? CellBounds { get; init; }
 
+    /// <summary>Faces stored with a quality below this are not matched (<c>--min-quality</c>); null: every face.</summary>
+    public float? MinQuality { get; init; }
+
     /// <summary>The service's set (HOPE/v1) this work processes, or null for a catalog dedup (CLI, schedule).</summary>
     public Guid? ServiceSet { get; init; }
 
@@ -128,6 +131,7 @@ public sealed class WorkStore : IAsyncDisposable
             ALTER TABLE doppel_work.sets ADD COLUMN IF NOT EXISTS cell_bounds int[];
             ALTER TABLE doppel_work.sets ADD COLUMN IF NOT EXISTS centroids bytea;
             ALTER TABLE doppel_work.sets ADD COLUMN IF NOT EXISTS service_set uuid;
+            ALTER TABLE doppel_work.sets ADD COLUMN IF NOT EXISTS min_quality real;
             -- One set per catalog run: an enqueuer retrying after a dropped connection gets the same set.
             CREATE UNIQUE INDEX IF NOT EXISTS sets_run ON doppel_work.sets (tenant, run_id);
             CREATE TABLE IF NOT EXISTS doppel_work.chunks (
@@ -180,15 +184,15 @@ public sealed class WorkStore : IAsyncDisposable
 
     /// <summary>The set of catalog run <paramref name="runId"/>: created, or the one created before for that run.</summary>
     public async Task<long> CreateSetAsync(long tenant, long runId, string model, float? threshold, string grouping, int chunkSize, int blockSize,
-        IReadOnlyList<long> mediaIds, CancellationToken cancellationToken = default, string search = WorkSet.SearchExact, Guid? serviceSet = null)
+        IReadOnlyList<long> mediaIds, CancellationToken cancellationToken = default, string search = WorkSet.SearchExact, Guid? serviceSet = null, float? minQuality = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1);
         if (search is not (WorkSet.SearchExact or WorkSet.SearchIvf))
             throw new ArgumentException($"Search '{search}' cannot be partitioned over workers: use exact or ivf.", nameof(search));
         await using var command = _source.CreateCommand("""
-            INSERT INTO doppel_work.sets (tenant, run_id, state, model, threshold, grouping, chunk_size, block_size, media_ids, chunks, search, service_set)
-            VALUES ($1, $2, 'analysing', $3, $4, $5, $6, $7, $8, $9, $10, $11)
+            INSERT INTO doppel_work.sets (tenant, run_id, state, model, threshold, grouping, chunk_size, block_size, media_ids, chunks, search, service_set, min_quality)
+            VALUES ($1, $2, 'analysing', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
             ON CONFLICT (tenant, run_id) DO UPDATE SET updated_at = doppel_work.sets.updated_at RETURNING id
             """);
         command.Parameters.Add(new() { Value = tenant });
@@ -202,6 +206,7 @@ public sealed class WorkStore : IAsyncDisposable
         command.Parameters.Add(new() { Value = (mediaIds.Count + chunkSize - 1) / chunkSize });
         command.Parameters.Add(new() { Value = search });
         command.Parameters.Add(new() { Value = serviceSet.HasValue ? serviceSet.Value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+        command.Parameters.Add(new() { Value = minQuality.HasValue ? minQuality.Value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Real });
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
@@ -246,7 +251,7 @@ public sealed class WorkStore : IAsyncDisposable
             SELECT s.id, s.tenant, s.run_id, s.state, s.model, s.model_version, s.threshold, s.grouping, s.chunk_size, s.block_size,
                    s.media_ids, s.chunks, (SELECT count(*) FROM doppel_work.chunks c WHERE c.set_id = s.id)::int,
                    s.blocks, (SELECT count(*) FROM doppel_work.partitions p WHERE p.set_id = s.id)::int,
-                   s.dedup_set_id, s.error, s.created_at, s.updated_at, s.search, s.cell_bounds, s.service_set
+                   s.dedup_set_id, s.error, s.created_at, s.updated_at, s.search, s.cell_bounds, s.service_set, s.min_quality
             FROM doppel_work.sets s WHERE s.id = $1
             """);
         command.Parameters.Add(new() { Value = id });
@@ -263,6 +268,7 @@ public sealed class WorkStore : IAsyncDisposable
             Search = reader.GetString(19),
             CellBounds = reader.IsDBNull(20) ? null : reader.GetFieldValue<int[]>(20),
             ServiceSet = reader.IsDBNull(21) ? null : reader.GetGuid(21),
+            MinQuality = reader.IsDBNull(22) ? null : reader.GetFloat(22),
         };
     }
 
