@@ -333,11 +333,10 @@ public sealed class DedupWork(WorkerServices services)
     {
         var faces = await services.Work.ReadFacesAsync(set.Id, cancellationToken);
         var mediaOf = faces.ToDictionary(f => f.FaceId, f => f.MediaId);
-        // One vector per face (the last read, as BlockAsync takes it).
+        // One vector per face, of the set's faces only (not every vector of the model in the catalog).
         var embeddings = new Dictionary<long, FaceEmbedding>(faces.Count);
-        await foreach (var e in services.Catalog.For(new TenantId(set.Tenant)).Faces.ReadEmbeddingsAsync(set.Model, cancellationToken))
-            if (e.ModelVersion == set.ModelVersion && mediaOf.ContainsKey(e.FaceId))
-                embeddings[e.FaceId] = e;
+        await foreach (var e in services.Catalog.For(new TenantId(set.Tenant)).Faces.ReadEmbeddingsOfFacesAsync(set.Model, set.ModelVersion ?? "", mediaOf.Keys, cancellationToken))
+            embeddings[e.FaceId] = e;
         var (vectors, refs) = DedupMatcher.VectorsOf(embeddings.Values, e => mediaOf[e.FaceId]);
         if (refs.Count != faces.Count || refs.Select(r => r.FaceId).Zip(faces, (a, f) => a != f.FaceId).Any(x => x))
             throw new InvalidOperationException($"Set {set.Id}'s faces lost vectors after matching was planned (their images were analysed again); re-run the set.");
