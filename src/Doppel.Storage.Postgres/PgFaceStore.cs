@@ -55,6 +55,11 @@ internal sealed class PgFaceStore(PgScope scope) : IFaceStore
     public IAsyncEnumerable<FaceEmbedding> ReadEmbeddingsAsync(string model, CancellationToken cancellationToken = default) =>
         scope.StreamAsync(CatalogRows.EmbeddingsOfModelSql, ReadEmbedding, [("m", model), ("t", scope.T)], cancellationToken);
 
+    public IAsyncEnumerable<FaceEmbedding> ReadEmbeddingsOfFacesAsync(string model, string modelVersion, IReadOnlyCollection<long> faceIds, CancellationToken cancellationToken = default) =>
+        faceIds.Count == 0 ? AsyncEnumerable.Empty<FaceEmbedding>()
+        : scope.StreamAsync(CatalogRows.EmbeddingsOfFacesSql("e.face_id = ANY(@ids)"), ReadEmbedding,
+            [("m", model), ("v", modelVersion), ("t", scope.T), ("ids", faceIds.ToArray())], cancellationToken);
+
     public async Task<IReadOnlySet<long>> FacesWithEmbeddingAsync(string model, string modelVersion, CancellationToken cancellationToken = default) =>
         (await scope.ReadAsync(s => s.QueryAsync(CatalogRows.FacesWithEmbeddingSql, r => r.GetInt64(0), cancellationToken, ("m", model), ("v", modelVersion), ("t", scope.T)), cancellationToken)).ToHashSet();
 

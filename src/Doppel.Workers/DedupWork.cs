@@ -37,23 +37,42 @@ public sealed class DedupWork(WorkerServices services)
         var set = await RequireAsync(setId, cancellationToken);
         if (set.IsFinal)
             return;
+        ChunkFaces? faces = null;
         if (!await services.Work.IsChunkDoneAsync(setId, chunk, cancellationToken))
         {
             var analyzer = services.RentAnalyzer();
+            string version;
             try
             {
-                await AnalyseAsync(set, chunk, analyzer, cancellationToken);
+                version = await AnalyseAsync(set, chunk, analyzer, cancellationToken);
             }
             finally
             {
                 services.Return(analyzer);
             }
+            faces = await ChunkFacesAsync(set, chunk, version, cancellationToken);
         }
-        if (await services.Work.MarkChunkDoneAsync(setId, chunk, services.WorkerName, cancellationToken) >= set.Chunks)
+        if (await services.Work.MarkChunkDoneAsync(setId, chunk, services.WorkerName, cancellationToken, faces) >= set.Chunks)
             services.Jobs.Create<DedupWork>(w => w.PlanMatching(setId, CancellationToken.None), new EnqueuedState(JobQueues.Match));
     }
 
-    private async Task AnalyseAsync(WorkSet set, int chunk, Doppel.Jobs.IImageAnalyzer analyzer, CancellationToken cancellationToken)
+    /// <summary>The chunk's media of the set ids.</summary>
+    private static List<long> ChunkMedia(WorkSet set, int chunk) => set.MediaIds.Skip(chunk * set.ChunkSize).Take(set.ChunkSize).ToList();
+
+    /// <summary>How many faces of the chunk's media have a vector of <paramref name="version"/> and, when the set's scores are
+    /// normalised, the lowest of their levels: the plan takes the lowest of the chunks' instead of reading every vector
+    /// of the set again. Reads the chunk's vectors only.</summary>
+    private async Task<ChunkFaces> ChunkFacesAsync(WorkSet set, int chunk, string version, CancellationToken cancellationToken)
+    {
+        var stores = services.Catalog.For(new TenantId(set.Tenant));
+        var ids = QualityGate.Split(await stores.Faces.ListOfMediaAsync(ChunkMedia(set, chunk), cancellationToken), set.MinQuality).Matchable.Select(f => f.Id).ToList();
+        var vectors = await VectorsAsync(set with { ModelVersion = version }, ids, cancellationToken, missingAllowed: true);
+        // A service set's threshold is a raw cosine: no levels (see PlanMatching).
+        var levels = set.ServiceSet is null ? FaceScoring.For(Doppel.Vision.Embedding.RecognitionProfiles.For(set.Model), version, vectors, cancellationToken).Levels : null;
+        return new ChunkFaces(vectors.Count, levels is { Length: > 0 } l ? l.Min() : null);
+    }
+
+    private async Task<string> AnalyseAsync(WorkSet set, int chunk, Doppel.Jobs.IImageAnalyzer analyzer, CancellationToken cancellationToken)
     {
         if (analyzer.EmbeddingModel != set.Model)
             throw new ModelVersionMismatchException($"Set {set.Id} is matched with model {set.Model}; worker {services.WorkerName} runs {analyzer.EmbeddingModel}. Start workers with --model {set.Model}.");
@@ -64,8 +83,7 @@ public sealed class DedupWork(WorkerServices services)
 
         await using var lease = await ChunkLease.AcquireAsync(services, $"work/{set.Id}/chunk/{chunk}", cancellationToken);
         var stores = services.Catalog.For(new TenantId(set.Tenant));
-        var ids = set.MediaIds.Skip(chunk * set.ChunkSize).Take(set.ChunkSize).ToList();
-        var media = await stores.Media.GetManyAsync(ids, cancellationToken);
+        var media = await stores.Media.GetManyAsync(ChunkMedia(set, chunk), cancellationToken);
         // Media processed before (by an earlier set or run) count only with vectors of this version; the others
         // are analysed again rather than matched with vectors of another model.
         var current = await stores.Faces.FacesWithEmbeddingAsync(set.Model, version, cancellationToken);
@@ -73,7 +91,7 @@ public sealed class DedupWork(WorkerServices services)
         var stale = (await stores.Faces.ListOfMediaAsync(done, cancellationToken)).Where(f => !current.Contains(f.Id)).Select(f => f.MediaId).ToHashSet();
         var todo = media.Where(m => m.State == MediaState.Pending || stale.Contains(m.Id)).ToList();
         if (todo.Count == 0)
-            return;
+            return version;
         if (stale.Count > 0)
         {
             await using var reset = await stores.BeginAsync(lease.Fence, cancellationToken);
@@ -83,6 +101,7 @@ public sealed class DedupWork(WorkerServices services)
         // The application's analysis use case, as dedup runs it in one process: one fenced unit of work for the chunk.
         await new AnalyseMediaHandler(stores, services.MediaStore(todo[0].Source), analyzer)
             .HandleAsync(todo, set.RunId, batchSize: todo.Count, lease.Fence, cancellationToken);
+        return version;
     }
 
     [Queue(JobQueues.Match)]
@@ -101,11 +120,12 @@ public sealed class DedupWork(WorkerServices services)
         {
             var version = set.ModelVersion ?? throw new InvalidOperationException($"Set {setId} reached matching with no model version recorded.");
             var withVector = await stores.Faces.FacesWithEmbeddingAsync(set.Model, version, cancellationToken);
-            faces = (await stores.Faces.ListOfMediaAsync(set.MediaIds, cancellationToken))
+            // The faces --min-quality keeps, decided from the stored qualities as a single-process dedup decides it.
+            faces = QualityGate.Split(await stores.Faces.ListOfMediaAsync(set.MediaIds, cancellationToken), set.MinQuality).Matchable
                 .Where(f => withVector.Contains(f.Id)).OrderBy(f => f.Id).Select(f => (f.Id, f.MediaId)).ToList();
         }
         var ivf = set.Search == WorkSet.SearchIvf && set.Blocks is null ? await PlanCellsAsync(set, faces, cancellationToken) : null;
-        var (_, blocks) = await services.Work.FreezeFacesAsync(setId, faces, set.BlockSize, cancellationToken, ivf);
+        var (frozen, blocks) = await services.Work.FreezeFacesAsync(setId, faces, set.BlockSize, cancellationToken, ivf);
         if (blocks == 0)
         {
             services.Jobs.Create<DedupWork>(w => w.Finish(setId, CancellationToken.None), new EnqueuedState(JobQueues.Report));
@@ -115,7 +135,7 @@ public sealed class DedupWork(WorkerServices services)
         // cosine that finds every pair reaching it (threshold + the lowest level), Finish normalises.
         float threshold = set.Threshold ?? throw new InvalidOperationException($"Set {setId} reached matching with no threshold recorded.");
         // A service set's threshold is a raw cosine (HOPE's scores are cosines): no normalisation.
-        float joinAt = set.ServiceSet is not null ? threshold : (await ScoringAsync(set, cancellationToken)).Scoring.JoinAt(threshold);
+        float joinAt = set.ServiceSet is not null ? threshold : await JoinAtAsync(set, frozen.Count, threshold, cancellationToken);
         if (set.Search == WorkSet.SearchIvf)
         {
             for (int range = 0; range < blocks; range++)
@@ -131,6 +151,20 @@ public sealed class DedupWork(WorkerServices services)
                 services.Jobs.Create<DedupWork>(w => w.MatchPartition(setId, row, col, joinAt, CancellationToken.None), new EnqueuedState(JobQueues.Match));
     }
 
+    /// <summary>The cosine the partitions join at: the threshold plus the lowest level of the set's faces, the lowest of
+    /// the chunks' (each measured its own faces' levels), so planning reads ids and counts, no vector. The same value
+    /// <see cref="FaceScoring.JoinAt"/> gives over all the faces (a level depends on its face alone); chunks that did not
+    /// record theirs (analysed by a worker before this) or faces that changed since make it read every vector instead.</summary>
+    private async Task<float> JoinAtAsync(WorkSet set, int faces, float threshold, CancellationToken cancellationToken)
+    {
+        if (Doppel.Vision.Embedding.RecognitionProfiles.For(set.Model).Normalisation is null)
+            return threshold;
+        var (recorded, counted, lowest) = await services.Work.ChunkLevelsAsync(set.Id, cancellationToken);
+        if (recorded && counted == faces)
+            return lowest is { } level ? threshold + level : threshold;
+        return (await ScoringAsync(set, cancellationToken)).Scoring.JoinAt(threshold);
+    }
+
     [Queue(JobQueues.Match)]
     [DisplayName("Match set {0}, blocks {1} x {2}")]
     /// <param name="joinAt">The cosine the partitions join at (see <see cref="PlanMatching"/>).</param>
@@ -138,51 +172,57 @@ public sealed class DedupWork(WorkerServices services)
     {
         await JoinPartitionAsync(setId, rowBlock, colBlock, async set =>
         {
-            var faces = await services.Work.ReadFacesAsync(setId, cancellationToken);
-            var (rows, rowStart) = await BlockAsync(set, faces, rowBlock, cancellationToken);
-            var (cols, colStart) = rowBlock == colBlock ? (rows, rowStart) : await BlockAsync(set, faces, colBlock, cancellationToken);
-            return PartitionJoin.Join(rows, rowStart, cols, colStart, rowBlock == colBlock, joinAt);
+            var (rows, rowStart) = await BlockAsync(set, rowBlock, cancellationToken);
+            var (cols, colStart) = rowBlock == colBlock ? (rows, rowStart) : await BlockAsync(set, colBlock, cancellationToken);
+            return (PartitionJoin.Join(rows, rowStart, cols, colStart, rowBlock == colBlock, joinAt), rows.Count + (rowBlock == colBlock ? 0 : cols.Count));
         }, cancellationToken);
     }
 
     /// <summary>One matching partition, idempotently: joined (<paramref name="join"/>) and merged unless it is done; the
     /// last partition to finish enqueues <see cref="Finish"/>.</summary>
-    private async Task JoinPartitionAsync(long setId, int row, int col, Func<WorkSet, Task<List<PartitionPair>>> join, CancellationToken cancellationToken)
+    /// <param name="join">The partition's pairs and how many vectors it read (stored with the partition).</param>
+    private async Task JoinPartitionAsync(long setId, int row, int col, Func<WorkSet, Task<(List<PartitionPair> Pairs, int VectorsRead)>> join, CancellationToken cancellationToken)
     {
         var set = await RequireAsync(setId, cancellationToken);
         if (set.IsFinal)
             return;
-        int done = await services.Work.IsPartitionDoneAsync(setId, row, col, cancellationToken)
-            ? set.PartitionsDone
-            : await services.Work.SavePartitionAsync(setId, row, col, await join(set), services.WorkerName, cancellationToken);
+        int done;
+        if (await services.Work.IsPartitionDoneAsync(setId, row, col, cancellationToken))
+            done = set.PartitionsDone;
+        else
+        {
+            var (pairs, vectorsRead) = await join(set);
+            done = await services.Work.SavePartitionAsync(setId, row, col, pairs, services.WorkerName, cancellationToken, vectorsRead);
+        }
         if (done >= set.Partitions)
             services.Jobs.Create<DedupWork>(w => w.Finish(setId, CancellationToken.None), new EnqueuedState(JobQueues.Report));
     }
 
-    /// <summary>The vectors of one block of the frozen face order (rows in that order), and its first row's position.</summary>
-    private async Task<(VectorSet Vectors, int Start)> BlockAsync(WorkSet set, IReadOnlyList<(long FaceId, long MediaId)> faces, int block, CancellationToken cancellationToken)
+    /// <summary>The vectors of one block of the frozen face order (rows in that order), and its first row's position:
+    /// the block's face ids from the frozen order, then those faces' vectors only.</summary>
+    private async Task<(VectorSet Vectors, int Start)> BlockAsync(WorkSet set, int block, CancellationToken cancellationToken)
     {
-        int start = block * set.BlockSize, end = Math.Min(faces.Count, start + set.BlockSize);
-        return (await VectorsAsync(set, faces.Skip(start).Take(end - start).Select(f => f.FaceId).ToList(), cancellationToken), start);
+        int start = block * set.BlockSize;
+        var faces = await services.Work.ReadFacesAsync(set.Id, start, set.BlockSize, cancellationToken);
+        return (await VectorsAsync(set, faces.Select(f => f.FaceId).ToList(), cancellationToken), start);
     }
 
     /// <summary>The vectors of <paramref name="faceIds"/> (rows in that order), added as a single process adds them
-    /// (<see cref="VectorSet.Add"/> normalises the stored vector), so every score is bit-identical to its own.</summary>
-    private async Task<VectorSet> VectorsAsync(WorkSet set, IReadOnlyList<long> faceIds, CancellationToken cancellationToken)
+    /// (<see cref="VectorSet.Add"/> normalises the stored vector), so every score is bit-identical to its own. Only
+    /// these faces' vectors are read (a partition reads its two blocks, not every vector of the model). With
+    /// <paramref name="missingAllowed"/> faces without a vector of the set's version are left out; else one is an error.</summary>
+    private async Task<VectorSet> VectorsAsync(WorkSet set, IReadOnlyList<long> faceIds, CancellationToken cancellationToken, bool missingAllowed = false)
     {
-        var row = new Dictionary<long, int>(faceIds.Count);
-        for (int i = 0; i < faceIds.Count; i++)
-            row[faceIds[i]] = i;
-        var vectors = new float[faceIds.Count][];
-        await foreach (var e in services.Catalog.For(new TenantId(set.Tenant)).Faces.ReadEmbeddingsAsync(set.Model, cancellationToken))
-            if (e.ModelVersion == set.ModelVersion && row.TryGetValue(e.FaceId, out var r))
-                vectors[r] = e.Vector;
-        int missing = Array.FindIndex(vectors, v => v is null);
-        if (missing >= 0)
-            throw new InvalidOperationException($"Face {faceIds[missing]} of set {set.Id} lost its vector after matching was planned (its image was analysed again); re-run the set.");
-        var result = new VectorSet(vectors.Length == 0 ? 1 : vectors[0].Length, Math.Max(vectors.Length, 1));
-        for (int i = 0; i < vectors.Length; i++)
-            result.Add(faceIds[i], vectors[i]);
+        var version = set.ModelVersion ?? throw new InvalidOperationException($"Set {set.Id} has no model version recorded yet.");
+        var byFace = new Dictionary<long, float[]>(faceIds.Count);
+        await foreach (var e in services.Catalog.For(new TenantId(set.Tenant)).Faces.ReadEmbeddingsOfFacesAsync(set.Model, version, faceIds, cancellationToken))
+            byFace[e.FaceId] = e.Vector;
+        if (!missingAllowed && byFace.Count < faceIds.Count)
+            throw new InvalidOperationException($"Face {faceIds.First(f => !byFace.ContainsKey(f))} of set {set.Id} lost its vector after matching was planned (its image was analysed again); re-run the set.");
+        var present = faceIds.Where(byFace.ContainsKey).ToList();
+        var result = new VectorSet(present.Count == 0 ? 1 : byFace[present[0]].Length, Math.Max(present.Count, 1));
+        foreach (var face in present)
+            result.Add(face, byFace[face]);
         return result;
     }
 
@@ -215,7 +255,7 @@ public sealed class DedupWork(WorkerServices services)
             var probers = await services.Work.ReadProbersAsync(setId, bounds[range], bounds[range + 1], cancellationToken);
             var vectors = await VectorsAsync(set, probers.Select(p => p.FaceId).ToList(), cancellationToken);
             var found = IvfPartitions.JoinRange(vectors, probers.Select(p => p.Cells).ToList(), bounds[^1], bounds[range], bounds[range + 1], joinAt);
-            return found.Select(p => new PartitionPair(probers[p.A].Ord, probers[p.B].Ord, p.Score)).ToList();
+            return (found.Select(p => new PartitionPair(probers[p.A].Ord, probers[p.B].Ord, p.Score)).ToList(), vectors.Count);
         }, cancellationToken);
     }
 
@@ -293,11 +333,10 @@ public sealed class DedupWork(WorkerServices services)
     {
         var faces = await services.Work.ReadFacesAsync(set.Id, cancellationToken);
         var mediaOf = faces.ToDictionary(f => f.FaceId, f => f.MediaId);
-        // One vector per face (the last read, as BlockAsync takes it).
+        // One vector per face, of the set's faces only (not every vector of the model in the catalog).
         var embeddings = new Dictionary<long, FaceEmbedding>(faces.Count);
-        await foreach (var e in services.Catalog.For(new TenantId(set.Tenant)).Faces.ReadEmbeddingsAsync(set.Model, cancellationToken))
-            if (e.ModelVersion == set.ModelVersion && mediaOf.ContainsKey(e.FaceId))
-                embeddings[e.FaceId] = e;
+        await foreach (var e in services.Catalog.For(new TenantId(set.Tenant)).Faces.ReadEmbeddingsOfFacesAsync(set.Model, set.ModelVersion ?? "", mediaOf.Keys, cancellationToken))
+            embeddings[e.FaceId] = e;
         var (vectors, refs) = DedupMatcher.VectorsOf(embeddings.Values, e => mediaOf[e.FaceId]);
         if (refs.Count != faces.Count || refs.Select(r => r.FaceId).Zip(faces, (a, f) => a != f.FaceId).Any(x => x))
             throw new InvalidOperationException($"Set {set.Id}'s faces lost vectors after matching was planned (their images were analysed again); re-run the set.");

@@ -9,7 +9,7 @@ namespace Doppel.Workers;
 /// <summary>A dedup of everything under some roots of one media store (folders, or prefixes of a container), as
 /// <c>dedup --distributed</c> and a recurring schedule ask for it.</summary>
 public sealed record FolderDedupRequest(IReadOnlyList<string> Roots, string Model, float? Threshold = null, string Grouping = "average",
-    int ChunkSize = 64, int BlockSize = 16384, string Search = WorkSet.SearchExact);
+    int ChunkSize = 64, int BlockSize = 16384, string Search = WorkSet.SearchExact, float? MinQuality = null);
 
 /// <summary>What was queued: the work's id, the catalog run, and the registered media (listing order).</summary>
 public sealed record QueuedFolderSet(string Id, long RunId, IReadOnlyList<RegisteredMedia> Registered, int Pending);
@@ -38,13 +38,13 @@ public static class FolderSets
         message?.Invoke($"Found {registered.Count} image files under {string.Join(", ", request.Roots)}{(listing.Skipped.Count > 0 ? $"; passed over {listing.Skipped.Count} entries" : "")}.");
         var mediaIds = registered.Select(r => r.Registration.Media.Id).Distinct().ToList();
         int pending = registered.Where(r => r.Registration.Media.State == MediaState.Pending).Select(r => r.Registration.Media.Id).Distinct().Count();
-        var args = JsonSerializer.Serialize(new { roots = request.Roots, threshold = request.Threshold, model = request.Model, search = request.Search, distributed = true });
+        var args = JsonSerializer.Serialize(new { roots = request.Roots, threshold = request.Threshold, model = request.Model, search = request.Search, minQuality = request.MinQuality, distributed = true });
         long runId = await Transient.RetryAsync(() => stores.Runs.StartAsync(DedupWork.RunKind, args, pending, cancellationToken), message, cancellationToken: cancellationToken);
         var dedup = new DedupRequest
         {
             Tenant = TenantId.Default.Value, RunId = runId, MediaIds = mediaIds, Model = request.Model,
             Threshold = request.Threshold, Grouping = request.Grouping, ChunkSize = request.ChunkSize, BlockSize = request.BlockSize,
-            Search = request.Search,
+            Search = request.Search, MinQuality = request.MinQuality,
         };
         // Enqueuing again after a dropped connection is safe: the run's set is reused, chunk jobs queued twice skip done work.
         var id = await Transient.RetryAsync(() => queue.EnqueueDedupAsync(dedup, cancellationToken), message, cancellationToken: cancellationToken);

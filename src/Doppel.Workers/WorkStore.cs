@@ -47,6 +47,9 @@ public sealed record WorkSet(
     /// [CellBounds[g], CellBounds[g + 1])).</summary>
     public int[]? CellBounds { get; init; }
 
+    /// <summary>Faces stored with a quality below this are not matched (<c>--min-quality</c>); null: every face.</summary>
+    public float? MinQuality { get; init; }
+
     /// <summary>The service's set (HOPE/v1) this work processes, or null for a catalog dedup (CLI, schedule).</summary>
     public Guid? ServiceSet { get; init; }
 
@@ -56,6 +59,10 @@ public sealed record WorkSet(
 
     public bool IsFinal => State is WorkState.Completed or WorkState.Failed;
 }
+
+/// <summary>What an analysis chunk records for planning: its media's faces with a vector of the set's version, and the
+/// lowest of their levels when the set's scores are normalised (null otherwise, or with no face).</summary>
+public readonly record struct ChunkFaces(int Faces, float? LowestLevel);
 
 /// <summary>A face pair a matching partition found, by the faces' positions in the set's frozen face order.</summary>
 public readonly record struct PartitionPair(int A, int B, float Score);
@@ -124,6 +131,7 @@ public sealed class WorkStore : IAsyncDisposable
             ALTER TABLE doppel_work.sets ADD COLUMN IF NOT EXISTS cell_bounds int[];
             ALTER TABLE doppel_work.sets ADD COLUMN IF NOT EXISTS centroids bytea;
             ALTER TABLE doppel_work.sets ADD COLUMN IF NOT EXISTS service_set uuid;
+            ALTER TABLE doppel_work.sets ADD COLUMN IF NOT EXISTS min_quality real;
             -- One set per catalog run: an enqueuer retrying after a dropped connection gets the same set.
             CREATE UNIQUE INDEX IF NOT EXISTS sets_run ON doppel_work.sets (tenant, run_id);
             CREATE TABLE IF NOT EXISTS doppel_work.chunks (
@@ -132,6 +140,9 @@ public sealed class WorkStore : IAsyncDisposable
                 worker text NOT NULL,
                 done_at timestamptz NOT NULL DEFAULT now(),
                 PRIMARY KEY (set_id, chunk));
+            -- Added when planning stopped reading every vector: each chunk's faces with a vector and their lowest level.
+            ALTER TABLE doppel_work.chunks ADD COLUMN IF NOT EXISTS faces int;
+            ALTER TABLE doppel_work.chunks ADD COLUMN IF NOT EXISTS lowest_level real;
             CREATE TABLE IF NOT EXISTS doppel_work.faces (
                 set_id bigint NOT NULL REFERENCES doppel_work.sets ON DELETE CASCADE,
                 ord int NOT NULL,
@@ -164,6 +175,8 @@ public sealed class WorkStore : IAsyncDisposable
                 b int NOT NULL,
                 score real NOT NULL,
                 PRIMARY KEY (set_id, a, b));
+            -- How many vectors each partition read (its blocks' faces, or its cells' probers).
+            ALTER TABLE doppel_work.partitions ADD COLUMN IF NOT EXISTS vectors int;
             INSERT INTO doppel_work.version SELECT {SchemaVersion} WHERE NOT EXISTS (SELECT 1 FROM doppel_work.version);
             """, cancellationToken);
         await tx.CommitAsync(cancellationToken);
@@ -171,15 +184,15 @@ public sealed class WorkStore : IAsyncDisposable
 
     /// <summary>The set of catalog run <paramref name="runId"/>: created, or the one created before for that run.</summary>
     public async Task<long> CreateSetAsync(long tenant, long runId, string model, float? threshold, string grouping, int chunkSize, int blockSize,
-        IReadOnlyList<long> mediaIds, CancellationToken cancellationToken = default, string search = WorkSet.SearchExact, Guid? serviceSet = null)
+        IReadOnlyList<long> mediaIds, CancellationToken cancellationToken = default, string search = WorkSet.SearchExact, Guid? serviceSet = null, float? minQuality = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1);
         if (search is not (WorkSet.SearchExact or WorkSet.SearchIvf))
             throw new ArgumentException($"Search '{search}' cannot be partitioned over workers: use exact or ivf.", nameof(search));
         await using var command = _source.CreateCommand("""
-            INSERT INTO doppel_work.sets (tenant, run_id, state, model, threshold, grouping, chunk_size, block_size, media_ids, chunks, search, service_set)
-            VALUES ($1, $2, 'analysing', $3, $4, $5, $6, $7, $8, $9, $10, $11)
+            INSERT INTO doppel_work.sets (tenant, run_id, state, model, threshold, grouping, chunk_size, block_size, media_ids, chunks, search, service_set, min_quality)
+            VALUES ($1, $2, 'analysing', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
             ON CONFLICT (tenant, run_id) DO UPDATE SET updated_at = doppel_work.sets.updated_at RETURNING id
             """);
         command.Parameters.Add(new() { Value = tenant });
@@ -193,6 +206,7 @@ public sealed class WorkStore : IAsyncDisposable
         command.Parameters.Add(new() { Value = (mediaIds.Count + chunkSize - 1) / chunkSize });
         command.Parameters.Add(new() { Value = search });
         command.Parameters.Add(new() { Value = serviceSet.HasValue ? serviceSet.Value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+        command.Parameters.Add(new() { Value = minQuality.HasValue ? minQuality.Value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Real });
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
@@ -237,7 +251,7 @@ public sealed class WorkStore : IAsyncDisposable
             SELECT s.id, s.tenant, s.run_id, s.state, s.model, s.model_version, s.threshold, s.grouping, s.chunk_size, s.block_size,
                    s.media_ids, s.chunks, (SELECT count(*) FROM doppel_work.chunks c WHERE c.set_id = s.id)::int,
                    s.blocks, (SELECT count(*) FROM doppel_work.partitions p WHERE p.set_id = s.id)::int,
-                   s.dedup_set_id, s.error, s.created_at, s.updated_at, s.search, s.cell_bounds, s.service_set
+                   s.dedup_set_id, s.error, s.created_at, s.updated_at, s.search, s.cell_bounds, s.service_set, s.min_quality
             FROM doppel_work.sets s WHERE s.id = $1
             """);
         command.Parameters.Add(new() { Value = id });
@@ -254,6 +268,7 @@ public sealed class WorkStore : IAsyncDisposable
             Search = reader.GetString(19),
             CellBounds = reader.IsDBNull(20) ? null : reader.GetFieldValue<int[]>(20),
             ServiceSet = reader.IsDBNull(21) ? null : reader.GetGuid(21),
+            MinQuality = reader.IsDBNull(22) ? null : reader.GetFloat(22),
         };
     }
 
@@ -274,17 +289,31 @@ public sealed class WorkStore : IAsyncDisposable
         return (reader.GetString(0), reader.GetFloat(1));
     }
 
-    /// <summary>Marks an analysis chunk done (again is a no-op); returns how many chunks of the set are done.</summary>
-    public async Task<int> MarkChunkDoneAsync(long id, int chunk, string worker, CancellationToken cancellationToken = default)
+    /// <summary>Marks an analysis chunk done (again is a no-op) with its <paramref name="faces"/>; returns how many chunks of the set are done.</summary>
+    public async Task<int> MarkChunkDoneAsync(long id, int chunk, string worker, CancellationToken cancellationToken = default, ChunkFaces? faces = null)
     {
         await using var command = _source.CreateCommand("""
-            INSERT INTO doppel_work.chunks (set_id, chunk, worker) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING;
+            INSERT INTO doppel_work.chunks (set_id, chunk, worker, faces, lowest_level) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING;
             """);
         command.Parameters.Add(new() { Value = id });
         command.Parameters.Add(new() { Value = chunk });
         command.Parameters.Add(new() { Value = worker });
+        command.Parameters.Add(new() { Value = faces is { } f ? f.Faces : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
+        command.Parameters.Add(new() { Value = faces?.LowestLevel is { } l ? l : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Real });
         await command.ExecuteNonQueryAsync(cancellationToken);
         return await CountAsync("SELECT count(*)::int FROM doppel_work.chunks WHERE set_id = $1", id, cancellationToken);
+    }
+
+    /// <summary>Over the set's done chunks: whether every one recorded its faces, how many faces they hold, and the lowest level.</summary>
+    public async Task<(bool Recorded, long Faces, float? Lowest)> ChunkLevelsAsync(long id, CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand("""
+            SELECT coalesce(bool_and(faces IS NOT NULL), true), coalesce(sum(faces), 0)::bigint, min(lowest_level) FROM doppel_work.chunks WHERE set_id = $1
+            """);
+        command.Parameters.Add(new() { Value = id });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return (reader.GetBoolean(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetFloat(2));
     }
 
     public async Task<bool> IsChunkDoneAsync(long id, int chunk, CancellationToken cancellationToken = default)
@@ -361,6 +390,20 @@ public sealed class WorkStore : IAsyncDisposable
         return faces;
     }
 
+    /// <summary>Positions [<paramref name="start"/>, <paramref name="start"/> + <paramref name="count"/>) of the frozen order: one block.</summary>
+    public async Task<IReadOnlyList<(long FaceId, long MediaId)>> ReadFacesAsync(long id, int start, int count, CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand("SELECT face_id, media_id FROM doppel_work.faces WHERE set_id = $1 AND ord >= $2 AND ord < $2 + $3 ORDER BY ord");
+        command.Parameters.Add(new() { Value = id });
+        command.Parameters.Add(new() { Value = start });
+        command.Parameters.Add(new() { Value = count });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var faces = new List<(long, long)>();
+        while (await reader.ReadAsync(cancellationToken))
+            faces.Add((reader.GetInt64(0), reader.GetInt64(1)));
+        return faces;
+    }
+
     /// <summary>The faces probing cells [<paramref name="firstCell"/>, <paramref name="endCell"/>) of an IVF set, in frozen
     /// order: position, face, and its whole probe list.</summary>
     public async Task<IReadOnlyList<(int Ord, long FaceId, ushort[] Cells)>> ReadProbersAsync(long id, int firstCell, int endCell, CancellationToken cancellationToken = default)
@@ -394,12 +437,12 @@ public sealed class WorkStore : IAsyncDisposable
     /// before is left as it was (pairs are keyed by set and faces, so a re-run adds nothing). Returns the number
     /// of partitions done.</summary>
     public async Task<int> SavePartitionAsync(long id, int rowBlock, int colBlock, IReadOnlyList<PartitionPair> pairs, string worker,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, int? vectorsRead = null)
     {
         await using var connection = await _source.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
         await using (var mark = new NpgsqlCommand("""
-            INSERT INTO doppel_work.partitions (set_id, row_block, col_block, pairs, worker) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING
+            INSERT INTO doppel_work.partitions (set_id, row_block, col_block, pairs, worker, vectors) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING
             """, connection, tx))
         {
             mark.Parameters.Add(new() { Value = id });
@@ -407,6 +450,7 @@ public sealed class WorkStore : IAsyncDisposable
             mark.Parameters.Add(new() { Value = colBlock });
             mark.Parameters.Add(new() { Value = pairs.Count });
             mark.Parameters.Add(new() { Value = worker });
+            mark.Parameters.Add(new() { Value = vectorsRead.HasValue ? vectorsRead.Value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
             if (await mark.ExecuteNonQueryAsync(cancellationToken) == 1 && pairs.Count > 0)
             {
                 // A staging table, then one INSERT ... ON CONFLICT: COPY cannot skip rows that exist already.
@@ -429,6 +473,18 @@ public sealed class WorkStore : IAsyncDisposable
         }
         await tx.CommitAsync(cancellationToken);
         return await CountAsync("SELECT count(*)::int FROM doppel_work.partitions WHERE set_id = $1", id, cancellationToken);
+    }
+
+    /// <summary>The set's done partitions with the number of vectors each read (null: stored by a worker before that was recorded).</summary>
+    public async Task<IReadOnlyList<(int Row, int Col, int? Vectors)>> ReadPartitionsAsync(long id, CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand("SELECT row_block, col_block, vectors FROM doppel_work.partitions WHERE set_id = $1 ORDER BY row_block, col_block");
+        command.Parameters.Add(new() { Value = id });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var partitions = new List<(int, int, int?)>();
+        while (await reader.ReadAsync(cancellationToken))
+            partitions.Add((reader.GetInt32(0), reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetInt32(2)));
+        return partitions;
     }
 
     /// <summary>Every pair the set's partitions found, sorted by (A, B): the order a single exact self-join gives.</summary>

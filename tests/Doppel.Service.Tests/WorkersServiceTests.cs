@@ -34,19 +34,7 @@ public sealed class WorkersServiceTests(PostgresServer server) : IClassFixture<P
         InstalledModels.RequireDefaults();
         var ct = TestContext.Current.CancellationToken;
         var root = RepoPaths.NewTempDir("doppel-serve-workers");
-        var media = Path.Combine(root, "media");
-        var images = new JsonArray();
-        foreach (var person in People)
-            foreach (var file in Directory.GetFiles(Path.Combine(lfw, person), "*.jpg").Order())
-            {
-                var key = $"p/{person}/{Path.GetFileName(file)}";
-                Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(media, key))!);
-                File.Copy(file, Path.Combine(media, key));
-                images.Add(new JsonObject { ["reference_pk"] = Path.GetFileNameWithoutExtension(file), ["filename"] = key });
-            }
-        File.WriteAllText(Path.Combine(media, "p", "not-an-image.jpg"), "this is text");
-        images.Add(new JsonObject { ["reference_pk"] = "IND-TEXT", ["filename"] = "p/not-an-image.jpg" });
-        images.Add(new JsonObject { ["reference_pk"] = "IND-MISSING", ["filename"] = "p/never-uploaded.jpg" });
+        var (media, images) = Media(lfw, root);
 
         var withWorkers = await server.CreateDatabaseAsync("svcworkers");
         var inProcess = await server.CreateDatabaseAsync("svcinprocess");
@@ -103,20 +91,122 @@ public sealed class WorkersServiceTests(PostgresServer server) : IClassFixture<P
         }
         finally
         {
-            foreach (var process in processes)
+            await StopAsync(processes, root);
+        }
+    }
+
+    /// <summary>
+    /// A worker that dies with a job just fetched, both ways, on the service's job graph: (1) inside Hangfire's state change
+    /// of the set's start job (Enqueued → Processing), written exactly as such a kill leaves it (queue row fetched, the job's
+    /// state lock held by a dead process) before any worker runs: 1 run in 8 of this flow stayed Enqueued over 3 minutes
+    /// (2026-12-07) until Hangfire.PostgreSql broke the lock after its 10-minute default; (2) kill -9 of the worker as soon as
+    /// a chunk job is Processing, and a fresh worker in its place. The set must reach Ready with the in-process findings.
+    /// </summary>
+    [Fact]
+    public async Task AWorkerKilledRightAfterFetchingLeavesNoServiceSetStuck()
+    {
+        server.Require();
+        var lfw = SharedData.Require("data/lfw-dev/images");
+        InstalledModels.RequireDefaults();
+        var ct = TestContext.Current.CancellationToken;
+        var root = RepoPaths.NewTempDir("doppel-serve-workers-kill");
+        var (media, images) = Media(lfw, root);
+        var withWorkers = await server.CreateDatabaseAsync("svckill");
+        var inProcess = await server.CreateDatabaseAsync("svckillbase");
+        var token = await SeedAsync(withWorkers.Uri, ct);
+        var baselineToken = await SeedAsync(inProcess.Uri, ct);
+        var log = new ConcurrentQueue<string>();
+        var processes = new List<Process>();
+        string[] worker = ["worker", "--db", withWorkers.Uri, "--queues", "analyse=1,match=1,report=1,notify=1", "--orphan-after", "3", "--lease-ttl", "4"];
+        try
+        {
+            var site = $"http://127.0.0.1:{Ports.Free()}";
+            processes.Add(Start(log, "serve", "--db", withWorkers.Uri, "--media", media, "--urls", site, "--chunk-size", "3", "--block-size", "2"));
+            var hope = await StartFlowAsync(site, token, images, null, processes, log);
+            await using var jobs = new NpgsqlConnection(withWorkers.ConnectionString);
+            await jobs.OpenAsync(ct);
+            long start = await PollJobAsync(jobs, "SetWork", "Enqueued", processes, log);
+            await using (var dead = new NpgsqlCommand($"""
+                UPDATE hangfire.jobqueue SET fetchedat = now() WHERE jobid = {start};
+                INSERT INTO hangfire.lock (resource, updatecount, acquired) VALUES ('hangfire:job:{start}:state-lock', 0, now());
+                """, jobs))
+                await dead.ExecuteNonQueryAsync(ct);
+
+            processes.Add(Start(log, worker));
+            long chunk = await PollJobAsync(jobs, "AnalyseChunk", "Processing", processes, log);
+            var killed = processes[^1];
+            killed.Kill(entireProcessTree: true);
+            await killed.WaitForExitAsync(ct);
+            processes.Remove(killed);
+            killed.Dispose();
+            log.Enqueue($"[test] killed the worker with chunk job {chunk} Processing");
+            processes.Add(Start(log, worker));
+            var viaWorkers = await FindingsAsync(hope, log);
+            await using (var state = new NpgsqlCommand($"SELECT count(*) FROM hangfire.job WHERE id IN ({start}, {chunk}) AND statename = 'Succeeded'", jobs))
+                ((long)(await state.ExecuteScalarAsync(ct))!).ShouldBe(2L, string.Join('\n', log));
+
+            var baseSite = $"http://127.0.0.1:{Ports.Free()}";
+            processes.Add(Start(log, "serve", "--db", inProcess.Uri, "--media", media, "--urls", baseSite, "--in-process"));
+            var baseline = await HopeFlowAsync(baseSite, baselineToken, images, null, processes, log);
+            viaWorkers.ShouldContain(f => f.StartsWith("200 ", StringComparison.Ordinal));
+            viaWorkers.ShouldBe(baseline);
+        }
+        finally
+        {
+            await StopAsync(processes, root);
+        }
+    }
+
+    /// <summary>The job of <paramref name="method"/> (the first by id) once it is in <paramref name="state"/>.</summary>
+    private static async Task<long> PollJobAsync(NpgsqlConnection jobs, string method, string state, List<Process> processes, ConcurrentQueue<string> log)
+    {
+        long? id = null;
+        await WaitUntilAsync(async () =>
+        {
+            await using var command = new NpgsqlCommand($"""
+                SELECT min(id) FROM hangfire.job WHERE invocationdata::text LIKE '%{method}%' AND statename = '{state}'
+                """, jobs);
+            id = await command.ExecuteScalarAsync() is long found ? found : null;
+            return id is not null;
+        }, processes, log, pollMs: 10);
+        return id!.Value;
+    }
+
+    /// <summary>The LFW photos of <see cref="People"/> under ROOT/media (keys p/PERSON/FILE), a text file named like a photo and
+    /// a key with no file; the HOPE images_bulk body that registers them.</summary>
+    private static (string Media, JsonArray Images) Media(string lfw, string root)
+    {
+        var media = Path.Combine(root, "media");
+        var images = new JsonArray();
+        foreach (var person in People)
+            foreach (var file in Directory.GetFiles(Path.Combine(lfw, person), "*.jpg").Order())
             {
-                if (!process.HasExited)
-                    process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync(CancellationToken.None);
-                process.Dispose();
+                var key = $"p/{person}/{Path.GetFileName(file)}";
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(media, key))!);
+                File.Copy(file, Path.Combine(media, key));
+                images.Add(new JsonObject { ["reference_pk"] = Path.GetFileNameWithoutExtension(file), ["filename"] = key });
             }
-            try
-            {
-                Directory.Delete(root, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
+        File.WriteAllText(Path.Combine(media, "p", "not-an-image.jpg"), "this is text");
+        images.Add(new JsonObject { ["reference_pk"] = "IND-TEXT", ["filename"] = "p/not-an-image.jpg" });
+        images.Add(new JsonObject { ["reference_pk"] = "IND-MISSING", ["filename"] = "p/never-uploaded.jpg" });
+        return (media, images);
+    }
+
+    private static async Task StopAsync(List<Process> processes, string root)
+    {
+        foreach (var process in processes)
+        {
+            if (!process.HasExited)
+                process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(CancellationToken.None);
+            process.Dispose();
+        }
+        try
+        {
+            Directory.Delete(root, recursive: true);
+        }
+        catch (IOException)
+        {
         }
     }
 
@@ -136,7 +226,11 @@ public sealed class WorkersServiceTests(PostgresServer server) : IClassFixture<P
     private const string ReviewerPassword = "reviewer horse battery";
 
     /// <summary>Create PROG-W, register, process, wait for Ready; every finding as "STATUS FIRST|SECOND|SCORE", sorted.</summary>
-    private static async Task<List<string>> HopeFlowAsync(string site, string token, JsonArray images, string? notify, List<Process> processes, ConcurrentQueue<string> log)
+    private static async Task<List<string>> HopeFlowAsync(string site, string token, JsonArray images, string? notify, List<Process> processes, ConcurrentQueue<string> log) =>
+        await FindingsAsync(await StartFlowAsync(site, token, images, notify, processes, log), log);
+
+    /// <summary>Create PROG-W, register, process (started).</summary>
+    private static async Task<Hope> StartFlowAsync(string site, string token, JsonArray images, string? notify, List<Process> processes, ConcurrentQueue<string> log)
     {
         var http = Client(site, token);
         await WaitUntilAsync(async () => (await ServeProcessTests.Try(() => http.GetAsync(site + "/readyz")))?.StatusCode == HttpStatusCode.OK, processes, log);
@@ -149,6 +243,12 @@ public sealed class WorkersServiceTests(PostgresServer server) : IClassFixture<P
         var (status, started) = await hope.PostAsync("deduplication_sets/PROG-W/process/");
         status.ShouldBe(HttpStatusCode.OK);
         started!["message"]!.GetValue<string>().ShouldBe("started");
+        return hope;
+    }
+
+    /// <summary>Waits for PROG-W to be Ready; every finding as "STATUS FIRST|SECOND|SCORE", sorted.</summary>
+    private static async Task<List<string>> FindingsAsync(Hope hope, ConcurrentQueue<string> log)
+    {
         (await hope.WaitForStateAsync("PROG-W", "Ready", "Failed")).ShouldBe("Ready", string.Join('\n', log.TakeLast(60)));
         var findings = await hope.AllPagesAsync("deduplication_sets/PROG-W/duplicates/?page_size=7");
         return findings.Select(f => $"{f["status_code"]!.GetValue<int>()} {f["first"]!["reference_pk"]!.GetValue<string>()}|{f["second"]!["reference_pk"]!.GetValue<string>()}"
@@ -224,14 +324,14 @@ public sealed class WorkersServiceTests(PostgresServer server) : IClassFixture<P
         return process;
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> ready, List<Process> processes, ConcurrentQueue<string> log)
+    private static async Task WaitUntilAsync(Func<Task<bool>> ready, List<Process> processes, ConcurrentQueue<string> log, int pollMs = 200)
     {
         var deadline = DateTime.UtcNow.AddMinutes(2);
         while (!await ready())
         {
             processes.ShouldAllBe(p => !p.HasExited, string.Join('\n', log));
             DateTime.UtcNow.ShouldBeLessThan(deadline, string.Join('\n', log));
-            await Task.Delay(200);
+            await Task.Delay(pollMs);
         }
     }
 }

@@ -216,6 +216,14 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         (await ToListAsync(s.Faces.ReadEmbeddingsAsync("dlib-resnet29", Ct))).Count.ShouldBe(2);
         (await s.Faces.FacesWithEmbeddingAsync("dlib-resnet29", "v1", Ct)).Count.ShouldBe(2);
         (await s.Faces.FacesWithEmbeddingAsync("dlib-resnet29", "v2", Ct)).ShouldBeEmpty();
+        // One partition's read: only the faces named, of that version, in face id order; another tenant sees none.
+        var named = await ToListAsync(s.Faces.ReadEmbeddingsOfFacesAsync("dlib-resnet29", "v1", [stored[1].Id, 999_999, stored[0].Id], Ct));
+        named.Select(e => e.FaceId).ShouldBe([stored[0].Id, stored[1].Id]);
+        named[1].Vector.ShouldBe((await s.Faces.GetEmbeddingsAsync(stored[1].Id, Ct)).Single().Vector);
+        (await ToListAsync(s.Faces.ReadEmbeddingsOfFacesAsync("dlib-resnet29", "v2", [stored[0].Id], Ct))).ShouldBeEmpty();
+        (await ToListAsync(s.Faces.ReadEmbeddingsOfFacesAsync("dlib-resnet29", "v1", [], Ct))).ShouldBeEmpty();
+        var stranger = db.For((await db.Tenants.CreateAsync("stranger", Ct)).Id);
+        (await ToListAsync(stranger.Faces.ReadEmbeddingsOfFacesAsync("dlib-resnet29", "v1", [stored[0].Id], Ct))).ShouldBeEmpty();
 
         // Re-processing replaces the faces with new ids, above every id given before.
         await s.Media.SaveResultsAsync([Ok(media[0].Media.Id, Face(9))], run, Ct);

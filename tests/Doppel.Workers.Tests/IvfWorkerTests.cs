@@ -64,6 +64,8 @@ public sealed class IvfWorkerTests(PostgresServer server)
         expected.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length.ShouldBeGreaterThan(20);
         File.ReadAllText(Path.Combine(dir, "dist", "findings.csv")).ShouldBe(expected, Context());
         (await followerOut).ShouldContain("Duplicate pairs: ");
+        // Each range read its probers' vectors only (with 120 faces' wide probe lists, one range may be probed by all of them).
+        (await PartitionReads.ShouldBeTheirProbersAsync(progress, 1, ct)).ShouldBeLessThanOrEqualTo((await progress.ReadFacesAsync(1, ct)).Count);
     }
 
     [Fact]

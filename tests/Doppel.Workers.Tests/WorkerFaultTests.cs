@@ -76,6 +76,8 @@ public sealed class WorkerFaultTests(PostgresServer server)
         File.ReadAllText(Path.Combine(dir, "dist", "findings.csv")).ShouldBe(File.ReadAllText(Path.Combine(dir, "single", "findings.csv")), Context());
         (await followerOut).ShouldContain("Duplicate pairs: ");
         LastLine(await followerOut, "Duplicate pairs").ShouldStartWith(LastLine(single.Output, "Duplicate pairs").Split(';')[0] + ";");
+        // Each of the 10 partitions read its two blocks of 16 vectors (one on the diagonal), never the whole set's.
+        (await PartitionReads.ShouldBeTheirBlocksAsync(progress, 1, TestContext.Current.CancellationToken)).ShouldBe(32);
 
         // No stale locks: every chunk lease is released, or expired (a holder killed after its commit, whose retry
         // found the chunk done and took no lease) — none blocks anything.
@@ -86,6 +88,114 @@ public sealed class WorkerFaultTests(PostgresServer server)
             if (lease is not null)
                 lease.ExpiresAt.ShouldBeLessThan(DateTimeOffset.UtcNow, $"chunk {chunk}'s lease is still live");
         }
+    }
+
+    /// <summary>
+    /// The two ways a worker dies with a job just fetched, each deterministic: (1) inside Hangfire's state change
+    /// right after the fetch (Enqueued → Processing), which leaves the job Enqueued, its queue row fetched and its
+    /// state lock (<c>hangfire:job:ID:state-lock</c>) held by a dead process: written here exactly as such a kill
+    /// leaves them, before any worker runs (a real kill lands in that window only now and then: 1 run in 8 of the
+    /// service's variant of 2026-12-07 stayed Enqueued over 3 minutes, until Hangfire.PostgreSql's 10-minute default
+    /// broke the lock); (2) a kill -9 of the worker as soon as a chunk job is Processing. Both jobs must run again within
+    /// a bound far below 10 minutes (<c>--orphan-after 3</c> sets the invisibility and the lock timeout), and the
+    /// findings must be the single-process run's. Env DOPPEL_WORKERS_REPEAT=N runs it N times.
+    /// </summary>
+    [Fact]
+    public async Task AWorkerKilledRightAfterFetchingAJobLeavesNothingStuck()
+    {
+        server.Require();
+        var dir = LfwCorpus.First("workers-fetch-kill", 8);
+        var single = DoppelProcess.Run(dir, "dedup", "photos", "--db", "single.db", "--report", "single");
+        single.ExitCode.ShouldBe(0, single.Error);
+        int repeat = int.TryParse(Environment.GetEnvironmentVariable("DOPPEL_WORKERS_REPEAT"), out var n) && n > 0 ? n : 1;
+        for (int run = 1; run <= repeat; run++)
+        {
+            var ct = TestContext.Current.CancellationToken;
+            var jobs = await server.CreateDatabaseAsync("fetchkill");
+            using var workers = new WorkerProcesses(dir, ["--db", jobs.Uri, .. WorkerProcesses.FastRecovery]);
+            var report = $"dist{run}";
+            using var follower = DoppelProcess.Start(dir, "dedup", "photos", "--db", jobs.Uri, "--distributed", "--chunk-size", "2", "--block-size", "4", "--report", report);
+            var followerOut = follower.StandardOutput.ReadToEndAsync(ct);
+            var followerErr = follower.StandardError.ReadToEndAsync(ct);
+            string Context() => $"run {run}\nfollower:\n{(follower.HasExited ? followerErr.Result : "(running)")}\nworkers:\n{workers.Log}";
+
+            try
+            {
+                await using var connection = new Npgsql.NpgsqlConnection(jobs.ConnectionString);
+                await connection.OpenAsync(ct);
+                // The follower queues the set's 4 chunk jobs; no worker runs yet.
+                var chunkJobs = await PollAsync(connection, "SELECT array_agg(id ORDER BY id) FROM hangfire.job WHERE invocationdata::text LIKE '%AnalyseChunk%' AND statename = 'Enqueued'",
+                    v => v is long[] { Length: 4 }, follower, Context) as long[];
+                long dead = chunkJobs![0];
+                await ExecAsync(connection, $"""
+                    UPDATE hangfire.jobqueue SET fetchedat = now() WHERE jobid = {dead};
+                    INSERT INTO hangfire.lock (resource, updatecount, acquired) VALUES ('hangfire:job:{dead}:state-lock', 0, now());
+                    """);
+
+                workers.StartAll(1);
+                // (2): the first chunk job the worker moves to Processing; its worker is killed at once and replaced.
+                var processing = await PollAsync(connection, "SELECT min(id) FROM hangfire.job WHERE invocationdata::text LIKE '%AnalyseChunk%' AND statename = 'Processing'",
+                    v => v is long, follower, Context, pollMs: 10);
+                workers.KillAndReplace(0);
+                TestContext.Current.TestOutputHelper?.WriteLine($"run {run}: job {dead} left fetched and locked; worker killed with job {processing} Processing");
+
+                // Far below the 10 minutes the stale lock held the job before; the set is 8 photos.
+                follower.WaitForExit(TimeSpan.FromMinutes(3)).ShouldBeTrue($"the set did not finish within 3 minutes: a job stayed stuck. {Context()}");
+                follower.ExitCode.ShouldBe(0, Context());
+                (await followerOut).ShouldContain("Duplicate pairs: ");
+                File.ReadAllText(Path.Combine(dir, report, "findings.csv")).ShouldBe(File.ReadAllText(Path.Combine(dir, "single", "findings.csv")), Context());
+                // Both jobs ran to success after their worker died; the dead worker's lock was broken, not waited out.
+                (await ScalarAsync(connection, $"SELECT statename FROM hangfire.job WHERE id = {dead}")).ShouldBe("Succeeded");
+                (await ScalarAsync(connection, $"SELECT statename FROM hangfire.job WHERE id = {processing}")).ShouldBe("Succeeded");
+                (await ScalarAsync(connection, $"SELECT count(*) FROM hangfire.lock WHERE resource = 'hangfire:job:{dead}:state-lock'")).ShouldBe(0L);
+                await using var work = await WorkStore.OpenAsync(jobs.ConnectionString, ct);
+                await PartitionReads.ShouldBeTheirBlocksAsync(work, 1, ct);
+            }
+            finally
+            {
+                // A failed run leaves no follower behind.
+                if (!follower.HasExited)
+                    follower.Kill(entireProcessTree: true);
+            }
+        }
+        // 6 pairs among the first 8 photos with the default pipeline (measured 2026-12-07): not empty-vs-empty.
+        File.ReadAllLines(Path.Combine(dir, "single", "findings.csv")).Length.ShouldBeGreaterThan(3);
+    }
+
+    private static async Task<object?> PollAsync(Npgsql.NpgsqlConnection connection, string sql, Func<object?, bool> done, Process follower, Func<string> context, int pollMs = 100)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while (true)
+        {
+            var value = await ScalarAsync(connection, sql);
+            if (done(value))
+                return value;
+            follower.HasExited.ShouldBeFalse($"the follower ended early. {context()}");
+            DateTime.UtcNow.ShouldBeLessThan(deadline, $"timed out polling: {sql}. {context()}");
+            await Task.Delay(pollMs, TestContext.Current.CancellationToken);
+        }
+    }
+
+    private static async Task<object?> ScalarAsync(Npgsql.NpgsqlConnection connection, string sql)
+    {
+        // Hangfire's schema appears with the follower's first enqueue.
+        if (!await HasHangfireAsync(connection))
+            return null;
+        await using var query = new Npgsql.NpgsqlCommand(sql, connection);
+        var value = await query.ExecuteScalarAsync(TestContext.Current.CancellationToken);
+        return value is DBNull ? null : value;
+    }
+
+    private static async Task<bool> HasHangfireAsync(Npgsql.NpgsqlConnection connection)
+    {
+        await using var command = new Npgsql.NpgsqlCommand("SELECT to_regclass('hangfire.job') IS NOT NULL", connection);
+        return (bool)(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken))!;
+    }
+
+    private static async Task ExecAsync(Npgsql.NpgsqlConnection connection, string sql)
+    {
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
     }
 
     /// <summary>A set whose vectors are recorded as another model version: the only worker refuses its chunk on

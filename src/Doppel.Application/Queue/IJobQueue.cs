@@ -30,6 +30,9 @@ public sealed record DedupRequest
     /// range of cells): the same findings as a single process with the same search.</summary>
     public string Search { get; init; } = "exact";
 
+    /// <summary>Faces whose stored quality is below this take no part in matching (<c>--min-quality</c>; <c>QualityGate</c>).</summary>
+    public float? MinQuality { get; init; }
+
     /// <summary>The service's set this work processes (null: a catalog dedup); its fan-in stores the set's results
     /// through the application's <c>SetResults</c> instead of catalog findings.</summary>
     public Guid? ServiceSet { get; init; }

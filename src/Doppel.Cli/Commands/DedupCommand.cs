@@ -78,7 +78,7 @@ public static class DedupCommand
                 DistributedDedup.RunAsync(new DistributedDedup.Settings(parse.GetValue(dirs)!, catalog,
                         Distributed.JobsAddress(parse.GetValue(jobsDb), catalog), parse.GetValue(threshold),
                         Enum.Parse<GroupingMode>(parse.GetValue(grouping)!, ignoreCase: true), parse.GetValue(chunkSize), parse.GetValue(blockSize),
-                        parse.GetValue(search)!),
+                        parse.GetValue(search)!, parse.GetValue(quality.MinQuality)),
                     new FacePipelineAnalyzer(pipeline.Build(parse)), reportDir, parse.GetValue(pageSize), PrintSummary, CancellationToken.None).GetAwaiter().GetResult();
                 return;
             }

@@ -29,7 +29,7 @@ public static class WorkerCommand
         var attempts = new Option<int>("--attempts") { Description = "Attempts of a job before it fails and its set with it.", DefaultValueFactory = _ => new WorkerTimings().Attempts };
         var orphanAfter = new Option<double>("--orphan-after")
         {
-            Description = "Seconds after which a job whose worker stopped heartbeating (killed, lost) goes to another worker.",
+            Description = "Seconds after which a job whose worker stopped heartbeating (killed, lost) goes to another worker, and a Hangfire lock it held is broken.",
             DefaultValueFactory = _ => 120,
         };
         var mediaOption = new Option<string?>("--media")
@@ -38,8 +38,11 @@ public static class WorkerCommand
         };
         var leaseTtl = new Option<double>("--lease-ttl") { Description = "Seconds a chunk lease lives without a heartbeat.", DefaultValueFactory = _ => new WorkerTimings().LeaseTimeToLive.TotalSeconds };
         var pipeline = PipelineOptions.Create();
+        // --quality: faces get the stored quality a single-process dedup gives them, which --min-quality of a set reads.
+        var quality = new QualityOptions(withMinimum: false);
         var command = new Command("worker", "Run queued dedup work (Hangfire on PostgreSQL) until stopped.") { db, jobs, mediaOption, queues, attempts, orphanAfter, leaseTtl };
         pipeline.AddTo(command);
+        quality.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             Logging.Configure("worker");
@@ -65,7 +68,7 @@ public static class WorkerCommand
                 source => source == MediaSources.File ? LocalFolderMediaStore.Instance
                     : container is not null && container.Source == source ? container
                     : throw new CatalogException($"The set's images are in {source}; start this worker with --media {source} (and its credentials)."),
-                () => new FacePipelineAnalyzer(pipeline.Build(parse)), timings);
+                () => new FacePipelineAnalyzer(quality.Apply(parse, pipeline.Recipe(parse))), timings);
             // Models first: a missing or corrupt model file stops the worker here, before it takes a job.
             if (concurrency.GetValueOrDefault(JobQueues.Analyse) > 0)
                 services.Return(services.RentAnalyzer());

@@ -22,7 +22,7 @@ public static class DistributedDedup
     private static readonly TimeSpan UnreachableLimit = TimeSpan.FromMinutes(5);
 
     public sealed record Settings(IReadOnlyList<string> Roots, string Catalog, string JobsAddress, float? Threshold, GroupingMode Grouping, int ChunkSize, int BlockSize,
-        string Search = WorkSet.SearchExact);
+        string Search = WorkSet.SearchExact, float? MinQuality = null);
 
     public static async Task RunAsync(Settings settings, IImageAnalyzer analyzer, string? reportDir, int pageSize, Action<DedupOutcome> summary, CancellationToken cancellationToken)
     {
@@ -39,7 +39,7 @@ public static class DistributedDedup
         await using var work = await Transient.RetryAsync(() => WorkStore.OpenAsync(jobsConnection, cancellationToken), Message, cancellationToken: cancellationToken);
         var queue = new HangfireJobQueue(work, new BackgroundJobClient(JobsStorage.Create(jobsConnection)));
         var queued = await FolderSets.EnqueueAsync(catalog, media, queue, new FolderDedupRequest(roots, analyzer.EmbeddingModel, settings.Threshold,
-            settings.Grouping.ToString().ToLowerInvariant(), settings.ChunkSize, settings.BlockSize, settings.Search), Message, cancellationToken);
+            settings.Grouping.ToString().ToLowerInvariant(), settings.ChunkSize, settings.BlockSize, settings.Search, settings.MinQuality), Message, cancellationToken);
 
         QueuedWorkProgress progress;
         string last = "";
@@ -73,7 +73,9 @@ public static class DistributedDedup
         var images = queued.Registered.Select(r => new DedupImage(media[r.Registration.Media.Id],
             new Doppel.Jobs.Ingest.ScannedFile(r.Object.Key.Key, r.Object.RelativePath, r.Object.Root, r.Object.SizeBytes, r.Object.LastModified.UtcDateTime))).ToList();
         var faces = await stores.Faces.ListOfMediaAsync(set.MediaIds, cancellationToken);
-        var inScope = faces.Select(f => f.Id).ToHashSet();
+        // The faces the workers matched: those --min-quality keeps (QualityGate, as the single process splits them).
+        var (matchable, lowQuality) = QualityGate.Split(faces, set.MinQuality);
+        var inScope = matchable.Select(f => f.Id).ToHashSet();
         var vectors = new List<FaceEmbedding>(faces.Count);
         await foreach (var e in stores.Faces.ReadEmbeddingsAsync(set.Model, cancellationToken))
             if (inScope.Contains(e.FaceId) && e.ModelVersion == set.ModelVersion)
@@ -97,6 +99,8 @@ public static class DistributedDedup
         return new DedupOutcome(set.RunId, set.DedupSetId.Value, set.Threshold ?? 0, set.Model, images, faces, match.Pairs, match.Groups, queued.Pending, false, elapsed)
         {
             Vectors = vectors,
+            LowQuality = lowQuality,
+            MinQuality = set.MinQuality,
             FaceLevels = match.FaceLevels,
         };
     }

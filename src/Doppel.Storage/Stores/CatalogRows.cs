@@ -128,6 +128,13 @@ internal abstract class CatalogRows
         WHERE e.model = @m AND f.tenant_id = @t ORDER BY e.face_id
         """;
 
+    /// <summary>The vectors of one model version of the faces <c>@ids</c> names: <paramref name="idsIn"/> is the engine's
+    /// "face id is in the list" condition on <c>e.face_id</c>.</summary>
+    public static string EmbeddingsOfFacesSql(string idsIn) => $"""
+        SELECT e.face_id, e.model, e.model_version, e.dimension, e.vector FROM face_embeddings e JOIN faces f ON f.id = e.face_id
+        WHERE e.model = @m AND e.model_version = @v AND f.tenant_id = @t AND {idsIn} ORDER BY e.face_id
+        """;
+
     public const string FacesWithEmbeddingSql = """
         SELECT e.face_id FROM face_embeddings e JOIN faces f ON f.id = e.face_id
         WHERE e.model = @m AND e.model_version = @v AND f.tenant_id = @t

@@ -69,6 +69,10 @@ public interface IFaceStore
     /// <summary>Every stored vector of <paramref name="model"/>, in face id order, streamed.</summary>
     IAsyncEnumerable<FaceEmbedding> ReadEmbeddingsAsync(string model, CancellationToken cancellationToken = default);
 
+    /// <summary>The <paramref name="model"/> vectors made by <paramref name="modelVersion"/> of these faces only (faces
+    /// without one are left out), in face id order, streamed: what one matching partition of a distributed set reads.</summary>
+    IAsyncEnumerable<FaceEmbedding> ReadEmbeddingsOfFacesAsync(string model, string modelVersion, IReadOnlyCollection<long> faceIds, CancellationToken cancellationToken = default);
+
     /// <summary>Ids of faces with a <paramref name="model"/> vector made by <paramref name="modelVersion"/> (no vectors read).</summary>
     Task<IReadOnlySet<long>> FacesWithEmbeddingAsync(string model, string modelVersion, CancellationToken cancellationToken = default);
 

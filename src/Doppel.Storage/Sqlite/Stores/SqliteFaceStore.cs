@@ -53,6 +53,11 @@ internal sealed class SqliteFaceStore(SqliteScope scope) : IFaceStore
     public IAsyncEnumerable<FaceEmbedding> ReadEmbeddingsAsync(string model, CancellationToken cancellationToken = default) =>
         scope.Stream(CatalogRows.EmbeddingsOfModelSql, ReadEmbedding, [("@m", model), ("@t", scope.T)], cancellationToken);
 
+    public IAsyncEnumerable<FaceEmbedding> ReadEmbeddingsOfFacesAsync(string model, string modelVersion, IReadOnlyCollection<long> faceIds, CancellationToken cancellationToken = default) =>
+        faceIds.Count == 0 ? AsyncEnumerable.Empty<FaceEmbedding>()
+        : scope.Stream(CatalogRows.EmbeddingsOfFacesSql("e.face_id IN (SELECT value FROM json_each(@ids))"), ReadEmbedding,
+            [("@m", model), ("@v", modelVersion), ("@t", scope.T), ("@ids", Col.Ids(faceIds))], cancellationToken);
+
     public Task<IReadOnlySet<long>> FacesWithEmbeddingAsync(string model, string modelVersion, CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlySet<long>>(scope.Read(s => s.Query(CatalogRows.FacesWithEmbeddingSql, r => r.GetInt64(0), ("@m", model), ("@v", modelVersion), ("@t", scope.T)).ToHashSet()));
 
