@@ -27,7 +27,7 @@ internal static class LfwFaceCount
                 {
                     var routed = cascade.DetectRouted(image);
                     routes[routed.Route] = routes.GetValueOrDefault(routed.Route) + 1;
-                    if (routed.Route != CascadeRoute.Portrait)
+                    if (routed.Route is not (CascadeRoute.Close or CascadeRoute.Portrait))
                         Console.WriteLine($"  {routed.Route} {Path.GetFileName(path)}: BlazeFace best " +
                                           (routed.PortraitBest is { } b ? $"score {b.Score:0.000}, width {b.Box.Width / Math.Max(image.Width, image.Height):0.000} of the long side" : "none"));
                     faces = routed.Faces;

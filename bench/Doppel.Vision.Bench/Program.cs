@@ -9,6 +9,7 @@ return args switch
     ["group-photos", ..] => GroupPhotos.Run(args.Length > 1 ? int.Parse(args[1]) : 0),
     ["res10-speed", var images, ..] => Res10Speed.Run(images, args.Length > 2 ? int.Parse(args[2]) : 0),
     ["lfw-count", var images, ..] => LfwFaceCount.Run(images, args.Skip(2).ToArray()),
+    ["front-vs-back", var images, ..] => FrontVersusBack.Run(images, args.Length > 2 ? int.Parse(args[2]) : 0),
     ["yunet-side", var root, ..] => YuNetInputSide.Run(root, args.Skip(2).Select(int.Parse).ToArray()),
     ["lfw-dump", var root, var outDir] => LfwDump.Run(root, outDir),
     ["lfw-template", var root, var outDir] => LfwTemplate.Run(root, outDir),

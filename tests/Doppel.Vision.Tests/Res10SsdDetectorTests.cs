@@ -81,7 +81,7 @@ public class Res10SsdDetectorTests
     public void Registry_knows_every_detector_name_and_rejects_others()
     {
         DetectionApTestData.RequireModel(ModelNames.Res10Ssd, Res10SsdDetector.TensorFlowModelFile);
-        DetectorRegistry.DetectorNames.ShouldBe([ModelNames.BlazeFaceBack, ModelNames.Res10Ssd, ModelNames.Res10SsdCaffe, ModelNames.UltraFace, ModelNames.YuNet, "yunet-full", "blazeface-yunet"], ignoreOrder: true);
+        DetectorRegistry.DetectorNames.ShouldBe([ModelNames.BlazeFaceBack, ModelNames.BlazeFaceFront, ModelNames.Res10Ssd, ModelNames.Res10SsdCaffe, ModelNames.UltraFace, ModelNames.YuNet, "yunet-full", "blazeface-yunet"], ignoreOrder: true);
         using (var res10 = DetectorRegistry.Create("res10-ssd+faceplugin-landmark68", 0.9f))
         {
             res10.Name.ShouldBe("res10-ssd+faceplugin-landmark68");

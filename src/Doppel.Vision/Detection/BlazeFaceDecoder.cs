@@ -8,45 +8,55 @@ internal readonly record struct BlazeCandidate(float Score, float CenterX, float
 }
 
 /// <summary>
-/// Turns the raw outputs of the BlazeFace back-256 model into candidates: fixed-size anchors on a
-/// 16x16 grid (2 per cell, stride 16) and an 8x8 grid (6 per cell, stride 32), regressors in input
-/// pixels relative to the anchor centre, sigmoid scores, then MediaPipe's weighted NMS.
+/// Turns the raw outputs of a BlazeFace model into candidates: fixed-size anchors on a 16x16 grid
+/// (2 per cell) and an 8x8 grid (6 per cell) over the square input (strides 16 and 32 for back-256,
+/// 8 and 16 for front-128), regressors in input pixels relative to the anchor centre, sigmoid
+/// scores, then MediaPipe's weighted NMS.
 /// </summary>
-internal static class BlazeFaceDecoder
+internal sealed class BlazeFaceDecoder
 {
-    public const int InputSize = 256;
     private const int Keypoints = 6;
     private const int Values = 4 + 2 * Keypoints;
 
-    private static readonly (float X, float Y)[] Anchors16 = MakeAnchors(16, 2);
-    private static readonly (float X, float Y)[] Anchors8 = MakeAnchors(8, 6);
+    private readonly (float X, float Y)[] _anchors16;
+    private readonly (float X, float Y)[] _anchors8;
 
-    private static (float, float)[] MakeAnchors(int grid, int perCell)
+    /// <param name="inputSize">The model's square input side in pixels.</param>
+    public BlazeFaceDecoder(int inputSize)
+    {
+        InputSize = inputSize;
+        _anchors16 = MakeAnchors(16, 2, inputSize);
+        _anchors8 = MakeAnchors(8, 6, inputSize);
+    }
+
+    public int InputSize { get; }
+
+    private static (float, float)[] MakeAnchors(int grid, int perCell, int inputSize)
     {
         var anchors = new (float, float)[grid * grid * perCell];
         int i = 0;
         for (int y = 0; y < grid; y++)
             for (int x = 0; x < grid; x++)
                 for (int k = 0; k < perCell; k++)
-                    anchors[i++] = ((x + 0.5f) / grid * InputSize, (y + 0.5f) / grid * InputSize);
+                    anchors[i++] = ((x + 0.5f) / grid * inputSize, (y + 0.5f) / grid * inputSize);
         return anchors;
     }
 
-    public static List<BlazeCandidate> Decode(
+    public List<BlazeCandidate> Decode(
         ReadOnlySpan<float> logits16, ReadOnlySpan<float> regressors16,
         ReadOnlySpan<float> logits8, ReadOnlySpan<float> regressors8,
         float scoreThreshold)
     {
         var candidates = new List<BlazeCandidate>();
-        Collect(logits16, regressors16, Anchors16, scoreThreshold, candidates);
-        Collect(logits8, regressors8, Anchors8, scoreThreshold, candidates);
+        Collect(logits16, regressors16, _anchors16, scoreThreshold, candidates);
+        Collect(logits8, regressors8, _anchors8, scoreThreshold, candidates);
         return candidates;
     }
 
     private static void Collect(ReadOnlySpan<float> logits, ReadOnlySpan<float> regressors, (float X, float Y)[] anchors, float threshold, List<BlazeCandidate> into)
     {
         if (logits.Length != anchors.Length || regressors.Length != anchors.Length * Values)
-            throw new InvalidOperationException($"BlazeFace output has {logits.Length} scores/{regressors.Length} regressors, expected {anchors.Length}/{anchors.Length * Values}: not the back-256 model?");
+            throw new InvalidOperationException($"BlazeFace output has {logits.Length} scores/{regressors.Length} regressors, expected {anchors.Length}/{anchors.Length * Values}: not a BlazeFace model?");
         // Comparing logits avoids a sigmoid per anchor: sigmoid is monotonic.
         float logitThreshold = MathF.Log(threshold / (1 - threshold));
         for (int i = 0; i < anchors.Length; i++)

@@ -6,6 +6,13 @@ namespace Doppel.Vision.Detection;
 /// docs/benchmarks-detection.md ("The default cascade") put them.</summary>
 public sealed record CascadeOptions
 {
+    /// <summary>The close-up path (BlazeFace front-128, a quarter of back-256's work) answers when its
+    /// best face scores at least <see cref="PortraitMinScore"/> and its box is at least this share of the
+    /// image's long side: the face then spans 32+ of the model's 128 input pixels, the close range it was
+    /// trained for. On LFW dev its boxes are 0.16–0.64 of the side (1 % below 0.32) and all 4,992 images
+    /// score ≥ 0.6 (bench <c>front-vs-back</c>, docs/benchmarks-detection.md); smaller faces go on to back-256.</summary>
+    public float CloseMinFaceShare { get; init; } = 0.25f;
+
     /// <summary>The portrait path's answer is taken when BlazeFace's best face scores at least this:
     /// the pipeline's <c>FacePipelineOptions.MinConfidence</c>, a face it would use. (At 0.75, 59 of the
     /// 4,992 LFW dev images went to YuNet, 58 of them with BlazeFace's best at 0.60–0.75.)</summary>
@@ -45,7 +52,10 @@ public sealed record CascadeOptions
 /// <summary>Which way the cascade found an image's faces.</summary>
 public enum CascadeRoute
 {
-    /// <summary>BlazeFace on the whole image found a confident, large face (portraits, LFW).</summary>
+    /// <summary>BlazeFace front-128 on the whole image found a confident face filling much of it
+    /// (ID and registration photos, LFW).</summary>
+    Close,
+    /// <summary>BlazeFace back-256 on the whole image found a confident, large face (portraits).</summary>
     Portrait,
     /// <summary>YuNet at the image's size, tiled when big or extreme-aspect.</summary>
     Full,
@@ -58,8 +68,9 @@ public enum CascadeRoute
 public sealed record CascadeDetection(IReadOnlyList<DetectedFace> Faces, CascadeRoute Route, DetectedFace? PortraitBest = null);
 
 /// <summary>
-/// The default detector: BlazeFace back-256 first, as cheap as before for portraits and crops; when
-/// it does not find a confident face that fills a good part of the image (group photos, photos in
+/// The default detector: BlazeFace front-128 first, for faces that fill much of the frame (ID photos,
+/// registration photos, LFW); then BlazeFace back-256 for portraits with smaller faces; when
+/// neither finds a confident face that fills a good part of the image (group photos, photos in
 /// the wild, strips, dark or tight crops), YuNet at the image's own size with tiles
 /// (<see cref="SizedYuNetDetector"/>); when that finds nothing confident either, YuNet once more on
 /// the image light-normalised (<see cref="LightNormalizer"/>) and padded. A tight crop keeps one
@@ -72,36 +83,42 @@ public sealed class CascadeDetector : IFaceDetector
     /// <summary>Registry name: BlazeFace for portraits, YuNet otherwise.</summary>
     public const string RegistryName = "blazeface-yunet";
 
+    private readonly BlazeFaceDetector? _close;
     private readonly BlazeFaceDetector _portrait;
     private readonly SizedYuNetDetector _full;
 
     public CascadeOptions Options { get; }
 
-    /// <summary>Owns and disposes both detectors. The portrait detector should not tile
-    /// (<see cref="BlazeFaceOptions.TileAboveSide"/>): big photos with small faces go to YuNet.</summary>
-    public CascadeDetector(BlazeFaceDetector portrait, SizedYuNetDetector full, CascadeOptions? options = null)
+    /// <summary>Owns and disposes the detectors. The BlazeFace detectors should not tile
+    /// (<see cref="BlazeFaceOptions.TileAboveSide"/>): big photos with small faces go to YuNet; the close
+    /// one need not retry padded either (back-256 does). <paramref name="close"/> null skips that path.</summary>
+    public CascadeDetector(BlazeFaceDetector? close, BlazeFaceDetector portrait, SizedYuNetDetector full, CascadeOptions? options = null)
     {
+        _close = close;
         _portrait = portrait;
         _full = full;
         Options = options ?? new CascadeOptions();
     }
 
-    /// <summary>The installed BlazeFace back-256 (its own settings, no tiles) and YuNet;
-    /// <paramref name="scoreThreshold"/>, when given, replaces both models' thresholds.</summary>
+    /// <summary>The installed BlazeFace front-128 and back-256 (their own settings, no tiles) and YuNet;
+    /// <paramref name="scoreThreshold"/>, when given, replaces every model's threshold.</summary>
     public static CascadeDetector FromModelStore(float? scoreThreshold = null, CascadeOptions? options = null)
     {
         var blazeOptions = new BlazeFaceOptions { TileAboveSide = int.MaxValue };
         var yunetOptions = new SizedYuNetOptions();
         if (scoreThreshold is { } t)
             (blazeOptions, yunetOptions) = (blazeOptions with { ScoreThreshold = t }, yunetOptions with { ScoreThreshold = t });
-        var portrait = new BlazeFaceDetector(blazeOptions);
+        BlazeFaceDetector? close = null, portrait = null;
         try
         {
-            return new CascadeDetector(portrait, SizedYuNetDetector.FromModelStore(yunetOptions), options);
+            close = new BlazeFaceDetector(blazeOptions with { Model = BlazeFaceModel.Front128, RetryPadded = false });
+            portrait = new BlazeFaceDetector(blazeOptions);
+            return new CascadeDetector(close, portrait, SizedYuNetDetector.FromModelStore(yunetOptions), options);
         }
         catch
         {
-            portrait.Dispose();
+            close?.Dispose();
+            portrait?.Dispose();
             throw;
         }
     }
@@ -118,6 +135,13 @@ public sealed class CascadeDetector : IFaceDetector
         DetectedFace? portraitBest = null;
         if (LooksLikePortrait(width, height))
         {
+            if (_close is not null)
+            {
+                var close = _close.Detect(bgr);
+                if (close.Count > 0 && close[0].Score >= Options.PortraitMinScore &&
+                    close[0].Box.Width >= Options.CloseMinFaceShare * Math.Max(width, height))
+                    return Result(close, CascadeRoute.Close);
+            }
             var faces = _portrait.Detect(bgr);
             portraitBest = faces.Count > 0 ? faces[0] : null;
             if (portraitBest is not null && portraitBest.Score >= Options.PortraitMinScore &&
@@ -179,6 +203,7 @@ public sealed class CascadeDetector : IFaceDetector
 
     public void Dispose()
     {
+        _close?.Dispose();
         _portrait.Dispose();
         _full.Dispose();
     }

@@ -28,6 +28,9 @@ public static class DetectorRegistry
     private static readonly Dictionary<string, Func<float?, IFaceDetector>> Detectors = new(StringComparer.Ordinal)
     {
         [ModelNames.BlazeFaceBack] = t => new BlazeFaceDetector(t is { } v ? new BlazeFaceOptions { ScoreThreshold = v } : null),
+        [ModelNames.BlazeFaceFront] = t => new BlazeFaceDetector(t is { } v
+            ? new BlazeFaceOptions { Model = BlazeFaceModel.Front128, ScoreThreshold = v }
+            : new BlazeFaceOptions { Model = BlazeFaceModel.Front128 }),
         [ModelNames.Res10Ssd] = t => Res10SsdDetector.FromModelStore(Res10SsdFormat.TensorFlow8Bit,
             t is { } v ? new Res10SsdOptions { ScoreThreshold = v } : null),
         [ModelNames.Res10SsdCaffe] = t => Res10SsdDetector.FromModelStore(Res10SsdFormat.Caffe,
