@@ -28,7 +28,10 @@ public static class ServiceHost
 {
     /// <param name="probes">Makes the pipeline verify and identify run on (see <see cref="ProbeAnalyzer"/>); null: they
     /// share <paramref name="analyzer"/>, one call at a time.</param>
-    public static WebApplication Build(ServiceOptions options, IDoppelDatabase db, IImageAnalyzer analyzer, string[]? args = null, Func<IImageAnalyzer>? probes = null)
+    /// <param name="setAnalyzers">The pipelines sets run on, per model profile (<see cref="ProfileAnalyzers"/>); null: every
+    /// set runs on <paramref name="analyzer"/>. The caller disposes them.</param>
+    public static WebApplication Build(ServiceOptions options, IDoppelDatabase db, IImageAnalyzer analyzer, string[]? args = null, Func<IImageAnalyzer>? probes = null,
+        ISetAnalyzers? setAnalyzers = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args ?? [] });
         builder.WebHost.UseUrls(options.Urls);
@@ -65,9 +68,10 @@ public static class ServiceHost
             services.AddHostedService<SetProcessingWorker>();
         }
         services.AddSingleton<SetEvents>(sp => new SetEvents(db));
-        services.AddSingleton<SetHandlers>();
+        services.AddSingleton(setAnalyzers ?? new FixedSetAnalyzers(analyzer));
+        services.AddSingleton(sp => new SetHandlers(db, sp.GetRequiredService<ISetProcessingQueue>(), sp.GetRequiredService<SetEvents>(), sp.GetRequiredService<ISetAnalyzers>()));
         services.AddSingleton<TokenHandlers>();
-        services.AddSingleton<ProcessSetHandler>();
+        services.AddSingleton(sp => new ProcessSetHandler(db, sp.GetRequiredService<ISetAnalyzers>(), media, sp.GetRequiredService<SetHandlers>()));
         services.AddSingleton(options.Webhooks);
         services.AddHttpClient(nameof(WebhookDispatcher)).ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
         services.AddSingleton(sp => new WebhookDispatcher(db, sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(WebhookDispatcher)), options.Webhooks));

@@ -12,7 +12,9 @@ public sealed record ImageRegistration(string ReferencePk, string Filename);
 /// tenant's stores, and emits the state change (<see cref="SetEvents"/>). Every call is confined to one tenant:
 /// another tenant's set is <see cref="NotFoundException"/>, never its data.
 /// </summary>
-public sealed class SetHandlers(IDoppelDatabase db, ISetProcessingQueue queue, SetEvents events)
+/// <param name="analyzers">Where a new set whose group names no model profile takes the active one from (null: such a
+/// set records none, and runs on the active profile of the moment it is processed).</param>
+public sealed class SetHandlers(IDoppelDatabase db, ISetProcessingQueue queue, SetEvents events, ISetAnalyzers? analyzers = null)
 {
     /// <summary>HOPE's client sends up to 5,000 images per bulk call.</summary>
     public const int MaxImagesPerCall = 5000;
@@ -50,6 +52,9 @@ public sealed class SetHandlers(IDoppelDatabase db, ISetProcessingQueue queue, S
         var settings = GroupSettings.FromJson(group.SettingsJson);
         if (config is not null)
             settings = settings.Merge(config);
+        // The snapshot names the profile, so the set keeps it when the service's active profile changes later.
+        if (settings.ModelProfile is null && analyzers?.Active is { } active)
+            settings = settings with { ModelProfile = active.Name };
         try
         {
             return await sets.CreateSetAsync(group.Id, string.IsNullOrEmpty(notificationUrl) ? null : notificationUrl, settings.ToJson(), cancellationToken);
