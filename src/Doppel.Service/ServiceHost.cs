@@ -33,6 +33,7 @@ public static class ServiceHost
     public static WebApplication Build(ServiceOptions options, IDoppelDatabase db, IImageAnalyzer analyzer, string[]? args = null, Func<IImageAnalyzer>? probes = null,
         ISetAnalyzers? setAnalyzers = null)
     {
+        ReserveThreads();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args ?? [] });
         builder.WebHost.UseUrls(options.Urls);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBytes);
@@ -123,6 +124,24 @@ public static class ServiceHost
                 .RequireAuthorization(AdminAuth.AdminPolicy);
         }
         return app;
+    }
+
+    /// <summary>Worker threads the pool starts without delay.</summary>
+    public const int MinWorkerThreads = 64;
+
+    /// <summary>
+    /// The SQLite engine's calls block their thread (Microsoft.Data.Sqlite has no asynchronous I/O), and a request that
+    /// writes waits there for SQLite's single writer (up to the busy timeout) while a processing set commits a batch.
+    /// The thread pool starts one thread per core without delay and adds more at about two a second once they are all
+    /// blocked, so a burst of such waits on a 2-core machine stalls every request, reads included, for up to a second
+    /// (the bench's p99 of 0.8–0.96 s while p50 was 21–27 ms, docs/benchmarks.md). Idle threads cost only their stack
+    /// and leave after a while.
+    /// </summary>
+    private static void ReserveThreads()
+    {
+        ThreadPool.GetMinThreads(out int workers, out int io);
+        if (workers < MinWorkerThreads)
+            ThreadPool.SetMinThreads(MinWorkerThreads, io);
     }
 
     /// <summary>The first address the started application listens on (with port 0 resolved).</summary>

@@ -351,7 +351,7 @@ internal sealed class PgSetStore(PostgresDatabase db, TenantId tenant) : ISetSto
         return await Read(async s =>
         {
             long count = await s.LongAsync($"SELECT COUNT(*) FROM {(query.ReferencePks is { Count: > 0 } ? FindingFrom : FindingCountFrom)} WHERE {filter}", cancellationToken, filterParameters);
-            var items = await s.QueryAsync($"SELECT {FindingColumns} FROM {FindingFrom} WHERE {filter} ORDER BY f.updated_at DESC, f.id LIMIT @l OFFSET @o", ReadFinding,
+            var items = await s.QueryAsync($"SELECT {FindingColumns} FROM {FindingFrom} WHERE {filter} ORDER BY f.updated_at DESC, f.id DESC LIMIT @l OFFSET @o", ReadFinding,
                 cancellationToken, [.. filterParameters, ("l", query.Limit), ("o", query.Offset)]);
             return new FindingsPage(count, items);
         }, cancellationToken);

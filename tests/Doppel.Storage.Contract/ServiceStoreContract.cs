@@ -67,6 +67,10 @@ public abstract partial class StoreContractTests
         var page = await sets.ListFindingsAsync(set.Id, null, new SetFindingQuery { StatusCode = 200 }, Ct);
         var pair = page.Items.ShouldHaveSingleItem();
         (pair.FirstReferencePk, pair.SecondReferencePk, pair.Score).ShouldBe(("R1", "R2", 0.8f));
+        // Findings stored together come newest row first, and pages follow that order (the order the index reads).
+        var stored = await sets.ListFindingsAsync(set.Id, null, new SetFindingQuery(), Ct);
+        stored.Items.Select(f => f.Id).ShouldBe(stored.Items.Select(f => f.Id).OrderDescending());
+        (await sets.ListFindingsAsync(set.Id, null, new SetFindingQuery { Offset = 1, Limit = 1 }, Ct)).Items.ShouldHaveSingleItem().Id.ShouldBe(stored.Items[1].Id);
         (await sets.DecideFindingAsync(pair.Id, FindingDecision.NotDuplicate, "reviewer", Ct)).ShouldBeTrue();
         (await sets.ListFindingsAsync(set.Id, null, new SetFindingQuery { ExcludeNotDuplicate = true }, Ct)).Items.ShouldHaveSingleItem().StatusCode.ShouldBe(404);
 

@@ -46,6 +46,9 @@ public sealed class ProcessSetHandler(IDoppelDatabase db, ISetAnalyzers analyzer
     /// <summary>Images whose results are stored in one transaction.</summary>
     public int BatchSize { get; init; } = 32;
 
+    /// <summary>Files registered per transaction (each registration is idempotent, so a set's list may be cut anywhere).</summary>
+    public const int RegisterBatch = 256;
+
     public async Task<Outcome> RunAsync(TenantId tenant, Guid setId, CancellationToken cancellationToken = default)
     {
         var store = db.SetsFor(tenant);
@@ -188,8 +191,12 @@ public sealed class ProcessSetHandler(IDoppelDatabase db, ISetAnalyzers analyzer
         var byId = new Dictionary<long, MediaFile>();
         // The same file under two reference ids is one media record.
         var entries = found.Select(f => f.Entry).DistinctBy(e => e.Key).ToList();
-        var registered = entries.Count == 0 ? [] : await stores.Media.RegisterAsync(entries, cancellationToken);
-        var byKey = registered.ToDictionary(r => r.Media.Key, r => r.Media);
+        // In transactions of RegisterBatch files: on SQLite a transaction holds the single writer, and requests that write
+        // (registrations, decisions) wait for it, so the set never holds it for its whole image list at once.
+        var byKey = new Dictionary<MediaKey, MediaFile>();
+        foreach (var chunk in entries.Chunk(RegisterBatch))
+            foreach (var r in await stores.Media.RegisterAsync(chunk, cancellationToken))
+                byKey[r.Media.Key] = r.Media;
         foreach (var (image, entry) in found)
             byId[image.Id] = byKey[entry.Key];
         return byId;

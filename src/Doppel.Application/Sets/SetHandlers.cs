@@ -91,7 +91,10 @@ public sealed class SetHandlers(IDoppelDatabase db, ISetProcessingQueue queue, S
         var set = await ResolveAsync(tenant, key, cancellationToken);
         RequireEditable(set);
         var added = await Sets(tenant).AddImagesAsync(set.Id, images.Select(i => new NewSetImage(i.ReferencePk, i.Filename)).ToList(), cancellationToken);
-        if (!bulk)
+        // A set already Modified stays so: no second write transaction (on SQLite each one waits for the single writer,
+        // which a processing set holds in turns), and nothing to emit. The state was read before the images were added,
+        // as the move's compare-and-set would have read it.
+        if (!bulk && set.State != SetState.Modified)
             await MoveAsync(tenant, set, SetAction.Modify, cancellationToken: cancellationToken);
         return added;
     }

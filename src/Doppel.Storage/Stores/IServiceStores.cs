@@ -236,7 +236,8 @@ public interface ISetStore
     /// (same two images) is kept.</summary>
     Task ReplaceFindingsAsync(Guid setId, IReadOnlyList<NewSetFinding> findings, CancellationToken cancellationToken = default);
 
-    /// <summary>Findings of a set (or, with <paramref name="setId"/> null, of every set of <paramref name="groupId"/>), newest first.</summary>
+    /// <summary>Findings of a set (or, with <paramref name="setId"/> null, of every set of <paramref name="groupId"/>), newest first (by
+    /// update time, then by id descending: findings stored together come newest row first).</summary>
     Task<FindingsPage> ListFindingsAsync(Guid? setId, long? groupId, SetFindingQuery query, CancellationToken cancellationToken = default);
 
     Task<SetFinding?> GetFindingAsync(long findingId, CancellationToken cancellationToken = default);
