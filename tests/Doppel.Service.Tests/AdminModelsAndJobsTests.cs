@@ -178,7 +178,7 @@ public sealed class AdminModelsAndJobsTests
         return service;
     }
 
-    private static async Task<IPage> SignedInAsync(IBrowser browser, string site, string name, string password)
+    internal static async Task<IPage> SignedInAsync(IBrowser browser, string site, string name, string password)
     {
         var page = await AdminPageTests.NewPageAsync(browser);
         await page.GotoAsync(site + "/admin/login");

@@ -127,6 +127,45 @@ public sealed class ModelProfileTests
         }
     }
 
+    [Fact]
+    public async Task AnAdministratorSetsAGroupsProfileOnTheAdminPage()
+    {
+        Assert.SkipUnless(File.Exists(AdminPageTests.Chromium), $"{AdminPageTests.Chromium} is not installed (apt-get install chromium).");
+        var root = RepoPaths.NewTempDir("doppel-admin-group-profile");
+        try
+        {
+            // Nothing is processed: the pipeline is never opened.
+            await using var service = await InProcessService.StartAsync(root, new FacePipelineAnalyzer(RecipeOf(ModelProfiles.LicenceClean)));
+            await service.AddUsersAsync(AdminPassword, "reviewer-password-1");
+            var hope = service.Hope(await service.AdminTokenAsync());
+            (await hope.SendAsync(HttpMethod.Patch, "v1/groups/PROG/settings", new JsonObject { ["duplicate_confidence_threshold"] = 0.6 })).Status.ShouldBe(HttpStatusCode.OK);
+
+            using var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+            await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = AdminPageTests.Chromium, Headless = true, Args = ["--no-sandbox"] });
+            var page = await AdminModelsAndJobsTests.SignedInAsync(browser, service.Site, "alice", AdminPassword);
+            await page.Locator("nav a[href='#groups']").ClickAsync();
+            var row = page.Locator("#groups tr[data-group='PROG']");
+            await Microsoft.Playwright.Assertions.Expect(row.Locator(".group-profile")).ToHaveValueAsync("");
+            await row.Locator(".group-profile").SelectOptionAsync(ModelProfiles.AccurateName);
+            await row.Locator("button.save-group").ClickAsync();
+            await Microsoft.Playwright.Assertions.Expect(row.Locator(".group-error")).ToContainTextAsync("accept_licence");
+            (await hope.GetAsync("v1/groups/PROG/settings")).Body!["model_profile"].ShouldBeNull();
+
+            await row.Locator(".group-accept-licence").CheckAsync();
+            await row.Locator("button.save-group").ClickAsync();
+            await Microsoft.Playwright.Assertions.Expect(page.Locator("#groups tr[data-group='PROG'] .group-settings")).ToContainTextAsync($"\"model_profile\":\"{ModelProfiles.AccurateName}\"");
+            await Microsoft.Playwright.Assertions.Expect(page.Locator("#groups tr[data-group='PROG'] .group-profile")).ToHaveValueAsync(ModelProfiles.AccurateName);
+            // The threshold was kept, and a set opened now records the profile.
+            var settings = (await hope.GetAsync("v1/groups/PROG/settings")).Body!;
+            settings["duplicate_confidence_threshold"]!.GetValue<double>().ShouldBe(0.6);
+            (await hope.PostAsync("deduplication_sets/", new JsonObject { ["reference_pk"] = "PROG" })).Body!["config"]!["model_profile"]!.GetValue<string>().ShouldBe(ModelProfiles.AccurateName);
+        }
+        finally
+        {
+            InProcessService.Delete(root);
+        }
+    }
+
     private static IEnumerable<string> Photos(string lfw, string person, int count) =>
         Directory.GetFiles(Path.Combine(lfw, person)).Order().Take(count);
 
