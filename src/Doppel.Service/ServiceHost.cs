@@ -6,6 +6,7 @@ using Doppel.Service.Admin;
 using Doppel.Jobs;
 using Doppel.Storage;
 using Doppel.Workers;
+using Doppel.Vision.Embedding;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -26,11 +27,12 @@ namespace Doppel.Service;
 /// </summary>
 public static class ServiceHost
 {
-    /// <param name="probes">Makes the pipeline verify and identify run on (see <see cref="ProbeAnalyzer"/>); null: they
-    /// share <paramref name="analyzer"/>, one call at a time.</param>
+    /// <param name="probes">Makes the pipelines verify and identify run on, per model profile (null: the service's own
+    /// recipe; see <see cref="ProbeAnalyzer"/>); null: they share <paramref name="analyzer"/> and the sets' pipelines, one
+    /// call at a time.</param>
     /// <param name="setAnalyzers">The pipelines sets run on, per model profile (<see cref="ProfileAnalyzers"/>); null: every
     /// set runs on <paramref name="analyzer"/>. The caller disposes them.</param>
-    public static WebApplication Build(ServiceOptions options, IDoppelDatabase db, IImageAnalyzer analyzer, string[]? args = null, Func<IImageAnalyzer>? probes = null,
+    public static WebApplication Build(ServiceOptions options, IDoppelDatabase db, IImageAnalyzer analyzer, string[]? args = null, Func<ModelProfile?, IImageAnalyzer>? probes = null,
         ISetAnalyzers? setAnalyzers = null)
     {
         ReserveThreads();
@@ -53,7 +55,7 @@ public static class ServiceHost
         services.AddSingleton(options);
         services.AddSingleton(db);
         services.AddSingleton(analyzer);
-        services.AddSingleton(_ => new ProbeAnalyzer(analyzer, probes));
+        services.AddSingleton(sp => new ProbeAnalyzer(analyzer, sp.GetRequiredService<ISetAnalyzers>(), probes));
         var media = new MediaFolder(options.MediaFolder);
         services.AddSingleton(media);
         if (options.JobsDatabase is { } jobs)

@@ -76,6 +76,17 @@ public sealed class ModelProfileTests
             var again = await RunOfAsync(service.Db, tenant, hope, "ACC", ct);
             again["run"]!.GetValue<long>().ShouldBeGreaterThan(acc["run"]!.GetValue<long>());
             await ShouldHaveRunOnAsync(service.Db, tenant, hope, "ACC", again, ModelProfiles.Accurate, ct);
+
+            // Approved, ACC's set is the group's gallery: identify embeds the probe with the gallery's profile and finds
+            // the same person (a fourth photo, not in the set).
+            (await hope.PostAsync("deduplication_sets/ACC/approve_or_reject/", new JsonObject { ["action"] = "merged", ["targets"] = new JsonArray() })).Status.ShouldBe(HttpStatusCode.OK);
+            var probe = InProcessService.CopyPhotos(service.Media, Directory.GetFiles(Path.Combine(lfw, "Aaron_Peirsol")).Order().Skip(3).Take(1));
+            var (status, identified) = await hope.PostAsync("v1/identify",
+                new JsonObject { ["group"] = "ACC", ["image"] = new JsonObject { ["key"] = probe[0]!["filename"]!.GetValue<string>() } });
+            status.ShouldBe(HttpStatusCode.OK);
+            identified!["model"]!.GetValue<string>().ShouldBe(RecipeOf(ModelProfiles.Accurate).EmbeddingModel);
+            identified["candidates"]!.AsArray().ShouldNotBeEmpty();
+            identified["candidates"]![0]!["reference_pk"]!.GetValue<string>().ShouldStartWith("Aaron_Peirsol");
         }
         finally
         {

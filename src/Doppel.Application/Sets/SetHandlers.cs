@@ -225,6 +225,19 @@ public sealed class SetHandlers(IDoppelDatabase db, ISetProcessingQueue queue, S
         return await sets.ListFindingsAsync(null, group.Id, query, cancellationToken);
     }
 
+    /// <summary>The profile a group's gallery (its approved sets' images) was last embedded with: its newest approved
+    /// set's, since processing a set embeds the group's approved images with the set's profile too. Null: no approved set
+    /// records one.</summary>
+    public async Task<Doppel.Vision.Embedding.ModelProfile?> GalleryProfileAsync(TenantId tenant, string groupKey, CancellationToken cancellationToken = default)
+    {
+        var sets = Sets(tenant);
+        var group = await sets.FindGroupAsync(groupKey, cancellationToken);
+        if (group is null)
+            return null;
+        var newest = (await sets.ListSetsAsync(group.Id, [SetState.Inactive], 0, 1, cancellationToken)).FirstOrDefault();
+        return newest is not null && GroupSettings.FromJson(newest.SettingsJson).ModelProfile is { } name ? Doppel.Vision.Embedding.ModelProfiles.Get(name) : null;
+    }
+
     /// <summary>A group's settings; a group not created yet has the defaults (reading creates nothing).</summary>
     public async Task<GroupSettings> GetSettingsAsync(TenantId tenant, string groupKey, CancellationToken cancellationToken = default)
     {

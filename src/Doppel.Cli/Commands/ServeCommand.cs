@@ -101,7 +101,8 @@ public static class ServeCommand
             };
             // verify/identify get their own pipeline (opened at the first call) unless workers process the sets, which
             // leaves the service's own one idle.
-            await using var app = ServiceHost.Build(options, database, analyzer, probes: jobsAddress is null ? () => new FacePipelineAnalyzer(recipe) : null, setAnalyzers: analyzers);
+            await using var app = ServiceHost.Build(options, database, analyzer, probes: jobsAddress is null ? p => new FacePipelineAnalyzer(p is null || analyzers is null ? recipe : recipe.WithEmbedder(p.Embedder)) : null,
+                setAnalyzers: analyzers);
             await app.StartAsync(cancellationToken);
             Console.Error.WriteLine($"doppel serve: listening on {app.Address()} (catalog {database.Location}, media {options.MediaFolder}); API docs at {app.Address()}scalar, admin page at {app.Address()}admin/");
             Console.Error.WriteLine(jobsAddress is null
