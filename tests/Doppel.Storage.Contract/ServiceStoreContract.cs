@@ -41,9 +41,18 @@ public abstract partial class StoreContractTests
         (await sets.TransitionAsync(set.Id, [SetState.Ready], SetState.Processing, cancellationToken: Ct)).ShouldBeNull();
         (await sets.CountSetsAsync(group.Id, [SetState.Processing], Ct)).ShouldBe(1);
         (await sets.ListAllTenantsInStateAsync(SetState.Processing, Ct)).ShouldHaveSingleItem().Id.ShouldBe(set.Id);
+        (await sets.FindSetOfGroupAsync("PROG-1", Ct))!.Id.ShouldBe(set.Id);
         (await sets.TransitionAsync(set.Id, [SetState.Processing], SetState.Inactive, cancellationToken: Ct))!.IsClosed.ShouldBeTrue();
+        // A group's key names its open set, else its newest; never another tenant's.
+        (await sets.FindSetOfGroupAsync("PROG-1", Ct))!.Id.ShouldBe(set.Id);
         var next = await sets.CreateSetAsync(group.Id, null, "{}", Ct);
         (await sets.FindActiveSetAsync(group.Id, Ct))!.Id.ShouldBe(next.Id);
+        (await sets.FindSetOfGroupAsync("PROG-1", Ct))!.Id.ShouldBe(next.Id);
+        (await sets.TransitionAsync(next.Id, [SetState.Ready], SetState.Rejected, cancellationToken: Ct))!.IsClosed.ShouldBeTrue();
+        (await sets.FindSetOfGroupAsync("PROG-1", Ct))!.Id.ShouldBe(
+            (await sets.ListSetsAsync(group.Id, null, 0, 1, Ct)).ShouldHaveSingleItem().Id);
+        (await sets.FindSetOfGroupAsync("NO-SUCH", Ct)).ShouldBeNull();
+        (await db.SetsFor(other.Id).FindSetOfGroupAsync("PROG-1", Ct)).ShouldBeNull();
         (await sets.ListSetsAsync(group.Id, null, 0, 10, Ct)).Count.ShouldBe(2);
     }
 

@@ -29,10 +29,7 @@ public sealed class SetHandlers(IDoppelDatabase db, ISetProcessingQueue queue, S
         var sets = Sets(tenant);
         if (Guid.TryParse(key, out var id))
             return await sets.GetSetAsync(id, cancellationToken) ?? throw NoSet(key);
-        var group = await sets.FindGroupAsync(key, cancellationToken) ?? throw NoSet(key);
-        return await sets.FindActiveSetAsync(group.Id, cancellationToken)
-               ?? (await sets.ListSetsAsync(group.Id, null, 0, 1, cancellationToken)).FirstOrDefault()
-               ?? throw NoSet(key);
+        return await sets.FindSetOfGroupAsync(key, cancellationToken) ?? throw NoSet(key);
     }
 
     private static NotFoundException NoSet(string key) => new($"No deduplication set '{Shorten(key)}'.");

@@ -200,6 +200,16 @@ public interface ISetStore
     /// <summary>The group's set that is not closed, or null.</summary>
     Task<DeduplicationSet?> FindActiveSetAsync(long groupId, CancellationToken cancellationToken = default);
 
+    /// <summary>The set a group's key names: its open set, else its newest (<see cref="ListSetsAsync"/>'s order); null
+    /// when the group does not exist or has none. An engine answers it in one statement: every request that names a set by
+    /// its group key (HOPE's paths) resolves it.</summary>
+    async Task<DeduplicationSet?> FindSetOfGroupAsync(string referencePk, CancellationToken cancellationToken = default)
+    {
+        var group = await FindGroupAsync(referencePk, cancellationToken);
+        return group is null ? null
+            : await FindActiveSetAsync(group.Id, cancellationToken) ?? (await ListSetsAsync(group.Id, null, 0, 1, cancellationToken)).FirstOrDefault();
+    }
+
     /// <summary>Sets newest first (of one group, or all; only in these states when given).</summary>
     Task<IReadOnlyList<DeduplicationSet>> ListSetsAsync(long? groupId, IReadOnlyCollection<SetState>? states, long offset, int limit, CancellationToken cancellationToken = default);
 

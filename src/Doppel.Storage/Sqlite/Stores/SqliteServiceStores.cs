@@ -231,6 +231,12 @@ internal sealed class SqliteSetStore(SqliteDatabase db, TenantId tenant) : ISetS
         Task.FromResult(Read(s => s.Query($"SELECT {SetColumns} FROM {SetFrom} WHERE s.group_id = @g AND s.tenant_id = @t AND s.state NOT IN ('Inactive', 'Rejected')",
             ReadSet, ("@g", groupId), ("@t", T)).FirstOrDefault()));
 
+    public Task<DeduplicationSet?> FindSetOfGroupAsync(string referencePk, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Read(s => s.Query($"""
+            SELECT {SetColumns} FROM {SetFrom} WHERE g.tenant_id = @t AND g.reference_pk = @r AND s.tenant_id = @t
+            ORDER BY s.state IN ('Inactive', 'Rejected'), s.created_at DESC, s.id LIMIT 1
+            """, ReadSet, ("@t", T), ("@r", referencePk)).FirstOrDefault()));
+
     private static string SetFilter(long? groupId, IReadOnlyCollection<SetState>? states) =>
         "s.tenant_id = @t" + (groupId is null ? "" : " AND s.group_id = @g") + (states is null ? "" : " AND s.state IN (SELECT value FROM json_each(@states))");
 
