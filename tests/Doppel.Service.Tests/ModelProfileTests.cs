@@ -177,6 +177,34 @@ public sealed class ModelProfileTests
         }
     }
 
+    /// <summary>A service that runs one recogniser (<c>--model</c>, a worker) never runs a set of another profile on it.</summary>
+    [Fact]
+    public async Task AServiceWithOneRecogniserFailsASetOfAnotherProfileInsteadOfMixingModels()
+    {
+        var root = RepoPaths.NewTempDir("doppel-fixed-model");
+        try
+        {
+            // Never opened: the set fails before anything is analysed.
+            await using var service = await InProcessService.StartAsync(root, new FacePipelineAnalyzer(RecipeOf(ModelProfiles.LicenceClean)));
+            var hope = service.Hope(await service.AdminTokenAsync());
+            (await hope.SendAsync(HttpMethod.Patch, "v1/groups/OTHER/settings",
+                new JsonObject { ["model_profile"] = ModelProfiles.AccurateName, [GroupSettings.AcceptLicence] = true })).Status.ShouldBe(HttpStatusCode.OK);
+            await OpenAsync(hope, "OTHER", new JsonArray { new JsonObject { ["reference_pk"] = "x", ["filename"] = "p/x.jpg" } });
+            (await hope.PostAsync("deduplication_sets/OTHER/process/")).Status.ShouldBe(HttpStatusCode.OK);
+            (await hope.WaitForStateAsync("OTHER", "Ready", "Failed")).ShouldBe("Failed");
+            var error = (await hope.GetAsync("deduplication_sets/OTHER/")).Body!["error"]!.GetValue<string>();
+            error.ShouldContain($"opened with profile {ModelProfiles.AccurateName}");
+            error.ShouldContain($"runs only {RecipeOf(ModelProfiles.LicenceClean).EmbeddingModel}");
+            // A set of the service's own profile runs (it has no file, so it has nothing to analyse).
+            await OpenAsync(hope, "OWN", new JsonArray { new JsonObject { ["reference_pk"] = "y", ["filename"] = "p/y.jpg" } });
+            await ProcessAsync(hope, "OWN");
+        }
+        finally
+        {
+            InProcessService.Delete(root);
+        }
+    }
+
     private static IEnumerable<string> Photos(string lfw, string person, int count) =>
         Directory.GetFiles(Path.Combine(lfw, person)).Order().Take(count);
 
