@@ -43,6 +43,10 @@ public sealed record FacePipelineRecipe
     /// <summary>The version of the vectors the built embedder makes (<see cref="FacePipelineAnalyzer.ModelVersionOf(string, EmbedderOptions)"/>).</summary>
     public string EmbeddingModelVersion => FacePipelineAnalyzer.ModelVersionOf(Embedder, EmbedderOptions);
 
+    /// <summary>The same pipeline with another recogniser (a model profile's), every other setting kept.</summary>
+    public FacePipelineRecipe WithEmbedder(string embedder) =>
+        new(Detector, embedder) { DetectorScore = DetectorScore, EmbedderOptions = EmbedderOptions, Options = Options, Qualities = Qualities };
+
     /// <summary>Opens the models; throws <see cref="Doppel.Models.ModelNotInstalledException"/> naming the install command when one is missing.</summary>
     public FacePipeline Build()
     {

@@ -6,6 +6,7 @@ using Doppel.Application.Sets;
 using Doppel.Application.Tokens;
 using Doppel.Jobs;
 using Doppel.Storage;
+using Doppel.Vision.Embedding;
 
 namespace Doppel.Service;
 
@@ -71,7 +72,9 @@ internal static class RecognitionApi
         if (await db.SetsFor(c.Tenant()).FindGroupAsync(group, c.RequestAborted) is null)
             throw new NotFoundException($"No group '{(group.Length <= 80 ? group : group[..80] + "…")}'.");
         await using var image = await PhotoFile.FromAsync(body["image"], "image", media, options, c.RequestAborted);
-        var outcome = await probes.UseAsync(analyzer => new IdentifyHandler(db, c.Tenant(), analyzer).HandleAsync(image.Path, group, top, min, c.RequestAborted), c.RequestAborted);
+        // The probe is embedded the way the gallery was: its group's newest approved set's profile.
+        var profile = await c.RequestServices.GetRequiredService<SetHandlers>().GalleryProfileAsync(c.Tenant(), group, c.RequestAborted);
+        var outcome = await probes.UseAsync(profile, analyzer => new IdentifyHandler(db, c.Tenant(), analyzer).HandleAsync(image.Path, group, top, min, c.RequestAborted), c.RequestAborted);
         return Results.Ok(new
         {
             model = outcome.Model, threshold = outcome.Threshold, gallery = outcome.Gallery, face = FaceJson(outcome.Probe),
@@ -143,21 +146,29 @@ internal static class RecognitionApi
 internal sealed class PayloadTooLargeException(string message) : Exception(message);
 
 /// <summary>
-/// The pipeline verify and identify run on, one call at a time (a pipeline is not shared between threads): its own
-/// instance, opened at the first call, so a set being processed in the service never shares one with a request. With
-/// no factory (tests, or a service whose sets go to workers) it is the service's analyzer.
+/// The pipelines verify and identify run on, one call at a time (a pipeline is not shared between threads): its own
+/// instances, one per model profile, opened at the first call that needs one, so a set being processed in the service
+/// never shares one with a request. With no factory (tests, or a service whose sets go to workers) they are the sets'
+/// own pipelines (<see cref="ISetAnalyzers"/>). Profile null: the service's own pipeline (the one persons are embedded
+/// with); identify asks for the profile its group's gallery was embedded with.
 /// </summary>
-public sealed class ProbeAnalyzer(IImageAnalyzer shared, Func<IImageAnalyzer>? factory) : IDisposable
+public sealed class ProbeAnalyzer(IImageAnalyzer shared, ISetAnalyzers sets, Func<ModelProfile?, IImageAnalyzer>? factory) : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private IImageAnalyzer? _own;
+    private readonly Dictionary<string, IImageAnalyzer> _own = [];
 
-    public async Task<T> UseAsync<T>(Func<IImageAnalyzer, Task<T>> work, CancellationToken cancellationToken)
+    public async Task<T> UseAsync<T>(Func<IImageAnalyzer, Task<T>> work, CancellationToken cancellationToken) => await UseAsync(null, work, cancellationToken);
+
+    public async Task<T> UseAsync<T>(ModelProfile? profile, Func<IImageAnalyzer, Task<T>> work, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            var analyzer = factory is null ? shared : _own ??= factory();
+            IImageAnalyzer analyzer;
+            if (factory is null)
+                analyzer = profile is null ? shared : sets.For(profile);
+            else if (!_own.TryGetValue(profile?.Name ?? "", out analyzer!))
+                _own[profile?.Name ?? ""] = analyzer = factory(profile);
             return await work(analyzer);
         }
         finally
@@ -168,7 +179,8 @@ public sealed class ProbeAnalyzer(IImageAnalyzer shared, Func<IImageAnalyzer>? f
 
     public void Dispose()
     {
-        _own?.Dispose();
+        foreach (var analyzer in _own.Values)
+            analyzer.Dispose();
         _gate.Dispose();
     }
 }

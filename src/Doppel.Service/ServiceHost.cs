@@ -6,6 +6,7 @@ using Doppel.Service.Admin;
 using Doppel.Jobs;
 using Doppel.Storage;
 using Doppel.Workers;
+using Doppel.Vision.Embedding;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -26,10 +27,15 @@ namespace Doppel.Service;
 /// </summary>
 public static class ServiceHost
 {
-    /// <param name="probes">Makes the pipeline verify and identify run on (see <see cref="ProbeAnalyzer"/>); null: they
-    /// share <paramref name="analyzer"/>, one call at a time.</param>
-    public static WebApplication Build(ServiceOptions options, IDoppelDatabase db, IImageAnalyzer analyzer, string[]? args = null, Func<IImageAnalyzer>? probes = null)
+    /// <param name="probes">Makes the pipelines verify and identify run on, per model profile (null: the service's own
+    /// recipe; see <see cref="ProbeAnalyzer"/>); null: they share <paramref name="analyzer"/> and the sets' pipelines, one
+    /// call at a time.</param>
+    /// <param name="setAnalyzers">The pipelines sets run on, per model profile (<see cref="ProfileAnalyzers"/>); null: every
+    /// set runs on <paramref name="analyzer"/>. The caller disposes them.</param>
+    public static WebApplication Build(ServiceOptions options, IDoppelDatabase db, IImageAnalyzer analyzer, string[]? args = null, Func<ModelProfile?, IImageAnalyzer>? probes = null,
+        ISetAnalyzers? setAnalyzers = null)
     {
+        ReserveThreads();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args ?? [] });
         builder.WebHost.UseUrls(options.Urls);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBytes);
@@ -49,7 +55,7 @@ public static class ServiceHost
         services.AddSingleton(options);
         services.AddSingleton(db);
         services.AddSingleton(analyzer);
-        services.AddSingleton(_ => new ProbeAnalyzer(analyzer, probes));
+        services.AddSingleton(sp => new ProbeAnalyzer(analyzer, sp.GetRequiredService<ISetAnalyzers>(), probes));
         var media = new MediaFolder(options.MediaFolder);
         services.AddSingleton(media);
         if (options.JobsDatabase is { } jobs)
@@ -65,9 +71,10 @@ public static class ServiceHost
             services.AddHostedService<SetProcessingWorker>();
         }
         services.AddSingleton<SetEvents>(sp => new SetEvents(db));
-        services.AddSingleton<SetHandlers>();
+        services.AddSingleton(setAnalyzers ?? new FixedSetAnalyzers(analyzer));
+        services.AddSingleton(sp => new SetHandlers(db, sp.GetRequiredService<ISetProcessingQueue>(), sp.GetRequiredService<SetEvents>(), sp.GetRequiredService<ISetAnalyzers>()));
         services.AddSingleton<TokenHandlers>();
-        services.AddSingleton<ProcessSetHandler>();
+        services.AddSingleton(sp => new ProcessSetHandler(db, sp.GetRequiredService<ISetAnalyzers>(), media, sp.GetRequiredService<SetHandlers>()));
         services.AddSingleton(options.Webhooks);
         services.AddHttpClient(nameof(WebhookDispatcher)).ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
         services.AddSingleton(sp => new WebhookDispatcher(db, sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(WebhookDispatcher)), options.Webhooks));
@@ -119,6 +126,24 @@ public static class ServiceHost
                 .RequireAuthorization(AdminAuth.AdminPolicy);
         }
         return app;
+    }
+
+    /// <summary>Worker threads the pool starts without delay.</summary>
+    public const int MinWorkerThreads = 64;
+
+    /// <summary>
+    /// The SQLite engine's calls block their thread (Microsoft.Data.Sqlite has no asynchronous I/O), and a request that
+    /// writes waits there for SQLite's single writer (up to the busy timeout) while a processing set commits a batch.
+    /// The thread pool starts one thread per core without delay and adds more at about two a second once they are all
+    /// blocked, so a burst of such waits on a 2-core machine stalls every request, reads included, for up to a second
+    /// (the bench's p99 of 0.8–0.96 s while p50 was 21–27 ms, docs/benchmarks.md). Idle threads cost only their stack
+    /// and leave after a while.
+    /// </summary>
+    private static void ReserveThreads()
+    {
+        ThreadPool.GetMinThreads(out int workers, out int io);
+        if (workers < MinWorkerThreads)
+            ThreadPool.SetMinThreads(MinWorkerThreads, io);
     }
 
     /// <summary>The first address the started application listens on (with port 0 resolved).</summary>

@@ -195,6 +195,12 @@ internal sealed class PgSetStore(PostgresDatabase db, TenantId tenant) : ISetSto
         (await Read(s => s.QueryAsync($"SELECT {SetColumns} FROM {SetFrom} WHERE s.group_id = @g AND s.tenant_id = @t AND s.state NOT IN {Closed}",
             ReadSet, cancellationToken, ("g", groupId), ("t", T)), cancellationToken)).FirstOrDefault();
 
+    public async Task<DeduplicationSet?> FindSetOfGroupAsync(string referencePk, CancellationToken cancellationToken = default) =>
+        (await Read(s => s.QueryAsync($"""
+            SELECT {SetColumns} FROM {SetFrom} WHERE g.tenant_id = @t AND g.reference_pk = @r AND s.tenant_id = @t
+            ORDER BY s.state IN {Closed}, s.created_at DESC, s.id LIMIT 1
+            """, ReadSet, cancellationToken, ("t", T), ("r", referencePk)), cancellationToken)).FirstOrDefault();
+
     private (string Where, (string, object?)[] Parameters) SetFilter(long? groupId, IReadOnlyCollection<SetState>? states)
     {
         var where = "s.tenant_id = @t" + (groupId is null ? "" : " AND s.group_id = @g") + (states is null ? "" : " AND s.state = ANY(@states)");
@@ -351,7 +357,7 @@ internal sealed class PgSetStore(PostgresDatabase db, TenantId tenant) : ISetSto
         return await Read(async s =>
         {
             long count = await s.LongAsync($"SELECT COUNT(*) FROM {(query.ReferencePks is { Count: > 0 } ? FindingFrom : FindingCountFrom)} WHERE {filter}", cancellationToken, filterParameters);
-            var items = await s.QueryAsync($"SELECT {FindingColumns} FROM {FindingFrom} WHERE {filter} ORDER BY f.updated_at DESC, f.id LIMIT @l OFFSET @o", ReadFinding,
+            var items = await s.QueryAsync($"SELECT {FindingColumns} FROM {FindingFrom} WHERE {filter} ORDER BY f.updated_at DESC, f.id DESC LIMIT @l OFFSET @o", ReadFinding,
                 cancellationToken, [.. filterParameters, ("l", query.Limit), ("o", query.Offset)]);
             return new FindingsPage(count, items);
         }, cancellationToken);

@@ -43,13 +43,11 @@ public sealed class AdminModelsAndJobsTests
         var root = RepoPaths.NewTempDir("doppel-admin-models");
         var containerFolder = Path.Combine(root, "models-container");
         // The installed models seen through links, so the profile the page activates is written here, not in the real cache.
-        var cache = Path.Combine(root, "model-cache");
-        Directory.CreateDirectory(cache);
-        foreach (var installed in Directory.GetDirectories(ModelStore.CacheRoot).Where(d => !Path.GetFileName(d).StartsWith('.')))
-            Directory.CreateSymbolicLink(Path.Combine(cache, Path.GetFileName(installed)), installed);
+        var cache = InProcessService.LinkedModelCache(root);
         try
         {
             await using var service = await StartAsync(root, new FlakyAnalyzer(failures: 0), new FolderModelContainer(containerFolder), cache);
+            await service.AdminTokenAsync();
             using var playwright = await Playwright.CreateAsync();
             await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = AdminPageTests.Chromium, Headless = true, Args = ["--no-sandbox"] });
 
@@ -114,7 +112,7 @@ public sealed class AdminModelsAndJobsTests
         }
         finally
         {
-            Delete(root);
+            InProcessService.Delete(root);
         }
     }
 
@@ -128,6 +126,7 @@ public sealed class AdminModelsAndJobsTests
         {
             var analyzer = new FlakyAnalyzer(failures: 1);
             await using var service = await StartAsync(root, analyzer, null);
+            var hope = service.Hope(await service.AdminTokenAsync());
             Directory.CreateDirectory(Path.Combine(service.Media, "p"));
             var images = new JsonArray();
             foreach (var name in new[] { "a.jpg", "b.jpg" })
@@ -135,7 +134,6 @@ public sealed class AdminModelsAndJobsTests
                 await File.WriteAllTextAsync(Path.Combine(service.Media, "p", name), name, ct);
                 images.Add(new JsonObject { ["reference_pk"] = name, ["filename"] = "p/" + name });
             }
-            var hope = new Hope(service.Api);
             (await hope.PostAsync("deduplication_sets/", new JsonObject { ["reference_pk"] = "JOB-1" })).Status.ShouldBe(HttpStatusCode.Created);
             (await hope.PostAsync("deduplication_sets/JOB-1/images_bulk/", images)).Status.ShouldBe(HttpStatusCode.OK);
             (await hope.PostAsync("deduplication_sets/JOB-1/process/")).Status.ShouldBe(HttpStatusCode.OK);
@@ -169,53 +167,19 @@ public sealed class AdminModelsAndJobsTests
         }
         finally
         {
-            Delete(root);
+            InProcessService.Delete(root);
         }
     }
 
-    private sealed class Service(WebApplication app, IDoppelDatabase db, string media, string token, IImageAnalyzer analyzer) : IAsyncDisposable
+    /// <summary>The service on a fresh SQLite file with administrator alice and reviewer bob.</summary>
+    private static async Task<InProcessService> StartAsync(string root, IImageAnalyzer analyzer, IModelContainer? container, string? modelCache = null)
     {
-        public IDoppelDatabase Db => db;
-        public string Media => media;
-        public string Site { get; } = app.Address().ToString().TrimEnd('/');
-        public HttpClient Api { get; } = new HttpClient { BaseAddress = new Uri(app.Address(), "api/") }.WithToken(token);
-
-        public async ValueTask DisposeAsync()
-        {
-            Api.Dispose();
-            await app.StopAsync();
-            await app.DisposeAsync();
-            analyzer.Dispose();
-            await db.DisposeAsync();
-        }
+        var service = await InProcessService.StartAsync(root, analyzer, container, modelCache);
+        await service.AddUsersAsync(AdminPassword, ReviewerPassword);
+        return service;
     }
 
-    /// <summary>The service on a fresh SQLite file: tenant "registry" with an admin token, administrator alice and reviewer bob.</summary>
-    private static async Task<Service> StartAsync(string root, IImageAnalyzer analyzer, IModelContainer? container, string? modelCache = null)
-    {
-        var db = SqliteDatabase.Open(Path.Combine(root, "doppel.db"));
-        var media = Path.Combine(root, "media");
-        var app = ServiceHost.Build(new ServiceOptions
-        {
-            Urls = "http://127.0.0.1:0",
-            Database = db.Location,
-            MediaFolder = media,
-            LoadModelsAtStart = false,
-            LogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
-            ModelsContainer = container,
-            ModelCache = modelCache ?? ModelStore.CacheRoot,
-        }, db, analyzer);
-        await app.StartAsync();
-        var tokens = new TokenHandlers(db);
-        await tokens.AddTenantAsync("registry");
-        var token = (await tokens.IssueAsync("registry", "admin", TokenScope.Admin)).Secret;
-        var users = new AdminUserHandlers(db);
-        await users.AddAsync("alice", AdminRole.Admin, AdminPassword);
-        await users.AddAsync("bob", AdminRole.Reviewer, ReviewerPassword);
-        return new Service(app, db, media, token, analyzer);
-    }
-
-    private static async Task<IPage> SignedInAsync(IBrowser browser, string site, string name, string password)
+    internal static async Task<IPage> SignedInAsync(IBrowser browser, string site, string name, string password)
     {
         var page = await AdminPageTests.NewPageAsync(browser);
         await page.GotoAsync(site + "/admin/login");
@@ -223,17 +187,6 @@ public sealed class AdminModelsAndJobsTests
         await page.Locator("body[data-ready=true]").WaitForAsync();
         await page.Locator("#tenant").SelectOptionAsync(new SelectOptionValue { Label = "registry" });
         return page;
-    }
-
-    private static void Delete(string root)
-    {
-        try
-        {
-            Directory.Delete(root, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
     }
 
     /// <summary>A pipeline with no model that fails its first <paramref name="failures"/> analyses, then finds no face

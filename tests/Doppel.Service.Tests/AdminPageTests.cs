@@ -192,11 +192,12 @@ public sealed class AdminPageTests
     {
         await page.Locator("input[name=name]").FillAsync(name);
         await page.Locator("input[name=password]").FillAsync(password);
-        // Wait for the server's answer to the post itself, then for the document it leads to; waiting for the
-        // full "load" state after the click timed out once in four suite runs (cause not found; the document is
-        // what the next step needs).
+        // Wait for the server's answer to the post itself; each caller then waits for a selector of the document it
+        // leads to (body[data-ready=true], p.error), which Playwright retries across the redirect's navigation. A
+        // load-state wait here hung for its whole 60 s twice on 2026-12-07 (once "load", once "DOMContentLoaded", each
+        // with the next page already there): the state event of a POST → 302 → GET navigation can pass before the wait
+        // is registered against the new document, and nothing fires again. A selector is polled, so it cannot be missed.
         await page.RunAndWaitForResponseAsync(() => page.Locator("button[type=submit]").ClickAsync(),
             r => r.Request.Method == "POST" && r.Url.Contains("/admin/login", StringComparison.Ordinal));
-        await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
     }
 }

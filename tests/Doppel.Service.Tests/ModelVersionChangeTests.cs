@@ -26,45 +26,38 @@ public sealed class ModelVersionChangeTests
         var ct = TestContext.Current.CancellationToken;
         var root = RepoPaths.NewTempDir("doppel-model-version");
         var media = Path.Combine(root, "media");
-        Directory.CreateDirectory(Path.Combine(media, "p"));
         var photos = Directory.GetFiles(Path.Combine(lfw, "Emma_Watson")).Order().ToList();
         photos.Count.ShouldBe(5);
-        foreach (var file in photos)
-            File.Copy(file, Path.Combine(media, "p", Path.GetFileName(file)));
-        JsonArray Images(IEnumerable<string> files) =>
-            [.. files.Select(f => (JsonNode)new JsonObject { ["reference_pk"] = Path.GetFileNameWithoutExtension(f), ["filename"] = "p/" + Path.GetFileName(f) })];
+        var older = InProcessService.CopyPhotos(media, photos.Take(3));
+        var newer = InProcessService.CopyPhotos(media, photos.Skip(3));
         var oldRecipe = new FacePipelineRecipe(DetectorRegistry.Default, EmbedderRegistry.Default);
         var newRecipe = oldRecipe with { EmbedderOptions = oldRecipe.EmbedderOptions with { FlipTta = true } };
         try
         {
             string token, oldVersion;
-            await using (var db = SqliteDatabase.Open(Path.Combine(root, "doppel.db")))
-            {
-                var tokens = new TokenHandlers(db);
-                await tokens.AddTenantAsync("registry", ct);
-                token = (await tokens.IssueAsync("registry", "admin", TokenScope.Admin, ct)).Secret;
-            }
-
+            var oldAnalyzer = new FacePipelineAnalyzer(oldRecipe);
             // The old version: the first three photos, processed and approved as the group's reference data.
-            await using (var service = await StartAsync(root, media, oldRecipe, token))
+            await using (var service = await InProcessService.StartAsync(root, oldAnalyzer))
             {
-                var hope = service.Hope;
+                token = await service.AdminTokenAsync();
+                var hope = service.Hope(token);
                 (await hope.PostAsync("deduplication_sets/", new JsonObject { ["reference_pk"] = "GRP" })).Status.ShouldBe(HttpStatusCode.Created);
-                (await hope.PostAsync("deduplication_sets/GRP/images_bulk/", Images(photos.Take(3)))).Status.ShouldBe(HttpStatusCode.OK);
+                (await hope.PostAsync("deduplication_sets/GRP/images_bulk/", older)).Status.ShouldBe(HttpStatusCode.OK);
                 (await hope.PostAsync("deduplication_sets/GRP/process/")).Status.ShouldBe(HttpStatusCode.OK);
                 (await hope.WaitForStateAsync("GRP", "Ready", "Failed")).ShouldBe("Ready");
                 (await hope.PostAsync("deduplication_sets/GRP/approve_or_reject/", new JsonObject { ["action"] = "merged", ["targets"] = new JsonArray() })).Status.ShouldBe(HttpStatusCode.OK);
-                oldVersion = service.Analyzer.EmbeddingModelVersion;
+                oldVersion = oldAnalyzer.EmbeddingModelVersion;
                 var tenant = (await service.Db.Tenants.FindAsync("registry", ct))!.Id;
-                (await service.Db.For(tenant).Faces.FacesWithEmbeddingAsync(service.Analyzer.EmbeddingModel, oldVersion, ct)).Count.ShouldBeGreaterThanOrEqualTo(3);
+                (await service.Db.For(tenant).Faces.FacesWithEmbeddingAsync(oldAnalyzer.EmbeddingModel, oldVersion, ct)).Count.ShouldBeGreaterThanOrEqualTo(3);
             }
 
             // The new version: the other two photos of the same person, in a new set of the group.
-            await using (var service = await StartAsync(root, media, newRecipe, token))
+            var newAnalyzer = new FacePipelineAnalyzer(newRecipe);
+            await using (var service = await InProcessService.StartAsync(root, newAnalyzer))
             {
-                var hope = service.Hope;
+                var hope = service.Hope(token);
                 (await hope.PostAsync("deduplication_sets/", new JsonObject { ["reference_pk"] = "GRP" })).Status.ShouldBe(HttpStatusCode.Created);
-                (await hope.PostAsync("deduplication_sets/GRP/images_bulk/", Images(photos.Skip(3)))).Status.ShouldBe(HttpStatusCode.OK);
+                (await hope.PostAsync("deduplication_sets/GRP/images_bulk/", newer)).Status.ShouldBe(HttpStatusCode.OK);
                 (await hope.PostAsync("deduplication_sets/GRP/process/")).Status.ShouldBe(HttpStatusCode.OK);
                 (await hope.WaitForStateAsync("GRP", "Ready", "Failed")).ShouldBe("Ready");
                 var pairs = (await hope.AllPagesAsync("deduplication_sets/GRP/duplicates/")).Where(f => f["status_code"]!.GetValue<int>() == 200).ToList();
@@ -75,10 +68,10 @@ public sealed class ModelVersionChangeTests
 
                 var tenant = (await service.Db.Tenants.FindAsync("registry", ct))!.Id;
                 var faces = service.Db.For(tenant).Faces;
-                service.Analyzer.EmbeddingModelVersion.ShouldNotBe(oldVersion);
-                var current = await faces.FacesWithEmbeddingAsync(service.Analyzer.EmbeddingModel, service.Analyzer.EmbeddingModelVersion, ct);
+                newAnalyzer.EmbeddingModelVersion.ShouldNotBe(oldVersion);
+                var current = await faces.FacesWithEmbeddingAsync(newAnalyzer.EmbeddingModel, newAnalyzer.EmbeddingModelVersion, ct);
                 // A face keeps one vector per model: the old version's were replaced, none is left to be compared.
-                (await faces.FacesWithEmbeddingAsync(service.Analyzer.EmbeddingModel, oldVersion, ct)).ShouldBeEmpty();
+                (await faces.FacesWithEmbeddingAsync(newAnalyzer.EmbeddingModel, oldVersion, ct)).ShouldBeEmpty();
                 var all = await faces.ListAsync(Page.All, ct);
                 all.Count.ShouldBeGreaterThanOrEqualTo(5);
                 all.ShouldAllBe(f => current.Contains(f.Id), "every face, the approved images' included, has a vector of the running version");
@@ -86,45 +79,7 @@ public sealed class ModelVersionChangeTests
         }
         finally
         {
-            try
-            {
-                Directory.Delete(root, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
+            InProcessService.Delete(root);
         }
-    }
-
-    private sealed class Running(Microsoft.AspNetCore.Builder.WebApplication app, IDoppelDatabase db, FacePipelineAnalyzer analyzer, HttpClient http) : IAsyncDisposable
-    {
-        public IDoppelDatabase Db => db;
-        public FacePipelineAnalyzer Analyzer => analyzer;
-        public Hope Hope { get; } = new(http);
-
-        public async ValueTask DisposeAsync()
-        {
-            http.Dispose();
-            await app.StopAsync();
-            await app.DisposeAsync();
-            analyzer.Dispose();
-            await db.DisposeAsync();
-        }
-    }
-
-    private static async Task<Running> StartAsync(string root, string media, FacePipelineRecipe recipe, string token)
-    {
-        var db = SqliteDatabase.Open(Path.Combine(root, "doppel.db"));
-        var analyzer = new FacePipelineAnalyzer(recipe);
-        var app = ServiceHost.Build(new ServiceOptions
-        {
-            Urls = "http://127.0.0.1:0",
-            Database = db.Location,
-            MediaFolder = media,
-            LoadModelsAtStart = false,
-            LogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
-        }, db, analyzer);
-        await app.StartAsync();
-        return new Running(app, db, analyzer, new HttpClient { BaseAddress = new Uri(app.Address(), "api/") }.WithToken(token));
     }
 }

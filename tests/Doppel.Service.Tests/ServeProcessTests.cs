@@ -22,14 +22,8 @@ public sealed class ServeProcessTests
         var root = RepoPaths.NewTempDir("doppel-serve");
         var db = Path.Combine(root, "doppel.db");
         var media = Path.Combine(root, "media");
-        Directory.CreateDirectory(Path.Combine(media, "p"));
-        var images = new JsonArray();
-        foreach (var person in new[] { "Aaron_Peirsol", "Abdullah_Gul" })
-            foreach (var file in Directory.GetFiles(Path.Combine(lfw, person)).Order())
-            {
-                File.Copy(file, Path.Combine(media, "p", Path.GetFileName(file)));
-                images.Add(new JsonObject { ["reference_pk"] = Path.GetFileNameWithoutExtension(file), ["filename"] = "p/" + Path.GetFileName(file) });
-            }
+        var images = InProcessService.CopyPhotos(media,
+            new[] { "Aaron_Peirsol", "Abdullah_Gul" }.SelectMany(person => Directory.GetFiles(Path.Combine(lfw, person)).Order()));
 
         (await Run(ct, "tenants", "add", "registry", "--db", db)).Output.ShouldContain("registry");
         var (code, token, _) = await Run(ct, "tokens", "add", "--tenant", "registry", "--scope", "write", "--db", db);
@@ -60,13 +54,7 @@ public sealed class ServeProcessTests
         {
             serve.Kill(entireProcessTree: true);
             await serve.WaitForExitAsync(CancellationToken.None);
-            try
-            {
-                Directory.Delete(root, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
+            InProcessService.Delete(root);
         }
     }
 

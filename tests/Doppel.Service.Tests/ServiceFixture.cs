@@ -62,7 +62,7 @@ public class ServiceFixture : IAsyncLifetime
             LogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
             WebhookPollInterval = TimeSpan.FromMilliseconds(50),
             Webhooks = new WebhookPolicy { FirstRetryDelay = TimeSpan.FromMilliseconds(300), MaxRetryDelay = TimeSpan.FromSeconds(5), RetryFor = TimeSpan.FromMinutes(5), Timeout = TimeSpan.FromSeconds(5) },
-        }, Db, _analyzer, probes: () => new FacePipelineAnalyzer(new FacePipelineRecipe(DetectorRegistry.Default, EmbedderRegistry.Default)));
+        }, Db, _analyzer, probes: _ => new FacePipelineAnalyzer(new FacePipelineRecipe(DetectorRegistry.Default, EmbedderRegistry.Default)));
         await App.StartAsync();
         BaseUrl = App.Address();
         var tokens = new TokenHandlers(Db);

@@ -30,6 +30,37 @@ public sealed class V1Tests(ServiceFixture service) : IClassFixture<ServiceFixtu
         table!.AsArray().ShouldContain(t => t!["from"]!.GetValue<string>() == "Processing" && t["action"]!.GetValue<string>() == "complete" && t["to"]!.GetValue<string>() == "Ready");
     }
 
+    /// <summary>Live tokens are cached for a few seconds (<c>TokenHandlers.CacheFor</c>): a revocation or rotation must
+    /// still refuse the old secret on the very next request, not after the cache expires.</summary>
+    [Fact]
+    public async Task ARevokedOrRotatedTokenIsRefusedAtOnceThoughItWasJustUsed()
+    {
+        var admin = new Hope(service.Client(service.AdminA));
+        foreach (var retire in new[] { "revoke", "rotate" })
+        {
+            var (status, issued) = await admin.PostAsync("v1/tokens", new JsonObject { ["name"] = $"to-{retire}", ["scope"] = "read" });
+            status.ShouldBe(HttpStatusCode.Created);
+            var secret = issued!["token"]!.GetValue<string>();
+            var id = issued["details"]!["id"]!.GetValue<long>();
+            var user = new Hope(service.Client(secret));
+            // Used twice: the second request is served from the cache.
+            (await user.GetAsync("v1/sets")).Status.ShouldBe(HttpStatusCode.OK);
+            (await user.GetAsync("v1/sets")).Status.ShouldBe(HttpStatusCode.OK);
+            string? replacement = null;
+            if (retire == "revoke")
+                (await admin.SendAsync(HttpMethod.Delete, $"v1/tokens/{id}")).Status.ShouldBe(HttpStatusCode.NoContent);
+            else
+            {
+                var (rotated, body) = await admin.PostAsync($"v1/tokens/{id}/rotate");
+                rotated.ShouldBe(HttpStatusCode.OK);
+                replacement = body!["token"]!.GetValue<string>();
+            }
+            (await user.GetAsync("v1/sets")).Status.ShouldBe(HttpStatusCode.Unauthorized, $"the {retire}d token is refused at once");
+            if (replacement is not null)
+                (await new Hope(service.Client(replacement)).GetAsync("v1/sets")).Status.ShouldBe(HttpStatusCode.OK);
+        }
+    }
+
     [Fact]
     public async Task NotDuplicateDecisionGoesOnTheGroupsIgnoreList()
     {

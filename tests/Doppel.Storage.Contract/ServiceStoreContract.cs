@@ -41,9 +41,18 @@ public abstract partial class StoreContractTests
         (await sets.TransitionAsync(set.Id, [SetState.Ready], SetState.Processing, cancellationToken: Ct)).ShouldBeNull();
         (await sets.CountSetsAsync(group.Id, [SetState.Processing], Ct)).ShouldBe(1);
         (await sets.ListAllTenantsInStateAsync(SetState.Processing, Ct)).ShouldHaveSingleItem().Id.ShouldBe(set.Id);
+        (await sets.FindSetOfGroupAsync("PROG-1", Ct))!.Id.ShouldBe(set.Id);
         (await sets.TransitionAsync(set.Id, [SetState.Processing], SetState.Inactive, cancellationToken: Ct))!.IsClosed.ShouldBeTrue();
+        // A group's key names its open set, else its newest; never another tenant's.
+        (await sets.FindSetOfGroupAsync("PROG-1", Ct))!.Id.ShouldBe(set.Id);
         var next = await sets.CreateSetAsync(group.Id, null, "{}", Ct);
         (await sets.FindActiveSetAsync(group.Id, Ct))!.Id.ShouldBe(next.Id);
+        (await sets.FindSetOfGroupAsync("PROG-1", Ct))!.Id.ShouldBe(next.Id);
+        (await sets.TransitionAsync(next.Id, [SetState.Ready], SetState.Rejected, cancellationToken: Ct))!.IsClosed.ShouldBeTrue();
+        (await sets.FindSetOfGroupAsync("PROG-1", Ct))!.Id.ShouldBe(
+            (await sets.ListSetsAsync(group.Id, null, 0, 1, Ct)).ShouldHaveSingleItem().Id);
+        (await sets.FindSetOfGroupAsync("NO-SUCH", Ct)).ShouldBeNull();
+        (await db.SetsFor(other.Id).FindSetOfGroupAsync("PROG-1", Ct)).ShouldBeNull();
         (await sets.ListSetsAsync(group.Id, null, 0, 10, Ct)).Count.ShouldBe(2);
     }
 
@@ -67,6 +76,10 @@ public abstract partial class StoreContractTests
         var page = await sets.ListFindingsAsync(set.Id, null, new SetFindingQuery { StatusCode = 200 }, Ct);
         var pair = page.Items.ShouldHaveSingleItem();
         (pair.FirstReferencePk, pair.SecondReferencePk, pair.Score).ShouldBe(("R1", "R2", 0.8f));
+        // Findings stored together come newest row first, and pages follow that order (the order the index reads).
+        var stored = await sets.ListFindingsAsync(set.Id, null, new SetFindingQuery(), Ct);
+        stored.Items.Select(f => f.Id).ShouldBe(stored.Items.Select(f => f.Id).OrderDescending());
+        (await sets.ListFindingsAsync(set.Id, null, new SetFindingQuery { Offset = 1, Limit = 1 }, Ct)).Items.ShouldHaveSingleItem().Id.ShouldBe(stored.Items[1].Id);
         (await sets.DecideFindingAsync(pair.Id, FindingDecision.NotDuplicate, "reviewer", Ct)).ShouldBeTrue();
         (await sets.ListFindingsAsync(set.Id, null, new SetFindingQuery { ExcludeNotDuplicate = true }, Ct)).Items.ShouldHaveSingleItem().StatusCode.ShouldBe(404);
 

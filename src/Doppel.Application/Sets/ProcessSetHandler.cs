@@ -20,9 +20,17 @@ namespace Doppel.Application.Sets;
 /// Workers run the same steps split into jobs: <see cref="PrepareAsync"/> and <see cref="StartRunAsync"/> once, the
 /// analysis of the prepared media in chunks, then <see cref="SetResults.ScopeAsync"/> to plan matching and
 /// <see cref="SetResults.CompleteAsync"/> with the face pairs the partitions found.
+/// A set runs on the pipeline of the profile it recorded when it opened (<see cref="ISetAnalyzers"/>), from analysis to
+/// the matching threshold, whatever its group's or the service's profile is by then.
 /// </summary>
-public sealed class ProcessSetHandler(IDoppelDatabase db, IImageAnalyzer analyzer, MediaFolder media, SetHandlers sets)
+public sealed class ProcessSetHandler(IDoppelDatabase db, ISetAnalyzers analyzers, MediaFolder media, SetHandlers sets)
 {
+    /// <summary>Every set on one pipeline (a worker; a service with an explicit <c>--model</c>).</summary>
+    public ProcessSetHandler(IDoppelDatabase db, IImageAnalyzer analyzer, MediaFolder media, SetHandlers sets)
+        : this(db, new FixedSetAnalyzers(analyzer), media, sets)
+    {
+    }
+
     /// <summary>What one call did: ran the set (to Ready or Failed), found nothing to do (the set is not Processing,
     /// or gone), or found another process holding the set's lease (a queue retries later: the holder may be a killed
     /// worker whose lease has not expired yet).</summary>
@@ -37,6 +45,9 @@ public sealed class ProcessSetHandler(IDoppelDatabase db, IImageAnalyzer analyze
 
     /// <summary>Images whose results are stored in one transaction.</summary>
     public int BatchSize { get; init; } = 32;
+
+    /// <summary>Files registered per transaction (each registration is idempotent, so a set's list may be cut anywhere).</summary>
+    public const int RegisterBatch = 256;
 
     public async Task<Outcome> RunAsync(TenantId tenant, Guid setId, CancellationToken cancellationToken = default)
     {
@@ -56,14 +67,27 @@ public sealed class ProcessSetHandler(IDoppelDatabase db, IImageAnalyzer analyze
         await using var _ = held;
         var lease = held.Lease;
         var stores = db.For(tenant);
-        long runId = await StartRunAsync(tenant, setId, cancellationToken);
+        IImageAnalyzer analyzer;
+        long runId;
+        try
+        {
+            analyzer = AnalyzerOf(set);
+        }
+        catch (ConflictException e)
+        {
+            // This process cannot run the set's profile: it fails visibly rather than mixing models.
+            runId = await StartRunAsync(tenant, set, null, cancellationToken);
+            await FailAsync(tenant, store, setId, runId, e.Message);
+            return Outcome.Ran;
+        }
+        runId = await StartRunAsync(tenant, set, analyzer, cancellationToken);
         try
         {
             var images = await AllImagesAsync(store, setId, cancellationToken);
             await stores.Runs.UpdateAsync(runId, images.Count, cancellationToken);
             var resolved = await RegisterAsync(stores, images, cancellationToken);
-            await AnalyseAsync(stores, resolved, runId, lease, cancellationToken);
-            await EmbedStaleAsync(tenant, store, set, resolved, lease, cancellationToken);
+            await AnalyseAsync(analyzer, stores, resolved, runId, lease, cancellationToken);
+            await EmbedStaleAsync(analyzer, tenant, store, set, resolved, lease, cancellationToken);
             var mediaOfImage = resolved.ToDictionary(r => r.Key, r => r.Value.Id);
             var results = new SetResults(db, sets);
             var scope = await results.ScopeAsync(tenant, set, images, mediaOfImage, analyzer.EmbeddingModel, analyzer.EmbeddingModelVersion, cancellationToken, analyzer.Profile);
@@ -81,18 +105,43 @@ public sealed class ProcessSetHandler(IDoppelDatabase db, IImageAnalyzer analyze
         {
             var error = e is FileNotFoundException or IOException or CatalogException or Doppel.Models.ModelNotInstalledException
                 ? e.Message : $"{e.GetType().Name}: {e.Message}";
-            error = error.Length <= 500 ? error : error[..500];
-            await stores.Runs.FinishAsync(runId, RunState.Failed, error, CancellationToken.None);
-            var current = await store.GetSetAsync(setId, CancellationToken.None);
-            if (current?.State == SetState.Processing)
-                await sets.MoveAsync(tenant, current, SetAction.Fail, error, runId, CancellationToken.None);
+            await FailAsync(tenant, store, setId, runId, error);
         }
         return Outcome.Ran;
     }
 
+    private async Task FailAsync(TenantId tenant, ISetStore store, Guid setId, long runId, string error)
+    {
+        error = error.Length <= 500 ? error : error[..500];
+        await db.For(tenant).Runs.FinishAsync(runId, RunState.Failed, error, CancellationToken.None);
+        var current = await store.GetSetAsync(setId, CancellationToken.None);
+        if (current?.State == SetState.Processing)
+            await sets.MoveAsync(tenant, current, SetAction.Fail, error, runId, CancellationToken.None);
+    }
+
+    /// <summary>The pipeline the set runs on: its recorded profile's (a set opened before sets recorded one: the
+    /// service's active profile). <see cref="ConflictException"/> when this process cannot run that profile.</summary>
+    public IImageAnalyzer AnalyzerOf(DeduplicationSet set) =>
+        analyzers.For(GroupSettings.FromJson(set.SettingsJson).ModelProfile is { } name ? Doppel.Vision.Embedding.ModelProfiles.Get(name) : null);
+
     /// <summary>The catalog run a processing of the set is counted in.</summary>
-    public Task<long> StartRunAsync(TenantId tenant, Guid setId, CancellationToken cancellationToken = default) =>
-        db.For(tenant).Runs.StartAsync(RunKind, JsonSerializer.Serialize(new { set = setId, model = analyzer.EmbeddingModel }), 0, cancellationToken);
+    public async Task<long> StartRunAsync(TenantId tenant, Guid setId, CancellationToken cancellationToken = default)
+    {
+        var set = await db.SetsFor(tenant).GetSetAsync(setId, cancellationToken) ?? throw new NotFoundException($"No deduplication set '{setId:D}'.");
+        return await StartRunAsync(tenant, set, AnalyzerOf(set), cancellationToken);
+    }
+
+    /// <summary>The run records what the set runs with: its profile, the model and version of its vectors, and the
+    /// cosine its faces are matched at.</summary>
+    private Task<long> StartRunAsync(TenantId tenant, DeduplicationSet set, IImageAnalyzer? analyzer, CancellationToken cancellationToken) =>
+        db.For(tenant).Runs.StartAsync(RunKind, JsonSerializer.Serialize(new
+        {
+            set = set.Id,
+            profile = GroupSettings.FromJson(set.SettingsJson).ModelProfile,
+            model = analyzer?.EmbeddingModel,
+            model_version = analyzer?.EmbeddingModelVersion,
+            threshold = analyzer is null ? (float?)null : CosineThreshold(set, analyzer.Profile),
+        }), 0, cancellationToken);
 
     /// <summary>A set to process as the workers take it: the set, its images, and the media record of each image whose
     /// file exists (registered by content hash: idempotent, an image seen before keeps its record and is not analysed
@@ -147,8 +196,12 @@ public sealed class ProcessSetHandler(IDoppelDatabase db, IImageAnalyzer analyze
         var byId = new Dictionary<long, MediaFile>();
         // The same file under two reference ids is one media record.
         var entries = found.Select(f => f.Entry).DistinctBy(e => e.Key).ToList();
-        var registered = entries.Count == 0 ? [] : await stores.Media.RegisterAsync(entries, cancellationToken);
-        var byKey = registered.ToDictionary(r => r.Media.Key, r => r.Media);
+        // In transactions of RegisterBatch files: on SQLite a transaction holds the single writer, and requests that write
+        // (registrations, decisions) wait for it, so the set never holds it for its whole image list at once.
+        var byKey = new Dictionary<MediaKey, MediaFile>();
+        foreach (var chunk in entries.Chunk(RegisterBatch))
+            foreach (var r in await stores.Media.RegisterAsync(chunk, cancellationToken))
+                byKey[r.Media.Key] = r.Media;
         foreach (var (image, entry) in found)
             byId[image.Id] = byKey[entry.Key];
         return byId;
@@ -156,7 +209,7 @@ public sealed class ProcessSetHandler(IDoppelDatabase db, IImageAnalyzer analyze
 
     /// <summary>Analyses the media not analysed before (in any set), fenced by the set's lease: a holder that lost it
     /// (paused past its expiry, taken over) writes nothing.</summary>
-    private Task AnalyseAsync(ITenantStores stores, Dictionary<long, MediaFile> resolved, long runId, Lease lease, CancellationToken cancellationToken)
+    private Task AnalyseAsync(IImageAnalyzer analyzer, ITenantStores stores, Dictionary<long, MediaFile> resolved, long runId, Lease lease, CancellationToken cancellationToken)
     {
         var pending = resolved.Values.Where(m => m.State == MediaState.Pending).DistinctBy(m => m.Id).ToList();
         return new AnalyseMediaHandler(stores, LocalFolderMediaStore.Instance, analyzer).HandleAsync(pending, runId, BatchSize, lease.Fence, cancellationToken);
@@ -168,7 +221,7 @@ public sealed class ProcessSetHandler(IDoppelDatabase db, IImageAnalyzer analyze
     /// landmarks, the path dedup takes (<see cref="EmbedMissingHandler"/>): matching reads only the running version's
     /// vectors, so without this such an image would silently match nothing, and with it two versions are never compared.
     /// </summary>
-    private async Task EmbedStaleAsync(TenantId tenant, ISetStore store, DeduplicationSet set, Dictionary<long, MediaFile> resolved, Lease lease, CancellationToken cancellationToken)
+    private async Task EmbedStaleAsync(IImageAnalyzer analyzer, TenantId tenant, ISetStore store, DeduplicationSet set, Dictionary<long, MediaFile> resolved, Lease lease, CancellationToken cancellationToken)
     {
         var reference = await store.ListReferenceImagesAsync(set.GroupId, cancellationToken);
         var mediaIds = resolved.Values.Select(m => m.Id).Concat(reference.Where(i => i.MediaId is not null).Select(i => i.MediaId!.Value)).ToHashSet();

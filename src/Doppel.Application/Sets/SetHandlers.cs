@@ -12,7 +12,9 @@ public sealed record ImageRegistration(string ReferencePk, string Filename);
 /// tenant's stores, and emits the state change (<see cref="SetEvents"/>). Every call is confined to one tenant:
 /// another tenant's set is <see cref="NotFoundException"/>, never its data.
 /// </summary>
-public sealed class SetHandlers(IDoppelDatabase db, ISetProcessingQueue queue, SetEvents events)
+/// <param name="analyzers">Where a new set whose group names no model profile takes the active one from (null: such a
+/// set records none, and runs on the active profile of the moment it is processed).</param>
+public sealed class SetHandlers(IDoppelDatabase db, ISetProcessingQueue queue, SetEvents events, ISetAnalyzers? analyzers = null)
 {
     /// <summary>HOPE's client sends up to 5,000 images per bulk call.</summary>
     public const int MaxImagesPerCall = 5000;
@@ -27,10 +29,7 @@ public sealed class SetHandlers(IDoppelDatabase db, ISetProcessingQueue queue, S
         var sets = Sets(tenant);
         if (Guid.TryParse(key, out var id))
             return await sets.GetSetAsync(id, cancellationToken) ?? throw NoSet(key);
-        var group = await sets.FindGroupAsync(key, cancellationToken) ?? throw NoSet(key);
-        return await sets.FindActiveSetAsync(group.Id, cancellationToken)
-               ?? (await sets.ListSetsAsync(group.Id, null, 0, 1, cancellationToken)).FirstOrDefault()
-               ?? throw NoSet(key);
+        return await sets.FindSetOfGroupAsync(key, cancellationToken) ?? throw NoSet(key);
     }
 
     private static NotFoundException NoSet(string key) => new($"No deduplication set '{Shorten(key)}'.");
@@ -50,6 +49,9 @@ public sealed class SetHandlers(IDoppelDatabase db, ISetProcessingQueue queue, S
         var settings = GroupSettings.FromJson(group.SettingsJson);
         if (config is not null)
             settings = settings.Merge(config);
+        // The snapshot names the profile, so the set keeps it when the service's active profile changes later.
+        if (settings.ModelProfile is null && analyzers?.Active is { } active)
+            settings = settings with { ModelProfile = active.Name };
         try
         {
             return await sets.CreateSetAsync(group.Id, string.IsNullOrEmpty(notificationUrl) ? null : notificationUrl, settings.ToJson(), cancellationToken);
@@ -86,7 +88,10 @@ public sealed class SetHandlers(IDoppelDatabase db, ISetProcessingQueue queue, S
         var set = await ResolveAsync(tenant, key, cancellationToken);
         RequireEditable(set);
         var added = await Sets(tenant).AddImagesAsync(set.Id, images.Select(i => new NewSetImage(i.ReferencePk, i.Filename)).ToList(), cancellationToken);
-        if (!bulk)
+        // A set already Modified stays so: no second write transaction (on SQLite each one waits for the single writer,
+        // which a processing set holds in turns), and nothing to emit. The state was read before the images were added,
+        // as the move's compare-and-set would have read it.
+        if (!bulk && set.State != SetState.Modified)
             await MoveAsync(tenant, set, SetAction.Modify, cancellationToken: cancellationToken);
         return added;
     }
@@ -215,6 +220,19 @@ public sealed class SetHandlers(IDoppelDatabase db, ISetProcessingQueue queue, S
         var sets = Sets(tenant);
         var group = await sets.FindGroupAsync(groupKey, cancellationToken) ?? throw new NotFoundException($"No group '{Shorten(groupKey)}'.");
         return await sets.ListFindingsAsync(null, group.Id, query, cancellationToken);
+    }
+
+    /// <summary>The profile a group's gallery (its approved sets' images) was last embedded with: its newest approved
+    /// set's, since processing a set embeds the group's approved images with the set's profile too. Null: no approved set
+    /// records one.</summary>
+    public async Task<Doppel.Vision.Embedding.ModelProfile?> GalleryProfileAsync(TenantId tenant, string groupKey, CancellationToken cancellationToken = default)
+    {
+        var sets = Sets(tenant);
+        var group = await sets.FindGroupAsync(groupKey, cancellationToken);
+        if (group is null)
+            return null;
+        var newest = (await sets.ListSetsAsync(group.Id, [SetState.Inactive], 0, 1, cancellationToken)).FirstOrDefault();
+        return newest is not null && GroupSettings.FromJson(newest.SettingsJson).ModelProfile is { } name ? Doppel.Vision.Embedding.ModelProfiles.Get(name) : null;
     }
 
     /// <summary>A group's settings; a group not created yet has the defaults (reading creates nothing).</summary>

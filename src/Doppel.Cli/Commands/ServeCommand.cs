@@ -6,6 +6,8 @@ using Doppel.Jobs;
 using Doppel.Service;
 using Doppel.Storage;
 using Doppel.Application;
+using Doppel.Application.Sets;
+using Doppel.Vision.Embedding;
 using Microsoft.Extensions.Hosting;
 
 namespace Doppel.Cli.Commands;
@@ -77,7 +79,14 @@ public static class ServeCommand
             var jobsAddress = JobsOf(parse.GetValue(jobs), catalog, parse.GetValue(inProcess));
             await using var database = Open(catalog);
             var recipe = pipeline.Recipe(parse);
-            using var analyzer = new FacePipelineAnalyzer(recipe);
+            var cache = Doppel.Models.ModelStore.CacheRoot;
+            // Without an explicit --model each set runs on its profile's recogniser (its group's, else the active one,
+            // read at each new set: activating a profile takes effect without a restart); with one, every set runs on it.
+            using var analyzers = parse.GetResult(pipeline.Model) is { Implicit: false }
+                ? null
+                : new ProfileAnalyzers(p => new FacePipelineAnalyzer(recipe.WithEmbedder(p.Embedder)), () => ModelProfiles.SelectedIn(cache));
+            using var fixedAnalyzer = analyzers is null ? new FacePipelineAnalyzer(recipe) : null;
+            var analyzer = fixedAnalyzer ?? analyzers!.For(null);
             var options = new ServiceOptions
             {
                 Urls = parse.GetValue(urls)!,
@@ -92,7 +101,8 @@ public static class ServeCommand
             };
             // verify/identify get their own pipeline (opened at the first call) unless workers process the sets, which
             // leaves the service's own one idle.
-            await using var app = ServiceHost.Build(options, database, analyzer, probes: jobsAddress is null ? () => new FacePipelineAnalyzer(recipe) : null);
+            await using var app = ServiceHost.Build(options, database, analyzer, probes: jobsAddress is null ? p => new FacePipelineAnalyzer(p is null || analyzers is null ? recipe : recipe.WithEmbedder(p.Embedder)) : null,
+                setAnalyzers: analyzers);
             await app.StartAsync(cancellationToken);
             Console.Error.WriteLine($"doppel serve: listening on {app.Address()} (catalog {database.Location}, media {options.MediaFolder}); API docs at {app.Address()}scalar, admin page at {app.Address()}admin/");
             Console.Error.WriteLine(jobsAddress is null

@@ -198,7 +198,7 @@ internal static class AdminApi
     /// <summary>Runs of the jobs view and the publication log at most, newest first.</summary>
     private const int LogWindow = 100;
 
-    private static async Task<IResult> Models(HttpContext c, ServiceOptions options, IImageAnalyzer analyzer, CancellationToken ct)
+    private static async Task<IResult> Models(HttpContext c, ServiceOptions options, IImageAnalyzer analyzer, ISetAnalyzers analyzers, CancellationToken ct)
     {
         var profiles = new ActivateProfileHandler(options.ModelCache);
         var selected = profiles.Selected;
@@ -210,8 +210,9 @@ internal static class AdminApi
             container = options.ModelsContainer?.Address,
             can_publish = options.ModelsContainer is not null && c.User.IsInRole("admin"),
             can_activate = c.User.IsInRole("admin"),
-            // What this process's pipeline runs; a newly activated profile takes over at the next start.
-            running = analyzer.EmbeddingModel,
+            // What a new set of a group that names no profile runs: the active profile, read now (an activation
+            // takes over at the next set), or the one pipeline a service started with --model runs.
+            running = analyzers.Active?.Name ?? analyzer.EmbeddingModel,
             profiles = ModelProfiles.All.Select(p => new
             {
                 name = p.Name, embedder = p.Embedder, description = p.Description, selected = p == selected,

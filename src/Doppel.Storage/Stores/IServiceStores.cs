@@ -200,6 +200,16 @@ public interface ISetStore
     /// <summary>The group's set that is not closed, or null.</summary>
     Task<DeduplicationSet?> FindActiveSetAsync(long groupId, CancellationToken cancellationToken = default);
 
+    /// <summary>The set a group's key names: its open set, else its newest (<see cref="ListSetsAsync"/>'s order); null
+    /// when the group does not exist or has none. An engine answers it in one statement: every request that names a set by
+    /// its group key (HOPE's paths) resolves it.</summary>
+    async Task<DeduplicationSet?> FindSetOfGroupAsync(string referencePk, CancellationToken cancellationToken = default)
+    {
+        var group = await FindGroupAsync(referencePk, cancellationToken);
+        return group is null ? null
+            : await FindActiveSetAsync(group.Id, cancellationToken) ?? (await ListSetsAsync(group.Id, null, 0, 1, cancellationToken)).FirstOrDefault();
+    }
+
     /// <summary>Sets newest first (of one group, or all; only in these states when given).</summary>
     Task<IReadOnlyList<DeduplicationSet>> ListSetsAsync(long? groupId, IReadOnlyCollection<SetState>? states, long offset, int limit, CancellationToken cancellationToken = default);
 
@@ -236,7 +246,8 @@ public interface ISetStore
     /// (same two images) is kept.</summary>
     Task ReplaceFindingsAsync(Guid setId, IReadOnlyList<NewSetFinding> findings, CancellationToken cancellationToken = default);
 
-    /// <summary>Findings of a set (or, with <paramref name="setId"/> null, of every set of <paramref name="groupId"/>), newest first.</summary>
+    /// <summary>Findings of a set (or, with <paramref name="setId"/> null, of every set of <paramref name="groupId"/>), newest first (by
+    /// update time, then by id descending: findings stored together come newest row first).</summary>
     Task<FindingsPage> ListFindingsAsync(Guid? setId, long? groupId, SetFindingQuery query, CancellationToken cancellationToken = default);
 
     Task<SetFinding?> GetFindingAsync(long findingId, CancellationToken cancellationToken = default);

@@ -190,18 +190,29 @@ async function tokensView() {
 }
 
 async function groupsView() {
-  const groups = await api('/groups');
+  const [groups, x] = await Promise.all([api('/groups'), api('/models')]);
   const rows = groups.map(g => {
     const input = el('input', { type: 'number', min: '0', max: '1', step: '0.01', value: g.settings.duplicate_confidence_threshold });
-    const save = el('button', { onclick: async () => {
-      await api(`/groups/${encodeURIComponent(g.name)}/settings`, { method: 'POST', body: { duplicate_confidence_threshold: Number(input.value) } });
-      groupsView();
+    const profile = el('select', { class: 'group-profile' }, el('option', { value: '' }, 'active profile'),
+      x.profiles.map(p => el('option', { value: p.name }, p.name)));
+    profile.value = g.settings.model_profile || '';
+    const accept = el('input', { type: 'checkbox', class: 'group-accept-licence' });
+    const error = el('span', { class: 'error group-error' });
+    const save = el('button', { class: 'save-group', onclick: async () => {
+      try {
+        await api(`/groups/${encodeURIComponent(g.name)}/settings`, { method: 'POST', body: {
+          duplicate_confidence_threshold: Number(input.value), model_profile: profile.value || null, accept_licence: accept.checked } });
+        groupsView();
+      } catch (e) {
+        error.textContent = e.message;
+      }
     } }, 'Save');
-    return el('tr', {}, el('td', {}, g.name), el('td', {}, input, ' ', save),
-      el('td', {}, el('code', {}, JSON.stringify(g.settings))), el('td', {}, when(g.updated_at)));
+    return el('tr', { dataset: { group: g.name } }, el('td', {}, g.name), el('td', {}, input),
+      el('td', {}, profile, ' ', el('label', {}, accept, ' accept licence risk')), el('td', {}, save, ' ', error),
+      el('td', {}, el('code', { class: 'group-settings' }, JSON.stringify(g.settings))), el('td', {}, when(g.updated_at)));
   });
-  show(el('h1', {}, 'Groups'), el('p', { class: 'muted' }, 'Settings are snapshotted into each new set; open sets keep theirs.'),
-    el('table', { id: 'groups' }, el('tr', {}, ['Group', 'Duplicate threshold', 'Settings', 'Updated'].map(h => el('th', {}, h))), rows));
+  show(el('h1', {}, 'Groups'), el('p', { class: 'muted' }, 'Settings, the model profile included, are snapshotted into each new set; open sets keep theirs. A profile whose weights\' licence is unclear needs the risk accepted.'),
+    el('table', { id: 'groups' }, el('tr', {}, ['Group', 'Duplicate threshold', 'Model profile', '', 'Settings', 'Updated'].map(h => el('th', {}, h))), rows));
 }
 
 async function modelsView() {
@@ -229,8 +240,8 @@ async function modelsView() {
         el('td', {}, m.licence), el('td', {}, m.risk_note), el('td', {}, el('code', {}, m.sha256 || '–')), el('td', { class: 'model-published' }, published(m.published)),
         el('td', {}, x.can_publish && m.installed ? publish(m) : '')))),
     el('h2', {}, 'Profiles'),
-    el('p', { class: 'muted' }, 'This service runs ', el('code', { id: 'running-model' }, x.running),
-      '. Activating a profile selects it in the model cache for processes started afterwards (this service and its workers at their next start); their vectors carry a new version, and stored ones are re-embedded, never compared with them.'),
+    el('p', { class: 'muted' }, 'New sets of groups that name no profile run ', el('code', { id: 'running-model' }, x.running),
+      '. Activating a profile selects it in the model cache: this service opens the next such set with it, without a restart (a set keeps the profile it was opened with to the end); workers take it at their next start. Its vectors carry another version, and stored ones are re-embedded, never compared with them.'),
     el('table', { id: 'profiles' }, el('tr', {}, ['Profile', 'Recogniser', 'Licence risk', 'Installed', 'Selected', ''].map(h => el('th', {}, h))),
       x.profiles.map(p => {
         const accept = p.needs_acceptance.length ? el('input', { type: 'checkbox', class: 'accept-licence' }) : null;

@@ -231,6 +231,12 @@ internal sealed class SqliteSetStore(SqliteDatabase db, TenantId tenant) : ISetS
         Task.FromResult(Read(s => s.Query($"SELECT {SetColumns} FROM {SetFrom} WHERE s.group_id = @g AND s.tenant_id = @t AND s.state NOT IN ('Inactive', 'Rejected')",
             ReadSet, ("@g", groupId), ("@t", T)).FirstOrDefault()));
 
+    public Task<DeduplicationSet?> FindSetOfGroupAsync(string referencePk, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Read(s => s.Query($"""
+            SELECT {SetColumns} FROM {SetFrom} WHERE g.tenant_id = @t AND g.reference_pk = @r AND s.tenant_id = @t
+            ORDER BY s.state IN ('Inactive', 'Rejected'), s.created_at DESC, s.id LIMIT 1
+            """, ReadSet, ("@t", T), ("@r", referencePk)).FirstOrDefault()));
+
     private static string SetFilter(long? groupId, IReadOnlyCollection<SetState>? states) =>
         "s.tenant_id = @t" + (groupId is null ? "" : " AND s.group_id = @g") + (states is null ? "" : " AND s.state IN (SELECT value FROM json_each(@states))");
 
@@ -403,7 +409,12 @@ internal sealed class SqliteSetStore(SqliteDatabase db, TenantId tenant) : ISetS
         return Task.FromResult(Read(s =>
         {
             long count = s.Long($"SELECT COUNT(*) FROM {(query.ReferencePks is { Count: > 0 } ? FindingFrom : FindingCountFrom)} WHERE {filter}", parameters);
-            var items = s.Query($"SELECT {FindingColumns} FROM {FindingFrom} WHERE {filter} ORDER BY f.updated_at DESC, f.id LIMIT @l OFFSET @o", ReadFinding, parameters);
+            // Newest first, the newest row first among findings stored together (one set's are written with one time):
+            // exactly the order of ix_set_findings_set (set_id, updated_at, rowid) read backwards, so a set's page reads
+            // OFFSET + LIMIT rows with their two image lookups and stops. With ties by ascending id (before 2026-12-07)
+            // SQLite joined and sorted every finding of the set in a temporary B-tree on each page (EXPLAIN QUERY PLAN:
+            // "USE TEMP B-TREE FOR RIGHT PART OF ORDER BY" on a 2,700-finding copy; now no sort step).
+            var items = s.Query($"SELECT {FindingColumns} FROM {FindingFrom} WHERE {filter} ORDER BY f.updated_at DESC, f.id DESC LIMIT @l OFFSET @o", ReadFinding, parameters);
             return new FindingsPage(count, items);
         }));
     }
