@@ -16,7 +16,7 @@ namespace Doppel.Cli.Servers.Tests;
 /// </summary>
 public sealed class ModelsContainerCommandTests(AzuriteServer azurite) : IDisposable
 {
-    private static readonly string[] Defaults = ["blazeface-back", "yunet", "faceapi-landmark68", "dlib-resnet29"];
+    private static readonly string[] Defaults = ["blazeface-front", "blazeface-back", "yunet", "faceapi-landmark68", "dlib-resnet29"];
     private readonly string _dir = RepoPaths.NewTempDir("doppel-models-container");
     private string? _corpus;
 

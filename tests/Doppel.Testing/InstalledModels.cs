@@ -9,8 +9,8 @@ namespace Doppel.Testing;
 /// </summary>
 public static class InstalledModels
 {
-    /// <summary>The default pipeline's models: BlazeFace back-256, face-api's 68 landmarks, dlib ResNet-29.</summary>
-    public static void RequireDefaults() => Require("blazeface-back", "yunet", "faceapi-landmark68", "dlib-resnet29");
+    /// <summary>The default pipeline's models: BlazeFace front-128 and back-256, YuNet, face-api's 68 landmarks, dlib ResNet-29.</summary>
+    public static void RequireDefaults() => Require("blazeface-front", "blazeface-back", "yunet", "faceapi-landmark68", "dlib-resnet29");
 
     public static void Require(params string[] names)
     {

@@ -49,7 +49,7 @@ public class RecognitionProfileTests
         ModelProfiles.Accurate.NeedingAcceptance.Select(m => m.Name).ShouldBe(["mobilefacenet-192", "faceplugin-feature-512"]);
         ModelProfiles.Accurate.Models.Select(m => m.Name).ShouldContain("dlib-resnet29");
         // The default detector is a cascade: its parts are what a profile installs.
-        ModelProfiles.LicenceClean.Models.Select(m => m.Name).ShouldBe(["blazeface-back", "yunet", "faceapi-landmark68", "dlib-resnet29"]);
+        ModelProfiles.LicenceClean.Models.Select(m => m.Name).ShouldBe(["blazeface-front", "blazeface-back", "yunet", "faceapi-landmark68", "dlib-resnet29"]);
         Should.Throw<ArgumentException>(() => ModelProfiles.Get("fastest")).Message.ShouldContain("licence-clean, accurate");
     }
 

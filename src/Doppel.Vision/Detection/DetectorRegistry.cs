@@ -78,7 +78,7 @@ public static class DetectorRegistry
         var parts = name.Split('+', 2, StringSplitOptions.TrimEntries);
         IEnumerable<string> boxes = parts[0] switch
         {
-            CascadeDetector.RegistryName => [ModelNames.BlazeFaceBack, ModelNames.YuNet],
+            CascadeDetector.RegistryName => [ModelNames.BlazeFaceFront, ModelNames.BlazeFaceBack, ModelNames.YuNet],
             SizedYuNetDetector.RegistryName => [ModelNames.YuNet],
             _ => [parts[0]],
         };
