@@ -16,12 +16,15 @@ using Doppel.Vision.Embedding;
 // (POST images/) and read findings pages (GET duplicates/?page_size=100) of a processed set, while another set of
 // PROCESS images processes in the background. Bounded by count and by --seconds. Prints requests/s, p50/p95/p99
 // per endpoint, the peak working set, and how long the background set took (compare with it alone: --clients 0).
-//   dotnet bench/Doppel.Service.Bench/bin/Release/net10.0/Doppel.Service.Bench.dll ../shared/data/lfw-dev/images [--clients 32] [--images 5000] [--process 1000] [--seconds 300]
+// --rate R offers R requests/s in all (registrations and pages alternating, request n due at n/R s) instead of each
+// client sending as fast as it can; a latency then counts from when the request was due, so a client that falls
+// behind shows its wait (no coordinated omission).
+//   dotnet bench/Doppel.Service.Bench/bin/Release/net10.0/Doppel.Service.Bench.dll ../shared/data/lfw-dev/images [--clients 32] [--images 5000] [--process 1000] [--seconds 300] [--rate R]
 var argsList = args.ToList();
 string Arg(string name, string fallback) => argsList.IndexOf(name) is var i and >= 0 && i + 1 < argsList.Count ? argsList[i + 1] : fallback;
 if (argsList.Count == 0 || argsList[0].StartsWith("--", StringComparison.Ordinal))
 {
-    Console.Error.WriteLine("usage: Doppel.Service.Bench IMAGES_DIR [--clients 32] [--images 5000] [--process 1000] [--seconds 300]");
+    Console.Error.WriteLine("usage: Doppel.Service.Bench IMAGES_DIR [--clients 32] [--images 5000] [--process 1000] [--seconds 300] [--rate R]");
     return 1;
 }
 var imagesDir = Path.GetFullPath(argsList[0]);
@@ -29,6 +32,7 @@ int clients = int.Parse(Arg("--clients", "32"), CultureInfo.InvariantCulture);
 int imageCount = int.Parse(Arg("--images", "5000"), CultureInfo.InvariantCulture);
 int processCount = int.Parse(Arg("--process", "1000"), CultureInfo.InvariantCulture);
 var limit = TimeSpan.FromSeconds(int.Parse(Arg("--seconds", "300"), CultureInfo.InvariantCulture));
+double rate = double.Parse(Arg("--rate", "0"), CultureInfo.InvariantCulture);
 
 var keys = Directory.EnumerateFiles(imagesDir, "*.jpg", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(imagesDir, f).Replace('\\', '/')).Order(StringComparer.Ordinal).ToList();
 var work = Path.Combine(Path.GetTempPath(), $"doppel-service-bench-{Guid.NewGuid():N}");
@@ -83,7 +87,22 @@ using var sampler = new Timer(_ => peak = Math.Max(peak, Environment.WorkingSet)
 var workers = Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
 {
     var random = new Random(c);
-    while (clock.Elapsed < limit)
+    while (clock.Elapsed < limit && rate > 0)
+    {
+        // Paced: request n is due at n / rate seconds; even ones register, odd ones read a page.
+        long n = Interlocked.Increment(ref next);
+        if (n >= 2L * imageCount)
+            break;
+        var due = TimeSpan.FromSeconds(n / rate);
+        if (due > clock.Elapsed)
+            await Task.Delay(due - clock.Elapsed);
+        if (n % 2 == 0)
+            await Timed("POST images/", () => Send(HttpMethod.Post, "deduplication_sets/REGISTER/images/",
+                $$"""{"reference_pk": "g{{n}}", "filename": "{{keys[(int)(n / 2 % keys.Count)]}}"}"""), due);
+        else
+            await Timed("GET duplicates/", () => Send(HttpMethod.Get, $"deduplication_sets/READ/duplicates/?page_size=100&page={random.Next(1, 4)}"), due);
+    }
+    while (clock.Elapsed < limit && rate <= 0)
     {
         long n = Interlocked.Increment(ref next);
         if (n >= imageCount)
@@ -97,16 +116,17 @@ await Task.WhenAll(workers);
 var wall = clock.Elapsed;
 await backgroundDone;
 
-async Task Timed(string name, Func<Task<JsonNode?>> call)
+async Task Timed(string name, Func<Task<JsonNode?>> call, TimeSpan? due = null)
 {
     var t = Stopwatch.GetTimestamp();
     await call();
-    latencies.GetOrAdd(name, _ => []).Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+    var ms = due is { } d ? (clock.Elapsed - d).TotalMilliseconds : Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+    latencies.GetOrAdd(name, _ => []).Add(ms);
 }
 
 static double Pct(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p / 100 * sorted.Count) - 1)];
 int total = latencies.Values.Sum(b => b.Count);
-Console.WriteLine($"{clients} clients, {total} requests in {wall.TotalSeconds:0.0} s: {total / wall.TotalSeconds:0} requests/s; peak working set {peak / (1 << 20)} MB");
+Console.WriteLine($"{clients} clients{(rate > 0 ? $" paced at {rate:0} requests/s offered" : "")}, {total} requests in {wall.TotalSeconds:0.0} s: {total / wall.TotalSeconds:0} requests/s; peak working set {peak / (1 << 20)} MB");
 foreach (var (name, bag) in latencies.OrderBy(k => k.Key))
 {
     var sorted = bag.Order().ToList();
