@@ -62,8 +62,9 @@ public class CascadeDetectorTests
             kept.Single().Landmarks!.Shape68.ShouldNotBeNull();
         }
         // Measured 2026-12-07: all 200 on the close-up path (BlazeFace front-128; 4,975 of all 4,992 LFW
-        // dev images, 16 on back-256, 1 on YuNet: bench lfw-count, docs/benchmarks-detection.md).
-        routes.GetValueOrDefault(CascadeRoute.Close).ShouldBe(200, string.Join(' ', routes));
+        // dev images, 16 on back-256, 1 on YuNet: bench lfw-count, docs/benchmarks-detection.md). Slack of 2
+        // for another CPU's float rounding at the path's 0.25 share gate; every image must be usable either way.
+        routes.GetValueOrDefault(CascadeRoute.Close).ShouldBeGreaterThanOrEqualTo(198, string.Join(' ', routes));
     }
 
     [Fact]
