@@ -135,17 +135,11 @@ public sealed class CascadeDetector : IFaceDetector
         DetectedFace? portraitBest = null;
         if (LooksLikePortrait(width, height))
         {
-            if (_close is not null)
-            {
-                var close = _close.Detect(bgr);
-                if (close.Count > 0 && close[0].Score >= Options.PortraitMinScore &&
-                    close[0].Box.Width >= Options.CloseMinFaceShare * Math.Max(width, height))
-                    return Result(close, CascadeRoute.Close);
-            }
+            if (_close is not null && _close.Detect(bgr) is var close && Answers(close, Options.CloseMinFaceShare))
+                return Result(close, CascadeRoute.Close);
             var faces = _portrait.Detect(bgr);
             portraitBest = faces.Count > 0 ? faces[0] : null;
-            if (portraitBest is not null && portraitBest.Score >= Options.PortraitMinScore &&
-                portraitBest.Box.Width >= Options.PortraitMinFaceShare * Math.Max(width, height))
+            if (Answers(faces, Options.PortraitMinFaceShare))
                 return Result(faces, CascadeRoute.Portrait);
         }
 
@@ -162,6 +156,10 @@ public sealed class CascadeDetector : IFaceDetector
 
         CascadeDetection Result(IReadOnlyList<DetectedFace> faces, CascadeRoute route) =>
             new(OnePerTightCrop(faces, width, height, Options.TightCropArea), route, portraitBest);
+
+        // A BlazeFace path answers when its best face is one the pipeline uses and spans minShare of the long side.
+        bool Answers(IReadOnlyList<DetectedFace> faces, float minShare) =>
+            faces.Count > 0 && faces[0].Score >= Options.PortraitMinScore && faces[0].Box.Width >= minShare * Math.Max(width, height);
     }
 
     private bool LooksLikePortrait(int width, int height) =>
