@@ -13,38 +13,22 @@ public static class RepoPaths
         throw new InvalidOperationException("Repository root (with Directory.Packages.props) not found above " + AppContext.BaseDirectory);
     }
 
-    private static readonly System.Collections.Concurrent.ConcurrentBag<string> Created = [];
-
-    static RepoPaths()
-    {
-        // A full suite made about 950 folders (860 MB) under /tmp that nothing removed (session 7): they go when the
-        // test process ends. DOPPEL_KEEP_TEMP=1 keeps them to look at a failure.
-        if (Environment.GetEnvironmentVariable("DOPPEL_KEEP_TEMP") != "1")
-            AppDomain.CurrentDomain.ProcessExit += (_, _) => DeleteCreated();
-    }
-
-    /// <summary>A fresh empty temporary folder, unique per call, deleted when the test process exits
-    /// (unless DOPPEL_KEEP_TEMP=1).</summary>
+    /// <summary>A fresh empty temporary folder, unique per call. <see cref="TempFolderSweep"/> deletes it when the
+    /// test assembly's run ends (unless DOPPEL_KEEP_TEMP=1).</summary>
     public static string NewTempDir(string prefix = "doppel-test")
     {
-        var path = Path.Combine(Path.GetTempPath(), $"{prefix}-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(path);
-        Created.Add(path);
+        var path = NewUnsweptTempDir(prefix);
+        TempFolderSweep.Add(path);
         return path;
     }
 
-    private static void DeleteCreated()
+    /// <summary>A fresh temporary folder the sweep leaves alone, for an owner that deletes it itself after it has
+    /// stopped what runs in it (a database server's data folder must outlive the server's shutdown, and the order in
+    /// which xunit disposes assembly fixtures is not specified).</summary>
+    public static string NewUnsweptTempDir(string prefix)
     {
-        foreach (var path in Created)
-        {
-            try
-            {
-                Directory.Delete(path, recursive: true);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // Best effort: a folder still held open (a server's data folder on its way down) stays behind.
-            }
-        }
+        var path = Path.Combine(Path.GetTempPath(), $"{prefix}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(path);
+        return path;
     }
 }

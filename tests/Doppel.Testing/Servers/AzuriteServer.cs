@@ -50,7 +50,7 @@ public sealed partial class AzuriteServer : IAsyncLifetime
             _unavailable = $"Azurite is not installed ({Program} is missing). Install it with: bash scripts/install-system-deps.sh (needs Node.js and npm).";
             return;
         }
-        _location = RepoPaths.NewTempDir("doppel-azurite");
+        _location = RepoPaths.NewUnsweptTempDir("doppel-azurite");
         var info = new ProcessStartInfo(Program)
         {
             RedirectStandardOutput = true,

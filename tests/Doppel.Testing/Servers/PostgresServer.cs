@@ -78,7 +78,7 @@ public sealed class PostgresServer : IAsyncLifetime
             return;
         }
         await RemoveStaleClustersAsync();
-        _root = RepoPaths.NewTempDir(PrefixName);
+        _root = RepoPaths.NewUnsweptTempDir(PrefixName);
         Directory.CreateDirectory(SocketDirectory);
         if (_asPostgresUser)
             await ProcessRunner.RunAsync("chown", ["-R", "postgres:postgres", _root], CommandTimeout);
