@@ -124,6 +124,30 @@ public abstract class HopeFlowContract(ServiceFixture service)
         (await hope.StateAsync("PROG-1")).ShouldBe("Ready");
     }
 
+    /// <summary>A registration system registers one image per call from many threads. Every call must succeed: all
+    /// of them read the new set Ready and move it to Modified, and on PostgreSQL they run at once, so all but one find
+    /// it moved already (they used to get 409 for images that were stored: the isolation bench, session 8).</summary>
+    [Fact]
+    public async Task ConcurrentSingleRegistrationsAllSucceed()
+    {
+        service.Require();
+        var hope = new Hope(service.Client(service.WriteA));
+        (await hope.PostAsync("deduplication_sets/", new JsonObject { ["reference_pk"] = "CONCURRENT" })).Status.ShouldBe(HttpStatusCode.Created);
+        const int calls = 32;
+        using var start = new SemaphoreSlim(0);
+        var registrations = Enumerable.Range(0, calls).Select(i => Task.Run(async () =>
+        {
+            await start.WaitAsync();
+            return await hope.PostAsync("deduplication_sets/CONCURRENT/images/",
+                new JsonObject { ["reference_pk"] = $"c-{i}", ["filename"] = $"concurrent/{i}.jpg" });
+        })).ToList();
+        start.Release(calls);
+        var statuses = (await Task.WhenAll(registrations)).Select(r => r.Status).ToList();
+        statuses.ShouldAllBe(s => s == HttpStatusCode.OK || s == HttpStatusCode.Created, string.Join(", ", statuses));
+        (await hope.AllPagesAsync("deduplication_sets/CONCURRENT/images/?page_size=100")).Count.ShouldBe(calls);
+        (await hope.StateAsync("CONCURRENT")).ShouldBe("Modified");
+    }
+
     private static string Person(JsonNode side) => side["filename"]!.GetValue<string>().Split('/')[1];
 }
 
