@@ -98,6 +98,7 @@ await Send(HttpMethod.Post, "deduplication_sets/", $$"""{"reference_pk": "{{regi
 
 async Task<string> StateOf(string set) => (await Send(HttpMethod.Get, $"deduplication_sets/{set}/"))!["state"]!.GetValue<string>();
 
+Console.WriteLine($"Load: {clients} clients start, {DateTime.UtcNow:HH:mm:ss.fff} UTC");
 var latencies = new ConcurrentDictionary<string, ConcurrentBag<double>>();
 long next = -1;
 var clock = Stopwatch.StartNew();
