@@ -14,6 +14,22 @@ namespace Doppel.Service;
 /// </summary>
 internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> log) : IExceptionHandler
 {
+    /// <summary>What a 503 asks the client to wait: a PostgreSQL restart (pg_ctl restart on the test cluster) takes
+    /// 1–2 s, a fail-over longer; the client's own retry policy decides after that.</summary>
+    public const int RetryAfterSeconds = 5;
+
+    /// <summary>A database the service cannot reach, or one too busy to answer in its timeout, is the service's state,
+    /// not a fault of the request: 503 with Retry-After, so a registration system retries (registrations are
+    /// idempotent per reference id) instead of treating it as a bug. ADO.NET providers mark such errors transient
+    /// (Npgsql: refused or broken connections, an exhausted pool, a server shutting down; SQLite: busy or locked).</summary>
+    internal static bool DatabaseUnavailable(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+            if (e is System.Data.Common.DbException { IsTransient: true })
+                return true;
+        return false;
+    }
+
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
         var (status, title, detail) = exception switch
@@ -28,10 +44,17 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
             PayloadTooLargeException e => (413, "Request body too large", e.Message),
             BadHttpRequestException e => (e.StatusCode, e.StatusCode == 413 ? "Request body too large" : "Bad request", e.Message),
             System.Text.Json.JsonException => (400, "Malformed JSON", "The request body is not valid JSON of the expected shape."),
+            _ when DatabaseUnavailable(exception) => (503, "Database unavailable",
+                $"The database did not answer (down, restarting or busy); retry in a few seconds. Request id {context.TraceIdentifier}."),
             _ => (500, "Internal error", $"The request failed; the service log has the details under request id {context.TraceIdentifier}."),
         };
         if (status == 500)
             log.LogError(exception, "Request {RequestId} failed", context.TraceIdentifier);
+        if (status == 503)
+        {
+            log.LogWarning("Request {RequestId}: database unavailable: {Error}", context.TraceIdentifier, exception.Message);
+            context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         context.Response.StatusCode = status;
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {

@@ -210,8 +210,14 @@ internal sealed class SetProcessingWorker(InProcessSetQueue queue, ProcessSetHan
 
 internal sealed class WebhookWorker(WebhookDispatcher dispatcher, ServiceOptions options, ILogger<WebhookWorker> log) : BackgroundService
 {
+    /// <summary>How long a pass waits after the database did not answer (the 503's Retry-After).</summary>
+    private static readonly TimeSpan DatabaseRetryDelay = TimeSpan.FromSeconds(ProblemExceptionHandler.RetryAfterSeconds);
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        bool unavailable = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -222,13 +228,20 @@ internal sealed class WebhookWorker(WebhookDispatcher dispatcher, ServiceOptions
             {
                 return;
             }
+            catch (Exception e) when (ProblemExceptionHandler.DatabaseUnavailable(e))
+            {
+                // One line per outage pass, not a stack every poll; deliveries wait in the database and go out when it is back.
+                log.LogWarning("Webhook delivery waits for the database: {Error}", e.Message);
+                unavailable = true;
+            }
             catch (Exception e)
             {
                 log.LogError(e, "Webhook delivery pass failed");
             }
             try
             {
-                await Task.Delay(options.WebhookPollInterval, stoppingToken);
+                await Task.Delay(unavailable ? Max(options.WebhookPollInterval, DatabaseRetryDelay) : options.WebhookPollInterval, stoppingToken);
+                unavailable = false;
             }
             catch (OperationCanceledException)
             {

@@ -113,6 +113,9 @@ public sealed class PostgresServiceFixture : ServiceFixture
 {
     private readonly PostgresServer _server = new();
 
+    /// <summary>This fixture's own server (one per test class that uses the fixture), which a test may stop and start.</summary>
+    public PostgresServer Server => _server;
+
     protected override async Task<IDoppelDatabase?> OpenDatabaseAsync()
     {
         await _server.InitializeAsync();

@@ -1,0 +1,75 @@
+using System.Net;
+using System.Text.Json.Nodes;
+
+namespace Doppel.Service.Tests;
+
+/// <summary>
+/// The service's PostgreSQL goes away and comes back while the service runs (its own server: the class fixture's, so no
+/// other test loses its database). Requests meanwhile get 503 problem details with Retry-After, never a 500 or a hang,
+/// /readyz says not ready, and once the server is back the same service answers again with every committed row, without
+/// a restart.
+/// </summary>
+public sealed class DatabaseOutageTests(PostgresServiceFixture service) : IClassFixture<PostgresServiceFixture>
+{
+    [Fact]
+    public async Task ADroppedDatabaseIsA503WithRetryAfterAndTheServiceRecoversWhenItReturns()
+    {
+        service.Require();
+        var hope = new Hope(service.Client(service.WriteA));
+        (await hope.PostAsync("deduplication_sets/", new JsonObject { ["reference_pk"] = "OUTAGE" })).Status.ShouldBe(HttpStatusCode.Created);
+        (await hope.PostAsync("deduplication_sets/OUTAGE/images/", new JsonObject { ["reference_pk"] = "kept", ["filename"] = "kept/1.jpg" }))
+            .Status.ShouldBeOneOf(HttpStatusCode.OK, HttpStatusCode.Created);
+
+        await service.Server.KillAsync();
+        try
+        {
+            using var http = service.Client(service.WriteA);
+            using var register = await http.PostAsync("deduplication_sets/OUTAGE/images/",
+                JsonContent("""{"reference_pk": "during", "filename": "during/1.jpg"}"""), TestContext.Current.CancellationToken);
+            await ShouldBeUnavailableAsync(register);
+            // A token the service has not cached needs the database to be checked: unavailable too, not 401.
+            using var stranger = service.Client("dpl_not-a-token-the-service-has-seen");
+            await ShouldBeUnavailableAsync(await stranger.GetAsync("deduplication_sets/OUTAGE/", TestContext.Current.CancellationToken));
+            using var root = service.Client(null, "");
+            (await root.GetAsync("readyz", TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        }
+        finally
+        {
+            await service.Server.StartAsync();
+        }
+
+        // Connections the pool held died with the server; each is dropped on its first use, so a client that retries
+        // (as Retry-After asks) gets through within a few attempts.
+        var (status, listing) = await RetryAsync(() => hope.GetAsync("deduplication_sets/OUTAGE/images/"));
+        status.ShouldBe(HttpStatusCode.OK);
+        listing!["results"]!.AsArray().Select(i => i!["reference_pk"]!.GetValue<string>()).ShouldBe(["kept"]);
+        (status, _) = await RetryAsync(() => hope.PostAsync("deduplication_sets/OUTAGE/images/", new JsonObject { ["reference_pk"] = "after", ["filename"] = "after/1.jpg" }));
+        status.ShouldBeOneOf(HttpStatusCode.OK, HttpStatusCode.Created);
+        using var ready = service.Client(null, "");
+        (await RetryAsync(async () => ((await ready.GetAsync("readyz", TestContext.Current.CancellationToken)).StatusCode, (JsonNode?)null))).Item1
+            .ShouldBe(HttpStatusCode.OK);
+    }
+
+    private static StringContent JsonContent(string json) => new(json, System.Text.Encoding.UTF8, "application/json");
+
+    private static async Task ShouldBeUnavailableAsync(HttpResponseMessage response)
+    {
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        response.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable, body);
+        response.Headers.RetryAfter.ShouldNotBeNull();
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        JsonNode.Parse(body)!["title"]!.GetValue<string>().ShouldBe("Database unavailable");
+    }
+
+    /// <summary>Calls again while the answer is 503 (at most 20 calls, 0.5 s apart).</summary>
+    private static async Task<(HttpStatusCode Status, JsonNode? Body)> RetryAsync(Func<Task<(HttpStatusCode, JsonNode?)>> call)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            var answer = await call();
+            if (answer.Item1 != HttpStatusCode.ServiceUnavailable || attempt == 20)
+                return answer;
+            await Task.Delay(500, TestContext.Current.CancellationToken);
+        }
+    }
+}
