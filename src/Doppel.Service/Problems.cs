@@ -20,15 +20,8 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
 
     /// <summary>A database the service cannot reach, or one too busy to answer in its timeout, is the service's state,
     /// not a fault of the request: 503 with Retry-After, so a registration system retries (registrations are
-    /// idempotent per reference id) instead of treating it as a bug. ADO.NET providers mark such errors transient
-    /// (Npgsql: refused or broken connections, an exhausted pool, a server shutting down; SQLite: busy or locked).</summary>
-    internal static bool DatabaseUnavailable(Exception exception)
-    {
-        for (var e = exception; e is not null; e = e.InnerException)
-            if (e is System.Data.Common.DbException { IsTransient: true })
-                return true;
-        return false;
-    }
+    /// idempotent per reference id) instead of treating it as a bug.</summary>
+    internal static bool DatabaseUnavailable(Exception exception) => DatabaseFaults.IsUnavailable(exception);
 
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {

@@ -181,7 +181,8 @@ internal sealed class InProcessSetQueue : ISetProcessingQueue
 }
 
 /// <summary>Runs queued sets one at a time; at start it requeues every set left Processing (a stopped or killed
-/// service resumes them: analysed images are stored, so only the rest is analysed again).</summary>
+/// service resumes them: analysed images are stored, so only the rest is analysed again), and a set whose database went
+/// away while it ran is requeued the same way once the database answers again.</summary>
 internal sealed class SetProcessingWorker(InProcessSetQueue queue, ProcessSetHandler handler, IDoppelDatabase db, ILogger<SetProcessingWorker> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -200,9 +201,37 @@ internal sealed class SetProcessingWorker(InProcessSetQueue queue, ProcessSetHan
             {
                 return;
             }
+            catch (Exception e) when (DatabaseFaults.IsUnavailable(e))
+            {
+                log.LogWarning("Set {SetId} waits for the database to resume: {Error}", set, e.Message);
+                if (!await WaitForDatabaseAsync(tenant, set, stoppingToken))
+                    return;
+                await queue.EnqueueAsync(tenant, set, stoppingToken);
+            }
             catch (Exception e)
             {
                 log.LogError(e, "Processing set {SetId} failed outside the handler", set);
+            }
+        }
+    }
+
+    /// <summary>Polls until the database answers again (every Retry-After); false when the service is stopping.</summary>
+    private async Task<bool> WaitForDatabaseAsync(TenantId tenant, Guid set, CancellationToken stoppingToken)
+    {
+        while (true)
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(ProblemExceptionHandler.RetryAfterSeconds), stoppingToken);
+                await db.SetsFor(tenant).GetSetAsync(set, stoppingToken);
+                return true;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return false;
+            }
+            catch (Exception e) when (DatabaseFaults.IsUnavailable(e))
+            {
             }
         }
     }
@@ -228,7 +257,7 @@ internal sealed class WebhookWorker(WebhookDispatcher dispatcher, ServiceOptions
             {
                 return;
             }
-            catch (Exception e) when (ProblemExceptionHandler.DatabaseUnavailable(e))
+            catch (Exception e) when (DatabaseFaults.IsUnavailable(e))
             {
                 // One line per outage pass, not a stack every poll; deliveries wait in the database and go out when it is back.
                 log.LogWarning("Webhook delivery waits for the database: {Error}", e.Message);

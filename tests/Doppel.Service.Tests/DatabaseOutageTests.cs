@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Doppel.Testing;
 
 namespace Doppel.Service.Tests;
 
@@ -48,6 +49,39 @@ public sealed class DatabaseOutageTests(PostgresServiceFixture service) : IClass
         using var ready = service.Client(null, "");
         (await RetryAsync(async () => ((await ready.GetAsync("readyz", TestContext.Current.CancellationToken)).StatusCode, (JsonNode?)null))).Item1
             .ShouldBe(HttpStatusCode.OK);
+    }
+
+    /// <summary>The database goes away while a set processes: the set neither fails nor stays Processing for good; the
+    /// service resumes it when the database is back and it ends Ready with its pairs.</summary>
+    [Fact]
+    public async Task ASetWhoseDatabaseDropsWhileItProcessesResumesWhenItReturns()
+    {
+        service.Require();
+        var lfw = SharedData.Require("data/lfw-dev/images");
+        InstalledModels.RequireDefaults();
+        var images = new JsonArray();
+        foreach (var person in new[] { "Aaron_Peirsol", "Abdullah_Gul" })
+            foreach (var file in Directory.GetFiles(Path.Combine(lfw, person), "*.jpg").Order())
+            {
+                var key = $"outage/{person}/{Path.GetFileName(file)}";
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(service.Media, key))!);
+                File.Copy(file, Path.Combine(service.Media, key), overwrite: true);
+                images.Add(new JsonObject { ["reference_pk"] = Path.GetFileNameWithoutExtension(file), ["filename"] = key });
+            }
+        var hope = new Hope(service.Client(service.WriteA));
+        (await hope.PostAsync("deduplication_sets/", new JsonObject { ["reference_pk"] = "OUTAGE-RUN" })).Status.ShouldBe(HttpStatusCode.Created);
+        (await hope.PostAsync("deduplication_sets/OUTAGE-RUN/images_bulk/", images)).Status.ShouldBe(HttpStatusCode.OK);
+        (await hope.PostAsync("deduplication_sets/OUTAGE-RUN/process/")).Status.ShouldBe(HttpStatusCode.OK);
+        // Killed at once: the set has only started (the models open on its first image, which takes longer than this).
+        await service.Server.KillAsync();
+        await Task.Delay(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
+        await service.Server.StartAsync();
+
+        (await hope.WaitForStateAsync("OUTAGE-RUN", "Ready", "Failed")).ShouldBe("Ready");
+        var pairs = (await hope.AllPagesAsync("deduplication_sets/OUTAGE-RUN/duplicates/")).Where(f => f["status_code"]!.GetValue<int>() == 200).ToList();
+        pairs.ShouldNotBeEmpty();
+        pairs.ShouldAllBe(f => f["first"]!["filename"]!.GetValue<string>().Split('/', StringSplitOptions.None)[1] ==
+                               f["second"]!["filename"]!.GetValue<string>().Split('/', StringSplitOptions.None)[1]);
     }
 
     private static StringContent JsonContent(string json) => new(json, System.Text.Encoding.UTF8, "application/json");

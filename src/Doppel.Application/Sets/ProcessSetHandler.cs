@@ -101,6 +101,12 @@ public sealed class ProcessSetHandler(IDoppelDatabase db, ISetAnalyzers analyzer
             await stores.Runs.FinishAsync(runId, RunState.Cancelled, cancellationToken: CancellationToken.None);
             throw;
         }
+        catch (Exception e) when (DatabaseFaults.IsUnavailable(e))
+        {
+            // The catalog went away: not the set's fault, and nothing could be recorded anyway. The set stays Processing;
+            // the caller resumes it when the database is back (analysed images are stored, so only the rest runs again).
+            throw;
+        }
         catch (Exception e)
         {
             var error = e is FileNotFoundException or IOException or CatalogException or Doppel.Models.ModelNotInstalledException

@@ -22,3 +22,18 @@ public sealed class CatalogLockedException(string location, LockOwner owner)
 {
     public LockOwner Owner { get; } = owner;
 }
+
+/// <summary>Whether a failure means the database did not answer (down, restarting, failing over, or too busy within its
+/// timeout), as opposed to a fault of the request or the code: what a caller should wait out and retry.</summary>
+public static class DatabaseFaults
+{
+    /// <summary>True when <paramref name="exception"/> or one it wraps is a provider error its provider marks transient
+    /// (Npgsql: refused or broken connections, an exhausted pool, a server shutting down; SQLite: busy or locked).</summary>
+    public static bool IsUnavailable(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+            if (e is System.Data.Common.DbException { IsTransient: true })
+                return true;
+        return false;
+    }
+}
