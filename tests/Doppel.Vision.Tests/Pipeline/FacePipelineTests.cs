@@ -73,7 +73,7 @@ public sealed class FacePipelineTests
         var reported = report.Analyze(group);
         reported.Status.ShouldBe(ImageStatus.SeveralFaces);
         reported.Faces.ShouldBeEmpty();
-        using var largest = Create();
+        using var largest = Create(new FacePipelineOptions { SeveralFaces = SeveralFacesPolicy.KeepLargest });
         var one = largest.Analyze(group);
         one.Status.ShouldBe(ImageStatus.Ok);
         one.Faces.ShouldHaveSingleItem().Detection.Box.Area.ShouldBe(all.Faces.Max(f => f.Detection.Box.Area));
