@@ -57,7 +57,7 @@ public sealed class MediaReadAheadTests
             ReadAll(readAhead.Open(i, TestContext.Current.CancellationToken)).ShouldBe(Bytes($"{i}.jpg", 10));
             store.Opened.Count.ShouldBeLessThanOrEqualTo(i + 1 + 3);
         }
-        store.Opened.ShouldBe(items.Select(i => i.Item1));
+        store.Opened.Order().ShouldBe(items.Select(i => i.Item1).Order()); // each once (several reads run at once)
     }
 
     [Fact]

@@ -101,21 +101,32 @@ public sealed class MediaReadAhead : IDisposable
                 if (entry.Store.ReadAhead == 0 || entry.Size > _bytes)
                     continue;
                 // Room for it: fewer than the image bound ahead, and its bytes fit (or nothing else is ahead).
+                bool claimed;
                 while (true)
                 {
+                    bool room;
                     lock (_gate)
                     {
-                        if (_aheadCount < _images && (_aheadCount == 0 || _aheadBytes + entry.Size <= _bytes))
+                        room = _aheadCount < _images && (_aheadCount == 0 || _aheadBytes + entry.Size <= _bytes);
+                        // A worker may have got there first: it reads the image itself.
+                        claimed = room && Interlocked.CompareExchange(ref entry.State, ClaimedByReadAhead, Unclaimed) == Unclaimed;
+                        if (claimed)
                         {
-                            if (Interlocked.CompareExchange(ref entry.State, ClaimedByReadAhead, Unclaimed) != Unclaimed)
-                                break; // a worker got there first and reads it itself
                             _aheadCount++;
                             _aheadBytes += entry.Size;
-                            _reads.Add(ReadAsync(entry, token));
-                            break;
                         }
                     }
+                    if (room)
+                        break;
                     await _released.WaitAsync(token).ConfigureAwait(false);
+                }
+                if (claimed)
+                {
+                    // Started off this loop (and off the lock): a store whose open does its work before its first await
+                    // would otherwise read one image at a time.
+                    var read = Task.Run(() => ReadAsync(entry, token), CancellationToken.None);
+                    lock (_gate)
+                        _reads.Add(read);
                 }
             }
         }
