@@ -10,8 +10,8 @@ public enum SeveralFacesPolicy
     /// person frames that person, so a bystander of about the same size off to the side is not taken for them, while a
     /// clearly larger face still is.</summary>
     KeepPrimary,
-    /// <summary>Keep the largest face; the image is <see cref="ImageStatus.Ok"/>. Right for portrait
-    /// collections (LFW), where other faces are bystanders.</summary>
+    /// <summary>Keep the largest face wherever it is; the image is <see cref="ImageStatus.Ok"/>. The default until
+    /// <see cref="KeepPrimary"/>, which kept an off-centre bystander in 12 more LFW dev images (docs/benchmarks.md).</summary>
     KeepLargest,
     /// <summary>Keep the face whose box centre is nearest the image centre; the image is
     /// <see cref="ImageStatus.Ok"/>. Right for face-centred crops such as LFW, whose labelled person is
