@@ -8,7 +8,6 @@ using Doppel.Application.Sets;
 using Doppel.Application.Tokens;
 using Doppel.Jobs;
 using Doppel.Jobs.Persons;
-using Doppel.Matching.Clustering;
 using Doppel.Storage;
 
 namespace Doppel.Service;
@@ -125,7 +124,7 @@ internal static class PersonsApi
         var body = await JsonBody.ReadAsync(c.Request, required: false) as JsonObject;
         bool recluster = body?["recluster"] is JsonValue v && v.TryGetValue<bool>(out var r) && r;
         var model = analyzer.EmbeddingModel;
-        var options = recluster ? ClusterDefaults.Recluster(model) : ClusterDefaults.Recognize(model);
+        var options = recluster ? PersonDefaults.Recluster(model) : PersonDefaults.Recognize(model);
         RecognizeOutcome outcome;
         try
         {

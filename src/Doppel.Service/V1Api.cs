@@ -188,9 +188,12 @@ internal static class V1Api
     private static async Task<IResult> Act(HttpContext c, string key, SetAction action, SetHandlers h) =>
         Results.Ok(await SetJsonAsync(c, await h.ActAsync(c.Tenant(), key, action, c.RequestAborted)));
 
-    private static object ImageJson(SetImage i) => new
+    private static object ImageJson(SetImage i) => ImageWithQualityJson(i, null);
+
+    /// <param name="quality">The quality of the face its status is judged on (0–1; null before analysis or without a face).</param>
+    private static object ImageWithQualityJson(SetImage i, float? quality) => new
     {
-        id = i.Id, reference_id = i.ReferencePk, key = i.Filename, status_code = i.StatusCode, created_at = i.CreatedAt, updated_at = i.UpdatedAt,
+        id = i.Id, reference_id = i.ReferencePk, key = i.Filename, status_code = i.StatusCode, quality, created_at = i.CreatedAt, updated_at = i.UpdatedAt,
     };
 
     private static async Task<IResult> ListImages(HttpContext c, string key, SetHandlers h, IDoppelDatabase db)
@@ -198,7 +201,9 @@ internal static class V1Api
         var page = PageRequest.From(c.Request, 100, MaxPage);
         var set = await h.ResolveAsync(c.Tenant(), key, c.RequestAborted);
         var items = await h.ListImagesAsync(c.Tenant(), set, page.Offset, page.Size, c.RequestAborted);
-        return Results.Ok(page.Envelope(c.Request, await db.SetsFor(c.Tenant()).CountImagesAsync(set.Id, c.RequestAborted), items.Select(ImageJson)));
+        var quality = await h.FaceQualityAsync(c.Tenant(), items, c.RequestAborted);
+        return Results.Ok(page.Envelope(c.Request, await db.SetsFor(c.Tenant()).CountImagesAsync(set.Id, c.RequestAborted),
+            items.Select(i => ImageWithQualityJson(i, quality.TryGetValue(i.Id, out var q) ? q : null))));
     }
 
     private static async Task<IResult> RegisterImages(HttpContext c, string key, SetHandlers h)

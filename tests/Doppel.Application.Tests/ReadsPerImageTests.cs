@@ -46,6 +46,9 @@ public class ReadsPerImageTests(AzuriteServer azurite) : IClassFixture<AzuriteSe
         }
 
         public Task<MediaObject?> StatAsync(string key, CancellationToken cancellationToken = default) => inner.StatAsync(key, cancellationToken);
+
+        // The blob store reads ahead of the analysis: still one open per image.
+        public int ReadAhead => inner.ReadAhead;
     }
 
     private static ScriptedAnalyzer Analyzer() => new(new Dictionary<string, float[]>

@@ -3,6 +3,7 @@ using Doppel.Cli.Commands;
 using Doppel.Matching.Clustering;
 using Doppel.Models;
 using Doppel.Testing;
+using Doppel.Application.Persons;
 using Doppel.Vision.Embedding;
 
 namespace Doppel.Cli.Tests;
@@ -91,9 +92,11 @@ public class EvalClusterImagesTests
         ClusterDefaults.IsTuned(ModelNames.MobileFaceNet192).ShouldBeTrue();
         ClusterDefaults.For(ModelNames.MobileFaceNet192).DbscanEps.ShouldNotBe(ClusterDefaults.For(ModelNames.DlibResNet29).DbscanEps);
         ClusterDefaults.IsTuned("dlib-resnet29+mobilefacenet-192").ShouldBeFalse();
-        // recluster's dlib row is the profile's persons cut (Matching cannot read the profile, so the number is written twice).
-        ClusterDefaults.Recluster(ModelNames.DlibResNet29).MaxDistance.ShouldBe(RecognitionProfiles.DlibResNet29.PersonsMaxDistance, 1e-4f);
-        ClusterDefaults.Recluster(ModelNames.DlibResNet29).AverageLinkage.ShouldBeTrue();
+        // recluster's dlib cut is the profile's persons cut, derived there (1 − (0.0300 + 0.9118), docs/benchmarks-clustering.md).
+        PersonDefaults.Recluster(ModelNames.DlibResNet29).MaxDistance.ShouldBe(RecognitionProfiles.DlibResNet29.PersonsMaxDistance);
+        RecognitionProfiles.DlibResNet29.PersonsMaxDistance.ShouldBe(0.0582f, 1e-4f);
+        PersonDefaults.Recluster(ModelNames.DlibResNet29).AverageLinkage.ShouldBeTrue();
+        PersonDefaults.Recluster(ModelNames.MobileFaceNet192).MaxDistance.ShouldBe(ClusterDefaults.For(ModelNames.MobileFaceNet192).DbscanEps);
     }
 
     [Fact]

@@ -28,7 +28,9 @@ public sealed class AnalyseMediaHandler(ITenantStores stores, IMediaStore media,
             return 0;
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         var idOfKey = pending.ToDictionary(m => m.Path, m => m.Id);
-        var sources = pending.Select(m => new ImageSource(m.Path, OpenerOf(m))).ToList();
+        // Reads overlap the analysis where a read waits on the network (a blob container); each image is still read once.
+        using var readAhead = new MediaReadAhead(pending.Select(m => (m.Path, StoreOf(m), m.SizeBytes)).ToList(), media.ReadAhead);
+        var sources = pending.Select((m, i) => new ImageSource(m.Path, token => readAhead.Open(i, token))).ToList();
         var batch = new List<MediaResult>(batchSize);
         int done = 0;
         // Progress starts before the first (slow) batch, so rates and ETAs count from the real start.
@@ -57,15 +59,11 @@ public sealed class AnalyseMediaHandler(ITenantStores stores, IMediaStore media,
         }
     }
 
-    /// <summary>How the pipeline opens a media's bytes: from the media store, or from its own path for a local file.</summary>
-    private Func<CancellationToken, Stream> OpenerOf(MediaFile m)
-    {
-        var store = m.Source == media.Source ? media
-            : m.Source == MediaSources.File ? LocalFolderMediaStore.Instance
-            : throw new CatalogException($"Media {m.Id} is in {m.Source}, not in the media store given ({media.Source}).");
-        // Called on a pipeline worker, which blocks on it like a file read.
-        return token => store.OpenReadAsync(m.Path, token).GetAwaiter().GetResult();
-    }
+    /// <summary>Where a media's bytes are read: the media store, or its own path for a local file.</summary>
+    private IMediaStore StoreOf(MediaFile m) =>
+        m.Source == media.Source ? media
+        : m.Source == MediaSources.File ? LocalFolderMediaStore.Instance
+        : throw new CatalogException($"Media {m.Id} is in {m.Source}, not in the media store given ({media.Source}).");
 
     /// <summary>What the catalog stores of one analysed file: status, size, faces with landmarks and vectors (under the analyzer's model version).</summary>
     public static MediaResult ToResult(long mediaId, ImageAnalysis analysis, IImageAnalyzer analyzer) => new(

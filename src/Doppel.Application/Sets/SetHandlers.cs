@@ -134,6 +134,20 @@ public sealed class SetHandlers(IDoppelDatabase db, ISetProcessingQueue queue, S
     public Task<IReadOnlyList<SetImage>> ListImagesAsync(TenantId tenant, DeduplicationSet set, long offset, int limit, CancellationToken cancellationToken = default) =>
         Sets(tenant).ListImagesAsync(set.Id, offset, limit, cancellationToken);
 
+    /// <summary>The stored quality of the face each image's status is judged on (its face with the best detector score,
+    /// as <see cref="SetResults"/> takes it for the group's <c>unified_quality_score_threshold</c>), by image id; images
+    /// not analysed yet, without a face, or whose face has no quality are absent. One query for the page.</summary>
+    public async Task<IReadOnlyDictionary<long, float>> FaceQualityAsync(TenantId tenant, IReadOnlyList<SetImage> images, CancellationToken cancellationToken = default)
+    {
+        var media = images.Where(i => i.MediaId is not null).Select(i => i.MediaId!.Value).Distinct().ToList();
+        if (media.Count == 0)
+            return new Dictionary<long, float>();
+        var quality = (await db.For(tenant).Faces.ListOfMediaAsync(media, cancellationToken))
+            .GroupBy(f => f.MediaId).Select(g => g.MaxBy(f => f.DetectorScore)!)
+            .Where(f => f.Quality is not null).ToDictionary(f => f.MediaId, f => f.Quality!.Value);
+        return images.Where(i => i.MediaId is { } m && quality.ContainsKey(m)).ToDictionary(i => i.Id, i => quality[i.MediaId!.Value]);
+    }
+
     /// <summary>Starts processing: the set reads Processing when this returns, the work is queued.
     /// <see cref="ConflictException"/> while it is already processing (HOPE's client reads 409 as "in progress").</summary>
     public async Task<DeduplicationSet> ProcessAsync(TenantId tenant, string key, CancellationToken cancellationToken = default) =>

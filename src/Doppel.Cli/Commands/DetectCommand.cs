@@ -30,8 +30,8 @@ public static class DetectCommand
         var score = new Option<float?>("--score") { Description = "Detector score threshold (default: the detector's own)." }.Between(0, 1);
         var db = new Option<string?>("--db") { Description = "Catalog database file: process every image in it not processed yet (faces, landmarks and embeddings stored)." };
         var model = new Option<string>("--model") { Description = "With --db: the recogniser whose embeddings are stored with the faces.", DefaultValueFactory = _ => ModelProfiles.Selected().Embedder };
-        var severalFaces = new Option<string>("--several-faces") { Description = "With --db, images with several faces: largest (keep the largest), central (keep the one nearest the centre), all (keep every face), report (keep none).", DefaultValueFactory = _ => "largest" };
-        severalFaces.AcceptOnlyFromAmong("largest", "all", "report");
+        var severalFaces = new Option<string>("--several-faces") { Description = "With --db, images with several faces: primary (default: the largest once weighted by closeness to the centre), largest (keep the largest), central (keep the one nearest the centre), all (keep every face), report (keep none).", DefaultValueFactory = _ => "primary" };
+        severalFaces.AcceptOnlyFromAmong(PipelineOptions.SeveralFacesWords);
         var command = new Command("detect", "Find faces in images, or in every unprocessed image of a catalog (--db).") { images, detector, outDir, json, minSize, score, db, model, severalFaces };
         command.SetAction(parse => parse.GetValue(db) is { } catalogPath
             ? RunOnCatalog(catalogPath, parse.GetValue(images) ?? [], parse.GetValue(detector)!, parse.GetValue(model)!,

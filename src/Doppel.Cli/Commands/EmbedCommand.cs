@@ -20,7 +20,7 @@ public static class EmbedCommand
         var jitters = new Option<int>("--jitters") { Description = "Average this many randomly perturbed alignments (dlib's num_jitters).", DefaultValueFactory = _ => 0 }.AtLeast(0);
         var precision = PipelineOptions.CreatePrecision();
         var json = new Option<bool>("--json") { Description = "One JSON object per image on stdout, vectors included." };
-        var command = new Command("embed", "Compute face embeddings (one largest face per image).") { images, model, flip, jitters, precision, json };
+        var command = new Command("embed", "Compute face embeddings (one face per image: the primary one, the largest weighted by closeness to the centre).") { images, model, flip, jitters, precision, json };
         command.SetAction(parse => Run(parse.GetValue(images)!, parse.GetValue(model)!, new EmbedderOptions
         {
             FlipTta = parse.GetValue(flip),

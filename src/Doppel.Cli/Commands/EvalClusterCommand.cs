@@ -10,7 +10,7 @@ namespace Doppel.Cli.Commands;
 
 /// <summary>
 /// <c>doppel eval cluster</c>: clusters labelled faces — embeddings from a file, or images run
-/// through the face pipeline (largest face per image) — and prints pairwise and BCubed
+/// through the face pipeline (its primary face: the largest, weighted by closeness to the centre) — and prints pairwise and BCubed
 /// precision/recall/F and persons found vs true. Parameters default to the model's row of
 /// <see cref="ClusterDefaults"/>; the use case is <see cref="EvaluateClusteringHandler"/>.
 /// </summary>
@@ -26,7 +26,7 @@ public static class EvalClusterCommand
         };
         var images = new Option<DirectoryInfo?>("--images")
         {
-            Description = "Folder the labels CSV's paths are relative to: every labelled image goes through the face pipeline (largest face).",
+            Description = "Folder the labels CSV's paths are relative to: every labelled image goes through the face pipeline (its primary face).",
         };
         var labels = new Option<FileInfo>("--labels")
         {

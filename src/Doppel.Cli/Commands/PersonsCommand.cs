@@ -3,7 +3,6 @@ using Doppel.Application.Persons;
 using Doppel.Cli.Infrastructure;
 using Doppel.Jobs;
 using Doppel.Jobs.Persons;
-using Doppel.Matching.Clustering;
 using Doppel.Matching.Persons;
 using Doppel.Storage;
 using Doppel.Storage.Sqlite;
@@ -39,7 +38,7 @@ public static class PersonsCommand
         {
             var m = parse.GetValue(model)!;
             // The same per-model values as doppel eval cluster: incremental for recognise; recluster average linkage (dlib) or DBSCAN.
-            var defaults = recluster ? ClusterDefaults.Recluster(m) : ClusterDefaults.Recognize(m);
+            var defaults = recluster ? PersonDefaults.Recluster(m) : PersonDefaults.Recognize(m);
             var options = defaults with
             {
                 MaxDistance = parse.GetValue(similarity) is float t ? 1 - t : defaults.MaxDistance,

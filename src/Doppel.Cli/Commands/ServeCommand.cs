@@ -68,11 +68,16 @@ public static class ServeCommand
         };
         blockSize.AtLeast(1);
         var pipeline = PipelineOptions.Create();
+        // --quality: faces of a set get the stored quality a dedup or a worker gives them (the recogniser profile's
+        // assessor unless named), which the group's unified_quality_score_threshold reads: without it that gate had no
+        // value to compare on the service's own sets.
+        var quality = new QualityOptions(withMinimum: false);
         var command = new Command("serve", "Run the REST service: HOPE-compatible API, Doppel's v1, OpenAPI at /openapi/v1.json, UI at /scalar.")
         {
             db, urls, media, maxUpload, jobs, inProcess, chunkSize, blockSize,
         };
         pipeline.AddTo(command);
+        quality.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var catalog = parse.GetValue(db)!;
@@ -84,8 +89,8 @@ public static class ServeCommand
             // read at each new set: activating a profile takes effect without a restart); with one, every set runs on it.
             using var analyzers = parse.GetResult(pipeline.Model) is { Implicit: false }
                 ? null
-                : new ProfileAnalyzers(p => new FacePipelineAnalyzer(recipe.WithEmbedder(p.Embedder)), () => ModelProfiles.SelectedIn(cache));
-            using var fixedAnalyzer = analyzers is null ? new FacePipelineAnalyzer(recipe) : null;
+                : new ProfileAnalyzers(p => new FacePipelineAnalyzer(quality.Apply(parse, recipe.WithEmbedder(p.Embedder))), () => ModelProfiles.SelectedIn(cache));
+            using var fixedAnalyzer = analyzers is null ? new FacePipelineAnalyzer(quality.Apply(parse, recipe)) : null;
             var analyzer = fixedAnalyzer ?? analyzers!.For(null);
             var options = new ServiceOptions
             {

@@ -17,15 +17,15 @@ public sealed class PipelineOptions
     public Option<int> Jitters { get; } = new Option<int>("--jitters") { Description = "Average this many perturbed alignments (dlib's num_jitters).", DefaultValueFactory = _ => 0 }.AtLeast(0);
     public Option<string> Precision { get; } = CreatePrecision();
     public Option<float> MinFace { get; } = new Option<float>("--min-face") { Description = "Smallest face box width in pixels.", DefaultValueFactory = _ => new FacePipelineOptions().MinFaceSize }.Between(0, 100_000);
-    public Option<string> SeveralFaces { get; } = new("--several-faces") { Description = "Images with several faces: largest (keep the largest), central (keep the one nearest the centre), all (keep every face), report (keep none)." };
+    public Option<string> SeveralFaces { get; } = new("--several-faces") { Description = "Images with several faces: primary (default for collections: the largest once weighted by closeness to the centre), largest (keep the largest), central (keep the one nearest the centre), all (keep every face), report (keep none)." };
 
-    /// <param name="severalFaces">The command's default face choice: "largest" for collections,
+    /// <param name="severalFaces">The command's default face choice: "primary" for collections,
     /// "central" for evaluation sets whose labelled face is centred (LFW).</param>
-    public static PipelineOptions Create(string severalFaces = "largest")
+    public static PipelineOptions Create(string severalFaces = "primary")
     {
         var options = new PipelineOptions();
         options.SeveralFaces.DefaultValueFactory = _ => severalFaces;
-        options.SeveralFaces.AcceptOnlyFromAmong("largest", "central", "all", "report");
+        options.SeveralFaces.AcceptOnlyFromAmong(SeveralFacesWords);
         return options;
     }
 
@@ -46,13 +46,18 @@ public sealed class PipelineOptions
     /// <summary>The <c>--precision</c> word (the option accepts only these words).</summary>
     public static ModelPrecision ParsePrecision(string word) => word == "float" ? ModelPrecision.Float32 : ModelPrecision.Int8;
 
+    /// <summary>The words <c>--several-faces</c> accepts.</summary>
+    public static readonly string[] SeveralFacesWords = ["primary", "largest", "central", "all", "report"];
+
     /// <summary>The <c>--several-faces</c> word as a policy (the option accepts only these words).</summary>
     public static SeveralFacesPolicy ParseSeveralFaces(string word) => word switch
     {
+        "primary" => SeveralFacesPolicy.KeepPrimary,
+        "largest" => SeveralFacesPolicy.KeepLargest,
         "central" => SeveralFacesPolicy.KeepCentral,
         "all" => SeveralFacesPolicy.KeepAll,
         "report" => SeveralFacesPolicy.Report,
-        _ => SeveralFacesPolicy.KeepLargest,
+        _ => throw new ArgumentException($"Unknown --several-faces '{word}'; known: {string.Join(", ", SeveralFacesWords)}."),
     };
 
     /// <summary>The pipeline the options describe, by name: nothing is opened until it is built.</summary>

@@ -94,15 +94,14 @@ public static class ClusterDefaults
 
     /// <summary>
     /// <c>doppel recluster</c>: for dlib, persons as the dedup groups them (average linkage on the licence-clean
-    /// profile's cohort-levelled cosine, cut at its group cut: 1 − (0.0300 + 0.9118) = 0.0582, which
-    /// RecognitionProfile.PersonsMaxDistance derives and a test holds equal; the caller supplies the levels); LFW
-    /// held-out people BCubed F 0.957 vs 0.884 with DBSCAN ε 0.04 (docs/benchmarks-clustering.md). Other models:
-    /// DBSCAN with their DBSCAN values.
+    /// profile's cohort-levelled cosine, cut at its group cut, <paramref name="personsCut"/>: 1 − (0.0300 + 0.9118) =
+    /// 0.0582 today); LFW held-out people BCubed F 0.957 vs 0.884 with DBSCAN ε 0.04 (docs/benchmarks-clustering.md).
+    /// Other models: DBSCAN with their DBSCAN values.
     /// </summary>
-    public static PersonOptions Recluster(string? model) =>
-        model == DlibResNet29 ? new PersonOptions(DlibPersonsMaxDistance, 2) { AverageLinkage = true }
+    /// <param name="personsCut">The recogniser profile's persons cut (<c>RecognitionProfile.PersonsMaxDistance</c>), asked
+    /// only for dlib. This project cannot read the profile (Doppel.Vision references it), so the caller passes it and the
+    /// number lives in one place; <c>PersonDefaults</c> (Doppel.Application) does. The caller supplies the levels too.</param>
+    public static PersonOptions Recluster(string? model, Func<float> personsCut) =>
+        model == DlibResNet29 ? new PersonOptions(personsCut(), 2) { AverageLinkage = true }
         : new(For(model).DbscanEps, For(model).DbscanMinSamples);
-
-    /// <summary>The licence-clean profile's persons cut as a levelled cosine distance (see <see cref="Recluster"/>).</summary>
-    public const float DlibPersonsMaxDistance = 0.0582f;
 }

@@ -25,4 +25,9 @@ public interface IMediaStore
 
     /// <summary>The object's size and time, or null when it does not exist (how a move is told from a copy).</summary>
     Task<MediaObject?> StatAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>How many images an analysis should read ahead of its workers from this store (<c>MediaReadAhead</c>
+    /// in Doppel.Jobs): 0 where a read costs no wait worth hiding (a local folder, the page cache), more where each read
+    /// is a round trip (a blob container).</summary>
+    int ReadAhead => 0;
 }

@@ -5,8 +5,13 @@ namespace Doppel.Vision.Pipeline;
 /// <summary>What to do with an image that shows more than one usable face.</summary>
 public enum SeveralFacesPolicy
 {
-    /// <summary>Keep the largest face; the image is <see cref="ImageStatus.Ok"/>. Right for portrait
-    /// collections (LFW), where other faces are bystanders.</summary>
+    /// <summary>Keep the primary face, the largest once its area is weighted by its closeness to the image centre
+    /// (<see cref="FaceSelector.PrimaryScore"/>); the image is <see cref="ImageStatus.Ok"/>. The default: a photo of a
+    /// person frames that person, so a bystander of about the same size off to the side is not taken for them, while a
+    /// clearly larger face still is.</summary>
+    KeepPrimary,
+    /// <summary>Keep the largest face wherever it is; the image is <see cref="ImageStatus.Ok"/>. The default until
+    /// <see cref="KeepPrimary"/>, which kept an off-centre bystander in 12 more LFW dev images (docs/benchmarks.md).</summary>
     KeepLargest,
     /// <summary>Keep the face whose box centre is nearest the image centre; the image is
     /// <see cref="ImageStatus.Ok"/>. Right for face-centred crops such as LFW, whose labelled person is
@@ -21,7 +26,7 @@ public enum SeveralFacesPolicy
 
 public sealed record FacePipelineOptions
 {
-    public SeveralFacesPolicy SeveralFaces { get; init; } = SeveralFacesPolicy.KeepLargest;
+    public SeveralFacesPolicy SeveralFaces { get; init; } = SeveralFacesPolicy.KeepPrimary;
 
     /// <summary>Faces with a box narrower than this (image pixels) are too small to recognise
     /// (<see cref="ImageStatus.FaceTooSmall"/> when no other face qualifies).</summary>

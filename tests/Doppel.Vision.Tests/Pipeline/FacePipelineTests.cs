@@ -73,10 +73,15 @@ public sealed class FacePipelineTests
         var reported = report.Analyze(group);
         reported.Status.ShouldBe(ImageStatus.SeveralFaces);
         reported.Faces.ShouldBeEmpty();
-        using var largest = Create();
+        using var largest = Create(new FacePipelineOptions { SeveralFaces = SeveralFacesPolicy.KeepLargest });
         var one = largest.Analyze(group);
         one.Status.ShouldBe(ImageStatus.Ok);
         one.Faces.ShouldHaveSingleItem().Detection.Box.Area.ShouldBe(all.Faces.Max(f => f.Detection.Box.Area));
+        // The default keeps the primary face: a true one (not the 0.63 patch), the best by area and closeness to the centre.
+        using var primary = Create();
+        var kept = primary.Analyze(group).Faces.ShouldHaveSingleItem().Detection;
+        kept.Score.ShouldBeGreaterThanOrEqualTo(0.85f);
+        kept.Box.ShouldBe(FaceSelector.Primary(all.Faces.Select(f => f.Detection), all.Width, all.Height)!.Box);
     }
 
     [Fact]
