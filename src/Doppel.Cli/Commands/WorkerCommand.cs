@@ -64,12 +64,16 @@ public static class WorkerCommand
             await using var catalog = await Transient.RetryAsync(() => Doppel.Application.CatalogDatabases.OpenAsync(catalogAddress, cancellationToken),
                 m => Console.Error.WriteLine(m), cancellationToken: cancellationToken);
             var storage = JobsStorage.Create(jobsConnection, TimeSpan.FromSeconds(parse.GetValue(orphanAfter)));
+            var recipe = pipeline.Recipe(parse);
             using var services = new WorkerServices(catalog, work, new BackgroundJobClient(storage),
                 source => source == MediaSources.File ? LocalFolderMediaStore.Instance
                     : container is not null && container.Source == source ? container
                     : throw new CatalogException($"The set's images are in {source}; start this worker with --media {source} (and its credentials)."),
-                () => new FacePipelineAnalyzer(quality.Apply(parse, pipeline.Recipe(parse))), timings);
-            // Models first: a missing or corrupt model file stops the worker here, before it takes a job.
+                // Each set on the pipeline of the recogniser it was opened with (its profile's): this worker's detector,
+                // precision and --quality, the set's recogniser, and that recogniser's quality assessor unless --quality names one.
+                recogniser => new FacePipelineAnalyzer(quality.Apply(parse, recipe.WithEmbedder(recogniser))), recipe.Embedder, timings);
+            // Models first: a missing or corrupt model file of the worker's own recogniser stops it here, before it takes a
+            // job; another profile's models are opened at the first set that needs them.
             if (concurrency.GetValueOrDefault(JobQueues.Analyse) > 0)
                 services.Return(services.RentAnalyzer());
 
