@@ -225,7 +225,8 @@ public sealed class ModelProfileTests
         }
     }
 
-    /// <summary>A service that runs one recogniser (<c>--model</c>, a worker) never runs a set of another profile on it.</summary>
+    /// <summary>A service that runs one recogniser (<c>--model</c>) never runs a set of another profile on it (a worker
+    /// runs the set's own: <c>WorkersServiceTests</c>).</summary>
     [Fact]
     public async Task AServiceWithOneRecogniserFailsASetOfAnotherProfileInsteadOfMixingModels()
     {

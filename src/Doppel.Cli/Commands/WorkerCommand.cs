@@ -38,6 +38,8 @@ public static class WorkerCommand
         };
         var leaseTtl = new Option<double>("--lease-ttl") { Description = "Seconds a chunk lease lives without a heartbeat.", DefaultValueFactory = _ => new WorkerTimings().LeaseTimeToLive.TotalSeconds };
         var pipeline = PipelineOptions.Create();
+        pipeline.Model.Description = "The recogniser whose models are checked at start, and the one for sets that record none (queued before sets recorded theirs); " +
+                                     "every other set runs on the recogniser it was queued with (a service set's: its profile's). Default: the selected profile's.";
         // --quality: faces get the stored quality a single-process dedup gives them, which --min-quality of a set reads.
         var quality = new QualityOptions(withMinimum: false);
         var command = new Command("worker", "Run queued dedup work (Hangfire on PostgreSQL) until stopped.") { db, jobs, mediaOption, queues, attempts, orphanAfter, leaseTtl };
