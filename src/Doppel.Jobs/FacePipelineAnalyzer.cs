@@ -25,9 +25,10 @@ public sealed class FacePipelineAnalyzer : IImageAnalyzer
         DetectorName = pipeline.Detector.Name;
         EmbeddingModel = pipeline.Embedders[0].Name;
         EmbeddingModelVersion = ModelVersionOf(pipeline.Embedders[0]);
-        Profile = RecognitionProfiles.For(pipeline.Embedders[0] is EnsembleEmbedder ensemble
+        Recogniser = pipeline.Embedders[0] is EnsembleEmbedder ensemble
             ? string.Join("+", ensemble.Members.Select(m => $"{m.Embedder.Name}*{m.Weight.ToString("R", CultureInfo.InvariantCulture)}"))
-            : pipeline.Embedders[0].Name);
+            : pipeline.Embedders[0].Name;
+        Profile = RecognitionProfiles.For(Recogniser);
     }
 
     /// <summary>An analyzer that builds <paramref name="recipe"/>'s pipeline on first use.</summary>
@@ -38,8 +39,11 @@ public sealed class FacePipelineAnalyzer : IImageAnalyzer
         DetectorName = recipe.Detector;
         EmbeddingModel = recipe.EmbeddingModel;
         EmbeddingModelVersion = recipe.EmbeddingModelVersion;
+        Recogniser = recipe.Embedder;
         Profile = RecognitionProfiles.For(recipe.Embedder);
     }
+
+    public string Recogniser { get; }
 
     /// <summary>The pipeline, built (models opened) on first access.</summary>
     public FacePipeline Pipeline => _pipeline.Value;

@@ -28,6 +28,11 @@ public interface IImageAnalyzer : IDisposable
     /// <summary>The model's calibrated cosine threshold for "same person".</summary>
     float DefaultThreshold { get; }
 
+    /// <summary>The recogniser as a pipeline names it, an ensemble's weights kept ("a*2+b"): what
+    /// <see cref="Doppel.Vision.Embedding.RecognitionProfiles.For"/> and <see cref="FacePipelineRecipe.WithEmbedder"/> take, and
+    /// what a queued set records so every worker scores and embeds it the same. The default is the stored name.</summary>
+    string Recogniser => EmbeddingModel;
+
     /// <summary>The recogniser's thresholds, score normalisation and calibration. The default reads the
     /// stored name, which drops an ensemble's weights; an analyzer that knows them says so.</summary>
     Doppel.Vision.Embedding.RecognitionProfile Profile => Doppel.Vision.Embedding.RecognitionProfiles.For(EmbeddingModel);

@@ -143,10 +143,30 @@ internal static class PersonsApi
 
     /// <summary>The tenant's vectors of a model (default: the service's): <c>format=jsonl</c> (default; one
     /// <c>{"id": "KEY#FACE", "vector": [...]}</c> per line) or <c>format=npy</c> (a zip of <c>vectors.npy</c> and
-    /// <c>vectors.ids.txt</c>); the model and its versions in <c>X-Doppel-Model</c> / <c>X-Doppel-Model-Version</c>.</summary>
-    private static async Task<IResult> Export(HttpContext c, IDoppelDatabase db, IImageAnalyzer analyzer, MediaFolder media)
+    /// <c>vectors.ids.txt</c>); the model and its versions in <c>X-Doppel-Model</c> / <c>X-Doppel-Model-Version</c>.
+    /// <c>set=ID</c> instead: the set's images' vectors of the model and version of the profile the set was opened with
+    /// (the ones it is matched with), that version and profile stated (<c>X-Doppel-Profile</c>).</summary>
+    private static async Task<IResult> Export(HttpContext c, IDoppelDatabase db, IImageAnalyzer analyzer, MediaFolder media, ProcessSetHandler sets)
     {
+        string? version = null;
+        IReadOnlySet<long>? setMedia = null;
         string model = c.Request.Query["model"].ToString() is { Length: > 0 } m ? m : analyzer.EmbeddingModel;
+        if (c.Request.Query["set"].ToString() is { Length: > 0 } setText)
+        {
+            if (c.Request.Query["model"].Count > 0)
+                throw new ValidationException("Give 'set' (its profile names the model) or 'model', not both.");
+            if (!Guid.TryParse(setText, out var setId))
+                throw new ValidationException("set must be a set id.");
+            var results = new SetResults(db, c.RequestServices.GetRequiredService<SetHandlers>());
+            var (set, images) = await results.SetAndImagesAsync(c.Tenant(), setId, c.RequestAborted);
+            if (set is null)
+                throw new NotFoundException($"No deduplication set '{setId:D}'.");
+            var profiled = sets.AnalyzerOf(set);
+            (model, version) = (profiled.EmbeddingModel, profiled.EmbeddingModelVersion);
+            setMedia = images.Where(i => i.MediaId is not null).Select(i => i.MediaId!.Value).ToHashSet();
+            if (ProcessSetHandler.RecordedProfile(set) is { } recorded)
+                c.Response.Headers["X-Doppel-Profile"] = recorded.Name;
+        }
         if (model.Length > 200 || model.Any(ch => char.IsControl(ch) || ch is '/' or '\\'))
             throw new ValidationException("model must be a catalogue model name.");
         string format = c.Request.Query["format"].ToString() is { Length: > 0 } f ? f : "jsonl";
@@ -156,7 +176,7 @@ internal static class PersonsApi
         try
         {
             var file = Path.Combine(folder.FullName, format == "npy" ? "vectors.npy" : "vectors.jsonl");
-            var exported = await new ExportEmbeddingsHandler(db.For(c.Tenant())).HandleAsync(model, format, file, path => KeyOf(media, path), c.RequestAborted);
+            var exported = await new ExportEmbeddingsHandler(db.For(c.Tenant())).HandleAsync(model, format, file, path => KeyOf(media, path), c.RequestAborted, version, setMedia);
             c.Response.Headers["X-Doppel-Model"] = model;
             c.Response.Headers["X-Doppel-Model-Version"] = string.Join(",", exported.ModelVersions);
             c.Response.Headers["X-Doppel-Count"] = exported.Count.ToString(CultureInfo.InvariantCulture);

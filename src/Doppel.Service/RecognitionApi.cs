@@ -11,8 +11,9 @@ using Doppel.Vision.Embedding;
 namespace Doppel.Service;
 
 /// <summary>
-/// Synchronous recognition under <c>/api/v1</c>, as CompreFace offers it: <c>verify</c> (two photos, or a photo and a
-/// person) and <c>identify</c> (a photo against a group's approved gallery, top k). A photo is
+/// Synchronous recognition under <c>/api/v1</c>, as CompreFace offers it: <c>verify</c> (two photos, compared with the
+/// profile of <c>group</c> when one is named; or a photo and a person) and <c>identify</c> (a photo against a group's
+/// approved gallery, top k). A photo is
 /// <c>{"key": "blob key in the media folder"}</c> or <c>{"content_base64": "...", "extension": ".jpg"}</c> (at most
 /// <c>--max-upload-bytes</c>, else 413; written to a temporary file for the call and deleted). The calls run the
 /// application's <see cref="VerifyHandler"/> / <see cref="IdentifyHandler"/> on the service's probe pipeline
@@ -27,9 +28,16 @@ internal static class RecognitionApi
         write.MapPost("/identify", Identify);
     }
 
-    private static async Task<IResult> Verify(HttpContext c, IDoppelDatabase db, ProbeAnalyzer probes, MediaFolder media, ServiceOptions options)
+    private static async Task<IResult> Verify(HttpContext c, IDoppelDatabase db, ProbeAnalyzer probes, MediaFolder media, ServiceOptions options,
+        SetHandlers sets, ISetAnalyzers analyzers)
     {
         var body = await JsonBody.ObjectAsync(c.Request);
+        var group = body["group"] switch
+        {
+            null => null,
+            JsonValue g when g.TryGetValue<string>(out var key) => key,
+            _ => throw new ValidationException("'group' must be a group's reference_pk."),
+        };
         long? person = body["person"] switch
         {
             null => null,
@@ -38,9 +46,19 @@ internal static class RecognitionApi
         };
         if ((person is null) == (body["second"] is null))
             throw new ValidationException("Give 'second' (a photo) or 'person' (a person id), not both.");
+        if (group is not null && person is not null)
+            throw new ValidationException("'group' chooses the profile two photos are compared with; a person is compared with the model persons are grouped with: give 'group' or 'person', not both.");
+        // Two photos of a group are compared as its next set would compare them: with the profile its settings name, else
+        // the active one (a set records it when it opens). No group: the service's own pipeline, the one persons are grouped with.
+        ModelProfile? profile = null;
+        if (group is not null)
+        {
+            await RequireGroupAsync(db, c, group);
+            profile = (await sets.GetSettingsAsync(c.Tenant(), group, c.RequestAborted)).ModelProfile is { } name ? ModelProfiles.Get(name) : analyzers.Active;
+        }
         await using var first = await PhotoFile.FromAsync(body["first"], "first", media, options, c.RequestAborted);
         await using var second = person is null ? await PhotoFile.FromAsync(body["second"], "second", media, options, c.RequestAborted) : null;
-        var outcome = await probes.UseAsync(analyzer =>
+        var outcome = await probes.UseAsync(profile, analyzer =>
         {
             var handler = new VerifyHandler(db, c.Tenant(), analyzer);
             return person is long p ? handler.ImageAndPersonAsync(first.Path, p, c.RequestAborted) : handler.TwoImagesAsync(first.Path, second!.Path, c.RequestAborted);
@@ -48,7 +66,7 @@ internal static class RecognitionApi
         return Results.Ok(new
         {
             similarity = outcome.Similarity, confidence = outcome.Confidence, same_person = outcome.Same, threshold = outcome.Threshold, model = outcome.Model,
-            person, matched_face_id = outcome.MatchedFaceId, first_face = FaceJson(outcome.First),
+            profile = profile?.Name, group, person, matched_face_id = outcome.MatchedFaceId, first_face = FaceJson(outcome.First),
         });
     }
 
@@ -68,9 +86,7 @@ internal static class RecognitionApi
             JsonValue v when v.TryGetValue<float>(out var f) && f is >= 0 and <= 1 => f,
             _ => throw new ValidationException("'min_confidence' must be a number from 0 to 1."),
         };
-        // The group first: nothing is written or analysed for a group the caller cannot see.
-        if (await db.SetsFor(c.Tenant()).FindGroupAsync(group, c.RequestAborted) is null)
-            throw new NotFoundException($"No group '{(group.Length <= 80 ? group : group[..80] + "…")}'.");
+        await RequireGroupAsync(db, c, group);
         await using var image = await PhotoFile.FromAsync(body["image"], "image", media, options, c.RequestAborted);
         // The probe is embedded the way the gallery was: its group's newest approved set's profile.
         var profile = await c.RequestServices.GetRequiredService<SetHandlers>().GalleryProfileAsync(c.Tenant(), group, c.RequestAborted);
@@ -83,6 +99,13 @@ internal static class RecognitionApi
                 reference_pk = k.ReferencePk, filename = k.Filename, face_id = k.FaceId, similarity = k.Similarity, confidence = k.Confidence,
             }),
         });
+    }
+
+    /// <summary>The group first: nothing is written or analysed for a group the caller cannot see (another tenant's is 404).</summary>
+    private static async Task RequireGroupAsync(IDoppelDatabase db, HttpContext c, string group)
+    {
+        if (await db.SetsFor(c.Tenant()).FindGroupAsync(group, c.RequestAborted) is null)
+            throw new NotFoundException($"No group '{(group.Length <= 80 ? group : group[..80] + "…")}'.");
     }
 
     private static object FaceJson(ProbeFace f) => new

@@ -332,6 +332,13 @@ internal static class PostgresSchema
             );
             CREATE UNIQUE INDEX ux_admin_users_name ON admin_users (lower(name));
             """),
+        // As SQLite's version 9: a set's findings page (ORDER BY updated_at DESC, id DESC) reads this index backwards and
+        // stops after OFFSET + LIMIT rows; on (set_id, updated_at) alone PostgreSQL sorted every finding of the set on
+        // each page. The old index is its prefix, so it goes.
+        new(9, "findings pages in index order", """
+            CREATE INDEX ix_set_findings_page ON set_findings(set_id, updated_at, id);
+            DROP INDEX ix_set_findings_set;
+            """),
     ];
 
     public static int Latest => All[^1].Version;

@@ -40,7 +40,8 @@ public sealed class DedupWork(WorkerServices services)
         ChunkFaces? faces = null;
         if (!await services.Work.IsChunkDoneAsync(setId, chunk, cancellationToken))
         {
-            var analyzer = services.RentAnalyzer();
+            // The pipeline of the set's recogniser (opened at this worker's first job of it, then pooled).
+            var analyzer = services.RentAnalyzer(set.Recogniser);
             string version;
             try
             {
@@ -68,14 +69,15 @@ public sealed class DedupWork(WorkerServices services)
         var ids = QualityGate.Split(await stores.Faces.ListOfMediaAsync(ChunkMedia(set, chunk), cancellationToken), set.MinQuality).Matchable.Select(f => f.Id).ToList();
         var vectors = await VectorsAsync(set with { ModelVersion = version }, ids, cancellationToken, missingAllowed: true);
         // A service set's threshold is a raw cosine: no levels (see PlanMatching).
-        var levels = set.ServiceSet is null ? FaceScoring.For(Doppel.Vision.Embedding.RecognitionProfiles.For(set.Model), version, vectors, cancellationToken).Levels : null;
+        var levels = set.ServiceSet is null ? FaceScoring.For(set.Profile, version, vectors, cancellationToken).Levels : null;
         return new ChunkFaces(vectors.Count, levels is { Length: > 0 } l ? l.Min() : null);
     }
 
     private async Task<string> AnalyseAsync(WorkSet set, int chunk, Doppel.Jobs.IImageAnalyzer analyzer, CancellationToken cancellationToken)
     {
         if (analyzer.EmbeddingModel != set.Model)
-            throw new ModelVersionMismatchException($"Set {set.Id} is matched with model {set.Model}; worker {services.WorkerName} runs {analyzer.EmbeddingModel}. Start workers with --model {set.Model}.");
+            throw new ModelVersionMismatchException($"Set {set.Id} is matched with model {set.Model}; worker {services.WorkerName} runs {analyzer.EmbeddingModel}" +
+                (set.Recogniser is null ? $" (the set records no recogniser: start workers with --model {set.Model})." : "."));
         var (version, _) = await services.Work.ClaimModelAsync(set.Id, analyzer.EmbeddingModelVersion, analyzer.DefaultThreshold, cancellationToken);
         if (version != analyzer.EmbeddingModelVersion)
             throw new ModelVersionMismatchException($"Set {set.Id}'s vectors are made by model version {version}; worker {services.WorkerName} has {analyzer.EmbeddingModelVersion} " +
@@ -157,7 +159,7 @@ public sealed class DedupWork(WorkerServices services)
     /// record theirs (analysed by a worker before this) or faces that changed since make it read every vector instead.</summary>
     private async Task<float> JoinAtAsync(WorkSet set, int faces, float threshold, CancellationToken cancellationToken)
     {
-        if (Doppel.Vision.Embedding.RecognitionProfiles.For(set.Model).Normalisation is null)
+        if (set.Profile.Normalisation is null)
             return threshold;
         var (recorded, counted, lowest) = await services.Work.ChunkLevelsAsync(set.Id, cancellationToken);
         if (recorded && counted == faces)
@@ -311,7 +313,7 @@ public sealed class DedupWork(WorkerServices services)
         if (serviceSet is null)
             throw new InvalidOperationException($"Service set {set.ServiceSet} of work set {set.Id} was deleted while it was processed.");
         var mediaOfImage = await services.Work.ReadImageMediaAsync(set.Id, cancellationToken);
-        var scope = await results.ScopeAsync(new TenantId(set.Tenant), serviceSet, images, mediaOfImage, set.Model, set.ModelVersion ?? "", cancellationToken);
+        var scope = await results.ScopeAsync(new TenantId(set.Tenant), serviceSet, images, mediaOfImage, set.Model, set.ModelVersion ?? "", set.Profile, cancellationToken);
         return (results, serviceSet, images, mediaOfImage, scope);
     }
 
@@ -340,7 +342,7 @@ public sealed class DedupWork(WorkerServices services)
         var (vectors, refs) = DedupMatcher.VectorsOf(embeddings.Values, e => mediaOf[e.FaceId]);
         if (refs.Count != faces.Count || refs.Select(r => r.FaceId).Zip(faces, (a, f) => a != f.FaceId).Any(x => x))
             throw new InvalidOperationException($"Set {set.Id}'s faces lost vectors after matching was planned (their images were analysed again); re-run the set.");
-        var profile = Doppel.Vision.Embedding.RecognitionProfiles.For(set.Model);
+        var profile = set.Profile;
         return (refs, FaceScoring.For(profile, set.ModelVersion, vectors, cancellationToken), profile);
     }
 

@@ -7,9 +7,10 @@ using Doppel.Storage.Media;
 namespace Doppel.Workers;
 
 /// <summary>A dedup of everything under some roots of one media store (folders, or prefixes of a container), as
-/// <c>dedup --distributed</c> and a recurring schedule ask for it.</summary>
+/// <c>dedup --distributed</c> and a recurring schedule ask for it. <see cref="Recogniser"/>: the recogniser with an
+/// ensemble's weights (<see cref="DedupRequest.Recogniser"/>).</summary>
 public sealed record FolderDedupRequest(IReadOnlyList<string> Roots, string Model, float? Threshold = null, string Grouping = "average",
-    int ChunkSize = 64, int BlockSize = 16384, string Search = WorkSet.SearchExact, float? MinQuality = null);
+    int ChunkSize = 64, int BlockSize = 16384, string Search = WorkSet.SearchExact, float? MinQuality = null, string? Recogniser = null);
 
 /// <summary>What was queued: the work's id, the catalog run, and the registered media (listing order).</summary>
 public sealed record QueuedFolderSet(string Id, long RunId, IReadOnlyList<RegisteredMedia> Registered, int Pending);
@@ -44,7 +45,7 @@ public static class FolderSets
         {
             Tenant = TenantId.Default.Value, RunId = runId, MediaIds = mediaIds, Model = request.Model,
             Threshold = request.Threshold, Grouping = request.Grouping, ChunkSize = request.ChunkSize, BlockSize = request.BlockSize,
-            Search = request.Search, MinQuality = request.MinQuality,
+            Search = request.Search, MinQuality = request.MinQuality, Recogniser = request.Recogniser,
         };
         // Enqueuing again after a dropped connection is safe: the run's set is reused, chunk jobs queued twice skip done work.
         var id = await Transient.RetryAsync(() => queue.EnqueueDedupAsync(dedup, cancellationToken), message, cancellationToken: cancellationToken);

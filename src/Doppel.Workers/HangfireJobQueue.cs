@@ -16,7 +16,7 @@ public sealed class HangfireJobQueue(WorkStore work, IBackgroundJobClient jobs) 
         if (request.Grouping is not ("average" or "connected" or "core"))
             throw new ArgumentException($"Grouping '{request.Grouping}' is none of average, connected, core.");
         long id = await work.CreateSetAsync(request.Tenant, request.RunId, request.Model, request.Threshold, request.Grouping,
-            request.ChunkSize, request.BlockSize, request.MediaIds, cancellationToken, request.Search, request.ServiceSet, request.MinQuality);
+            request.ChunkSize, request.BlockSize, request.MediaIds, cancellationToken, request.Search, request.ServiceSet, request.MinQuality, request.Recogniser);
         if (request.ImageMedia is { } imageMedia)
             await work.SaveImageMediaAsync(id, imageMedia, cancellationToken);
         int chunks = (request.MediaIds.Count + request.ChunkSize - 1) / request.ChunkSize;

@@ -29,18 +29,26 @@ public sealed class RecurringDedup(WorkerServices services)
         var id = IdFor(request.Roots);
         var roots = request.Roots.Select(Path.GetFullPath).ToArray();
         jobs.AddOrUpdate<RecurringDedup>(id, JobQueues.Analyse,
-            r => r.Tick(roots, request.Model, request.Threshold, request.Grouping, request.ChunkSize, request.BlockSize, CancellationToken.None),
+            r => r.Tick(roots, request.Model, request.Threshold, request.Grouping, request.ChunkSize, request.BlockSize, request.Recogniser, CancellationToken.None),
             CronOf(every), new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
         return id;
     }
 
+    /// <param name="recogniser">The recogniser the sets are queued with (<see cref="Doppel.Application.Queue.DedupRequest.Recogniser"/>).</param>
     [Queue(JobQueues.Analyse)]
     [DisableConcurrentExecution(timeoutInSeconds: 60)]
-    public async Task Tick(string[] roots, string model, float? threshold, string grouping, int chunkSize, int blockSize, CancellationToken cancellationToken)
+    public async Task Tick(string[] roots, string model, float? threshold, string grouping, int chunkSize, int blockSize, string? recogniser, CancellationToken cancellationToken)
     {
         if (await services.Work.HasUnfinishedSetAsync(cancellationToken))
             return;
         await FolderSets.EnqueueAsync(services.Catalog, services.MediaStore(Doppel.Storage.MediaSources.File), new HangfireJobQueue(services.Work, services.Jobs),
-            new FolderDedupRequest(roots, model, threshold, grouping, chunkSize, blockSize), cancellationToken: cancellationToken);
+            new FolderDedupRequest(roots, model, threshold, grouping, chunkSize, blockSize, Recogniser: recogniser), cancellationToken: cancellationToken);
     }
+
+    /// <summary>A schedule registered before schedules named their recogniser (Hangfire stored the call with these
+    /// arguments): its sets record none, see <see cref="WorkSet.Profile"/>.</summary>
+    [Queue(JobQueues.Analyse)]
+    [DisableConcurrentExecution(timeoutInSeconds: 60)]
+    public Task Tick(string[] roots, string model, float? threshold, string grouping, int chunkSize, int blockSize, CancellationToken cancellationToken) =>
+        Tick(roots, model, threshold, grouping, chunkSize, blockSize, null, cancellationToken);
 }

@@ -23,7 +23,14 @@ public sealed class SetWork(WorkerServices services)
     [DisplayName("Process service set {1} (tenant {0}): register, queue chunks")]
     public async Task Process(long tenant, Guid setId, string mediaRoot, int chunkSize, int blockSize, CancellationToken cancellationToken)
     {
-        var analyzer = services.RentAnalyzer();
+        var set = await services.Catalog.SetsFor(new TenantId(tenant)).GetSetAsync(setId, cancellationToken);
+        if (set is null || set.State != Doppel.Storage.SetState.Processing)
+            return;
+        // The pipeline of the profile the set was opened with (null, a set that recorded none: this worker's own). A model
+        // it needs that this worker lacks fails the job here, before anything is written, naming the model and its install
+        // command: retried (by a worker that has it, if one does), then the set fails with that error and is processed
+        // again (retry) once the model is installed.
+        var analyzer = services.RentAnalyzer(ProcessSetHandler.RecordedProfile(set)?.Embedder);
         try
         {
             var handler = new ProcessSetHandler(services.Catalog, analyzer, new MediaFolder(mediaRoot), HandlersOf(services.Catalog));
@@ -36,7 +43,7 @@ public sealed class SetWork(WorkerServices services)
             await services.Catalog.For(new TenantId(tenant)).Runs.UpdateAsync(runId, prepared.Images.Count, cancellationToken);
             await new HangfireJobQueue(services.Work, services.Jobs).EnqueueDedupAsync(new DedupRequest
             {
-                Tenant = tenant, RunId = runId, Model = analyzer.EmbeddingModel,
+                Tenant = tenant, RunId = runId, Model = analyzer.EmbeddingModel, Recogniser = analyzer.Recogniser,
                 MediaIds = prepared.MediaOfImage.Values.Distinct().Order().ToList(),
                 Threshold = ProcessSetHandler.CosineThreshold(prepared.Set, analyzer.Profile),
                 ChunkSize = chunkSize, BlockSize = blockSize, ServiceSet = setId, ImageMedia = prepared.MediaOfImage,

@@ -50,6 +50,16 @@ public sealed record WorkSet(
     /// <summary>Faces stored with a quality below this are not matched (<c>--min-quality</c>); null: every face.</summary>
     public float? MinQuality { get; init; }
 
+    /// <summary>The recogniser the set was opened with, an ensemble's weights kept (a service set's: its model profile's);
+    /// null for a set queued before work sets recorded it.</summary>
+    public string? Recogniser { get; init; }
+
+    /// <summary>The recognition profile every step of the set scores with (thresholds, levels, calibration): the recorded
+    /// recogniser's. A set queued before work sets recorded their recogniser has only <see cref="Model"/>, the stored name,
+    /// which drops an ensemble's weights; it keeps the profile of that name, which is what its jobs used when it was queued
+    /// (the only fallback: every job reads the profile here).</summary>
+    public Doppel.Vision.Embedding.RecognitionProfile Profile => Doppel.Vision.Embedding.RecognitionProfiles.For(Recogniser ?? Model);
+
     /// <summary>The service's set (HOPE/v1) this work processes, or null for a catalog dedup (CLI, schedule).</summary>
     public Guid? ServiceSet { get; init; }
 
@@ -132,6 +142,8 @@ public sealed class WorkStore : IAsyncDisposable
             ALTER TABLE doppel_work.sets ADD COLUMN IF NOT EXISTS centroids bytea;
             ALTER TABLE doppel_work.sets ADD COLUMN IF NOT EXISTS service_set uuid;
             ALTER TABLE doppel_work.sets ADD COLUMN IF NOT EXISTS min_quality real;
+            -- Added when workers followed each set's profile: the recogniser it was opened with (null before).
+            ALTER TABLE doppel_work.sets ADD COLUMN IF NOT EXISTS recogniser text;
             -- One set per catalog run: an enqueuer retrying after a dropped connection gets the same set.
             CREATE UNIQUE INDEX IF NOT EXISTS sets_run ON doppel_work.sets (tenant, run_id);
             CREATE TABLE IF NOT EXISTS doppel_work.chunks (
@@ -184,15 +196,16 @@ public sealed class WorkStore : IAsyncDisposable
 
     /// <summary>The set of catalog run <paramref name="runId"/>: created, or the one created before for that run.</summary>
     public async Task<long> CreateSetAsync(long tenant, long runId, string model, float? threshold, string grouping, int chunkSize, int blockSize,
-        IReadOnlyList<long> mediaIds, CancellationToken cancellationToken = default, string search = WorkSet.SearchExact, Guid? serviceSet = null, float? minQuality = null)
+        IReadOnlyList<long> mediaIds, CancellationToken cancellationToken = default, string search = WorkSet.SearchExact, Guid? serviceSet = null, float? minQuality = null,
+        string? recogniser = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1);
         if (search is not (WorkSet.SearchExact or WorkSet.SearchIvf))
             throw new ArgumentException($"Search '{search}' cannot be partitioned over workers: use exact or ivf.", nameof(search));
         await using var command = _source.CreateCommand("""
-            INSERT INTO doppel_work.sets (tenant, run_id, state, model, threshold, grouping, chunk_size, block_size, media_ids, chunks, search, service_set, min_quality)
-            VALUES ($1, $2, 'analysing', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+            INSERT INTO doppel_work.sets (tenant, run_id, state, model, threshold, grouping, chunk_size, block_size, media_ids, chunks, search, service_set, min_quality, recogniser)
+            VALUES ($1, $2, 'analysing', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
             ON CONFLICT (tenant, run_id) DO UPDATE SET updated_at = doppel_work.sets.updated_at RETURNING id
             """);
         command.Parameters.Add(new() { Value = tenant });
@@ -207,6 +220,7 @@ public sealed class WorkStore : IAsyncDisposable
         command.Parameters.Add(new() { Value = search });
         command.Parameters.Add(new() { Value = serviceSet.HasValue ? serviceSet.Value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
         command.Parameters.Add(new() { Value = minQuality.HasValue ? minQuality.Value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Real });
+        command.Parameters.Add(new() { Value = (object?)recogniser ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
@@ -251,7 +265,8 @@ public sealed class WorkStore : IAsyncDisposable
             SELECT s.id, s.tenant, s.run_id, s.state, s.model, s.model_version, s.threshold, s.grouping, s.chunk_size, s.block_size,
                    s.media_ids, s.chunks, (SELECT count(*) FROM doppel_work.chunks c WHERE c.set_id = s.id)::int,
                    s.blocks, (SELECT count(*) FROM doppel_work.partitions p WHERE p.set_id = s.id)::int,
-                   s.dedup_set_id, s.error, s.created_at, s.updated_at, s.search, s.cell_bounds, s.service_set, s.min_quality
+                   s.dedup_set_id, s.error, s.created_at, s.updated_at, s.search, s.cell_bounds, s.service_set, s.min_quality,
+                   s.recogniser
             FROM doppel_work.sets s WHERE s.id = $1
             """);
         command.Parameters.Add(new() { Value = id });
@@ -269,6 +284,7 @@ public sealed class WorkStore : IAsyncDisposable
             CellBounds = reader.IsDBNull(20) ? null : reader.GetFieldValue<int[]>(20),
             ServiceSet = reader.IsDBNull(21) ? null : reader.GetGuid(21),
             MinQuality = reader.IsDBNull(22) ? null : reader.GetFloat(22),
+            Recogniser = reader.IsDBNull(23) ? null : reader.GetString(23),
         };
     }
 

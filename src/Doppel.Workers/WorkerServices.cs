@@ -20,19 +20,26 @@ public sealed record WorkerTimings
 }
 
 /// <summary>
-/// What the jobs of one worker process share: the catalog, the job graph's state, the media stores, and a pool
-/// of analysers (one per concurrently running analysis job: a pipeline is not shared between threads).
+/// What the jobs of one worker process share: the catalog, the job graph's state, the media stores, and pools of
+/// analysers, one pool per recogniser (a set is analysed with the pipeline of the recogniser it was opened with, so a
+/// worker serves sets of every profile): a pool is made at the first job of its recogniser and keeps one pipeline per
+/// concurrently running job (a pipeline is not shared between threads).
 /// </summary>
+/// <param name="analyzerOf">The pipeline of a recogniser (an ensemble's weights kept): the worker's own settings (detector,
+/// precision, quality) with that recogniser.</param>
+/// <param name="defaultRecogniser">The worker's start recogniser (<c>--model</c>, else the selected profile's), checked
+/// before the worker takes a job, and the one for sets that record none.</param>
 public sealed class WorkerServices(
     IDoppelDatabase catalog,
     WorkStore work,
     IBackgroundJobClient jobs,
     Func<string, IMediaStore> mediaStoreOf,
-    Func<IImageAnalyzer> analyzerFactory,
+    Func<string, IImageAnalyzer> analyzerOf,
+    string defaultRecogniser,
     WorkerTimings timings) : IDisposable
 {
-    private readonly ConcurrentBag<IImageAnalyzer> _analyzers = [];
-    private readonly ConcurrentBag<IImageAnalyzer> _all = [];
+    private readonly ConcurrentDictionary<string, ConcurrentBag<IImageAnalyzer>> _pools = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<IImageAnalyzer, string> _all = new();
 
     public IDoppelDatabase Catalog => catalog;
     public WorkStore Work => work;
@@ -40,24 +47,39 @@ public sealed class WorkerServices(
     public WorkerTimings Timings => timings;
     public string WorkerName { get; } = $"{Environment.MachineName}:{Environment.ProcessId}";
 
+    /// <summary>The recogniser of sets that record none (queued before sets recorded theirs).</summary>
+    public string DefaultRecogniser => defaultRecogniser;
+
     public IMediaStore MediaStore(string source) => mediaStoreOf(source);
 
-    /// <summary>Lends an analyser (loaded) for one job; give it back with <see cref="Return"/>.</summary>
-    public IImageAnalyzer RentAnalyzer()
+    /// <summary>Lends a loaded analyser of <paramref name="recogniser"/> (null: <see cref="DefaultRecogniser"/>) for one job;
+    /// give it back with <see cref="Return"/>. A model the recogniser needs that this worker lacks is a
+    /// <see cref="Doppel.Models.ModelNotInstalledException"/> naming it and its install command: the job fails (and is
+    /// retried, by a worker that has it if there is one), nothing of the set is lost.</summary>
+    public IImageAnalyzer RentAnalyzer(string? recogniser = null)
     {
-        if (_analyzers.TryTake(out var analyzer))
+        var key = recogniser ?? defaultRecogniser;
+        if (_pools.GetOrAdd(key, _ => []).TryTake(out var analyzer))
             return analyzer;
-        analyzer = analyzerFactory();
-        _all.Add(analyzer);
-        analyzer.Load();
+        analyzer = analyzerOf(key);
+        try
+        {
+            analyzer.Load();
+        }
+        catch
+        {
+            analyzer.Dispose();
+            throw;
+        }
+        _all[analyzer] = key;
         return analyzer;
     }
 
-    public void Return(IImageAnalyzer analyzer) => _analyzers.Add(analyzer);
+    public void Return(IImageAnalyzer analyzer) => _pools[_all[analyzer]].Add(analyzer);
 
     public void Dispose()
     {
-        foreach (var analyzer in _all)
+        foreach (var analyzer in _all.Keys)
             analyzer.Dispose();
     }
 }

@@ -53,7 +53,8 @@ public sealed class ModelProfileTests
             JsonNode.Parse(await set.Content.ReadAsStringAsync(ct))!["model_profile"]!.GetValue<string>().ShouldBe(ModelProfiles.AccurateName);
 
             // ACC names accurate; CLEAN names none and takes the active profile (licence-clean: nothing is selected in the cache).
-            await OpenAsync(hope, "ACC", InProcessService.CopyPhotos(service.Media, Photos(lfw, "Aaron_Peirsol", 3)));
+            var accPhotos = InProcessService.CopyPhotos(service.Media, Photos(lfw, "Aaron_Peirsol", 3));
+            await OpenAsync(hope, "ACC", accPhotos);
             await OpenAsync(hope, "CLEAN", InProcessService.CopyPhotos(service.Media, Photos(lfw, "Abdullah_Gul", 3)));
             (await hope.GetAsync("deduplication_sets/ACC/")).Body!["config"]!["model_profile"]!.GetValue<string>().ShouldBe(ModelProfiles.AccurateName);
             (await hope.GetAsync("deduplication_sets/CLEAN/")).Body!["config"]!["model_profile"]!.GetValue<string>().ShouldBe(ModelProfiles.LicenceCleanName);
@@ -70,6 +71,53 @@ public sealed class ModelProfileTests
             await ShouldHaveRunOnAsync(service.Db, tenant, hope, "CLEAN", clean, ModelProfiles.LicenceClean, ct);
             acc["threshold"]!.GetValue<float>().ShouldNotBe(clean["threshold"]!.GetValue<float>());
             pipelines.Opened.ShouldBe([ModelProfiles.AccurateName, ModelProfiles.LicenceCleanName]);
+
+            // A set's embedding export is of its own profile's model and version, and says so; the tenant's default export
+            // is the service's own model (licence-clean), which no face of ACC has a vector of.
+            foreach (var (group, profile) in new[] { ("ACC", ModelProfiles.Accurate), ("CLEAN", ModelProfiles.LicenceClean) })
+            {
+                using var export = await api.GetAsync($"v1/embeddings?set={await SetIdAsync(hope, group)}", ct);
+                export.StatusCode.ShouldBe(HttpStatusCode.OK, await export.Content.ReadAsStringAsync(ct));
+                export.Headers.GetValues("X-Doppel-Model").Single().ShouldBe(RecipeOf(profile).EmbeddingModel);
+                export.Headers.GetValues("X-Doppel-Model-Version").Single().ShouldBe(RecipeOf(profile).EmbeddingModelVersion);
+                export.Headers.GetValues("X-Doppel-Profile").Single().ShouldBe(profile.Name);
+                var lines = (await export.Content.ReadAsStringAsync(ct)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+                lines.Length.ShouldBe(int.Parse(export.Headers.GetValues("X-Doppel-Count").Single(), System.Globalization.CultureInfo.InvariantCulture));
+                lines.Length.ShouldBeGreaterThanOrEqualTo(3, group);
+                lines.ShouldAllBe(l => l.Contains(group == "ACC" ? "Aaron_Peirsol" : "Abdullah_Gul"));
+            }
+            using (var tenantExport = await api.GetAsync("v1/embeddings", ct))
+            {
+                tenantExport.Headers.GetValues("X-Doppel-Model").Single().ShouldBe(RecipeOf(ModelProfiles.LicenceClean).EmbeddingModel);
+                (await tenantExport.Content.ReadAsStringAsync(ct)).ShouldNotContain("Aaron_Peirsol");
+            }
+            (await api.GetAsync($"v1/embeddings?set={Guid.NewGuid()}", ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+            (await api.GetAsync($"v1/embeddings?set={await SetIdAsync(hope, "ACC")}&model=dlib-resnet29", ct)).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+
+            // verify of two photos follows the named group's profile (the one its next set opens with); without a group, the
+            // service's own pipeline.
+            (await api.PatchAsync("v1/groups/VERIFY/settings",
+                Hope.Json(new JsonObject { ["model_profile"] = ModelProfiles.AccurateName, [GroupSettings.AcceptLicence] = true }), ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+            JsonObject Pair(string? group)
+            {
+                var body = new JsonObject
+                {
+                    ["first"] = new JsonObject { ["key"] = accPhotos[0]!["filename"]!.GetValue<string>() },
+                    ["second"] = new JsonObject { ["key"] = accPhotos[1]!["filename"]!.GetValue<string>() },
+                };
+                if (group is not null)
+                    body["group"] = group;
+                return body;
+            }
+            var (verifyStatus, byGroup) = await hope.PostAsync("v1/verify", Pair("VERIFY"));
+            verifyStatus.ShouldBe(HttpStatusCode.OK);
+            (byGroup!["model"]!.GetValue<string>(), byGroup["profile"]!.GetValue<string>(), byGroup["same_person"]!.GetValue<bool>())
+                .ShouldBe((RecipeOf(ModelProfiles.Accurate).EmbeddingModel, ModelProfiles.AccurateName, true));
+            byGroup["threshold"]!.GetValue<float>().ShouldBe(RecognitionProfiles.Accurate.VerificationThreshold, 1e-6f);
+            var (_, byService) = await hope.PostAsync("v1/verify", Pair(null));
+            byService!["model"]!.GetValue<string>().ShouldBe(RecipeOf(ModelProfiles.LicenceClean).EmbeddingModel);
+            byService["similarity"]!.GetValue<float>().ShouldNotBe(byGroup["similarity"]!.GetValue<float>());
+            (await hope.PostAsync("v1/verify", Pair("NO-SUCH-GROUP"))).Status.ShouldBe(HttpStatusCode.NotFound);
 
             // Run again after the group's change, the finished set still runs on its snapshot.
             await ProcessAsync(hope, "ACC");
@@ -177,7 +225,8 @@ public sealed class ModelProfileTests
         }
     }
 
-    /// <summary>A service that runs one recogniser (<c>--model</c>, a worker) never runs a set of another profile on it.</summary>
+    /// <summary>A service that runs one recogniser (<c>--model</c>) never runs a set of another profile on it (a worker
+    /// runs the set's own: <c>WorkersServiceTests</c>).</summary>
     [Fact]
     public async Task AServiceWithOneRecogniserFailsASetOfAnotherProfileInsteadOfMixingModels()
     {

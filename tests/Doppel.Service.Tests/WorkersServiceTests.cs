@@ -4,11 +4,13 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using Doppel.Application.Admin;
+using Doppel.Application.Sets;
 using Doppel.Application.Tokens;
 using Doppel.Storage;
 using Doppel.Storage.Postgres;
 using Doppel.Testing;
 using Doppel.Testing.Servers;
+using Doppel.Vision.Embedding;
 using Npgsql;
 
 namespace Doppel.Service.Tests;
@@ -68,6 +70,8 @@ public sealed class WorkersServiceTests(PostgresServer server) : IClassFixture<P
                 var done = (await work.GetSetAsync(1, ct))!;
                 done.ServiceSet.ShouldNotBeNull();
                 done.State.ShouldBe(Doppel.Workers.WorkState.Completed);
+                // The set opened with the active profile (licence-clean, nothing selected) and the work recorded its recogniser.
+                done.Recogniser.ShouldBe(ModelProfiles.LicenceClean.Embedder);
                 // The 11 found files (10 photos and the text file) in chunks of 3; the usable faces in blocks of 2.
                 (done.Chunks, done.ChunksDone).ShouldBe((4, 4));
                 done.Partitions!.Value.ShouldBeGreaterThan(1);
@@ -157,6 +161,108 @@ public sealed class WorkersServiceTests(PostgresServer server) : IClassFixture<P
         }
     }
 
+    /// <summary>
+    /// Workers follow each set's profile (issue 10): a worker started on the default profile (licence-clean) is handed a
+    /// set whose group names the accurate profile. Its model cache lacks the accurate profile's own models, so the set's
+    /// start job fails with an error naming the model and the install command, and the set goes to Failed, nothing lost;
+    /// once the models are installed (linked into that cache: the running worker is not restarted) the same set is
+    /// processed again and reaches Ready, embedded with the accurate profile's models, with exactly the findings (scores
+    /// included: the confidence follows the profile's calibrated threshold) of the same set processed in the service.
+    /// </summary>
+    [Fact]
+    public async Task AWorkerProcessesASetWithTheProfileItWasOpenedWithAndAMissingModelFailsItUntilInstalled()
+    {
+        server.Require();
+        var lfw = SharedData.Require("data/lfw-dev/images");
+        var accurateOnly = ModelProfiles.Accurate.Models.Select(m => m.Name).Except(ModelProfiles.LicenceClean.Models.Select(m => m.Name)).ToList();
+        InstalledModels.Require([.. ModelProfiles.LicenceClean.Models.Concat(ModelProfiles.Accurate.Models).Select(m => m.Name).Distinct()]);
+        accurateOnly.ShouldNotBeEmpty();
+        var ct = TestContext.Current.CancellationToken;
+        var root = RepoPaths.NewTempDir("doppel-serve-workers-profile");
+        var media = Path.Combine(root, "media");
+        var images = new JsonArray();
+        foreach (var person in People.Take(2))
+            foreach (var file in Directory.GetFiles(Path.Combine(lfw, person), "*.jpg").Order().Take(3))
+            {
+                var key = $"p/{person}/{Path.GetFileName(file)}";
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(media, key))!);
+                File.Copy(file, Path.Combine(media, key));
+                images.Add(new JsonObject { ["reference_pk"] = Path.GetFileNameWithoutExtension(file), ["filename"] = key });
+            }
+        // The worker's model cache: every installed model but the accurate profile's own.
+        var cache = Path.Combine(root, "worker-models");
+        Directory.CreateDirectory(cache);
+        foreach (var installed in Directory.GetDirectories(Doppel.Models.ModelStore.CacheRoot).Where(d => !Path.GetFileName(d).StartsWith('.') && !accurateOnly.Contains(Path.GetFileName(d))))
+            Directory.CreateSymbolicLink(Path.Combine(cache, Path.GetFileName(installed)), installed);
+
+        var withWorkers = await server.CreateDatabaseAsync("svcprofile");
+        var inProcess = await server.CreateDatabaseAsync("svcprofilebase");
+        // Admin tokens: a group's settings (its profile) are an administrator's.
+        var token = await SeedAsync(withWorkers.Uri, ct, TokenScope.Admin);
+        var baselineToken = await SeedAsync(inProcess.Uri, ct, TokenScope.Admin);
+        var log = new ConcurrentQueue<string>();
+        var processes = new List<Process>();
+        try
+        {
+            var site = $"http://127.0.0.1:{Ports.Free()}";
+            processes.Add(Start(log, "serve", "--db", withWorkers.Uri, "--media", media, "--urls", site, "--chunk-size", "2", "--block-size", "2"));
+            using (var probe = new HttpClient())
+                await WaitUntilAsync(async () => (await ServeProcessTests.Try(() => probe.GetAsync(site + "/readyz", ct)))?.StatusCode == HttpStatusCode.OK, processes, log);
+            var worker = ServeProcessTests.Info("worker", "--db", withWorkers.Uri, "--queues", "analyse=1,match=1,report=1,notify=1", "--attempts", "1");
+            worker.Environment["DOPPEL_MODELS"] = cache;
+            processes.Add(Start(log, worker));
+
+            var hope = new Hope(Client(site, token));
+            await OpenAccurateSetAsync(hope, images);
+            (await hope.PostAsync("deduplication_sets/PROG-A/process/")).Status.ShouldBe(HttpStatusCode.OK);
+            (await hope.WaitForStateAsync("PROG-A", "Ready", "Failed")).ShouldBe("Failed", string.Join('\n', log.TakeLast(40)));
+            var error = (await hope.GetAsync("deduplication_sets/PROG-A/")).Body!["error"]!.GetValue<string>();
+            error.ShouldContain($"Model '{accurateOnly[0]}' is not installed", customMessage: error);
+            error.ShouldContain($"doppel models install {accurateOnly[0]}", customMessage: error);
+            (await hope.AllPagesAsync("deduplication_sets/PROG-A/images/?page_size=50")).Count.ShouldBe(images.Count, "the set keeps its images");
+
+            // Installed: the same worker, the same set, processed again.
+            foreach (var name in accurateOnly)
+                Directory.CreateSymbolicLink(Path.Combine(cache, name), Path.Combine(Doppel.Models.ModelStore.CacheRoot, name));
+            (await hope.PostAsync("deduplication_sets/PROG-A/process/")).Status.ShouldBe(HttpStatusCode.OK);
+            var viaWorkers = await FindingsAsync(hope, log, "PROG-A");
+
+            await using (var work = await Doppel.Workers.WorkStore.OpenAsync(withWorkers.ConnectionString, ct))
+            {
+                var done = (await work.GetSetAsync(1, ct))!;
+                (done.Recogniser, done.State).ShouldBe((ModelProfiles.Accurate.Embedder, Doppel.Workers.WorkState.Completed));
+                done.Profile.ShouldBe(RecognitionProfiles.Accurate);
+                var accurate = new Doppel.Jobs.FacePipelineRecipe(Doppel.Vision.Detection.DetectorRegistry.Default, ModelProfiles.Accurate.Embedder);
+                (done.Model, done.ModelVersion).ShouldBe((accurate.EmbeddingModel, accurate.EmbeddingModelVersion));
+            }
+
+            var baseSite = $"http://127.0.0.1:{Ports.Free()}";
+            processes.Add(Start(log, "serve", "--db", inProcess.Uri, "--media", media, "--urls", baseSite, "--in-process"));
+            var baselineHope = new Hope(Client(baseSite, baselineToken));
+            await WaitUntilAsync(async () => (await ServeProcessTests.Try(() => baselineHope.Http.GetAsync(baseSite + "/readyz")))?.StatusCode == HttpStatusCode.OK, processes, log);
+            await OpenAccurateSetAsync(baselineHope, images);
+            (await baselineHope.PostAsync("deduplication_sets/PROG-A/process/")).Status.ShouldBe(HttpStatusCode.OK);
+            var baseline = await FindingsAsync(baselineHope, log, "PROG-A");
+            viaWorkers.ShouldContain(f => f.StartsWith("200 ", StringComparison.Ordinal));
+            viaWorkers.ShouldBe(baseline);
+        }
+        finally
+        {
+            await StopAsync(processes, root);
+        }
+    }
+
+    /// <summary>Group PROG-A on the accurate profile (licence accepted), its set opened with <paramref name="images"/>.</summary>
+    private static async Task OpenAccurateSetAsync(Hope hope, JsonArray images)
+    {
+        (await hope.SendAsync(HttpMethod.Patch, "v1/groups/PROG-A/settings",
+            new JsonObject { ["model_profile"] = ModelProfiles.AccurateName, [GroupSettings.AcceptLicence] = true })).Status.ShouldBe(HttpStatusCode.OK);
+        var (status, created) = await hope.PostAsync("deduplication_sets/", new JsonObject { ["reference_pk"] = "PROG-A" });
+        status.ShouldBe(HttpStatusCode.Created);
+        created!["config"]!["model_profile"]!.GetValue<string>().ShouldBe(ModelProfiles.AccurateName);
+        (await hope.PostAsync("deduplication_sets/PROG-A/images_bulk/", JsonNode.Parse(images.ToJsonString()))).Status.ShouldBe(HttpStatusCode.OK);
+    }
+
     /// <summary>The job of <paramref name="method"/> (the first by id) once it is in <paramref name="state"/>.</summary>
     private static async Task<long> PollJobAsync(NpgsqlConnection jobs, string method, string state, List<Process> processes, ConcurrentQueue<string> log)
     {
@@ -210,8 +316,8 @@ public sealed class WorkersServiceTests(PostgresServer server) : IClassFixture<P
         }
     }
 
-    /// <summary>A tenant with a write token, an administrator and a reviewer of the admin page; returns the token.</summary>
-    private static async Task<string> SeedAsync(string uri, CancellationToken ct)
+    /// <summary>A tenant with a token (write: a registration system's), an administrator and a reviewer of the admin page; returns the token.</summary>
+    private static async Task<string> SeedAsync(string uri, CancellationToken ct, TokenScope scope = TokenScope.Write)
     {
         await using var db = await PostgresDatabase.OpenAsync(uri, ct);
         var tokens = new TokenHandlers(db);
@@ -219,7 +325,7 @@ public sealed class WorkersServiceTests(PostgresServer server) : IClassFixture<P
         var users = new AdminUserHandlers(db);
         await users.AddAsync("alice", AdminRole.Admin, AdminPassword, ct);
         await users.AddAsync("bob", AdminRole.Reviewer, ReviewerPassword, ct);
-        return (await tokens.IssueAsync("registry", "hope", TokenScope.Write, ct)).Secret;
+        return (await tokens.IssueAsync("registry", "hope", scope, ct)).Secret;
     }
 
     private const string AdminPassword = "correct horse battery";
@@ -246,11 +352,11 @@ public sealed class WorkersServiceTests(PostgresServer server) : IClassFixture<P
         return hope;
     }
 
-    /// <summary>Waits for PROG-W to be Ready; every finding as "STATUS FIRST|SECOND|SCORE", sorted.</summary>
-    private static async Task<List<string>> FindingsAsync(Hope hope, ConcurrentQueue<string> log)
+    /// <summary>Waits for the set of <paramref name="group"/> to be Ready; every finding as "STATUS FIRST|SECOND|SCORE", sorted.</summary>
+    private static async Task<List<string>> FindingsAsync(Hope hope, ConcurrentQueue<string> log, string group = "PROG-W")
     {
-        (await hope.WaitForStateAsync("PROG-W", "Ready", "Failed")).ShouldBe("Ready", string.Join('\n', log.TakeLast(60)));
-        var findings = await hope.AllPagesAsync("deduplication_sets/PROG-W/duplicates/?page_size=7");
+        (await hope.WaitForStateAsync(group, "Ready", "Failed")).ShouldBe("Ready", string.Join('\n', log.TakeLast(60)));
+        var findings = await hope.AllPagesAsync($"deduplication_sets/{group}/duplicates/?page_size=7");
         return findings.Select(f => $"{f["status_code"]!.GetValue<int>()} {f["first"]!["reference_pk"]!.GetValue<string>()}|{f["second"]!["reference_pk"]!.GetValue<string>()}"
                                     .TrimEnd('|') + $" | {f["score"]!.GetValue<double>().ToString("R", System.Globalization.CultureInfo.InvariantCulture)}")
             .Order(StringComparer.Ordinal).ToList();
@@ -309,9 +415,12 @@ public sealed class WorkersServiceTests(PostgresServer server) : IClassFixture<P
         return http;
     }
 
-    private static Process Start(ConcurrentQueue<string> log, params string[] args)
+    private static Process Start(ConcurrentQueue<string> log, params string[] args) => Start(log, ServeProcessTests.Info(args));
+
+    private static Process Start(ConcurrentQueue<string> log, ProcessStartInfo info)
     {
-        var process = Process.Start(ServeProcessTests.Info(args))!;
+        var args = info.ArgumentList.Skip(1).ToArray();
+        var process = Process.Start(info)!;
         // JSON request lines are many; keep the plain ones and any error.
         process.OutputDataReceived += (_, e) =>
         {

@@ -17,7 +17,7 @@ public sealed class PostgresAddressTests(PostgresServer server)
         var opened = await Task.WhenAll(PostgresDatabase.OpenAsync(database.Uri, Ct), PostgresDatabase.OpenAsync(database.ConnectionString, Ct));
         await using var first = opened[0];
         await using var second = opened[1];
-        (first.Engine, first.SchemaVersion, second.SchemaVersion).ShouldBe(("postgresql", 8, 8));
+        (first.Engine, first.SchemaVersion, second.SchemaVersion).ShouldBe(("postgresql", 9, 9));
         first.Location.ShouldBe(database.Uri);
         var acme = await first.Tenants.CreateAsync("acme", Ct);
         (await second.Tenants.FindAsync("acme", Ct))!.Id.ShouldBe(acme.Id);

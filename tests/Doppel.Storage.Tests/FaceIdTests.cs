@@ -70,7 +70,7 @@ public class FaceIdTests
 
         await using (var db = temp.Open())
         {
-            db.SchemaVersion.ShouldBe(8);
+            db.SchemaVersion.ShouldBe(9);
             var s = Stores(db);
             // Read back through the stores: faces with their persons, pins, exclusions, vectors; decisions; findings.
             (await s.Faces.ListAsync(Page.All, Ct)).Select(f => (f.Id, f.MediaId, f.PersonId, f.PinnedPersonId, string.Join(",", f.ExcludedPersonIds)))
@@ -87,7 +87,7 @@ public class FaceIdTests
         // (Later versions add columns and tables, and turn the locks into leases: every column a row had is kept.)
         var after = CatalogDump.Tables(temp);
         CatalogDump.ShouldKeepEveryRow(beforeNamed, CatalogDump.Named(temp), "schema_migrations", "locks");
-        after["schema_migrations"].Count.ShouldBe(7);
+        after["schema_migrations"].Count.ShouldBe(8);
         after["schema_migrations"][3].ShouldStartWith("4|");
         foreach (var table in new[] { "faces", "findings", "persons" })
             temp.RawScalar($"SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '{table}' AND sql LIKE '%AUTOINCREMENT%'").ShouldBe(1, table);

@@ -9,11 +9,11 @@ public class MigrationTests
     {
         using var temp = new TempCatalog();
         await using (var db = temp.Open())
-            db.SchemaVersion.ShouldBe(8);
+            db.SchemaVersion.ShouldBe(9);
 
         foreach (var table in new[] { "media_files", "faces", "face_embeddings", "face_person_exclusions", "persons", "runs", "dedup_sets", "findings", "ignored_pairs", "leases", "tenants", "person_decisions", "admin_users", "schema_migrations" })
             temp.RawScalar($"SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '{table}'").ShouldBe(1, table);
-        temp.RawScalar("SELECT COUNT(*) FROM schema_migrations").ShouldBe(7);
+        temp.RawScalar("SELECT COUNT(*) FROM schema_migrations").ShouldBe(8);
         using var raw = temp.Raw();
         using var mode = raw.CreateCommand();
         mode.CommandText = "PRAGMA journal_mode";
@@ -28,10 +28,10 @@ public class MigrationTests
             await Register(Stores(db), Entry("/photos/a.jpg", "a"));
         await using (var db = temp.Open())
         {
-            db.SchemaVersion.ShouldBe(8);
+            db.SchemaVersion.ShouldBe(9);
             (await Stores(db).Media.FindAsync(new MediaKey(MediaSources.File, "/photos/a.jpg"), Ct)).ShouldNotBeNull();
         }
-        temp.RawScalar("SELECT COUNT(*) FROM schema_migrations").ShouldBe(7);
+        temp.RawScalar("SELECT COUNT(*) FROM schema_migrations").ShouldBe(8);
     }
 
     [Fact]
@@ -48,7 +48,7 @@ public class MigrationTests
 
         var error = Should.Throw<CatalogVersionException>(() => temp.Open());
         error.DatabaseVersion.ShouldBe(99);
-        error.CodeVersion.ShouldBe(8);
+        error.CodeVersion.ShouldBe(9);
         error.Message.ShouldContain("upgrade Doppel");
         error.Message.ShouldContain("--db"); // not "--catalog", an option no command has (issue 12 row 13)
         error.Message.ShouldContain(temp.Path);

@@ -44,7 +44,7 @@ public class PersonIdTests
 
         await using (var db = temp.Open())
         {
-            db.SchemaVersion.ShouldBe(8);
+            db.SchemaVersion.ShouldBe(9);
             var s = Stores(db);
             // Read back through the stores: names, representatives, assignments, pins, exclusions, decisions.
             (await s.Persons.ListAsync(Page.All, Ct)).Select(p => (p.Id, p.Name, p.RepresentativeFaceId)).ShouldBe([(1L, "Alice", 1L), (2L, (string?)null, 2L), (5L, "Carol", 3L)]);
@@ -59,7 +59,7 @@ public class PersonIdTests
         // (Later versions add columns and tables, and turn the locks into leases: every column a row had is kept.)
         var after = CatalogDump.Tables(temp);
         CatalogDump.ShouldKeepEveryRow(beforeNamed, CatalogDump.Named(temp), "schema_migrations", "locks");
-        after["schema_migrations"].Count.ShouldBe(7);
+        after["schema_migrations"].Count.ShouldBe(8);
         after["schema_migrations"][2].ShouldStartWith("3|");
         temp.RawScalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'persons' AND sql LIKE '%AUTOINCREMENT%'").ShouldBe(1);
         temp.RawScalar("SELECT COUNT(*) FROM sqlite_master WHERE sql LIKE '%persons_v3%'").ShouldBe(0);

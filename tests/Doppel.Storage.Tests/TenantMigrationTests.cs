@@ -58,7 +58,7 @@ public class TenantMigrationTests
 
         await using (var db = SqliteDatabase.Open(temp.Path))
         {
-            db.SchemaVersion.ShouldBe(8);
+            db.SchemaVersion.ShouldBe(9);
             var s = db.For(TenantId.Default);
             var ct = TestContext.Current.CancellationToken;
             (await s.Media.ListAsync(null, Page.All, ct)).Select(m => (m.Id, m.Key, m.ContentHash, m.State))

@@ -59,6 +59,8 @@ public sealed class IvfWorkerTests(PostgresServer server)
         follower.ExitCode.ShouldBe(0, Context());
         var done = await progress.GetSetAsync(1, ct);
         done!.PartitionsDone.ShouldBe(atKill.Partitions.Value);
+        // The set recorded the recogniser it was queued with (the selected profile's), which every worker embedded and scored it with.
+        done.Recogniser.ShouldBe(Doppel.Vision.Embedding.ModelProfiles.LicenceClean.Embedder);
         // The single-process IVF run must find pairs, or the comparison says nothing (measured: 2026-12-07, first 120 LFW dev photos).
         var expected = File.ReadAllText(Path.Combine(dir, "single", "findings.csv"));
         expected.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length.ShouldBeGreaterThan(20);

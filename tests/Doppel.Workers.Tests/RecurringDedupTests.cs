@@ -64,6 +64,7 @@ public sealed class RecurringDedupTests(PostgresServer server)
             await Task.Delay(500, TestContext.Current.CancellationToken);
         }
         set.State.ShouldBe(WorkState.Completed, set.Error);
+        set.Recogniser.ShouldBe(Doppel.Vision.Embedding.ModelProfiles.LicenceClean.Embedder, "the schedule names the recogniser its sets are queued with");
         await using var catalog = SqliteDatabase.Open(Path.Combine(dir, "dist.db"));
         var findings = await catalog.For(TenantId.Default).Dedup.GetFindingsAsync(set.DedupSetId!.Value, cancellationToken: TestContext.Current.CancellationToken);
         findings.Count.ShouldBeGreaterThan(0, "the first 12 LFW dev photos hold pairs; an empty set proves nothing");

@@ -17,8 +17,10 @@ public sealed class ExportEmbeddingsHandler(IStoreSet stores)
 {
     /// <param name="keyOf">How a media path is named in the ids (the CLI: as stored; the service: relative to its
     /// media folder, the key the tenant registered, so no server path leaves it). Null: as stored.</param>
+    /// <param name="version">Only vectors of this model version (a set's: the version its profile makes); null: every version.</param>
+    /// <param name="media">Only faces of these media records (a set's images); null: every face of the catalog.</param>
     public async Task<ExportedEmbeddings> HandleAsync(string model, string format, string outputFile, Func<string, string>? keyOf = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, string? version = null, IReadOnlySet<long>? media = null)
     {
         var path = (await stores.Media.ListAsync(null, Page.All, cancellationToken).ConfigureAwait(false)).ToDictionary(m => m.Id, m => keyOf is null ? m.Path : keyOf(m.Path));
         var faces = (await stores.Faces.ListAsync(Page.All, cancellationToken).ConfigureAwait(false)).ToDictionary(f => f.Id);
@@ -29,13 +31,16 @@ public sealed class ExportEmbeddingsHandler(IStoreSet stores)
         await foreach (var e in stores.Faces.ReadEmbeddingsAsync(model, cancellationToken).ConfigureAwait(false))
         {
             var face = faces[e.FaceId];
+            if ((version is not null && e.ModelVersion != version) || (media is not null && !media.Contains(face.MediaId)))
+                continue;
             ids.Add($"{path[face.MediaId]}#{face.FaceIndex}");
             data.AddRange(e.Vector);
             dimension = e.Dimension;
             versions.Add(e.ModelVersion);
         }
         if (ids.Count == 0)
-            throw new NotFoundException($"The catalog holds no '{model}' vectors.");
+            throw new NotFoundException(version is null && media is null ? $"The catalog holds no '{model}' vectors."
+                : $"The catalog holds no '{model}' vectors{(version is null ? "" : $" of version {version}")}{(media is null ? "" : " of the set's images")} (is it processed?).");
         var set = new EmbeddingSet(ids, [.. data], dimension);
         if (format == "jsonl")
             EmbeddingFiles.WriteJsonl(set, outputFile);

@@ -14,6 +14,11 @@ public sealed record DedupRequest
     /// <summary>The embedding model's catalogue name; the first worker records the version its vectors are made with.</summary>
     public required string Model { get; init; }
 
+    /// <summary>The recogniser the set is opened with, an ensemble's weights kept (<c>IImageAnalyzer.Recogniser</c>; a service
+    /// set's: its model profile's): every worker embeds the set with this recogniser's pipeline and every step scores it with
+    /// its recognition profile. Null: queued by code that records none (a schedule made before), see <c>WorkSet.Profile</c>.</summary>
+    public string? Recogniser { get; init; }
+
     /// <summary>Null: the model's calibrated threshold, as recorded by the first worker.</summary>
     public float? Threshold { get; init; }
 

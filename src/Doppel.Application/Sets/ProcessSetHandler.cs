@@ -90,7 +90,7 @@ public sealed class ProcessSetHandler(IDoppelDatabase db, ISetAnalyzers analyzer
             await EmbedStaleAsync(analyzer, tenant, store, set, resolved, lease, cancellationToken);
             var mediaOfImage = resolved.ToDictionary(r => r.Key, r => r.Value.Id);
             var results = new SetResults(db, sets);
-            var scope = await results.ScopeAsync(tenant, set, images, mediaOfImage, analyzer.EmbeddingModel, analyzer.EmbeddingModelVersion, cancellationToken, analyzer.Profile);
+            var scope = await results.ScopeAsync(tenant, set, images, mediaOfImage, analyzer.EmbeddingModel, analyzer.EmbeddingModelVersion, analyzer.Profile, cancellationToken);
             var vectors = await results.VectorsAsync(tenant, scope, analyzer.EmbeddingModel, analyzer.EmbeddingModelVersion, cancellationToken);
             var facePairs = scope.Faces.Count > 1 ? VectorSearch.Exact.SelfJoin(vectors, scope.Threshold) : [];
             await results.CompleteAsync(tenant, setId, images, mediaOfImage, scope, facePairs, runId, cancellationToken);
@@ -125,10 +125,16 @@ public sealed class ProcessSetHandler(IDoppelDatabase db, ISetAnalyzers analyzer
             await sets.MoveAsync(tenant, current, SetAction.Fail, error, runId, CancellationToken.None);
     }
 
-    /// <summary>The pipeline the set runs on: its recorded profile's (a set opened before sets recorded one: the
-    /// service's active profile). <see cref="ConflictException"/> when this process cannot run that profile.</summary>
-    public IImageAnalyzer AnalyzerOf(DeduplicationSet set) =>
-        analyzers.For(GroupSettings.FromJson(set.SettingsJson).ModelProfile is { } name ? Doppel.Vision.Embedding.ModelProfiles.Get(name) : null);
+    /// <summary>The pipeline the set runs on: its recorded profile's (<see cref="RecordedProfile"/>).
+    /// <see cref="ConflictException"/> when this process cannot run that profile.</summary>
+    public IImageAnalyzer AnalyzerOf(DeduplicationSet set) => analyzers.For(RecordedProfile(set));
+
+    /// <summary>The model profile the set recorded when it opened (<see cref="GroupSettings.ModelProfile"/> of its snapshot,
+    /// which <see cref="SetHandlers"/> fills with the active profile). Null only for a set opened before sets recorded one:
+    /// such a set runs on the processing process's own default (<see cref="ISetAnalyzers.For"/> of null: the service's
+    /// active profile, a worker's start pipeline), as every set did then; it is the one fallback, taken here.</summary>
+    public static Doppel.Vision.Embedding.ModelProfile? RecordedProfile(DeduplicationSet set) =>
+        GroupSettings.FromJson(set.SettingsJson).ModelProfile is { } name ? Doppel.Vision.Embedding.ModelProfiles.Get(name) : null;
 
     /// <summary>The catalog run a processing of the set is counted in.</summary>
     public async Task<long> StartRunAsync(TenantId tenant, Guid setId, CancellationToken cancellationToken = default)

@@ -49,7 +49,8 @@ public sealed class ProfileAnalyzers(Func<ModelProfile, IImageAnalyzer> create, 
 }
 
 /// <summary>
-/// One pipeline for every set: a service started with an explicit <c>--model</c>, a worker, a test's scripted analyzer.
+/// One pipeline for every set: a service started with an explicit <c>--model</c>, a worker's job (handed the pipeline of
+/// the set's own profile), a test's scripted analyzer.
 /// A set opened with a profile whose recogniser is another one is refused rather than run on the wrong model (an
 /// analyzer that is no profile's recogniser, a scripted one, serves every set).
 /// </summary>

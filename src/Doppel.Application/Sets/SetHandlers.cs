@@ -262,7 +262,7 @@ public sealed class SetHandlers(IDoppelDatabase db, ISetProcessingQueue queue, S
         if (group is null)
             return null;
         var newest = (await sets.ListSetsAsync(group.Id, [SetState.Inactive], 0, 1, cancellationToken)).FirstOrDefault();
-        return newest is not null && GroupSettings.FromJson(newest.SettingsJson).ModelProfile is { } name ? Doppel.Vision.Embedding.ModelProfiles.Get(name) : null;
+        return newest is null ? null : ProcessSetHandler.RecordedProfile(newest);
     }
 
     /// <summary>A group's settings; a group not created yet has the defaults (reading creates nothing).</summary>

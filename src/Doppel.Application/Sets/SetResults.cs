@@ -35,9 +35,10 @@ public sealed class SetResults(IDoppelDatabase db, SetHandlers sets)
 
     /// <param name="mediaOfImage">Image id → media record of every image whose file was found.</param>
     /// <param name="modelVersion">The version the set's vectors are made with: faces without a vector of it are not matched.</param>
-    /// <param name="profile">The recogniser's profile (the running analyzer's); null: the measured profile of <paramref name="model"/>.</param>
+    /// <param name="profile">The recognition profile of the recogniser the set was opened with (its analyzer's; a work set's
+    /// <c>Profile</c>): never derived from <paramref name="model"/>, the stored name, which drops an ensemble's weights.</param>
     public async Task<Scope> ScopeAsync(TenantId tenant, DeduplicationSet set, IReadOnlyList<SetImage> images, IReadOnlyDictionary<long, long> mediaOfImage,
-        string model, string modelVersion, CancellationToken cancellationToken = default, Doppel.Vision.Embedding.RecognitionProfile? profile = null)
+        string model, string modelVersion, Doppel.Vision.Embedding.RecognitionProfile profile, CancellationToken cancellationToken = default)
     {
         var store = db.SetsFor(tenant);
         var stores = db.For(tenant);
@@ -58,7 +59,7 @@ public sealed class SetResults(IDoppelDatabase db, SetHandlers sets)
         // HOPE's score is a 0–1 similarity: the raw cosine, with 0.5 confidence at the profile's raw-cosine dedup
         // threshold (dlib 0.946). The analyzer's DefaultThreshold is the profile's dedup threshold, which for a
         // normalising profile is on the normalised score (dlib 0.0343), not a cosine: as a cosine it kept every pair.
-        float modelThreshold = (profile ?? Doppel.Vision.Embedding.RecognitionProfiles.For(model)).RawDedupThreshold;
+        float modelThreshold = profile.RawDedupThreshold;
         return new Scope(statuses, faces, Confidence.CosineAt(settings.DuplicateConfidenceThreshold, modelThreshold), modelThreshold,
             imagesOfMedia, reference.Select(i => i.Id).ToHashSet(), ignored);
     }

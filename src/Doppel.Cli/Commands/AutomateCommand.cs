@@ -61,10 +61,11 @@ public static class AutomateCommand
             Logging.Configure(name);
             if (!watch && parse.GetValue(jobsDb) is { } jobsAddress)
             {
-                using var analyzer = new FacePipelineAnalyzer(pipeline.Build(parse));
+                // The recipe names the recogniser (weights kept) without opening a model: the workers run it.
+                var recipe = pipeline.Recipe(parse);
                 var storage = Doppel.Workers.JobsStorage.Create(Doppel.Workers.JobsStorage.ConnectionString(jobsAddress));
                 var id = Doppel.Workers.RecurringDedup.Schedule(new Hangfire.RecurringJobManager(storage),
-                    new Doppel.Workers.FolderDedupRequest(parse.GetValue(dirs)!, analyzer.EmbeddingModel), parse.GetValue(every));
+                    new Doppel.Workers.FolderDedupRequest(parse.GetValue(dirs)!, recipe.EmbeddingModel, Recogniser: recipe.Embedder), parse.GetValue(every));
                 Console.WriteLine($"Scheduled '{id}' every {parse.GetValue(every)} on the workers (doppel worker --db {parse.GetValue(db)} --jobs-db ...); nothing runs here.");
                 return 0;
             }

@@ -38,6 +38,8 @@ public static class WorkerCommand
         };
         var leaseTtl = new Option<double>("--lease-ttl") { Description = "Seconds a chunk lease lives without a heartbeat.", DefaultValueFactory = _ => new WorkerTimings().LeaseTimeToLive.TotalSeconds };
         var pipeline = PipelineOptions.Create();
+        pipeline.Model.Description = "The recogniser whose models are checked at start, and the one for sets that record none (queued before sets recorded theirs); " +
+                                     "every other set runs on the recogniser it was queued with (a service set's: its profile's). Default: the selected profile's.";
         // --quality: faces get the stored quality a single-process dedup gives them, which --min-quality of a set reads.
         var quality = new QualityOptions(withMinimum: false);
         var command = new Command("worker", "Run queued dedup work (Hangfire on PostgreSQL) until stopped.") { db, jobs, mediaOption, queues, attempts, orphanAfter, leaseTtl };
@@ -64,12 +66,16 @@ public static class WorkerCommand
             await using var catalog = await Transient.RetryAsync(() => Doppel.Application.CatalogDatabases.OpenAsync(catalogAddress, cancellationToken),
                 m => Console.Error.WriteLine(m), cancellationToken: cancellationToken);
             var storage = JobsStorage.Create(jobsConnection, TimeSpan.FromSeconds(parse.GetValue(orphanAfter)));
+            var recipe = pipeline.Recipe(parse);
             using var services = new WorkerServices(catalog, work, new BackgroundJobClient(storage),
                 source => source == MediaSources.File ? LocalFolderMediaStore.Instance
                     : container is not null && container.Source == source ? container
                     : throw new CatalogException($"The set's images are in {source}; start this worker with --media {source} (and its credentials)."),
-                () => new FacePipelineAnalyzer(quality.Apply(parse, pipeline.Recipe(parse))), timings);
-            // Models first: a missing or corrupt model file stops the worker here, before it takes a job.
+                // Each set on the pipeline of the recogniser it was opened with (its profile's): this worker's detector,
+                // precision and --quality, the set's recogniser, and that recogniser's quality assessor unless --quality names one.
+                recogniser => new FacePipelineAnalyzer(quality.Apply(parse, recipe.WithEmbedder(recogniser))), recipe.Embedder, timings);
+            // Models first: a missing or corrupt model file of the worker's own recogniser stops it here, before it takes a
+            // job; another profile's models are opened at the first set that needs them.
             if (concurrency.GetValueOrDefault(JobQueues.Analyse) > 0)
                 services.Return(services.RentAnalyzer());
 

@@ -39,7 +39,7 @@ public static class DistributedDedup
         await using var work = await Transient.RetryAsync(() => WorkStore.OpenAsync(jobsConnection, cancellationToken), Message, cancellationToken: cancellationToken);
         var queue = new HangfireJobQueue(work, new BackgroundJobClient(JobsStorage.Create(jobsConnection)));
         var queued = await FolderSets.EnqueueAsync(catalog, media, queue, new FolderDedupRequest(roots, analyzer.EmbeddingModel, settings.Threshold,
-            settings.Grouping.ToString().ToLowerInvariant(), settings.ChunkSize, settings.BlockSize, settings.Search, settings.MinQuality), Message, cancellationToken);
+            settings.Grouping.ToString().ToLowerInvariant(), settings.ChunkSize, settings.BlockSize, settings.Search, settings.MinQuality, analyzer.Recogniser), Message, cancellationToken);
 
         QueuedWorkProgress progress;
         string last = "";
@@ -85,8 +85,7 @@ public static class DistributedDedup
         // findings (final scores), with the same profile scoring for the grouping's unpaired members.
         var mediaOfFace = faces.ToDictionary(f => f.Id, f => f.MediaId);
         var (set1, refs) = DedupMatcher.VectorsOf(vectors, e => mediaOfFace[e.FaceId]);
-        var profile = Doppel.Vision.Embedding.RecognitionProfiles.For(set.Model);
-        var scoring = FaceScoring.For(profile, set.ModelVersion, set1, cancellationToken);
+        var scoring = FaceScoring.For(set.Profile, set.ModelVersion, set1, cancellationToken);
         var rowOf = refs.Select((r, row) => (r.FaceId, row)).ToDictionary(x => x.FaceId, x => x.row);
         var facePairs = findings.Where(f => f.FaceA is { } a && f.FaceB is { } b && rowOf.ContainsKey(a) && rowOf.ContainsKey(b))
             .Select(f => rowOf[f.FaceA!.Value] < rowOf[f.FaceB!.Value]

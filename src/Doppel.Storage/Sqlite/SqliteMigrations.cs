@@ -451,6 +451,13 @@ internal static class SqliteMigrations
                 disabled_at   TEXT    NULL
             );
             """),
+        // A set's findings page (newest first, ties newest row first) names its whole order in the index: SQLite already read
+        // (set_id, updated_at) in rowid order, but PostgreSQL's index had no id and sorted every finding of the set on
+        // each page; both engines get the same index at the same version. The old one is its prefix, so it goes.
+        new(9, "findings pages in index order", """
+            CREATE INDEX ix_set_findings_page ON set_findings(set_id, updated_at, id);
+            DROP INDEX ix_set_findings_set;
+            """),
     ];
 
     public static int Latest => All[^1].Version;

@@ -376,6 +376,23 @@ internal sealed class SqliteSetStore(SqliteDatabase db, TenantId tenant) : ISetS
 
     public Task<FindingsPage> ListFindingsAsync(Guid? setId, long? groupId, SetFindingQuery query, CancellationToken cancellationToken = default)
     {
+        var (countSql, pageSql, parameters) = FindingsPageQuery(T, setId, groupId, query);
+        return Task.FromResult(Read(s =>
+        {
+            long count = s.Long(countSql, parameters);
+            var items = s.Query(pageSql, ReadFinding, parameters);
+            return new FindingsPage(count, items);
+        }));
+    }
+
+    /// <summary>The statements of a findings page (the total, then the page) and their parameters. Newest first, the
+    /// newest row first among findings stored together (one set's are written with one time): exactly the order of
+    /// ix_set_findings_page (set_id, updated_at, id) read backwards, so a set's page reads OFFSET + LIMIT rows with their
+    /// two image lookups and stops. With ties by ascending id (before 2026-12-07) SQLite joined and sorted every finding
+    /// of the set in a temporary B-tree on each page (EXPLAIN QUERY PLAN: "USE TEMP B-TREE FOR RIGHT PART OF ORDER BY" on
+    /// a 2,700-finding copy; now no sort step). Internal for the plan test.</summary>
+    internal static (string CountSql, string PageSql, (string, object?)[] Parameters) FindingsPageQuery(long tenant, Guid? setId, long? groupId, SetFindingQuery query)
+    {
         if (setId is null && groupId is null)
             throw new ArgumentException("A set or a group is required.");
         var where = new List<string> { "s.tenant_id = @t" };
@@ -399,24 +416,15 @@ internal sealed class SqliteSetStore(SqliteDatabase db, TenantId tenant) : ISetS
             where.Add("(f.decision IS NULL OR f.decision <> 'not_duplicate')");
         (string, object?)[] parameters =
         [
-            ("@t", T), ("@s", setId is null ? null : Id(setId.Value)), ("@g", groupId),
+            ("@t", tenant), ("@s", setId is null ? null : Id(setId.Value)), ("@g", groupId),
             ("@refs", query.ReferencePks is null ? null : Col.Strings(query.ReferencePks)), ("@code", query.StatusCode), ("@min", query.MinScore),
             ("@after", query.UpdatedAfter is null ? null : SqliteTime.Write(query.UpdatedAfter.Value)),
             ("@before", query.UpdatedBefore is null ? null : SqliteTime.Write(query.UpdatedBefore.Value)),
             ("@l", query.Limit), ("@o", query.Offset),
         ];
         var filter = string.Join(" AND ", where);
-        return Task.FromResult(Read(s =>
-        {
-            long count = s.Long($"SELECT COUNT(*) FROM {(query.ReferencePks is { Count: > 0 } ? FindingFrom : FindingCountFrom)} WHERE {filter}", parameters);
-            // Newest first, the newest row first among findings stored together (one set's are written with one time):
-            // exactly the order of ix_set_findings_set (set_id, updated_at, rowid) read backwards, so a set's page reads
-            // OFFSET + LIMIT rows with their two image lookups and stops. With ties by ascending id (before 2026-12-07)
-            // SQLite joined and sorted every finding of the set in a temporary B-tree on each page (EXPLAIN QUERY PLAN:
-            // "USE TEMP B-TREE FOR RIGHT PART OF ORDER BY" on a 2,700-finding copy; now no sort step).
-            var items = s.Query($"SELECT {FindingColumns} FROM {FindingFrom} WHERE {filter} ORDER BY f.updated_at DESC, f.id DESC LIMIT @l OFFSET @o", ReadFinding, parameters);
-            return new FindingsPage(count, items);
-        }));
+        return ($"SELECT COUNT(*) FROM {(query.ReferencePks is { Count: > 0 } ? FindingFrom : FindingCountFrom)} WHERE {filter}",
+            $"SELECT {FindingColumns} FROM {FindingFrom} WHERE {filter} ORDER BY f.updated_at DESC, f.id DESC LIMIT @l OFFSET @o", parameters);
     }
 
     public Task<SetFinding?> GetFindingAsync(long findingId, CancellationToken cancellationToken = default) =>
