@@ -69,7 +69,15 @@ public sealed class DedupWork(WorkerServices services)
         var vectors = await VectorsAsync(set with { ModelVersion = version }, ids, cancellationToken, missingAllowed: true);
         // A service set's threshold is a raw cosine: no levels (see PlanMatching).
         var levels = set.ServiceSet is null ? FaceScoring.For(Doppel.Vision.Embedding.RecognitionProfiles.For(set.Model), version, vectors, cancellationToken).Levels : null;
-        return new ChunkFaces(vectors.Count, levels is { Length: > 0 } l ? l.Min() : null);
+        return new ChunkFaces(vectors.Count, levels is { Length: > 0 } l ? l.Min() : null, FaceChecksum.Of(Enumerable.Range(0, vectors.Count).Select(vectors.Id)));
+    }
+
+    /// <summary>The lowest level of <paramref name="faceIds"/>' vectors (null without a face), reading those vectors only.</summary>
+    private async Task<float?> LowestLevelAsync(WorkSet set, IReadOnlyList<long> faceIds, CancellationToken cancellationToken)
+    {
+        var vectors = await VectorsAsync(set, faceIds, cancellationToken);
+        var levels = FaceScoring.For(Doppel.Vision.Embedding.RecognitionProfiles.For(set.Model), set.ModelVersion, vectors, cancellationToken).Levels;
+        return faceIds.Count > 0 && levels is { Length: > 0 } l ? l.Min() : null;
     }
 
     private async Task<string> AnalyseAsync(WorkSet set, int chunk, Doppel.Jobs.IImageAnalyzer analyzer, CancellationToken cancellationToken)
@@ -124,7 +132,7 @@ public sealed class DedupWork(WorkerServices services)
             faces = QualityGate.Split(await stores.Faces.ListOfMediaAsync(set.MediaIds, cancellationToken), set.MinQuality).Matchable
                 .Where(f => withVector.Contains(f.Id)).OrderBy(f => f.Id).Select(f => (f.Id, f.MediaId)).ToList();
         }
-        var ivf = set.Search == WorkSet.SearchIvf && set.Blocks is null ? await PlanCellsAsync(set, faces, cancellationToken) : null;
+        var (ivf, cellReads, cellHeld) = set.Search == WorkSet.SearchIvf && set.Blocks is null ? await PlanCellsAsync(set, faces, cancellationToken) : (null, 0L, 0L);
         var (frozen, blocks) = await services.Work.FreezeFacesAsync(setId, faces, set.BlockSize, cancellationToken, ivf);
         if (blocks == 0)
         {
@@ -135,7 +143,8 @@ public sealed class DedupWork(WorkerServices services)
         // cosine that finds every pair reaching it (threshold + the lowest level), Finish normalises.
         float threshold = set.Threshold ?? throw new InvalidOperationException($"Set {setId} reached matching with no threshold recorded.");
         // A service set's threshold is a raw cosine (HOPE's scores are cosines): no normalisation.
-        float joinAt = set.ServiceSet is not null ? threshold : await JoinAtAsync(set, frozen.Count, threshold, cancellationToken);
+        var (joinAt, levelReads) = set.ServiceSet is not null ? (threshold, 0L) : await JoinAtAsync(set, frozen, threshold, cancellationToken);
+        await services.Work.RecordPlanReadsAsync(setId, cellReads + levelReads, Math.Max(cellHeld, levelReads), cancellationToken);
         if (set.Search == WorkSet.SearchIvf)
         {
             for (int range = 0; range < blocks; range++)
@@ -151,18 +160,43 @@ public sealed class DedupWork(WorkerServices services)
                 services.Jobs.Create<DedupWork>(w => w.MatchPartition(setId, row, col, joinAt, CancellationToken.None), new EnqueuedState(JobQueues.Match));
     }
 
-    /// <summary>The cosine the partitions join at: the threshold plus the lowest level of the set's faces, the lowest of
-    /// the chunks' (each measured its own faces' levels), so planning reads ids and counts, no vector. The same value
-    /// <see cref="FaceScoring.JoinAt"/> gives over all the faces (a level depends on its face alone); chunks that did not
-    /// record theirs (analysed by a worker before this) or faces that changed since make it read every vector instead.</summary>
-    private async Task<float> JoinAtAsync(WorkSet set, int faces, float threshold, CancellationToken cancellationToken)
+    /// <summary>
+    /// The cosine the partitions join at: the threshold plus the lowest level of the set's faces, the lowest of the
+    /// chunks' (a level depends on its face alone), so planning reads ids, no vector, for every chunk whose faces are
+    /// those it recorded at its commit: the same count and the same checksum of their ids. A chunk whose images another
+    /// run analysed again since (new faces, new vectors, new levels), whose faces' qualities or vectors changed the set's
+    /// matchable faces, or that recorded nothing (a worker before this), has its lowest level measured again from its
+    /// frozen faces' vectors, and only those. Returns the vectors it read.
+    /// </summary>
+    private async Task<(float JoinAt, long VectorsRead)> JoinAtAsync(WorkSet set, IReadOnlyList<(long FaceId, long MediaId)> frozen, float threshold, CancellationToken cancellationToken)
     {
         if (Doppel.Vision.Embedding.RecognitionProfiles.For(set.Model).Normalisation is null)
-            return threshold;
-        var (recorded, counted, lowest) = await services.Work.ChunkLevelsAsync(set.Id, cancellationToken);
-        if (recorded && counted == faces)
-            return lowest is { } level ? threshold + level : threshold;
-        return (await ScoringAsync(set, cancellationToken)).Scoring.JoinAt(threshold);
+            return (threshold, 0);
+        var chunkOf = new Dictionary<long, int>(set.MediaIds.Length);
+        for (int i = 0; i < set.MediaIds.Length; i++)
+            chunkOf[set.MediaIds[i]] = i / set.ChunkSize;
+        var facesOf = new List<long>[set.Chunks];
+        for (int c = 0; c < facesOf.Length; c++)
+            facesOf[c] = [];
+        foreach (var (face, media) in frozen)
+            facesOf[chunkOf[media]].Add(face);
+        var recorded = (await services.Work.ReadChunksAsync(set.Id, cancellationToken)).ToDictionary(c => c.Chunk);
+        float? lowest = null;
+        long read = 0;
+        for (int c = 0; c < facesOf.Length; c++)
+        {
+            float? level;
+            if (recorded.TryGetValue(c, out var r) && r.Faces == facesOf[c].Count && r.Checksum == FaceChecksum.Of(facesOf[c]))
+                level = r.LowestLevel;
+            else
+            {
+                level = await LowestLevelAsync(set, facesOf[c], cancellationToken);
+                read += facesOf[c].Count;
+            }
+            if (level is { } l && (lowest is null || l < lowest))
+                lowest = l;
+        }
+        return (lowest is { } low ? threshold + low : threshold, read);
     }
 
     [Queue(JobQueues.Match)]
@@ -231,16 +265,16 @@ public sealed class DedupWork(WorkerServices services)
     /// exactly as the single-process <c>--search ivf</c> computes them over the same vectors in the same (face id) order,
     /// and ranges of consecutive cells probed at most <see cref="WorkSet.BlockSize"/> times each (one job per range).
     /// </summary>
-    private async Task<IvfFreeze> PlanCellsAsync(WorkSet set, IReadOnlyList<(long FaceId, long MediaId)> faces, CancellationToken cancellationToken)
+    private async Task<(IvfFreeze Freeze, long VectorsRead, long MostHeld)> PlanCellsAsync(WorkSet set, IReadOnlyList<(long FaceId, long MediaId)> faces, CancellationToken cancellationToken)
     {
         if (faces.Count < 2)
-            return new IvfFreeze([], faces.Select(_ => Array.Empty<ushort>()).ToList(), [0]);
+            return (new IvfFreeze([], faces.Select(_ => Array.Empty<ushort>()).ToList(), [0]), 0, 0);
         var vectors = await VectorsAsync(set, faces.Select(f => f.FaceId).ToList(), cancellationToken);
         var plan = IvfPartitions.Plan(vectors);
         var centroids = new byte[plan.Centroids.Data.Length * sizeof(float)];
         System.Runtime.InteropServices.MemoryMarshal.AsBytes(plan.Centroids.Data).CopyTo(centroids);
-        return new IvfFreeze(centroids, Enumerable.Range(0, faces.Count).Select(r => plan.ProbesOf(r).ToArray()).ToList(),
-            [.. plan.Ranges(set.BlockSize).Select(r => r.First), plan.CellCount]);
+        return (new IvfFreeze(centroids, Enumerable.Range(0, faces.Count).Select(r => plan.ProbesOf(r).ToArray()).ToList(),
+            [.. plan.Ranges(set.BlockSize).Select(r => r.First), plan.CellCount]), vectors.Count, vectors.Count);
     }
 
     [Queue(JobQueues.Match)]
