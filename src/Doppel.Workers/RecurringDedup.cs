@@ -29,18 +29,27 @@ public sealed class RecurringDedup(WorkerServices services)
         var id = IdFor(request.Roots);
         var roots = request.Roots.Select(Path.GetFullPath).ToArray();
         jobs.AddOrUpdate<RecurringDedup>(id, JobQueues.Analyse,
-            r => r.Tick(roots, request.Model, request.Threshold, request.Grouping, request.ChunkSize, request.BlockSize, CancellationToken.None),
+            r => r.Tick(roots, request.Model, request.Threshold, request.Grouping, request.ChunkSize, request.BlockSize, request.MinQuality, CancellationToken.None),
             CronOf(every), new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
         return id;
     }
 
+    /// <param name="minQuality">The schedule's <c>--min-quality</c>: each set records it, and matching leaves out the faces
+    /// stored below it, as <c>dedup --distributed --min-quality</c> does.</param>
     [Queue(JobQueues.Analyse)]
     [DisableConcurrentExecution(timeoutInSeconds: 60)]
-    public async Task Tick(string[] roots, string model, float? threshold, string grouping, int chunkSize, int blockSize, CancellationToken cancellationToken)
+    public async Task Tick(string[] roots, string model, float? threshold, string grouping, int chunkSize, int blockSize, float? minQuality, CancellationToken cancellationToken)
     {
         if (await services.Work.HasUnfinishedSetAsync(cancellationToken))
             return;
         await FolderSets.EnqueueAsync(services.Catalog, services.MediaStore(Doppel.Storage.MediaSources.File), new HangfireJobQueue(services.Work, services.Jobs),
-            new FolderDedupRequest(roots, model, threshold, grouping, chunkSize, blockSize), cancellationToken: cancellationToken);
+            new FolderDedupRequest(roots, model, threshold, grouping, chunkSize, blockSize, MinQuality: minQuality), cancellationToken: cancellationToken);
     }
+
+    /// <summary>A schedule registered before schedules carried <c>--min-quality</c>: Hangfire finds a stored job's method by its
+    /// parameter types, so this signature stays for the recurring jobs stored with it.</summary>
+    [Queue(JobQueues.Analyse)]
+    [DisableConcurrentExecution(timeoutInSeconds: 60)]
+    public Task Tick(string[] roots, string model, float? threshold, string grouping, int chunkSize, int blockSize, CancellationToken cancellationToken) =>
+        Tick(roots, model, threshold, grouping, chunkSize, blockSize, null, cancellationToken);
 }
