@@ -446,6 +446,10 @@ public sealed class WorkStore : IAsyncDisposable
         return faces;
     }
 
+    /// <summary>How many faces the set's frozen order holds (0 before matching was planned).</summary>
+    public Task<int> CountFacesAsync(long id, CancellationToken cancellationToken = default) =>
+        CountAsync("SELECT count(*)::int FROM doppel_work.faces WHERE set_id = $1", id, cancellationToken);
+
     /// <summary>Positions [<paramref name="start"/>, <paramref name="start"/> + <paramref name="count"/>) of the frozen order: one block.</summary>
     public async Task<IReadOnlyList<(long FaceId, long MediaId)>> ReadFacesAsync(long id, int start, int count, CancellationToken cancellationToken = default)
     {

@@ -31,10 +31,12 @@ internal sealed class InProcessGraph : IBackgroundJobClient, IAsyncDisposable
     public static async Task<InProcessGraph> OpenAsync(string directory, string jobs, IImageAnalyzer analyzer, CancellationToken ct) =>
         new(await Doppel.Application.CatalogDatabases.OpenAsync(Path.Combine(directory, "catalog.db"), ct), await WorkStore.OpenAsync(jobs, ct), analyzer);
 
-    /// <summary>Registers the folder's images and queues their set as <c>dedup --distributed</c> does; returns the set's id.</summary>
-    public async Task<long> EnqueueAsync(FolderDedupRequest request, CancellationToken ct) =>
-        long.Parse((await FolderSets.EnqueueAsync(Catalog, LocalFolderMediaStore.Instance, new HangfireJobQueue(Work, this), request, cancellationToken: ct)).Id,
-            System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>Registers the folder's images and queues their set as <c>dedup --distributed</c> does.</summary>
+    public Task<QueuedFolderSet> EnqueueAsync(FolderDedupRequest request, CancellationToken ct) =>
+        FolderSets.EnqueueAsync(Catalog, LocalFolderMediaStore.Instance, new HangfireJobQueue(Work, this), request, cancellationToken: ct);
+
+    /// <summary>The work set's id of <paramref name="queued"/>.</summary>
+    public static long IdOf(QueuedFolderSet queued) => long.Parse(queued.Id, System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The jobs queued and not run yet, oldest first.</summary>
     public IReadOnlyList<Job> Queued => [.. _queued];

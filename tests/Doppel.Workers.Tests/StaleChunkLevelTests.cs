@@ -43,7 +43,7 @@ public sealed class StaleChunkLevelTests(PostgresServer server)
 
         var jobs = await server.CreateDatabaseAsync("stale");
         await using var graph = await InProcessGraph.OpenAsync(dir, jobs.ConnectionString, new ScriptedAnalyzer(first, model: ModelNames.DlibResNet29, version: cohort.ModelVersion), ct);
-        long setId = await graph.EnqueueAsync(new FolderDedupRequest([Path.Combine(dir, "photos")], ModelNames.DlibResNet29, ChunkSize: 3), ct);
+        long setId = InProcessGraph.IdOf(await graph.EnqueueAsync(new FolderDedupRequest([Path.Combine(dir, "photos")], ModelNames.DlibResNet29, ChunkSize: 3), ct));
         await graph.RunUntilAsync(nameof(DedupWork.PlanMatching), ct);
         var set = (await graph.Work.GetSetAsync(setId, ct))!;
         set.ChunksDone.ShouldBe(2);

@@ -1,0 +1,64 @@
+using Doppel.Storage;
+
+namespace Doppel.Workers.Tests;
+
+/// <summary>A tenant's stores that count the vectors read through them (every face store call that returns vectors), and
+/// otherwise pass every call to the real stores.</summary>
+internal sealed class CountingStores(IStoreSet inner) : IStoreSet
+{
+    private readonly CountingFaces _faces = new(inner.Faces);
+
+    /// <summary>Vectors read so far.</summary>
+    public long VectorsRead => _faces.Read;
+
+    public TenantId Tenant => inner.Tenant;
+    public IMediaRecordStore Media => inner.Media;
+    public IFaceStore Faces => _faces;
+    public IPersonStore Persons => inner.Persons;
+    public IRunStore Runs => inner.Runs;
+    public IDedupStore Dedup => inner.Dedup;
+    public IIgnoredPairStore IgnoredPairs => inner.IgnoredPairs;
+
+    private sealed class CountingFaces(IFaceStore inner) : IFaceStore
+    {
+        private long _read;
+        public long Read => Interlocked.Read(ref _read);
+
+        private async IAsyncEnumerable<T> Counted<T>(IAsyncEnumerable<T> source)
+        {
+            await foreach (var item in source)
+            {
+                Interlocked.Increment(ref _read);
+                yield return item;
+            }
+        }
+
+        public Task<FaceRecord?> GetAsync(long faceId, CancellationToken cancellationToken = default) => inner.GetAsync(faceId, cancellationToken);
+        public Task<IReadOnlyList<FaceRecord>> ListOfMediaAsync(IReadOnlyCollection<long> mediaIds, CancellationToken cancellationToken = default) =>
+            inner.ListOfMediaAsync(mediaIds, cancellationToken);
+        public Task<IReadOnlyList<FaceRecord>> ListAsync(Page page = default, CancellationToken cancellationToken = default) => inner.ListAsync(page, cancellationToken);
+        public Task<long> CountAsync(CancellationToken cancellationToken = default) => inner.CountAsync(cancellationToken);
+
+        public async Task<IReadOnlyList<FaceEmbedding>> GetEmbeddingsAsync(long faceId, CancellationToken cancellationToken = default)
+        {
+            var vectors = await inner.GetEmbeddingsAsync(faceId, cancellationToken);
+            Interlocked.Add(ref _read, vectors.Count);
+            return vectors;
+        }
+
+        public IAsyncEnumerable<FaceEmbedding> ReadEmbeddingsAsync(string model, CancellationToken cancellationToken = default) =>
+            Counted(inner.ReadEmbeddingsAsync(model, cancellationToken));
+        public IAsyncEnumerable<FaceEmbedding> ReadEmbeddingsOfFacesAsync(string model, string modelVersion, IReadOnlyCollection<long> faceIds, CancellationToken cancellationToken = default) =>
+            Counted(inner.ReadEmbeddingsOfFacesAsync(model, modelVersion, faceIds, cancellationToken));
+        public Task<IReadOnlySet<long>> FacesWithEmbeddingAsync(string model, string modelVersion, CancellationToken cancellationToken = default) =>
+            inner.FacesWithEmbeddingAsync(model, modelVersion, cancellationToken);
+        public IAsyncEnumerable<FaceVector> ReadFaceVectorsAsync(string model, bool okMediaOnly = true, CancellationToken cancellationToken = default) =>
+            Counted(inner.ReadFaceVectorsAsync(model, okMediaOnly, cancellationToken));
+        public Task PutEmbeddingsAsync(IReadOnlyList<FaceEmbedding> embeddings, CancellationToken cancellationToken = default) => inner.PutEmbeddingsAsync(embeddings, cancellationToken);
+        public Task AssignPersonsAsync(IReadOnlyList<(long FaceId, long? PersonId)> assignments, CancellationToken cancellationToken = default) =>
+            inner.AssignPersonsAsync(assignments, cancellationToken);
+        public Task PinAsync(long faceId, long? personId, CancellationToken cancellationToken = default) => inner.PinAsync(faceId, personId, cancellationToken);
+        public Task ExcludeAsync(long faceId, long personId, CancellationToken cancellationToken = default) => inner.ExcludeAsync(faceId, personId, cancellationToken);
+        public Task SetThumbnailAsync(long faceId, string? thumbnailPath, CancellationToken cancellationToken = default) => inner.SetThumbnailAsync(faceId, thumbnailPath, cancellationToken);
+    }
+}

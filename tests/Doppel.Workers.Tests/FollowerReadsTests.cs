@@ -1,0 +1,60 @@
+using Doppel.Application.Tests;
+using Doppel.Cli.Infrastructure;
+using Doppel.Cli.Tests;
+using Doppel.Models;
+using Doppel.Storage;
+using Doppel.Testing.Servers;
+
+namespace Doppel.Workers.Tests;
+
+/// <summary>
+/// The follower of <c>dedup --distributed</c> builds its summary and report from the stored set. It reads the vectors of
+/// the faces it needs, by id: those of the paired images (groups score their members), and with a report every face the
+/// set matched (the score histogram); never every vector of the model in the catalog, which a shared catalog grows
+/// with every earlier set.
+/// </summary>
+[Collection("shared-postgres")]
+public sealed class FollowerReadsTests(PostgresServer server)
+{
+    [Fact]
+    public async Task TheOutcomeReadsThePairedFacesAndWithAReportTheSetsFacesNoOthers()
+    {
+        server.Require();
+        var ct = TestContext.Current.CancellationToken;
+        var dir = LfwCorpus.First("workers-follower-reads", 10);
+        var files = Directory.EnumerateFiles(Path.Combine(dir, "photos"), "*.jpg", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+        // An earlier set's 4 images, in the same catalog with vectors of the same model.
+        Directory.CreateDirectory(Path.Combine(dir, "earlier"));
+        foreach (var file in files.Take(4))
+            File.Move(file, Path.Combine(dir, "earlier", Path.GetFileName(file)));
+        // Scripted vectors (scored as mobilefacenet-192's: raw cosines) 60 degrees apart (cosine 0.5) except the set's first two photos (10 degrees: cosine 0.985),
+        // its one pair at the 0.7 threshold; the earlier photos sit on the same directions.
+        double[] degrees = [0, 120, 180, 300, 0, 10, 60, 120, 180, 240];
+        var vectorOf = files.Select((f, i) => (Path.GetFileName(f), ScriptedAnalyzer.At(degrees[i]))).ToDictionary(x => x.Item1, x => x.Item2);
+
+        var jobs = await server.CreateDatabaseAsync("follower");
+        await using var graph = await InProcessGraph.OpenAsync(dir, jobs.ConnectionString, new ScriptedAnalyzer(vectorOf, model: ModelNames.MobileFaceNet192), ct);
+        var earlier = await graph.EnqueueAsync(new FolderDedupRequest([Path.Combine(dir, "earlier")], ModelNames.MobileFaceNet192, ChunkSize: 2), ct);
+        await graph.RunAllAsync(ct);
+        var queued = await graph.EnqueueAsync(new FolderDedupRequest([Path.Combine(dir, "photos")], ModelNames.MobileFaceNet192, ChunkSize: 2), ct);
+        await graph.RunAllAsync(ct);
+        var set = (await graph.Work.GetSetAsync(InProcessGraph.IdOf(queued), ct))!;
+        set.State.ShouldBe(WorkState.Completed, set.Error);
+        (await graph.Work.GetSetAsync(InProcessGraph.IdOf(earlier), ct))!.State.ShouldBe(WorkState.Completed);
+        int matched = await graph.Work.CountFacesAsync(set.Id, ct);
+        matched.ShouldBe(6);
+
+        var summary = new CountingStores(graph.Catalog.For(TenantId.Default));
+        var outcome = await DistributedDedup.OutcomeAsync(summary, set, matched, queued, TimeSpan.Zero, forReport: false, ct);
+        outcome.Pairs.ShouldHaveSingleItem();
+        outcome.Groups.ShouldHaveSingleItem().Count.ShouldBe(2);
+        summary.VectorsRead.ShouldBe(2, "the faces of the two paired images");
+
+        var report = new CountingStores(graph.Catalog.For(TenantId.Default));
+        var reported = await DistributedDedup.OutcomeAsync(report, set, matched, queued, TimeSpan.Zero, forReport: true, ct);
+        report.VectorsRead.ShouldBe(6, "every face of the set, none of the earlier set's 4");
+        reported.Vectors!.Count.ShouldBe(6);
+        reported.Pairs.ShouldBe(outcome.Pairs);
+        reported.Groups.Select(g => string.Join(',', g)).ShouldBe(outcome.Groups.Select(g => string.Join(',', g)));
+    }
+}
