@@ -264,17 +264,31 @@ public sealed class DedupWork(WorkerServices services)
     /// The IVF cells of the set, planned once here so every worker joins with the same ones: k-means and probe lists
     /// exactly as the single-process <c>--search ivf</c> computes them over the same vectors in the same (face id) order,
     /// and ranges of consecutive cells probed at most <see cref="WorkSet.BlockSize"/> times each (one job per range).
+    /// Never all the vectors at once (<see cref="IvfStreamingPlan"/>): the k-means sample's faces are read to train, then
+    /// every face's vector in batches to assign its probe list, each batch let go before the next is read.
     /// </summary>
     private async Task<(IvfFreeze Freeze, long VectorsRead, long MostHeld)> PlanCellsAsync(WorkSet set, IReadOnlyList<(long FaceId, long MediaId)> faces, CancellationToken cancellationToken)
     {
         if (faces.Count < 2)
             return (new IvfFreeze([], faces.Select(_ => Array.Empty<ushort>()).ToList(), [0]), 0, 0);
-        var vectors = await VectorsAsync(set, faces.Select(f => f.FaceId).ToList(), cancellationToken);
-        var plan = IvfPartitions.Plan(vectors);
+        var ids = faces.Select(f => f.FaceId).ToList();
+        var planner = new IvfStreamingPlan(faces.Count);
+        long read = 0;
+        var training = await VectorsAsync(set, planner.TrainingRows.Select(r => ids[r]).ToList(), cancellationToken);
+        read += training.Count;
+        planner.Train(training);
+        training = null;
+        for (int first = 0; first < ids.Count; first += planner.BatchRows)
+        {
+            var batch = await VectorsAsync(set, ids.GetRange(first, Math.Min(planner.BatchRows, ids.Count - first)), cancellationToken);
+            read += batch.Count;
+            planner.Assign(batch);
+        }
+        var plan = planner.Finish();
         var centroids = new byte[plan.Centroids.Data.Length * sizeof(float)];
         System.Runtime.InteropServices.MemoryMarshal.AsBytes(plan.Centroids.Data).CopyTo(centroids);
         return (new IvfFreeze(centroids, Enumerable.Range(0, faces.Count).Select(r => plan.ProbesOf(r).ToArray()).ToList(),
-            [.. plan.Ranges(set.BlockSize).Select(r => r.First), plan.CellCount]), vectors.Count, vectors.Count);
+            [.. plan.Ranges(set.BlockSize).Select(r => r.First), plan.CellCount]), read, planner.MostHeld);
     }
 
     [Queue(JobQueues.Match)]

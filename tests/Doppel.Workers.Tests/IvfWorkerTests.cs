@@ -1,4 +1,5 @@
 using Doppel.Cli.Tests;
+using Doppel.Matching;
 using Doppel.Testing.Servers;
 using Doppel.Workers;
 
@@ -64,6 +65,11 @@ public sealed class IvfWorkerTests(PostgresServer server)
         expected.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length.ShouldBeGreaterThan(20);
         File.ReadAllText(Path.Combine(dir, "dist", "findings.csv")).ShouldBe(expected, Context());
         (await followerOut).ShouldContain("Duplicate pairs: ");
+        // Planning read the k-means sample's vectors (40 per cell: here every face) and then every face's in batches,
+        // holding at most the sample twice (as read, as drawn) or one batch.
+        int faces = (await progress.ReadFacesAsync(1, ct)).Count;
+        int sample = Math.Min(faces, atKill.CellBounds[^1] * IvfOptions.Default.TrainingPointsPerCell);
+        (await progress.ReadPlanReadsAsync(1, ct)).ShouldBe((sample + faces, Math.Max(2L * sample, Math.Min(faces, IvfStreamingPlan.DefaultBatchRows))));
         // Each range read its probers' vectors only (with 120 faces' wide probe lists, one range may be probed by all of them).
         (await PartitionReads.ShouldBeTheirProbersAsync(progress, 1, ct)).ShouldBeLessThanOrEqualTo((await progress.ReadFacesAsync(1, ct)).Count);
     }
