@@ -22,9 +22,7 @@ public sealed class IvfWorkerTests(PostgresServer server)
     {
         server.Require();
         var ct = TestContext.Current.CancellationToken;
-        var dir = LfwCorpus.First("workers-ivf", 120);
-        var single = DoppelProcess.Run(dir, "dedup", "photos", "--db", "single.db", "--search", "ivf", "--report", "single");
-        single.ExitCode.ShouldBe(0, single.Error);
+        var (dir, _) = SingleProcessBaseline.Run("workers-ivf", 120, "--search", "ivf", "--report", "single");
 
         var jobs = await server.CreateDatabaseAsync("jobs");
         using var workers = new WorkerProcesses(dir, ["--db", jobs.Uri, "--attempts", "10", .. WorkerProcesses.FastRecovery]);

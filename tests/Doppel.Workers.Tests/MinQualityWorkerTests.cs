@@ -15,12 +15,9 @@ public sealed class MinQualityWorkerTests(PostgresServer server)
     {
         server.Require();
         var ct = TestContext.Current.CancellationToken;
-        var dir = LfwCorpus.First("workers-quality", 12);
-        var unfiltered = DoppelProcess.Run(dir, "dedup", "photos", "--db", "single.db", "--report", "all");
-        unfiltered.ExitCode.ShouldBe(0, unfiltered.Error);
+        var (dir, _) = SingleProcessBaseline.Run("workers-quality", 12, "--report", "all");
         var minQuality = await MedianQualityAsync(Path.Combine(dir, "single.db"), ct);
-        var single = DoppelProcess.Run(dir, "dedup", "photos", "--db", "single.db", "--min-quality", minQuality, "--report", "single");
-        single.ExitCode.ShouldBe(0, single.Error);
+        var single = SingleProcessBaseline.Dedup(dir, "--min-quality", minQuality, "--report", "single");
         var expected = File.ReadAllText(Path.Combine(dir, "single", "findings.csv"));
         // The floor took pairs away (and left some): otherwise the comparison below says nothing about it.
         expected.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length.ShouldBeLessThan(File.ReadAllLines(Path.Combine(dir, "all", "findings.csv")).Length);
@@ -47,12 +44,9 @@ public sealed class MinQualityWorkerTests(PostgresServer server)
     {
         server.Require();
         var ct = TestContext.Current.CancellationToken;
-        var dir = LfwCorpus.First("workers-quality-automate", 12);
-        var unfiltered = DoppelProcess.Run(dir, "dedup", "photos", "--db", "single.db");
-        unfiltered.ExitCode.ShouldBe(0, unfiltered.Error);
+        var (dir, unfiltered) = SingleProcessBaseline.Run("workers-quality-automate", 12);
         var minQuality = await MedianQualityAsync(Path.Combine(dir, "single.db"), ct);
-        var single = DoppelProcess.Run(dir, "dedup", "photos", "--db", "single.db", "--min-quality", minQuality);
-        single.ExitCode.ShouldBe(0, single.Error);
+        var single = SingleProcessBaseline.Dedup(dir, "--min-quality", minQuality);
         int expected = PairCount(single.Output);
         // The floor took pairs away (and left some): otherwise the count below says nothing about it.
         expected.ShouldBeLessThan(PairCount(unfiltered.Output));
