@@ -61,6 +61,8 @@ public class IvfPartitionsTests
         for (int r = 0; r < count; r++)
             plan.ProbesOf(r).ToArray().ShouldBe(whole.ProbesOf(r).ToArray(), $"row {r}");
         plan.Ranges(500).ShouldBe(whole.Ranges(500));
+        streamed.Ranges(500).ShouldBe(whole.Ranges(500));
+        streamed.ProbeLists.Count.ShouldBe(count);
         streamed.MostHeld.ShouldBe(Math.Max(2L * sample, batchRows));
         if (sample < count)
             streamed.MostHeld.ShouldBeLessThan(count);

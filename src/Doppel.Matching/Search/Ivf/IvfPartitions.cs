@@ -52,16 +52,19 @@ public sealed class IvfPartitions
 
     /// <summary>Consecutive cell ranges [First, End) covering every cell, each probed (counting a row once per cell it
     /// probes) by at most <paramref name="maxProbers"/> rows, or a single cell that alone has more.</summary>
-    public IReadOnlyList<(int First, int End)> Ranges(long maxProbers)
+    public IReadOnlyList<(int First, int End)> Ranges(long maxProbers) => RangesOf(_cells.ProberCount, maxProbers);
+
+    /// <summary><see cref="Ranges"/> from each cell's prober count.</summary>
+    internal static IReadOnlyList<(int First, int End)> RangesOf(IReadOnlyList<int> proberCount, long maxProbers)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxProbers, 1);
         var ranges = new List<(int, int)>();
-        for (int first = 0; first < CellCount;)
+        for (int first = 0; first < proberCount.Count;)
         {
             int end = first;
             long listed = 0;
-            while (end < CellCount && (end == first || listed + _cells.ProberCount[end] <= maxProbers))
-                listed += _cells.ProberCount[end++];
+            while (end < proberCount.Count && (end == first || listed + proberCount[end] <= maxProbers))
+                listed += proberCount[end++];
             ranges.Add((first, end));
             first = end;
         }
@@ -119,6 +122,7 @@ public sealed class IvfStreamingPlan
     private readonly JoinOptions _join;
     private readonly Random _rng;
     private readonly List<ushort[]> _probes;
+    private readonly int[] _proberCount;
     private VectorSet? _centroids;
 
     /// <param name="count">Rows to plan (at least two).</param>
@@ -138,6 +142,7 @@ public sealed class IvfStreamingPlan
         _rng = new Random(_options.Seed);
         TrainingRows = SphericalKMeans.SampleRows(count, SphericalKMeans.TrainingSize(count, CellCount, _options.TrainingPointsPerCell), _rng);
         _probes = new List<ushort[]>(count);
+        _proberCount = new int[CellCount];
     }
 
     public int Count { get; }
@@ -176,6 +181,23 @@ public sealed class IvfStreamingPlan
         var cells = IvfCells.Assign(batch, centroids, _options.MaxProbes, _options.ProbeMargin, _join);
         for (int r = 0; r < batch.Count; r++)
             _probes.Add(cells.ProbesOf(r).ToArray());
+        for (int c = 0; c < CellCount; c++)
+            _proberCount[c] += cells.ProberCount[c];
+    }
+
+    /// <summary>The trained centroids (null before <see cref="Train"/>).</summary>
+    public VectorSet? Centroids => _centroids;
+
+    /// <summary>Each row assigned so far, its probe list (home cell first): the plan's own arrays, not copies.</summary>
+    public IReadOnlyList<ushort[]> ProbeLists => _probes;
+
+    /// <summary><see cref="IvfPartitions.Ranges"/> of the finished plan, from the prober counts kept while assigning
+    /// (no second copy of the probe lists).</summary>
+    public IReadOnlyList<(int First, int End)> Ranges(long maxProbers)
+    {
+        if (_probes.Count != Count)
+            throw new InvalidOperationException($"{_probes.Count} of {Count} rows assigned.");
+        return IvfPartitions.RangesOf(_proberCount, maxProbers);
     }
 
     /// <summary>The plan, once every row is assigned.</summary>
