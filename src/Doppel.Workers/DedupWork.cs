@@ -322,13 +322,12 @@ public sealed class DedupWork(WorkerServices services)
             return;
         }
         var stores = services.Catalog.For(new TenantId(set.Tenant));
-        var (refs, scoring, profile) = await ScoringAsync(set, cancellationToken);
-        var facePairs = (await services.Work.ReadPairsAsync(setId, cancellationToken)).Select(p => new ScoredPair(p.A, p.B, p.Score)).ToList();
+        var (refs, facePairs, scoring, profile, matched) = await ScoringAsync(set, await services.Work.ReadPairsAsync(setId, cancellationToken), cancellationToken);
         var hashOf = (await stores.Media.GetManyAsync(set.MediaIds, cancellationToken)).ToDictionary(m => m.Id, m => m.ContentHash);
         var ignored = (await stores.IgnoredPairs.ListAsync(cancellationToken)).Select(p => (p.HashA, p.HashB)).ToHashSet();
         var grouping = GroupingOf(set.Grouping);
         float threshold = set.Threshold ?? throw new InvalidOperationException($"Set {setId} reached its finish with no threshold recorded.");
-        var pairs = DedupMatcher.FromFacePairs(facePairs, refs, hashOf, ignored, grouping, threshold, scoring).Pairs;
+        var pairs = DedupMatcher.FromFacePairs(facePairs, refs, hashOf, ignored, grouping, threshold, scoring, matchedFaces: matched).Pairs;
 
         // Idempotent: a Finish that ran before (killed after its commit) left the catalog set of this run.
         var latest = await stores.Dedup.LatestSetAsync(cancellationToken: cancellationToken);
@@ -375,21 +374,38 @@ public sealed class DedupWork(WorkerServices services)
     /// <summary>The set's grouping as stored ("average", "connected", "core").</summary>
     public static GroupingMode GroupingOf(string grouping) => Enum.Parse<GroupingMode>(grouping, ignoreCase: true);
 
-    /// <summary>The frozen faces (face-id order, as one process orders them), their vectors and the profile's
-    /// scoring over them: the same levels a single-process dedup computes, so findings are identical.</summary>
-    private async Task<(List<FaceRef> Refs, FaceScoring Scoring, Doppel.Vision.Embedding.RecognitionProfile Profile)> ScoringAsync(WorkSet set, CancellationToken cancellationToken)
+    /// <summary>
+    /// What the fan-in scores with: the frozen faces of the paired images (face-id order, as one process orders them),
+    /// their vectors only, the profile's scoring over them, and <paramref name="pairs"/> renumbered to those rows. The
+    /// scores and groups are a single-process dedup's: a face's level depends on the face alone, and grouping reads the
+    /// faces of paired images only (the group cut takes the set's size, returned as Matched). Every other face's vector
+    /// stays in the catalog: the fan-in holds the paired images' faces, not the set.
+    /// </summary>
+    private async Task<(List<FaceRef> Refs, List<ScoredPair> Pairs, FaceScoring Scoring, Doppel.Vision.Embedding.RecognitionProfile Profile, int Matched)> ScoringAsync(
+        WorkSet set, IReadOnlyList<PartitionPair> pairs, CancellationToken cancellationToken)
     {
         var faces = await services.Work.ReadFacesAsync(set.Id, cancellationToken);
-        var mediaOf = faces.ToDictionary(f => f.FaceId, f => f.MediaId);
-        // One vector per face, of the set's faces only (not every vector of the model in the catalog).
-        var embeddings = new Dictionary<long, FaceEmbedding>(faces.Count);
-        await foreach (var e in services.Catalog.For(new TenantId(set.Tenant)).Faces.ReadEmbeddingsOfFacesAsync(set.Model, set.ModelVersion ?? "", mediaOf.Keys, cancellationToken))
-            embeddings[e.FaceId] = e;
+        var paired = pairs.SelectMany(p => new[] { faces[p.A].MediaId, faces[p.B].MediaId }).ToHashSet();
+        var rowOf = new int[faces.Count];
+        var kept = new List<(long FaceId, long MediaId)>();
+        for (int r = 0; r < faces.Count; r++)
+        {
+            rowOf[r] = paired.Contains(faces[r].MediaId) ? kept.Count : -1;
+            if (rowOf[r] >= 0)
+                kept.Add(faces[r]);
+        }
+        var mediaOf = kept.ToDictionary(f => f.FaceId, f => f.MediaId);
+        var embeddings = new Dictionary<long, FaceEmbedding>(kept.Count);
+        if (kept.Count > 0)
+            await foreach (var e in services.Catalog.For(new TenantId(set.Tenant)).Faces.ReadEmbeddingsOfFacesAsync(set.Model, set.ModelVersion ?? "", mediaOf.Keys, cancellationToken))
+                embeddings[e.FaceId] = e;
         var (vectors, refs) = DedupMatcher.VectorsOf(embeddings.Values, e => mediaOf[e.FaceId]);
-        if (refs.Count != faces.Count || refs.Select(r => r.FaceId).Zip(faces, (a, f) => a != f.FaceId).Any(x => x))
+        if (refs.Count != kept.Count || refs.Select(r => r.FaceId).Zip(kept, (a, f) => a != f.FaceId).Any(x => x))
             throw new InvalidOperationException($"Set {set.Id}'s faces lost vectors after matching was planned (their images were analysed again); re-run the set.");
         var profile = Doppel.Vision.Embedding.RecognitionProfiles.For(set.Model);
-        return (refs, FaceScoring.For(profile, set.ModelVersion, vectors, cancellationToken), profile);
+        // Rows renumbered in order, so the pairs stay sorted by (A, B).
+        var renumbered = pairs.Select(p => new ScoredPair(rowOf[p.A], rowOf[p.B], p.Score)).ToList();
+        return (refs, renumbered, FaceScoring.For(profile, set.ModelVersion, vectors, cancellationToken), profile, faces.Count);
     }
 
     private async Task<WorkSet> RequireAsync(long setId, CancellationToken cancellationToken) =>

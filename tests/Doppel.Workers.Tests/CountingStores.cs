@@ -4,12 +4,20 @@ namespace Doppel.Workers.Tests;
 
 /// <summary>A tenant's stores that count the vectors read through them (every face store call that returns vectors), and
 /// otherwise pass every call to the real stores.</summary>
-internal sealed class CountingStores(IStoreSet inner) : IStoreSet
+internal class CountingStores(IStoreSet inner, CountingStores.Counter? counter = null) : IStoreSet
 {
-    private readonly CountingFaces _faces = new(inner.Faces);
+    /// <summary>Vectors read, shared by every store counting into it.</summary>
+    public sealed class Counter
+    {
+        private long _read;
+        public long Read => Interlocked.Read(ref _read);
+        public void Add(long count) => Interlocked.Add(ref _read, count);
+    }
+
+    private readonly CountingFaces _faces = new(inner.Faces, counter ?? new Counter());
 
     /// <summary>Vectors read so far.</summary>
-    public long VectorsRead => _faces.Read;
+    public long VectorsRead => _faces.Counter.Read;
 
     public TenantId Tenant => inner.Tenant;
     public IMediaRecordStore Media => inner.Media;
@@ -19,16 +27,15 @@ internal sealed class CountingStores(IStoreSet inner) : IStoreSet
     public IDedupStore Dedup => inner.Dedup;
     public IIgnoredPairStore IgnoredPairs => inner.IgnoredPairs;
 
-    private sealed class CountingFaces(IFaceStore inner) : IFaceStore
+    private sealed class CountingFaces(IFaceStore inner, Counter counter) : IFaceStore
     {
-        private long _read;
-        public long Read => Interlocked.Read(ref _read);
+        public Counter Counter => counter;
 
         private async IAsyncEnumerable<T> Counted<T>(IAsyncEnumerable<T> source)
         {
             await foreach (var item in source)
             {
-                Interlocked.Increment(ref _read);
+                counter.Add(1);
                 yield return item;
             }
         }
@@ -42,7 +49,7 @@ internal sealed class CountingStores(IStoreSet inner) : IStoreSet
         public async Task<IReadOnlyList<FaceEmbedding>> GetEmbeddingsAsync(long faceId, CancellationToken cancellationToken = default)
         {
             var vectors = await inner.GetEmbeddingsAsync(faceId, cancellationToken);
-            Interlocked.Add(ref _read, vectors.Count);
+            counter.Add(vectors.Count);
             return vectors;
         }
 
@@ -60,5 +67,29 @@ internal sealed class CountingStores(IStoreSet inner) : IStoreSet
         public Task PinAsync(long faceId, long? personId, CancellationToken cancellationToken = default) => inner.PinAsync(faceId, personId, cancellationToken);
         public Task ExcludeAsync(long faceId, long personId, CancellationToken cancellationToken = default) => inner.ExcludeAsync(faceId, personId, cancellationToken);
         public Task SetThumbnailAsync(long faceId, string? thumbnailPath, CancellationToken cancellationToken = default) => inner.SetThumbnailAsync(faceId, thumbnailPath, cancellationToken);
+    }
+}
+
+/// <summary>A catalog whose tenants' stores count the vectors read through them into one <see cref="CountingStores.Counter"/>
+/// (units of work pass through uncounted: the jobs write through them, and read outside).</summary>
+internal sealed class CountingDatabase(IDoppelDatabase inner) : IDoppelDatabase
+{
+    public CountingStores.Counter Reads { get; } = new();
+
+    public string Engine => inner.Engine;
+    public string Location => inner.Location;
+    public int SchemaVersion => inner.SchemaVersion;
+    public ITenantStore Tenants => inner.Tenants;
+    public ILeaseStore Leases => inner.Leases;
+    public ITenantStores For(TenantId tenant) => new Stores(inner.For(tenant), Reads);
+    public IApiTokenStore Tokens => inner.Tokens;
+    public IWebhookStore Webhooks => inner.Webhooks;
+    public IAdminUserStore AdminUsers => inner.AdminUsers;
+    public ISetStore SetsFor(TenantId tenant) => inner.SetsFor(tenant);
+    public ValueTask DisposeAsync() => inner.DisposeAsync();
+
+    private sealed class Stores(ITenantStores inner, CountingStores.Counter reads) : CountingStores(inner, reads), ITenantStores
+    {
+        public Task<IUnitOfWork> BeginAsync(LeaseFence? fence = null, CancellationToken cancellationToken = default) => inner.BeginAsync(fence, cancellationToken);
     }
 }

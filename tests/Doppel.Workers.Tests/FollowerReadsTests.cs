@@ -8,10 +8,11 @@ using Doppel.Testing.Servers;
 namespace Doppel.Workers.Tests;
 
 /// <summary>
-/// The follower of <c>dedup --distributed</c> builds its summary and report from the stored set. It reads the vectors of
-/// the faces it needs, by id: those of the paired images (groups score their members), and with a report every face the
-/// set matched (the score histogram); never every vector of the model in the catalog, which a shared catalog grows
-/// with every earlier set.
+/// The fan-in (<see cref="DedupWork.Finish"/>) and the follower of <c>dedup --distributed</c> build findings, summary and
+/// report from the stored pairs. They read the vectors of the faces they need, by id: those of the paired images (groups
+/// score their members), and the follower with a report every face the set matched (the score histogram); never the
+/// set's other faces' vectors, nor every vector of the model in the catalog, which a shared catalog grows with every
+/// earlier set.
 /// </summary>
 [Collection("shared-postgres")]
 public sealed class FollowerReadsTests(PostgresServer server)
@@ -37,7 +38,11 @@ public sealed class FollowerReadsTests(PostgresServer server)
         var earlier = await graph.EnqueueAsync(new FolderDedupRequest([Path.Combine(dir, "earlier")], ModelNames.MobileFaceNet192, ChunkSize: 2), ct);
         await graph.RunAllAsync(ct);
         var queued = await graph.EnqueueAsync(new FolderDedupRequest([Path.Combine(dir, "photos")], ModelNames.MobileFaceNet192, ChunkSize: 2), ct);
+        await graph.RunUntilAsync(nameof(DedupWork.Finish), ct);
+        // The fan-in, too, reads the paired images' faces only.
+        long before = graph.VectorsRead;
         await graph.RunAllAsync(ct);
+        (graph.VectorsRead - before).ShouldBe(2, "Finish reads the vectors of the two paired images' faces");
         var set = (await graph.Work.GetSetAsync(InProcessGraph.IdOf(queued), ct))!;
         set.State.ShouldBe(WorkState.Completed, set.Error);
         (await graph.Work.GetSetAsync(InProcessGraph.IdOf(earlier), ct))!.State.ShouldBe(WorkState.Completed);

@@ -19,12 +19,17 @@ internal sealed class InProcessGraph : IBackgroundJobClient, IAsyncDisposable
 
     private InProcessGraph(IDoppelDatabase catalog, WorkStore work, IImageAnalyzer analyzer)
     {
-        Catalog = catalog;
+        var counting = new CountingDatabase(catalog);
+        Catalog = counting;
         Work = work;
-        _services = new WorkerServices(catalog, work, this, _ => LocalFolderMediaStore.Instance, () => analyzer, new WorkerTimings());
+        _services = new WorkerServices(counting, work, this, _ => LocalFolderMediaStore.Instance, () => analyzer, new WorkerTimings());
     }
 
+    /// <summary>The catalog, counting the vectors read through it (<see cref="VectorsRead"/>).</summary>
     public IDoppelDatabase Catalog { get; }
+
+    /// <summary>Vectors read through <see cref="Catalog"/> so far, by the jobs and the test alike.</summary>
+    public long VectorsRead => ((CountingDatabase)Catalog).Reads.Read;
     public WorkStore Work { get; }
 
     /// <summary>A SQLite catalog in <paramref name="directory"/> and the job graph's state in PostgreSQL at <paramref name="jobs"/>.</summary>
