@@ -93,10 +93,15 @@ public sealed class DedupWork(WorkerServices services)
         var stores = services.Catalog.For(new TenantId(set.Tenant));
         var media = await stores.Media.GetManyAsync(ChunkMedia(set, chunk), cancellationToken);
         // Media processed before (by an earlier set or run) count only with vectors of this version; the others
-        // are analysed again rather than matched with vectors of another model.
-        var current = await stores.Faces.FacesWithEmbeddingAsync(set.Model, version, cancellationToken);
+        // are analysed again rather than matched with vectors of another model. Which of the chunk's faces have one is
+        // read for those faces alone (a chunk's few vectors), never as the ids of every face of the model in the catalog.
         var done = media.Where(m => m.State == MediaState.Done).Select(m => m.Id).ToList();
-        var stale = (await stores.Faces.ListOfMediaAsync(done, cancellationToken)).Where(f => !current.Contains(f.Id)).Select(f => f.MediaId).ToHashSet();
+        var doneFaces = await stores.Faces.ListOfMediaAsync(done, cancellationToken);
+        var current = new HashSet<long>();
+        if (doneFaces.Count > 0)
+            await foreach (var e in stores.Faces.ReadEmbeddingsOfFacesAsync(set.Model, version, doneFaces.Select(f => f.Id).ToList(), cancellationToken))
+                current.Add(e.FaceId);
+        var stale = doneFaces.Where(f => !current.Contains(f.Id)).Select(f => f.MediaId).ToHashSet();
         var todo = media.Where(m => m.State == MediaState.Pending || stale.Contains(m.Id)).ToList();
         if (todo.Count == 0)
             return version;

@@ -9,9 +9,13 @@ internal class CountingStores(IStoreSet inner, CountingStores.Counter? counter =
     /// <summary>Vectors read, shared by every store counting into it.</summary>
     public sealed class Counter
     {
-        private long _read;
+        private long _read, _listed;
         public long Read => Interlocked.Read(ref _read);
         public void Add(long count) => Interlocked.Add(ref _read, count);
+
+        /// <summary>Face ids listed model-wide (<see cref="IFaceStore.FacesWithEmbeddingAsync"/>: every face of a model version in the catalog).</summary>
+        public long Listed => Interlocked.Read(ref _listed);
+        public void AddListed(long count) => Interlocked.Add(ref _listed, count);
     }
 
     private readonly CountingFaces _faces = new(inner.Faces, counter ?? new Counter());
@@ -57,8 +61,12 @@ internal class CountingStores(IStoreSet inner, CountingStores.Counter? counter =
             Counted(inner.ReadEmbeddingsAsync(model, cancellationToken));
         public IAsyncEnumerable<FaceEmbedding> ReadEmbeddingsOfFacesAsync(string model, string modelVersion, IReadOnlyCollection<long> faceIds, CancellationToken cancellationToken = default) =>
             Counted(inner.ReadEmbeddingsOfFacesAsync(model, modelVersion, faceIds, cancellationToken));
-        public Task<IReadOnlySet<long>> FacesWithEmbeddingAsync(string model, string modelVersion, CancellationToken cancellationToken = default) =>
-            inner.FacesWithEmbeddingAsync(model, modelVersion, cancellationToken);
+        public async Task<IReadOnlySet<long>> FacesWithEmbeddingAsync(string model, string modelVersion, CancellationToken cancellationToken = default)
+        {
+            var ids = await inner.FacesWithEmbeddingAsync(model, modelVersion, cancellationToken);
+            counter.AddListed(ids.Count);
+            return ids;
+        }
         public IAsyncEnumerable<FaceVector> ReadFaceVectorsAsync(string model, bool okMediaOnly = true, CancellationToken cancellationToken = default) =>
             Counted(inner.ReadFaceVectorsAsync(model, okMediaOnly, cancellationToken));
         public Task PutEmbeddingsAsync(IReadOnlyList<FaceEmbedding> embeddings, CancellationToken cancellationToken = default) => inner.PutEmbeddingsAsync(embeddings, cancellationToken);

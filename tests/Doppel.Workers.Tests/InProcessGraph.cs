@@ -30,6 +30,9 @@ internal sealed class InProcessGraph : IBackgroundJobClient, IAsyncDisposable
 
     /// <summary>Vectors read through <see cref="Catalog"/> so far, by the jobs and the test alike.</summary>
     public long VectorsRead => ((CountingDatabase)Catalog).Reads.Read;
+
+    /// <summary>Face ids listed model-wide through <see cref="Catalog"/> so far (every face of a model version in the catalog).</summary>
+    public long IdsListed => ((CountingDatabase)Catalog).Reads.Listed;
     public WorkStore Work { get; }
 
     /// <summary>A SQLite catalog in <paramref name="directory"/> and the job graph's state in PostgreSQL at <paramref name="jobs"/>.</summary>
