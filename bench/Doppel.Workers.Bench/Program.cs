@@ -17,6 +17,12 @@ using Doppel.Workers;
 // process running IvfJoin.SelfJoin.
 //
 //   dotnet bench/Doppel.Workers.Bench/bin/Release/net10.0/Doppel.Workers.Bench.dll ivf 1000000 20000000 2
+//
+// ivf-plan N: the plan job's two ways to plan the cells of N vectors: IvfPartitions.Plan over all of them (what the plan
+// job did before) vs IvfStreamingPlan (the k-means sample's rows, then batches of 16,384; what it does now), in this one
+// process, each timed; prints both times, the most vectors each held at once, and whether centroids and probe lists agree.
+//
+//   dotnet bench/Doppel.Workers.Bench/bin/Release/net10.0/Doppel.Workers.Bench.dll ivf-plan 1000000
 var inv = CultureInfo.InvariantCulture;
 const float Threshold = 0.5f;
 const int Seed = 20261207;
@@ -100,8 +106,29 @@ switch (args.FirstOrDefault())
         Report(clock.Elapsed.TotalSeconds, found);
         return 0;
     }
+    case "ivf-plan":
+    {
+        int n = int.Parse(args[1], inv);
+        var generated = Generate(n);
+        var clock = Stopwatch.StartNew();
+        var whole = IvfPartitions.Plan(Block(generated, 0, n));
+        double wholeSeconds = clock.Elapsed.TotalSeconds;
+        clock.Restart();
+        var streamed = new IvfStreamingPlan(n);
+        streamed.Train(Rows(generated, streamed.TrainingRows));
+        for (int first = 0; first < n; first += streamed.BatchRows)
+            streamed.Assign(Block(generated, first / streamed.BatchRows, streamed.BatchRows));
+        var plan = streamed.Finish();
+        double streamedSeconds = clock.Elapsed.TotalSeconds;
+        bool same = plan.Centroids.Data.SequenceEqual(whole.Centroids.Data) && Enumerable.Range(0, n).All(r => plan.ProbesOf(r).SequenceEqual(whole.ProbesOf(r)));
+        Console.WriteLine($"N={n} d=128 cells={plan.CellCount} sample={streamed.TrainingRows.Count}");
+        Console.WriteLine($"whole set: {wholeSeconds:F1} s, held {(long)n + streamed.TrainingRows.Count} vectors (the set and its drawn sample)");
+        Console.WriteLine($"streamed: {streamedSeconds:F1} s, held {streamed.MostHeld} vectors");
+        Console.WriteLine($"identical plan: {(same ? "yes" : "NO")}");
+        return same ? 0 : 1;
+    }
     default:
-        Console.Error.WriteLine("usage: match N BLOCK WORKERS (e.g. match 1000000 65536 2) | ivf N MAX_PROBERS WORKERS (e.g. ivf 1000000 20000000 2)");
+        Console.Error.WriteLine("usage: match N BLOCK WORKERS (e.g. match 1000000 65536 2) | ivf N MAX_PROBERS WORKERS (e.g. ivf 1000000 20000000 2) | ivf-plan N");
         return 2;
 }
 
@@ -133,6 +160,15 @@ static VectorSet Block(VectorSet all, int block, int size)
     var set = new VectorSet(all.Dimension, Math.Max(1, end - start));
     for (int i = start; i < end; i++)
         set.Add(all.Id(i), all.Row(i));
+    return set;
+}
+
+// Rows of the generated set, each added (and normalised) once, as the plan job reads the sample's stored vectors.
+static VectorSet Rows(VectorSet all, IReadOnlyList<int> rows)
+{
+    var set = new VectorSet(all.Dimension, Math.Max(1, rows.Count));
+    foreach (int r in rows)
+        set.Add(all.Id(r), all.Row(r));
     return set;
 }
 

@@ -70,7 +70,15 @@ public sealed class DedupWork(WorkerServices services)
         var vectors = await VectorsAsync(set with { ModelVersion = version }, ids, cancellationToken, missingAllowed: true);
         // A service set's threshold is a raw cosine: no levels (see PlanMatching).
         var levels = set.ServiceSet is null ? FaceScoring.For(set.Profile, version, vectors, cancellationToken).Levels : null;
-        return new ChunkFaces(vectors.Count, levels is { Length: > 0 } l ? l.Min() : null);
+        return new ChunkFaces(vectors.Count, levels is { Length: > 0 } l ? l.Min() : null, FaceChecksum.Of(Enumerable.Range(0, vectors.Count).Select(vectors.Id)));
+    }
+
+    /// <summary>The lowest level of <paramref name="faceIds"/>' vectors (null without a face), reading those vectors only.</summary>
+    private async Task<float?> LowestLevelAsync(WorkSet set, IReadOnlyList<long> faceIds, CancellationToken cancellationToken)
+    {
+        var vectors = await VectorsAsync(set, faceIds, cancellationToken);
+        var levels = FaceScoring.For(set.Profile, set.ModelVersion, vectors, cancellationToken).Levels;
+        return faceIds.Count > 0 && levels is { Length: > 0 } l ? l.Min() : null;
     }
 
     private async Task<string> AnalyseAsync(WorkSet set, int chunk, Doppel.Jobs.IImageAnalyzer analyzer, CancellationToken cancellationToken)
@@ -87,10 +95,15 @@ public sealed class DedupWork(WorkerServices services)
         var stores = services.Catalog.For(new TenantId(set.Tenant));
         var media = await stores.Media.GetManyAsync(ChunkMedia(set, chunk), cancellationToken);
         // Media processed before (by an earlier set or run) count only with vectors of this version; the others
-        // are analysed again rather than matched with vectors of another model.
-        var current = await stores.Faces.FacesWithEmbeddingAsync(set.Model, version, cancellationToken);
+        // are analysed again rather than matched with vectors of another model. Which of the chunk's faces have one is
+        // read for those faces alone (a chunk's few vectors), never as the ids of every face of the model in the catalog.
         var done = media.Where(m => m.State == MediaState.Done).Select(m => m.Id).ToList();
-        var stale = (await stores.Faces.ListOfMediaAsync(done, cancellationToken)).Where(f => !current.Contains(f.Id)).Select(f => f.MediaId).ToHashSet();
+        var doneFaces = await stores.Faces.ListOfMediaAsync(done, cancellationToken);
+        var current = new HashSet<long>();
+        if (doneFaces.Count > 0)
+            await foreach (var e in stores.Faces.ReadEmbeddingsOfFacesAsync(set.Model, version, doneFaces.Select(f => f.Id).ToList(), cancellationToken))
+                current.Add(e.FaceId);
+        var stale = doneFaces.Where(f => !current.Contains(f.Id)).Select(f => f.MediaId).ToHashSet();
         var todo = media.Where(m => m.State == MediaState.Pending || stale.Contains(m.Id)).ToList();
         if (todo.Count == 0)
             return version;
@@ -126,7 +139,7 @@ public sealed class DedupWork(WorkerServices services)
             faces = QualityGate.Split(await stores.Faces.ListOfMediaAsync(set.MediaIds, cancellationToken), set.MinQuality).Matchable
                 .Where(f => withVector.Contains(f.Id)).OrderBy(f => f.Id).Select(f => (f.Id, f.MediaId)).ToList();
         }
-        var ivf = set.Search == WorkSet.SearchIvf && set.Blocks is null ? await PlanCellsAsync(set, faces, cancellationToken) : null;
+        var (ivf, cellReads, cellHeld) = set.Search == WorkSet.SearchIvf && set.Blocks is null ? await PlanCellsAsync(set, faces, cancellationToken) : (null, 0L, 0L);
         var (frozen, blocks) = await services.Work.FreezeFacesAsync(setId, faces, set.BlockSize, cancellationToken, ivf);
         if (blocks == 0)
         {
@@ -137,7 +150,8 @@ public sealed class DedupWork(WorkerServices services)
         // cosine that finds every pair reaching it (threshold + the lowest level), Finish normalises.
         float threshold = set.Threshold ?? throw new InvalidOperationException($"Set {setId} reached matching with no threshold recorded.");
         // A service set's threshold is a raw cosine (HOPE's scores are cosines): no normalisation.
-        float joinAt = set.ServiceSet is not null ? threshold : await JoinAtAsync(set, frozen.Count, threshold, cancellationToken);
+        var (joinAt, levelReads) = set.ServiceSet is not null ? (threshold, 0L) : await JoinAtAsync(set, frozen, threshold, cancellationToken);
+        await services.Work.RecordPlanReadsAsync(setId, cellReads + levelReads, Math.Max(cellHeld, levelReads), cancellationToken);
         if (set.Search == WorkSet.SearchIvf)
         {
             for (int range = 0; range < blocks; range++)
@@ -153,18 +167,43 @@ public sealed class DedupWork(WorkerServices services)
                 services.Jobs.Create<DedupWork>(w => w.MatchPartition(setId, row, col, joinAt, CancellationToken.None), new EnqueuedState(JobQueues.Match));
     }
 
-    /// <summary>The cosine the partitions join at: the threshold plus the lowest level of the set's faces, the lowest of
-    /// the chunks' (each measured its own faces' levels), so planning reads ids and counts, no vector. The same value
-    /// <see cref="FaceScoring.JoinAt"/> gives over all the faces (a level depends on its face alone); chunks that did not
-    /// record theirs (analysed by a worker before this) or faces that changed since make it read every vector instead.</summary>
-    private async Task<float> JoinAtAsync(WorkSet set, int faces, float threshold, CancellationToken cancellationToken)
+    /// <summary>
+    /// The cosine the partitions join at: the threshold plus the lowest level of the set's faces, the lowest of the
+    /// chunks' (a level depends on its face alone), so planning reads ids, no vector, for every chunk whose faces are
+    /// those it recorded at its commit: the same count and the same checksum of their ids. A chunk whose images another
+    /// run analysed again since (new faces, new vectors, new levels), whose faces' qualities or vectors changed the set's
+    /// matchable faces, or that recorded nothing (a worker before this), has its lowest level measured again from its
+    /// frozen faces' vectors, and only those. Returns the vectors it read.
+    /// </summary>
+    private async Task<(float JoinAt, long VectorsRead)> JoinAtAsync(WorkSet set, IReadOnlyList<(long FaceId, long MediaId)> frozen, float threshold, CancellationToken cancellationToken)
     {
         if (set.Profile.Normalisation is null)
-            return threshold;
-        var (recorded, counted, lowest) = await services.Work.ChunkLevelsAsync(set.Id, cancellationToken);
-        if (recorded && counted == faces)
-            return lowest is { } level ? threshold + level : threshold;
-        return (await ScoringAsync(set, cancellationToken)).Scoring.JoinAt(threshold);
+            return (threshold, 0);
+        var chunkOf = new Dictionary<long, int>(set.MediaIds.Length);
+        for (int i = 0; i < set.MediaIds.Length; i++)
+            chunkOf[set.MediaIds[i]] = i / set.ChunkSize;
+        var facesOf = new List<long>[set.Chunks];
+        for (int c = 0; c < facesOf.Length; c++)
+            facesOf[c] = [];
+        foreach (var (face, media) in frozen)
+            facesOf[chunkOf[media]].Add(face);
+        var recorded = (await services.Work.ReadChunksAsync(set.Id, cancellationToken)).ToDictionary(c => c.Chunk);
+        float? lowest = null;
+        long read = 0;
+        for (int c = 0; c < facesOf.Length; c++)
+        {
+            float? level;
+            if (recorded.TryGetValue(c, out var r) && r.Faces == facesOf[c].Count && r.Checksum == FaceChecksum.Of(facesOf[c]))
+                level = r.LowestLevel;
+            else
+            {
+                level = await LowestLevelAsync(set, facesOf[c], cancellationToken);
+                read += facesOf[c].Count;
+            }
+            if (level is { } l && (lowest is null || l < lowest))
+                lowest = l;
+        }
+        return (lowest is { } low ? threshold + low : threshold, read);
     }
 
     [Queue(JobQueues.Match)]
@@ -232,17 +271,31 @@ public sealed class DedupWork(WorkerServices services)
     /// The IVF cells of the set, planned once here so every worker joins with the same ones: k-means and probe lists
     /// exactly as the single-process <c>--search ivf</c> computes them over the same vectors in the same (face id) order,
     /// and ranges of consecutive cells probed at most <see cref="WorkSet.BlockSize"/> times each (one job per range).
+    /// Never all the vectors at once (<see cref="IvfStreamingPlan"/>): the k-means sample's faces are read to train, then
+    /// every face's vector in batches to assign its probe list, each batch let go before the next is read.
     /// </summary>
-    private async Task<IvfFreeze> PlanCellsAsync(WorkSet set, IReadOnlyList<(long FaceId, long MediaId)> faces, CancellationToken cancellationToken)
+    private async Task<(IvfFreeze Freeze, long VectorsRead, long MostHeld)> PlanCellsAsync(WorkSet set, IReadOnlyList<(long FaceId, long MediaId)> faces, CancellationToken cancellationToken)
     {
         if (faces.Count < 2)
-            return new IvfFreeze([], faces.Select(_ => Array.Empty<ushort>()).ToList(), [0]);
-        var vectors = await VectorsAsync(set, faces.Select(f => f.FaceId).ToList(), cancellationToken);
-        var plan = IvfPartitions.Plan(vectors);
-        var centroids = new byte[plan.Centroids.Data.Length * sizeof(float)];
-        System.Runtime.InteropServices.MemoryMarshal.AsBytes(plan.Centroids.Data).CopyTo(centroids);
-        return new IvfFreeze(centroids, Enumerable.Range(0, faces.Count).Select(r => plan.ProbesOf(r).ToArray()).ToList(),
-            [.. plan.Ranges(set.BlockSize).Select(r => r.First), plan.CellCount]);
+            return (new IvfFreeze([], faces.Select(_ => Array.Empty<ushort>()).ToList(), [0]), 0, 0);
+        var ids = faces.Select(f => f.FaceId).ToList();
+        var planner = new IvfStreamingPlan(faces.Count);
+        long read = 0;
+        var training = await VectorsAsync(set, planner.TrainingRows.Select(r => ids[r]).ToList(), cancellationToken);
+        read += training.Count;
+        planner.Train(training);
+        training = null;
+        for (int first = 0; first < ids.Count; first += planner.BatchRows)
+        {
+            var batch = await VectorsAsync(set, ids.GetRange(first, Math.Min(planner.BatchRows, ids.Count - first)), cancellationToken);
+            read += batch.Count;
+            planner.Assign(batch);
+        }
+        // The planner's own probe lists and prober counts: no copy of them, which at ~150 probes a face weigh more than the batch.
+        var trained = planner.Centroids!;
+        var centroids = new byte[trained.Data.Length * sizeof(float)];
+        System.Runtime.InteropServices.MemoryMarshal.AsBytes(trained.Data).CopyTo(centroids);
+        return (new IvfFreeze(centroids, planner.ProbeLists, [.. planner.Ranges(set.BlockSize).Select(r => r.First), planner.CellCount]), read, planner.MostHeld);
     }
 
     [Queue(JobQueues.Match)]
@@ -276,13 +329,12 @@ public sealed class DedupWork(WorkerServices services)
             return;
         }
         var stores = services.Catalog.For(new TenantId(set.Tenant));
-        var (refs, scoring, profile) = await ScoringAsync(set, cancellationToken);
-        var facePairs = (await services.Work.ReadPairsAsync(setId, cancellationToken)).Select(p => new ScoredPair(p.A, p.B, p.Score)).ToList();
+        var (refs, facePairs, scoring, profile, matched) = await ScoringAsync(set, await services.Work.ReadPairsAsync(setId, cancellationToken), cancellationToken);
         var hashOf = (await stores.Media.GetManyAsync(set.MediaIds, cancellationToken)).ToDictionary(m => m.Id, m => m.ContentHash);
         var ignored = (await stores.IgnoredPairs.ListAsync(cancellationToken)).Select(p => (p.HashA, p.HashB)).ToHashSet();
         var grouping = GroupingOf(set.Grouping);
         float threshold = set.Threshold ?? throw new InvalidOperationException($"Set {setId} reached its finish with no threshold recorded.");
-        var pairs = DedupMatcher.FromFacePairs(facePairs, refs, hashOf, ignored, grouping, threshold, scoring).Pairs;
+        var pairs = DedupMatcher.FromFacePairs(facePairs, refs, hashOf, ignored, grouping, threshold, scoring, matchedFaces: matched).Pairs;
 
         // Idempotent: a Finish that ran before (killed after its commit) left the catalog set of this run.
         var latest = await stores.Dedup.LatestSetAsync(cancellationToken: cancellationToken);
@@ -329,21 +381,38 @@ public sealed class DedupWork(WorkerServices services)
     /// <summary>The set's grouping as stored ("average", "connected", "core").</summary>
     public static GroupingMode GroupingOf(string grouping) => Enum.Parse<GroupingMode>(grouping, ignoreCase: true);
 
-    /// <summary>The frozen faces (face-id order, as one process orders them), their vectors and the profile's
-    /// scoring over them: the same levels a single-process dedup computes, so findings are identical.</summary>
-    private async Task<(List<FaceRef> Refs, FaceScoring Scoring, Doppel.Vision.Embedding.RecognitionProfile Profile)> ScoringAsync(WorkSet set, CancellationToken cancellationToken)
+    /// <summary>
+    /// What the fan-in scores with: the frozen faces of the paired images (face-id order, as one process orders them),
+    /// their vectors only, the profile's scoring over them, and <paramref name="pairs"/> renumbered to those rows. The
+    /// scores and groups are a single-process dedup's: a face's level depends on the face alone, and grouping reads the
+    /// faces of paired images only (the group cut takes the set's size, returned as Matched). Every other face's vector
+    /// stays in the catalog: the fan-in holds the paired images' faces, not the set.
+    /// </summary>
+    private async Task<(List<FaceRef> Refs, List<ScoredPair> Pairs, FaceScoring Scoring, Doppel.Vision.Embedding.RecognitionProfile Profile, int Matched)> ScoringAsync(
+        WorkSet set, IReadOnlyList<PartitionPair> pairs, CancellationToken cancellationToken)
     {
         var faces = await services.Work.ReadFacesAsync(set.Id, cancellationToken);
-        var mediaOf = faces.ToDictionary(f => f.FaceId, f => f.MediaId);
-        // One vector per face, of the set's faces only (not every vector of the model in the catalog).
-        var embeddings = new Dictionary<long, FaceEmbedding>(faces.Count);
-        await foreach (var e in services.Catalog.For(new TenantId(set.Tenant)).Faces.ReadEmbeddingsOfFacesAsync(set.Model, set.ModelVersion ?? "", mediaOf.Keys, cancellationToken))
-            embeddings[e.FaceId] = e;
+        var paired = pairs.SelectMany(p => new[] { faces[p.A].MediaId, faces[p.B].MediaId }).ToHashSet();
+        var rowOf = new int[faces.Count];
+        var kept = new List<(long FaceId, long MediaId)>();
+        for (int r = 0; r < faces.Count; r++)
+        {
+            rowOf[r] = paired.Contains(faces[r].MediaId) ? kept.Count : -1;
+            if (rowOf[r] >= 0)
+                kept.Add(faces[r]);
+        }
+        var mediaOf = kept.ToDictionary(f => f.FaceId, f => f.MediaId);
+        var embeddings = new Dictionary<long, FaceEmbedding>(kept.Count);
+        if (kept.Count > 0)
+            await foreach (var e in services.Catalog.For(new TenantId(set.Tenant)).Faces.ReadEmbeddingsOfFacesAsync(set.Model, set.ModelVersion ?? "", mediaOf.Keys, cancellationToken))
+                embeddings[e.FaceId] = e;
         var (vectors, refs) = DedupMatcher.VectorsOf(embeddings.Values, e => mediaOf[e.FaceId]);
-        if (refs.Count != faces.Count || refs.Select(r => r.FaceId).Zip(faces, (a, f) => a != f.FaceId).Any(x => x))
+        if (refs.Count != kept.Count || refs.Select(r => r.FaceId).Zip(kept, (a, f) => a != f.FaceId).Any(x => x))
             throw new InvalidOperationException($"Set {set.Id}'s faces lost vectors after matching was planned (their images were analysed again); re-run the set.");
         var profile = set.Profile;
-        return (refs, FaceScoring.For(profile, set.ModelVersion, vectors, cancellationToken), profile);
+        // Rows renumbered in order, so the pairs stay sorted by (A, B).
+        var renumbered = pairs.Select(p => new ScoredPair(rowOf[p.A], rowOf[p.B], p.Score)).ToList();
+        return (refs, renumbered, FaceScoring.For(profile, set.ModelVersion, vectors, cancellationToken), profile, faces.Count);
     }
 
     private async Task<WorkSet> RequireAsync(long setId, CancellationToken cancellationToken) =>

@@ -29,26 +29,29 @@ public sealed class RecurringDedup(WorkerServices services)
         var id = IdFor(request.Roots);
         var roots = request.Roots.Select(Path.GetFullPath).ToArray();
         jobs.AddOrUpdate<RecurringDedup>(id, JobQueues.Analyse,
-            r => r.Tick(roots, request.Model, request.Threshold, request.Grouping, request.ChunkSize, request.BlockSize, request.Recogniser, CancellationToken.None),
+            r => r.Tick(roots, request.Model, request.Threshold, request.Grouping, request.ChunkSize, request.BlockSize, request.Recogniser, request.MinQuality, CancellationToken.None),
             CronOf(every), new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
         return id;
     }
 
     /// <param name="recogniser">The recogniser the sets are queued with (<see cref="Doppel.Application.Queue.DedupRequest.Recogniser"/>).</param>
+    /// <param name="minQuality">The schedule's <c>--min-quality</c>: each set records it, and matching leaves out the faces
+    /// stored below it, as <c>dedup --distributed --min-quality</c> does.</param>
     [Queue(JobQueues.Analyse)]
     [DisableConcurrentExecution(timeoutInSeconds: 60)]
-    public async Task Tick(string[] roots, string model, float? threshold, string grouping, int chunkSize, int blockSize, string? recogniser, CancellationToken cancellationToken)
+    public async Task Tick(string[] roots, string model, float? threshold, string grouping, int chunkSize, int blockSize, string? recogniser, float? minQuality, CancellationToken cancellationToken)
     {
         if (await services.Work.HasUnfinishedSetAsync(cancellationToken))
             return;
         await FolderSets.EnqueueAsync(services.Catalog, services.MediaStore(Doppel.Storage.MediaSources.File), new HangfireJobQueue(services.Work, services.Jobs),
-            new FolderDedupRequest(roots, model, threshold, grouping, chunkSize, blockSize, Recogniser: recogniser), cancellationToken: cancellationToken);
+            new FolderDedupRequest(roots, model, threshold, grouping, chunkSize, blockSize, MinQuality: minQuality, Recogniser: recogniser), cancellationToken: cancellationToken);
     }
 
-    /// <summary>A schedule registered before schedules named their recogniser (Hangfire stored the call with these
-    /// arguments): its sets record none, see <see cref="WorkSet.Profile"/>.</summary>
+    /// <summary>A schedule registered before schedules named their recogniser and carried <c>--min-quality</c> (Hangfire
+    /// finds a stored job's method by its parameter types, so this signature stays for the recurring jobs stored with
+    /// it): its sets record neither, see <see cref="WorkSet.Profile"/>.</summary>
     [Queue(JobQueues.Analyse)]
     [DisableConcurrentExecution(timeoutInSeconds: 60)]
     public Task Tick(string[] roots, string model, float? threshold, string grouping, int chunkSize, int blockSize, CancellationToken cancellationToken) =>
-        Tick(roots, model, threshold, grouping, chunkSize, blockSize, null, cancellationToken);
+        Tick(roots, model, threshold, grouping, chunkSize, blockSize, null, null, cancellationToken);
 }

@@ -70,9 +70,39 @@ public sealed record WorkSet(
     public bool IsFinal => State is WorkState.Completed or WorkState.Failed;
 }
 
-/// <summary>What an analysis chunk records for planning: its media's faces with a vector of the set's version, and the
-/// lowest of their levels when the set's scores are normalised (null otherwise, or with no face).</summary>
-public readonly record struct ChunkFaces(int Faces, float? LowestLevel);
+/// <summary>What an analysis chunk records for planning: its media's faces with a vector of the set's version, the
+/// lowest of their levels when the set's scores are normalised (null otherwise, or with no face), and the checksum of
+/// those faces' ids (<see cref="FaceChecksum"/>), by which planning knows whether the faces it matches are still those.</summary>
+public readonly record struct ChunkFaces(int Faces, float? LowestLevel, long Checksum);
+
+/// <summary>A chunk's record as planning reads it (null fields: a chunk stored by a worker before they were recorded).</summary>
+public readonly record struct ChunkRecord(int Chunk, int? Faces, float? LowestLevel, long? Checksum);
+
+/// <summary>
+/// An order-free checksum of a set of face ids: the wrapping sum of each id's splitmix64 mix. A chunk records it when it
+/// commits; planning compares it with the chunk's faces it is about to match. Face ids are never reused and a re-analysed
+/// image gets new faces, so another run re-analysing the chunk's images between the commit and the plan changes it (and
+/// with it the faces' levels); a vector of one face and version is what that version computes from that face, so equal ids
+/// mean equal levels. A collision of two different id sets needs 2^-64 luck.
+/// </summary>
+public static class FaceChecksum
+{
+    public static long Of(IEnumerable<long> faceIds)
+    {
+        ulong sum = 0;
+        foreach (var id in faceIds)
+            sum += Mix((ulong)id);
+        return unchecked((long)sum);
+    }
+
+    private static ulong Mix(ulong z)
+    {
+        z += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+}
 
 /// <summary>A face pair a matching partition found, by the faces' positions in the set's frozen face order.</summary>
 public readonly record struct PartitionPair(int A, int B, float Score);
@@ -155,6 +185,11 @@ public sealed class WorkStore : IAsyncDisposable
             -- Added when planning stopped reading every vector: each chunk's faces with a vector and their lowest level.
             ALTER TABLE doppel_work.chunks ADD COLUMN IF NOT EXISTS faces int;
             ALTER TABLE doppel_work.chunks ADD COLUMN IF NOT EXISTS lowest_level real;
+            -- Added when planning learned to tell a chunk re-analysed since its commit: the checksum of its faces' ids.
+            ALTER TABLE doppel_work.chunks ADD COLUMN IF NOT EXISTS face_checksum bigint;
+            -- What planning read: vectors in all, and the most it held at once (IVF trains on a sample, then streams).
+            ALTER TABLE doppel_work.sets ADD COLUMN IF NOT EXISTS plan_vectors bigint;
+            ALTER TABLE doppel_work.sets ADD COLUMN IF NOT EXISTS plan_held bigint;
             CREATE TABLE IF NOT EXISTS doppel_work.faces (
                 set_id bigint NOT NULL REFERENCES doppel_work.sets ON DELETE CASCADE,
                 ord int NOT NULL,
@@ -309,27 +344,48 @@ public sealed class WorkStore : IAsyncDisposable
     public async Task<int> MarkChunkDoneAsync(long id, int chunk, string worker, CancellationToken cancellationToken = default, ChunkFaces? faces = null)
     {
         await using var command = _source.CreateCommand("""
-            INSERT INTO doppel_work.chunks (set_id, chunk, worker, faces, lowest_level) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING;
+            INSERT INTO doppel_work.chunks (set_id, chunk, worker, faces, lowest_level, face_checksum) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING;
             """);
         command.Parameters.Add(new() { Value = id });
         command.Parameters.Add(new() { Value = chunk });
         command.Parameters.Add(new() { Value = worker });
         command.Parameters.Add(new() { Value = faces is { } f ? f.Faces : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
         command.Parameters.Add(new() { Value = faces?.LowestLevel is { } l ? l : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Real });
+        command.Parameters.Add(new() { Value = faces is { } c ? c.Checksum : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
         await command.ExecuteNonQueryAsync(cancellationToken);
         return await CountAsync("SELECT count(*)::int FROM doppel_work.chunks WHERE set_id = $1", id, cancellationToken);
     }
 
-    /// <summary>Over the set's done chunks: whether every one recorded its faces, how many faces they hold, and the lowest level.</summary>
-    public async Task<(bool Recorded, long Faces, float? Lowest)> ChunkLevelsAsync(long id, CancellationToken cancellationToken = default)
+    /// <summary>The set's done chunks as they recorded their faces, in chunk order.</summary>
+    public async Task<IReadOnlyList<ChunkRecord>> ReadChunksAsync(long id, CancellationToken cancellationToken = default)
     {
-        await using var command = _source.CreateCommand("""
-            SELECT coalesce(bool_and(faces IS NOT NULL), true), coalesce(sum(faces), 0)::bigint, min(lowest_level) FROM doppel_work.chunks WHERE set_id = $1
-            """);
+        await using var command = _source.CreateCommand("SELECT chunk, faces, lowest_level, face_checksum FROM doppel_work.chunks WHERE set_id = $1 ORDER BY chunk");
         command.Parameters.Add(new() { Value = id });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        return (reader.GetBoolean(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetFloat(2));
+        var chunks = new List<ChunkRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+            chunks.Add(new ChunkRecord(reader.GetInt32(0), reader.IsDBNull(1) ? null : reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetFloat(2),
+                reader.IsDBNull(3) ? null : reader.GetInt64(3)));
+        return chunks;
+    }
+
+    /// <summary>Records what planning read: <paramref name="vectors"/> in all, at most <paramref name="held"/> in memory at once.</summary>
+    public async Task RecordPlanReadsAsync(long id, long vectors, long held, CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand("UPDATE doppel_work.sets SET plan_vectors = $2, plan_held = $3 WHERE id = $1");
+        command.Parameters.Add(new() { Value = id });
+        command.Parameters.Add(new() { Value = vectors });
+        command.Parameters.Add(new() { Value = held });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>What planning read (see <see cref="RecordPlanReadsAsync"/>), null before it recorded.</summary>
+    public async Task<(long Vectors, long Held)?> ReadPlanReadsAsync(long id, CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand("SELECT plan_vectors, plan_held FROM doppel_work.sets WHERE id = $1 AND plan_vectors IS NOT NULL");
+        command.Parameters.Add(new() { Value = id });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? (reader.GetInt64(0), reader.GetInt64(1)) : null;
     }
 
     public async Task<bool> IsChunkDoneAsync(long id, int chunk, CancellationToken cancellationToken = default)
@@ -405,6 +461,10 @@ public sealed class WorkStore : IAsyncDisposable
             faces.Add((reader.GetInt64(0), reader.GetInt64(1)));
         return faces;
     }
+
+    /// <summary>How many faces the set's frozen order holds (0 before matching was planned).</summary>
+    public Task<int> CountFacesAsync(long id, CancellationToken cancellationToken = default) =>
+        CountAsync("SELECT count(*)::int FROM doppel_work.faces WHERE set_id = $1", id, cancellationToken);
 
     /// <summary>Positions [<paramref name="start"/>, <paramref name="start"/> + <paramref name="count"/>) of the frozen order: one block.</summary>
     public async Task<IReadOnlyList<(long FaceId, long MediaId)>> ReadFacesAsync(long id, int start, int count, CancellationToken cancellationToken = default)

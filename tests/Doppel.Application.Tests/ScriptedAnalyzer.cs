@@ -6,12 +6,14 @@ namespace Doppel.Application.Tests;
 
 /// <summary>A face pipeline with no model: one face per file, its vector chosen by file name (unknown names get
 /// a vector of their own, far from every other), so matching outcomes are exact and known in advance. Every face's
-/// quality is 0.5 unless <paramref name="qualityOf"/> names its file.</summary>
-internal sealed class ScriptedAnalyzer(IReadOnlyDictionary<string, float[]> vectorOf, IReadOnlyDictionary<string, float>? qualityOf = null) : IImageAnalyzer
+/// quality is 0.5 unless <paramref name="qualityOf"/> names its file. <paramref name="model"/> and <paramref name="version"/>
+/// name the vectors: a real model's name and a version its profile has a reference cohort for make them score as that model's.</summary>
+internal sealed class ScriptedAnalyzer(IReadOnlyDictionary<string, float[]> vectorOf, IReadOnlyDictionary<string, float>? qualityOf = null,
+    string model = "scripted-model", string version = "1") : IImageAnalyzer
 {
     public string DetectorName => "scripted";
-    public string EmbeddingModel => "scripted-model";
-    public string EmbeddingModelVersion => "1";
+    public string EmbeddingModel => model;
+    public string EmbeddingModelVersion => version;
     public IFaceEmbedder Embedder { get; } = new UnusedEmbedder();
     public float DefaultThreshold => 0.7f;
     public Doppel.Vision.Embedding.RecognitionProfile Profile => Doppel.Vision.Embedding.RecognitionProfiles.Unmeasured(EmbeddingModel, DefaultThreshold);

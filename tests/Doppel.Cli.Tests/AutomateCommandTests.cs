@@ -28,6 +28,34 @@ public class AutomateCommandTests
         run.Output.ShouldContain("run 2: 0 new or changed images");
     }
 
+    /// <summary><c>automate --min-quality Q</c> matches the faces <c>dedup --min-quality Q</c> matches: its runs score quality
+    /// as dedup does and apply the floor (it had neither option before).</summary>
+    [Fact]
+    public async Task ARunKeepsTheMinQualityDedupKeeps()
+    {
+        var dir = Corpus(6);
+        var all = DoppelProcess.Run(dir, "dedup", "in", "--db", "d.db");
+        all.ExitCode.ShouldBe(0, all.Error);
+        string q;
+        await using (var db = await Doppel.Application.CatalogDatabases.OpenAsync(Path.Combine(dir, "d.db"), TestContext.Current.CancellationToken))
+        {
+            // The median stored quality: about half the faces fall below it, whatever the assessor's scale.
+            var qualities = (await db.For(Doppel.Storage.TenantId.Default).Faces.ListAsync(Doppel.Storage.Page.All, TestContext.Current.CancellationToken))
+                .Select(f => f.Quality.ShouldNotBeNull()).Order().ToList();
+            q = qualities[qualities.Count / 2].ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        }
+        var floored = DoppelProcess.Run(dir, "dedup", "in", "--db", "d.db", "--min-quality", q);
+        floored.ExitCode.ShouldBe(0, floored.Error);
+        int Pairs(string output) => int.Parse(output.Split('\n').Single(l => l.StartsWith("Duplicate pairs: ", StringComparison.Ordinal))["Duplicate pairs: ".Length..].Split(';')[0],
+            System.Globalization.CultureInfo.InvariantCulture);
+        int expected = Pairs(floored.Output);
+        expected.ShouldBeLessThan(Pairs(all.Output), "the floor must take pairs away, or the run below says nothing about it");
+
+        var run = DoppelProcess.Run(dir, "automate", "in", "--db", "c.db", "--every", "1s", "--times", "1", "--min-quality", q);
+        run.ExitCode.ShouldBe(0, run.Error);
+        run.Output.ShouldContain($"run 1: 6 new or changed images, 6 in all, {expected} duplicate pairs");
+    }
+
     [Fact]
     public void WatchProcessesAFileThatAppearsLater()
     {

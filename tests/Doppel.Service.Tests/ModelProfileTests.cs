@@ -23,14 +23,21 @@ public sealed class ModelProfileTests
 
     private static FacePipelineRecipe RecipeOf(ModelProfile profile) => new(DetectorRegistry.Default, profile.Embedder);
 
+    /// <summary>LFW dev's images (returned) and the models of the two profiles these tests run, licence-clean and accurate.</summary>
+    private static string RequireLfwAndBothProfiles()
+    {
+        var lfw = SharedData.Require("data/lfw-dev/images");
+        InstalledModels.Require([.. ModelProfiles.LicenceClean.Models.Concat(ModelProfiles.Accurate.Models).Select(m => m.Name).Distinct()]);
+        return lfw;
+    }
+
     private static ProfileAnalyzers Pipelines(string cache) =>
         new(p => new FacePipelineAnalyzer(RecipeOf(p)), () => ModelProfiles.SelectedIn(cache));
 
     [Fact]
     public async Task TwoGroupsOfOneTenantRunTheirOwnProfileAndASetKeepsItsSnapshot()
     {
-        var lfw = SharedData.Require("data/lfw-dev/images");
-        InstalledModels.Require([.. ModelProfiles.LicenceClean.Models.Concat(ModelProfiles.Accurate.Models).Select(m => m.Name).Distinct()]);
+        var lfw = RequireLfwAndBothProfiles();
         var ct = TestContext.Current.CancellationToken;
         var root = RepoPaths.NewTempDir("doppel-group-profiles");
         try
@@ -145,8 +152,7 @@ public sealed class ModelProfileTests
     [Fact]
     public async Task ActivatingAProfileOnTheAdminPageTakesEffectForTheNextSetWithoutARestart()
     {
-        var lfw = SharedData.Require("data/lfw-dev/images");
-        InstalledModels.Require([.. ModelProfiles.LicenceClean.Models.Concat(ModelProfiles.Accurate.Models).Select(m => m.Name).Distinct()]);
+        var lfw = RequireLfwAndBothProfiles();
         var ct = TestContext.Current.CancellationToken;
         var root = RepoPaths.NewTempDir("doppel-activate-profile");
         try

@@ -1,4 +1,5 @@
 using Doppel.Cli.Tests;
+using Doppel.Matching;
 using Doppel.Testing.Servers;
 using Doppel.Workers;
 
@@ -21,9 +22,7 @@ public sealed class IvfWorkerTests(PostgresServer server)
     {
         server.Require();
         var ct = TestContext.Current.CancellationToken;
-        var dir = LfwCorpus.First("workers-ivf", 120);
-        var single = DoppelProcess.Run(dir, "dedup", "photos", "--db", "single.db", "--search", "ivf", "--report", "single");
-        single.ExitCode.ShouldBe(0, single.Error);
+        var (dir, _) = SingleProcessBaseline.Run("workers-ivf", 120, "--search", "ivf", "--report", "single");
 
         var jobs = await server.CreateDatabaseAsync("jobs");
         using var workers = new WorkerProcesses(dir, ["--db", jobs.Uri, "--attempts", "10", .. WorkerProcesses.FastRecovery]);
@@ -66,6 +65,11 @@ public sealed class IvfWorkerTests(PostgresServer server)
         expected.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length.ShouldBeGreaterThan(20);
         File.ReadAllText(Path.Combine(dir, "dist", "findings.csv")).ShouldBe(expected, Context());
         (await followerOut).ShouldContain("Duplicate pairs: ");
+        // Planning read the k-means sample's vectors (40 per cell: here every face) and then every face's in batches,
+        // holding at most the sample twice (as read, as drawn) or one batch.
+        int faces = (await progress.ReadFacesAsync(1, ct)).Count;
+        int sample = Math.Min(faces, atKill.CellBounds[^1] * IvfOptions.Default.TrainingPointsPerCell);
+        (await progress.ReadPlanReadsAsync(1, ct)).ShouldBe((sample + faces, Math.Max(2L * sample, Math.Min(faces, IvfStreamingPlan.DefaultBatchRows))));
         // Each range read its probers' vectors only (with 120 faces' wide probe lists, one range may be probed by all of them).
         (await PartitionReads.ShouldBeTheirProbersAsync(progress, 1, ct)).ShouldBeLessThanOrEqualTo((await progress.ReadFacesAsync(1, ct)).Count);
     }

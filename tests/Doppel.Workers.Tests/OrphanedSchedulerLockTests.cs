@@ -25,9 +25,7 @@ public sealed class OrphanedSchedulerLockTests(PostgresServer server)
     {
         server.Require();
         var ct = TestContext.Current.CancellationToken;
-        var dir = LfwCorpus.First("workers-scheduler-lock", 8);
-        var single = DoppelProcess.Run(dir, "dedup", "photos", "--db", "single.db", "--report", "single");
-        single.ExitCode.ShouldBe(0, single.Error);
+        var (dir, _) = SingleProcessBaseline.Run("workers-scheduler-lock", 8, "--report", "single");
         // Two pairs among the first 8 photos with the default pipeline (measured 2026-12-07): not empty-vs-empty.
         File.ReadAllLines(Path.Combine(dir, "single", "findings.csv")).Length.ShouldBeGreaterThan(1);
 

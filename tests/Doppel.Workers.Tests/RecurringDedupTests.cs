@@ -35,9 +35,7 @@ public sealed class RecurringDedupTests(PostgresServer server)
     public async Task AutomateOnTheWorkersIsARecurringJobThatDedupsTheFolder()
     {
         server.Require();
-        var dir = LfwCorpus.First("workers-recurring", 12);
-        var single = DoppelProcess.Run(dir, "dedup", "photos", "--db", "single.db");
-        single.ExitCode.ShouldBe(0, single.Error);
+        var (dir, single) = SingleProcessBaseline.Run("workers-recurring", 12);
         var jobs = await server.CreateDatabaseAsync("jobs");
 
         var scheduled = DoppelProcess.Run(dir, "automate", "photos", "--every", "1h", "--db", "dist.db", "--jobs-db", jobs.Uri);

@@ -30,9 +30,7 @@ public sealed class WorkerFaultTests(PostgresServer server)
         server.Require();
         bool longRun = Environment.GetEnvironmentVariable("DOPPEL_WORKERS_LONG") == "1";
         int images = longRun ? 240 : 60, kills = longRun ? 40 : 20, chunkSize = 2, chunks = images / chunkSize;
-        var dir = LfwCorpus.First("workers-kill", images);
-        var single = DoppelProcess.Run(dir, "dedup", "photos", "--db", "single.db", "--report", "single");
-        single.ExitCode.ShouldBe(0, single.Error);
+        var (dir, single) = SingleProcessBaseline.Run("workers-kill", images, "--report", "single");
 
         var jobs = await server.CreateDatabaseAsync("jobs");
         // Catalog and job queue in one PostgreSQL database, as in production.
@@ -104,9 +102,7 @@ public sealed class WorkerFaultTests(PostgresServer server)
     public async Task AWorkerKilledRightAfterFetchingAJobLeavesNothingStuck()
     {
         server.Require();
-        var dir = LfwCorpus.First("workers-fetch-kill", 8);
-        var single = DoppelProcess.Run(dir, "dedup", "photos", "--db", "single.db", "--report", "single");
-        single.ExitCode.ShouldBe(0, single.Error);
+        var (dir, single) = SingleProcessBaseline.Run("workers-fetch-kill", 8, "--report", "single");
         int repeat = int.TryParse(Environment.GetEnvironmentVariable("DOPPEL_WORKERS_REPEAT"), out var n) && n > 0 ? n : 1;
         for (int run = 1; run <= repeat; run++)
         {

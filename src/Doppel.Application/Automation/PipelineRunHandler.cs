@@ -23,10 +23,13 @@ public sealed class PipelineRunHandler(IDoppelDatabase db, TenantId tenant, IMed
 {
     public Action<string>? OnMessage { get; init; }
 
+    /// <summary>Faces stored with a quality below this are not matched (<c>--min-quality</c>); null: every face.</summary>
+    public float? MinQuality { get; init; }
+
     public async Task<PipelineRunOutcome> HandleAsync(IReadOnlyList<string> roots, string? reportDirectory, CancellationToken cancellationToken = default)
     {
         var dedup = await new DedupSetHandler(db, tenant, media, analyzer) { OnMessage = OnMessage }
-            .HandleAsync(new DedupSetCommand { Roots = roots }, cancellationToken).ConfigureAwait(false);
+            .HandleAsync(new DedupSetCommand { Roots = roots, MinQuality = MinQuality }, cancellationToken).ConfigureAwait(false);
         var persons = await new RecognizeHandler(db, tenant)
             .HandleAsync(analyzer.EmbeddingModel, ClusterDefaults.Recognize(analyzer.EmbeddingModel), recluster: false, cancellationToken).ConfigureAwait(false);
         string? index = null;
@@ -83,6 +86,9 @@ public sealed class RunAllHandler(IDoppelDatabase db, TenantId tenant, IMediaSto
     public Action<long, long>? OnProgress { get; init; }
 
     public Action<string>? OnMessage { get; init; }
+
+    /// <summary>Faces stored with a quality below this are not matched (<c>--min-quality</c>); null: every face.</summary>
+    public float? MinQuality { get; init; }
 
     /// <summary>Called once detection is done, before the other steps (the CLI prints its summary there).</summary>
     public Action<DetectOutcome>? OnDetected { get; init; }

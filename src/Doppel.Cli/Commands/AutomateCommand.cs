@@ -48,6 +48,8 @@ public static class AutomateCommand
         var times = new Option<int>("--times") { Description = "Stop after this many runs (0 = until interrupted).", DefaultValueFactory = _ => 0 }.AtLeast(0);
         var report = new Option<string?>("--report") { Description = "Refresh the HTML report here after every run." };
         var pipeline = PipelineOptions.Create();
+        // --quality / --min-quality as dedup has them: faces are scored at analysis, the floor applies at matching.
+        var quality = new QualityOptions();
         var command = new Command(name, description) { dirs, db, every, times, report };
         var jobsDb = new Option<string?>("--jobs-db")
         {
@@ -56,16 +58,20 @@ public static class AutomateCommand
         if (!watch)
             command.Options.Add(jobsDb);
         pipeline.AddTo(command);
+        quality.AddTo(command);
         command.SetAction(async (parse, cancellation) =>
         {
             Logging.Configure(name);
             if (!watch && parse.GetValue(jobsDb) is { } jobsAddress)
             {
+                if (parse.GetValue(quality.Quality) is not null)
+                    throw new ArgumentException("--quality does not go with --jobs-db: each worker scores faces with its own assessor (doppel worker --quality); the schedule's --min-quality applies to the qualities they store.");
                 // The recipe names the recogniser (weights kept) without opening a model: the workers run it.
                 var recipe = pipeline.Recipe(parse);
                 var storage = Doppel.Workers.JobsStorage.Create(Doppel.Workers.JobsStorage.ConnectionString(jobsAddress));
                 var id = Doppel.Workers.RecurringDedup.Schedule(new Hangfire.RecurringJobManager(storage),
-                    new Doppel.Workers.FolderDedupRequest(parse.GetValue(dirs)!, recipe.EmbeddingModel, Recogniser: recipe.Embedder), parse.GetValue(every));
+                    new Doppel.Workers.FolderDedupRequest(parse.GetValue(dirs)!, recipe.EmbeddingModel, MinQuality: parse.GetValue(quality.MinQuality), Recogniser: recipe.Embedder),
+                    parse.GetValue(every));
                 Console.WriteLine($"Scheduled '{id}' every {parse.GetValue(every)} on the workers (doppel worker --db {parse.GetValue(db)} --jobs-db ...); nothing runs here.");
                 return 0;
             }
@@ -80,10 +86,14 @@ public static class AutomateCommand
                     OutputFolders.RequireWritable(reportDir, "report");
                 }
                 await using var catalog = await CatalogDatabases.OpenAsync(parse.GetValue(db)!, cancellation);
-                using var analyzer = new FacePipelineAnalyzer(pipeline.Build(parse));
+                using var analyzer = new FacePipelineAnalyzer(quality.Apply(parse, pipeline.Recipe(parse)));
                 using var trigger = new SemaphoreSlim(0);
                 watchers = watch ? Watch(roots, trigger) : [];
-                var handler = new PipelineRunHandler(catalog, TenantId.Default, LocalFolderMediaStore.Instance, analyzer) { OnMessage = m => Log.Information("{Message}", m) };
+                var handler = new PipelineRunHandler(catalog, TenantId.Default, LocalFolderMediaStore.Instance, analyzer)
+                {
+                    OnMessage = m => Log.Information("{Message}", m),
+                    MinQuality = parse.GetValue(quality.MinQuality),
+                };
                 await RecurringRuns.RunAsync((run, token) => RunOnce(handler, roots, parse.GetValue(report), run, token),
                     parse.GetValue(every), parse.GetValue(times), trigger, cancellation);
                 return 0;

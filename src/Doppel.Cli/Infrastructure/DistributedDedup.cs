@@ -60,14 +60,20 @@ public static class DistributedDedup
 
         var set = await Transient.RetryAsync(() => work.GetSetAsync(long.Parse(queued.Id, System.Globalization.CultureInfo.InvariantCulture), cancellationToken), Message, cancellationToken: cancellationToken)
                   ?? throw new InvalidOperationException($"Set {queued.Id} vanished from the job queue.");
-        var outcome = await Transient.RetryAsync(() => OutcomeAsync(catalog.For(TenantId.Default), set, queued, clock.Elapsed, cancellationToken), Message, cancellationToken: cancellationToken);
+        var outcome = await Transient.RetryAsync(async () => await OutcomeAsync(catalog.For(TenantId.Default), set, await work.CountFacesAsync(set.Id, cancellationToken),
+            queued, clock.Elapsed, reportDir is not null, cancellationToken), Message, cancellationToken: cancellationToken);
         summary(outcome);
         if (reportDir is not null)
             await DedupCommand.WriteReportAsync(catalog, outcome, reportDir, analyzer.DetectorName, pageSize);
     }
 
-    /// <summary>The outcome as the summary and the report need it, read from the stored set.</summary>
-    private static async Task<DedupOutcome> OutcomeAsync(IStoreSet stores, WorkSet set, QueuedFolderSet queued, TimeSpan elapsed, CancellationToken cancellationToken)
+    /// <summary>The outcome as the summary and the report need it, read from the stored set. Of the vectors it reads only
+    /// those it needs, by face id: the faces of the images in findings (the groups' scores between members that did not
+    /// pair, their levels) and, <paramref name="forReport"/>, every face the set matched (the report's score histogram is
+    /// every image's best match to any other); never the model's other vectors in the catalog.</summary>
+    /// <param name="matchedFaces">How many faces the workers matched (the frozen face order's length): the group cut depends on it.</param>
+    public static async Task<DedupOutcome> OutcomeAsync(IStoreSet stores, WorkSet set, int matchedFaces, QueuedFolderSet queued, TimeSpan elapsed, bool forReport,
+        CancellationToken cancellationToken)
     {
         var media = (await stores.Media.GetManyAsync(set.MediaIds, cancellationToken)).ToDictionary(m => m.Id);
         var images = queued.Registered.Select(r => new DedupImage(media[r.Registration.Media.Id],
@@ -75,12 +81,13 @@ public static class DistributedDedup
         var faces = await stores.Faces.ListOfMediaAsync(set.MediaIds, cancellationToken);
         // The faces the workers matched: those --min-quality keeps (QualityGate, as the single process splits them).
         var (matchable, lowQuality) = QualityGate.Split(faces, set.MinQuality);
-        var inScope = matchable.Select(f => f.Id).ToHashSet();
-        var vectors = new List<FaceEmbedding>(faces.Count);
-        await foreach (var e in stores.Faces.ReadEmbeddingsAsync(set.Model, cancellationToken))
-            if (inScope.Contains(e.FaceId) && e.ModelVersion == set.ModelVersion)
-                vectors.Add(e);
         var findings = await stores.Dedup.GetFindingsAsync(set.DedupSetId!.Value, cancellationToken: cancellationToken);
+        var paired = findings.SelectMany(f => new[] { f.MediaA, f.MediaB }).ToHashSet();
+        var wanted = matchable.Where(f => forReport || paired.Contains(f.MediaId)).Select(f => f.Id).ToList();
+        var vectors = new List<FaceEmbedding>(wanted.Count);
+        if (set.ModelVersion is { } version && wanted.Count > 0)
+            await foreach (var e in stores.Faces.ReadEmbeddingsOfFacesAsync(set.Model, version, wanted, cancellationToken))
+                vectors.Add(e);
         // Pairs and groups as the single-process run forms them: the same matcher's second half over the stored
         // findings (final scores), with the same profile scoring for the grouping's unpaired members.
         var mediaOfFace = faces.ToDictionary(f => f.Id, f => f.MediaId);
@@ -94,7 +101,7 @@ public static class DistributedDedup
             .OrderBy(p => p.A).ThenBy(p => p.B).ToList();
         var ignored = (await stores.IgnoredPairs.ListAsync(cancellationToken)).Select(p => (p.HashA, p.HashB)).ToHashSet();
         var match = DedupMatcher.FromFacePairs(facePairs, refs, media.ToDictionary(m => m.Key, m => m.Value.ContentHash), ignored,
-            Doppel.Workers.DedupWork.GroupingOf(set.Grouping), set.Threshold ?? 0, scoring, scored: true);
+            Doppel.Workers.DedupWork.GroupingOf(set.Grouping), set.Threshold ?? 0, scoring, scored: true, matchedFaces: matchedFaces);
         return new DedupOutcome(set.RunId, set.DedupSetId.Value, set.Threshold ?? 0, set.Model, images, faces, match.Pairs, match.Groups, queued.Pending, false, elapsed)
         {
             Vectors = vectors,

@@ -108,9 +108,11 @@ public static class DedupMatcher
     /// <see cref="FaceScoring.Raw"/>, their final score), sorted by (A, B) as a self-join gives them.</param>
     /// <param name="scoring">How rows score; its vectors and levels are in <paramref name="refs"/>' order.</param>
     /// <param name="scored">The pairs' scores are final already (stored findings): not normalised again.</param>
+    /// <param name="matchedFaces">How many faces the set matched, when <paramref name="refs"/> holds only some of them (the faces of
+    /// the paired images, all grouping reads): the group cut depends on the set's size. Null: <paramref name="refs"/> is the set.</param>
     public static DedupMatch FromFacePairs(IReadOnlyList<ScoredPair> facePairs, IReadOnlyList<FaceRef> refs,
         IReadOnlyDictionary<long, string> hashOf, IReadOnlySet<(string, string)> ignoredHashes, GroupingMode grouping,
-        float threshold, FaceScoring scoring, bool scored = false)
+        float threshold, FaceScoring scoring, bool scored = false, int? matchedFaces = null)
     {
         bool IsIgnored(long a, long b)
         {
@@ -141,7 +143,7 @@ public static class DedupMatcher
         };
         var groups = DuplicateGrouper.Group(mediaRows.Count,
                 pairs.Select(p => new ScoredPair(rowOf[p.MediaA], rowOf[p.MediaB], p.Score)),
-                new DedupOptions { Mode = grouping, LinkageThreshold = scoring.GroupCut(threshold, refs.Count) },
+                new DedupOptions { Mode = grouping, LinkageThreshold = scoring.GroupCut(threshold, matchedFaces ?? refs.Count) },
                 ignore: IgnoredAmong(mediaRows, hashOf, ignoredHashes), faceIds: mediaRows, similarity: similarity)
             .Select(g => (IReadOnlyList<long>)g.Members.Select(m => mediaRows[m]).ToList())
             .Where(g => g.Count > 1)

@@ -36,6 +36,59 @@ public class IvfPartitionsTests
         merged.ShouldBe(single);
     }
 
+    /// <summary>The streamed plan (sample rows read to train, then batches) is the whole-set plan bit for bit, and holds at
+    /// most the sample (twice: as read, and as drawn) or one batch at a time, never every vector.</summary>
+    [Theory]
+    [InlineData(12_000, 64, 50, 1024)]   // sample 2,000 of 12,000 (40 per cell); 12 batches, the last partial
+    [InlineData(3_000, 32, 0, 256)]      // default cells (219): the sample is every row
+    public void A_streamed_plan_is_the_whole_sets_plan_and_holds_a_bounded_part_of_it(int count, int dimension, int cells, int batchRows)
+    {
+        var (set, _) = SyntheticEmbeddings.Generate(count, dimension, seed: 5);
+        var options = IvfOptions.Default with { Cells = cells };
+        var whole = IvfPartitions.Plan(set, options);
+
+        var streamed = new IvfStreamingPlan(count, options, batchRows);
+        int sample = Math.Min(count, whole.CellCount * options.TrainingPointsPerCell);
+        streamed.TrainingRows.Count.ShouldBe(sample);
+        streamed.TrainingRows.ShouldBe(streamed.TrainingRows.Order().Distinct().ToList(), "ascending, distinct rows");
+        streamed.Train(Rows(set, streamed.TrainingRows));
+        for (int first = 0; first < count; first += batchRows)
+            streamed.Assign(Rows(set, Enumerable.Range(first, Math.Min(batchRows, count - first)).ToList()));
+        var plan = streamed.Finish();
+
+        plan.CellCount.ShouldBe(whole.CellCount);
+        plan.Centroids.Data.ToArray().ShouldBe(whole.Centroids.Data.ToArray());
+        for (int r = 0; r < count; r++)
+            plan.ProbesOf(r).ToArray().ShouldBe(whole.ProbesOf(r).ToArray(), $"row {r}");
+        plan.Ranges(500).ShouldBe(whole.Ranges(500));
+        streamed.Ranges(500).ShouldBe(whole.Ranges(500));
+        streamed.ProbeLists.Count.ShouldBe(count);
+        streamed.MostHeld.ShouldBe(Math.Max(2L * sample, batchRows));
+        if (sample < count)
+            streamed.MostHeld.ShouldBeLessThan(count);
+    }
+
+    /// <summary>Rows of <paramref name="set"/>, the same floats (a worker normalises the same stored vector the same way).</summary>
+    private static VectorSet Rows(VectorSet set, IReadOnlyList<int> rows)
+    {
+        var part = new VectorSet(set.Dimension, rows.Count);
+        foreach (int r in rows)
+            part.AddVerbatim(r, set.Row(r));
+        return part;
+    }
+
+    [Fact]
+    public void A_streamed_plan_refuses_batches_out_of_step()
+    {
+        Should.Throw<ArgumentException>(() => new IvfStreamingPlan(1000, batchRows: 300)).Message.ShouldContain("multiple of 256");
+        var (set, _) = SyntheticEmbeddings.Generate(1000, 16, seed: 1);
+        var streamed = new IvfStreamingPlan(1000, batchRows: 256);
+        Should.Throw<InvalidOperationException>(() => streamed.Assign(Rows(set, [.. Enumerable.Range(0, 256)])));
+        streamed.Train(Rows(set, streamed.TrainingRows));
+        Should.Throw<ArgumentException>(() => streamed.Assign(Rows(set, [.. Enumerable.Range(0, 100)]))).Message.ShouldContain("256 come next");
+        Should.Throw<InvalidOperationException>(() => streamed.Finish()).Message.ShouldContain("0 of 1000");
+    }
+
     [Fact]
     public void Bad_input_is_refused_with_a_reason()
     {

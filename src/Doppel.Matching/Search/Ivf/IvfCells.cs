@@ -131,7 +131,8 @@ internal sealed class IvfCells
         return new IvfCells(centroids.Count, probeStart, probeCells);
     }
 
-    private const int AssignBlockRows = 256;
+    /// <summary>Rows per assignment block (one task); a streamed assignment cuts its batches at whole blocks.</summary>
+    internal const int AssignBlockRows = 256;
 
     /// <summary>
     /// One block of rows' candidate cells in a single pass over the centroids: each row's best score

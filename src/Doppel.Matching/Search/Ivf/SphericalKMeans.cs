@@ -9,12 +9,23 @@ internal static class SphericalKMeans
 {
     public static VectorSet Train(VectorSet vectors, int cells, int pointsPerCell, int iterations, int seed, JoinOptions join)
     {
-        int d = vectors.Dimension;
         var rng = new Random(seed);
-        var sample = Sample(vectors, (int)Math.Min(vectors.Count, (long)cells * pointsPerCell), rng);
+        var sample = Gather(vectors, SampleRows(vectors.Count, TrainingSize(vectors.Count, cells, pointsPerCell), rng));
+        return TrainOn(sample, cells, iterations, rng, join);
+    }
 
+    /// <summary>How many rows of <paramref name="count"/> the training sample draws: <paramref name="pointsPerCell"/> per cell, or all.</summary>
+    public static int TrainingSize(int count, int cells, int pointsPerCell) => (int)Math.Min(count, (long)cells * pointsPerCell);
+
+    /// <summary>
+    /// k-means on a drawn <paramref name="sample"/>, <paramref name="rng"/> as <see cref="SampleRows"/> left it: what
+    /// <see cref="Train"/> runs after drawing, so a planner that reads only the sample's rows gets the same centroids.
+    /// </summary>
+    public static VectorSet TrainOn(VectorSet sample, int cells, int iterations, Random rng, JoinOptions join)
+    {
+        int d = sample.Dimension;
         // Start from distinct random sample rows (k-means++ would cost cells passes over the sample).
-        var start = Sample(sample, cells, rng);
+        var start = Gather(sample, SampleRows(sample.Count, cells, rng));
         var centroids = new VectorSet(d, cells);
         for (int c = 0; c < cells; c++)
             centroids.Add(c, start.Row(c));
@@ -55,19 +66,26 @@ internal static class SphericalKMeans
         return centroids;
     }
 
-    /// <summary><paramref name="size"/> distinct rows drawn uniformly (partial Fisher–Yates), kept in row order.</summary>
-    private static VectorSet Sample(VectorSet vectors, int size, Random rng)
+    /// <summary><paramref name="size"/> distinct rows of <paramref name="count"/> drawn uniformly (partial Fisher–Yates),
+    /// in row order. Needs the count only, not the vectors.</summary>
+    public static int[] SampleRows(int count, int size, Random rng)
     {
-        var order = Enumerable.Range(0, vectors.Count).ToArray();
+        var order = Enumerable.Range(0, count).ToArray();
         for (int i = 0; i < size; i++)
         {
             int j = rng.Next(i, order.Length);
             (order[i], order[j]) = (order[j], order[i]);
         }
         Array.Sort(order, 0, size);
-        var sample = new VectorSet(vectors.Dimension, Math.Max(size, 1));
-        for (int i = 0; i < size; i++)
-            sample.Add(i, vectors.Row(order[i]));
+        return order[..size];
+    }
+
+    /// <summary>Rows <paramref name="rows"/> of <paramref name="vectors"/>, in that order, as a set of their own.</summary>
+    public static VectorSet Gather(VectorSet vectors, IReadOnlyList<int> rows)
+    {
+        var sample = new VectorSet(vectors.Dimension, Math.Max(rows.Count, 1));
+        for (int i = 0; i < rows.Count; i++)
+            sample.Add(i, vectors.Row(rows[i]));
         return sample;
     }
 }
