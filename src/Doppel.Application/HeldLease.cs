@@ -73,7 +73,35 @@ public sealed class HeldLease : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
         await _timer.DisposeAsync().ConfigureAwait(false);
-        if (IsHeld)
+        if (!IsHeld)
+            return;
+        try
+        {
             await _leases.ReleaseAsync(Lease.Name, Lease.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (DatabaseFaults.IsUnavailable(e))
+        {
+            // The database went away with the work: release once it answers again, so the next holder (often this
+            // process, resuming the same work) need not wait out the time to live. Past it the lease has expired anyway.
+            _ = ReleaseWhenBackAsync(_leases, Lease, _timeToLive);
+            throw;
+        }
+    }
+
+    private static async Task ReleaseWhenBackAsync(ILeaseStore leases, Lease lease, TimeSpan timeToLive)
+    {
+        var until = DateTime.UtcNow + timeToLive;
+        while (DateTime.UtcNow < until)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+            try
+            {
+                await leases.ReleaseAsync(lease.Name, lease.Token).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e) when (DatabaseFaults.IsUnavailable(e))
+            {
+            }
+        }
     }
 }

@@ -185,6 +185,11 @@ internal sealed class InProcessSetQueue : ISetProcessingQueue
 /// away while it ran is requeued the same way once the database answers again.</summary>
 internal sealed class SetProcessingWorker(InProcessSetQueue queue, ProcessSetHandler handler, IDoppelDatabase db, ILogger<SetProcessingWorker> log) : BackgroundService
 {
+    /// <summary>Sets whose run the database cut short, with until when they are retried: the run's lease could not be
+    /// released while the database was away, so the resumed run may find it still standing (released as soon as the
+    /// database answers, <see cref="HeldLease"/>; at worst it expires).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, DateTime> _resuming = new();
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         foreach (var set in await db.SetsFor(TenantId.Default).ListAllTenantsInStateAsync(SetState.Processing, stoppingToken))
@@ -194,8 +199,12 @@ internal sealed class SetProcessingWorker(InProcessSetQueue queue, ProcessSetHan
             try
             {
                 log.LogInformation("Processing set {SetId} of tenant {Tenant}", set, tenant);
-                await handler.RunAsync(tenant, set, stoppingToken);
-                log.LogInformation("Set {SetId} processed", set);
+                var outcome = await handler.RunAsync(tenant, set, stoppingToken);
+                if (outcome == ProcessSetHandler.Outcome.HeldElsewhere && _resuming.TryGetValue(set, out var until) && DateTime.UtcNow < until)
+                    _ = RequeueLaterAsync(tenant, set, stoppingToken);
+                else
+                    _resuming.TryRemove(set, out _);
+                log.LogInformation("Set {SetId}: {Outcome}", set, outcome);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -204,6 +213,7 @@ internal sealed class SetProcessingWorker(InProcessSetQueue queue, ProcessSetHan
             catch (Exception e) when (DatabaseFaults.IsUnavailable(e))
             {
                 log.LogWarning("Set {SetId} waits for the database to resume: {Error}", set, e.Message);
+                _resuming[set] = DateTime.UtcNow + Doppel.Application.HeldLease.DefaultTimeToLive + TimeSpan.FromMinutes(1);
                 if (!await WaitForDatabaseAsync(tenant, set, stoppingToken))
                     return;
                 await queue.EnqueueAsync(tenant, set, stoppingToken);
@@ -212,6 +222,18 @@ internal sealed class SetProcessingWorker(InProcessSetQueue queue, ProcessSetHan
             {
                 log.LogError(e, "Processing set {SetId} failed outside the handler", set);
             }
+        }
+    }
+
+    private async Task RequeueLaterAsync(TenantId tenant, Guid set, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(ProblemExceptionHandler.RetryAfterSeconds), stoppingToken);
+            await queue.EnqueueAsync(tenant, set, stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 

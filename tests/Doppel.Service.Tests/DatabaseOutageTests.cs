@@ -69,10 +69,18 @@ public sealed class DatabaseOutageTests(PostgresServiceFixture service) : IClass
                 images.Add(new JsonObject { ["reference_pk"] = Path.GetFileNameWithoutExtension(file), ["filename"] = key });
             }
         var hope = new Hope(service.Client(service.WriteA));
-        (await hope.PostAsync("deduplication_sets/", new JsonObject { ["reference_pk"] = "OUTAGE-RUN" })).Status.ShouldBe(HttpStatusCode.Created);
+        var (status, created) = await hope.PostAsync("deduplication_sets/", new JsonObject { ["reference_pk"] = "OUTAGE-RUN" });
+        status.ShouldBe(HttpStatusCode.Created);
         (await hope.PostAsync("deduplication_sets/OUTAGE-RUN/images_bulk/", images)).Status.ShouldBe(HttpStatusCode.OK);
         (await hope.PostAsync("deduplication_sets/OUTAGE-RUN/process/")).Status.ShouldBe(HttpStatusCode.OK);
-        // Killed at once: the set has only started (the models open on its first image, which takes longer than this).
+        // Killed once the run holds the set's lease: its release then cannot reach the database, so the resumed run
+        // meets its own lease (the case a full suite hit: the set stayed Processing until the test gave up).
+        var tenant = (await service.Db.Tenants.FindAsync("tenant-a", TestContext.Current.CancellationToken))!.Id;
+        var lease = Doppel.Application.CatalogDatabases.LeaseName(tenant, $"set-process/{created!["id"]!.GetValue<string>()}");
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (await service.Db.Leases.GetAsync(lease, TestContext.Current.CancellationToken) is null && DateTime.UtcNow < deadline)
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        (await service.Db.Leases.GetAsync(lease, TestContext.Current.CancellationToken)).ShouldNotBeNull();
         await service.Server.KillAsync();
         await Task.Delay(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
         await service.Server.StartAsync();
