@@ -59,15 +59,7 @@ public sealed class DatabaseOutageTests(PostgresServiceFixture service) : IClass
         service.Require();
         var lfw = SharedData.Require("data/lfw-dev/images");
         InstalledModels.RequireDefaults();
-        var images = new JsonArray();
-        foreach (var person in new[] { "Aaron_Peirsol", "Abdullah_Gul" })
-            foreach (var file in Directory.GetFiles(Path.Combine(lfw, person), "*.jpg").Order())
-            {
-                var key = $"outage/{person}/{Path.GetFileName(file)}";
-                Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(service.Media, key))!);
-                File.Copy(file, Path.Combine(service.Media, key), overwrite: true);
-                images.Add(new JsonObject { ["reference_pk"] = Path.GetFileNameWithoutExtension(file), ["filename"] = key });
-            }
+        var images = service.StagePhotos(lfw, "outage", new[] { "Aaron_Peirsol", "Abdullah_Gul" });
         var hope = new Hope(service.Client(service.WriteA));
         var (status, created) = await hope.PostAsync("deduplication_sets/", new JsonObject { ["reference_pk"] = "OUTAGE-RUN" });
         status.ShouldBe(HttpStatusCode.Created);

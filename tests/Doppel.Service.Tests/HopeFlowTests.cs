@@ -22,15 +22,7 @@ public abstract class HopeFlowContract(ServiceFixture service)
         service.Require();
         var lfw = SharedData.Require("data/lfw-dev/images");
         InstalledModels.RequireDefaults();
-        var images = new JsonArray();
-        foreach (var person in People)
-            foreach (var file in Directory.GetFiles(Path.Combine(lfw, person), "*.jpg").Order())
-            {
-                var key = $"prog-1/{person}/{Path.GetFileName(file)}";
-                Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(service.Media, key))!);
-                File.Copy(file, Path.Combine(service.Media, key));
-                images.Add(new JsonObject { ["reference_pk"] = Path.GetFileNameWithoutExtension(file), ["filename"] = key });
-            }
+        var images = service.StagePhotos(lfw, "prog-1", People);
         int photos = images.Count;
         File.WriteAllText(Path.Combine(service.Media, "prog-1/not-an-image.jpg"), "this is text");
         images.Add(new JsonObject { ["reference_pk"] = "IND-TEXT", ["filename"] = "prog-1/not-an-image.jpg" });

@@ -22,15 +22,7 @@ public sealed class PersonsApiTests(ServiceFixture service) : IClassFixture<Serv
         service.Require();
         var lfw = SharedData.Require("data/lfw-dev/images");
         InstalledModels.RequireDefaults();
-        var images = new JsonArray();
-        foreach (var person in People)
-            foreach (var file in Directory.GetFiles(Path.Combine(lfw, person), "*.jpg").Order())
-            {
-                var key = $"pers/{person}/{Path.GetFileName(file)}";
-                Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(service.Media, key))!);
-                File.Copy(file, Path.Combine(service.Media, key), overwrite: true);
-                images.Add(new JsonObject { ["reference_pk"] = Path.GetFileNameWithoutExtension(file), ["filename"] = key });
-            }
+        var images = service.StagePhotos(lfw, "pers", People);
         var a = new Hope(service.Client(service.WriteA));
         var b = new Hope(service.Client(service.AdminB));
         (await a.PostAsync("deduplication_sets/", new JsonObject { ["reference_pk"] = "PERS-A" })).Status.ShouldBe(HttpStatusCode.Created);

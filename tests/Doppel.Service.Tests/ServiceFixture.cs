@@ -78,6 +78,23 @@ public class ServiceFixture : IAsyncLifetime
         AdminB = (await tokens.IssueAsync("tenant-b", "admin-b", TokenScope.Admin)).Secret;
     }
 
+    /// <summary>Copies the LFW photos of <paramref name="people"/> into the media folder under
+    /// <paramref name="prefix"/>/PERSON/ and returns their HOPE registrations (reference_pk: the file's name, filename:
+    /// its media key), in person then file order.</summary>
+    public System.Text.Json.Nodes.JsonArray StagePhotos(string lfw, string prefix, IEnumerable<string> people)
+    {
+        var images = new System.Text.Json.Nodes.JsonArray();
+        foreach (var person in people)
+            foreach (var file in Directory.GetFiles(Path.Combine(lfw, person), "*.jpg").Order())
+            {
+                var key = $"{prefix}/{person}/{Path.GetFileName(file)}";
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(Media, key))!);
+                File.Copy(file, Path.Combine(Media, key), overwrite: true);
+                images.Add(new System.Text.Json.Nodes.JsonObject { ["reference_pk"] = Path.GetFileNameWithoutExtension(file), ["filename"] = key });
+            }
+        return images;
+    }
+
     /// <summary>A raw client for <paramref name="prefix"/> ("" or "api/"), with HOPE's header when a token is given.</summary>
     public HttpClient Client(string? token, string prefix = "api/")
     {
