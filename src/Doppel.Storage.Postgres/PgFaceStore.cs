@@ -63,6 +63,11 @@ internal sealed class PgFaceStore(PgScope scope) : IFaceStore
     public async Task<IReadOnlySet<long>> FacesWithEmbeddingAsync(string model, string modelVersion, CancellationToken cancellationToken = default) =>
         (await scope.ReadAsync(s => s.QueryAsync(CatalogRows.FacesWithEmbeddingSql, r => r.GetInt64(0), cancellationToken, ("m", model), ("v", modelVersion), ("t", scope.T)), cancellationToken)).ToHashSet();
 
+    public async Task<IReadOnlySet<long>> FacesWithEmbeddingAsync(string model, string modelVersion, IReadOnlyCollection<long> faceIds, CancellationToken cancellationToken = default) =>
+        faceIds.Count == 0 ? new HashSet<long>()
+        : (await scope.ReadAsync(s => s.QueryAsync(CatalogRows.FacesWithEmbeddingAmongSql("e.face_id = ANY(@ids)"), r => r.GetInt64(0), cancellationToken,
+            ("m", model), ("v", modelVersion), ("t", scope.T), ("ids", faceIds.ToArray())), cancellationToken)).ToHashSet();
+
     public IAsyncEnumerable<FaceVector> ReadFaceVectorsAsync(string model, bool okMediaOnly = true, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(model);

@@ -134,10 +134,11 @@ public sealed class DedupWork(WorkerServices services)
         else
         {
             var version = set.ModelVersion ?? throw new InvalidOperationException($"Set {setId} reached matching with no model version recorded.");
-            var withVector = await stores.Faces.FacesWithEmbeddingAsync(set.Model, version, cancellationToken);
-            // The faces --min-quality keeps, decided from the stored qualities as a single-process dedup decides it.
-            faces = QualityGate.Split(await stores.Faces.ListOfMediaAsync(set.MediaIds, cancellationToken), set.MinQuality).Matchable
-                .Where(f => withVector.Contains(f.Id)).OrderBy(f => f.Id).Select(f => (f.Id, f.MediaId)).ToList();
+            // The faces --min-quality keeps, decided from the stored qualities as a single-process dedup decides it; of
+            // those, the ones with a vector of the set's version (asked of these faces only, not the whole catalog).
+            var matchable = QualityGate.Split(await stores.Faces.ListOfMediaAsync(set.MediaIds, cancellationToken), set.MinQuality).Matchable;
+            var withVector = await stores.Faces.FacesWithEmbeddingAsync(set.Model, version, matchable.Select(f => f.Id).ToList(), cancellationToken);
+            faces = matchable.Where(f => withVector.Contains(f.Id)).OrderBy(f => f.Id).Select(f => (f.Id, f.MediaId)).ToList();
         }
         var (ivf, cellReads, cellHeld) = set.Search == WorkSet.SearchIvf && set.Blocks is null ? await PlanCellsAsync(set, faces, cancellationToken) : (null, 0L, 0L);
         var (frozen, blocks) = await services.Work.FreezeFacesAsync(setId, faces, set.BlockSize, cancellationToken, ivf);

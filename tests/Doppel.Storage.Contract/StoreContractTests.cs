@@ -216,6 +216,10 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         (await ToListAsync(s.Faces.ReadEmbeddingsAsync("dlib-resnet29", Ct))).Count.ShouldBe(2);
         (await s.Faces.FacesWithEmbeddingAsync("dlib-resnet29", "v1", Ct)).Count.ShouldBe(2);
         (await s.Faces.FacesWithEmbeddingAsync("dlib-resnet29", "v2", Ct)).ShouldBeEmpty();
+        // Among named faces only: an unknown id and the other version are left out, an empty list asks nothing.
+        (await s.Faces.FacesWithEmbeddingAsync("dlib-resnet29", "v1", [stored[1].Id, 999_999], Ct)).ShouldBe([stored[1].Id]);
+        (await s.Faces.FacesWithEmbeddingAsync("dlib-resnet29", "v2", [stored[0].Id, stored[1].Id], Ct)).ShouldBeEmpty();
+        (await s.Faces.FacesWithEmbeddingAsync("dlib-resnet29", "v1", [], Ct)).ShouldBeEmpty();
         // One partition's read: only the faces named, of that version, in face id order; another tenant sees none.
         var named = await ToListAsync(s.Faces.ReadEmbeddingsOfFacesAsync("dlib-resnet29", "v1", [stored[1].Id, 999_999, stored[0].Id], Ct));
         named.Select(e => e.FaceId).ShouldBe([stored[0].Id, stored[1].Id]);

@@ -67,6 +67,8 @@ internal class CountingStores(IStoreSet inner, CountingStores.Counter? counter =
             counter.AddListed(ids.Count);
             return ids;
         }
+        public Task<IReadOnlySet<long>> FacesWithEmbeddingAsync(string model, string modelVersion, IReadOnlyCollection<long> faceIds, CancellationToken cancellationToken = default) =>
+            inner.FacesWithEmbeddingAsync(model, modelVersion, faceIds, cancellationToken);
         public IAsyncEnumerable<FaceVector> ReadFaceVectorsAsync(string model, bool okMediaOnly = true, CancellationToken cancellationToken = default) =>
             Counted(inner.ReadFaceVectorsAsync(model, okMediaOnly, cancellationToken));
         public Task PutEmbeddingsAsync(IReadOnlyList<FaceEmbedding> embeddings, CancellationToken cancellationToken = default) => inner.PutEmbeddingsAsync(embeddings, cancellationToken);

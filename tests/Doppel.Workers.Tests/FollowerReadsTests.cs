@@ -45,6 +45,7 @@ public sealed class FollowerReadsTests(PostgresServer server)
         await graph.RunUntilAsync(nameof(DedupWork.PlanMatching), ct);
         (graph.IdsListed - listed).ShouldBe(0, "no analysis chunk lists the model's faces");
         await graph.RunUntilAsync(nameof(DedupWork.Finish), ct);
+        (graph.IdsListed - listed).ShouldBe(0, "planning asks which of the set's own faces have a vector, not the whole catalog");
         // The fan-in, too, reads the paired images' faces only.
         long before = graph.VectorsRead;
         await graph.RunAllAsync(ct);

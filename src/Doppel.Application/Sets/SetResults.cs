@@ -52,9 +52,9 @@ public sealed class SetResults(IDoppelDatabase db, SetHandlers sets)
             mediaOf[image.Id] = image.MediaId!.Value;
         var allImages = usable.Concat(reference).Where(i => mediaOf.ContainsKey(i.Id)).ToList();
         var imagesOfMedia = allImages.GroupBy(i => mediaOf[i.Id]).ToDictionary(g => g.Key, g => g.ToList());
-        var withVector = await stores.Faces.FacesWithEmbeddingAsync(model, modelVersion, cancellationToken);
-        var faces = (await stores.Faces.ListOfMediaAsync(imagesOfMedia.Keys.ToList(), cancellationToken))
-            .Where(f => withVector.Contains(f.Id)).OrderBy(f => f.Id).Select(f => new FaceRef(f.Id, f.MediaId)).ToList();
+        var ofMedia = await stores.Faces.ListOfMediaAsync(imagesOfMedia.Keys.ToList(), cancellationToken);
+        var withVector = await stores.Faces.FacesWithEmbeddingAsync(model, modelVersion, ofMedia.Select(f => f.Id).ToList(), cancellationToken);
+        var faces = ofMedia.Where(f => withVector.Contains(f.Id)).OrderBy(f => f.Id).Select(f => new FaceRef(f.Id, f.MediaId)).ToList();
         var ignored = (await store.ListIgnoredAsync(set.GroupId, cancellationToken)).Select(p => (p.Kind, p.First, p.Second)).ToHashSet();
         // HOPE's score is a 0–1 similarity: the raw cosine, with 0.5 confidence at the profile's raw-cosine dedup
         // threshold (dlib 0.946). The analyzer's DefaultThreshold is the profile's dedup threshold, which for a

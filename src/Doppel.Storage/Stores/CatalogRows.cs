@@ -140,6 +140,9 @@ internal abstract class CatalogRows
         WHERE e.model = @m AND e.model_version = @v AND f.tenant_id = @t
         """;
 
+    /// <summary><see cref="FacesWithEmbeddingSql"/> among the faces <paramref name="idsIn"/> names (each engine's list form).</summary>
+    public static string FacesWithEmbeddingAmongSql(string idsIn) => FacesWithEmbeddingSql.TrimEnd() + $" AND {idsIn}";
+
     /// <summary>Face id, media, person, pin, quality, dimension, vector; <paramref name="okMediaOnly"/>: only media whose reason code is ok.</summary>
     public static string FaceVectorsSql(bool okMediaOnly) => $"""
         SELECT f.id, f.media_id, f.person_id, f.pinned_person_id, f.quality, e.dimension, e.vector

@@ -76,6 +76,12 @@ public interface IFaceStore
     /// <summary>Ids of faces with a <paramref name="model"/> vector made by <paramref name="modelVersion"/> (no vectors read).</summary>
     Task<IReadOnlySet<long>> FacesWithEmbeddingAsync(string model, string modelVersion, CancellationToken cancellationToken = default);
 
+    /// <summary>Which of <paramref name="faceIds"/> have a <paramref name="model"/> vector made by
+    /// <paramref name="modelVersion"/> (no vectors read, no other face listed): what a set's matching asks of its own
+    /// faces, where <see cref="FacesWithEmbeddingAsync(string, string, CancellationToken)"/> lists every face of the
+    /// model version in the catalog.</summary>
+    Task<IReadOnlySet<long>> FacesWithEmbeddingAsync(string model, string modelVersion, IReadOnlyCollection<long> faceIds, CancellationToken cancellationToken = default);
+
     /// <summary>What matching and clustering read: every face of a processed media with a <paramref name="model"/>
     /// vector, with media, person and quality, in face id order, streamed; with <paramref name="okMediaOnly"/>
     /// only media whose reason code is <c>ok</c>.</summary>

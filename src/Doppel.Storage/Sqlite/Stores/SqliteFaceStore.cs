@@ -61,6 +61,11 @@ internal sealed class SqliteFaceStore(SqliteScope scope) : IFaceStore
     public Task<IReadOnlySet<long>> FacesWithEmbeddingAsync(string model, string modelVersion, CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlySet<long>>(scope.Read(s => s.Query(CatalogRows.FacesWithEmbeddingSql, r => r.GetInt64(0), ("@m", model), ("@v", modelVersion), ("@t", scope.T)).ToHashSet()));
 
+    public Task<IReadOnlySet<long>> FacesWithEmbeddingAsync(string model, string modelVersion, IReadOnlyCollection<long> faceIds, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlySet<long>>(faceIds.Count == 0 ? new HashSet<long>()
+            : scope.Read(s => s.Query(CatalogRows.FacesWithEmbeddingAmongSql("e.face_id IN (SELECT value FROM json_each(@ids))"), r => r.GetInt64(0),
+                ("@m", model), ("@v", modelVersion), ("@t", scope.T), ("@ids", Col.Ids(faceIds))).ToHashSet()));
+
     public IAsyncEnumerable<FaceVector> ReadFaceVectorsAsync(string model, bool okMediaOnly = true, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(model);
