@@ -21,6 +21,14 @@ public sealed class TempFolderSweepTests
         var full = RepoPaths.NewUnsweptTempDir("doppel-sweep-full");
         Directory.CreateDirectory(Path.Combine(full, "thumbnails", "a"));
         File.WriteAllBytes(Path.Combine(full, "thumbnails", "a", "1.jpg"), [1, 2, 3]);
+        // A name that is not valid UTF-8 (the hostile-input tests plant one): .NET alone cannot delete it.
+        var hostile = Directory.CreateDirectory(Path.Combine(full, "hostile")).FullName;
+        var touch = new System.Diagnostics.ProcessStartInfo("sh") { WorkingDirectory = hostile, UseShellExecute = false };
+        touch.ArgumentList.Add("-c");
+        touch.ArgumentList.Add("touch \"$(printf 'bad\\377name.jpg')\"");
+        using (var process = System.Diagnostics.Process.Start(touch)!)
+            process.WaitForExit();
+        Directory.EnumerateFileSystemEntries(hostile).ShouldHaveSingleItem();
         var empty = RepoPaths.NewUnsweptTempDir("doppel-sweep-empty");
         var kept = RepoPaths.NewUnsweptTempDir("doppel-sweep-kept");
         var gone = Path.Combine(Path.GetTempPath(), "doppel-sweep-never-made-" + Guid.NewGuid().ToString("N"));
