@@ -65,12 +65,16 @@ public sealed class DatabaseOutageTests(PostgresServiceFixture service) : IClass
         status.ShouldBe(HttpStatusCode.Created);
         (await hope.PostAsync("deduplication_sets/OUTAGE-RUN/images_bulk/", images)).Status.ShouldBe(HttpStatusCode.OK);
         (await hope.PostAsync("deduplication_sets/OUTAGE-RUN/process/")).Status.ShouldBe(HttpStatusCode.OK);
-        // Killed once the run holds the set's lease: its release then cannot reach the database, so the resumed run
+        // Killed once the run holds the set's lease and has started its run record: its release then cannot reach the database, so the resumed run
         // meets its own lease (the case a full suite hit: the set stayed Processing until the test gave up).
         var tenant = (await service.Db.Tenants.FindAsync("tenant-a", TestContext.Current.CancellationToken))!.Id;
         var lease = Doppel.Application.CatalogDatabases.LeaseName(tenant, $"set-process/{created!["id"]!.GetValue<string>()}");
+        var runs = service.Db.For(tenant).Runs;
+        async Task<List<Doppel.Storage.RunRecord>> SetRunsAsync() =>
+            (await runs.ListAsync(cancellationToken: TestContext.Current.CancellationToken)).Where(r => r.Kind == Doppel.Application.Sets.ProcessSetHandler.RunKind).ToList();
         var deadline = DateTime.UtcNow.AddMinutes(1);
-        while (await service.Db.Leases.GetAsync(lease, TestContext.Current.CancellationToken) is null && DateTime.UtcNow < deadline)
+        while ((await service.Db.Leases.GetAsync(lease, TestContext.Current.CancellationToken) is null || !(await SetRunsAsync()).Any(r => r.State == Doppel.Storage.RunState.Running))
+               && DateTime.UtcNow < deadline)
             await Task.Delay(20, TestContext.Current.CancellationToken);
         (await service.Db.Leases.GetAsync(lease, TestContext.Current.CancellationToken)).ShouldNotBeNull();
         await service.Server.KillAsync();
@@ -78,6 +82,17 @@ public sealed class DatabaseOutageTests(PostgresServiceFixture service) : IClass
         await service.Server.StartAsync();
 
         (await hope.WaitForStateAsync("OUTAGE-RUN", "Ready", "Failed")).ShouldBe("Ready");
+        // The cut-short run is recorded as cancelled (with why) once the database answers; the resumed run completed.
+        var setRuns = new List<Doppel.Storage.RunRecord>();
+        for (var until = DateTime.UtcNow.AddSeconds(20); DateTime.UtcNow < until; await Task.Delay(200, TestContext.Current.CancellationToken))
+        {
+            setRuns = await SetRunsAsync();
+            if (setRuns.All(r => r.State != Doppel.Storage.RunState.Running))
+                break;
+        }
+        setRuns.ShouldNotContain(r => r.State == Doppel.Storage.RunState.Running);
+        setRuns.ShouldContain(r => r.State == Doppel.Storage.RunState.Cancelled && r.Error!.Contains("database became unavailable"));
+        setRuns.ShouldContain(r => r.State == Doppel.Storage.RunState.Completed);
         var pairs = (await hope.AllPagesAsync("deduplication_sets/OUTAGE-RUN/duplicates/")).Where(f => f["status_code"]!.GetValue<int>() == 200).ToList();
         pairs.ShouldNotBeEmpty();
         pairs.ShouldAllBe(f => f["first"]!["filename"]!.GetValue<string>().Split('/', StringSplitOptions.None)[1] ==

@@ -64,7 +64,7 @@ public sealed class ProcessSetHandler(IDoppelDatabase db, ISetAnalyzers analyzer
         {
             return Outcome.HeldElsewhere;
         }
-        await using var _ = held;
+        await using var holding = held;
         var lease = held.Lease;
         var stores = db.For(tenant);
         IImageAnalyzer analyzer;
@@ -103,8 +103,10 @@ public sealed class ProcessSetHandler(IDoppelDatabase db, ISetAnalyzers analyzer
         }
         catch (Exception e) when (DatabaseFaults.IsUnavailable(e))
         {
-            // The catalog went away: not the set's fault, and nothing could be recorded anyway. The set stays Processing;
-            // the caller resumes it when the database is back (analysed images are stored, so only the rest runs again).
+            // The catalog went away: not the set's fault. The set stays Processing; the caller resumes it when the
+            // database is back (analysed images are stored, so only the rest runs again) in a new run, and this run is
+            // recorded as cancelled once the database answers, rather than left Running.
+            _ = FinishWhenBackAsync(stores.Runs, runId, $"the database became unavailable ({e.Message.Split('\n', 2)[0]}); the set resumes in a new run");
             throw;
         }
         catch (Exception e)
@@ -114,6 +116,25 @@ public sealed class ProcessSetHandler(IDoppelDatabase db, ISetAnalyzers analyzer
             await FailAsync(tenant, store, setId, runId, error);
         }
         return Outcome.Ran;
+    }
+
+    /// <summary>Records <paramref name="runId"/> as cancelled once the database answers, trying for as long as a lease
+    /// lives (the resumed run has started by then; past it, a run left Running is history, not a lock).</summary>
+    private static async Task FinishWhenBackAsync(IRunStore runs, long runId, string error)
+    {
+        var until = DateTime.UtcNow + HeldLease.DefaultTimeToLive;
+        while (DateTime.UtcNow < until)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+            try
+            {
+                await runs.FinishAsync(runId, RunState.Cancelled, error, CancellationToken.None).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e) when (DatabaseFaults.IsUnavailable(e))
+            {
+            }
+        }
     }
 
     private async Task FailAsync(TenantId tenant, ISetStore store, Guid setId, long runId, string error)
