@@ -83,25 +83,9 @@ public sealed class HeldLease : IAsyncDisposable
         {
             // The database went away with the work: release once it answers again, so the next holder (often this
             // process, resuming the same work) need not wait out the time to live. Past it the lease has expired anyway.
-            _ = ReleaseWhenBackAsync(_leases, Lease, _timeToLive);
+            var (leases, lease) = (_leases, Lease);
+            _ = DatabaseFaults.RetryWhileUnavailableAsync(() => leases.ReleaseAsync(lease.Name, lease.Token), TimeSpan.FromSeconds(1), _timeToLive);
             throw;
-        }
-    }
-
-    private static async Task ReleaseWhenBackAsync(ILeaseStore leases, Lease lease, TimeSpan timeToLive)
-    {
-        var until = DateTime.UtcNow + timeToLive;
-        while (DateTime.UtcNow < until)
-        {
-            await Task.Delay(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
-            try
-            {
-                await leases.ReleaseAsync(lease.Name, lease.Token).ConfigureAwait(false);
-                return;
-            }
-            catch (Exception e) when (DatabaseFaults.IsUnavailable(e))
-            {
-            }
         }
     }
 }

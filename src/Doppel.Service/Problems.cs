@@ -18,11 +18,6 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
     /// 1–2 s, a fail-over longer; the client's own retry policy decides after that.</summary>
     public const int RetryAfterSeconds = 5;
 
-    /// <summary>A database the service cannot reach, or one too busy to answer in its timeout, is the service's state,
-    /// not a fault of the request: 503 with Retry-After, so a registration system retries (registrations are
-    /// idempotent per reference id) instead of treating it as a bug.</summary>
-    internal static bool DatabaseUnavailable(Exception exception) => DatabaseFaults.IsUnavailable(exception);
-
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
         var (status, title, detail) = exception switch
@@ -37,7 +32,9 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
             PayloadTooLargeException e => (413, "Request body too large", e.Message),
             BadHttpRequestException e => (e.StatusCode, e.StatusCode == 413 ? "Request body too large" : "Bad request", e.Message),
             System.Text.Json.JsonException => (400, "Malformed JSON", "The request body is not valid JSON of the expected shape."),
-            _ when DatabaseUnavailable(exception) => (503, "Database unavailable",
+            // A database that does not answer is the service's state, not the request's fault: 503 with Retry-After, so a
+            // registration system retries (registrations are idempotent per reference id).
+            _ when DatabaseFaults.IsUnavailable(exception) => (503, "Database unavailable",
                 $"The database did not answer (down, restarting or busy); retry in a few seconds. Request id {context.TraceIdentifier}."),
             _ => (500, "Internal error", $"The request failed; the service log has the details under request id {context.TraceIdentifier}."),
         };

@@ -240,21 +240,14 @@ internal sealed class SetProcessingWorker(InProcessSetQueue queue, ProcessSetHan
     /// <summary>Polls until the database answers again (every Retry-After); false when the service is stopping.</summary>
     private async Task<bool> WaitForDatabaseAsync(TenantId tenant, Guid set, CancellationToken stoppingToken)
     {
-        while (true)
+        try
         {
-            try
-            {
-                await Task.Delay(TimeSpan.FromSeconds(ProblemExceptionHandler.RetryAfterSeconds), stoppingToken);
-                await db.SetsFor(tenant).GetSetAsync(set, stoppingToken);
-                return true;
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return false;
-            }
-            catch (Exception e) when (DatabaseFaults.IsUnavailable(e))
-            {
-            }
+            return await DatabaseFaults.RetryWhileUnavailableAsync(() => db.SetsFor(tenant).GetSetAsync(set, stoppingToken),
+                TimeSpan.FromSeconds(ProblemExceptionHandler.RetryAfterSeconds), cancellationToken: stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return false;
         }
     }
 }

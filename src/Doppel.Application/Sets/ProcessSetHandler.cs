@@ -106,7 +106,11 @@ public sealed class ProcessSetHandler(IDoppelDatabase db, ISetAnalyzers analyzer
             // The catalog went away: not the set's fault. The set stays Processing; the caller resumes it when the
             // database is back (analysed images are stored, so only the rest runs again) in a new run, and this run is
             // recorded as cancelled once the database answers, rather than left Running.
-            _ = FinishWhenBackAsync(stores.Runs, runId, $"the database became unavailable ({e.Message.Split('\n', 2)[0]}); the set resumes in a new run");
+            // Tried for as long as a lease lives: past it the resumed run has started, and a run left Running is history.
+            var runs = stores.Runs;
+            var why = $"the database became unavailable ({e.Message.Split('\n', 2)[0]}); the set resumes in a new run";
+            _ = DatabaseFaults.RetryWhileUnavailableAsync(() => runs.FinishAsync(runId, RunState.Cancelled, why, CancellationToken.None),
+                TimeSpan.FromSeconds(1), HeldLease.DefaultTimeToLive);
             throw;
         }
         catch (Exception e)
@@ -116,25 +120,6 @@ public sealed class ProcessSetHandler(IDoppelDatabase db, ISetAnalyzers analyzer
             await FailAsync(tenant, store, setId, runId, error);
         }
         return Outcome.Ran;
-    }
-
-    /// <summary>Records <paramref name="runId"/> as cancelled once the database answers, trying for as long as a lease
-    /// lives (the resumed run has started by then; past it, a run left Running is history, not a lock).</summary>
-    private static async Task FinishWhenBackAsync(IRunStore runs, long runId, string error)
-    {
-        var until = DateTime.UtcNow + HeldLease.DefaultTimeToLive;
-        while (DateTime.UtcNow < until)
-        {
-            await Task.Delay(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
-            try
-            {
-                await runs.FinishAsync(runId, RunState.Cancelled, error, CancellationToken.None).ConfigureAwait(false);
-                return;
-            }
-            catch (Exception e) when (DatabaseFaults.IsUnavailable(e))
-            {
-            }
-        }
     }
 
     private async Task FailAsync(TenantId tenant, ISetStore store, Guid setId, long runId, string error)

@@ -36,4 +36,25 @@ public static class DatabaseFaults
                 return true;
         return false;
     }
+
+    /// <summary>Waits <paramref name="every"/>, then runs <paramref name="attempt"/>, again while the database is
+    /// unavailable: true once it succeeds, false when <paramref name="limit"/> (none: no limit) has passed first. Any other
+    /// error, and cancellation, propagate.</summary>
+    public static async Task<bool> RetryWhileUnavailableAsync(Func<Task> attempt, TimeSpan every, TimeSpan? limit = null, CancellationToken cancellationToken = default)
+    {
+        var until = limit is { } l ? DateTime.UtcNow + l : DateTime.MaxValue;
+        while (DateTime.UtcNow < until)
+        {
+            await Task.Delay(every, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await attempt().ConfigureAwait(false);
+                return true;
+            }
+            catch (Exception e) when (IsUnavailable(e))
+            {
+            }
+        }
+        return false;
+    }
 }
