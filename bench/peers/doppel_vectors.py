@@ -13,8 +13,8 @@ from scipy.cluster.hierarchy import linkage, fcluster
 from scipy.spatial.distance import squareform
 
 SH = os.path.join(os.path.dirname(os.path.abspath(__file__)), '../../../shared/data')
-Q, EXCL, FALLBACK, SLOPE, INTERCEPT, FIT_FACES = 0.995, 0.95, 0.9118, 237.66, -6.729, 3443
-T_PAIR = 0.0271
+Q, EXCL, FALLBACK, SLOPE, INTERCEPT, FIT_FACES = 0.995, 0.95, 0.9147, 260.432, -7.291, 3443  # with flip (the default since session 9)
+T_PAIR = 0.0272
 CUT_P06 = (math.log(0.6 / 0.4) - INTERCEPT) / SLOPE
 
 def read_cohort(f):

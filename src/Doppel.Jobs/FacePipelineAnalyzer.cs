@@ -85,6 +85,7 @@ public sealed class FacePipelineAnalyzer : IImageAnalyzer
     {
         ArgumentNullException.ThrowIfNull(options);
         var members = EmbedderRegistry.Describe(embedder);
+        options = options.ResolvedFor(embedder);
         if (!EmbedderRegistry.IsEnsemble(embedder))
             return OnnxVersion(members[0].Spec, options);
         // EnsembleEmbedder normalises the weights to sum to 1; the same float arithmetic gives the same digits.
@@ -93,7 +94,7 @@ public sealed class FacePipelineAnalyzer : IImageAnalyzer
     }
 
     private static string OnnxVersion(EmbedderSpec spec, EmbedderOptions options) =>
-        $"{FileVersion(spec.Name, spec.ModelFileFor(options.Precision))} {spec.Template.Name}" + (options.FlipTta ? " flip" : "") + (options.Jitters > 1 ? $" jitter{options.Jitters}" : "");
+        $"{FileVersion(spec.Name, spec.ModelFileFor(options.Precision))} {spec.Template.Name}" + (options.FlipTta == true ? " flip" : "") + (options.Jitters > 1 ? $" jitter{options.Jitters}" : "");
 
     private static string EnsembleVersion(IEnumerable<(string Version, float Weight)> members) =>
         string.Join(" + ", members.Select(m => $"{m.Version} *{m.Weight.ToString("0.####", CultureInfo.InvariantCulture)}"));

@@ -20,6 +20,8 @@ namespace Doppel.Jobs.Tests;
 /// Cut corrected for the set's size (2026-12-07, trust7: 4,992 faces against the calibration's 3,443, cut 0.0300 →
 /// 0.0316): the same 2,957 pairs in 1,010 groups, 3.9 % of grouped images in mixed groups (100 of 2,543), BCubed F
 /// 0.944, about 966 of the 1,165 people found (82.9 %, from the same groups in bench/peers' Python).
+/// Flip (session 9: each face averaged with its mirror image, cohort, threshold 0.0272 and calibration refitted): 2,997
+/// pairs, P 0.899, R 0.844, F1 0.871, 1,046 groups, 3.2 % of grouped images in mixed groups (86 of 2,653), BCubed F 0.954.
 /// </summary>
 public class LfwDedupTests(ITestOutputHelper output)
 {
@@ -58,14 +60,16 @@ public class LfwDedupTests(ITestOutputHelper output)
 
         outcome.Images.Count.ShouldBe(4992);
         outcome.Faces.Count.ShouldBeGreaterThanOrEqualTo(4990);
-        // Floors 0.03-0.04 under the measurement (another machine's ONNX Runtime may round differently).
-        precision.ShouldBeGreaterThanOrEqualTo(0.84);
-        recall.ShouldBeGreaterThanOrEqualTo(0.78);
+        // Floors 0.02-0.03 under the measurement with flip (P 0.899, R 0.844, F1 0.871; another machine's ONNX Runtime
+        // may round differently); pair F1 holds issue 14's bound of 0.85 (0.844 before flip).
+        precision.ShouldBeGreaterThanOrEqualTo(0.87);
+        recall.ShouldBeGreaterThanOrEqualTo(0.82);
+        (2 * precision * recall / (precision + recall)).ShouldBeGreaterThanOrEqualTo(0.85);
         peopleFound.ShouldBeGreaterThanOrEqualTo(0.80);
         // Groups do not chain: the issue's bound is 2x the largest identity (it was 201 images of many people).
         largestGroup.ShouldBeLessThanOrEqualTo(2 * largestIdentity);
-        // Measured 3.9 % (4.9 % before the set-size correction of the group cut); slack 2 points.
-        ((double)mixed / groupedImages).ShouldBeLessThanOrEqualTo(0.06);
+        // Measured 3.2 % with flip (3.7 % before; 4.9 % before the set-size correction of the group cut); slack 1.3 points.
+        ((double)mixed / groupedImages).ShouldBeLessThanOrEqualTo(0.045);
         // Every pair carries a calibrated probability, in [0, 1] and ordered like the scores.
         var byScore = outcome.Pairs.OrderBy(p => p.Score).ToList();
         byScore.ShouldAllBe(p => p.Probability >= 0 && p.Probability <= 1);

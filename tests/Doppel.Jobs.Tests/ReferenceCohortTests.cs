@@ -20,9 +20,15 @@ public class ReferenceCohortTests
         // The LFW dev images of the 2,132 people of pairsDevTrain (one image holds two faces), 128-d.
         cohort.Count.ShouldBe(3443);
         cohort.Dimension.ShouldBe(128);
-        // The float graph, flip and jitters make other vectors: no cohort, every face gets the fallback level.
+        // The default flips (the profile was fitted so); vectors made without flip have a cohort of their own.
+        version.ShouldEndWith(" flip");
+        FacePipelineAnalyzer.ModelVersionOf(ModelNames.DlibResNet29, new EmbedderOptions { FlipTta = true }).ShouldBe(version);
+        var unflipped = FacePipelineAnalyzer.ModelVersionOf(ModelNames.DlibResNet29, new EmbedderOptions { FlipTta = false });
+        Profile.CohortFor(unflipped).ShouldNotBeNull().ModelVersion.ShouldBe(unflipped);
+        cohort.ShouldNotBeSameAs(Profile.CohortFor(unflipped));
+        // The float graph and jitters make other vectors: no cohort, every face gets the fallback level.
         Profile.CohortFor(FacePipelineAnalyzer.ModelVersionOf(ModelNames.DlibResNet29, new EmbedderOptions { Precision = ModelPrecision.Float32 })).ShouldBeNull();
-        Profile.CohortFor(FacePipelineAnalyzer.ModelVersionOf(ModelNames.DlibResNet29, new EmbedderOptions { FlipTta = true })).ShouldBeNull();
+        Profile.CohortFor(FacePipelineAnalyzer.ModelVersionOf(ModelNames.DlibResNet29, new EmbedderOptions { Jitters = 4 })).ShouldBeNull();
         Profile.CohortFor(null).ShouldBeNull();
         RecognitionProfiles.MobileFaceNet192.Cohorts.ShouldBeEmpty();
     }

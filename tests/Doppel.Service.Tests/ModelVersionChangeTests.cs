@@ -14,7 +14,7 @@ namespace Doppel.Service.Tests;
 /// A new model version (published and synced, or another recipe) must not silently cut a group's approved images out
 /// of matching: the service's set processing re-embeds their faces from stored landmarks with the running version
 /// (the path dedup takes) and never compares vectors of two versions. Real LFW photos and the default models; the
-/// second version is the same recogniser with flip averaging, which stores vectors under another version.
+/// second version is the same recogniser without flip averaging (the default flips), which stores vectors under another version.
 /// </summary>
 public sealed class ModelVersionChangeTests
 {
@@ -31,7 +31,7 @@ public sealed class ModelVersionChangeTests
         var older = InProcessService.CopyPhotos(media, photos.Take(3));
         var newer = InProcessService.CopyPhotos(media, photos.Skip(3));
         var oldRecipe = new FacePipelineRecipe(DetectorRegistry.Default, EmbedderRegistry.Default);
-        var newRecipe = oldRecipe with { EmbedderOptions = oldRecipe.EmbedderOptions with { FlipTta = true } };
+        var newRecipe = oldRecipe with { EmbedderOptions = oldRecipe.EmbedderOptions with { FlipTta = false } };
         try
         {
             string token, oldVersion;

@@ -46,7 +46,7 @@ public sealed class VerifyHandler(IDoppelDatabase db, TenantId tenant, IImageAna
 
     private VerifyOutcome Outcome(float cosine, ProbeFace first, long? matched)
     {
-        // Verification's own threshold (a raw cosine fitted on LFW's pairs: dlib 0.9107), not the dedup one.
+        // Verification's own threshold (a raw cosine fitted on LFW's pairs: dlib 0.9156 with flip), not the dedup one.
         float threshold = analyzer.Profile.VerificationThreshold;
         return new VerifyOutcome(cosine, Confidence.Of(cosine, threshold), cosine >= threshold, threshold, analyzer.EmbeddingModel, first, matched);
     }

@@ -16,14 +16,15 @@ public static class EmbedCommand
     {
         var images = new Argument<string[]>("images") { Description = "Image files to embed.", Arity = ArgumentArity.OneOrMore };
         var model = new Option<string>("--model") { Description = "Recogniser model name.", DefaultValueFactory = _ => ModelNames.DlibResNet29 };
-        var flip = new Option<bool>("--flip") { Description = "Add the mirrored face's embedding (test-time augmentation)." };
+        var flip = PipelineOptions.CreateFlip();
+        var noFlip = PipelineOptions.CreateNoFlip();
         var jitters = new Option<int>("--jitters") { Description = "Average this many randomly perturbed alignments (dlib's num_jitters).", DefaultValueFactory = _ => 0 }.AtLeast(0);
         var precision = PipelineOptions.CreatePrecision();
         var json = new Option<bool>("--json") { Description = "One JSON object per image on stdout, vectors included." };
-        var command = new Command("embed", "Compute face embeddings (one face per image: the primary one, the largest weighted by closeness to the centre).") { images, model, flip, jitters, precision, json };
+        var command = new Command("embed", "Compute face embeddings (one face per image: the primary one, the largest weighted by closeness to the centre).") { images, model, flip, noFlip, jitters, precision, json };
         command.SetAction(parse => Run(parse.GetValue(images)!, parse.GetValue(model)!, new EmbedderOptions
         {
-            FlipTta = parse.GetValue(flip),
+            FlipTta = PipelineOptions.FlipChoice(parse, flip, noFlip),
             Jitters = parse.GetValue(jitters),
             Precision = PipelineOptions.ParsePrecision(parse.GetValue(precision)!),
         }, parse.GetValue(json)));

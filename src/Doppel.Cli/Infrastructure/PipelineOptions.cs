@@ -13,7 +13,8 @@ public sealed class PipelineOptions
 {
     public Option<string> Detector { get; } = new("--detector") { Description = $"Face detector: {string.Join(", ", DetectorRegistry.DetectorNames)}.", DefaultValueFactory = _ => DetectorRegistry.Default };
     public Option<string> Model { get; } = new("--model") { Description = "Recogniser, or an ensemble 'a+b' (weights 'a*2+b'). Default: the selected profile's (doppel models install --profile).", DefaultValueFactory = _ => ModelProfiles.Selected().Embedder };
-    public Option<bool> Flip { get; } = new("--flip") { Description = "Add the mirrored face's embedding (test-time augmentation)." };
+    public Option<bool> Flip { get; } = CreateFlip();
+    public Option<bool> NoFlip { get; } = CreateNoFlip();
     public Option<int> Jitters { get; } = new Option<int>("--jitters") { Description = "Average this many perturbed alignments (dlib's num_jitters).", DefaultValueFactory = _ => 0 }.AtLeast(0);
     public Option<string> Precision { get; } = CreatePrecision();
     public Option<float> MinFace { get; } = new Option<float>("--min-face") { Description = "Smallest face box width in pixels.", DefaultValueFactory = _ => new FacePipelineOptions().MinFaceSize }.Between(0, 100_000);
@@ -31,9 +32,25 @@ public sealed class PipelineOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Detector, Model, Flip, Jitters, Precision, MinFace, SeveralFaces })
+        foreach (var option in new Option[] { Detector, Model, Flip, NoFlip, Jitters, Precision, MinFace, SeveralFaces })
             command.Options.Add(option);
     }
+
+    /// <summary><c>--flip</c> and <c>--no-flip</c>, shared with embed: neither leaves the choice to the recogniser's profile
+    /// (dlib flips: its thresholds were fitted on flipped vectors).</summary>
+    public static Option<bool> CreateFlip() => new("--flip") { Description = "Average each face with its mirror image (test-time augmentation). Default: as the recogniser's profile was fitted (dlib: on)." };
+
+    public static Option<bool> CreateNoFlip() => new("--no-flip") { Description = "Embed each face once, not mirrored too (half dlib's embedding work, lower accuracy: the profile's thresholds were fitted with flip)." };
+
+    /// <summary>True for <c>--flip</c>, false for <c>--no-flip</c>, null (the profile's choice) for neither.</summary>
+    public static bool? FlipChoice(ParseResult parse, Option<bool> flip, Option<bool> noFlip) =>
+        (parse.GetValue(flip), parse.GetValue(noFlip)) switch
+        {
+            (true, true) => throw new ArgumentException("Give --flip or --no-flip, not both."),
+            (true, false) => true,
+            (false, true) => false,
+            _ => null,
+        };
 
     /// <summary><c>--precision int8|float</c>, shared with commands that take no other pipeline option (embed).</summary>
     public static Option<string> CreatePrecision()
@@ -65,7 +82,7 @@ public sealed class PipelineOptions
     {
         EmbedderOptions = new EmbedderOptions
         {
-            FlipTta = parse.GetValue(Flip),
+            FlipTta = FlipChoice(parse, Flip, NoFlip),
             Jitters = parse.GetValue(Jitters),
             Precision = ParsePrecision(parse.GetValue(Precision)!),
         },

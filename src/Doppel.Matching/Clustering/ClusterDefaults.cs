@@ -94,8 +94,8 @@ public static class ClusterDefaults
 
     /// <summary>
     /// <c>doppel recluster</c>: for dlib, persons as the dedup groups them (average linkage on the licence-clean
-    /// profile's cohort-levelled cosine, cut at its group cut, <paramref name="personsCut"/>: 1 − (0.0300 + 0.9118) =
-    /// 0.0582 today); LFW held-out people BCubed F 0.957 vs 0.884 with DBSCAN ε 0.04 (docs/benchmarks-clustering.md).
+    /// profile's cohort-levelled cosine, cut at its group cut, <paramref name="personsCut"/>: 1 − (0.0296 + 0.9147) =
+    /// 0.0558 today, with flip); LFW held-out people BCubed F 0.957 vs 0.884 with DBSCAN ε 0.04 before flip (docs/benchmarks-clustering.md).
     /// Other models: DBSCAN with their DBSCAN values.
     /// </summary>
     /// <param name="personsCut">The recogniser profile's persons cut (<c>RecognitionProfile.PersonsMaxDistance</c>), asked

@@ -19,8 +19,15 @@ public sealed record EmbedderOptions
     /// the stored vector version, so switching re-embeds a catalog's faces.</summary>
     public ModelPrecision Precision { get; init; } = ModelPrecision.Int8;
 
-    /// <summary>Also embed the mirrored crop and sum the two (test-time augmentation).</summary>
-    public bool FlipTta { get; init; }
+    /// <summary>Also embed the mirrored crop and average the two (test-time augmentation). Null: the recogniser's
+    /// profile decides (<see cref="RecognitionProfile.FlipTta"/>; dlib flips, as its profile was fitted), which
+    /// <see cref="ResolvedFor"/> settles before any embedder or vector version is made.</summary>
+    public bool? FlipTta { get; init; }
+
+    /// <summary>These options with <see cref="FlipTta"/> settled for <paramref name="embedder"/> (a catalogue model or an
+    /// ensemble): an explicit choice stands, else the measured profile's, else no flip.</summary>
+    public EmbedderOptions ResolvedFor(string embedder) =>
+        FlipTta is null ? this with { FlipTta = RecognitionProfiles.FlipsByDefault(embedder) } : this;
 
     /// <summary>When above 1, embed this many randomly perturbed alignments (±3° rotation, 97–100 %
     /// scale, ±2 % shift, mirrored half the time) and average them, like dlib's num_jitters.

@@ -37,6 +37,8 @@ public static class EmbedderRegistry
     public static IFaceEmbedder Create(string name, EmbedderOptions? options = null)
     {
         var described = Describe(name);
+        // An ensemble's members take the ensemble's profile's views, not their own: its fit used those vectors.
+        options = (options ?? new EmbedderOptions()).ResolvedFor(name);
         if (!IsEnsemble(name))
             return new OnnxFaceEmbedder(described[0].Spec, options);
         var members = new List<(IFaceEmbedder, float)>();

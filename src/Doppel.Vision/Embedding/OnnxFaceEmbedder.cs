@@ -34,7 +34,7 @@ public sealed class OnnxFaceEmbedder : IFaceEmbedder
     public OnnxFaceEmbedder(EmbedderSpec spec, EmbedderOptions? options = null)
     {
         Spec = spec;
-        Options = options ?? new EmbedderOptions();
+        Options = (options ?? new EmbedderOptions()).ResolvedFor(spec.Name);
         if (Options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), "BatchSize must be at least 1.");
         if (Options.Jitters < 0) throw new ArgumentOutOfRangeException(nameof(options), "Jitters cannot be negative.");
         var modelPath = spec.ResolveModelPath(Options.Precision);
@@ -117,13 +117,16 @@ public sealed class OnnxFaceEmbedder : IFaceEmbedder
         return new EmbeddingBatch(sums, norms);
     }
 
-    private int ViewsPerFace => (Options.Jitters > 1 ? Options.Jitters : 1) * (Options.FlipTta ? 2 : 1);
+    /// <summary>Whether each face is embedded mirrored too (<see cref="Options"/> is resolved: never null here).</summary>
+    public bool Flips => Options.FlipTta == true;
+
+    private int ViewsPerFace => (Options.Jitters > 1 ? Options.Jitters : 1) * (Flips ? 2 : 1);
 
     /// <summary>View <paramref name="index"/> of a face: jitter index × flip.</summary>
     private Mat View(FaceCrop face, int index)
     {
-        bool flip = Options.FlipTta && index % 2 == 1;
-        int jitter = Options.FlipTta ? index / 2 : index;
+        bool flip = Flips && index % 2 == 1;
+        int jitter = Flips ? index / 2 : index;
         SimilarityTransform? perturbation = null;
         if (Options.Jitters > 1)
         {

@@ -63,6 +63,11 @@ public sealed record RecognitionProfile
 
     public QualitySource Quality { get; init; }
 
+    /// <summary>The profile's vectors average each face with its mirror image (test-time augmentation): what its
+    /// thresholds, cohort and calibration were fitted on, so what the pipeline makes unless told otherwise
+    /// (<see cref="EmbedderOptions.FlipTta"/>). Costs one more inference per face.</summary>
+    public bool FlipTta { get; init; }
+
     /// <summary>False for a profile made up by rule for a model or ensemble nobody measured.</summary>
     public bool Measured { get; init; } = true;
 
@@ -76,8 +81,8 @@ public sealed record RecognitionProfile
     /// <summary>The cosine distance at which persons cut (<c>ClusterAlgorithm.Average</c>, the persons
     /// <c>eval cluster</c> scores by default): the dedup's group cut (<see cref="GroupCut"/> at the pair
     /// threshold), on cosine levelled by <see cref="LevelOffsets"/>, so a person is what a dedup group is.
-    /// dlib: 1 − (0.0300 + 0.9118) = 0.0582; LFW held-out people BCubed F 0.957, ORL 0.974, Yale 0.975
-    /// (docs/benchmarks-clustering.md, "Persons on normalised scores").</summary>
+    /// dlib with flip: 1 − (0.0296 + 0.9147) = 0.0558 (docs/benchmarks-clustering.md, "Persons on normalised scores", and
+    /// docs/benchmarks.md, "Flip").</summary>
     public float PersonsMaxDistance => 1f - (GroupCut(DedupThreshold) + (Normalisation?.FallbackLevel ?? 0f));
 
     /// <summary>Each row's cohort level minus <see cref="CohortNormalisation.FallbackLevel"/>: cos − the mean of two
@@ -112,8 +117,8 @@ public sealed record RecognitionProfile
     /// so in a set k times larger a pair at the same score is a match with prior odds k times lower. Above
     /// <see cref="CalibrationFaces"/> the cut asks for <see cref="GroupMinProbability"/> after that prior correction
     /// (log-odds + ln k); smaller sets keep the fitted cut. Pairs below the cut stay findings, listed apart. dlib on all
-    /// 4,992 LFW dev images: cut 0.0300 → 0.0316, grouped images in mixed groups 5.1 → 3.9 %; sets up to 3,443 faces
-    /// (the LFW held-out people, ORL, Yale) unchanged (docs/benchmarks.md, "Mixed groups on all of LFW dev").
+    /// 4,992 LFW dev images (before flip): cut 0.0300 → 0.0316, grouped images in mixed groups 5.1 → 3.9 %; sets up to
+    /// 3,443 faces (the LFW held-out people, ORL, Yale) unchanged (docs/benchmarks.md, "Mixed groups on all of LFW dev").
     /// </summary>
     public float GroupCut(float threshold, int faces)
     {
@@ -132,33 +137,41 @@ public sealed record RecognitionProfile
 public static class RecognitionProfiles
 {
     /// <summary>
-    /// dlib ResNet-29 (8-bit graph, face-api landmarks). Raw cosine is not comparable across faces: some
-    /// faces sit close to many strangers. Each face's level is the 99.5th percentile of its similarities to a
-    /// fixed reference cohort, the 3,443 vectors of the fitting people's images (pairsDevTrain; made by
-    /// bench/peers/make_cohort.py with the 8-bit graph), members at or above 0.95 left out (probably the same
-    /// person), at least 100 of them, else the median level 0.9118 of the fitting set. Quantile and bound are the
-    /// best fitting-set F1 of 0.95/0.98/0.99/0.995/0.997/0.998/0.999 × 0.93/0.95/0.97/none. Best F1 on the fitting
-    /// set at normalised 0.0271 (0.860); held-out LFW people 0.876 (levels over the set itself, before: 0.866; raw
-    /// cosine: 0.822), ORL 0.949, Yale 0.968. Calibration: logistic on all fitting pairs with normalised score
-    /// above −0.073. Vectors of another version (the float graph, flip, jitters, a newly published model file)
-    /// have no cohort: every face gets the fallback level.
+    /// dlib ResNet-29 (8-bit graph, face-api landmarks), each face averaged with its mirror image (flip test-time
+    /// augmentation: one more inference per face; best F1 on the fitting set 0.860 → 0.885, held-out LFW people 0.876 →
+    /// 0.900, ORL 0.949 → 0.972, Yale 0.968 → 0.973, all LFW dev 0.842 → 0.871; docs/benchmarks.md, "Flip").
+    /// Raw cosine is not comparable across faces: some faces sit close to many strangers. Each face's level is the
+    /// 99.5th percentile of its similarities to a fixed reference cohort, the 3,443 vectors of the fitting people's
+    /// images (pairsDevTrain; made by bench/peers/make_cohort.py with the 8-bit graph and flip), members at or above
+    /// 0.95 left out (probably the same person), at least 100 of them, else the median level 0.9147 of the fitting
+    /// set. Quantile and bound: the best fitting-set F1 of 0.99/0.995/0.998 × 0.93/0.95/0.97 (the grid first chosen
+    /// without flip, 0.95–0.999 × 0.93–none, picked the same pair). Best F1 on the fitting set at normalised 0.0272.
+    /// Calibration: logistic on all fitting pairs with normalised score above −0.073. Vectors made without flip keep
+    /// their own cohort (the 8-bit graph's); vectors of another version (the float graph, jitters, a newly published
+    /// model file) have none: every face gets the fallback level.
     /// </summary>
     public static RecognitionProfile DlibResNet29 { get; } = new()
     {
         Model = ModelNames.DlibResNet29,
         VerificationThreshold = DlibResNet29Calibration.CosineThreshold,
-        RawDedupThreshold = 0.946f,
-        Normalisation = new CohortNormalisation(Quantile: 0.995f, ExcludeAbove: 0.95f, MinCohort: 100, FallbackLevel: 0.9118f),
-        Cohorts = [new CohortResource("dlib-resnet29.int8.cohort", "a95ef1b92a409970ad8fded4fec3482f3622180ea5a63d309e93a68f4c6b9a4a")],
-        DedupThreshold = 0.0271f,
-        Calibration = new MatchCalibration(Slope: 237.66, Intercept: -6.729),
-        // Groups cut at p 0.6 (normalised 0.0300, the pair threshold 0.0271 is p 0.43): held-out LFW people's
-        // grouped images in mixed groups 3.2 → 1.6 %, group-pair recall 0.839 → 0.792, BCubed 0.963 → 0.957;
-        // fitting set mixed 6.0 → 3.0 %; ORL and Yale unchanged (docs/benchmarks.md, "Groups cut above the pair threshold").
+        // Best raw-cosine F1 on the fitting set with flip (0.824; 0.946 without flip, 0.790).
+        RawDedupThreshold = 0.9481f,
+        Normalisation = new CohortNormalisation(Quantile: 0.995f, ExcludeAbove: 0.95f, MinCohort: 100, FallbackLevel: 0.9147f),
+        Cohorts =
+        [
+            new CohortResource("dlib-resnet29.int8.flip.cohort", "1b1158eb24779f63ac9920e96302da124f0d5c570e7d010ffcfe0daa4bd1d8b9"),
+            new CohortResource("dlib-resnet29.int8.cohort", "a95ef1b92a409970ad8fded4fec3482f3622180ea5a63d309e93a68f4c6b9a4a"),
+        ],
+        DedupThreshold = 0.0272f,
+        Calibration = new MatchCalibration(Slope: 260.432, Intercept: -7.291),
+        // Groups cut at p 0.6 (normalised 0.0296; the pair threshold 0.0272 is p 0.45). Without flip it took the held-out
+        // LFW people's grouped images in mixed groups from 3.2 to 1.6 % (docs/benchmarks.md, "Groups cut above the pair
+        // threshold"); with flip 1.0 %, BCubed 0.964.
         GroupMinProbability = 0.6,
         // The fitting set: the 3,443 LFW dev images of the pairsDevTrain people.
         CalibrationFaces = 3443,
         Quality = QualitySource.None,
+        FlipTta = true,
     };
 
     /// <summary>
@@ -239,6 +252,11 @@ public static class RecognitionProfiles
         float total = members.Sum(m => m.Weight);
         return string.Join("+", members.Select(m => $"{m.Name}*{(m.Weight / total).ToString("0.####", System.Globalization.CultureInfo.InvariantCulture)}"));
     }
+
+    /// <summary>Whether <paramref name="model"/>'s measured profile embeds mirrored faces too; false for a model or an
+    /// ensemble nobody measured (reads no catalogue, so it never fails on a name the embedder itself will refuse).</summary>
+    public static bool FlipsByDefault(string model) =>
+        !string.IsNullOrWhiteSpace(model) && Measured.TryGetValue(Canonical(model), out var known) && known.FlipTta;
 
     /// <summary>A profile with one raw-cosine threshold for verification and dedup, no normalisation, no calibration.</summary>
     public static RecognitionProfile Unmeasured(string model, float threshold) => new()

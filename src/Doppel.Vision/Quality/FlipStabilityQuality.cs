@@ -22,7 +22,7 @@ public sealed class FlipStabilityQuality(OnnxFaceEmbedder recogniser, bool ownsR
     {
         if (faces.Count == 0) return [];
         var crops = faces.Select(f => f.Crop).ToList();
-        bool plainIsPipelines = recogniser.Options is { FlipTta: false, Jitters: <= 1 }
+        bool plainIsPipelines = recogniser is { Flips: false, Options.Jitters: <= 1 }
                                 && faces.All(f => f.Vectors?.ContainsKey(recogniser.Name) == true);
         var plain = plainIsPipelines ? faces.Select(f => f.Vectors![recogniser.Name]).ToArray() : recogniser.EmbedSingleView(crops, mirrored: false);
         var mirrored = recogniser.EmbedSingleView(crops, mirrored: true);
