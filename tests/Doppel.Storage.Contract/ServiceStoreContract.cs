@@ -36,6 +36,13 @@ public abstract partial class StoreContractTests
         await Should.ThrowAsync<StoreConflictException>(() => sets.CreateSetAsync(group.Id, null, "{}", Ct));
         (await db.SetsFor(other.Id).GetSetAsync(set.Id, Ct)).ShouldBeNull();
         (await db.SetsFor(other.Id).TransitionAsync(set.Id, [SetState.Ready], SetState.Processing, cancellationToken: Ct)).ShouldBeNull();
+        // Registering into another tenant's set, or into none, stores nothing: an image already there or a new one.
+        await sets.AddImagesAsync(set.Id, [new("R0", "a/0.jpg")], Ct);
+        await Should.ThrowAsync<RecordNotFoundException>(() => db.SetsFor(other.Id).AddImagesAsync(set.Id, [new("R0", "x/0.jpg"), new("X1", "x/1.jpg")], Ct));
+        await Should.ThrowAsync<RecordNotFoundException>(() => db.SetsFor(other.Id).AddImagesAsync(set.Id, [], Ct));
+        await Should.ThrowAsync<RecordNotFoundException>(() => sets.AddImagesAsync(Guid.NewGuid(), [new("X2", "x/2.jpg")], Ct));
+        (await sets.ListImagesAsync(set.Id, 0, 10, Ct)).Select(i => (i.ReferencePk, i.Filename)).ShouldBe([("R0", "a/0.jpg")]);
+        (await sets.RemoveImagesAsync(set.Id, null, Ct)).ShouldBe(1);
 
         (await sets.TransitionAsync(set.Id, [SetState.Ready], SetState.Processing, cancellationToken: Ct))!.State.ShouldBe(SetState.Processing);
         (await sets.TransitionAsync(set.Id, [SetState.Ready], SetState.Processing, cancellationToken: Ct)).ShouldBeNull();
