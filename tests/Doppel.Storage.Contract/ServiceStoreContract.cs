@@ -83,6 +83,12 @@ public abstract partial class StoreContractTests
         var page = await sets.ListFindingsAsync(set.Id, null, new SetFindingQuery { StatusCode = 200 }, Ct);
         var pair = page.Items.ShouldHaveSingleItem();
         (pair.FirstReferencePk, pair.SecondReferencePk, pair.Score).ShouldBe(("R1", "R2", 0.8f));
+        // The set with its page, read together (a findings page request): the same page; another tenant's set is none.
+        var (withSet, withPage) = await sets.GetSetWithFindingsAsync(set.Id, new SetFindingQuery { StatusCode = 200 }, Ct);
+        (withSet!.Id, withPage.Count, withPage.Items.ShouldHaveSingleItem().Id).ShouldBe((set.Id, 1L, pair.Id));
+        var other = await db.Tenants.CreateAsync("other-2", Ct);
+        var (noSet, noPage) = await db.SetsFor(other.Id).GetSetWithFindingsAsync(set.Id, new SetFindingQuery(), Ct);
+        (noSet, noPage.Count, noPage.Items.Count).ShouldBe((null, 0L, 0));
         // Findings stored together come newest row first, and pages follow that order (the order the index reads).
         var stored = await sets.ListFindingsAsync(set.Id, null, new SetFindingQuery(), Ct);
         stored.Items.Select(f => f.Id).ShouldBe(stored.Items.Select(f => f.Id).OrderDescending());
