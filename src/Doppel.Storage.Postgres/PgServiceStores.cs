@@ -257,8 +257,9 @@ internal sealed class PgSetStore(PostgresDatabase db, TenantId tenant) : ISetSto
     /// <summary>Registration in one statement, without a transaction of its own (one statement is atomic): the set's
     /// check, the upsert and the rows as stored, where it took a transaction of three statements (four round trips with
     /// its COMMIT). Rows the upsert left as they were (the same file registered again) are read from the statement's
-    /// snapshot; the rare registration that misses one (a racing registration of the same reference committed after the
-    /// snapshot) or names no set of this tenant takes <see cref="AddImagesCheckedAsync"/>, which says which.</summary>
+    /// snapshot, and only with that file; the rare registration that misses one (a racing registration of the same
+    /// reference committed after the snapshot, which the snapshot shows new or with its old file) or names no set of this
+    /// tenant takes <see cref="AddImagesCheckedAsync"/>, which reads the rows afresh or says the set is not found.</summary>
     private const string AddImagesSql = $"""
         WITH n AS (
             SELECT r, f FROM unnest(@refs, @files) AS n(r, f) WHERE EXISTS (SELECT 1 FROM service_sets WHERE id = @s AND tenant_id = @t)
@@ -271,7 +272,7 @@ internal sealed class PgSetStore(PostgresDatabase db, TenantId tenant) : ISetSto
         )
         SELECT * FROM written
         UNION ALL
-        SELECT {ImageColumns} FROM set_images i JOIN n ON i.reference_pk = n.r
+        SELECT {ImageColumns} FROM set_images i JOIN n ON i.reference_pk = n.r AND i.filename = n.f
         WHERE i.set_id = @s AND NOT EXISTS (SELECT 1 FROM written w WHERE w.reference_pk = n.r)
         """;
 
