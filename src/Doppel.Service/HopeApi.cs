@@ -203,8 +203,18 @@ internal static class HopeApi
     private static async Task<IResult> Duplicates(HttpContext c, string key, SetHandlers h)
     {
         var page = PageRequest.From(c.Request);
-        var set = await h.ResolveAsync(c.Tenant(), key, c.RequestAborted);
-        var found = await h.FindingsAsync(c.Tenant(), set, Query(c.Request, page), c.RequestAborted);
+        SetFindingQuery query;
+        try
+        {
+            query = Query(c.Request, page);
+        }
+        catch (ValidationException)
+        {
+            // A missing set answers 404 before a bad filter's 400, as when the set was resolved first.
+            await h.ResolveAsync(c.Tenant(), key, c.RequestAborted);
+            throw;
+        }
+        var found = await h.FindingsAsync(c.Tenant(), key, query, c.RequestAborted);
         return Results.Ok(page.Envelope(c.Request, found.Count, found.Items.Select(FindingJson)));
     }
 

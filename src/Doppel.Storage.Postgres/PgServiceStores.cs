@@ -27,6 +27,14 @@ internal static class PgService
         }
     }
 
+    /// <summary>One statement on a pooled connection, with no transaction around it (a statement is atomic on its own:
+    /// BEGIN and COMMIT would add a round trip), run again when PostgreSQL aborted it to break a deadlock.</summary>
+    public static async Task<T> StatementAsync<T>(PostgresDatabase db, Func<PgSession, Task<T>> body, CancellationToken cancellationToken)
+    {
+        await using var session = await db.OpenSessionAsync(cancellationToken);
+        return await db.Retrying(() => body(session), cancellationToken);
+    }
+
     /// <summary>Now, to the microsecond PostgreSQL keeps, so a value written and read back compares equal.</summary>
     public static DateTimeOffset Now()
     {
@@ -186,8 +194,10 @@ internal sealed class PgSetStore(PostgresDatabase db, TenantId tenant) : ISetSto
             return (await GetSetAsync(s, id, cancellationToken))!;
         }, cancellationToken);
 
+    private const string SetByIdSql = $"SELECT {SetColumns} FROM {SetFrom} WHERE s.id = @id AND s.tenant_id = @t";
+
     private async Task<DeduplicationSet?> GetSetAsync(PgSession s, Guid id, CancellationToken cancellationToken) =>
-        (await s.QueryAsync($"SELECT {SetColumns} FROM {SetFrom} WHERE s.id = @id AND s.tenant_id = @t", ReadSet, cancellationToken, ("id", id), ("t", T))).FirstOrDefault();
+        (await s.QueryAsync(SetByIdSql, ReadSet, cancellationToken, ("id", id), ("t", T))).FirstOrDefault();
 
     public Task<DeduplicationSet?> GetSetAsync(Guid id, CancellationToken cancellationToken = default) => Read(s => GetSetAsync(s, id, cancellationToken), cancellationToken);
 
@@ -244,24 +254,51 @@ internal sealed class PgSetStore(PostgresDatabase db, TenantId tenant) : ISetSto
     public Task<bool> DeleteSetAsync(Guid id, CancellationToken cancellationToken = default) =>
         Write(async s => await s.ExecuteAsync("DELETE FROM service_sets WHERE id = @id AND tenant_id = @t", cancellationToken, ("id", id), ("t", T)) == 1, cancellationToken);
 
-    public async Task<IReadOnlyList<SetImage>> AddImagesAsync(Guid setId, IReadOnlyList<NewSetImage> images, CancellationToken cancellationToken = default) =>
-        await Write(async s =>
+    /// <summary>Registration in one statement, without a transaction of its own (one statement is atomic): the set's
+    /// check, the upsert and the rows as stored, where it took a transaction of three statements (four round trips with
+    /// its COMMIT). Rows the upsert left as they were (the same file registered again) are read from the statement's
+    /// snapshot, and only with that file; the rare registration that misses one (a racing registration of the same
+    /// reference committed after the snapshot, which the snapshot shows new or with its old file) or names no set of this
+    /// tenant takes <see cref="AddImagesCheckedAsync"/>, which reads the rows afresh or says the set is not found.</summary>
+    private const string AddImagesSql = $"""
+        WITH n AS (
+            SELECT r, f FROM unnest(@refs, @files) AS n(r, f) WHERE EXISTS (SELECT 1 FROM service_sets WHERE id = @s AND tenant_id = @t)
+        ), written AS (
+            INSERT INTO set_images AS i (set_id, reference_pk, filename, created_at, updated_at)
+            SELECT @s, n.r, n.f, @now, @now FROM n
+            ON CONFLICT (set_id, reference_pk) DO UPDATE SET filename = excluded.filename, media_id = NULL, status_code = NULL, updated_at = excluded.updated_at
+                WHERE i.filename <> excluded.filename
+            RETURNING {ImageColumns}
+        )
+        SELECT * FROM written
+        UNION ALL
+        SELECT {ImageColumns} FROM set_images i JOIN n ON i.reference_pk = n.r AND i.filename = n.f
+        WHERE i.set_id = @s AND NOT EXISTS (SELECT 1 FROM written w WHERE w.reference_pk = n.r)
+        """;
+
+    public async Task<IReadOnlyList<SetImage>> AddImagesAsync(Guid setId, IReadOnlyList<NewSetImage> images, CancellationToken cancellationToken = default)
+    {
+        // A reference id given twice takes its last file name (one row may not be upserted twice in a statement), as
+        // registering the images one after another would leave it.
+        var last = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var image in images)
+            last[image.ReferencePk] = image.Filename;
+        var refs = last.Keys.ToArray();
+        var stored = (await PgService.StatementAsync(db, s => s.QueryAsync(AddImagesSql, ReadImage, cancellationToken,
+            ("s", setId), ("t", T), ("now", PgService.Now()), ("refs", refs), ("files", last.Values.ToArray())), cancellationToken))
+            .ToDictionary(i => i.ReferencePk, StringComparer.Ordinal);
+        if (stored.Count < refs.Length || refs.Length == 0)
+            stored = await AddImagesCheckedAsync(setId, refs, cancellationToken);
+        return images.Select(i => stored[i.ReferencePk]).ToList();
+    }
+
+    /// <summary>The rows of <paramref name="refs"/> as stored now, after the set's check (not found when it is not this tenant's).</summary>
+    private Task<Dictionary<string, SetImage>> AddImagesCheckedAsync(Guid setId, string[] refs, CancellationToken cancellationToken) =>
+        Read(async s =>
         {
             await RequireSetAsync(s, setId, cancellationToken);
-            // One statement for the batch. A reference id given twice takes its last file name (one row may not be
-            // upserted twice in a statement), as registering the images one after another would leave it.
-            var last = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var image in images)
-                last[image.ReferencePk] = image.Filename;
-            await s.ExecuteAsync("""
-                INSERT INTO set_images (set_id, reference_pk, filename, created_at, updated_at)
-                SELECT @s, n.r, n.f, @now, @now FROM unnest(@refs, @files) AS n(r, f)
-                ON CONFLICT (set_id, reference_pk) DO UPDATE SET filename = excluded.filename, media_id = NULL, status_code = NULL, updated_at = excluded.updated_at
-                    WHERE set_images.filename <> excluded.filename
-                """, cancellationToken, ("s", setId), ("now", PgService.Now()), ("refs", last.Keys.ToArray()), ("files", last.Values.ToArray()));
-            var stored = (await s.QueryAsync($"SELECT {ImageColumns} FROM set_images i WHERE i.set_id = @s AND i.reference_pk = ANY(@refs)", ReadImage, cancellationToken,
-                ("s", setId), ("refs", last.Keys.ToArray()))).ToDictionary(i => i.ReferencePk, StringComparer.Ordinal);
-            return images.Select(i => stored[i.ReferencePk]).ToList();
+            return (await s.QueryAsync($"SELECT {ImageColumns} FROM set_images i WHERE i.set_id = @s AND i.reference_pk = ANY(@refs)", ReadImage, cancellationToken,
+                ("s", setId), ("refs", refs))).ToDictionary(i => i.ReferencePk, StringComparer.Ordinal);
         }, cancellationToken);
 
     public async Task<IReadOnlyList<SetImage>> ListImagesAsync(Guid setId, long offset, int limit, CancellationToken cancellationToken = default) =>
@@ -325,12 +362,41 @@ internal sealed class PgSetStore(PostgresDatabase db, TenantId tenant) : ISetSto
     public async Task<FindingsPage> ListFindingsAsync(Guid? setId, long? groupId, SetFindingQuery query, CancellationToken cancellationToken = default)
     {
         var (countSql, pageSql, parameters) = FindingsPageQuery(T, setId, groupId, query);
+        // The total and the page in one round trip (a batch), where they took two.
         return await Read(async s =>
         {
-            long count = await s.LongAsync(countSql, cancellationToken, parameters);
-            var items = await s.QueryAsync(pageSql, ReadFinding, cancellationToken, [.. parameters, ("l", query.Limit), ("o", query.Offset)]);
-            return new FindingsPage(count, items);
+            await using var batch = s.Batch((countSql, parameters), (pageSql, [.. parameters, ("l", query.Limit), ("o", query.Offset)]));
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            return await ReadPageAsync(reader, cancellationToken);
         }, cancellationToken);
+    }
+
+    /// <summary>The set, the total and the page in one batch: a findings page request's one round trip (it took three).</summary>
+    public async Task<(DeduplicationSet? Set, FindingsPage Page)> GetSetWithFindingsAsync(Guid setId, SetFindingQuery query, CancellationToken cancellationToken = default)
+    {
+        var (countSql, pageSql, parameters) = FindingsPageQuery(T, setId, null, query);
+        return await Read(async s =>
+        {
+            await using var batch = s.Batch((SetByIdSql, [("id", setId), ("t", T)]), (countSql, parameters),
+                (pageSql, [.. parameters, ("l", query.Limit), ("o", query.Offset)]));
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            var set = await reader.ReadAsync(cancellationToken) ? ReadSet(reader) : null;
+            await reader.NextResultAsync(cancellationToken);
+            var page = await ReadPageAsync(reader, cancellationToken);
+            return set is null ? (null, new FindingsPage(0, [])) : (set, page);
+        }, cancellationToken);
+    }
+
+    /// <summary>A findings page from a reader at the total's result, followed by the page's.</summary>
+    private static async Task<FindingsPage> ReadPageAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        await reader.ReadAsync(cancellationToken);
+        long count = reader.GetInt64(0);
+        await reader.NextResultAsync(cancellationToken);
+        var items = new List<SetFinding>();
+        while (await reader.ReadAsync(cancellationToken))
+            items.Add(ReadFinding(reader));
+        return new FindingsPage(count, items);
     }
 
     /// <summary>The statements of a findings page: the total, and the page (newest first, ties newest row first; it takes

@@ -21,6 +21,20 @@ internal sealed class PgSession(NpgsqlConnection connection) : IAsyncDisposable
         return command;
     }
 
+    /// <summary>Statements sent together and answered in one round trip (their results in order on one reader).</summary>
+    public NpgsqlBatch Batch(params (string Sql, (string Name, object? Value)[] Parameters)[] statements)
+    {
+        var batch = new NpgsqlBatch(Connection, Transaction);
+        foreach (var (sql, parameters) in statements)
+        {
+            var command = new NpgsqlBatchCommand(sql);
+            foreach (var (name, value) in parameters)
+                command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            batch.BatchCommands.Add(command);
+        }
+        return batch;
+    }
+
     public async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
         await using var command = Command(sql, parameters);

@@ -53,7 +53,7 @@ public sealed class PostgresDatabase : IDoppelDatabase
     {
         var builder = PostgresAddress.Parse(address);
         var location = PostgresAddress.Display(builder);
-        var source = new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
+        var source = new NpgsqlDataSourceBuilder(ConnectionSettings(builder).ConnectionString).Build();
         var database = new PostgresDatabase(source, location);
         try
         {
@@ -70,6 +70,35 @@ public sealed class PostgresDatabase : IDoppelDatabase
             await source.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>Statements a pooled connection keeps prepared (Npgsql's <c>Max Auto Prepare</c>): more than the distinct
+    /// statements of the service's requests and a set's processing, so the busy ones stay prepared.</summary>
+    internal const int AutoPrepared = 64;
+
+    /// <summary>
+    /// The pool's settings for the catalog, over the address's (a setting the address names wins):
+    /// <list type="bullet">
+    /// <item><c>No Reset On Close</c>: the catalog leaves no session state on a connection between operations (no SET,
+    /// LISTEN, cursor, temporary table or session advisory lock: the schema's lock is <c>pg_advisory_xact_lock</c>, gone at
+    /// commit; an open transaction is still rolled back when the connection goes back to the pool). Without it Npgsql
+    /// prepends a reset to the next command of every pooled connection: DISCARD ALL, or, once statements are prepared, seven
+    /// statements (RESET ALL, UNLISTEN *, pg_advisory_unlock_all() ...), which PostgreSQL ran for nothing on each request.</item>
+    /// <item><c>Max Auto Prepare</c> (<see cref="AutoPrepared"/>): a statement a connection has run 5 times (Npgsql's
+    /// <c>Auto Prepare Min Usages</c>) is prepared on it, so PostgreSQL stops parsing and planning the same text on every
+    /// call. Behind a PgBouncer in transaction mode older than 1.21, name <c>Max Auto Prepare=0</c> in the address.</item>
+    /// </list>
+    /// The statements counted per request with and without: docs/benchmarks.md ("statements per request on PostgreSQL").
+    /// </summary>
+    internal static NpgsqlConnectionStringBuilder ConnectionSettings(NpgsqlConnectionStringBuilder address)
+    {
+        var named = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = address.ConnectionString };
+        var settings = new NpgsqlConnectionStringBuilder(address.ConnectionString);
+        if (!named.ContainsKey("No Reset On Close"))
+            settings.NoResetOnClose = true;
+        if (!named.ContainsKey("Max Auto Prepare"))
+            settings.MaxAutoPrepare = AutoPrepared;
+        return settings;
     }
 
     internal async Task<PgSession> OpenSessionAsync(CancellationToken cancellationToken)

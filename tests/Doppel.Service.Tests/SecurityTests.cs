@@ -245,5 +245,8 @@ public sealed class SecurityTests(ServiceFixture service) : IClassFixture<Servic
         (await hope.GetAsync($"deduplication_sets/{r.SetId}/images/?page_size=-1")).Status.ShouldBe(HttpStatusCode.BadRequest);
         (await hope.GetAsync($"deduplication_sets/{r.SetId}/images/?page=0")).Status.ShouldBe(HttpStatusCode.BadRequest);
         (await hope.GetAsync($"deduplication_sets/{r.SetId}/duplicates/?reference_pk={string.Join(',', Enumerable.Range(0, 51))}")).Status.ShouldBe(HttpStatusCode.BadRequest);
+        // No such set: 404 before the filter's 400 (the page reads the set with its findings; a bad filter resolves it first).
+        (await hope.GetAsync($"deduplication_sets/{Guid.NewGuid()}/duplicates/?status_code=x")).Status.ShouldBe(HttpStatusCode.NotFound);
+        (await hope.GetAsync($"deduplication_sets/{Guid.NewGuid()}/duplicates/")).Status.ShouldBe(HttpStatusCode.NotFound);
     }
 }

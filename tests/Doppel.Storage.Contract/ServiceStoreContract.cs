@@ -36,6 +36,13 @@ public abstract partial class StoreContractTests
         await Should.ThrowAsync<StoreConflictException>(() => sets.CreateSetAsync(group.Id, null, "{}", Ct));
         (await db.SetsFor(other.Id).GetSetAsync(set.Id, Ct)).ShouldBeNull();
         (await db.SetsFor(other.Id).TransitionAsync(set.Id, [SetState.Ready], SetState.Processing, cancellationToken: Ct)).ShouldBeNull();
+        // Registering into another tenant's set, or into none, stores nothing: an image already there or a new one.
+        await sets.AddImagesAsync(set.Id, [new("R0", "a/0.jpg")], Ct);
+        await Should.ThrowAsync<RecordNotFoundException>(() => db.SetsFor(other.Id).AddImagesAsync(set.Id, [new("R0", "x/0.jpg"), new("X1", "x/1.jpg")], Ct));
+        await Should.ThrowAsync<RecordNotFoundException>(() => db.SetsFor(other.Id).AddImagesAsync(set.Id, [], Ct));
+        await Should.ThrowAsync<RecordNotFoundException>(() => sets.AddImagesAsync(Guid.NewGuid(), [new("X2", "x/2.jpg")], Ct));
+        (await sets.ListImagesAsync(set.Id, 0, 10, Ct)).Select(i => (i.ReferencePk, i.Filename)).ShouldBe([("R0", "a/0.jpg")]);
+        (await sets.RemoveImagesAsync(set.Id, null, Ct)).ShouldBe(1);
 
         (await sets.TransitionAsync(set.Id, [SetState.Ready], SetState.Processing, cancellationToken: Ct))!.State.ShouldBe(SetState.Processing);
         (await sets.TransitionAsync(set.Id, [SetState.Ready], SetState.Processing, cancellationToken: Ct)).ShouldBeNull();
@@ -76,6 +83,12 @@ public abstract partial class StoreContractTests
         var page = await sets.ListFindingsAsync(set.Id, null, new SetFindingQuery { StatusCode = 200 }, Ct);
         var pair = page.Items.ShouldHaveSingleItem();
         (pair.FirstReferencePk, pair.SecondReferencePk, pair.Score).ShouldBe(("R1", "R2", 0.8f));
+        // The set with its page, read together (a findings page request): the same page; another tenant's set is none.
+        var (withSet, withPage) = await sets.GetSetWithFindingsAsync(set.Id, new SetFindingQuery { StatusCode = 200 }, Ct);
+        (withSet!.Id, withPage.Count, withPage.Items.ShouldHaveSingleItem().Id).ShouldBe((set.Id, 1L, pair.Id));
+        var other = await db.Tenants.CreateAsync("other-2", Ct);
+        var (noSet, noPage) = await db.SetsFor(other.Id).GetSetWithFindingsAsync(set.Id, new SetFindingQuery(), Ct);
+        (noSet, noPage.Count, noPage.Items.Count).ShouldBe((null, 0L, 0));
         // Findings stored together come newest row first, and pages follow that order (the order the index reads).
         var stored = await sets.ListFindingsAsync(set.Id, null, new SetFindingQuery(), Ct);
         stored.Items.Select(f => f.Id).ShouldBe(stored.Items.Select(f => f.Id).OrderDescending());

@@ -33,4 +33,16 @@ public sealed class PostgresAddressTests(PostgresServer server)
         refused.Message.ShouldStartWith("Cannot open the catalog postgres://user@127.0.0.1:1/doppel:");
         refused.Message.ShouldNotContain("secret");
     }
+
+    [Fact]
+    public void The_pool_prepares_statements_and_skips_the_reset_unless_the_address_names_either()
+    {
+        var defaults = PostgresDatabase.ConnectionSettings(PostgresAddress.Parse("postgres://user:secret@db.example:5433/doppel?sslmode=require"));
+        (defaults.MaxAutoPrepare, defaults.NoResetOnClose, defaults.Port, defaults.Password, defaults.SslMode)
+            .ShouldBe((PostgresDatabase.AutoPrepared, true, 5433, "secret", Npgsql.SslMode.Require));
+        var uri = PostgresDatabase.ConnectionSettings(PostgresAddress.Parse("postgres://user@db.example/doppel?Max%20Auto%20Prepare=0"));
+        (uri.MaxAutoPrepare, uri.NoResetOnClose).ShouldBe((0, true));
+        var named = PostgresDatabase.ConnectionSettings(PostgresAddress.Parse("Host=db.example;Database=doppel;No Reset On Close=false;Max Auto Prepare=8"));
+        (named.MaxAutoPrepare, named.NoResetOnClose).ShouldBe((8, false));
+    }
 }

@@ -245,6 +245,16 @@ public sealed class SetHandlers(IDoppelDatabase db, ISetProcessingQueue queue, S
     public async Task<FindingsPage> FindingsAsync(TenantId tenant, DeduplicationSet set, SetFindingQuery query, CancellationToken cancellationToken = default) =>
         await Sets(tenant).ListFindingsAsync(set.Id, null, query, cancellationToken);
 
+    /// <summary>A page of findings of the set <paramref name="key"/> names (<see cref="ResolveAsync"/>). By the set's UUID the
+    /// set and the page are one store call (one round trip on PostgreSQL, where resolving first took another).</summary>
+    public async Task<FindingsPage> FindingsAsync(TenantId tenant, string key, SetFindingQuery query, CancellationToken cancellationToken = default)
+    {
+        if (!Guid.TryParse(key, out var id))
+            return await FindingsAsync(tenant, await ResolveAsync(tenant, key, cancellationToken), query, cancellationToken);
+        var (set, page) = await Sets(tenant).GetSetWithFindingsAsync(id, query, cancellationToken);
+        return set is null ? throw NoSet(key) : page;
+    }
+
     public async Task<FindingsPage> GroupFindingsAsync(TenantId tenant, string groupKey, SetFindingQuery query, CancellationToken cancellationToken = default)
     {
         var sets = Sets(tenant);

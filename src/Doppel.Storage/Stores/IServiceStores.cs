@@ -250,6 +250,10 @@ public interface ISetStore
     /// update time, then by id descending: findings stored together come newest row first).</summary>
     Task<FindingsPage> ListFindingsAsync(Guid? setId, long? groupId, SetFindingQuery query, CancellationToken cancellationToken = default);
 
+    /// <summary>A set and a page of its findings (<see cref="ListFindingsAsync"/>) read together: what a findings page needs,
+    /// in one round trip on a server engine. Null and an empty page when the tenant has no such set.</summary>
+    Task<(DeduplicationSet? Set, FindingsPage Page)> GetSetWithFindingsAsync(Guid setId, SetFindingQuery query, CancellationToken cancellationToken = default);
+
     Task<SetFinding?> GetFindingAsync(long findingId, CancellationToken cancellationToken = default);
 
     /// <summary>Records a reviewer's decision (null clears it); false when the tenant has no such finding.</summary>

@@ -385,6 +385,14 @@ internal sealed class SqliteSetStore(SqliteDatabase db, TenantId tenant) : ISetS
         }));
     }
 
+    public Task<(DeduplicationSet? Set, FindingsPage Page)> GetSetWithFindingsAsync(Guid setId, SetFindingQuery query, CancellationToken cancellationToken = default)
+    {
+        var (countSql, pageSql, parameters) = FindingsPageQuery(T, setId, null, query);
+        return Task.FromResult(Read(s => GetSet(s, setId) is { } set
+            ? ((DeduplicationSet?)set, new FindingsPage(s.Long(countSql, parameters), s.Query(pageSql, ReadFinding, parameters)))
+            : (null, new FindingsPage(0, []))));
+    }
+
     /// <summary>The statements of a findings page (the total, then the page) and their parameters. Newest first, the
     /// newest row first among findings stored together (one set's are written with one time): exactly the order of
     /// ix_set_findings_page (set_id, updated_at, id) read backwards, so a set's page reads OFFSET + LIMIT rows with their
