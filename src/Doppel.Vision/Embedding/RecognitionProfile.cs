@@ -138,8 +138,9 @@ public static class RecognitionProfiles
 {
     /// <summary>
     /// dlib ResNet-29 (8-bit graph, face-api landmarks), each face averaged with its mirror image (flip test-time
-    /// augmentation: one more inference per face; best F1 on the fitting set 0.860 → 0.885, held-out LFW people 0.876 →
-    /// 0.900, ORL 0.949 → 0.972, Yale 0.968 → 0.973, all LFW dev 0.842 → 0.871; docs/benchmarks.md, "Flip").
+    /// augmentation: one more inference per face, the main job 1.22–1.26× the wall time). Against the same pipeline
+    /// without flip, refitted alike: best F1 on the fitting set 0.858 → 0.885, held-out LFW people 0.890 → 0.900 (false
+    /// pairs 64 → 39), the README's main job 0.844 → 0.871, ORL and Yale unchanged (0.972, 0.973); docs/benchmarks.md, "Flip".
     /// Raw cosine is not comparable across faces: some faces sit close to many strangers. Each face's level is the
     /// 99.5th percentile of its similarities to a fixed reference cohort, the 3,443 vectors of the fitting people's
     /// images (pairsDevTrain; made by bench/peers/make_cohort.py with the 8-bit graph and flip), members at or above
