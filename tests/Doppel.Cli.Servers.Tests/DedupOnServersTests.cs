@@ -65,12 +65,15 @@ public sealed class DedupOnServersTests(PostgresServer postgres, AzuriteServer a
         var database = await postgres.CreateDatabaseAsync("killed");
         var random = new Random();
         // Results are committed 64 images at a time (DedupSetHandler.BatchSize): done goes 64, 128, ..., 256, 300.
-        // A kill point above 256 is only reached by the last commit, when nothing is left to resume (seen in a run
-        // that drew 257-259), so the second point stays below it.
-        var points = new[] { random.Next(1, 120), random.Next(150, 250) };
+        // Inference runs ahead of the commits, so the commit after the one the poll saw can land before the kill does
+        // (seen: a point drawn in 150-250 waited for 256, and 300 followed before SIGKILL). Each point is therefore at
+        // most one batch past what is done, so even one commit too many leaves work to resume: 64 + 64 + 64 + 64 < 300.
+        var points = new List<long>();
         long previous = 0;
-        foreach (var killAfter in points)
+        for (int round = 0; round < 2; round++)
         {
+            long killAfter = previous + random.Next(1, 65);
+            points.Add(killAfter);
             using var process = DoppelProcess.Start(dir, "dedup", "photos", "--db", database.Uri, "--report", "killed");
             var deadline = DateTime.UtcNow.AddMinutes(5);
             long done = 0;

@@ -46,4 +46,9 @@ public sealed record EmbedderOptions
 /// <summary>Vectors of one <see cref="OnnxFaceEmbedder.EmbedWithNorms"/> call: L2-normalised (after
 /// centring), and the norm of each raw network output before any of that, a quality signal for some
 /// networks.</summary>
-public sealed record EmbeddingBatch(float[][] Vectors, float[] RawNorms);
+public sealed record EmbeddingBatch(float[][] Vectors, float[] RawNorms)
+{
+    /// <summary>When the recogniser averages each face with its mirror image (and nothing else), the cosine of the
+    /// two views' raw outputs per face: what <c>FlipStabilityQuality</c> measures, here for free; null otherwise.</summary>
+    public float[]? MirrorCosines { get; init; }
+}

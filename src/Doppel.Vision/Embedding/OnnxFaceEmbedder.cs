@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Doppel.Models.Catalog;
 using Doppel.Vision.Alignment;
 using Doppel.Vision.Inference;
@@ -54,7 +55,7 @@ public sealed class OnnxFaceEmbedder : IFaceEmbedder
 
     public float[][] Embed(IReadOnlyList<FaceCrop> faces) => EmbedWithNorms(faces).Vectors;
 
-    public EmbeddingBatch EmbedWithNorms(IReadOnlyList<FaceCrop> faces) => Run(faces, ViewsPerFace, View);
+    public EmbeddingBatch EmbedWithNorms(IReadOnlyList<FaceCrop> faces) => Run(faces, ViewsPerFace, View, mirrorPairs: Flips && Options.Jitters <= 1);
 
     /// <summary>One view per face whatever the options' flip and jitters: the plain alignment, or its
     /// mirror image. What a flip-stability check compares (a face the network sees clearly embeds alike
@@ -67,13 +68,17 @@ public sealed class OnnxFaceEmbedder : IFaceEmbedder
     }).Vectors;
 
     /// <summary>Embeds <paramref name="views"/> crops per face (made by <paramref name="view"/>), averages
-    /// each face's raw outputs, keeps the norm of the average and L2-normalises it.</summary>
-    private EmbeddingBatch Run(IReadOnlyList<FaceCrop> faces, int views, Func<FaceCrop, int, Mat> view)
+    /// each face's raw outputs, keeps the norm of the average and L2-normalises it. With <paramref name="mirrorPairs"/>
+    /// (two views: the plain alignment, then its mirror image) it also keeps the cosine of the two, the flip-stability
+    /// signal, which then costs no inference of its own.</summary>
+    private EmbeddingBatch Run(IReadOnlyList<FaceCrop> faces, int views, Func<FaceCrop, int, Mat> view, bool mirrorPairs = false)
     {
-        if (faces.Count == 0) return new EmbeddingBatch([], []);
+        if (faces.Count == 0) return new EmbeddingBatch([], []) { MirrorCosines = mirrorPairs ? [] : null };
         int dim = Spec.Dimension;
         var sums = new float[faces.Count][];
         for (int i = 0; i < faces.Count; i++) sums[i] = new float[dim];
+        var plainViews = mirrorPairs ? new float[faces.Count][] : null;
+        var mirrorCosines = mirrorPairs ? new float[faces.Count] : null;
 
         int perTensor = Spec.InputWidth * Spec.InputHeight * 3;
         int total = faces.Count * views;
@@ -99,9 +104,16 @@ public sealed class OnnxFaceEmbedder : IFaceEmbedder
                 throw new InvalidOperationException($"{Spec.Name} returned {result.Length} values for {count} crops, expected {count * dim}.");
             for (int j = 0; j < count; j++)
             {
-                var sum = sums[(start + j) / views];
+                int face = (start + j) / views;
+                var sum = sums[face];
                 var row = result.Slice(j * dim, dim);
                 for (int d = 0; d < dim; d++) sum[d] += row[d];
+                if (plainViews is not null)
+                {
+                    // View 0 is the plain alignment, view 1 its mirror image (View), possibly in the next run.
+                    if ((start + j) % views == 0) plainViews[face] = row.ToArray();
+                    else mirrorCosines![face] = TensorPrimitives.CosineSimilarity(plainViews[face], row);
+                }
             }
         }
 
@@ -114,7 +126,7 @@ public sealed class OnnxFaceEmbedder : IFaceEmbedder
             if (n > 0)
                 for (int d = 0; d < dim; d++) v[d] /= n;
         }
-        return new EmbeddingBatch(sums, norms);
+        return new EmbeddingBatch(sums, norms) { MirrorCosines = mirrorCosines };
     }
 
     /// <summary>Whether each face is embedded mirrored too (<see cref="Options"/> is resolved: never null here).</summary>

@@ -245,6 +245,8 @@ public sealed class FacePipeline : IDisposable
             var vectors = new List<(string Name, float[][] Vectors)>();
             // Raw norms of every recogniser (or ensemble member) whose norm carries quality.
             var norms = new List<(string Name, float[] Norms)>();
+            // Mirror-view cosines of recognisers that flip (the flip-stability signal, free).
+            var mirrors = new List<(string Name, float[] Cosines)>();
             foreach (var embedder in _embedders)
             {
                 switch (embedder)
@@ -253,6 +255,7 @@ public sealed class FacePipeline : IDisposable
                         var batch = onnx.EmbedWithNorms(crops);
                         vectors.Add((embedder.Name, batch.Vectors));
                         if (onnx.Spec.NormIsQuality) norms.Add((onnx.Name, batch.RawNorms));
+                        if (batch.MirrorCosines is { } cosines) mirrors.Add((onnx.Name, cosines));
                         break;
                     case EnsembleEmbedder ensemble:
                         var (fused, memberNorms) = ensemble.EmbedWithNorms(crops);
@@ -272,6 +275,7 @@ public sealed class FacePipeline : IDisposable
             {
                 Vectors = embeddings[i],
                 RawNorms = rawNorms?[i],
+                MirrorCosines = mirrors.Count == 0 ? null : mirrors.ToDictionary(m => m.Name, m => m.Cosines[i]),
             }).ToList();
             var assessed = Qualities.Select(q => (q.Name, Scores: q.Assess(inputs))).ToList();
             var results = new List<ImageAnalysis>(images.Count);

@@ -10,6 +10,10 @@ public readonly record struct QualityInput(FaceCrop Crop, DetectedFace Detection
     /// (an ensemble under its joined name); null outside a pipeline.</summary>
     public IReadOnlyDictionary<string, float[]>? Vectors { get; init; }
 
+    /// <summary>The cosine of the plain and the mirrored view's outputs under each recogniser the pipeline ran with flip
+    /// averaging (and no jitters), by model name; null when none did.</summary>
+    public IReadOnlyDictionary<string, float>? MirrorCosines { get; init; }
+
     /// <summary>The raw output norm of each recogniser (ensemble members included) whose norm carries
     /// quality (<see cref="Embedding.EmbedderSpec.NormIsQuality"/>), by model name; null when none ran.</summary>
     public IReadOnlyDictionary<string, float>? RawNorms { get; init; }

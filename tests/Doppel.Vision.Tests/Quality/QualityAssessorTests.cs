@@ -94,6 +94,25 @@ public sealed class QualityAssessorTests : IDisposable
     }
 
     [Fact]
+    public void Flip_stability_comes_free_from_a_recogniser_that_flips_and_equals_its_own_measurement()
+    {
+        using var flipping = new OnnxFaceEmbedder(EmbedderSpec.DlibResNet29, new EmbedderOptions { FlipTta = true });
+        using var quality = QualityRegistry.Create(QualityRegistry.FlipStability, flipping);
+        var faces = _clean.Concat(_blurred).ToList();
+        var measured = quality.Assess(faces);
+        // What the pipeline hands over when its recogniser flips: the two views' cosine, per face, beside the vector.
+        var batch = flipping.EmbedWithNorms(faces.Select(f => f.Crop).ToList());
+        batch.MirrorCosines.ShouldNotBeNull().Length.ShouldBe(faces.Count);
+        var handed = faces.Select((f, i) => f with { MirrorCosines = new Dictionary<string, float> { [flipping.Name] = batch.MirrorCosines[i] } }).ToList();
+        quality.Assess(handed).Zip(measured, (a, b) => Math.Abs(a - b)).Max().ShouldBeLessThan(1e-4f);
+        // Only a plain + mirror average carries it: one view, or jitters on top, do not.
+        using var single = new OnnxFaceEmbedder(EmbedderSpec.DlibResNet29, new EmbedderOptions { FlipTta = false });
+        single.EmbedWithNorms([faces[0].Crop]).MirrorCosines.ShouldBeNull();
+        using var jittered = new OnnxFaceEmbedder(EmbedderSpec.DlibResNet29, new EmbedderOptions { FlipTta = true, Jitters = 2 });
+        jittered.EmbedWithNorms([faces[0].Crop]).MirrorCosines.ShouldBeNull();
+    }
+
+    [Fact]
     public void Face_size_ranks_by_interocular_distance()
     {
         using var quality = QualityRegistry.Create(QualityRegistry.FaceSize);
