@@ -365,7 +365,7 @@ internal sealed class PgSetStore(PostgresDatabase db, TenantId tenant) : ISetSto
         // The total and the page in one round trip (a batch), where they took two.
         return await Read(async s =>
         {
-            await using var batch = s.Batch((countSql, parameters), (pageSql, [.. parameters, ("l", query.Limit), ("o", query.Offset)]));
+            await using var batch = s.Batch((countSql, parameters), (pageSql, PageParameters(parameters, query)));
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
             return await ReadPageAsync(reader, cancellationToken);
         }, cancellationToken);
@@ -378,7 +378,7 @@ internal sealed class PgSetStore(PostgresDatabase db, TenantId tenant) : ISetSto
         return await Read(async s =>
         {
             await using var batch = s.Batch((SetByIdSql, [("id", setId), ("t", T)]), (countSql, parameters),
-                (pageSql, [.. parameters, ("l", query.Limit), ("o", query.Offset)]));
+                (pageSql, PageParameters(parameters, query)));
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
             var set = await reader.ReadAsync(cancellationToken) ? ReadSet(reader) : null;
             await reader.NextResultAsync(cancellationToken);
@@ -386,6 +386,10 @@ internal sealed class PgSetStore(PostgresDatabase db, TenantId tenant) : ISetSto
             return set is null ? (null, new FindingsPage(0, [])) : (set, page);
         }, cancellationToken);
     }
+
+    /// <summary>The page statement's parameters: the filter's and the page's limit and offset.</summary>
+    private static (string, object?)[] PageParameters((string, object?)[] filter, SetFindingQuery query) =>
+        [.. filter, ("l", query.Limit), ("o", query.Offset)];
 
     /// <summary>A findings page from a reader at the total's result, followed by the page's.</summary>
     private static async Task<FindingsPage> ReadPageAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)

@@ -377,21 +377,19 @@ internal sealed class SqliteSetStore(SqliteDatabase db, TenantId tenant) : ISetS
     public Task<FindingsPage> ListFindingsAsync(Guid? setId, long? groupId, SetFindingQuery query, CancellationToken cancellationToken = default)
     {
         var (countSql, pageSql, parameters) = FindingsPageQuery(T, setId, groupId, query);
-        return Task.FromResult(Read(s =>
-        {
-            long count = s.Long(countSql, parameters);
-            var items = s.Query(pageSql, ReadFinding, parameters);
-            return new FindingsPage(count, items);
-        }));
+        return Task.FromResult(Read(s => ReadPage(s, countSql, pageSql, parameters)));
     }
 
     public Task<(DeduplicationSet? Set, FindingsPage Page)> GetSetWithFindingsAsync(Guid setId, SetFindingQuery query, CancellationToken cancellationToken = default)
     {
         var (countSql, pageSql, parameters) = FindingsPageQuery(T, setId, null, query);
         return Task.FromResult(Read(s => GetSet(s, setId) is { } set
-            ? ((DeduplicationSet?)set, new FindingsPage(s.Long(countSql, parameters), s.Query(pageSql, ReadFinding, parameters)))
+            ? ((DeduplicationSet?)set, ReadPage(s, countSql, pageSql, parameters))
             : (null, new FindingsPage(0, []))));
     }
+
+    private static FindingsPage ReadPage(SqliteSession s, string countSql, string pageSql, (string, object?)[] parameters) =>
+        new(s.Long(countSql, parameters), s.Query(pageSql, ReadFinding, parameters));
 
     /// <summary>The statements of a findings page (the total, then the page) and their parameters. Newest first, the
     /// newest row first among findings stored together (one set's are written with one time): exactly the order of
