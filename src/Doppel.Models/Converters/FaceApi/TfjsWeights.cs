@@ -3,8 +3,9 @@ using System.Text.Json;
 
 namespace Doppel.Models.Converters.FaceApi;
 
-/// <summary>One tensor of a TF.js weights file, dequantised to float32, in TF.js's own layout.</summary>
-public sealed record TfjsTensor(string Name, int[] Shape, float[] Values)
+/// <summary>One tensor of a TF.js weights file, dequantised to float32, in TF.js's own layout. An int32
+/// tensor (a graph model's axes or shapes) keeps its exact values as floats and says so in <see cref="DType"/>.</summary>
+public sealed record TfjsTensor(string Name, int[] Shape, float[] Values, string DType = "float32")
 {
     public int Count => Values.Length;
 }
@@ -29,13 +30,20 @@ public static class TfjsWeights
 
     public static IReadOnlyDictionary<string, TfjsTensor> Read(string manifestPath)
     {
-        var directory = Path.GetDirectoryName(Path.GetFullPath(manifestPath))!;
         using var document = JsonDocument.Parse(File.ReadAllText(manifestPath));
-        if (document.RootElement.ValueKind != JsonValueKind.Array)
+        return Read(document.RootElement, manifestPath);
+    }
+
+    /// <summary>The tensors of a weights manifest already parsed (a graph model's <c>weightsManifest</c>);
+    /// <paramref name="manifestPath"/> is the JSON file it came from, whose folder holds the shards.</summary>
+    public static IReadOnlyDictionary<string, TfjsTensor> Read(JsonElement manifest, string manifestPath)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(manifestPath))!;
+        if (manifest.ValueKind != JsonValueKind.Array)
             throw new InvalidDataException($"{manifestPath}: a TF.js weights manifest is a JSON array of weight groups.");
 
         var tensors = new Dictionary<string, TfjsTensor>(StringComparer.Ordinal);
-        foreach (var group in document.RootElement.EnumerateArray())
+        foreach (var group in manifest.EnumerateArray())
         {
             var bytes = group.GetProperty("paths").EnumerateArray()
                 .SelectMany(p => File.ReadAllBytes(Path.Combine(directory, p.GetString()!)))
@@ -59,10 +67,24 @@ public static class TfjsWeights
         var shape = weight.GetProperty("shape").EnumerateArray().Select(d => d.GetInt32()).ToArray();
         var count = shape.Aggregate(1, (a, d) => checked(a * d));
         var dtype = weight.GetProperty("dtype").GetString();
-        if (dtype != "float32")
-            throw new InvalidDataException($"{manifestPath}: tensor '{name}' has dtype {dtype}; only float32 weights are supported.");
-
         var values = new float[count];
+        if (dtype == "int32" && !weight.TryGetProperty("quantization", out _))
+        {
+            // Axes and shapes: small integers, exact as floats (checked, so a large one cannot pass rounded).
+            Need(bytes, offset, count * 4, name, manifestPath);
+            for (var i = 0; i < count; i++)
+            {
+                var v = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(offset + i * 4));
+                if (Math.Abs(v) > 1 << 24)
+                    throw new InvalidDataException($"{manifestPath}: int32 tensor '{name}' holds {v}, beyond what a float keeps exactly.");
+                values[i] = v;
+            }
+            offset += count * 4;
+            return new TfjsTensor(name, shape, values, "int32");
+        }
+        if (dtype != "float32")
+            throw new InvalidDataException($"{manifestPath}: tensor '{name}' has dtype {dtype}; only float32 weights and int32 constants are supported.");
+
         if (weight.TryGetProperty("quantization", out var quantization))
         {
             var storage = quantization.GetProperty("dtype").GetString();
