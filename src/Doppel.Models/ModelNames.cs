@@ -28,6 +28,7 @@ public static class ModelNames
     public const string MobileFaceNet192 = "mobilefacenet-192";
     public const string FacepluginFeature512 = "faceplugin-feature-512";
     public const string SFace = "sface";
+    public const string FaceRes = "faceres";
 
     // Quality
     public const string EDifFiqaTiny = "ediffiqa-tiny";

@@ -70,7 +70,12 @@ internal static class TfliteLfwCentreCrop
 
     /// <summary>L2-normalised embeddings of every distinct image, in batches.</summary>
     public static Dictionary<string, float[]> Embed(
-        InferenceSession session, string inputName, IEnumerable<string> images, Rect crop, int size, int batchSize = 16)
+        InferenceSession session, string inputName, IEnumerable<string> images, Rect crop, int size, int batchSize = 16) =>
+        Embed(session, inputName, images, path => Preprocess(path, crop, size), size, batchSize);
+
+    /// <summary>L2-normalised embeddings of every distinct image, each made CHW by <paramref name="preprocess"/>.</summary>
+    public static Dictionary<string, float[]> Embed(
+        InferenceSession session, string inputName, IEnumerable<string> images, Func<string, float[]> preprocess, int size, int batchSize = 16)
     {
         var distinct = images.Distinct().ToArray();
         var result = new Dictionary<string, float[]>(distinct.Length);
@@ -79,7 +84,7 @@ internal static class TfliteLfwCentreCrop
         {
             var batch = new float[chunk.Length * itemLength];
             for (var i = 0; i < chunk.Length; i++)
-                Preprocess(chunk[i], crop, size).CopyTo(batch, i * itemLength);
+                preprocess(chunk[i]).CopyTo(batch, i * itemLength);
             using var input = OrtValue.CreateTensorValueFromMemory(batch, [chunk.Length, 3, size, size]);
             using var runOptions = new RunOptions();
             using var outputs = session.Run(runOptions, [inputName], [input], session.OutputNames);

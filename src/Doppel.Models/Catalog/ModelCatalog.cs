@@ -23,6 +23,7 @@ public static class ModelCatalog
         CatalogEntries.SFace,
         CatalogEntries.EDifFiqaTiny,
         CatalogEntries.MobileFaceNet192,
+        CatalogEntries.FaceRes,
     ];
 
     private static readonly Lock Gate = new();

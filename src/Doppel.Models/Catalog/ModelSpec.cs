@@ -20,6 +20,8 @@ public enum ConversionKind
     FaceApiTfjs,
     /// <summary>A TFLite flatbuffer rebuilt as an ONNX graph.</summary>
     Tflite,
+    /// <summary>A TF.js graph model (frozen GraphDef + weights) translated op by op to ONNX.</summary>
+    TfjsGraph,
 }
 
 /// <summary>

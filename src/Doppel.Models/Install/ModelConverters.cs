@@ -21,6 +21,7 @@ public static class ModelConverters
         Register(new FaceApiRecognitionConverter());
         Register(new FaceApiLandmark68Converter());
         Register(new Conversion.TfliteMobileFaceNetConverter());
+        Register(new Converters.Tfjs.FaceResConverter());
     }
 
     public static void Register(IModelConverter converter)

