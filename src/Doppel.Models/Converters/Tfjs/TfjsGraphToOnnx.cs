@@ -70,9 +70,10 @@ public sealed class TfjsGraphToOnnx
     private ModelProto Build(IReadOnlyList<Output> outputs)
     {
         CountReaders(outputs.Select(o => o.TfNode));
+        // All at once, before any is translated: an output is read from outside, so nothing folds it away.
+        _outputs.UnionWith(outputs.Select(o => NodeName(o.TfNode)));
         foreach (var output in outputs)
         {
-            _outputs.Add(output.TfNode);
             var value = Materialise(Evaluate(output.TfNode));
             _graph.Op("Identity", output.OnnxName, [value.Name]);
             _graph.AddOutput(output.OnnxName, OnnxShape(value.Shape));
