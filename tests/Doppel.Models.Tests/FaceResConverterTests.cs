@@ -42,7 +42,7 @@ public class FaceResConverterTests
             var diff = OnnxGraphEditsTests.MaxAbsDiff(onnx, tfjs);
             var scale = tfjs.Max(Math.Abs);
             TestContext.Current.SendDiagnosticMessage($"{name}: max |onnx - tfjs| = {diff:E2}, largest value {scale:F3}");
-            diff.ShouldBeLessThan(1e-4f * scale, name); // measured 7.3e-6 (pattern, largest 3.81) and 3.3e-6 (face, 2.45), 2026-12-07
+            diff.ShouldBeLessThan(1e-4f * scale, name); // measured 3.3e-6 (pattern, largest 5.19) and 2.0e-6 (face, 2.18), 2026-12-07
             scale.ShouldBeGreaterThan(0.01f, name); // a graph cut short would give zeros and pass the difference
         }
     }
@@ -89,9 +89,9 @@ public class FaceResConverterTests
 
     /// <summary>
     /// Real faces, no detector: LFW's centred faces cropped as <see cref="TfliteLfwCentreCrop.DefaultCrop"/>. Every
-    /// fourth pair of pairsDevTest (250 pairs, 125 same) to keep the test short. Measured 94.4 % at cosine 0.638
-    /// (2026-12-07); a wrong layout or normalisation falls toward 50 %. The floor leaves room for decoder and kernel
-    /// differences across machines.
+    /// fourth pair of pairsDevTest (250 pairs, 125 same) to keep the test short. Measured 98.8 % at cosine 0.537
+    /// (2026-12-07; the package's other graph, faceres-deep, gets 94.4 %); a wrong layout or normalisation falls toward
+    /// 50 %. The floor leaves room for decoder and kernel differences across machines.
     /// </summary>
     [Fact]
     public void CentreCroppedLfwPairsAreVerifiedFarAboveChance()
@@ -113,7 +113,7 @@ public class FaceResConverterTests
         accuracy.ShouldBeGreaterThan(AccuracyFloor);
     }
 
-    private const double AccuracyFloor = 0.9;
+    private const double AccuracyFloor = 0.96;
 
     /// <summary>The heads the catalogue leaves out, converted from the package itself with the descriptor: the gender
     /// and age predictions TF.js gives for the real face (they hold <c>_FusedMatMul</c> with BiasAdd and Relu,

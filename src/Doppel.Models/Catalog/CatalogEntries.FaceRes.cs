@@ -18,11 +18,12 @@ internal static partial class CatalogEntries
             TensorLayout.Nchw, ChannelOrder.Bgr, [93.594f, 104.7624f, 129.1863f], One3, DynamicBatch: true),
         OutputDimension = Converters.Tfjs.FaceRes.EmbeddingSize,
         Metric = ModelMetric.Cosine,
-        // Unmeasured profile: the cosine threshold `doppel eval verify --model faceres` chose on LFW pairsDevTrain with the
-        // default detector and landmarks on the ArcFace 112 template scaled to 224 (pairsDevTest 94.9 %; docs/benchmarks.md, "faceres").
-        DefaultThreshold = 0.602f,
+        // Unmeasured profile (no dedup threshold, calibration or cohort fitted yet): the cosine threshold `doppel eval verify
+        // --model faceres` chose on LFW pairsDevTrain with the default detector and landmarks on the ArcFace 112 template
+        // scaled to 224, no flip (pairsDevTest 98.0 %, 10-fold 98.1 %; docs/benchmarks.md, "faceres alone", 2026-12-07).
+        DefaultThreshold = 0.518f,
         Conversion = ConversionKind.TfjsGraph,
         ConverterId = Converters.Tfjs.FaceRes.ConverterId,
-        Files = [new(ModelNames.OnnxFile, Checksum.Sha256("87efb611d78d932d234587ade8914dc6c082d7b69275be93c3c3784525a34ce2"))],
+        Files = [new(ModelNames.OnnxFile, Checksum.Sha256("6bd4cccdf7b8f2d617d07c050e5a5af165899edcb9684b85a646e3df534a9ced"))],
     };
 }

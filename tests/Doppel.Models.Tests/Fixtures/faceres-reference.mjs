@@ -6,7 +6,7 @@
 //   cp <repo>/tests/Doppel.Models.Tests/Fixtures/faceres-reference.mjs .
 //   (in <repo>) DOPPEL_FACERES_FACE=/tmp/faceres-ref/face.bgr dotnet test --project tests/Doppel.Models.Tests -c Release -- \
 //       --filter-method '*WriteReferenceFace*'          # the real face's 224x224 BGR bytes, made as the test makes them
-//   node faceres-reference.mjs package faceres-deep face.bgr > <repo>/tests/Doppel.Models.Tests/Fixtures/faceres-reference.json
+//   node faceres-reference.mjs package faceres face.bgr > <repo>/tests/Doppel.Models.Tests/Fixtures/faceres-reference.json
 //
 // It runs the package's graph model on tfjs's pure-JS CPU backend for two inputs, both given as 224x224 BGR bytes and
 // normalised as the catalogue says (BGR minus [93.594, 104.7624, 129.1863], NHWC): "pattern", the synthetic image
@@ -15,7 +15,7 @@
 import fs from 'fs';
 import * as tf from '@tensorflow/tfjs';
 
-const [packageDir, variant = 'faceres-deep', facePath] = process.argv.slice(2);
+const [packageDir, variant = 'faceres', facePath] = process.argv.slice(2);
 if (!packageDir || !facePath) throw new Error('usage: node faceres-reference.mjs <human-models package dir> <faceres|faceres-deep> <face.bgr>');
 const S = 224;
 const mean = [93.594, 104.7624, 129.1863];
