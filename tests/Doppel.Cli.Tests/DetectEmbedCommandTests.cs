@@ -116,4 +116,27 @@ public class DetectEmbedCommandTests
         both.ExitCode.ShouldBe(1);
         both.Error.ShouldContain("--flip or --no-flip, not both");
     }
+
+    /// <summary>faceres through the real pipeline: 1024-d unit vectors, same person above its catalogue threshold
+    /// (0.518, from LFW pairsDevTrain), another person below.</summary>
+    [Fact]
+    public void Embed_with_faceres_gives_1024_d_vectors_on_its_threshold()
+    {
+        InstalledModels.RequireDefaults();
+        InstalledModels.Require("faceres");
+        string[] photos = [Lfw("Aaron_Peirsol", 1), Lfw("Aaron_Peirsol", 2), Lfw("Aaron_Sorkin", 1)];
+        var dir = RepoPaths.NewTempDir("doppel-embed");
+        var run = DoppelProcess.Run(dir, ["embed", .. photos, "--json", "--model", "faceres"]);
+
+        run.ExitCode.ShouldBe(0, run.Error);
+        var v = JsonLines(run.Output).Select(line => Floats(line.GetProperty("faces")[0].GetProperty("embedding"))).ToList();
+        v.Count.ShouldBe(3);
+        v.ShouldAllBe(x => x.Length == 1024 && MathF.Abs(MathF.Sqrt(x.Sum(c => c * c)) - 1) < 1e-3f);
+        float Cosine(float[] a, float[] b) => a.Zip(b, (x, y) => x * y).Sum();
+        var t = Doppel.Vision.Embedding.RecognitionProfiles.For("faceres").VerificationThreshold;
+        t.ShouldBe(0.518f);
+        Cosine(v[0], v[1]).ShouldBeGreaterThan(t);
+        Cosine(v[0], v[2]).ShouldBeLessThan(t);
+        Cosine(v[1], v[2]).ShouldBeLessThan(t);
+    }
 }

@@ -69,6 +69,9 @@ public sealed record EmbedderSpec
             return DlibResNet29;
         var input = spec.Input;
         var profile = RecognitionProfiles.For(name);
+        // The framing of every catalogue recogniser but dlib, faceres included (scaled to its 224 input): a model framed
+        // otherwise gets its template here, by name; its pixels are its catalogue InputSpec. Vectors carry the template
+        // in their version, so a change re-embeds rather than mixing.
         var t = template ?? AlignmentTemplate.ArcFace112;
         if (t.Width != input.Width || t.Height != input.Height)
             t = Scale(t, input.Width, input.Height);
