@@ -15,7 +15,7 @@ namespace Doppel.Vision.Bench;
 /// </summary>
 internal static class ModelSpeed
 {
-    private static readonly string[] Embedders = [ModelNames.DlibResNet29, ModelNames.MobileFaceNet192, ModelNames.FacepluginFeature512, ModelNames.SFace];
+    private static readonly string[] Embedders = [ModelNames.DlibResNet29, ModelNames.MobileFaceNet192, ModelNames.FacepluginFeature512, ModelNames.SFace, ModelNames.FaceRes];
     private static readonly string[] Detectors =
     [
         ModelNames.BlazeFaceBack, $"{ModelNames.BlazeFaceBack}+{ModelNames.FaceApiLandmark68}", $"{ModelNames.BlazeFaceBack}+{ModelNames.FacepluginLandmark68}",
