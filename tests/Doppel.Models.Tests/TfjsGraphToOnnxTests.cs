@@ -48,6 +48,69 @@ public class TfjsGraphToOnnxTests
             OnnxGraphEditsTests.MaxAbsDiff(results["conv"].Data, ToNchw(expected, 2, outH, outW, Co)).ShouldBeLessThan(1e-5f);
     }
 
+    /// <summary>Relu, Minimum(6), Maximum(0) become one Clip; a mean over H and W with keep_dims stays an image value
+    /// (NCHW [N, C, 1, 1]), so the softmax after it runs over ONNX's channel axis, as TensorFlow's over its last.</summary>
+    [Fact]
+    public void Relu6ChainIsOneClipAndTheMeanAndSoftmaxFollowTheChannelAxis()
+    {
+        var dir = RepoPaths.NewTempDir();
+        using (var bin = new BinaryWriter(File.Create(Path.Combine(dir, "w.bin"))))
+        {
+            bin.Write(6f);
+            bin.Write(0f);
+            bin.Write(1);
+            bin.Write(2);
+        }
+        var model = new
+        {
+            format = "graph-model",
+            modelTopology = new
+            {
+                node = new object[]
+                {
+                    new { name = "x", op = "Placeholder", attr = new { shape = new { shape = new { dim = new[] { "-1", "3", "4", "5" }.Select(d => new { size = d }) } } } },
+                    new { name = "six", op = "Const" },
+                    new { name = "zero", op = "Const" },
+                    new { name = "axes", op = "Const" },
+                    new { name = "relu", op = "Relu", input = new[] { "x" } },
+                    new { name = "min", op = "Minimum", input = new[] { "relu", "six" } },
+                    new { name = "max", op = "Maximum", input = new[] { "min", "zero" } },
+                    new { name = "mean", op = "Mean", input = new[] { "max", "axes" }, attr = new { keep_dims = new { b = true } } },
+                    new { name = "soft", op = "Softmax", input = new[] { "mean" } },
+                },
+            },
+            weightsManifest = new[]
+            {
+                new
+                {
+                    paths = new[] { "w.bin" },
+                    weights = new object[]
+                    {
+                        new { name = "six", shape = Array.Empty<int>(), dtype = "float32" },
+                        new { name = "zero", shape = Array.Empty<int>(), dtype = "float32" },
+                        new { name = "axes", shape = new[] { 2 }, dtype = "int32" },
+                    },
+                },
+            },
+        };
+        var json = Path.Combine(dir, "model.json");
+        File.WriteAllText(json, JsonSerializer.Serialize(model));
+        var onnx = TfjsGraphToOnnx.Convert(TfjsGraphModel.Load(json), "chain", "input", [new("soft", "soft")]);
+        onnx.Graph.Node.Select(n => n.OpType).ShouldBe(["Clip", "ReduceMean", "Softmax", "Identity"]);
+
+        const int h = 3, w = 4, c = 5;
+        var x = OrtRun.Deterministic(h * w * c, 5).Select(v => v * 10).ToArray(); // NHWC, spans below 0 and above 6
+        var mean = new double[c];
+        for (var i = 0; i < x.Length; i++)
+            mean[i % c] += Math.Clamp(x[i], 0f, 6f) / (h * w);
+        var exp = mean.Select(Math.Exp).ToArray();
+        var expected = exp.Select(e => (float)(e / exp.Sum())).ToArray();
+
+        var result = OrtRun.Run(onnx.ToByteArray(), "input", ToNchw(x, 1, h, w, c), 1, c, h, w).Single();
+        result.Shape.ShouldBe([1L, c, 1, 1]);
+        OnnxGraphEditsTests.MaxAbsDiff(result.Data, expected).ShouldBeLessThan(1e-6f);
+    }
+
     /// <summary>TensorFlow's padding (top, left) and output size: SAME puts the odd pixel below and right.</summary>
     private static ((int Top, int Left) Pads, int OutH, int OutW) Geometry(string padding, int stride, int dilation, long[] explicitPads)
     {

@@ -50,6 +50,7 @@ public sealed class TfjsGraphToOnnx
     private readonly Dictionary<string, int> _readers = new(StringComparer.Ordinal);
     private readonly HashSet<string> _outputs = new(StringComparer.Ordinal);
     private int _placeholders;
+    private int _constants;
 
     private TfjsGraphToOnnx(TfjsGraphModel model, string graphName, string inputName)
     {
@@ -273,14 +274,14 @@ public sealed class TfjsGraphToOnnx
         if (a is Constant && op is "Add" or "Mul" or "Min" or "Max")
             (a, b) = (b, a);
 
-        if (b is Constant c && a is not Constant && PerChannel(c, a) is { } perChannel)
+        if (b is Constant c && a is not Constant)
         {
-            if (a is PendingConv conv && ReadOnce(conv.TfName) && op is "Mul" or "Add" or "Sub")
-                return FoldIntoConv(node, conv, op, perChannel);
-            if (c.Data.Length == 1 && op is "Min" or "Max")
+            if (c.Data.Length == 1 && c.Rank <= a.Rank && op is "Min" or "Max")
                 return op == "Min"
                     ? Clip(node, a, float.NegativeInfinity, c.Data[0])
                     : Clip(node, a, c.Data[0], float.PositiveInfinity);
+            if (a is PendingConv conv && ReadOnce(conv.TfName) && op is "Mul" or "Add" or "Sub" && PerChannel(c, a) is { } perChannel)
+                return FoldIntoConv(node, conv, op, perChannel);
         }
 
         if (a is not Constant && b is not Constant && a.Rank != b.Rank && Math.Max(a.Rank, b.Rank) == 4)
@@ -294,6 +295,8 @@ public sealed class TfjsGraphToOnnx
     /// when it is not a per-channel constant (rank 0, [C], or [1, ..., 1, C] against a value with C channels last).</summary>
     private static float[]? PerChannel(Constant c, Value other)
     {
+        if (other.Rank == 0)
+            return null;
         var channels = other.Shape[^1];
         if (c.Data.Length == 1 && other.Rank >= 1 && channels > 0)
             return [.. Enumerable.Repeat(c.Data[0], channels)];
@@ -376,8 +379,6 @@ public sealed class TfjsGraphToOnnx
 
     private Tensor Initialiser(float[] data, long[] dims, int[] tfShape) =>
         new(_graph.AddInitializer($"const_{_constants++}", data, dims), tfShape);
-
-    private int _constants;
 
     private static float[] ToNchw(float[] nhwc, int[] shape)
     {
