@@ -70,7 +70,7 @@ public sealed class FacePipelineAnalyzer : IImageAnalyzer
     /// </summary>
     public static string ModelVersionOf(IFaceEmbedder embedder) => embedder switch
     {
-        EnsembleEmbedder ensemble => EnsembleVersion(ensemble.Members.Select(m => (ModelVersionOf(m.Embedder), m.Weight))),
+        EnsembleEmbedder ensemble => EnsembleEmbedder.Version(ensemble.Members.Select(m => (ModelVersionOf(m.Embedder), m.Weight))),
         OnnxFaceEmbedder onnx => OnnxVersion(onnx.Spec, onnx.Options),
         _ => FileVersion(embedder.Name, Doppel.Models.ModelNames.OnnxFile),
     };
@@ -85,19 +85,15 @@ public sealed class FacePipelineAnalyzer : IImageAnalyzer
     {
         ArgumentNullException.ThrowIfNull(options);
         var members = EmbedderRegistry.Describe(embedder);
-        options = options.ResolvedFor(embedder);
         if (!EmbedderRegistry.IsEnsemble(embedder))
-            return OnnxVersion(members[0].Spec, options);
+            return OnnxVersion(members[0].Spec, options.ResolvedFor(embedder));
         // EnsembleEmbedder normalises the weights to sum to 1; the same float arithmetic gives the same digits.
         float total = members.Sum(m => m.Weight);
-        return EnsembleVersion(members.Select(m => (OnnxVersion(m.Spec, options), m.Weight / total)));
+        return EnsembleEmbedder.Version(members.Select(m => (OnnxVersion(m.Spec, options.ForMember(embedder, m.Spec.Name)), m.Weight / total)));
     }
 
     private static string OnnxVersion(EmbedderSpec spec, EmbedderOptions options) =>
         $"{FileVersion(spec.Name, spec.ModelFileFor(options.Precision))} {spec.Template.Name}" + (options.FlipTta == true ? " flip" : "") + (options.Jitters > 1 ? $" jitter{options.Jitters}" : "");
-
-    private static string EnsembleVersion(IEnumerable<(string Version, float Weight)> members) =>
-        string.Join(" + ", members.Select(m => $"{m.Version} *{m.Weight.ToString("0.####", CultureInfo.InvariantCulture)}"));
 
     /// <summary>The pinned checksum of the file that runs (the float or the 8-bit graph): vectors of the
     /// two differ slightly, so they must not be compared with each other. The pin is the catalogue's, or

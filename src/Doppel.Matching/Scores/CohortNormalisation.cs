@@ -48,10 +48,27 @@ public sealed record CohortNormalisation(float Quantile, float ExcludeAbove, int
     {
         ArgumentNullException.ThrowIfNull(cohort);
         scratch ??= new float[cohort.Count];
+        if (cohort.Members is not { } members)
+            return Level(vector, cohort, scratch, 1f);
+        // A fused vector: each part is its member's unit vector times √weight, so a dot product with the member's cohort
+        // row is √weight × the member's cosine. Each member levels its part as its own profile does.
+        float level = 0;
+        int at = 0;
+        foreach (var member in members)
+        {
+            int dimension = member.Cohort.Dimension;
+            level += member.Weight * member.Normalisation.Level(vector.Slice(at, dimension), member.Cohort, scratch, 1f / MathF.Sqrt(member.Weight));
+            at += dimension;
+        }
+        return level;
+    }
+
+    private float Level(ReadOnlySpan<float> vector, ReferenceCohort cohort, float[] scratch, float scale)
+    {
         int count = 0;
         for (int j = 0; j < cohort.Count; j++)
         {
-            float s = TensorPrimitives.Dot(vector, cohort.Row(j));
+            float s = scale * TensorPrimitives.Dot(vector, cohort.Row(j));
             if (s < ExcludeAbove)
                 scratch[count++] = s;
         }

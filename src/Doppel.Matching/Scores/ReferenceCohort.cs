@@ -29,15 +29,44 @@ public sealed class ReferenceCohort
         _rows = rows;
     }
 
+    private ReferenceCohort(string modelVersion, IReadOnlyList<FusedCohortMember> members)
+    {
+        ModelVersion = modelVersion;
+        Dimension = members.Sum(m => m.Cohort.Dimension);
+        _rows = [];
+        Members = members;
+    }
+
+    /// <summary>For a fused recogniser (an ensemble's vector: each member's unit vector scaled by √weight, concatenated),
+    /// the members' own cohorts and normalisations: a face's level is then Σ weight · its member level, so the fused score
+    /// (fused cosine − mean level) is the weighted sum of the members' own normalised scores. Null for a plain cohort.</summary>
+    public IReadOnlyList<FusedCohortMember>? Members { get; }
+
+    /// <summary>A cohort for fused vectors of <paramref name="modelVersion"/> whose parts, in order, are levelled by
+    /// <paramref name="members"/> (weights as in the fused vector, summing to 1).</summary>
+    public static ReferenceCohort Fuse(string modelVersion, IReadOnlyList<FusedCohortMember> members)
+    {
+        ArgumentNullException.ThrowIfNull(modelVersion);
+        ArgumentNullException.ThrowIfNull(members);
+        if (members.Count == 0 || members.Any(m => m.Cohort.Members is not null || !(m.Weight > 0)))
+            throw new ArgumentException("A fused cohort needs plain member cohorts with positive weights.", nameof(members));
+        if (Math.Abs(members.Sum(m => m.Weight) - 1f) > 1e-3f)
+            throw new ArgumentException("A fused cohort's member weights must sum to 1, as the fused vector's do.", nameof(members));
+        return new ReferenceCohort(modelVersion, members);
+    }
+
     /// <summary>The version of the vectors (<c>FacePipelineAnalyzer.ModelVersionOf</c>) the cohort was made with.</summary>
     public string ModelVersion { get; }
 
     public int Dimension { get; }
 
-    public int Count => _rows.Length / Dimension;
+    /// <summary>Rows; for a fused cohort the largest member's (what a level's scratch buffer needs).</summary>
+    public int Count => Members is null ? _rows.Length / Dimension : Members.Max(m => m.Cohort.Count);
 
-    /// <summary>Row <paramref name="index"/>, L2-normalised.</summary>
-    public ReadOnlySpan<float> Row(int index) => _rows.AsSpan(index * Dimension, Dimension);
+    /// <summary>Row <paramref name="index"/>, L2-normalised. A fused cohort has none of its own: its members do.</summary>
+    public ReadOnlySpan<float> Row(int index) => Members is null
+        ? _rows.AsSpan(index * Dimension, Dimension)
+        : throw new InvalidOperationException("A fused cohort has no rows of its own; its members have.");
 
     /// <summary>Reads a cohort file's bytes, refusing them unless their sha256 is <paramref name="sha256"/> (hex):
     /// a cohort that changed without its pin would silently move every score.</summary>
@@ -105,3 +134,7 @@ public sealed class ReferenceCohort
         return bytes;
     }
 }
+
+/// <summary>One part of a fused vector (<see cref="ReferenceCohort.Fuse"/>): the member recogniser's cohort, the normalisation
+/// its own profile levels with, and its weight in the fusion.</summary>
+public sealed record FusedCohortMember(ReferenceCohort Cohort, CohortNormalisation Normalisation, float Weight);

@@ -29,6 +29,12 @@ public sealed record EmbedderOptions
     public EmbedderOptions ResolvedFor(string embedder) =>
         FlipTta is null ? this with { FlipTta = RecognitionProfiles.FlipsByDefault(embedder) } : this;
 
+    /// <summary>These options for <paramref name="member"/> of <paramref name="ensemble"/>: an explicit choice stands for every
+    /// member; else a member flips when the ensemble's profile flips and the member's own profile does (the fusion was
+    /// fitted on those vectors: the licence-clean fusion flips dlib, not faceres, whose mirror would double its cost).</summary>
+    public EmbedderOptions ForMember(string ensemble, string member) =>
+        FlipTta is null ? this with { FlipTta = RecognitionProfiles.FlipsByDefault(ensemble) && RecognitionProfiles.FlipsByDefault(member) } : this;
+
     /// <summary>When above 1, embed this many randomly perturbed alignments (±3° rotation, 97–100 %
     /// scale, ±2 % shift, mirrored half the time) and average them, like dlib's num_jitters.
     /// Seeded, so the same face always gives the same vector.</summary>

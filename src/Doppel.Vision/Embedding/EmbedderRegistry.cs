@@ -37,15 +37,15 @@ public static class EmbedderRegistry
     public static IFaceEmbedder Create(string name, EmbedderOptions? options = null)
     {
         var described = Describe(name);
-        // An ensemble's members take the ensemble's profile's views, not their own: its fit used those vectors.
-        options = (options ?? new EmbedderOptions()).ResolvedFor(name);
+        options ??= new EmbedderOptions();
         if (!IsEnsemble(name))
-            return new OnnxFaceEmbedder(described[0].Spec, options);
+            return new OnnxFaceEmbedder(described[0].Spec, options.ResolvedFor(name));
         var members = new List<(IFaceEmbedder, float)>();
         try
         {
+            // An ensemble's members take the views its profile was fitted on (EmbedderOptions.ForMember).
             foreach (var (spec, weight) in described)
-                members.Add((new OnnxFaceEmbedder(spec, options), weight));
+                members.Add((new OnnxFaceEmbedder(spec, options.ForMember(name, spec.Name)), weight));
             return new EnsembleEmbedder(members);
         }
         catch

@@ -29,6 +29,11 @@ public sealed class EnsembleEmbedder : IFaceEmbedder
         DefaultThreshold = defaultThreshold ?? _members.Sum(m => m.Embedder.DefaultThreshold * m.Weight);
     }
 
+    /// <summary>The vector version of an ensemble whose members make vectors of these versions with these (normalised)
+    /// weights: what stored vectors and reference cohorts are keyed by.</summary>
+    public static string Version(IEnumerable<(string Version, float Weight)> members) =>
+        string.Join(" + ", members.Select(m => $"{m.Version} *{m.Weight.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture)}"));
+
     public float[][] Embed(IReadOnlyList<FaceCrop> faces) => EmbedWithNorms(faces).Vectors;
 
     /// <summary>The fused vectors and, for each member whose raw output norm carries quality

@@ -21,8 +21,8 @@ public sealed record ModelProfile(string Name, string Embedder, string Descripti
 }
 
 /// <summary>
-/// The two profiles and the selected one. <c>licence-clean</c>: dlib ResNet-29 (public-domain weights)
-/// with cohort-normalised scores. <c>accurate</c>: dlib fused with MobileFaceNet-192, whose weights have
+/// The two profiles and the selected one. <c>licence-clean</c>: dlib ResNet-29 (public-domain weights) fused with
+/// faceres (Apache-2.0), on cohort-normalised scores. <c>accurate</c>: dlib fused with MobileFaceNet-192, whose weights have
 /// no upstream licence file and were trained on MS1M-derived data, and faceplugin's 512-d model, whose weights'
 /// origin is unknown, so it is chosen only with an explicit acceptance. The selection lives in the model cache (<see cref="SelectionFile"/>), written by the
 /// installer once every model of the profile is in place.
@@ -32,8 +32,8 @@ public static class ModelProfiles
     public const string LicenceCleanName = "licence-clean";
     public const string AccurateName = "accurate";
 
-    public static ModelProfile LicenceClean { get; } = new(LicenceCleanName, ModelNames.DlibResNet29,
-        "dlib ResNet-29 (public-domain weights), each face averaged with its mirror image, scores normalised against a fixed reference cohort: LFW held-out pair F1 0.90");
+    public static ModelProfile LicenceClean { get; } = new(LicenceCleanName, RecognitionProfiles.LicenceCleanFusionName,
+        "dlib ResNet-29 (public-domain weights, each face averaged with its mirror image) fused with faceres (Apache-2.0, trained on VGGFace2), each member's score normalised against its own reference cohort: LFW held-out pair F1 0.93");
 
     public static ModelProfile Accurate { get; } = new(AccurateName, RecognitionProfiles.AccurateFusion,
         "dlib ResNet-29 x2 fused with MobileFaceNet-192 and faceplugin-512 (both weights' licence unclear): LFW held-out pair F1 0.96");

@@ -46,7 +46,31 @@ public sealed record RecognitionProfile
     /// face gets the normalisation's fallback level (a raw threshold, no hub correction) rather than being
     /// levelled against vectors of another model file, crop or augmentation.</summary>
     public ReferenceCohort? CohortFor(string? modelVersion) =>
-        modelVersion is null ? null : Cohorts.Select(c => c.Cohort).FirstOrDefault(c => c.ModelVersion == modelVersion);
+        modelVersion is null ? null
+        : NormalisedMembers is { } members ? FusedCohorts(members).FirstOrDefault(c => c.ModelVersion == modelVersion)
+        : Cohorts.Select(c => c.Cohort).FirstOrDefault(c => c.ModelVersion == modelVersion);
+
+    /// <summary>A fusion scored as the weighted sum of its members' own normalised scores: each member's profile (its
+    /// normalisation and cohorts) and weight, in the ensemble's order, weights as the fused vector has them (summing to 1).
+    /// Its cohorts are the members' (<see cref="ReferenceCohort.Fuse"/>), one per combination of member versions; its
+    /// <see cref="Normalisation"/> carries the weighted fallback level. Null for a single recogniser or a raw-cosine fusion.</summary>
+    public IReadOnlyList<(RecognitionProfile Profile, float Weight)>? NormalisedMembers { get; init; }
+
+    private IReadOnlyList<ReferenceCohort>? _fusedCohorts;
+
+    private IReadOnlyList<ReferenceCohort> FusedCohorts(IReadOnlyList<(RecognitionProfile Profile, float Weight)> members) =>
+        LazyInitializer.EnsureInitialized(ref _fusedCohorts, () =>
+        {
+            IEnumerable<List<(ReferenceCohort Cohort, CohortNormalisation Normalisation, float Weight)>> combinations = [[]];
+            foreach (var (profile, weight) in members)
+            {
+                var normalisation = profile.Normalisation
+                    ?? throw new InvalidOperationException($"Fusion member {profile.Model} does not normalise its scores.");
+                combinations = combinations.SelectMany(_ => profile.Cohorts, (chosen, c) => new List<(ReferenceCohort, CohortNormalisation, float)>(chosen) { (c.Cohort, normalisation, weight) });
+            }
+            return combinations.Select(chosen => ReferenceCohort.Fuse(EnsembleEmbedder.Version(chosen.Select(m => (m.Cohort.ModelVersion, m.Weight))),
+                chosen.Select(m => new FusedCohortMember(m.Cohort, m.Normalisation, m.Weight)).ToList())).ToList();
+        });
 
     /// <summary>The dedup threshold on the profile's score (normalised when <see cref="Normalisation"/> is set).</summary>
     public required float DedupThreshold { get; init; }
@@ -190,6 +214,60 @@ public static class RecognitionProfiles
         Quality = QualitySource.EmbeddingNorm,
     };
 
+    /// <summary>
+    /// faceres (HSE MobileNet v1 on VGGFace2, Apache-2.0), 1024-d, no flip. Its vectors are not centred (a mean of ReLU6
+    /// outputs), so it levels against its own reference cohort as dlib does: the 3,443 fitting images' faceres vectors
+    /// (bench/peers/make_cohort.py), q 0.995, members at or above 0.95 left out, fallback the fitting set's median level
+    /// 0.5513. Fitting set F1 0.758 raw (at 0.6777), 0.834 normalised (at 0.0937); held-out LFW people 0.872; LFW
+    /// pairsDevTest 98.0 % (dlib 99.0 %). Calibration: logistic on the fitting pairs above 0.0937 − 0.2. Alone it is weaker
+    /// than dlib; its worth is in <see cref="LicenceCleanFusion"/> (docs/benchmarks.md, "A second licence-clean recogniser").
+    /// </summary>
+    public static RecognitionProfile FaceRes { get; } = new()
+    {
+        Model = ModelNames.FaceRes,
+        VerificationThreshold = 0.518f,
+        RawDedupThreshold = 0.6777f,
+        Normalisation = new CohortNormalisation(Quantile: 0.995f, ExcludeAbove: 0.95f, MinCohort: 100, FallbackLevel: 0.5513f),
+        Cohorts = [new CohortResource("faceres.cohort", "0151c9498d552d1e11493ff2943e1fcc0683dc865bb2ce62646e3ece972eca99")],
+        DedupThreshold = 0.0937f,
+        Calibration = new MatchCalibration(Slope: 62.491, Intercept: -6.291),
+        GroupMinProbability = 0.6,
+        CalibrationFaces = 3443,
+        Quality = QualitySource.None,
+    };
+
+    /// <summary>The licence-clean recogniser: dlib ResNet-29 (with flip) and faceres, each levelled against its own cohort,
+    /// the score 0.84 × dlib's normalised score + 0.16 × faceres's.</summary>
+    public const string LicenceCleanFusionName = ModelNames.DlibResNet29 + "*0.84+" + ModelNames.FaceRes + "*0.16";
+
+    /// <summary>
+    /// dlib ResNet-29 with flip (<see cref="DlibResNet29"/>) and <see cref="FaceRes"/>, fused on their own normalised scores:
+    /// the ensemble's vector is dlib's (×√0.84) and faceres's (×√0.16) side by side, and each face's level is 0.84 × its dlib
+    /// level + 0.16 × its faceres level, so the fused score is the weighted sum of the two profiles' scores. Two networks
+    /// trained on different data err on different pairs. The weight is the best fitting-set F1 of 0.12–0.24 (0.16: 0.9136;
+    /// the range 0.12–0.20 within 0.0006). Fitting set F1 0.885 → 0.914 (dlib alone → fusion), held-out LFW people 0.901 →
+    /// 0.927, all of LFW dev 0.871 → 0.900 with grouped images in mixed groups 3.2 → 2.5 % (docs/benchmarks.md, "A second
+    /// licence-clean recogniser"). dlib flips, faceres does not (<see cref="EmbedderOptions.ForMember"/>): faceres is the
+    /// dearer network. Calibration: logistic on the fitting pairs above 0.0306 − 0.1.
+    /// </summary>
+    public static RecognitionProfile LicenceCleanFusion { get; } = new()
+    {
+        Model = LicenceCleanFusionName,
+        VerificationThreshold = 0.8524f,
+        RawDedupThreshold = 0.8978f,
+        // The fallback is the members' weighted: 0.84 × 0.9147 + 0.16 × 0.5513. Quantile, bound and minimum are the
+        // members' own (each levels its part of the vector with its own normalisation).
+        Normalisation = new CohortNormalisation(Quantile: 0.995f, ExcludeAbove: 0.95f, MinCohort: 100, FallbackLevel: 0.8566f),
+        NormalisedMembers = [(DlibResNet29, 0.84f), (FaceRes, 0.16f)],
+        DedupThreshold = 0.0306f,
+        Calibration = new MatchCalibration(Slope: 195.078, Intercept: -6.395),
+        // p 0.6 as for dlib: 0.0349 on sets up to 3,443 faces.
+        GroupMinProbability = 0.6,
+        CalibrationFaces = 3443,
+        Quality = QualitySource.None,
+        FlipTta = true,
+    };
+
     /// <summary>The accurate profile's recogniser: dlib, MobileFaceNet-192 and faceplugin's 512-d model fused,
     /// cosine = (2 dlib + MFN + faceplugin) / 4.</summary>
     public const string AccurateFusion = ModelNames.DlibResNet29 + "*2+" + ModelNames.MobileFaceNet192 + "+" + ModelNames.FacepluginFeature512;
@@ -239,6 +317,8 @@ public static class RecognitionProfiles
     {
         [Canonical(DlibResNet29.Model)] = DlibResNet29,
         [Canonical(MobileFaceNet192.Model)] = MobileFaceNet192,
+        [Canonical(FaceRes.Model)] = FaceRes,
+        [Canonical(LicenceCleanFusion.Model)] = LicenceCleanFusion,
         [Canonical(Accurate.Model)] = Accurate,
         [Canonical(DlibMobileFaceNet.Model)] = DlibMobileFaceNet,
     };
