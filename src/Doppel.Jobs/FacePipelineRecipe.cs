@@ -38,7 +38,7 @@ public sealed record FacePipelineRecipe
     public IReadOnlyList<string> Qualities { get; init; } = [];
 
     /// <summary>The name embeddings are stored under: the members' names joined by "+", as the built embedder reports it.</summary>
-    public string EmbeddingModel => string.Join('+', EmbedderRegistry.Describe(Embedder).Select(m => m.Spec.Name));
+    public string EmbeddingModel => EmbedderRegistry.StoredName(Embedder);
 
     /// <summary>The version of the vectors the built embedder makes (<see cref="FacePipelineAnalyzer.ModelVersionOf(string, EmbedderOptions)"/>).</summary>
     public string EmbeddingModelVersion => FacePipelineAnalyzer.ModelVersionOf(Embedder, EmbedderOptions);

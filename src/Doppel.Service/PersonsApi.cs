@@ -123,7 +123,8 @@ internal static class PersonsApi
     {
         var body = await JsonBody.ReadAsync(c.Request, required: false) as JsonObject;
         bool recluster = body?["recluster"] is JsonValue v && v.TryGetValue<bool>(out var r) && r;
-        var model = analyzer.EmbeddingModel;
+        // The recogniser as its profile names it (an ensemble's weights kept): its tuned values and levels.
+        var model = analyzer.Recogniser;
         var options = recluster ? PersonDefaults.Recluster(model) : PersonDefaults.Recognize(model);
         RecognizeOutcome outcome;
         try
@@ -136,7 +137,7 @@ internal static class PersonsApi
         }
         return Results.Ok(new
         {
-            model, recluster, faces = outcome.Faces, assigned = outcome.Assigned, unassigned = outcome.Waiting,
+            model = analyzer.EmbeddingModel, recluster, faces = outcome.Faces, assigned = outcome.Assigned, unassigned = outcome.Waiting,
             persons = outcome.Persons, created = outcome.CreatedPersons,
         });
     }

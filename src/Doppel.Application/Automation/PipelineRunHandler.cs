@@ -31,7 +31,7 @@ public sealed class PipelineRunHandler(IDoppelDatabase db, TenantId tenant, IMed
         var dedup = await new DedupSetHandler(db, tenant, media, analyzer) { OnMessage = OnMessage }
             .HandleAsync(new DedupSetCommand { Roots = roots, MinQuality = MinQuality }, cancellationToken).ConfigureAwait(false);
         var persons = await new RecognizeHandler(db, tenant)
-            .HandleAsync(analyzer.EmbeddingModel, ClusterDefaults.Recognize(analyzer.EmbeddingModel), recluster: false, cancellationToken).ConfigureAwait(false);
+            .HandleAsync(analyzer.Recogniser, ClusterDefaults.Recognize(analyzer.Recogniser), recluster: false, cancellationToken).ConfigureAwait(false);
         string? index = null;
         if (reportDirectory is not null)
         {
@@ -100,7 +100,7 @@ public sealed class RunAllHandler(IDoppelDatabase db, TenantId tenant, IMediaSto
         OnDetected?.Invoke(detected);
         var embedded = await new Ingest.EmbedMissingHandler(db, tenant, media) { OnMessage = OnMessage }
             .HandleAsync(analyzer.EmbeddingModel, analyzer.EmbeddingModelVersion, () => analyzer.Embedder, null, null, cancellationToken).ConfigureAwait(false);
-        var persons = await new RecognizeHandler(db, tenant).HandleAsync(analyzer.EmbeddingModel, options, recluster: false, cancellationToken).ConfigureAwait(false);
+        var persons = await new RecognizeHandler(db, tenant).HandleAsync(analyzer.Recogniser, options, recluster: false, cancellationToken).ConfigureAwait(false);
         return new RunAllOutcome(detected, embedded, persons);
     }
 }

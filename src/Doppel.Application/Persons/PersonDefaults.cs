@@ -15,7 +15,11 @@ public static class PersonDefaults
     /// <summary><c>recognize</c>: incremental assignment with the model's tuned values.</summary>
     public static PersonOptions Recognize(string? model) => ClusterDefaults.Recognize(model);
 
-    /// <summary><c>recluster</c>: average linkage at the profile's persons cut for dlib, DBSCAN for the others.</summary>
+    /// <summary><c>recluster</c>: average linkage at the profile's persons cut for a recogniser whose profile normalises its
+    /// scores (dlib, faceres, the licence-clean fusion: persons are then what the dedup's groups are), DBSCAN at the tuned
+    /// distance for the others.</summary>
     public static PersonOptions Recluster(string? model) =>
-        ClusterDefaults.Recluster(model, () => RecognitionProfiles.For(model!).PersonsMaxDistance);
+        model is not null && RecognitionProfiles.For(model) is { Measured: true, Normalisation: not null } profile
+            ? new PersonOptions(profile.PersonsMaxDistance, 2) { AverageLinkage = true }
+            : ClusterDefaults.Recluster(model, () => RecognitionProfiles.For(model!).PersonsMaxDistance);
 }

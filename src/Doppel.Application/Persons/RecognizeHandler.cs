@@ -22,6 +22,8 @@ public sealed class RecognizeHandler(IDoppelDatabase db, TenantId tenant)
     /// found none (faces stored without a quality take part). Null: all faces take part.</summary>
     public float? MinQuality { get; init; }
 
+    /// <param name="model">The recogniser (an ensemble's weights kept, as profiles name it) or the name its vectors are stored
+    /// under; vectors are read under the stored name, levels come from the recogniser's profile.</param>
     public async Task<RecognizeOutcome> HandleAsync(string model, PersonOptions options, bool recluster, CancellationToken cancellationToken = default)
     {
         await using var lease = await HeldLease.AcquireAsync(db, CatalogDatabases.LeaseName(tenant, PersonsLock), recluster ? "recluster" : "recognize",
@@ -30,7 +32,7 @@ public sealed class RecognizeHandler(IDoppelDatabase db, TenantId tenant)
         var records = (await stores.Faces.ListAsync(Page.All, cancellationToken).ConfigureAwait(false)).ToDictionary(f => f.Id);
         var faces = new List<FaceState>();
         int lowQuality = 0;
-        await foreach (var v in stores.Faces.ReadFaceVectorsAsync(model, true, cancellationToken).ConfigureAwait(false))
+        await foreach (var v in stores.Faces.ReadFaceVectorsAsync(Doppel.Vision.Embedding.EmbedderRegistry.StoredName(model), true, cancellationToken).ConfigureAwait(false))
         {
             if (MinQuality is float min && v.Quality is float q && q < min)
             {
@@ -84,11 +86,16 @@ public sealed class RecognizeHandler(IDoppelDatabase db, TenantId tenant)
         var profile = Doppel.Vision.Embedding.RecognitionProfiles.For(model);
         if (profile.Normalisation is not { } normalisation || faces.Count == 0)
             return null;
-        var cohorts = profile.Cohorts.Select(c => c.Cohort).ToDictionary(c => c.ModelVersion, StringComparer.Ordinal);
+        // One cohort per vector version (a fusion's are made of its members'), looked up once per version.
+        var cohorts = new Dictionary<string, Doppel.Matching.ReferenceCohort?>(StringComparer.Ordinal);
         var cohortOf = new Dictionary<long, Doppel.Matching.ReferenceCohort>();
-        await foreach (var e in stores.Faces.ReadEmbeddingsAsync(model, cancellationToken).ConfigureAwait(false))
-            if (cohorts.TryGetValue(e.ModelVersion, out var cohort))
+        await foreach (var e in stores.Faces.ReadEmbeddingsAsync(Doppel.Vision.Embedding.EmbedderRegistry.StoredName(model), cancellationToken).ConfigureAwait(false))
+        {
+            if (!cohorts.TryGetValue(e.ModelVersion, out var cohort))
+                cohorts[e.ModelVersion] = cohort = profile.CohortFor(e.ModelVersion);
+            if (cohort is not null)
                 cohortOf[e.FaceId] = cohort;
+        }
         var offsets = new float[faces.Count];
         Parallel.For(0, faces.Count, new ParallelOptions { CancellationToken = cancellationToken }, () => (float[]?)null, (i, _, scratch) =>
         {

@@ -43,7 +43,7 @@ public static class RunCommand
             // Opens the models only if an image or a face needs them: a run with nothing new opens none.
             using var analyzer = new FacePipelineAnalyzer(pipeline.Recipe(parse));
             // The same per-model values as doppel recognize and eval cluster.
-            var defaults = ClusterDefaults.Recognize(analyzer.EmbeddingModel);
+            var defaults = ClusterDefaults.Recognize(analyzer.Recogniser);
             var options = new PersonOptions(parse.GetValue(similarity) is float t ? 1 - t : defaults.MaxDistance, parse.GetValue(minFaces) ?? defaults.MinFaces)
             {
                 Search = SearchMethodOption.Of(parse, search),

@@ -27,7 +27,7 @@ public static class CatalogEmbed
             {
                 OnMessage = message => { Console.Error.WriteLine(message); Log.Information("{Message}", message); },
                 OnProgress = (done, total) => (progress ??= new ConsoleProgress("faces", total)).Report(done),
-            }.HandleAsync(model, version, () => created = EmbedderRegistry.Create(model), null, null, cancellationToken);
+            }.HandleAsync(EmbedderRegistry.StoredName(model), version, () => created = EmbedderRegistry.Create(model), null, null, cancellationToken);
             progress?.Dispose();
             if (outcome.Missing > 0)
                 Console.WriteLine($"Embedded {outcome.Embedded} faces with {model}" +

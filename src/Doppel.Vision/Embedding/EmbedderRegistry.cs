@@ -34,6 +34,10 @@ public static class EmbedderRegistry
     public static bool IsEnsemble(string name) =>
         name.Split('+', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) is not [var single] || single.Contains('*');
 
+    /// <summary>The name a recogniser's vectors are stored under: its members' names joined by "+", an ensemble's weights
+    /// dropped (they are in the vectors' version). A catalogue model's is its own name.</summary>
+    public static string StoredName(string recogniser) => string.Join('+', Describe(recogniser).Select(m => m.Spec.Name));
+
     public static IFaceEmbedder Create(string name, EmbedderOptions? options = null)
     {
         var described = Describe(name);
