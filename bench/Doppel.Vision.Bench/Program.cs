@@ -13,6 +13,7 @@ return args switch
     ["yunet-side", var root, ..] => YuNetInputSide.Run(root, args.Skip(2).Select(int.Parse).ToArray()),
     ["lfw-dump", var root, var outDir] => LfwDump.Run(root, outDir),
     ["lfw-template", var root, var outDir] => LfwTemplate.Run(root, outDir),
+    ["int8", var model, var root, var calibration, var outDir, ..] => Int8Calibration.Run(model, root, calibration, outDir, args.Length > 5 ? int.Parse(args[5]) : 400),
     ["int8-dlib", var root, var calibration, var outDir, ..] => Int8Embedder.Run(root, calibration, outDir, args.Length > 4 ? int.Parse(args[4]) : 400),
     ["lfw-landmark-crops", var root, var outDir, ..] => LfwLandmarkCrops.Run(root, outDir, args.Skip(3).ToArray()),
     ["landmark-disagreement", var images, ..] => LandmarkDisagreement.Run(images, args.Length > 2 ? int.Parse(args[2]) : 0),
@@ -36,6 +37,7 @@ static int Usage()
           lfw-count IMAGES_DIR [DETECTOR...]    images with 0 / 1 / several faces and with the centre face, per detector
           yunet-side WIDER_DIR [SIDE...]        YuNet WIDER AP (score 0.05) at several working resolutions
           lfw-dump LFW_DIR OUT                  raw recogniser outputs of every dev-pairs image under several alignments (then bench/peers/lfw_variants.py)
+          int8 MODEL LFW_DIR CALIB_IMAGES OUT [N]  MODEL.ranges.json + 8-bit graph from N calibration faces; fused ops; cosine to float on LFW
           int8-dlib LFW_DIR CALIB_IMAGES OUT [N]  quantise dlib to 8 bits on N calibration faces; speed vs float; LFW vectors (OUT from lfw-dump)
           lfw-landmark-crops LFW_DIR OUT S:DY.. dlib vectors on face-api landmarks, crop scale S and shift DY (OUT from lfw-dump)
           lfw-template LFW_DIR OUT              where BlazeFace's keypoints land in dlib's 51-point chip (OUT from lfw-dump)
