@@ -5,7 +5,7 @@ return args switch
 {
     ["pipeline", var images, ..] => PipelineSpeed.Run(images, args.Length > 2 ? int.Parse(args[2]) : 0, args.Length > 3 ? args[3] : "int8", args.Length > 4 ? args[4] : null),
     ["stages", var images, ..] => StageCosts.Run(images, args.Length > 2 ? int.Parse(args[2]) : 0),
-    ["models", var images, ..] => ModelSpeed.Run(images, args.Length > 2 ? int.Parse(args[2]) : 0),
+    ["models", var images, ..] => ModelSpeed.Run(images, args.Length > 2 ? int.Parse(args[2]) : 0, args.Skip(3).ToArray()),
     ["group-photos", ..] => GroupPhotos.Run(args.Length > 1 ? int.Parse(args[1]) : 0),
     ["res10-speed", var images, ..] => Res10Speed.Run(images, args.Length > 2 ? int.Parse(args[2]) : 0),
     ["lfw-count", var images, ..] => LfwFaceCount.Run(images, args.Skip(2).ToArray()),
@@ -31,7 +31,7 @@ static int Usage()
         usage:
           pipeline IMAGES_DIR [LIMIT] [int8|float] [DETECTOR]  whole pipeline (decode+detect+align+embed, default models), images/s
           stages IMAGES_DIR [LIMIT]             CPU ms per image of decode, BlazeFace (shipped vs prepared graph), align+embed; one thread
-          models IMAGES_DIR [LIMIT]             every installed embedder (ms/face, batch 1 and 16) and detector (ms/image), one thread
+          models IMAGES_DIR [LIMIT] [EMBEDDER...]  every installed embedder (ms/face, batch 1 and 16; float and 8-bit graphs) and detector (ms/image), one thread; or only the embedders named
           group-photos [PASSES]                 whole pipeline on the face-api demo group photos: ms/image, ms/face, faces (22 expected)
           res10-speed IMAGES_DIR [LIMIT]        res10 SSD detection stage alone at the seed's settings, images/s
           lfw-count IMAGES_DIR [DETECTOR...]    images with 0 / 1 / several faces and with the centre face, per detector
