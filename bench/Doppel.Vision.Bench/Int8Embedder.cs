@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Doppel.Models.Onnx;
 using Doppel.Vision.Alignment;
 using Doppel.Vision.Detection;
@@ -24,32 +23,10 @@ internal static class Int8Embedder
         var model = OnnxGraphEdits.Load(floatPath);
         using var detector = DetectorRegistry.Create(DetectorRegistry.Default);
 
-        // 1. Calibration crops, aligned exactly as the pipeline aligns them.
-        var chips = new List<float[]>();
-        foreach (var path in BenchImages.List(calibrationImages, 0))
-        {
-            using var image = BenchImages.Read(path);
-            foreach (var face in detector.Detect(image).Where(f => f.Landmarks is not null && f.Box.Width >= 40))
-            {
-                using var aligned = FaceAligner.Align(image, face.Landmarks!, spec.Template);
-                var tensor = new float[3 * spec.InputWidth * spec.InputHeight];
-                PixelTensor.Write(aligned, spec, tensor);
-                chips.Add(tensor);
-            }
-            if (chips.Count >= calibrationFaces)
-                break;
-        }
-        Console.WriteLine($"calibration: {chips.Count} faces from {calibrationImages}");
-        using (var collector = new OnnxRangeCollector(model))
-        {
-            foreach (var chip in chips)
-                collector.Observe(chip, [1, 3, spec.InputHeight, spec.InputWidth]);
-            File.WriteAllText(Path.Combine(outDir, "dlib-resnet29.ranges.json"),
-                JsonSerializer.Serialize(collector.Ranges.OrderBy(r => r.Key, StringComparer.Ordinal)
-                    .ToDictionary(r => r.Key, r => new[] { r.Value.Min, r.Value.Max })));
-            var quantised = OnnxQdqQuantizer.Quantize(model, collector.Ranges);
-            File.WriteAllBytes(Path.Combine(outDir, "dlib-resnet29.int8.onnx"), OnnxGraphEdits.ToBytes(quantised));
-        }
+        // 1. Calibration on WIDER faces, aligned exactly as the pipeline aligns them.
+        var ranges = Int8Calibration.Measure(spec, model, detector, calibrationImages, calibrationFaces);
+        Int8Calibration.WriteRanges(Path.Combine(outDir, "dlib-resnet29.ranges.json"), ranges);
+        File.WriteAllBytes(Path.Combine(outDir, "dlib-resnet29.int8.onnx"), OnnxGraphEdits.ToBytes(OnnxQdqQuantizer.Quantize(model, ranges)));
         var int8Spec = spec with { ModelPath = Path.Combine(outDir, "dlib-resnet29.int8.onnx") };
 
         // 2. Speed, float vs int8, same LFW crops, batch 16, alternated.

@@ -23,7 +23,9 @@ internal static class ModelSpeed
         ModelNames.YuNet, ModelNames.UltraFace, ModelNames.Res10Ssd,
     ];
 
-    public static int Run(string directory, int limit)
+    /// <param name="only">Embedders to time (float and, where the catalogue lists one, 8-bit graph); none: every
+    /// embedder and detector.</param>
+    public static int Run(string directory, int limit, IReadOnlyList<string> only)
     {
         var paths = BenchImages.List(directory, limit > 0 ? limit : 320);
         var decoder = new ImageDecoder();
@@ -39,8 +41,13 @@ internal static class ModelSpeed
                     .Where(x => x.Faces.Count > 0)
                     .Select(x => new FaceCrop(x.Image, x.Faces[0].Landmarks!))
                     .ToList();
-            foreach (var name in Embedders)
+            foreach (var name in only.Count > 0 ? only : Embedders)
                 MeasureEmbedder(name, faces);
+            if (only.Count > 0)
+            {
+                Console.WriteLine($"load after {BenchMachine.Load}");
+                return 0;
+            }
 
             Console.WriteLine();
             Console.WriteLine("| detector | ms/image wall | ms/image CPU | faces |");

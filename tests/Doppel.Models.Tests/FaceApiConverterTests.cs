@@ -71,6 +71,9 @@ public class FaceApiConverterTests
 
         var quantised = Onnx.OnnxQdqQuantizer.Quantize(model, ranges);
         quantised.Graph.Node.Count(n => n.OpType == "DequantizeLinear" && n.Input[0].EndsWith("/int8", StringComparison.Ordinal)).ShouldBe(29);
+        // The quantiser, given the same ranges, still writes the pinned bytes (a change to it for other models must not move dlib's).
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Onnx.OnnxGraphEdits.ToBytes(quantised)))
+            .ShouldBe(ModelCatalog.Get(ModelNames.DlibResNet29).Int8OnnxFile!.Checksum.Hex);
         Should.Throw<InvalidOperationException>(() => CalibrationRanges.Load("no-such-model"));
     }
 

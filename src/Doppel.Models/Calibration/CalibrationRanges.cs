@@ -6,7 +6,7 @@ namespace Doppel.Models;
 /// <summary>
 /// Activation ranges shipped inside Doppel for the models it quantises at install. Each file
 /// (<c>Calibration/NAME.ranges.json</c>, an object of tensor name → [min, max]) was measured once by
-/// <c>Doppel.Vision.Bench int8-dlib</c> on faces outside LFW; keeping the numbers, not the images,
+/// <c>Doppel.Vision.Bench int8-dlib</c> (dlib) or <c>int8 MODEL</c> (faceres) on faces outside LFW; keeping the numbers, not the images,
 /// makes every install produce the same bytes (and so a pinned sha256).
 /// </summary>
 public static class CalibrationRanges

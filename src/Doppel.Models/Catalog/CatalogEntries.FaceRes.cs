@@ -24,6 +24,12 @@ internal static partial class CatalogEntries
         DefaultThreshold = 0.518f,
         Conversion = ConversionKind.TfjsGraph,
         ConverterId = Converters.Tfjs.FaceRes.ConverterId,
-        Files = [new(ModelNames.OnnxFile, Checksum.Sha256("6bd4cccdf7b8f2d617d07c050e5a5af165899edcb9684b85a646e3df534a9ced"))],
+        Files =
+        [
+            new(ModelNames.OnnxFile, Checksum.Sha256("6bd4cccdf7b8f2d617d07c050e5a5af165899edcb9684b85a646e3df534a9ced")),
+            // QDQ graph from Calibration/faceres.ranges.json (`Doppel.Vision.Bench int8 faceres`, 401 WIDER faces): cosine to
+            // the float vectors on 999 LFW dev faces mean 0.9952, min 0.9867 (docs/benchmarks.md, "faceres 8-bit").
+            new(ModelNames.Int8OnnxFile, Checksum.Sha256("bc32b75ae7cbd87184d9fb326d9e257e77b99cb876a66f77b985c14d2461e168")),
+        ],
     };
 }

@@ -11,8 +11,9 @@ public readonly record struct TensorRange(float Min, float Max);
 /// calibrated ranges, Conv weights int8 symmetric per output channel, biases int32 at
 /// input-scale × weight-scale. Every calibrated activation gets a QuantizeLinear/DequantizeLinear
 /// pair right after the node that makes it; ONNX Runtime's QDQ fusions then turn
-/// DQ → Conv → Q into QLinearConv, DQ → Add → Q into QLinearAdd, drop Relu before a Q whose range
-/// starts at zero, and keep pooling and padding in uint8. Nodes it cannot fuse run in float on the
+/// DQ → Conv → Q into QLinearConv (grouped and depthwise too), DQ → Add → Q into QLinearAdd, drop a
+/// Relu before a Q whose range starts at zero and a Clip (ReLU6) before a Q whose range lies inside the
+/// clip's, and keep pooling and padding in uint8. Nodes it cannot fuse run in float on the
 /// dequantised values, so the graph stays correct whatever it fuses.
 /// </summary>
 public static class OnnxQdqQuantizer
@@ -20,7 +21,7 @@ public static class OnnxQdqQuantizer
     /// <summary>Ops whose float outputs get a Q/DQ pair when a range is known.</summary>
     private static readonly HashSet<string> QuantisedOutputs = new(StringComparer.Ordinal)
     {
-        "Conv", "Relu", "Add", "MaxPool", "AveragePool", "Pad", "Concat",
+        "Conv", "Relu", "Clip", "Add", "MaxPool", "AveragePool", "Pad", "Concat",
     };
 
     /// <summary>Ops that only move values: their output keeps the input's scale and zero point, which
@@ -77,8 +78,8 @@ public static class OnnxQdqQuantizer
             if (producer is not null && !QuantisedOutputs.Contains(producer.OpType))
                 return false;
             var users = consumers[tensor].ToList();
-            // Conv/Add → Relu: quantise after the Relu only (ONNX Runtime folds the Relu into the Q).
-            return users.Count > 0 && !users.All(u => u.OpType == "Relu");
+            // Conv/Add → Relu or Clip: quantise after the activation only (ONNX Runtime folds it into the Q).
+            return users.Count > 0 && !users.All(u => u.OpType is "Relu" or "Clip");
         }
 
         foreach (var input in graph.Input)
@@ -101,7 +102,9 @@ public static class OnnxQdqQuantizer
                     continue;
                 var p = RangePreserving.Contains(node.OpType) && ParametersOf(Original(node.Input[0])) is { } same
                     ? same
-                    : FromRange(ranges[output]);
+                    : node.OpType == "Clip"
+                        ? WithinClip(ranges[output], ClipBound(node, 1, initializers), ClipBound(node, 2, initializers))
+                        : FromRange(ranges[output]);
                 AddQdq(output, p);
             }
         }
@@ -193,6 +196,29 @@ public static class OnnxQdqQuantizer
         var zeroPoint = (byte)Math.Clamp(MathF.Round(-min / scale), 0, 255);
         return (scale, zeroPoint);
     }
+
+    /// <summary>
+    /// Parameters for a Clip's output whose representable range lies inside the clip's bounds, the
+    /// condition under which ONNX Runtime's ClipQuantFusion removes the Clip (it compares
+    /// scale·(0 − zero point) and scale·(255 − zero point), in float, with the bounds). A ReLU6 output
+    /// calibrated at exactly [0, 6] would otherwise round its top to 6.0000005 and keep a float Clip
+    /// between every pair of convolutions.
+    /// </summary>
+    public static (float Scale, byte ZeroPoint) WithinClip(TensorRange range, float low, float high)
+    {
+        if (!(low <= 0 && high >= 0))
+            return FromRange(range); // zero must stay exact, so the Q's range cannot lie inside: the Clip stays
+        var (scale, zeroPoint) = FromRange(new TensorRange(MathF.Max(range.Min, low), MathF.Min(range.Max, high)));
+        while (scale > 0 && (scale * (255 - zeroPoint) > high || scale * (0 - zeroPoint) < low))
+            scale = MathF.BitDecrement(scale);
+        return (scale, zeroPoint);
+    }
+
+    /// <summary>A Clip's bound (input 1 = min, 2 = max) when it is a constant; unbounded otherwise.</summary>
+    private static float ClipBound(NodeProto clip, int input, Dictionary<string, TensorProto> initializers) =>
+        clip.Input.Count > input && initializers.TryGetValue(clip.Input[input], out var bound) && OnnxTensors.ReadFloats(bound) is [var value]
+            ? value
+            : input == 1 ? float.NegativeInfinity : float.PositiveInfinity;
 
     private static void EnsureOpset(ModelProto model, long minimum)
     {

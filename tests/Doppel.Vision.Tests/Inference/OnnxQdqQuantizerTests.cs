@@ -91,6 +91,82 @@ public sealed class OnnxQdqQuantizerTests
         ops.IndexOf("MaxPool").ShouldBeLessThan(ops.LastIndexOf("DequantizeLinear"), listed);
     }
 
+    /// <summary>conv(3→16, 3x3/2) → ReLU6 → depthwise conv(16, 3x3, group 16) → ReLU6 → pointwise conv(16→8)
+    /// → ReLU6 → mean: a MobileNet v1 block, the shape of faceres.</summary>
+    private static ModelProto SmallMobileNet()
+    {
+        var random = new Random(11);
+        float[] Values(int n, float scale) => Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() * 2 - 1) * scale).ToArray();
+        var g = new OnnxGraphBuilder("qdq_mobilenet");
+        g.AddInput("input", "N", 3, 16, 16);
+        var low = g.AddInitializer("six/low", [0f]);
+        var high = g.AddInitializer("six/high", [6f]);
+        var c1 = g.Op("Conv", ["input", g.AddInitializer("w1", Values(16 * 3 * 9, 1f), 16, 3, 3, 3), g.AddInitializer("b1", Values(16, 0.5f), 16)],
+            OnnxAttribute.Ints("kernel_shape", 3, 3), OnnxAttribute.Ints("strides", 2, 2), OnnxAttribute.Ints("pads", 1, 1, 1, 1));
+        var r1 = g.Op("Clip", [c1, low, high]);
+        var c2 = g.Op("Conv", [r1, g.AddInitializer("w2", Values(16 * 9, 0.6f), 16, 1, 3, 3), g.AddInitializer("b2", Values(16, 0.5f), 16)],
+            OnnxAttribute.Ints("kernel_shape", 3, 3), OnnxAttribute.Ints("pads", 1, 1, 1, 1), OnnxAttribute.Int("group", 16));
+        var r2 = g.Op("Clip", [c2, low, high]);
+        var c3 = g.Op("Conv", [r2, g.AddInitializer("w3", Values(8 * 16, 0.5f), 8, 16, 1, 1), g.AddInitializer("b3", Values(8, 0.5f), 8)],
+            OnnxAttribute.Ints("kernel_shape", 1, 1));
+        var r3 = g.Op("Clip", [c3, low, high]);
+        g.Op("ReduceMean", "output", [r3], OnnxAttribute.Ints("axes", 2, 3), OnnxAttribute.Int("keepdims", 0));
+        g.AddOutput("output", "N", 8);
+        return g.Build();
+    }
+
+    /// <summary>ReLU6 as Clip(0, 6): the Q goes after the Clip only, with parameters whose range lies inside [0, 6] even
+    /// when calibration saw the clip saturate, so ONNX Runtime drops every Clip and runs all three convolutions, the
+    /// depthwise one (per-channel int8 weights along its 16 output channels) included, as QLinearConv; the mean stays float.</summary>
+    [Fact]
+    public void Relu6_clips_fold_into_their_quantisation_and_depthwise_convolutions_run_on_integer_kernels()
+    {
+        var model = SmallMobileNet();
+        using var collector = new OnnxRangeCollector(model);
+        for (int i = 0; i < 32; i++)
+            collector.Observe(Input(i).Select(v => v * 4).ToArray(), [1, 3, 16, 16]);
+        model.Graph.Node.Where(n => n.OpType == "Clip").Select(n => collector.Ranges[n.Output[0]].Max)
+            .ShouldContain(6f, "the test needs a saturated ReLU6");
+
+        var quantised = OnnxQdqQuantizer.Quantize(model, collector.Ranges);
+        quantised.Graph.Node.Count(n => n.OpType == "DequantizeLinear" && n.Input[0].EndsWith("/int8", StringComparison.Ordinal)).ShouldBe(3);
+        var depthwise = quantised.Graph.Initializer.Single(t => t.Name == "w2/scale");
+        depthwise.Dims.ShouldBe([16L]);
+
+        var optimised = Path.Combine(RepoPaths.NewTempDir(), "optimised.onnx");
+        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_EXTENDED, OptimizedModelFilePath = optimised };
+        using var int8 = new InferenceSession(quantised.ToByteArray(), options);
+        using var fp32 = new InferenceSession(model.ToByteArray());
+        var ops = OnnxGraphEdits.Load(optimised).Graph.Node.Select(n => n.OpType).ToList();
+        var listed = string.Join(",", ops);
+        ops.Count(o => o == "QLinearConv").ShouldBe(3, listed);
+        ops.ShouldNotContain("Clip", listed);
+        ops.ShouldNotContain("Conv", listed);
+        ops.ShouldContain("ReduceMean", listed);
+
+        for (int seed = 100; seed < 104; seed++)
+        {
+            var input = Input(seed).Select(v => v * 4).ToArray();
+            Verification.Cosine(Run(int8, input), Run(fp32, input)).ShouldBeGreaterThan(0.999f);
+        }
+    }
+
+    [Fact]
+    public void Clip_parameters_stay_inside_the_clip_so_it_can_be_dropped()
+    {
+        var (scale, zero) = OnnxQdqQuantizer.WithinClip(new TensorRange(0f, 6f), 0f, 6f);
+        zero.ShouldBe((byte)0);
+        (scale * 255).ShouldBeLessThanOrEqualTo(6f);
+        scale.ShouldBe(6f / 255f, 1e-6f);
+        // A calibrated range inside the clip is kept; one beyond it is cut to the clip.
+        OnnxQdqQuantizer.WithinClip(new TensorRange(0f, 3f), 0f, 6f).ShouldBe(OnnxQdqQuantizer.FromRange(new TensorRange(0f, 3f)));
+        var (wide, wideZero) = OnnxQdqQuantizer.WithinClip(new TensorRange(-2f, 9f), -1f, 6f);
+        (wide * (0 - wideZero)).ShouldBeGreaterThanOrEqualTo(-1f);
+        (wide * (255 - wideZero)).ShouldBeLessThanOrEqualTo(6f);
+        // A clip that excludes zero cannot be dropped (zero stays exact): plain parameters.
+        OnnxQdqQuantizer.WithinClip(new TensorRange(1f, 6f), 1f, 6f).ShouldBe(OnnxQdqQuantizer.FromRange(new TensorRange(1f, 6f)));
+    }
+
     /// <summary>A channel whose weights are nearly zero but whose bias is not (a dead filter): at
     /// input-scale × its own weight scale the bias would overflow int32, so its scale is raised and the
     /// channel still outputs its bias.</summary>
