@@ -35,7 +35,7 @@ public static class ClusterDefaults
     public const string MobileFaceNet192 = "mobilefacenet-192";
 
     /// <summary>The licence-clean fusion (RecognitionProfiles.LicenceCleanFusionName).</summary>
-    public const string LicenceCleanFusion = "dlib-resnet29*0.84+faceres*0.16";
+    public const string LicenceCleanFusion = "dlib-resnet29*0.86+faceres*0.14";
 
     /// <summary>Values chosen on synthetic face-like vectors before any real embeddings existed.</summary>
     public static ModelClusterDefaults Untuned { get; } = new(
@@ -58,14 +58,14 @@ public static class ClusterDefaults
             HdbscanMinClusterSize: 2, HdbscanMinSamples: 2,
             UmapNeighbors: 5, UmapComponents: 16, UmapLayoutEps: 0.05f, UmapMinSamples: 2,
             IncrementalMaxDistance: 0.05f, IncrementalMinFaces: 2),
-        // dlib's row with every cosine distance scaled by 1.97, the ratio of the two profiles' raw dedup distances
-        // (1 − 0.8978 against 1 − 0.9481): the fused raw cosine spreads wider (faceres's strangers sit near 0.35). Not swept;
+        // dlib's row with every cosine distance scaled by 1.87, the ratio of the two profiles' raw dedup distances
+        // (1 − 0.9030 against 1 − 0.9481): the fused raw cosine spreads wider (faceres's strangers sit near 0.35). Not swept;
         // the persons and dedup paths read the profile's normalised cut instead (RecognitionProfile.PersonsMaxDistance).
         [LicenceCleanFusion] = new(
-            DbscanEps: 0.079f, DbscanMinSamples: 2,
+            DbscanEps: 0.075f, DbscanMinSamples: 2,
             HdbscanMinClusterSize: 2, HdbscanMinSamples: 2,
             UmapNeighbors: 5, UmapComponents: 16, UmapLayoutEps: 0.05f, UmapMinSamples: 2,
-            IncrementalMaxDistance: 0.0985f, IncrementalMinFaces: 2),
+            IncrementalMaxDistance: 0.0935f, IncrementalMinFaces: 2),
         [MobileFaceNet192] = new(
             DbscanEps: 0.38f, DbscanMinSamples: 2,
             HdbscanMinClusterSize: 2, HdbscanMinSamples: 2,

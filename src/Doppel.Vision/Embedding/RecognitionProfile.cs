@@ -218,50 +218,51 @@ public static class RecognitionProfiles
     /// faceres (HSE MobileNet v1 on VGGFace2, Apache-2.0), 1024-d, no flip. Its vectors are not centred (a mean of ReLU6
     /// outputs), so it levels against its own reference cohort as dlib does: the 3,443 fitting images' faceres vectors
     /// (bench/peers/make_cohort.py), q 0.995, members at or above 0.95 left out, fallback the fitting set's median level
-    /// 0.5513. Fitting set F1 0.758 raw (at 0.6777), 0.834 normalised (at 0.0937); held-out LFW people 0.872; LFW
-    /// pairsDevTest 98.0 % (dlib 99.0 %). Calibration: logistic on the fitting pairs above 0.0937 − 0.2. Alone it is weaker
+    /// 0.5517; all of it on the 8-bit graph's vectors (the default precision). Fitting set F1 0.763 raw (at 0.6728), 0.832
+    /// normalised (at 0.0946); held-out LFW people 0.862; LFW pairsDevTest 98.1 % (dlib 99.0 %). Calibration: logistic on the
+    /// fitting pairs above 0.0946 − 0.2. Float vectors have no cohort: they get the fallback level. Alone it is weaker
     /// than dlib; its worth is in <see cref="LicenceCleanFusion"/> (docs/benchmarks.md, "A second licence-clean recogniser").
     /// </summary>
     public static RecognitionProfile FaceRes { get; } = new()
     {
         Model = ModelNames.FaceRes,
-        VerificationThreshold = 0.518f,
-        RawDedupThreshold = 0.6777f,
-        Normalisation = new CohortNormalisation(Quantile: 0.995f, ExcludeAbove: 0.95f, MinCohort: 100, FallbackLevel: 0.5513f),
-        Cohorts = [new CohortResource("faceres.cohort", "0151c9498d552d1e11493ff2943e1fcc0683dc865bb2ce62646e3ece972eca99")],
-        DedupThreshold = 0.0937f,
-        Calibration = new MatchCalibration(Slope: 62.491, Intercept: -6.291),
+        VerificationThreshold = 0.5241f,
+        RawDedupThreshold = 0.6728f,
+        Normalisation = new CohortNormalisation(Quantile: 0.995f, ExcludeAbove: 0.95f, MinCohort: 100, FallbackLevel: 0.5517f),
+        Cohorts = [new CohortResource("faceres.cohort", "9dfe2a3c609015bb1ae96d9f81e37a0b58db7e0dff2811eb1df3d0ab01b87dda")],
+        DedupThreshold = 0.0946f,
+        Calibration = new MatchCalibration(Slope: 62.434, Intercept: -6.271),
         GroupMinProbability = 0.6,
         CalibrationFaces = 3443,
         Quality = QualitySource.None,
     };
 
     /// <summary>The licence-clean recogniser: dlib ResNet-29 (with flip) and faceres, each levelled against its own cohort,
-    /// the score 0.84 × dlib's normalised score + 0.16 × faceres's.</summary>
-    public const string LicenceCleanFusionName = ModelNames.DlibResNet29 + "*0.84+" + ModelNames.FaceRes + "*0.16";
+    /// the score 0.86 × dlib's normalised score + 0.14 × faceres's.</summary>
+    public const string LicenceCleanFusionName = ModelNames.DlibResNet29 + "*0.86+" + ModelNames.FaceRes + "*0.14";
 
     /// <summary>
     /// dlib ResNet-29 with flip (<see cref="DlibResNet29"/>) and <see cref="FaceRes"/>, fused on their own normalised scores:
-    /// the ensemble's vector is dlib's (×√0.84) and faceres's (×√0.16) side by side, and each face's level is 0.84 × its dlib
-    /// level + 0.16 × its faceres level, so the fused score is the weighted sum of the two profiles' scores. Two networks
-    /// trained on different data err on different pairs. The weight is the best fitting-set F1 of 0.12–0.24 (0.16: 0.9136;
-    /// the range 0.12–0.20 within 0.0006). Fitting set F1 0.885 → 0.914 (dlib alone → fusion), held-out LFW people 0.901 →
-    /// 0.927, all of LFW dev 0.871 → 0.900 with grouped images in mixed groups 3.2 → 2.5 % (docs/benchmarks.md, "A second
+    /// the ensemble's vector is dlib's (×√0.86) and faceres's (×√0.14) side by side, and each face's level is 0.86 × its dlib
+    /// level + 0.14 × its faceres level, so the fused score is the weighted sum of the two profiles' scores. Two networks
+    /// trained on different data err on different pairs. The weight is the best fitting-set F1 of 0.12–0.24 (0.14: 0.9126;
+    /// 0.12–0.18 within 0.001). Fitting set F1 0.885 → 0.913 (dlib alone → fusion), held-out LFW people 0.901 → 0.929, all of
+    /// LFW dev 0.871 → 0.901 with grouped images in mixed groups 3.2 → 2.3 % (docs/benchmarks.md, "A second
     /// licence-clean recogniser"). dlib flips, faceres does not (<see cref="EmbedderOptions.ForMember"/>): faceres is the
-    /// dearer network. Calibration: logistic on the fitting pairs above 0.0306 − 0.1.
+    /// dearer network. Calibration: logistic on the fitting pairs above 0.0304 − 0.1.
     /// </summary>
     public static RecognitionProfile LicenceCleanFusion { get; } = new()
     {
         Model = LicenceCleanFusionName,
-        VerificationThreshold = 0.8524f,
-        RawDedupThreshold = 0.8978f,
-        // The fallback is the members' weighted: 0.84 × 0.9147 + 0.16 × 0.5513. Quantile, bound and minimum are the
+        VerificationThreshold = 0.8616f,
+        RawDedupThreshold = 0.9030f,
+        // The fallback is the members' weighted: 0.86 × 0.9147 + 0.14 × 0.5517. Quantile, bound and minimum are the
         // members' own (each levels its part of the vector with its own normalisation).
-        Normalisation = new CohortNormalisation(Quantile: 0.995f, ExcludeAbove: 0.95f, MinCohort: 100, FallbackLevel: 0.8566f),
-        NormalisedMembers = [(DlibResNet29, 0.84f), (FaceRes, 0.16f)],
-        DedupThreshold = 0.0306f,
-        Calibration = new MatchCalibration(Slope: 195.078, Intercept: -6.395),
-        // p 0.6 as for dlib: 0.0349 on sets up to 3,443 faces.
+        Normalisation = new CohortNormalisation(Quantile: 0.995f, ExcludeAbove: 0.95f, MinCohort: 100, FallbackLevel: 0.8639f),
+        NormalisedMembers = [(DlibResNet29, 0.86f), (FaceRes, 0.14f)],
+        DedupThreshold = 0.0304f,
+        Calibration = new MatchCalibration(Slope: 202.447, Intercept: -6.440),
+        // p 0.6 as for dlib: 0.0338 on sets up to 3,443 faces.
         GroupMinProbability = 0.6,
         CalibrationFaces = 3443,
         Quality = QualitySource.None,
