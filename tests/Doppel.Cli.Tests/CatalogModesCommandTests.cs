@@ -11,6 +11,9 @@ namespace Doppel.Cli.Tests;
 /// and <c>run --all</c>, as real processes on real photos and a real database.</summary>
 public class CatalogModesCommandTests
 {
+    /// <summary>What the default profile's vectors are stored under (the licence-clean fusion's members).</summary>
+    private static readonly string DefaultStoredName = Doppel.Vision.Embedding.EmbedderRegistry.StoredName(Doppel.Vision.Embedding.ModelProfiles.LicenceClean.Embedder);
+
     private static readonly string[] FivePeople = ["Jennifer_Lopez", "Paul_Wolfowitz", "Ricardo_Lagos", "Tang_Jiaxuan", "Zhu_Rongji"];
 
     [Fact]
@@ -27,7 +30,7 @@ public class CatalogModesCommandTests
             var faces = catalog.ListFaces();
             faces.Count.ShouldBe(30); // one face kept per LFW portrait
             faces.ShouldAllBe(f => f.Landmarks != null && f.Landmarks.Length >= 8 && f.Box.Width >= 24);
-            catalog.ReadEmbeddings("dlib-resnet29").Count().ShouldBe(30);
+            catalog.ReadEmbeddings(DefaultStoredName).Count().ShouldBe(30);
             catalog.ListPersons().ShouldBeEmpty(); // grouping is recognize's job
         }
 
@@ -146,13 +149,13 @@ public class CatalogModesCommandTests
         Run(dir, "detect", "--db", "c.db", "--model", ModelNames.MobileFaceNet192, "photos");
         var dedup = Run(dir, "dedup", "photos", "--db", "c.db");
         dedup.Output.ShouldContain("processed this run: 0");
-        dedup.Error.ShouldContain($"10 faces have no current {ModelNames.DlibResNet29} vector");
+        dedup.Error.ShouldContain($"10 faces have no current {DefaultStoredName} vector");
         Run(dir, "dedup", "photos", "--db", "clean.db");
 
         using var catalog = CatalogProbe.Open(Path.Combine(dir, "c.db"));
         using var clean = CatalogProbe.Open(Path.Combine(dir, "clean.db"));
         float[] VectorOf(CatalogProbe c, string path) =>
-            c.GetEmbeddings(c.GetFacesOfMedia(c.FindMediaByPath(path)!.Id).Single().Id).Single(e => e.Model == ModelNames.DlibResNet29).Vector;
+            c.GetEmbeddings(c.GetFacesOfMedia(c.FindMediaByPath(path)!.Id).Single().Id).Single(e => e.Model == DefaultStoredName).Vector;
         foreach (var media in clean.ListMedia())
         {
             float[] a = VectorOf(catalog, media.Path), b = VectorOf(clean, media.Path);

@@ -141,7 +141,8 @@ public class DedupCommandTests
         var lines = File.ReadAllLines(Path.Combine(dir, "e.jsonl"));
         lines.Length.ShouldBe(40); // every LFW image here yields one face
         using var doc = JsonDocument.Parse(lines[0]);
-        doc.RootElement.GetProperty("vector").GetArrayLength().ShouldBe(128);
+        // The default profile's fused vector: dlib's 128 values and faceres's 1,024 side by side.
+        doc.RootElement.GetProperty("vector").GetArrayLength().ShouldBe(128 + 1024);
 
         var missing = DoppelProcess.Run(dir, "findings", "list", "--db", "no-such.db");
         missing.ExitCode.ShouldBe(1);

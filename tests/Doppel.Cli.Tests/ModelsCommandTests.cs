@@ -48,7 +48,7 @@ public sealed class ModelsCommandTests : IDisposable
         var models = json.RootElement.EnumerateArray().ToList();
         models.Select(m => m.GetProperty("name").GetString()).ShouldBe(global::Doppel.Models.Catalog.ModelCatalog.Names);
         models.Where(m => m.GetProperty("isDefault").GetBoolean()).Select(m => m.GetProperty("name").GetString())
-            .Order().ShouldBe(["blazeface-back", "blazeface-front", "dlib-resnet29", "faceapi-landmark68", "yunet"]);
+            .Order().ShouldBe(["blazeface-back", "blazeface-front", "dlib-resnet29", "faceapi-landmark68", "faceres", "yunet"]);
         models.ShouldAllBe(m => !m.GetProperty("installed").GetBoolean()); // fresh cache
         var dlib = models.Single(m => m.GetProperty("name").GetString() == "dlib-resnet29");
         dlib.GetProperty("metric").GetString().ShouldBe("euclidean");

@@ -8,9 +8,9 @@ namespace Doppel.Models.Tests;
 public class ModelCatalogTests
 {
     [Fact]
-    public void DefaultSetIsBlazeFaceFrontAndBackYuNetFaceApiLandmarksAndDlibResNet()
+    public void DefaultSetIsBlazeFaceFrontAndBackYuNetFaceApiLandmarksDlibResNetAndFaceRes()
     {
-        ModelCatalog.DefaultSet.Select(s => s.Name).Order().ShouldBe([ModelNames.BlazeFaceBack, ModelNames.BlazeFaceFront, ModelNames.DlibResNet29, ModelNames.FaceApiLandmark68, ModelNames.YuNet]);
+        ModelCatalog.DefaultSet.Select(s => s.Name).Order().ShouldBe([ModelNames.BlazeFaceBack, ModelNames.BlazeFaceFront, ModelNames.DlibResNet29, ModelNames.FaceApiLandmark68, ModelNames.FaceRes, ModelNames.YuNet]);
     }
 
     /// <summary>Every catalogue name constant has an entry, except the TFLite model its own converter adds.</summary>

@@ -45,11 +45,11 @@ public class RecognitionProfileTests
     public void Profiles_name_their_models_and_the_ones_whose_licence_needs_accepting()
     {
         ModelProfiles.LicenceClean.NeedingAcceptance.ShouldBeEmpty();
-        ModelProfiles.LicenceClean.Recognition.ShouldBeSameAs(RecognitionProfiles.DlibResNet29);
+        ModelProfiles.LicenceClean.Recognition.ShouldBeSameAs(RecognitionProfiles.LicenceCleanFusion);
         ModelProfiles.Accurate.NeedingAcceptance.Select(m => m.Name).ShouldBe(["mobilefacenet-192", "faceplugin-feature-512"]);
         ModelProfiles.Accurate.Models.Select(m => m.Name).ShouldContain("dlib-resnet29");
         // The default detector is a cascade: its parts are what a profile installs.
-        ModelProfiles.LicenceClean.Models.Select(m => m.Name).ShouldBe(["blazeface-front", "blazeface-back", "yunet", "faceapi-landmark68", "dlib-resnet29"]);
+        ModelProfiles.LicenceClean.Models.Select(m => m.Name).ShouldBe(["blazeface-front", "blazeface-back", "yunet", "faceapi-landmark68", "dlib-resnet29", "faceres"]);
         Should.Throw<ArgumentException>(() => ModelProfiles.Get("fastest")).Message.ShouldContain("licence-clean, accurate");
     }
 

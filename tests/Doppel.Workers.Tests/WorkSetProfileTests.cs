@@ -21,11 +21,13 @@ public sealed class WorkSetProfileTests
     {
         var accurate = new Doppel.Jobs.FacePipelineRecipe(Doppel.Vision.Detection.DetectorRegistry.Default, ModelProfiles.Accurate.Embedder);
         Set(accurate.EmbeddingModel, accurate.Embedder).Profile.ShouldBe(RecognitionProfiles.Accurate);
-        Set(ModelProfiles.LicenceClean.Embedder, ModelProfiles.LicenceClean.Embedder).Profile.ShouldBe(RecognitionProfiles.DlibResNet29);
+        var clean = new Doppel.Jobs.FacePipelineRecipe(Doppel.Vision.Detection.DetectorRegistry.Default, ModelProfiles.LicenceClean.Embedder);
+        Set(clean.EmbeddingModel, clean.Embedder).Profile.ShouldBe(RecognitionProfiles.LicenceCleanFusion);
 
         var unrecorded = Set(accurate.EmbeddingModel, null).Profile;
         unrecorded.ShouldNotBe(RecognitionProfiles.Accurate);
         unrecorded.RawDedupThreshold.ShouldNotBe(RecognitionProfiles.Accurate.RawDedupThreshold);
-        Set(ModelProfiles.LicenceClean.Embedder, null).Profile.ShouldBe(RecognitionProfiles.DlibResNet29);
+        // A single recogniser's stored name is its own name: its profile either way.
+        Set(Doppel.Models.ModelNames.DlibResNet29, null).Profile.ShouldBe(RecognitionProfiles.DlibResNet29);
     }
 }

@@ -25,7 +25,7 @@ public static class ExportCommand
             var (count, dimension) = Task.Run(async () =>
             {
                 await using var catalog = await CatalogCommands.OpenExistingAsync(parse.GetValue(db)!);
-                return await new ExportEmbeddingsHandler(catalog.For(TenantId.Default)).HandleAsync(parse.GetValue(model)!, parse.GetValue(format)!, file);
+                return await new ExportEmbeddingsHandler(catalog.For(TenantId.Default)).HandleAsync(EmbedderRegistry.StoredName(parse.GetValue(model)!), parse.GetValue(format)!, file);
             }).GetAwaiter().GetResult();
             Console.WriteLine($"Wrote {count} vectors of dimension {dimension} to {file}.");
         });

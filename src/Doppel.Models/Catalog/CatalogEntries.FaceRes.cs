@@ -6,6 +6,8 @@ internal static partial class CatalogEntries
     {
         Name = ModelNames.FaceRes,
         Task = ModelTask.Embedder,
+        // In the default (licence-clean) profile, fused with dlib: installed by default.
+        IsDefault = true,
         Description = "HSE faceres: MobileNet v1 (HSE_FaceRec_tf) on 224x224 faces, human-models' TF.js graph converted to ONNX by Doppel. " +
                       "Input N x 3 x 224 x 224 BGR minus the VGGFace2 means; output the 1024-d global average pool (age and gender heads dropped).",
         Sources = [new NpmSource(Converters.Tfjs.FaceRes.NpmPackage, Converters.Tfjs.FaceRes.NpmVersion, Converters.Tfjs.FaceRes.TarballSha256,

@@ -35,8 +35,10 @@ public static class EmbedderRegistry
         name.Split('+', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) is not [var single] || single.Contains('*');
 
     /// <summary>The name a recogniser's vectors are stored under: its members' names joined by "+", an ensemble's weights
-    /// dropped (they are in the vectors' version). A catalogue model's is its own name.</summary>
-    public static string StoredName(string recogniser) => string.Join('+', Describe(recogniser).Select(m => m.Spec.Name));
+    /// dropped (they are in the vectors' version). A catalogue model's is its own name.
+    /// Parses only (no catalogue look-up): a name nobody knows stays itself, for the caller to report.</summary>
+    public static string StoredName(string recogniser) =>
+        IsEnsemble(recogniser) ? string.Join('+', Members(recogniser).Select(m => m.Name)) : recogniser.Trim();
 
     public static IFaceEmbedder Create(string name, EmbedderOptions? options = null)
     {
