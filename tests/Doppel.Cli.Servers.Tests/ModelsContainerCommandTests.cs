@@ -16,7 +16,7 @@ namespace Doppel.Cli.Servers.Tests;
 /// </summary>
 public sealed class ModelsContainerCommandTests(AzuriteServer azurite) : IDisposable
 {
-    private static readonly string[] Defaults = ["blazeface-front", "blazeface-back", "yunet", "faceapi-landmark68", "dlib-resnet29"];
+    private static readonly string[] Defaults = ["blazeface-front", "blazeface-back", "yunet", "faceapi-landmark68", "dlib-resnet29", "faceres"];
     private readonly string _dir = RepoPaths.NewTempDir("doppel-models-container");
     private string? _corpus;
 
@@ -37,7 +37,7 @@ public sealed class ModelsContainerCommandTests(AzuriteServer azurite) : IDispos
         publish.Output.ShouldContain($"to {address}");
 
         var first = Run(workerCache, "--models-container", address, "dedup", Path.Combine(photos, "photos"), "--db", Path.Combine(_dir, "cat.db"),
-            "--report", Path.Combine(_dir, "r1"));
+            "--model", "dlib-resnet29", "--report", Path.Combine(_dir, "r1"));
         first.ExitCode.ShouldBe(0, first.Error);
         foreach (var model in Defaults)
             first.Error.ShouldContain($"models: {model} version");
@@ -45,6 +45,7 @@ public sealed class ModelsContainerCommandTests(AzuriteServer azurite) : IDispos
         findings.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length.ShouldBeGreaterThan(1);
         var firstVectors = Vectors(Path.Combine(_dir, "cat.db"));
 
+        // (The dedup runs name dlib alone: the test is about one model's versions, not the default fusion.)
         // A new version of dlib-resnet29: the same weights with another doc string, so other bytes (a new
         // sha256) and the same vectors; the environment variable names the container this time.
         var replacement = Path.Combine(_dir, "replacement");
@@ -59,7 +60,7 @@ public sealed class ModelsContainerCommandTests(AzuriteServer azurite) : IDispos
         republish.ExitCode.ShouldBe(0, republish.Error);
 
         var second = Run(workerCache, [("DOPPEL_MODELS_CONTAINER", address)], "dedup", Path.Combine(photos, "photos"), "--db", Path.Combine(_dir, "cat.db"),
-            "--report", Path.Combine(_dir, "r2"));
+            "--model", "dlib-resnet29", "--report", Path.Combine(_dir, "r2"));
         second.ExitCode.ShouldBe(0, second.Error);
         second.Error.ShouldContain("models: dlib-resnet29 version");
         second.Error.ShouldNotContain("models: blazeface-back"); // unchanged models are verified, not downloaded
