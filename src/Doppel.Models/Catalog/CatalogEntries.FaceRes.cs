@@ -20,10 +20,11 @@ internal static partial class CatalogEntries
             TensorLayout.Nchw, ChannelOrder.Bgr, [93.594f, 104.7624f, 129.1863f], One3, DynamicBatch: true),
         OutputDimension = Converters.Tfjs.FaceRes.EmbeddingSize,
         Metric = ModelMetric.Cosine,
-        // Unmeasured profile (no dedup threshold, calibration or cohort fitted yet): the cosine threshold `doppel eval verify
-        // --model faceres` chose on LFW pairsDevTrain with the default detector and landmarks on the ArcFace 112 template
-        // scaled to 224, no flip (pairsDevTest 98.0 %, 10-fold 98.1 %; docs/benchmarks.md, "faceres alone", 2026-12-07).
-        DefaultThreshold = 0.518f,
+        // The cosine threshold `doppel eval verify --model faceres` chose on LFW pairsDevTrain with the default detector and
+        // landmarks on the ArcFace 112 template scaled to 224, no flip, 8-bit graph (the default precision; pairsDevTest
+        // 98.1 %; the float graph: 0.5177, 98.0 %; docs/benchmarks.md, "faceres alone", "faceres 8-bit"). The profile
+        // (RecognitionProfiles.FaceRes) reads the same value.
+        DefaultThreshold = 0.5241f,
         Conversion = ConversionKind.TfjsGraph,
         ConverterId = Converters.Tfjs.FaceRes.ConverterId,
         Files =
