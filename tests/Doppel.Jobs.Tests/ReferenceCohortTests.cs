@@ -34,6 +34,28 @@ public class ReferenceCohortTests
     }
 
     [Fact]
+    public void The_default_fusion_levels_with_its_members_cohorts_and_flips_dlib_only()
+    {
+        var fusion = RecognitionProfiles.LicenceCleanFusion;
+        ModelProfiles.LicenceClean.Recognition.ShouldBeSameAs(fusion);
+        var version = FacePipelineAnalyzer.ModelVersionOf(fusion.Model, new EmbedderOptions());
+        // The pipeline's default vectors have a fused cohort: a mismatch would give every face the fallback level silently.
+        var cohort = fusion.CohortFor(version).ShouldNotBeNull();
+        cohort.Dimension.ShouldBe(128 + 1024);
+        cohort.Members.ShouldNotBeNull().Select(m => (m.Cohort.Dimension, m.Weight)).ShouldBe([(128, 0.86f), (1024, 0.14f)]);
+        // dlib flips, faceres does not; --flip / --no-flip name every member.
+        version.Split(" + ")[0].ShouldEndWith(" flip *0.86");
+        version.Split(" + ")[1].ShouldNotContain("flip");
+        FacePipelineAnalyzer.ModelVersionOf(fusion.Model, new EmbedderOptions { FlipTta = true }).Split(" + ").ShouldAllBe(p => p.Contains(" flip"));
+        var unflipped = FacePipelineAnalyzer.ModelVersionOf(fusion.Model, new EmbedderOptions { FlipTta = false });
+        unflipped.ShouldNotContain("flip");
+        // dlib has a cohort without flip too, so that fusion is levelled as well; faceres's float graph has none.
+        fusion.CohortFor(unflipped).ShouldNotBeNull();
+        fusion.CohortFor(FacePipelineAnalyzer.ModelVersionOf(fusion.Model, new EmbedderOptions { Precision = ModelPrecision.Float32 })).ShouldBeNull();
+        Doppel.Matching.Clustering.ClusterDefaults.IsTuned(fusion.Model).ShouldBeTrue();
+    }
+
+    [Fact]
     public void A_pair_scores_the_same_whatever_else_the_set_holds()
     {
         var version = FacePipelineAnalyzer.ModelVersionOf(ModelNames.DlibResNet29, new EmbedderOptions());

@@ -36,6 +36,39 @@ public class ScoreCalibrationTests
     }
 
     [Fact]
+    public void A_fused_vector_is_levelled_part_by_part_so_its_score_is_the_weighted_sum_of_the_members_scores()
+    {
+        // Two members with their own cohorts and normalisations (one 2-d, one 3-d), weights 0.75 / 0.25.
+        var a = ReferenceCohort.Parse(ReferenceCohort.Write("a", [[1, 0], [0.6f, 0.8f], [0.8f, 0.6f], [0, 1]]), "a");
+        var b = ReferenceCohort.Parse(ReferenceCohort.Write("b", [[1, 0, 0], [0, 1, 0], [0, 0.6f, 0.8f]]), "b");
+        var na = new CohortNormalisation(Quantile: 0.5f, ExcludeAbove: 0.99f, MinCohort: 1, FallbackLevel: 0.5f);
+        var nb = new CohortNormalisation(Quantile: 1f, ExcludeAbove: 0.99f, MinCohort: 1, FallbackLevel: 0.1f);
+        var fused = ReferenceCohort.Fuse("a *0.75 + b *0.25", [new FusedCohortMember(a, na, 0.75f), new FusedCohortMember(b, nb, 0.25f)]);
+        fused.Dimension.ShouldBe(5);
+        fused.Count.ShouldBe(4);
+        Should.Throw<InvalidOperationException>(() => fused.Row(0).ToArray());
+
+        float[] partA1 = [0.6f, 0.8f], partB1 = [0, 0.6f, 0.8f], partA2 = [1, 0], partB2 = [0.6f, 0.8f, 0];
+        float[] Fuse(float[] x, float[] y) => [.. x.Select(v => v * MathF.Sqrt(0.75f)), .. y.Select(v => v * MathF.Sqrt(0.25f))];
+        var set = new VectorSet(5);
+        set.Add(1, Fuse(partA1, partB1));
+        set.Add(2, Fuse(partA2, partB2));
+        var levels = na.Levels(set, fused, TestContext.Current.CancellationToken);
+        for (int i = 0; i < 2; i++)
+        {
+            var (x, y) = i == 0 ? (partA1, partB1) : (partA2, partB2);
+            levels[i].ShouldBe(0.75f * na.Level(x, a) + 0.25f * nb.Level(y, b), 1e-5f);
+        }
+        // The fused score (fused cosine minus the mean level) is the weighted sum of the members' own normalised scores.
+        float Dot(float[] x, float[] y) => x.Zip(y, (p, q) => p * q).Sum();
+        float fusedScore = CohortNormalisation.Normalise(Dot(set.Row(0).ToArray(), set.Row(1).ToArray()), levels[0], levels[1]);
+        float memberScores = 0.75f * CohortNormalisation.Normalise(Dot(partA1, partA2), na.Level(partA1, a), na.Level(partA2, a))
+                             + 0.25f * CohortNormalisation.Normalise(Dot(partB1, partB2), nb.Level(partB1, b), nb.Level(partB2, b));
+        fusedScore.ShouldBe(memberScores, 1e-5f);
+        Should.Throw<ArgumentException>(() => ReferenceCohort.Fuse("x", [new FusedCohortMember(a, na, 0.5f), new FusedCohortMember(b, nb, 0.2f)]));
+    }
+
+    [Fact]
     public void Levels_come_from_the_fixed_cohort_leave_out_matches_and_fall_back_on_small_cohorts()
     {
         // The cohort: one vector a face matches (cosine 1) and four strangers at cosine 0.6 from [1, 0].
