@@ -58,14 +58,16 @@ public static class ClusterDefaults
             HdbscanMinClusterSize: 2, HdbscanMinSamples: 2,
             UmapNeighbors: 5, UmapComponents: 16, UmapLayoutEps: 0.05f, UmapMinSamples: 2,
             IncrementalMaxDistance: 0.05f, IncrementalMinFaces: 2),
-        // dlib's row with every cosine distance scaled by 1.87, the ratio of the two profiles' raw dedup distances
-        // (1 − 0.9030 against 1 − 0.9481): the fused raw cosine spreads wider (faceres's strangers sit near 0.35). Not swept;
-        // the persons and dedup paths read the profile's normalised cut instead (RecognitionProfile.PersonsMaxDistance).
+        // The licence-clean fusion (raw fused cosine: faceres's strangers sit near 0.35, so distances are wider than dlib's).
+        // Chosen on LFW dev, Yale and ORL together (docs/benchmarks-clustering.md, "The licence-clean fusion", 2026-12-08):
+        // incremental 0.085 (LFW pairwise F 0.813, P 0.95; Yale 0.975, ORL 0.991), where 0.09 gains LFW 0.011 but merges
+        // Yale people (P 0.87); DBSCAN 0.075 (LFW 0.761, P 0.99; Yale 0.994), where 0.08 (LFW 0.818) merges two of Yale's
+        // 15 people. HDBSCAN and UMAP keep dlib's values, not swept. Persons' default (average linkage) reads the profile.
         [LicenceCleanFusion] = new(
             DbscanEps: 0.075f, DbscanMinSamples: 2,
             HdbscanMinClusterSize: 2, HdbscanMinSamples: 2,
             UmapNeighbors: 5, UmapComponents: 16, UmapLayoutEps: 0.05f, UmapMinSamples: 2,
-            IncrementalMaxDistance: 0.0935f, IncrementalMinFaces: 2),
+            IncrementalMaxDistance: 0.085f, IncrementalMinFaces: 2),
         [MobileFaceNet192] = new(
             DbscanEps: 0.38f, DbscanMinSamples: 2,
             HdbscanMinClusterSize: 2, HdbscanMinSamples: 2,
