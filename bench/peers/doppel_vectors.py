@@ -19,7 +19,7 @@ CUT_P06 = (math.log(0.6 / 0.4) - INTERCEPT) / SLOPE
 
 def read_cohort(f):
     b = open(f, 'rb').read(); d, n, lv = np.frombuffer(b[8:20], dtype='<i4')
-    C = np.frombuffer(b[20 + lv:], dtype='<f2').astype(np.float32).reshape(n, d).astype(np.float64)
+    C = np.frombuffer(b[20 + lv:], dtype='<i1' if b[:8] == b'DPCOHRT8' else '<f2').astype(np.float32).reshape(n, d).astype(np.float64)
     return C / np.linalg.norm(C, axis=1, keepdims=True)
 
 def rel(path, root):  # catalog paths may sit under another mount: keep the part below the data folder

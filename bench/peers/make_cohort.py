@@ -4,15 +4,19 @@ vectors of the LFW dev images of the people in pairsDevTrain.txt (the profile's 
 pairsDevTest's, ORL or Yale), as made by `doppel dedup` into a catalog, stored as half floats with the
 model version they were made with. Prints the file's sha256, which RecognitionProfiles pins.
 
-usage: make_cohort.py LFW_DB OUT [MODEL] [VERSION]
+usage: make_cohort.py LFW_DB OUT [MODEL] [VERSION] [--int8]
   e.g. doppel dedup ../shared/data/lfw-dev/images --db lfw.db            # the default pipeline (8-bit graph)
        make_cohort.py lfw.db src/Doppel.Vision/Embedding/Cohorts/dlib-resnet29.int8.cohort
        doppel dedup ../shared/data/lfw-dev/images --db lfwf.db --precision float
        make_cohort.py lfwf.db src/Doppel.Vision/Embedding/Cohorts/dlib-resnet29.float.cohort
 The catalog must hold one vector version of MODEL (default dlib-resnet29) unless VERSION names one.
-File format: ReferenceCohort.cs (b'DPCOHRT1', int32 dimension, count, version length, version, halfs)."""
+File format: ReferenceCohort.cs (b'DPCOHRT1', int32 dimension, count, version length, version, halfs; with --int8
+b'DPCOHRT8' and one signed byte per value, each row scaled to a largest magnitude of 127: for wide vectors, faceres's)."""
 import csv, hashlib, os, sqlite3, struct, sys
 import numpy as np
+
+INT8 = '--int8' in sys.argv
+sys.argv = [a for a in sys.argv if a != '--int8']
 
 SHARED = os.path.join(os.path.dirname(os.path.abspath(__file__)), '../../../shared/data')
 db, out = sys.argv[1:3]
@@ -44,7 +48,11 @@ assert X, f'no vectors of fitting people in {db}'
 X = np.stack(X).astype(np.float64)
 X /= np.linalg.norm(X, axis=1, keepdims=True)
 v = version.encode('utf-8')
-data = b'DPCOHRT1' + struct.pack('<iii', X.shape[1], X.shape[0], len(v)) + v + X.astype('<f2').tobytes()
+if INT8:
+    body = np.round(X / np.abs(X).max(axis=1, keepdims=True) * 127).astype(np.int8).tobytes()
+else:
+    body = X.astype('<f2').tobytes()
+data = (b'DPCOHRT8' if INT8 else b'DPCOHRT1') + struct.pack('<iii', X.shape[1], X.shape[0], len(v)) + v + body
 os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
 open(out, 'wb').write(data)
 print(f'{out}: {X.shape[0]} vectors of {X.shape[1]} ({model}, version "{version}", {len({labels[os.path.normpath(p)] for p, _, _ in rows} & fitting)} people), '

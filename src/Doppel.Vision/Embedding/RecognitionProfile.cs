@@ -229,7 +229,7 @@ public static class RecognitionProfiles
         VerificationThreshold = 0.5241f,
         RawDedupThreshold = 0.6728f,
         Normalisation = new CohortNormalisation(Quantile: 0.995f, ExcludeAbove: 0.95f, MinCohort: 100, FallbackLevel: 0.5517f),
-        Cohorts = [new CohortResource("faceres.cohort", "9dfe2a3c609015bb1ae96d9f81e37a0b58db7e0dff2811eb1df3d0ab01b87dda")],
+        Cohorts = [new CohortResource("faceres.cohort", "169df161451cb0a9058edc6ad393933db93badf8519a4d2b328d631be1adab2e")],
         DedupThreshold = 0.0946f,
         Calibration = new MatchCalibration(Slope: 62.434, Intercept: -6.271),
         GroupMinProbability = 0.6,
