@@ -21,5 +21,5 @@ public static class PersonDefaults
     public static PersonOptions Recluster(string? model) =>
         model is not null && RecognitionProfiles.For(model) is { Measured: true, Normalisation: not null } profile
             ? new PersonOptions(profile.PersonsMaxDistance, 2) { AverageLinkage = true }
-            : ClusterDefaults.Recluster(model, () => RecognitionProfiles.For(model!).PersonsMaxDistance);
+            : ClusterDefaults.Recluster(model);
 }

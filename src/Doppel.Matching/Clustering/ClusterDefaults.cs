@@ -106,15 +106,11 @@ public static class ClusterDefaults
         new(For(model).IncrementalMaxDistance, For(model).IncrementalMinFaces);
 
     /// <summary>
-    /// <c>doppel recluster</c>: for dlib, persons as the dedup groups them (average linkage on the licence-clean
-    /// profile's cohort-levelled cosine, cut at its group cut, <paramref name="personsCut"/>: 1 − (0.0296 + 0.9147) =
-    /// 0.0558 today, with flip); LFW held-out people BCubed F 0.957 vs 0.884 with DBSCAN ε 0.04 before flip (docs/benchmarks-clustering.md).
-    /// Other models: DBSCAN with their DBSCAN values.
+    /// <c>doppel recluster</c> for a model whose profile does not normalise its scores: DBSCAN with its DBSCAN values. A
+    /// normalising profile (dlib, faceres, the licence-clean fusion) reclusters by average linkage at its own persons cut,
+    /// which this project cannot read (Doppel.Vision references it): <c>PersonDefaults.Recluster</c> (Doppel.Application)
+    /// decides that from the profile (LFW held-out people, dlib: BCubed F 0.957 vs 0.884 with DBSCAN ε 0.04 before flip;
+    /// docs/benchmarks-clustering.md).
     /// </summary>
-    /// <param name="personsCut">The recogniser profile's persons cut (<c>RecognitionProfile.PersonsMaxDistance</c>), asked
-    /// only for dlib. This project cannot read the profile (Doppel.Vision references it), so the caller passes it and the
-    /// number lives in one place; <c>PersonDefaults</c> (Doppel.Application) does. The caller supplies the levels too.</param>
-    public static PersonOptions Recluster(string? model, Func<float> personsCut) =>
-        model == DlibResNet29 ? new PersonOptions(personsCut(), 2) { AverageLinkage = true }
-        : new(For(model).DbscanEps, For(model).DbscanMinSamples);
+    public static PersonOptions Recluster(string? model) => new(For(model).DbscanEps, For(model).DbscanMinSamples);
 }

@@ -380,17 +380,8 @@ public sealed class TfjsGraphToOnnx
     private Tensor Initialiser(float[] data, long[] dims, int[] tfShape) =>
         new(_graph.AddInitializer($"const_{_constants++}", data, dims), tfShape);
 
-    private static float[] ToNchw(float[] nhwc, int[] shape)
-    {
-        int n = shape[0], h = shape[1], w = shape[2], c = shape[3];
-        var nchw = new float[nhwc.Length];
-        for (var b = 0; b < n; b++)
-            for (var y = 0; y < h; y++)
-                for (var x = 0; x < w; x++)
-                    for (var ch = 0; ch < c; ch++)
-                        nchw[((b * c + ch) * h + y) * w + x] = nhwc[((b * h + y) * w + x) * c + ch];
-        return nchw;
-    }
+    /// <summary>A 4-D NHWC constant in NCHW order (the TFLite translator's permutation, shared).</summary>
+    private static float[] ToNchw(float[] nhwc, int[] shape) => Doppel.Models.Conversion.TfliteLayout.Permute4(nhwc, shape, [0, 3, 1, 2]);
 
     private int[] Broadcast(TfjsGraphNode node, int[] a, int[] b)
     {
