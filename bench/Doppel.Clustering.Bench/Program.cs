@@ -144,7 +144,7 @@ static int ClusterBench(string npy, string labelsCsv, string algorithm, float ep
         _ => throw new ArgumentException($"Unknown algorithm '{algorithm}'."),
     };
     var watch = Stopwatch.StartNew();
-    var r = ClusterEvaluation.Run(set, LabelsCsv.Read(labelsCsv), new ClusterSettings(algo, eps, minSamples));
+    var r = ClusterEvaluation.Run(set, LabelsCsv.KeyedLike(LabelsCsv.Read(labelsCsv), set.Ids, labelsCsv), new ClusterSettings(algo, eps, minSamples));
     var s = r.Scores;
     Emit(new
     {
@@ -159,7 +159,7 @@ static int ClusterBench(string npy, string labelsCsv, string algorithm, float ep
 static int UmapSweep(string npy, string labelsCsv, int components, int minSamples, float[] epsValues)
 {
     var set = EmbeddingFiles.Read(npy);
-    var truth = ClusteringMetrics.Encode(ClusterEvaluation.IdentitiesOf(set.Ids, LabelsCsv.Read(labelsCsv)));
+    var truth = ClusteringMetrics.Encode(ClusterEvaluation.IdentitiesOf(set.Ids, LabelsCsv.KeyedLike(LabelsCsv.Read(labelsCsv), set.Ids, labelsCsv)));
     var options = ClusterSettings.DefaultUmap with { Components = components };
     var watch = Stopwatch.StartNew();
     var layout = Umap.FitTransform(set.ToVectorSet(), options);

@@ -82,6 +82,16 @@ public class EvalClusterCommandTests
         unlabelled.Code.ShouldBe(1);
         unlabelled.Error.ShouldContain("have no label");
 
+        // A catalog's export names vectors by absolute path; labels relative to the CSV's folder still find them.
+        var dir = Path.GetDirectoryName(labels)!;
+        var set = EmbeddingFiles.Read(npy);
+        var absoluteNpy = Path.Combine(dir, "absolute.npy");
+        EmbeddingFiles.WriteNpy(new EmbeddingSet([.. set.Ids.Select(id => Path.Combine(dir, id))], set.Vectors.ToArray(), set.Dimension), absoluteNpy);
+        var absolute = Run("eval", "cluster", "--embeddings", absoluteNpy, "--labels", labels, "--json", "--algorithm", "dbscan", "--eps", "0.5");
+        absolute.Error.ShouldBeEmpty();
+        absolute.Code.ShouldBe(0);
+        JsonDocument.Parse(absolute.Output).RootElement.GetProperty("items").GetInt32().ShouldBe(300);
+
         Run("eval", "cluster", "--embeddings", npy, "--labels", labels, "--algorithm", "kmeans").Code.ShouldNotBe(0);
         Run("eval", "cluster", "--embeddings", npy, "--labels", labels, "--min-samples", "0").Error.ShouldContain("--min-samples");
     }

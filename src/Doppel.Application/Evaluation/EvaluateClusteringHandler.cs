@@ -64,6 +64,9 @@ public sealed class EvaluateClusteringHandler(Func<FacePipeline> pipeline)
         var (set, unembedded, detector, version) = command.ImagesDir is { } dir
             ? EmbedImages(dir, truth)
             : (EmbeddingFiles.Read(command.EmbeddingsFile!), (IReadOnlyList<string>)[], null, command.ModelVersion);
+        // An export names vectors by absolute path, a labels CSV by paths relative to its folder.
+        if (command.ImagesDir is null)
+            truth = LabelsCsv.KeyedLike(truth, set.Ids, command.LabelsFile);
         var watch = Stopwatch.StartNew();
         bool tuned = ClusterDefaults.IsTuned(command.Model);
         if (settings.Algorithm == ClusterAlgorithm.Average)

@@ -32,6 +32,28 @@ public static class LabelsCsv
         return labels;
     }
 
+    /// <summary>
+    /// The labels keyed the way <paramref name="ids"/> are. A labels CSV lists paths relative to its own folder (LFW's
+    /// <c>images/AJ_Cook/AJ_Cook_0001.jpg</c>), while a catalog's export names each vector by the absolute path it was
+    /// scanned at (<c>doppel export embeddings</c>). When an id (or its path before <c>#</c>) is not a key but is the
+    /// full path of one resolved against <paramref name="labelsFile"/>'s folder, every key is rekeyed to its full path;
+    /// otherwise the labels come back as read, and <see cref="Metrics.ClusterEvaluation.IdentitiesOf"/> names what is missing.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> KeyedLike(IReadOnlyDictionary<string, string> labels, IReadOnlyList<string> ids, string labelsFile)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(ids);
+        static string PathOf(string id) => id.LastIndexOf('#') is int h and > 0 ? id[..h] : id;
+        if (ids.Count == 0 || ids.All(id => labels.ContainsKey(id) || labels.ContainsKey(PathOf(id))))
+            return labels;
+        var folder = Path.GetDirectoryName(Path.GetFullPath(labelsFile)) ?? ".";
+        var full = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, identity) in labels)
+            full.TryAdd(Path.IsPathRooted(key) ? key : Path.GetFullPath(Path.Combine(folder, key)), identity);
+        bool Resolves(IReadOnlyDictionary<string, string> keyed, string id) => keyed.ContainsKey(id) || keyed.ContainsKey(PathOf(id));
+        return ids.Count(id => Resolves(full, id)) > ids.Count(id => Resolves(labels, id)) ? full : labels;
+    }
+
     public static void Write(string path, IEnumerable<KeyValuePair<string, string>> labels)
     {
         var sb = new StringBuilder("path,identity\n");

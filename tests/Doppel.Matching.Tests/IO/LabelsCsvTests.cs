@@ -30,4 +30,26 @@ public class LabelsCsvTests
         File.WriteAllLines(path, ["a.jpg,Ann", "a.jpg,Bob"]);
         Should.Throw<InvalidDataException>(() => LabelsCsv.Read(path)).Message.ShouldContain("labelled twice");
     }
+
+    /// <summary>An export names vectors by the absolute path they were scanned at; a labels CSV lists paths relative to
+    /// its own folder. The labels are rekeyed to full paths then, and only then.</summary>
+    [Fact]
+    public void Labels_relative_to_their_folder_match_ids_that_are_absolute_paths()
+    {
+        var dir = RepoPaths.NewTempDir();
+        var path = Path.Combine(dir, "labels.csv");
+        LabelsCsv.Write(path, new Dictionary<string, string> { ["images/Ann/1.jpg"] = "Ann", ["images/Bob/1.jpg"] = "Bob" });
+        var labels = LabelsCsv.Read(path);
+
+        string[] absolute = [Path.Combine(dir, "images", "Ann", "1.jpg") + "#0", Path.Combine(dir, "images", "Bob", "1.jpg")];
+        var keyed = LabelsCsv.KeyedLike(labels, absolute, path);
+        Doppel.Matching.Metrics.ClusterEvaluation.IdentitiesOf(absolute, keyed).ShouldBe(["Ann", "Bob"]);
+        keyed.Count.ShouldBe(2);
+        // Ids that already are the labels' keys keep the labels as read.
+        LabelsCsv.KeyedLike(labels, ["images/Ann/1.jpg#1", "images/Bob/1.jpg"], path).ShouldBeSameAs(labels);
+        // Ids under another folder resolve no better: the labels as read, and the evaluation names what is missing.
+        string[] elsewhere = ["/elsewhere/images/Ann/1.jpg"];
+        LabelsCsv.KeyedLike(labels, elsewhere, path).ShouldBeSameAs(labels);
+        Should.Throw<InvalidDataException>(() => Doppel.Matching.Metrics.ClusterEvaluation.IdentitiesOf(elsewhere, labels)).Message.ShouldContain("have no label");
+    }
 }
