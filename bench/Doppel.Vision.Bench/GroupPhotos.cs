@@ -30,7 +30,7 @@ internal static class GroupPhotos
         try
         {
             var photos = ExtractPhotos(FindOrFetchTarball(work), work);
-            using var pipeline = FacePipeline.CreateDefault(new FacePipelineOptions { SeveralFaces = SeveralFacesPolicy.KeepAll });
+            using var pipeline = FacePipeline.CreateDlib(new FacePipelineOptions { SeveralFaces = SeveralFacesPolicy.KeepAll });
             var counts = photos.Select(p => pipeline.Analyze(p).Faces.Count).ToList(); // warm-up and the face count
             int faces = counts.Sum();
             Console.WriteLine($"faces per photo {string.Join(",", counts)}: {faces} of {ExpectedFaces}; load {BenchMachine.Load}");

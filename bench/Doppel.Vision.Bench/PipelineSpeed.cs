@@ -21,7 +21,7 @@ internal static class PipelineSpeed
             Precision = precision == "float" ? Embedding.ModelPrecision.Float32 : Embedding.ModelPrecision.Int8,
         };
         using var pipeline = detector is null
-            ? FacePipeline.CreateDefault(embedderOptions: embedderOptions)
+            ? FacePipeline.CreateDlib(embedderOptions: embedderOptions)
             : new FacePipeline(Detection.DetectorRegistry.Create(detector),
                 [new Embedding.OnnxFaceEmbedder(Embedding.EmbedderSpec.DlibResNet29, embedderOptions)]);
         var embedder = (Embedding.OnnxFaceEmbedder)pipeline.Embedders[0];

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Doppel.Models;
 using Doppel.Storage;
 using Doppel.Testing;
+using Doppel.Vision.Embedding;
 
 namespace Doppel.Cli.Tests;
 
@@ -61,6 +62,9 @@ public class DedupCommandTests
             summary.RootElement.GetRawText().ShouldContain("unreadable");
             summary.RootElement.GetProperty("pairs").GetInt32().ShouldBe(csv.Length - 1);
             summary.RootElement.GetProperty("ungrouped_pairs").GetInt32().ShouldBe(ungrouped);
+            // Average linkage (the default) on the default profile: groups join at p 0.8 in a set this small.
+            summary.RootElement.GetProperty("group_cut_probability").GetDouble().ShouldBe(RecognitionProfiles.DefaultGroupMinProbability, 1e-3);
+            summary.RootElement.GetProperty("group_cut").GetDouble().ShouldBe(RecognitionProfiles.LicenceCleanFusion.GroupCut(RecognitionProfiles.LicenceCleanFusion.DedupThreshold), 1e-6);
         }
         var html = File.ReadAllText(Path.Combine(dir, "report", "index.html"));
         html.ShouldContain("truncated.jpg");

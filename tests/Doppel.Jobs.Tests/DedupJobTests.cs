@@ -41,7 +41,7 @@ public class DedupJobTests
     private static async Task<DedupOutcome> Run(string dir, string db, SearchConfig? search = null)
     {
         await using var database = SqliteDatabase.Open(db);
-        using var analyzer = new FacePipelineAnalyzer(FacePipeline.CreateDefault());
+        using var analyzer = new FacePipelineAnalyzer(FacePipeline.CreateDlib());
         return await new DedupSetHandler(database, TenantId.Default, LocalFolderMediaStore.Instance, analyzer)
             .HandleAsync(new DedupSetCommand { Roots = [dir], Search = (search ?? SearchConfig.Default).CreateSearch() }, Ct);
     }

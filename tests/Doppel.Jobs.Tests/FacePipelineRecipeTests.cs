@@ -41,7 +41,7 @@ public class FacePipelineRecipeTests
         (lazy.DetectorName, lazy.EmbeddingModel).ShouldBe((DetectorRegistry.Default, ModelNames.DlibResNet29));
         lazy.IsLoaded.ShouldBeFalse();
 
-        using var eager = new FacePipelineAnalyzer(FacePipeline.CreateDefault());
+        using var eager = new FacePipelineAnalyzer(FacePipeline.CreateDlib());
         (lazy.DetectorName, lazy.EmbeddingModel, lazy.EmbeddingModelVersion)
             .ShouldBe((eager.DetectorName, eager.EmbeddingModel, eager.EmbeddingModelVersion));
         lazy.IsLoaded.ShouldBeFalse();

@@ -22,7 +22,7 @@ public class HostileCorpusTests
     private static async Task<DedupOutcome> Run(string root, string db)
     {
         await using var database = SqliteDatabase.Open(db);
-        using var analyzer = new FacePipelineAnalyzer(FacePipeline.CreateDefault(new FacePipelineOptions { Workers = 2 }));
+        using var analyzer = new FacePipelineAnalyzer(FacePipeline.CreateDlib(new FacePipelineOptions { Workers = 2 }));
         return await new DedupSetHandler(database, TenantId.Default, LocalFolderMediaStore.Instance, analyzer)
             .HandleAsync(new DedupSetCommand { Roots = [root] }, TestContext.Current.CancellationToken);
     }

@@ -82,4 +82,27 @@ public class ReferenceCohortTests
         foreach (var face in set)
             mixed.FaceLevels![face.FaceId].ShouldBe(alone.FaceLevels![face.FaceId]);
     }
+
+    /// <summary>What the report tells a reviewer a group stands for: the mean score average linkage cut at, and its match
+    /// probability, the profile's policy (p 0.8 in a set no larger than the calibration's). Connected groups cut on no mean.</summary>
+    [Fact]
+    public void Average_linkage_groups_say_the_score_and_probability_they_join_at()
+    {
+        var version = FacePipelineAnalyzer.ModelVersionOf(ModelNames.DlibResNet29, new EmbedderOptions());
+        var cohort = Profile.CohortFor(version)!;
+        var faces = Enumerable.Range(0, 40).Select(i => new FaceEmbedding(i, ModelNames.DlibResNet29, version, cohort.Row(i / 2 * 97).ToArray())).ToList();
+        DedupMatch Run(GroupingMode grouping) => DedupMatcher.Match(faces, faces.ToDictionary(f => f.FaceId, f => f.FaceId),
+            faces.ToDictionary(f => f.FaceId, f => $"h{f.FaceId}"), new HashSet<(string, string)>(), Profile.DedupThreshold, grouping,
+            VectorSearch.Exact, Profile, version, TestContext.Current.CancellationToken);
+
+        var average = Run(GroupingMode.Average);
+        average.Groups.Count.ShouldBeGreaterThanOrEqualTo(19); // each row twice: twenty pairs of identical faces (two people may meet)
+        average.GroupCut.ShouldBe(Profile.GroupCut(Profile.DedupThreshold, 40));
+        average.GroupCut!.Value.ShouldBeGreaterThan(Profile.DedupThreshold);
+        average.GroupCutProbability!.Value.ShouldBe(RecognitionProfiles.DefaultGroupMinProbability, 1e-4);
+        var connected = Run(GroupingMode.Connected);
+        connected.Pairs.ShouldBe(average.Pairs, ignoreOrder: true);
+        connected.GroupCut.ShouldBeNull();
+        connected.GroupCutProbability.ShouldBeNull();
+    }
 }

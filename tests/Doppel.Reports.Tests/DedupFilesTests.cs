@@ -65,6 +65,28 @@ public class DedupFilesTests
         DedupReportWriter.RenderHtml(Synthetic(), 4).ShouldNotContain("ungrouped");
     }
 
+    /// <summary>The report says what a group stands for: the mean score its parts joined at and that score's match
+    /// probability, in the header, in summary.json and beside the pairs no group holds together.</summary>
+    [Fact]
+    public void The_group_cut_and_its_probability_are_shown_where_a_reviewer_reads_the_groups()
+    {
+        var report = Synthetic() with
+        {
+            Statistics = Synthetic().Statistics with { GroupCut = 0.0405, GroupCutProbability = 0.85123 },
+            UngroupedPairs = [new UngroupedPair("/data/photos/lone.jpg", "/data/photos/a/1.jpg", 0.0285, 0.47)],
+        };
+        var rows = DedupFindings.Rows(report);
+        var summary = DedupSummary.ToJson(report, rows.Count);
+        summary.ShouldContain("\"group_cut\": 0.0405,");
+        summary.ShouldContain("\"group_cut_probability\": 0.8512\n");
+        var html = DedupReportWriter.RenderHtml(report, rows.Count);
+        html.ShouldContain("groups join at a mean score of <code id=\"group-cut\">0.041</code> (match probability 0.85)");
+        html.ShouldContain("(a group asks for a mean match probability of 0.85)");
+        var plain = DedupReportWriter.RenderHtml(Synthetic(), 4);
+        plain.ShouldNotContain("group-cut");
+        DedupSummary.ToJson(Synthetic(), 4).ShouldNotContain("group_cut");
+    }
+
     [Fact]
     public void FileOutsideTheScannedFolderKeepsItsFullPath()
     {

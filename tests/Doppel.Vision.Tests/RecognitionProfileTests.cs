@@ -58,22 +58,26 @@ public class RecognitionProfileTests
     {
         var dlib = RecognitionProfiles.DlibResNet29;
         float t = dlib.DedupThreshold, fitted = dlib.GroupCut(t);
-        // p 0.6 on the fitting set's scale: normalised 0.0296 (flip's calibration: slope 260.43, intercept −7.291).
-        fitted.ShouldBe(0.02955f, 0.0001f);
+        // p 0.8 (odds 4 to 1, every measured profile's group policy) on the fitting set's scale: normalised 0.0333 (flip's
+        // calibration: slope 260.43, intercept −7.291).
+        RecognitionProfiles.DefaultGroupMinProbability.ShouldBe(0.8);
+        fitted.ShouldBe(0.03332f, 0.0001f);
         // Sets up to the calibration's 3,443 faces keep the fitted cut (ORL, Yale, the held-out LFW people).
         dlib.GroupCut(t, 165).ShouldBe(fitted);
         dlib.GroupCut(t, 3443).ShouldBe(fitted);
         // All of LFW dev (4,992 faces): log-odds + ln(4992 / 3443) = 0.37, 0.0014 higher at slope 260.43.
-        dlib.GroupCut(t, 4992).ShouldBe(0.0310f, 0.0001f);
+        dlib.GroupCut(t, 4992).ShouldBe(0.0347f, 0.0001f);
         // Ten times the faces: ln 10 = 2.30 more log-odds, 0.0088 higher; it only grows with the set.
         dlib.GroupCut(t, 34430).ShouldBe(fitted + (float)(Math.Log(10) / 260.432), 0.0001f);
         dlib.GroupCut(t, 34430).ShouldBeGreaterThan(dlib.GroupCut(t, 4992));
         // A profile without the fitting set's size keeps its cut at any size.
         var unsized = RecognitionProfiles.Accurate with { CalibrationFaces = null };
         unsized.GroupCut(unsized.DedupThreshold, 100_000).ShouldBe(unsized.GroupCut(unsized.DedupThreshold));
-        // The accurate profile, fitted on the same 3,443 images: p 0.6 is 0.7358; at 4,992 faces 0.37 / 64.86 = 0.0057 higher.
+        // The accurate profile, fitted on the same 3,443 images: p 0.8 is 0.7510; at 4,992 faces 0.37 / 64.86 = 0.0057 higher.
         var accurate = RecognitionProfiles.Accurate;
-        accurate.GroupCut(accurate.DedupThreshold, 3443).ShouldBe(0.7358f, 0.0001f);
-        accurate.GroupCut(accurate.DedupThreshold, 4992).ShouldBe(0.7358f + (float)(Math.Log(4992.0 / 3443) / 64.86), 0.0001f);
+        accurate.GroupCut(accurate.DedupThreshold, 3443).ShouldBe(0.7510f, 0.0001f);
+        accurate.GroupCut(accurate.DedupThreshold, 4992).ShouldBe(0.7510f + (float)(Math.Log(4992.0 / 3443) / 64.86), 0.0001f);
+        // The licence-clean default (the fusion): p 0.8 is normalised 0.0387 (slope 202.447, intercept −6.440).
+        RecognitionProfiles.LicenceCleanFusion.GroupCut(RecognitionProfiles.LicenceCleanFusion.DedupThreshold).ShouldBe(0.0387f, 0.0001f);
     }
 }

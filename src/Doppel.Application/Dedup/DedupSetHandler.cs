@@ -148,6 +148,8 @@ public sealed class DedupSetHandler(IDoppelDatabase db, TenantId tenant, IMediaS
             LowQuality = lowQuality,
             MinQuality = command.MinQuality,
             FaceLevels = match.FaceLevels,
+            GroupCut = match.GroupCut,
+            GroupCutProbability = match.GroupCutProbability,
         };
     }
 

@@ -108,6 +108,8 @@ public static class DistributedDedup
             LowQuality = lowQuality,
             MinQuality = set.MinQuality,
             FaceLevels = match.FaceLevels,
+            GroupCut = match.GroupCut,
+            GroupCutProbability = match.GroupCutProbability,
         };
     }
 }

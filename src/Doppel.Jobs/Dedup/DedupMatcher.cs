@@ -9,6 +9,13 @@ namespace Doppel.Jobs.Dedup;
 public sealed record DedupMatch(IReadOnlyList<ImagePair> Pairs, IReadOnlyList<IReadOnlyList<long>> Groups)
 {
     public IReadOnlyDictionary<long, float>? FaceLevels { get; init; }
+
+    /// <summary>The mean score at which groups joined (<see cref="FaceScoring.GroupCut"/>), what a reviewer is told a group
+    /// stands for; null for connected and core grouping, which do not cut on a mean.</summary>
+    public float? GroupCut { get; init; }
+
+    /// <summary>The calibrated match probability of <see cref="GroupCut"/> (the scale of every pair's probability), or null.</summary>
+    public double? GroupCutProbability { get; init; }
 }
 
 /// <summary>
@@ -141,16 +148,20 @@ public static class DedupMatcher
                     best = Math.Max(best, scoring.Similarity(fa, fb)!.Value);
             return best;
         };
+        float groupCut = scoring.GroupCut(threshold, matchedFaces ?? refs.Count);
         var groups = DuplicateGrouper.Group(mediaRows.Count,
                 pairs.Select(p => new ScoredPair(rowOf[p.MediaA], rowOf[p.MediaB], p.Score)),
-                new DedupOptions { Mode = grouping, LinkageThreshold = scoring.GroupCut(threshold, matchedFaces ?? refs.Count) },
+                new DedupOptions { Mode = grouping, LinkageThreshold = groupCut },
                 ignore: IgnoredAmong(mediaRows, hashOf, ignoredHashes), faceIds: mediaRows, similarity: similarity)
             .Select(g => (IReadOnlyList<long>)g.Members.Select(m => mediaRows[m]).ToList())
             .Where(g => g.Count > 1)
             .ToList();
+        bool cutsOnMean = grouping == GroupingMode.Average;
         return new DedupMatch(pairs, groups)
         {
             FaceLevels = scoring.Levels is { } levels ? refs.Select((r, row) => (r.FaceId, levels[row])).ToDictionary(x => x.FaceId, x => x.Item2) : null,
+            GroupCut = cutsOnMean ? groupCut : null,
+            GroupCutProbability = cutsOnMean ? scoring.Probability(groupCut) : null,
         };
     }
 

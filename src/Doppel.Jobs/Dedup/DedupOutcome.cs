@@ -32,6 +32,10 @@ public sealed record DedupOutcome(
     /// <summary>Each face's normalisation level (<see cref="CohortNormalisation"/>), when the profile normalises.</summary>
     public IReadOnlyDictionary<long, float>? FaceLevels { get; init; }
 
+    /// <summary>The mean score at which groups joined and its match probability (<see cref="DedupMatch.GroupCut"/>), or null.</summary>
+    public float? GroupCut { get; init; }
+    public double? GroupCutProbability { get; init; }
+
     /// <summary>The vectors matching read (the set's faces, the outcome's model), when the job kept them: the
     /// report's score histogram uses them instead of reading the catalog again.</summary>
     public IReadOnlyList<FaceEmbedding>? Vectors { get; init; }

@@ -96,7 +96,7 @@ public static class DedupReportBuilder
             .Concat(outcome.Skipped.Select(e => e.Status.ToCode()))
             .GroupBy(code => code).ToDictionary(g => g.Key, g => g.Count());
         var stats = new DedupRunStatistics(outcome.Images.Count, outcome.Faces.Count, outcome.Elapsed.TotalSeconds, reasonCounts,
-            detectorName, outcome.Model, outcome.Threshold);
+            detectorName, outcome.Model, outcome.Threshold, outcome.GroupCut, outcome.GroupCutProbability);
 
         var report = new DedupReport(
             ScannedRoot: outcome.Images.Count > 0 ? outcome.Images[0].File.Root : outputDirectory,

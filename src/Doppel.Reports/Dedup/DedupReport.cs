@@ -106,7 +106,9 @@ public sealed record DedupRunStatistics(
     IReadOnlyDictionary<string, int> ReasonCounts,
     string? Detector = null,
     string? Model = null,
-    double? Threshold = null);
+    double? Threshold = null,
+    double? GroupCut = null,
+    double? GroupCutProbability = null);
 
 /// <summary>Everything the dedup report shows. <see cref="ScoreHistogramPng"/> is the match-score
 /// histogram with the threshold marked (see <see cref="Charts.ChartRenderer"/>).</summary>

@@ -198,6 +198,11 @@ public static partial class DedupReportWriter
         if (stats.Detector is not null) page.Append(" · detector <code>").Append(E(stats.Detector)).Append("</code>");
         if (stats.Model is not null) page.Append(" · model <code>").Append(E(stats.Model)).Append("</code>");
         if (stats.Threshold is double t) page.Append(" · threshold <code>").Append(F(t, 3)).Append("</code>");
+        if (stats.GroupCut is double cut)
+        {
+            page.Append(" · groups join at a mean score of <code id=\"group-cut\">").Append(F(cut, 3)).Append("</code>");
+            if (stats.GroupCutProbability is double p) page.Append(" (match probability ").Append(F(p, 2)).Append(')');
+        }
         page.Append("</p>\n<nav>");
         if (depth > 0)
             page.Append("<a href=\"").Append(index).Append("#summary\">Summary</a>");

@@ -174,7 +174,9 @@ internal static class DedupSections
         SectionStart(html, page, "ungrouped-count", UngroupedTitle);
         if (page.InIndex)
             html.Append("<p class=\"note\">These images match above the threshold, but joining them would put faces in one group that do not match ")
-                .Append("each other well enough on average. Review each pair on its own.</p>\n");
+                .Append("each other well enough on average")
+                .Append(report.Statistics.GroupCutProbability is double p ? $" (a group asks for a mean match probability of {F(p, 2)})" : "")
+                .Append(". Review each pair on its own.</p>\n");
         var groupOf = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int g = 0; g < report.Groups.Count; g++)
             foreach (var member in report.Groups[g].Members)

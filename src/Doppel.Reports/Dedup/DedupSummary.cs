@@ -32,6 +32,8 @@ public static class DedupSummary
             if (stats.Detector is not null) json.WriteString("detector", stats.Detector);
             if (stats.Model is not null) json.WriteString("model", stats.Model);
             if (stats.Threshold is double threshold) json.WriteNumber("threshold", threshold);
+            if (stats.GroupCut is double groupCut) json.WriteNumber("group_cut", groupCut);
+            if (stats.GroupCutProbability is double groupP) json.WriteNumber("group_cut_probability", Math.Round(groupP, 4));
             json.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";

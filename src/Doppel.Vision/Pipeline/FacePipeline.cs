@@ -42,9 +42,11 @@ public sealed class FacePipeline : IDisposable
         _decoder = new ImageDecoder(Options.Decoder);
     }
 
-    /// <summary>The defaults (<see cref="DetectorRegistry.Default"/>: BlazeFace back-256 with face-api's
-    /// 68 landmarks; dlib ResNet-29); throws <see cref="Doppel.Models.ModelNotInstalledException"/> when a model is missing.</summary>
-    public static FacePipeline CreateDefault(FacePipelineOptions? options = null, EmbedderOptions? embedderOptions = null)
+    /// <summary>The default detector (<see cref="DetectorRegistry.Default"/>, the cascade with face-api's 68 landmarks) with
+    /// dlib ResNet-29 alone: what tests and benches about dlib's vectors build. The product's recogniser is the selected
+    /// model profile's (<see cref="ModelProfiles.Default"/>: the licence-clean fusion), built from a recipe; throws
+    /// <see cref="Doppel.Models.ModelNotInstalledException"/> when a model is missing.</summary>
+    public static FacePipeline CreateDlib(FacePipelineOptions? options = null, EmbedderOptions? embedderOptions = null)
     {
         var detector = DetectorRegistry.Create(DetectorRegistry.Default);
         try

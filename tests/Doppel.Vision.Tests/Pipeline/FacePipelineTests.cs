@@ -7,7 +7,7 @@ namespace Doppel.Vision.Tests.Pipeline;
 
 public sealed class FacePipelineTests
 {
-    private static FacePipeline Create(FacePipelineOptions? options = null) => FacePipeline.CreateDefault(options);
+    private static FacePipeline Create(FacePipelineOptions? options = null) => FacePipeline.CreateDlib(options);
 
     [Fact]
     public void AnLfwPortraitGivesOneEmbeddedFace()

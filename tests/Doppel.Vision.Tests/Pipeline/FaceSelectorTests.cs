@@ -70,11 +70,11 @@ public sealed class FaceSelectorTests
         // Laura_Bush_0032: the default cascade finds a larger face 89 px from the centre of the 250x250 image (the
         // labelled, centred person is 16 px from it); `largest` kept the bystander (LFW dev, 2026-12-07).
         var path = Lfw.ImagePath("Laura_Bush", 32);
-        using var pipeline = FacePipeline.CreateDefault(new FacePipelineOptions { SeveralFaces = SeveralFacesPolicy.KeepAll });
+        using var pipeline = FacePipeline.CreateDlib(new FacePipelineOptions { SeveralFaces = SeveralFacesPolicy.KeepAll });
         pipeline.Analyze(path).Faces.Count.ShouldBeGreaterThan(1);
-        using var largestPipeline = FacePipeline.CreateDefault(new FacePipelineOptions { SeveralFaces = SeveralFacesPolicy.KeepLargest });
+        using var largestPipeline = FacePipeline.CreateDlib(new FacePipelineOptions { SeveralFaces = SeveralFacesPolicy.KeepLargest });
         var largest = largestPipeline.Analyze(path).Faces.ShouldHaveSingleItem();
-        using var primaryPipeline = FacePipeline.CreateDefault();
+        using var primaryPipeline = FacePipeline.CreateDlib();
         var primary = primaryPipeline.Analyze(path).Faces.ShouldHaveSingleItem();
         static float Off(FaceAnalysis f) => MathF.Sqrt(MathF.Pow(f.Detection.Box.X + f.Detection.Box.Width / 2 - 125, 2) + MathF.Pow(f.Detection.Box.Y + f.Detection.Box.Height / 2 - 125, 2));
         Off(largest).ShouldBeGreaterThan(40);

@@ -18,7 +18,7 @@ public sealed class PipelineThroughput(ITestOutputHelper output)
     {
         int count = int.TryParse(Environment.GetEnvironmentVariable("DOPPEL_BENCH_IMAGES"), out var n) ? n : 2000;
         var images = Lfw.AllImages().Take(count).ToList();
-        using var pipeline = FacePipeline.CreateDefault();
+        using var pipeline = FacePipeline.CreateDlib();
         pipeline.AnalyzeMany(images.Take(50).ToList()); // warm-up: sessions, thread pool, JIT
         var process = Process.GetCurrentProcess();
         var cpu0 = process.TotalProcessorTime;
