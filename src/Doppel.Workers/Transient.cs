@@ -1,6 +1,5 @@
 using Doppel.Storage;
 using Hangfire;
-using Npgsql;
 
 namespace Doppel.Workers;
 
@@ -32,9 +31,14 @@ public static class Transient
         }
     }
 
+    /// <summary>Whether waiting may help: a database error its provider marks transient (<see cref="DatabaseFaults.IsUnavailable"/>'s
+    /// rule: refused or broken connections, a server shutting down or starting up, an exhausted pool; not a bad query, a
+    /// constraint or wrong credentials, which would only be retried for the whole limit before the same error), a timeout or
+    /// a socket error, or one of these inside the wrappers Hangfire and the catalog put around them.</summary>
     public static bool IsTransient(Exception e) => e switch
     {
-        NpgsqlException or TimeoutException or System.Net.Sockets.SocketException => true,
+        System.Data.Common.DbException db => db.IsTransient,
+        TimeoutException or System.Net.Sockets.SocketException => true,
         // Engines wrap driver errors in their own (a catalog that cannot be opened says which): look inside.
         BackgroundJobClientException or AggregateException or CatalogException => e.InnerException is { } inner && IsTransient(inner),
         _ => false,
