@@ -122,6 +122,42 @@ public class DedupCommandTests
         header[..2].ShouldBe(new byte[] { 0xFF, 0xD8 });
     }
 
+    /// <summary><c>--group-probability</c>: a reviewer's risk. The same pairs, grouped looser or stricter; the report says
+    /// where groups joined; a probability outside (0, 1) is refused before any work.</summary>
+    [Fact]
+    public void The_group_probability_moves_the_groups_and_never_the_pairs()
+    {
+        var dir = MakeCorpus(80);
+        (int Pairs, int Grouped, double P) Run(string report, params string[] extra)
+        {
+            var run = DoppelProcess.Run(dir, ["dedup", "photos", "--db", "cat.db", "--report", report, .. extra]);
+            run.ExitCode.ShouldBe(0, run.Error);
+            using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, report, "summary.json")));
+            var root = summary.RootElement;
+            return (root.GetProperty("pairs").GetInt32(), root.GetProperty("grouped_images").GetInt32(), root.GetProperty("group_cut_probability").GetDouble());
+        }
+        var profile = Run("default");
+        var loose = Run("loose", "--group-probability", "0.5");
+        var strict = Run("strict", "--group-probability", "0.999");
+        var floor = Run("floor", "--group-probability", "0.1");
+        profile.P.ShouldBe(RecognitionProfiles.DefaultGroupMinProbability, 1e-3);
+        loose.P.ShouldBe(0.5, 1e-3);
+        strict.P.ShouldBe(0.999, 1e-3);
+        // Groups never join below the pair threshold (p 0.43 on this profile): lower asks change nothing.
+        var fusion = RecognitionProfiles.LicenceCleanFusion;
+        floor.P.ShouldBe(fusion.Probability(fusion.DedupThreshold)!.Value, 1e-3);
+        floor.Grouped.ShouldBeGreaterThanOrEqualTo(loose.Grouped);
+        loose.Pairs.ShouldBe(profile.Pairs);
+        strict.Pairs.ShouldBe(profile.Pairs);
+        loose.Grouped.ShouldBeGreaterThanOrEqualTo(profile.Grouped);
+        strict.Grouped.ShouldBeLessThan(profile.Grouped); // p 0.999 asks a mean normalised score of 0.066: true pairs fall out
+        File.ReadAllLines(Path.Combine(dir, "strict", "findings.csv")).Count(l => l.EndsWith(',')).ShouldBeGreaterThan(0); // listed apart
+
+        var refused = DoppelProcess.Run(dir, "dedup", "photos", "--db", "cat.db", "--group-probability", "1");
+        refused.ExitCode.ShouldNotBe(0);
+        refused.Error.ShouldContain("--group-probability must lie between 0 and 1");
+    }
+
     [Fact]
     public void AReviewersNotDuplicateSurvivesTheNextRunAndEmbeddingsExport()
     {

@@ -54,6 +54,22 @@ public class RecognitionProfileTests
     }
 
     [Fact]
+    public void A_run_s_group_probability_replaces_the_profile_s_and_nothing_else()
+    {
+        var fusion = RecognitionProfiles.LicenceCleanFusion;
+        RecognitionProfiles.WithGroupProbability(fusion, null).ShouldBeSameAs(fusion);
+        var loose = RecognitionProfiles.WithGroupProbability(fusion, 0.5);
+        loose.GroupMinProbability.ShouldBe(0.5);
+        // p 0.5 is log-odds 0: the score where the calibration's line crosses zero, 6.440 / 202.447.
+        loose.GroupCut(loose.DedupThreshold).ShouldBe(0.0318f, 0.0001f);
+        loose.GroupCut(loose.DedupThreshold).ShouldBeLessThan(fusion.GroupCut(fusion.DedupThreshold));
+        (loose.DedupThreshold, loose.Calibration, loose.Normalisation, loose.Model).ShouldBe((fusion.DedupThreshold, fusion.Calibration, fusion.Normalisation, fusion.Model));
+        fusion.GroupMinProbability.ShouldBe(RecognitionProfiles.DefaultGroupMinProbability); // the shared profile is untouched
+        foreach (var bad in new[] { 0, 1, -0.2, 1.5, double.NaN })
+            Should.Throw<ArgumentOutOfRangeException>(() => RecognitionProfiles.WithGroupProbability(fusion, bad));
+    }
+
+    [Fact]
     public void Groups_in_sets_larger_than_the_calibration_s_ask_for_the_same_probability_after_the_prior_shift()
     {
         var dlib = RecognitionProfiles.DlibResNet29;

@@ -70,5 +70,12 @@ public sealed class FollowerReadsTests(PostgresServer server)
         reported.Vectors!.Count.ShouldBe(7);
         reported.Pairs.ShouldBe(outcome.Pairs);
         reported.Groups.Select(g => string.Join(',', g)).ShouldBe(outcome.Groups.Select(g => string.Join(',', g)));
+
+        // The run's --group-probability reaches the follower, which forms the groups: the same pairs, the run's cut.
+        var strict = await DistributedDedup.OutcomeAsync(graph.Catalog.For(TenantId.Default), set, matched, queued, TimeSpan.Zero, forReport: false, ct,
+            groupMinProbability: 0.99);
+        strict.Pairs.ShouldBe(outcome.Pairs);
+        strict.GroupCutProbability!.Value.ShouldBe(0.99, 1e-3);
+        outcome.GroupCutProbability!.Value.ShouldBeLessThan(0.99);
     }
 }

@@ -6,6 +6,7 @@ using Doppel.Jobs.Ingest;
 using Doppel.Matching;
 using Doppel.Storage;
 using Doppel.Storage.Media;
+using Doppel.Vision.Embedding;
 
 namespace Doppel.Application.Dedup;
 
@@ -22,6 +23,11 @@ public sealed record DedupSetCommand
     public float? Threshold { get; init; }
 
     public GroupingMode Grouping { get; init; } = GroupingMode.Average;
+
+    /// <summary>The match probability at which average-linkage groups join (after the set-size prior); null = the
+    /// recogniser's profile's (<see cref="RecognitionProfiles.DefaultGroupMinProbability"/>). A reviewer's risk: lower
+    /// makes more and larger groups, more of them mixing people; the pairs found do not change.</summary>
+    public double? GroupMinProbability { get; init; }
 
     public IVectorSearch Search { get; init; } = VectorSearch.Exact;
 
@@ -119,7 +125,7 @@ public sealed class DedupSetHandler(IDoppelDatabase db, TenantId tenant, IMediaS
     private async Task<DedupOutcome> MatchAndStoreAsync(ITenantStores stores, LeaseFence fence, DedupSetCommand command, long runId,
         IReadOnlyList<RegisteredMedia> registered, int processed, bool resumed, CancellationToken cancellationToken)
     {
-        var profile = analyzer.Profile;
+        var profile = RecognitionProfiles.WithGroupProbability(analyzer.Profile, command.GroupMinProbability);
         float threshold = command.Threshold ?? profile.DedupThreshold;
         var ids = registered.Select(r => r.Registration.Media.Id).Distinct().ToList();
         var current = (await stores.Media.GetManyAsync(ids, cancellationToken).ConfigureAwait(false)).ToDictionary(m => m.Id);

@@ -43,6 +43,17 @@ public static class DedupCommand
         pageSize.AtLeast(1);
         var grouping = new Option<string>("--grouping") { Description = "average (default: every member matches its group on average, no chains), connected (chains join) or core (every member matches the group's core).", DefaultValueFactory = _ => "average" };
         grouping.AcceptOnlyFromAmong("average", "connected", "core");
+        var groupProbability = new Option<double?>("--group-probability")
+        {
+            Description = "With average grouping: the match probability at which groups join, in (0, 1) (default: the profile's, 0.8, odds of 4 to 1; " +
+                "in a set larger than the profile's calibration set, after the prior shift). Lower: more and larger groups, more of them mixing people. " +
+                "The pairs found do not change.",
+        };
+        groupProbability.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<double?>() is double p && !(p > 0 && p < 1))
+                r.AddError($"--group-probability must lie between 0 and 1 (exclusive); got {p.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
+        });
         var search = SearchMethodOption.Create("face pairs");
         var distributed = new Option<bool>("--distributed") { Description = "Queue the work for doppel worker processes (Hangfire on PostgreSQL) and follow it; same findings as a single-process run." };
         var jobsDb = Distributed.JobsOption();
@@ -53,7 +64,7 @@ public static class DedupCommand
 
         var command = new Command("dedup", "Find duplicate enrolments: every pair of images showing the same person, grouped.")
         {
-            dirs, db, threshold, report, pageSize, grouping, search, distributed, jobsDb, chunkSize, blockSize,
+            dirs, db, threshold, report, pageSize, grouping, groupProbability, search, distributed, jobsDb, chunkSize, blockSize,
         };
         pipeline.AddTo(command);
         quality.AddTo(command);
@@ -78,7 +89,7 @@ public static class DedupCommand
                 DistributedDedup.RunAsync(new DistributedDedup.Settings(parse.GetValue(dirs)!, catalog,
                         Distributed.JobsAddress(parse.GetValue(jobsDb), catalog), parse.GetValue(threshold),
                         Enum.Parse<GroupingMode>(parse.GetValue(grouping)!, ignoreCase: true), parse.GetValue(chunkSize), parse.GetValue(blockSize),
-                        parse.GetValue(search)!, parse.GetValue(quality.MinQuality)),
+                        parse.GetValue(search)!, parse.GetValue(quality.MinQuality), parse.GetValue(groupProbability)),
                     new FacePipelineAnalyzer(pipeline.Build(parse)), reportDir, parse.GetValue(pageSize), PrintSummary, CancellationToken.None).GetAwaiter().GetResult();
                 return;
             }
@@ -87,6 +98,7 @@ public static class DedupCommand
                 Roots = parse.GetValue(dirs)!,
                 Threshold = parse.GetValue(threshold),
                 Grouping = Enum.Parse<GroupingMode>(parse.GetValue(grouping)!, ignoreCase: true),
+                GroupMinProbability = parse.GetValue(groupProbability),
                 Search = SearchMethodOption.Of(parse, search),
                 MinQuality = parse.GetValue(quality.MinQuality),
             }).GetAwaiter().GetResult();

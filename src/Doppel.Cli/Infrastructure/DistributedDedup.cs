@@ -5,6 +5,7 @@ using Doppel.Jobs.Dedup;
 using Doppel.Application.Queue;
 using Doppel.Matching;
 using Doppel.Storage;
+using Doppel.Vision.Embedding;
 using Doppel.Workers;
 using Hangfire;
 using Serilog;
@@ -22,7 +23,7 @@ public static class DistributedDedup
     private static readonly TimeSpan UnreachableLimit = TimeSpan.FromMinutes(5);
 
     public sealed record Settings(IReadOnlyList<string> Roots, string Catalog, string JobsAddress, float? Threshold, GroupingMode Grouping, int ChunkSize, int BlockSize,
-        string Search = WorkSet.SearchExact, float? MinQuality = null);
+        string Search = WorkSet.SearchExact, float? MinQuality = null, double? GroupMinProbability = null);
 
     public static async Task RunAsync(Settings settings, IImageAnalyzer analyzer, string? reportDir, int pageSize, Action<DedupOutcome> summary, CancellationToken cancellationToken)
     {
@@ -61,7 +62,7 @@ public static class DistributedDedup
         var set = await Transient.RetryAsync(() => work.GetSetAsync(long.Parse(queued.Id, System.Globalization.CultureInfo.InvariantCulture), cancellationToken), Message, cancellationToken: cancellationToken)
                   ?? throw new InvalidOperationException($"Set {queued.Id} vanished from the job queue.");
         var outcome = await Transient.RetryAsync(async () => await OutcomeAsync(catalog.For(TenantId.Default), set, await work.CountFacesAsync(set.Id, cancellationToken),
-            queued, clock.Elapsed, reportDir is not null, cancellationToken), Message, cancellationToken: cancellationToken);
+            queued, clock.Elapsed, reportDir is not null, cancellationToken, settings.GroupMinProbability), Message, cancellationToken: cancellationToken);
         summary(outcome);
         if (reportDir is not null)
             await DedupCommand.WriteReportAsync(catalog, outcome, reportDir, analyzer.DetectorName, pageSize);
@@ -72,8 +73,9 @@ public static class DistributedDedup
     /// pair, their levels) and, <paramref name="forReport"/>, every face the set matched (the report's score histogram is
     /// every image's best match to any other); never the model's other vectors in the catalog.</summary>
     /// <param name="matchedFaces">How many faces the workers matched (the frozen face order's length): the group cut depends on it.</param>
+    /// <param name="groupMinProbability">The run's <c>--group-probability</c>: groups are formed here, by the follower; null = the profile's.</param>
     public static async Task<DedupOutcome> OutcomeAsync(IStoreSet stores, WorkSet set, int matchedFaces, QueuedFolderSet queued, TimeSpan elapsed, bool forReport,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, double? groupMinProbability = null)
     {
         var media = (await stores.Media.GetManyAsync(set.MediaIds, cancellationToken)).ToDictionary(m => m.Id);
         var images = queued.Registered.Select(r => new DedupImage(media[r.Registration.Media.Id],
@@ -92,7 +94,7 @@ public static class DistributedDedup
         // findings (final scores), with the same profile scoring for the grouping's unpaired members.
         var mediaOfFace = faces.ToDictionary(f => f.Id, f => f.MediaId);
         var (set1, refs) = DedupMatcher.VectorsOf(vectors, e => mediaOfFace[e.FaceId]);
-        var scoring = FaceScoring.For(set.Profile, set.ModelVersion, set1, cancellationToken);
+        var scoring = FaceScoring.For(RecognitionProfiles.WithGroupProbability(set.Profile, groupMinProbability), set.ModelVersion, set1, cancellationToken);
         var rowOf = refs.Select((r, row) => (r.FaceId, row)).ToDictionary(x => x.FaceId, x => x.row);
         var facePairs = findings.Where(f => f.FaceA is { } a && f.FaceB is { } b && rowOf.ContainsKey(a) && rowOf.ContainsKey(b))
             .Select(f => rowOf[f.FaceA!.Value] < rowOf[f.FaceB!.Value]

@@ -171,6 +171,18 @@ public static class RecognitionProfiles
     /// </summary>
     public const double DefaultGroupMinProbability = 0.8;
 
+    /// <summary>The profile with groups joining at <paramref name="groupMinProbability"/> (a run's <c>--group-probability</c>),
+    /// or the profile itself for null. Throws for a probability outside (0, 1).</summary>
+    public static RecognitionProfile WithGroupProbability(RecognitionProfile profile, double? groupMinProbability)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        if (groupMinProbability is not double p)
+            return profile;
+        if (!(p > 0 && p < 1))
+            throw new ArgumentOutOfRangeException(nameof(groupMinProbability), p, "A group's match probability must lie between 0 and 1 (exclusive).");
+        return profile with { GroupMinProbability = p };
+    }
+
     /// <summary>
     /// dlib ResNet-29 (8-bit graph, face-api landmarks), each face averaged with its mirror image (flip test-time
     /// augmentation: one more inference per face, the main job 1.22–1.26× the wall time). Against the same pipeline
