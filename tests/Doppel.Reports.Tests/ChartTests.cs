@@ -122,6 +122,26 @@ public class ChartTests
         return new SKColor(Mix(color.Red), Mix(color.Green), Mix(color.Blue));
     }
 
+    /// <summary>A second, dotted line where groups join, in its own colour, at its own score; labelled and in the legend.</summary>
+    [Fact]
+    public void HistogramMarksWhereGroupsJoinBesideTheThreshold()
+    {
+        var random = new Random(5);
+        var scores = Enumerable.Range(0, 3000).Select(_ => random.NextDouble()).ToList();
+        var histogram = new Histogram("Scores", "similarity", [new HistogramSeries("pairs", scores)], Bins: 50, Min: 0, Max: 1, Threshold: 0.5, Cut: 0.6);
+        using var png = PngImage.Decode(ChartRenderer.Render(histogram));
+        var frame = new PlotFrame(900, 560, new ScaleMap(0, 1, AxisScale.Linear), new ScaleMap(0, 1, AxisScale.Linear));
+        int ColumnOf(SKColor color) => png.PixelsNear(color, 30).Where(p => p.Y > frame.Plot.Top + 50).GroupBy(p => p.X).OrderByDescending(g => g.Count()).First().Key;
+        Math.Abs(ColumnOf(ThresholdRed) - frame.PixelX(0.5)).ShouldBeLessThanOrEqualTo(3);
+        Math.Abs(ColumnOf(ChartRenderer.CutColor) - frame.PixelX(0.6)).ShouldBeLessThanOrEqualTo(3);
+        // Dotted: along its column the line is drawn over less of the plot's height than the dashed threshold.
+        int Drawn(SKColor color, double at) => png.PixelsNear(color, 30).Count(p => Math.Abs(p.X - frame.PixelX(at)) <= 1 && p.Y > frame.Plot.Top + 50);
+        Drawn(ChartRenderer.CutColor, 0.6).ShouldBeGreaterThan(50);
+        Drawn(ChartRenderer.CutColor, 0.6).ShouldBeLessThan(Drawn(ThresholdRed, 0.5));
+        using var without = PngImage.Decode(ChartRenderer.Render(histogram with { Cut = null }));
+        without.PixelsNear(ChartRenderer.CutColor, 30).Count.ShouldBe(0);
+    }
+
     [Fact]
     public void DedupScoreHistogramMarksTheThreshold()
     {

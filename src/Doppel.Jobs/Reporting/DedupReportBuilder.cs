@@ -133,7 +133,7 @@ public static class DedupReportBuilder
         var best = BestMatchScores(outcome, embeddings);
         if (best.Count == 0)
             return null;
-        return DedupCharts.ScoreHistogram(best, outcome.Threshold);
+        return DedupCharts.ScoreHistogram(best, outcome.Threshold, groupCut: outcome.GroupCut);
     }
 
     private static IReadOnlyList<double> BestMatchScores(DedupOutcome outcome, Func<IEnumerable<FaceEmbedding>> embeddings)

@@ -50,7 +50,8 @@ public enum HistogramScale
     Fraction,
 }
 
-/// <summary>A histogram of one or more overlaid populations with an optional threshold line.</summary>
+/// <summary>A histogram of one or more overlaid populations with an optional threshold line and an optional second line
+/// (<see cref="Cut"/>: in a dedup report, the score at which groups join).</summary>
 public sealed record Histogram(
     string Title,
     string XLabel,
@@ -63,4 +64,6 @@ public sealed record Histogram(
     HistogramScale Scale = HistogramScale.Count,
     LegendPlacement Legend = LegendPlacement.TopLeft,
     int Width = 900,
-    int Height = 560);
+    int Height = 560,
+    double? Cut = null,
+    string CutLabel = "groups join");

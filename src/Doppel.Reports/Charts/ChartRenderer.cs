@@ -6,6 +6,10 @@ namespace Doppel.Reports.Charts;
 /// <summary>Draws <see cref="LineChart"/> and <see cref="Histogram"/> specifications to PNG bytes.</summary>
 public static class ChartRenderer
 {
+    /// <summary>The threshold line's colour (dashed) and the cut line's (dotted): red and a dark violet, told apart by
+    /// hue and by dash.</summary>
+    public static readonly SKColor ThresholdColor = new(0xc0, 0x00, 0x00), CutColor = new(0x5b, 0x2a, 0x86);
+
     public static byte[] Render(LineChart chart)
     {
         ArgumentNullException.ThrowIfNull(chart);
@@ -91,8 +95,8 @@ public static class ChartRenderer
             throw new ArgumentException($"The histogram '{histogram.Title}' has a non-finite value ({bad}).", nameof(histogram));
 
         // Unset bounds widen to round tick values, so the axis starts and ends on a labelled tick.
-        var (niceMin, niceMax) = ScaleMap.NiceBounds(Math.Min(all.Min(), histogram.Threshold ?? double.MaxValue),
-            Math.Max(all.Max(), histogram.Threshold ?? double.MinValue));
+        var (niceMin, niceMax) = ScaleMap.NiceBounds(Math.Min(all.Min(), Math.Min(histogram.Threshold ?? double.MaxValue, histogram.Cut ?? double.MaxValue)),
+            Math.Max(all.Max(), Math.Max(histogram.Threshold ?? double.MinValue, histogram.Cut ?? double.MinValue)));
         var min = histogram.Min ?? niceMin;
         var max = histogram.Max ?? niceMax;
         if (max <= min)
@@ -133,19 +137,23 @@ public static class ChartRenderer
         canvas.Restore();
 
         var legend = histogram.Series.Select((s, i) => (s.Name, Color(i), PlotFrame.Swatch.Box)).ToList();
-        if (histogram.Threshold is double threshold)
+        void Line(double at, string name, SKColor color, float[] dashes, float labelY)
         {
-            var thresholdColor = new SKColor(0xc0, 0x00, 0x00);
-            using var line = PlotFrame.Stroke(thresholdColor, 2.5f, [9, 6]);
-            var px = frame.PixelX(threshold);
+            using var line = PlotFrame.Stroke(color, 2.5f, dashes);
+            var px = frame.PixelX(at);
             canvas.DrawLine(px, frame.Plot.Top, px, frame.Plot.Bottom, line);
             using var font = PlotFrame.Font(14, bold: true);
-            using var text = PlotFrame.Fill(thresholdColor);
-            var label = $"{histogram.ThresholdLabel} {threshold.ToString("0.###", CultureInfo.InvariantCulture)}";
+            using var text = PlotFrame.Fill(color);
+            var label = $"{name} {at.ToString("0.###", CultureInfo.InvariantCulture)}";
             var rightSide = px < frame.Plot.Left + frame.Plot.Width * 0.75f;
-            canvas.DrawText(label, rightSide ? px + 7 : px - 7, frame.Plot.Top + 20, rightSide ? SKTextAlign.Left : SKTextAlign.Right, font, text);
-            legend.Add(($"{histogram.ThresholdLabel} = {threshold.ToString("0.###", CultureInfo.InvariantCulture)}", thresholdColor, PlotFrame.Swatch.DashedLine));
+            canvas.DrawText(label, rightSide ? px + 7 : px - 7, frame.Plot.Top + labelY, rightSide ? SKTextAlign.Left : SKTextAlign.Right, font, text);
+            legend.Add(($"{name} = {at.ToString("0.###", CultureInfo.InvariantCulture)}", color, PlotFrame.Swatch.DashedLine));
         }
+        if (histogram.Threshold is double threshold)
+            Line(threshold, histogram.ThresholdLabel, ThresholdColor, [9, 6], 20);
+        // Its label one line lower, so two close lines keep both labels readable.
+        if (histogram.Cut is double cut)
+            Line(cut, histogram.CutLabel, CutColor, [3, 4], 40);
         frame.DrawLegend(canvas, histogram.Legend, legend);
         return PlotFrame.EncodePng(surface);
     }
