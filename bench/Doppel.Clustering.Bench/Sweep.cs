@@ -25,7 +25,7 @@ internal static class Sweep
     {
         var set = EmbeddingFiles.Read(npy);
         var labels = LabelsCsv.KeyedLike(LabelsCsv.Read(labelsCsv), set.Ids, labelsCsv);
-        var embedded = new HashSet<string>(set.Ids.Select(id => id.LastIndexOf('#') is int h and > 0 ? id[..h] : id), StringComparer.Ordinal);
+        var embedded = new HashSet<string>(set.Ids.Select(EmbeddingSet.ImagePathOf), StringComparer.Ordinal);
         var unembedded = labels.Keys.Where(k => !embedded.Contains(k)).Order(StringComparer.Ordinal).ToList();
         var identities = ClusterEvaluation.IdentitiesOf([.. set.Ids, .. unembedded], labels);
         var truth = ClusteringMetrics.Encode(identities);

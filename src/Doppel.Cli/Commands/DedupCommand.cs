@@ -9,6 +9,7 @@ using Doppel.Jobs.Reporting;
 using Doppel.Matching;
 using Doppel.Reports.Dedup;
 using Doppel.Storage;
+using Doppel.Vision.Embedding;
 using Serilog;
 
 namespace Doppel.Cli.Commands;
@@ -51,7 +52,7 @@ public static class DedupCommand
         };
         groupProbability.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<double?>() is double p && !(p > 0 && p < 1))
+            if (r.GetValueOrDefault<double?>() is double p && !RecognitionProfiles.IsGroupProbability(p))
                 r.AddError($"--group-probability must lie between 0 and 1 (exclusive); got {p.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
         });
         var search = SearchMethodOption.Create("face pairs");

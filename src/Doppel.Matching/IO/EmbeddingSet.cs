@@ -37,6 +37,9 @@ public sealed class EmbeddingSet
 
     public ReadOnlySpan<float> Row(int index) => Vectors.AsSpan(index * Dimension, Dimension);
 
+    /// <summary>The image an id names: <c>path</c> for <c>path#n</c> (the n-th face in it), else the id itself.</summary>
+    public static string ImagePathOf(string id) => id.LastIndexOf('#') is int hash and > 0 ? id[..hash] : id;
+
     /// <summary>The vectors L2-normalised into a <see cref="VectorSet"/> whose ids are the row indices here.</summary>
     public VectorSet ToVectorSet()
     {

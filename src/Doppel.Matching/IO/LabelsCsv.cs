@@ -43,15 +43,15 @@ public static class LabelsCsv
     {
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(ids);
-        static string PathOf(string id) => id.LastIndexOf('#') is int h and > 0 ? id[..h] : id;
-        if (ids.Count == 0 || ids.All(id => labels.ContainsKey(id) || labels.ContainsKey(PathOf(id))))
+        int Resolved(IReadOnlyDictionary<string, string> keyed) => ids.Count(id => Metrics.ClusterEvaluation.TryIdentityOf(id, keyed, out _));
+        int asRead = Resolved(labels);
+        if (asRead == ids.Count)
             return labels;
         var folder = Path.GetDirectoryName(Path.GetFullPath(labelsFile)) ?? ".";
         var full = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, identity) in labels)
             full.TryAdd(Path.IsPathRooted(key) ? key : Path.GetFullPath(Path.Combine(folder, key)), identity);
-        bool Resolves(IReadOnlyDictionary<string, string> keyed, string id) => keyed.ContainsKey(id) || keyed.ContainsKey(PathOf(id));
-        return ids.Count(id => Resolves(full, id)) > ids.Count(id => Resolves(labels, id)) ? full : labels;
+        return Resolved(full) > asRead ? full : labels;
     }
 
     public static void Write(string path, IEnumerable<KeyValuePair<string, string>> labels)

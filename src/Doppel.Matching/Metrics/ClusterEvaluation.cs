@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Doppel.Matching.Clustering;
 using Doppel.Matching.IO;
 
@@ -48,17 +49,10 @@ public static class ClusterEvaluation
         var missing = new List<string>();
         for (int i = 0; i < ids.Count; i++)
         {
-            var id = ids[i];
-            if (identityOfPath.TryGetValue(id, out var identity))
-            {
-                result[i] = identity;
-                continue;
-            }
-            int hash = id.LastIndexOf('#');
-            if (hash > 0 && identityOfPath.TryGetValue(id[..hash], out identity))
+            if (TryIdentityOf(ids[i], identityOfPath, out var identity))
                 result[i] = identity;
             else
-                missing.Add(id);
+                missing.Add(ids[i]);
         }
         if (missing.Count > 0)
             throw new InvalidDataException(
@@ -66,4 +60,8 @@ public static class ClusterEvaluation
                 "the labels CSV must list every embedding id (or its path before '#').");
         return result;
     }
+
+    /// <summary>The identity of one embedding id: the id itself, else the image it names (<see cref="EmbeddingSet.ImagePathOf"/>).</summary>
+    public static bool TryIdentityOf(string id, IReadOnlyDictionary<string, string> identityOfPath, [MaybeNullWhen(false)] out string identity) =>
+        identityOfPath.TryGetValue(id, out identity) || identityOfPath.TryGetValue(EmbeddingSet.ImagePathOf(id), out identity);
 }

@@ -171,6 +171,9 @@ public static class RecognitionProfiles
     /// </summary>
     public const double DefaultGroupMinProbability = 0.8;
 
+    /// <summary>Whether <paramref name="p"/> can be a group's match probability: strictly between 0 and 1 (NaN is not).</summary>
+    public static bool IsGroupProbability(double p) => p > 0 && p < 1;
+
     /// <summary>The profile with groups joining at <paramref name="groupMinProbability"/> (a run's <c>--group-probability</c>),
     /// or the profile itself for null. Throws for a probability outside (0, 1).</summary>
     public static RecognitionProfile WithGroupProbability(RecognitionProfile profile, double? groupMinProbability)
@@ -178,10 +181,20 @@ public static class RecognitionProfiles
         ArgumentNullException.ThrowIfNull(profile);
         if (groupMinProbability is not double p)
             return profile;
-        if (!(p > 0 && p < 1))
+        if (!IsGroupProbability(p))
             throw new ArgumentOutOfRangeException(nameof(groupMinProbability), p, "A group's match probability must lie between 0 and 1 (exclusive).");
         return profile with { GroupMinProbability = p };
     }
+
+    /// <summary>The images every measured profile was fitted on: the 3,443 LFW dev images of the pairsDevTrain people
+    /// (<see cref="RecognitionProfile.CalibrationFaces"/>).</summary>
+    private const int FittingSetFaces = 3443;
+
+    /// <summary>Levels against a reference cohort by the rule chosen for dlib (the best fitting-set F1 of quantile
+    /// 0.99/0.995/0.998 × bound 0.93/0.95/0.97) and kept for faceres and the fusion: each face's 99.5th percentile of its
+    /// similarities to the cohort, members at or above 0.95 left out, at least 100 of them, else <paramref name="fallbackLevel"/>.</summary>
+    private static CohortNormalisation CohortLevels(float fallbackLevel) =>
+        new(Quantile: 0.995f, ExcludeAbove: 0.95f, MinCohort: 100, FallbackLevel: fallbackLevel);
 
     /// <summary>
     /// dlib ResNet-29 (8-bit graph, face-api landmarks), each face averaged with its mirror image (flip test-time
@@ -204,7 +217,7 @@ public static class RecognitionProfiles
         VerificationThreshold = DlibResNet29Calibration.CosineThreshold,
         // Best raw-cosine F1 on the fitting set with flip (0.824; 0.946 without flip, 0.790).
         RawDedupThreshold = 0.9481f,
-        Normalisation = new CohortNormalisation(Quantile: 0.995f, ExcludeAbove: 0.95f, MinCohort: 100, FallbackLevel: 0.9147f),
+        Normalisation = CohortLevels(0.9147f),
         Cohorts =
         [
             new CohortResource("dlib-resnet29.int8.flip.cohort", "1b1158eb24779f63ac9920e96302da124f0d5c570e7d010ffcfe0daa4bd1d8b9"),
@@ -217,7 +230,7 @@ public static class RecognitionProfiles
         // pair threshold"); with flip 1.0 %, BCubed 0.964; p 0.8: 0.8 %, 0.954.
         GroupMinProbability = DefaultGroupMinProbability,
         // The fitting set: the 3,443 LFW dev images of the pairsDevTrain people.
-        CalibrationFaces = 3443,
+        CalibrationFaces = FittingSetFaces,
         Quality = QualitySource.None,
         FlipTta = true,
     };
@@ -251,12 +264,12 @@ public static class RecognitionProfiles
         Model = ModelNames.FaceRes,
         VerificationThreshold = 0.5241f,
         RawDedupThreshold = 0.6728f,
-        Normalisation = new CohortNormalisation(Quantile: 0.995f, ExcludeAbove: 0.95f, MinCohort: 100, FallbackLevel: 0.5517f),
+        Normalisation = CohortLevels(0.5517f),
         Cohorts = [new CohortResource("faceres.cohort", "169df161451cb0a9058edc6ad393933db93badf8519a4d2b328d631be1adab2e")],
         DedupThreshold = 0.0946f,
         Calibration = new MatchCalibration(Slope: 62.434, Intercept: -6.271),
         GroupMinProbability = DefaultGroupMinProbability,
-        CalibrationFaces = 3443,
+        CalibrationFaces = FittingSetFaces,
         Quality = QualitySource.None,
     };
 
@@ -281,13 +294,13 @@ public static class RecognitionProfiles
         RawDedupThreshold = 0.9030f,
         // The fallback is the members' weighted: 0.86 × 0.9147 + 0.14 × 0.5517. Quantile, bound and minimum are the
         // members' own (each levels its part of the vector with its own normalisation).
-        Normalisation = new CohortNormalisation(Quantile: 0.995f, ExcludeAbove: 0.95f, MinCohort: 100, FallbackLevel: 0.8639f),
+        Normalisation = CohortLevels(0.8639f),
         NormalisedMembers = [(DlibResNet29, 0.86f), (FaceRes, 0.14f)],
         DedupThreshold = 0.0304f,
         Calibration = new MatchCalibration(Slope: 202.447, Intercept: -6.440),
         // p 0.8 as for dlib: 0.0387 on sets up to 3,443 faces (p 0.6: 0.0338).
         GroupMinProbability = DefaultGroupMinProbability,
-        CalibrationFaces = 3443,
+        CalibrationFaces = FittingSetFaces,
         Quality = QualitySource.None,
         FlipTta = true,
     };
@@ -317,7 +330,7 @@ public static class RecognitionProfiles
         GroupMinProbability = DefaultGroupMinProbability,
         // The calibration was fitted on the same 3,443 images of the pairsDevTrain people as dlib's. All 4,992 LFW dev
         // images (session 7): grouped images in mixed groups 1.6 → 1.4 %, group-pair F1 0.957 → 0.954, pairs unchanged.
-        CalibrationFaces = 3443,
+        CalibrationFaces = FittingSetFaces,
         Quality = QualitySource.EmbeddingNorm,
     };
 
